@@ -1,0 +1,31 @@
+//! Source text, spans and diagnostics: the layer that lets every later error point into the user's file.
+//!
+//! vpcsim reads hand-written YAML, and its promise is that a mistake anywhere is reported with the file,
+//! line and column, a snippet, what is wrong and how to fix it, and that *every* mistake is reported in
+//! one run. Serde alone stops at the first error, so this crate reads YAML in two steps:
+//!
+//! 1. [`yaml::parse`] turns text into a [`Node`] tree in which every value keeps its [`Span`]. Duplicate
+//!    keys, aliases and syntax errors are handled here.
+//! 2. [`de::from_node`] runs any `serde::Deserialize` type over that tree with a deserializer that
+//!    *records* errors into a [`Diagnostics`] sink instead of only returning them: unknown keys are
+//!    reported (with a `did you mean` hint) and skipped, and the wrapper types in [`types`]
+//!    ([`Entries`], [`List`], [`Lenient`]) recover from a broken entry so the rest is still checked.
+//!    [`Spanned`] gives any value its location, so semantic checks made later can point into the file.
+//!
+//! Key types: [`SourceMap`] (the files read, for rendering), [`Span`], [`Diagnostic`] (one finding:
+//! severity, code, message, primary label, help, related locations), [`Diagnostics`] (the sink).
+//!
+//! Invariant: this crate knows nothing about AWS or topologies; it is pure (no I/O, no global state).
+
+pub mod de;
+pub mod diag;
+pub mod source;
+pub mod suggest;
+pub mod types;
+pub mod yaml;
+
+pub use de::from_node;
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use source::{SourceFile, SourceId, SourceMap, Span};
+pub use types::{Entries, Entry, Lenient, List, OneOrMany, Spanned};
+pub use yaml::{Node, NodeKind};

@@ -1,0 +1,358 @@
+//! YAML text to a [`Node`] tree that keeps the location of every value.
+//!
+//! Built on `saphyr-parser`'s event stream (the parser under serde-saphyr). Scalars keep their
+//! text and whether they were quoted; their meaning (number, boolean, CIDR…) is decided by the
+//! type that reads them, so `account: 111122223333` and `account: "111122223333"` read the same.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::source::{SourceFile, SourceId, Span};
+
+/// Aliases may not expand a document beyond this many nodes (a "billion laughs" guard).
+pub const MAX_NODES: usize = 2_000_000;
+
+/// A YAML value with its location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// Where the value is written.
+    pub span: Span,
+    /// The value.
+    pub kind: NodeKind,
+}
+
+/// The shape of a [`Node`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    /// A scalar: its text and whether it was written plain (unquoted, no block style).
+    Scalar {
+        /// The text after YAML unescaping.
+        text: String,
+        /// True for a plain scalar, whose text may mean null, a boolean or a number.
+        plain: bool,
+    },
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in the order written; keys are unique (duplicates are reported and dropped).
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// True for `~`, `null` or an empty plain scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar { text, plain: true }
+            if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// The scalar text, if this is a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            NodeKind::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// A word for the kind of value, for messages: "a mapping", "a list", "`text`".
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            NodeKind::Scalar { .. } if self.is_null() => "nothing (null)".into(),
+            NodeKind::Scalar { text, .. } => format!("'{text}'"),
+            NodeKind::Seq(_) => "a list".into(),
+            NodeKind::Map(_) => "a mapping".into(),
+        }
+    }
+}
+
+/// Parses one YAML document. Syntax errors and duplicate keys are recorded in `diags`; on a syntax
+/// error there is no tree. An empty document is an empty mapping.
+pub fn parse(id: SourceId, file: &SourceFile, diags: &Diagnostics) -> Option<Node> {
+    let mut builder = Builder {
+        id,
+        file,
+        diags,
+        anchors: HashMap::new(),
+        stack: Vec::new(),
+        root: None,
+        nodes: 0,
+        documents: 0,
+    };
+    let mut parser = Parser::new_from_str(&file.text);
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Err(e)) => {
+                let m = e.marker();
+                let offset = file.offset(m.line(), m.col());
+                let span = file.span(id, offset, offset);
+                diags.push(
+                    Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {}", e.info()))
+                        .with_label("the YAML parser stopped here")
+                        .with_help("check indentation, quotes and that each `key:` is followed by a space"),
+                );
+                return None;
+            }
+            Some(Ok((event, span))) => {
+                if !builder.event(event, span) {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(builder.root.unwrap_or(Node {
+        span: file.span(id, 0, 0),
+        kind: NodeKind::Map(Vec::new()),
+    }))
+}
+
+enum Frame {
+    Seq(Span, usize, Vec<Node>),
+    Map(Span, usize, Vec<(Node, Node)>, Option<Node>),
+}
+
+struct Builder<'a> {
+    id: SourceId,
+    file: &'a SourceFile,
+    diags: &'a Diagnostics,
+    anchors: HashMap<usize, Node>,
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    nodes: usize,
+    documents: usize,
+}
+
+impl Builder<'_> {
+    fn span(&self, s: YSpan) -> Span {
+        let start = self.file.offset(s.start.line(), s.start.col());
+        let end = self.file.offset(s.end.line(), s.end.col());
+        self.file.span(self.id, start, end)
+    }
+
+    /// Handles one event; false stops parsing.
+    fn event(&mut self, event: Event<'_>, ys: YSpan) -> bool {
+        let span = self.span(ys);
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => true,
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "yaml-syntax",
+                            span,
+                            "a topology file holds one YAML document; this is a second one",
+                        )
+                        .with_help("remove the `---` line or split the file in two"),
+                    );
+                    return false;
+                }
+                true
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let node = Node {
+                    span,
+                    kind: NodeKind::Scalar {
+                        text: text.into_owned(),
+                        plain: style == ScalarStyle::Plain && !forced_str,
+                    },
+                };
+                self.finish(node, anchor)
+            }
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(node) => {
+                    let mut node = node.clone();
+                    self.nodes += count(&node);
+                    node.span = span;
+                    self.finish(node, 0)
+                }
+                None => {
+                    self.diags.push(Diagnostic::error(
+                        "yaml-syntax",
+                        span,
+                        "this alias names no anchor defined before it",
+                    ));
+                    false
+                }
+            },
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Frame::Seq(span, anchor, Vec::new()));
+                true
+            }
+            Event::MappingStart(anchor, _) => {
+                self.stack.push(Frame::Map(span, anchor, Vec::new(), None));
+                true
+            }
+            Event::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq(start, anchor, items)) => {
+                    let span = self.join(start, &items.last().map(|n| n.span), span);
+                    self.finish(
+                        Node {
+                            span,
+                            kind: NodeKind::Seq(items),
+                        },
+                        anchor,
+                    )
+                }
+                _ => false,
+            },
+            Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Map(start, anchor, entries, _)) => {
+                    let span = self.join(start, &entries.last().map(|(_, v)| v.span), span);
+                    self.finish(
+                        Node {
+                            span,
+                            kind: NodeKind::Map(entries),
+                        },
+                        anchor,
+                    )
+                }
+                _ => false,
+            },
+        }
+    }
+
+    /// The span of a collection: from its start to its last child (block collections end where the
+    /// next token starts, which would underline the following lines).
+    fn join(&self, start: Span, last: &Option<Span>, end: Span) -> Span {
+        let end_offset = match last {
+            Some(l) if end.start > l.end => l.end,
+            _ => end.end.max(start.end),
+        };
+        self.file.span(self.id, start.start, end_offset)
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) -> bool {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            self.diags.push(
+                Diagnostic::error(
+                    "yaml-syntax",
+                    node.span,
+                    format!("the document expands to more than {MAX_NODES} values"),
+                )
+                .with_help("aliases (`*name`) copy their anchor; avoid nesting them"),
+            );
+            return false;
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq(_, _, items)) => items.push(node),
+            Some(Frame::Map(_, _, entries, pending)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => {
+                    let dup = entries.iter().find(|(k, _)| same_key(k, &key));
+                    if let Some((first, _)) = dup {
+                        let name = key.as_str().unwrap_or("(complex key)");
+                        self.diags.push(
+                            Diagnostic::error(
+                                "duplicate-key",
+                                key.span,
+                                format!("duplicate key '{name}'"),
+                            )
+                            .with_label("defined again here")
+                            .with_related(first.span, "first defined here")
+                            .with_help("each key may appear once in a mapping; rename or merge the two entries"),
+                        );
+                    } else {
+                        entries.push((key, node));
+                    }
+                }
+            },
+        }
+        true
+    }
+}
+
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Scalar { text: x, .. }, NodeKind::Scalar { text: y, .. }) => x == y,
+        _ => false,
+    }
+}
+
+fn count(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Scalar { .. } => 1,
+        NodeKind::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
+        NodeKind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| count(k) + count(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> (Option<Node>, Vec<Diagnostic>) {
+        let file = SourceFile::new("t.yaml", text);
+        let diags = Diagnostics::new();
+        let node = parse(SourceId(0), &file, &diags);
+        (node, diags.into_sorted())
+    }
+
+    #[test]
+    fn keeps_locations_and_text() {
+        let (node, diags) = parse_str("a:\n  b: 10.0.0.0/16\n  c: [x, \"y\"]\n");
+        assert!(diags.is_empty());
+        let node = node.unwrap();
+        let b = node.get("a").unwrap().get("b").unwrap();
+        assert_eq!(b.as_str(), Some("10.0.0.0/16"));
+        assert_eq!((b.span.line, b.span.col), (2, 6));
+        let c = node.get("a").unwrap().get("c").unwrap();
+        let NodeKind::Seq(items) = &c.kind else { panic!() };
+        assert!(matches!(&items[1].kind, NodeKind::Scalar { plain: false, .. }));
+    }
+
+    #[test]
+    fn reports_duplicate_keys_with_the_first_place() {
+        let (_, diags) = parse_str("a: 1\nb: 2\na: 3\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "duplicate-key");
+        assert_eq!(diags[0].span.unwrap().line, 3);
+        assert_eq!(diags[0].related[0].0.line, 1);
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_a_place() {
+        let (node, diags) = parse_str("a: [1, 2\nb: 3\n");
+        assert!(node.is_none());
+        assert_eq!(diags[0].code, "yaml-syntax");
+    }
+
+    #[test]
+    fn expands_aliases_and_guards_against_explosions() {
+        let (node, diags) = parse_str("x: &a [1, 2]\ny: *a\n");
+        assert!(diags.is_empty());
+        assert_eq!(node.unwrap().get("y").unwrap().describe(), "a list");
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let (node, diags) = parse_str(&bomb);
+        assert!(node.is_none());
+        assert!(diags[0].message.contains("expands"));
+    }
+}
