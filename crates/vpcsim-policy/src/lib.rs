@@ -1,0 +1,284 @@
+//! IAM-style policy documents: endpoint, bucket, access point and identity policies.
+//!
+//! A policy arrives as a YAML or JSON tree (JSON is read by the same YAML reader, so both point into
+//! the file). [`parse`] checks its *structure* the way IAM does when a policy is saved — `Statement`
+//! present, `Effect` Allow or Deny, exactly one of `Action`/`NotAction`, a `Principal` where the
+//! policy kind needs one and none where it forbids one, known condition operators — and returns a
+//! typed [`Policy`]. Evaluation against a request context builds on these types.
+//!
+//! Key types: [`Policy`], [`Statement`], [`Principal`], [`Condition`] with its parsed [`Operator`].
+//!
+//! Invariant: pure; knows nothing of topologies. Element names are case-sensitive as in IAM.
+
+mod parse;
+
+pub use parse::parse;
+use vpcsim_syntax::Span;
+
+/// Where a policy is attached; decides which elements it must or must not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// Attached to a principal (role or user): no `Principal` element.
+    Identity,
+    /// Attached to a resource (bucket, access point): `Principal` required.
+    Resource,
+    /// Attached to a VPC endpoint: `Principal` required.
+    Endpoint,
+}
+
+impl PolicyKind {
+    /// For messages: "a bucket policy".
+    pub fn describe(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "an identity policy",
+            PolicyKind::Resource => "a resource policy",
+            PolicyKind::Endpoint => "a VPC endpoint policy",
+        }
+    }
+}
+
+/// A policy document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// `Version`, when given.
+    pub version: Option<String>,
+    /// `Id`, when given.
+    pub id: Option<String>,
+    /// The statements, in order.
+    pub statements: Vec<Statement>,
+    /// Where the document is written.
+    pub span: Span,
+}
+
+/// `Allow` or `Deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Allows when it matches.
+    Allow,
+    /// Denies when it matches; an explicit deny wins over every allow.
+    Deny,
+}
+
+/// One statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    /// `Sid`, when given.
+    pub sid: Option<String>,
+    /// `Effect`.
+    pub effect: Effect,
+    /// `Principal` or `NotPrincipal` (`negated`), when present.
+    pub principal: Option<Negatable<Principal>>,
+    /// `Action` or `NotAction`.
+    pub action: Negatable<Vec<String>>,
+    /// `Resource` or `NotResource`, when present.
+    pub resource: Option<Negatable<Vec<String>>>,
+    /// `Condition` blocks, one entry per operator and key.
+    pub conditions: Vec<Condition>,
+    /// Where the statement is written.
+    pub span: Span,
+}
+
+impl Statement {
+    /// `Sid` or `#n` (1-based position) to name the statement in explanations.
+    pub fn name(&self, index: usize) -> String {
+        self.sid.clone().unwrap_or_else(|| format!("#{}", index + 1))
+    }
+}
+
+/// An element that has a `Not…` form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Negatable<T> {
+    /// True for `NotPrincipal`, `NotAction`, `NotResource`.
+    pub negated: bool,
+    /// The values.
+    pub value: T,
+}
+
+/// The `Principal` element.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Principal {
+    /// `"*"`: everyone (anonymous included).
+    Any,
+    /// `{ "AWS": [...], "Service": [...] }`.
+    Typed(Vec<(PrincipalType, Vec<String>)>),
+}
+
+/// The kind of principal named in a `Principal` map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalType {
+    /// `AWS`: accounts, roles, users, `*`.
+    Aws,
+    /// `Service`: `s3.amazonaws.com`…
+    Service,
+    /// `Federated`.
+    Federated,
+    /// `CanonicalUser`.
+    CanonicalUser,
+}
+
+/// One condition test: an operator applied to one key with its values (OR'ed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// The operator with its qualifiers.
+    pub operator: Operator,
+    /// The condition key as written (`aws:sourceVpce`); compare case-insensitively.
+    pub key: String,
+    /// The values, as text.
+    pub values: Vec<String>,
+    /// Where the key is written.
+    pub span: Span,
+}
+
+/// A condition operator: `ForAnyValue:StringLikeIfExists` is set `ForAnyValue`, base `StringLike`,
+/// `if_exists`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operator {
+    /// `ForAllValues:` or `ForAnyValue:`.
+    pub set: Option<SetQualifier>,
+    /// The operator proper.
+    pub base: BaseOperator,
+    /// The `IfExists` suffix.
+    pub if_exists: bool,
+}
+
+/// Set qualifiers for multivalued keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetQualifier {
+    /// Every value of the key must match (true when the key is absent).
+    ForAllValues,
+    /// At least one value must match (false when the key is absent).
+    ForAnyValue,
+}
+
+macro_rules! operators {
+    ($($name:ident),* $(,)?) => {
+        /// The condition operators IAM defines.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum BaseOperator { $(
+            #[doc = stringify!($name)]
+            $name
+        ),* }
+
+        impl BaseOperator {
+            /// Every operator, in documentation order.
+            pub const ALL: &'static [BaseOperator] = &[$(BaseOperator::$name),*];
+
+            /// The operator's name as written in policies.
+            pub fn as_str(self) -> &'static str {
+                match self { $(BaseOperator::$name => stringify!($name)),* }
+            }
+        }
+    };
+}
+
+operators!(
+    StringEquals,
+    StringNotEquals,
+    StringEqualsIgnoreCase,
+    StringNotEqualsIgnoreCase,
+    StringLike,
+    StringNotLike,
+    NumericEquals,
+    NumericNotEquals,
+    NumericLessThan,
+    NumericLessThanEquals,
+    NumericGreaterThan,
+    NumericGreaterThanEquals,
+    DateEquals,
+    DateNotEquals,
+    DateLessThan,
+    DateLessThanEquals,
+    DateGreaterThan,
+    DateGreaterThanEquals,
+    Bool,
+    BinaryEquals,
+    IpAddress,
+    NotIpAddress,
+    ArnEquals,
+    ArnLike,
+    ArnNotEquals,
+    ArnNotLike,
+    Null,
+);
+
+impl BaseOperator {
+    /// Parses an operator name (exact case, as IAM requires).
+    pub fn from_name(name: &str) -> Option<BaseOperator> {
+        BaseOperator::ALL.iter().copied().find(|o| o.as_str() == name)
+    }
+
+    /// Negated operators are true when the key is missing.
+    pub fn is_negated(self) -> bool {
+        use BaseOperator::*;
+        matches!(
+            self,
+            StringNotEquals
+                | StringNotEqualsIgnoreCase
+                | StringNotLike
+                | NumericNotEquals
+                | DateNotEquals
+                | NotIpAddress
+                | ArnNotEquals
+                | ArnNotLike
+        )
+    }
+}
+
+impl Operator {
+    /// Parses `[ForAllValues:|ForAnyValue:]Base[IfExists]`.
+    pub fn parse(text: &str) -> Option<Operator> {
+        let (set, rest) = if let Some(r) = text.strip_prefix("ForAllValues:") {
+            (Some(SetQualifier::ForAllValues), r)
+        } else if let Some(r) = text.strip_prefix("ForAnyValue:") {
+            (Some(SetQualifier::ForAnyValue), r)
+        } else {
+            (None, text)
+        };
+        let (base, if_exists) = match rest.strip_suffix("IfExists") {
+            Some(b) => (b, true),
+            None => (rest, false),
+        };
+        let base = BaseOperator::from_name(base)?;
+        if if_exists && base == BaseOperator::Null {
+            return None;
+        }
+        Some(Operator {
+            set,
+            base,
+            if_exists,
+        })
+    }
+
+    /// The operator as written.
+    pub fn name(&self) -> String {
+        let set = match self.set {
+            Some(SetQualifier::ForAllValues) => "ForAllValues:",
+            Some(SetQualifier::ForAnyValue) => "ForAnyValue:",
+            None => "",
+        };
+        let suffix = if self.if_exists { "IfExists" } else { "" };
+        format!("{set}{}{suffix}", self.base.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_round_trip() {
+        for text in [
+            "StringEquals",
+            "ForAnyValue:StringLikeIfExists",
+            "ForAllValues:ArnNotLike",
+            "Null",
+            "NotIpAddressIfExists",
+        ] {
+            assert_eq!(Operator::parse(text).unwrap().name(), text);
+        }
+        assert_eq!(Operator::parse("NullIfExists"), None);
+        assert_eq!(Operator::parse("stringequals"), None);
+        assert!(BaseOperator::StringNotLike.is_negated());
+        assert!(!BaseOperator::Null.is_negated());
+    }
+}

@@ -1,0 +1,328 @@
+//! Structure checks: a YAML/JSON tree to a [`Policy`].
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+use vpcsim_syntax::{Diagnostic, Diagnostics, Entries, Node, OneOrMany, Spanned, from_node, suggest};
+
+use crate::{
+    Condition, Effect, Negatable, Operator, Policy, PolicyKind, Principal, PrincipalType, Statement,
+};
+
+mod raw {
+    use super::*;
+
+    /// The keys of a policy document.
+    #[derive(Deserialize)]
+    #[allow(non_snake_case)]
+    pub struct Policy {
+        pub Version: Option<Spanned<String>>,
+        pub Id: Option<String>,
+        pub Statement: Option<Spanned<OneOrMany<Spanned<Statement>>>>,
+    }
+
+    /// The keys of a statement.
+    #[derive(Deserialize)]
+    #[allow(non_snake_case)]
+    pub struct Statement {
+        pub Sid: Option<String>,
+        pub Effect: Option<Spanned<String>>,
+        pub Principal: Option<Spanned<super::Principal>>,
+        pub NotPrincipal: Option<Spanned<super::Principal>>,
+        pub Action: Option<Spanned<OneOrMany<Spanned<String>>>>,
+        pub NotAction: Option<Spanned<OneOrMany<Spanned<String>>>>,
+        pub Resource: Option<Spanned<OneOrMany<String>>>,
+        pub NotResource: Option<Spanned<OneOrMany<String>>>,
+        pub Condition: Option<Entries<Entries<OneOrMany<String>>>>,
+    }
+}
+
+const VERSIONS: [&str; 2] = ["2012-10-17", "2008-10-17"];
+
+/// Reads a policy document from `node` and checks its structure for `kind`. Problems go to `diags`;
+/// `None` when the document has errors.
+pub fn parse(node: &Node, kind: PolicyKind, diags: &Diagnostics) -> Option<Policy> {
+    let before = diags.error_count();
+    let raw: raw::Policy = from_node(node, diags)?;
+    if let Some(v) = &raw.Version
+        && !VERSIONS.contains(&v.as_str())
+    {
+        diags.push(
+            Diagnostic::error(
+                "policy-structure",
+                v.span,
+                format!("'{}' is not a policy language version", v.value),
+            )
+            .with_help("use \"2012-10-17\" (the current version; policy variables need it)"),
+        );
+    }
+    let Some(list) = raw.Statement else {
+        diags.push(
+            Diagnostic::error("policy-structure", node.span, format!("{} needs a 'Statement'", kind.describe()))
+                .with_help("add `Statement:` with one statement or a list of them"),
+        );
+        return None;
+    };
+    if list.value.0.is_empty() {
+        diags.push(Diagnostic::error(
+            "policy-structure",
+            list.span,
+            "'Statement' is empty: a policy needs at least one statement",
+        ));
+    }
+    let statements: Vec<Statement> = list
+        .value
+        .0
+        .into_iter()
+        .filter_map(|s| statement(s, kind, diags))
+        .collect();
+    if diags.error_count() > before {
+        return None;
+    }
+    Some(Policy {
+        version: raw.Version.map(|v| v.value),
+        id: raw.Id,
+        statements,
+        span: node.span,
+    })
+}
+
+fn statement(s: Spanned<raw::Statement>, kind: PolicyKind, diags: &Diagnostics) -> Option<Statement> {
+    let span = s.span;
+    let s = s.value;
+    let err = |at, msg: String, help: &str| {
+        diags.push(Diagnostic::error("policy-structure", at, msg).with_help(help.to_string()));
+    };
+    let effect = match &s.Effect {
+        None => {
+            err(span, "statement has no 'Effect'".into(), "add `Effect: Allow` or `Effect: Deny`");
+            None
+        }
+        Some(e) if e.as_str() == "Allow" => Some(Effect::Allow),
+        Some(e) if e.as_str() == "Deny" => Some(Effect::Deny),
+        Some(e) => {
+            let help = match suggest::closest(e.as_str(), ["Allow", "Deny"]) {
+                Some(b) => format!("did you mean '{b}'? (case matters)"),
+                None => "use Allow or Deny".into(),
+            };
+            err(e.span, format!("'{}' is not an Effect", e.value), &help);
+            None
+        }
+    };
+    let action = match (s.Action, s.NotAction) {
+        (Some(a), None) => Some(actions(a, false, diags)),
+        (None, Some(a)) => Some(actions(a, true, diags)),
+        (Some(_), Some(b)) => {
+            err(b.span, "a statement has either 'Action' or 'NotAction', not both".into(), "remove one of them");
+            None
+        }
+        (None, None) => {
+            err(span, "statement has no 'Action' (or 'NotAction')".into(), "add `Action: \"s3:GetObject\"` or a list of actions");
+            None
+        }
+    };
+    let resource = match (s.Resource, s.NotResource) {
+        (Some(r), None) => Some(Negatable { negated: false, value: r.value.0 }),
+        (None, Some(r)) => Some(Negatable { negated: true, value: r.value.0 }),
+        (Some(_), Some(b)) => {
+            err(b.span, "a statement has either 'Resource' or 'NotResource', not both".into(), "remove one of them");
+            None
+        }
+        (None, None) => {
+            err(span, "statement has no 'Resource' (or 'NotResource')".into(), "add `Resource: \"arn:aws:s3:::my-bucket/*\"` or `Resource: \"*\"`");
+            None
+        }
+    };
+    let principal = match (s.Principal, s.NotPrincipal) {
+        (Some(_), Some(b)) => {
+            err(b.span, "a statement has either 'Principal' or 'NotPrincipal', not both".into(), "remove one of them");
+            None
+        }
+        (Some(p), None) => Some((false, p)),
+        (None, Some(p)) => Some((true, p)),
+        (None, None) => None,
+    };
+    match (&principal, kind) {
+        (Some((_, p)), PolicyKind::Identity) => err(
+            p.span,
+            "an identity policy cannot name a 'Principal': it applies to the role or user it is attached to".into(),
+            "remove the Principal element",
+        ),
+        (None, PolicyKind::Resource | PolicyKind::Endpoint) => err(
+            span,
+            format!("a statement in {} needs a 'Principal'", kind.describe()),
+            "add `Principal: \"*\"` (anyone) or `Principal: { AWS: \"arn:aws:iam::111122223333:root\" }`",
+        ),
+        _ => {}
+    }
+    let mut conditions = Vec::new();
+    for op in s.Condition.iter().flat_map(|c| c.iter()) {
+        let Some(operator) = Operator::parse(op.key.as_str()) else {
+            let names: Vec<&str> = crate::BaseOperator::ALL.iter().map(|o| o.as_str()).collect();
+            let help = match suggest::closest(op.key.as_str(), names.iter().copied()) {
+                Some(b) => format!("did you mean '{b}'?"),
+                None => "see the IAM condition operators: StringEquals, StringLike, ArnLike, IpAddress, Bool, Null, …".into(),
+            };
+            err(op.key.span, format!("'{}' is not a condition operator", op.key.value), &help);
+            continue;
+        };
+        for key in op.value.iter().flat_map(|k| k.iter()) {
+            conditions.push(Condition {
+                operator,
+                key: key.key.value.clone(),
+                values: key.value.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
+                span: key.key.span,
+            });
+        }
+    }
+    let principal = principal.map(|(negated, p)| Negatable { negated, value: p.value });
+    Some(Statement {
+        sid: s.Sid,
+        effect: effect?,
+        principal,
+        action: action?,
+        resource,
+        conditions,
+        span,
+    })
+}
+
+fn actions(a: Spanned<OneOrMany<Spanned<String>>>, negated: bool, diags: &Diagnostics) -> Negatable<Vec<String>> {
+    for action in a.value.iter() {
+        let ok = action.as_str() == "*"
+            || action
+                .split_once(':')
+                .is_some_and(|(svc, name)| !svc.is_empty() && !name.is_empty() && !svc.contains('*'));
+        if !ok {
+            diags.push(
+                Diagnostic::error(
+                    "policy-structure",
+                    action.span,
+                    format!("'{}' is not an action", action.value),
+                )
+                .with_help("write actions as `service:Action`, for example `s3:GetObject` or `s3:*`"),
+            );
+        }
+    }
+    Negatable {
+        negated,
+        value: a.value.0.into_iter().map(|s| s.value).collect(),
+    }
+}
+
+impl<'de> Deserialize<'de> for Principal {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Principal;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"*\" or a mapping such as { AWS: [...] }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Principal, E> {
+                if v == "*" {
+                    Ok(Principal::Any)
+                } else {
+                    Err(E::custom(format!(
+                        "Principal '{v}' must be \"*\" or a mapping such as {{ AWS: \"{v}\" }}"
+                    )))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Principal, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let ty = match key.as_str() {
+                        "AWS" => PrincipalType::Aws,
+                        "Service" => PrincipalType::Service,
+                        "Federated" => PrincipalType::Federated,
+                        "CanonicalUser" => PrincipalType::CanonicalUser,
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "'{other}' is not a principal type (use AWS, Service, Federated or CanonicalUser)"
+                            )));
+                        }
+                    };
+                    let values: OneOrMany<String> = map.next_value()?;
+                    out.push((ty, values.0));
+                }
+                Ok(Principal::Typed(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vpcsim_syntax::{SourceFile, SourceId, yaml};
+
+    fn check(text: &str, kind: PolicyKind) -> (Option<Policy>, Vec<String>) {
+        let file = SourceFile::new("p.json", text);
+        let diags = Diagnostics::new();
+        let node = yaml::parse(SourceId(0), &file, &diags).unwrap();
+        let p = parse(&node, kind, &diags);
+        let msgs = diags
+            .into_sorted()
+            .iter()
+            .map(|d| format!("{}:{} {}", d.span.unwrap().line, d.span.unwrap().col, d.message))
+            .collect();
+        (p, msgs)
+    }
+
+    #[test]
+    fn reads_the_seed_bucket_policy_in_json() {
+        let text = r#"{
+  "Version": "2012-10-17",
+  "Id": "Policy1415115909152",
+  "Statement": [
+    { "Sid": "Access-to-specific-VPCE-only",
+      "Principal": "*",
+      "Action": "s3:*",
+      "Effect": "Deny",
+      "Resource": ["arn:aws:s3:::DOC-EXAMPLE-BUCKET2",
+                   "arn:aws:s3:::DOC-EXAMPLE-BUCKET2/*"],
+      "Condition": {"StringNotEquals": {"aws:sourceVpce": "vpce-1a2b3c4d"}}
+    }
+  ]
+}"#;
+        let (p, msgs) = check(text, PolicyKind::Resource);
+        assert!(msgs.is_empty(), "{msgs:?}");
+        let p = p.unwrap();
+        let s = &p.statements[0];
+        assert_eq!(s.effect, Effect::Deny);
+        assert_eq!(s.principal.as_ref().unwrap().value, Principal::Any);
+        assert_eq!(s.conditions[0].key, "aws:sourceVpce");
+        assert_eq!(s.conditions[0].values, vec!["vpce-1a2b3c4d"]);
+        assert_eq!(s.conditions[0].operator.base, crate::BaseOperator::StringNotEquals);
+        assert_eq!(s.resource.as_ref().unwrap().value.len(), 2);
+    }
+
+    #[test]
+    fn reports_every_structural_problem() {
+        let text = "Version: 2012-10-18\nStatement:\n  - Effect: allow\n    Action: GetObject\n    Resource: '*'\n    Condition: { StringEqual: { a: b } }\n  - Effect: Deny\n    Principal: '*'\n    Action: s3:*\n  - Efect: Allow\n";
+        let (p, msgs) = check(text, PolicyKind::Identity);
+        assert!(p.is_none());
+        assert_eq!(
+            msgs,
+            vec![
+                "1:10 '2012-10-18' is not a policy language version",
+                "3:13 'allow' is not an Effect",
+                "4:13 'GetObject' is not an action",
+                "6:18 'StringEqual' is not a condition operator",
+                "7:5 statement has no 'Resource' (or 'NotResource')",
+                "8:16 an identity policy cannot name a 'Principal': it applies to the role or user it is attached to",
+                "10:5 unknown key 'Efect' in a statement",
+                "10:5 statement has no 'Effect'",
+                "10:5 statement has no 'Action' (or 'NotAction')",
+                "10:5 statement has no 'Resource' (or 'NotResource')",
+            ]
+        );
+    }
+
+    #[test]
+    fn resource_policies_need_a_principal() {
+        let (_, msgs) = check("Statement: { Effect: Allow, Action: 's3:*', Resource: '*' }", PolicyKind::Endpoint);
+        assert_eq!(msgs, vec!["1:12 a statement in a VPC endpoint policy needs a 'Principal'"]);
+    }
+}
