@@ -81,7 +81,9 @@ pub struct Statement {
 impl Statement {
     /// `Sid` or `#n` (1-based position) to name the statement in explanations.
     pub fn name(&self, index: usize) -> String {
-        self.sid.clone().unwrap_or_else(|| format!("#{}", index + 1))
+        self.sid
+            .clone()
+            .unwrap_or_else(|| format!("#{}", index + 1))
     }
 }
 
@@ -204,7 +206,10 @@ operators!(
 impl BaseOperator {
     /// Parses an operator name (exact case, as IAM requires).
     pub fn from_name(name: &str) -> Option<BaseOperator> {
-        BaseOperator::ALL.iter().copied().find(|o| o.as_str() == name)
+        BaseOperator::ALL
+            .iter()
+            .copied()
+            .find(|o| o.as_str() == name)
     }
 
     /// Negated operators are true when the key is missing.

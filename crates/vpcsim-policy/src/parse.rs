@@ -4,7 +4,9 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
-use vpcsim_syntax::{Diagnostic, Diagnostics, Entries, Node, OneOrMany, Spanned, from_node, suggest};
+use vpcsim_syntax::{
+    Diagnostic, Diagnostics, Entries, Node, OneOrMany, Spanned, from_node, suggest,
+};
 
 use crate::{
     Condition, Effect, Negatable, Operator, Policy, PolicyKind, Principal, PrincipalType, Statement,
@@ -59,8 +61,12 @@ pub fn parse(node: &Node, kind: PolicyKind, diags: &Diagnostics) -> Option<Polic
     }
     let Some(list) = raw.Statement else {
         diags.push(
-            Diagnostic::error("policy-structure", node.span, format!("{} needs a 'Statement'", kind.describe()))
-                .with_help("add `Statement:` with one statement or a list of them"),
+            Diagnostic::error(
+                "policy-structure",
+                node.span,
+                format!("{} needs a 'Statement'", kind.describe()),
+            )
+            .with_help("add `Statement:` with one statement or a list of them"),
         );
         return None;
     };
@@ -88,7 +94,11 @@ pub fn parse(node: &Node, kind: PolicyKind, diags: &Diagnostics) -> Option<Polic
     })
 }
 
-fn statement(s: Spanned<raw::Statement>, kind: PolicyKind, diags: &Diagnostics) -> Option<Statement> {
+fn statement(
+    s: Spanned<raw::Statement>,
+    kind: PolicyKind,
+    diags: &Diagnostics,
+) -> Option<Statement> {
     let span = s.span;
     let s = s.value;
     let err = |at, msg: String, help: &str| {
@@ -96,7 +106,11 @@ fn statement(s: Spanned<raw::Statement>, kind: PolicyKind, diags: &Diagnostics) 
     };
     let effect = match &s.Effect {
         None => {
-            err(span, "statement has no 'Effect'".into(), "add `Effect: Allow` or `Effect: Deny`");
+            err(
+                span,
+                "statement has no 'Effect'".into(),
+                "add `Effect: Allow` or `Effect: Deny`",
+            );
             None
         }
         Some(e) if e.as_str() == "Allow" => Some(Effect::Allow),
@@ -114,29 +128,55 @@ fn statement(s: Spanned<raw::Statement>, kind: PolicyKind, diags: &Diagnostics) 
         (Some(a), None) => Some(actions(a, false, diags)),
         (None, Some(a)) => Some(actions(a, true, diags)),
         (Some(_), Some(b)) => {
-            err(b.span, "a statement has either 'Action' or 'NotAction', not both".into(), "remove one of them");
+            err(
+                b.span,
+                "a statement has either 'Action' or 'NotAction', not both".into(),
+                "remove one of them",
+            );
             None
         }
         (None, None) => {
-            err(span, "statement has no 'Action' (or 'NotAction')".into(), "add `Action: \"s3:GetObject\"` or a list of actions");
+            err(
+                span,
+                "statement has no 'Action' (or 'NotAction')".into(),
+                "add `Action: \"s3:GetObject\"` or a list of actions",
+            );
             None
         }
     };
     let resource = match (s.Resource, s.NotResource) {
-        (Some(r), None) => Some(Negatable { negated: false, value: r.value.0 }),
-        (None, Some(r)) => Some(Negatable { negated: true, value: r.value.0 }),
+        (Some(r), None) => Some(Negatable {
+            negated: false,
+            value: r.value.0,
+        }),
+        (None, Some(r)) => Some(Negatable {
+            negated: true,
+            value: r.value.0,
+        }),
         (Some(_), Some(b)) => {
-            err(b.span, "a statement has either 'Resource' or 'NotResource', not both".into(), "remove one of them");
+            err(
+                b.span,
+                "a statement has either 'Resource' or 'NotResource', not both".into(),
+                "remove one of them",
+            );
             None
         }
         (None, None) => {
-            err(span, "statement has no 'Resource' (or 'NotResource')".into(), "add `Resource: \"arn:aws:s3:::my-bucket/*\"` or `Resource: \"*\"`");
+            err(
+                span,
+                "statement has no 'Resource' (or 'NotResource')".into(),
+                "add `Resource: \"arn:aws:s3:::my-bucket/*\"` or `Resource: \"*\"`",
+            );
             None
         }
     };
     let principal = match (s.Principal, s.NotPrincipal) {
         (Some(_), Some(b)) => {
-            err(b.span, "a statement has either 'Principal' or 'NotPrincipal', not both".into(), "remove one of them");
+            err(
+                b.span,
+                "a statement has either 'Principal' or 'NotPrincipal', not both".into(),
+                "remove one of them",
+            );
             None
         }
         (Some(p), None) => Some((false, p)),
@@ -159,12 +199,19 @@ fn statement(s: Spanned<raw::Statement>, kind: PolicyKind, diags: &Diagnostics) 
     let mut conditions = Vec::new();
     for op in s.Condition.iter().flat_map(|c| c.iter()) {
         let Some(operator) = Operator::parse(op.key.as_str()) else {
-            let names: Vec<&str> = crate::BaseOperator::ALL.iter().map(|o| o.as_str()).collect();
+            let names: Vec<&str> = crate::BaseOperator::ALL
+                .iter()
+                .map(|o| o.as_str())
+                .collect();
             let help = match suggest::closest(op.key.as_str(), names.iter().copied()) {
                 Some(b) => format!("did you mean '{b}'?"),
                 None => "see the IAM condition operators: StringEquals, StringLike, ArnLike, IpAddress, Bool, Null, …".into(),
             };
-            err(op.key.span, format!("'{}' is not a condition operator", op.key.value), &help);
+            err(
+                op.key.span,
+                format!("'{}' is not a condition operator", op.key.value),
+                &help,
+            );
             continue;
         };
         for key in op.value.iter().flat_map(|k| k.iter()) {
@@ -176,7 +223,10 @@ fn statement(s: Spanned<raw::Statement>, kind: PolicyKind, diags: &Diagnostics) 
             });
         }
     }
-    let principal = principal.map(|(negated, p)| Negatable { negated, value: p.value });
+    let principal = principal.map(|(negated, p)| Negatable {
+        negated,
+        value: p.value,
+    });
     Some(Statement {
         sid: s.Sid,
         effect: effect?,
@@ -188,12 +238,16 @@ fn statement(s: Spanned<raw::Statement>, kind: PolicyKind, diags: &Diagnostics) 
     })
 }
 
-fn actions(a: Spanned<OneOrMany<Spanned<String>>>, negated: bool, diags: &Diagnostics) -> Negatable<Vec<String>> {
+fn actions(
+    a: Spanned<OneOrMany<Spanned<String>>>,
+    negated: bool,
+    diags: &Diagnostics,
+) -> Negatable<Vec<String>> {
     for action in a.value.iter() {
         let ok = action.as_str() == "*"
-            || action
-                .split_once(':')
-                .is_some_and(|(svc, name)| !svc.is_empty() && !name.is_empty() && !svc.contains('*'));
+            || action.split_once(':').is_some_and(|(svc, name)| {
+                !svc.is_empty() && !name.is_empty() && !svc.contains('*')
+            });
         if !ok {
             diags.push(
                 Diagnostic::error(
@@ -201,7 +255,9 @@ fn actions(a: Spanned<OneOrMany<Spanned<String>>>, negated: bool, diags: &Diagno
                     action.span,
                     format!("'{}' is not an action", action.value),
                 )
-                .with_help("write actions as `service:Action`, for example `s3:GetObject` or `s3:*`"),
+                .with_help(
+                    "write actions as `service:Action`, for example `s3:GetObject` or `s3:*`",
+                ),
             );
         }
     }
@@ -265,7 +321,14 @@ mod tests {
         let msgs = diags
             .into_sorted()
             .iter()
-            .map(|d| format!("{}:{} {}", d.span.unwrap().line, d.span.unwrap().col, d.message))
+            .map(|d| {
+                format!(
+                    "{}:{} {}",
+                    d.span.unwrap().line,
+                    d.span.unwrap().col,
+                    d.message
+                )
+            })
             .collect();
         (p, msgs)
     }
@@ -294,7 +357,10 @@ mod tests {
         assert_eq!(s.principal.as_ref().unwrap().value, Principal::Any);
         assert_eq!(s.conditions[0].key, "aws:sourceVpce");
         assert_eq!(s.conditions[0].values, vec!["vpce-1a2b3c4d"]);
-        assert_eq!(s.conditions[0].operator.base, crate::BaseOperator::StringNotEquals);
+        assert_eq!(
+            s.conditions[0].operator.base,
+            crate::BaseOperator::StringNotEquals
+        );
         assert_eq!(s.resource.as_ref().unwrap().value.len(), 2);
     }
 
@@ -322,7 +388,13 @@ mod tests {
 
     #[test]
     fn resource_policies_need_a_principal() {
-        let (_, msgs) = check("Statement: { Effect: Allow, Action: 's3:*', Resource: '*' }", PolicyKind::Endpoint);
-        assert_eq!(msgs, vec!["1:12 a statement in a VPC endpoint policy needs a 'Principal'"]);
+        let (_, msgs) = check(
+            "Statement: { Effect: Allow, Action: 's3:*', Resource: '*' }",
+            PolicyKind::Endpoint,
+        );
+        assert_eq!(
+            msgs,
+            vec!["1:12 a statement in a VPC endpoint policy needs a 'Principal'"]
+        );
     }
 }

@@ -24,7 +24,10 @@ pub(crate) const SPANNED_FIELDS: &[&str] = &["$span", "$value"];
 
 /// Deserializes `T` from `node`, recording problems in `diags`. `None` when the value could not be
 /// built (the reasons are in `diags`).
-pub fn from_node<'de, T: de::Deserialize<'de>>(node: &'de Node, diags: &'de Diagnostics) -> Option<T> {
+pub fn from_node<'de, T: de::Deserialize<'de>>(
+    node: &'de Node,
+    diags: &'de Diagnostics,
+) -> Option<T> {
     T::deserialize(NodeDe { node, diags }).ok()
 }
 
@@ -169,7 +172,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     number!(deserialize_i32, visit_i32, i32, "an integer");
     number!(deserialize_i64, visit_i64, i64, "an integer");
     number!(deserialize_u8, visit_u8, u8, "an integer from 0 to 255");
-    number!(deserialize_u16, visit_u16, u16, "an integer from 0 to 65535");
+    number!(
+        deserialize_u16,
+        visit_u16,
+        u16,
+        "an integer from 0 to 65535"
+    );
     number!(deserialize_u32, visit_u32, u32, "a non-negative integer");
     number!(deserialize_u64, visit_u64, u64, "a non-negative integer");
     number!(deserialize_f32, visit_f32, f32, "a number");
@@ -228,7 +236,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         if name == crate::types::ONE_OR_MANY && matches!(self.node.kind, NodeKind::Seq(_)) {
             return self.deserialize_seq(visitor);
         }
-        visitor.visit_newtype_struct(self).map_err(|e| self.locate(e))
+        visitor
+            .visit_newtype_struct(self)
+            .map_err(|e| self.locate(e))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -243,7 +253,11 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
@@ -460,7 +474,10 @@ struct MapDe<'a, I> {
 impl<'de, I: Pairs<'de>> de::MapAccess<'de> for MapDe<'de, I> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.entries.next_pair() {
             None => Ok(None),
             Some((k, v)) => {
@@ -488,7 +505,10 @@ struct SpannedDe<'a> {
 impl<'de> de::MapAccess<'de> for SpannedDe<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         let key = match self.state {
             0 => SPANNED_FIELDS[0],
             1 => SPANNED_FIELDS[1],

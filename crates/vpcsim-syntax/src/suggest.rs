@@ -52,7 +52,10 @@ mod tests {
         let names = ["endpoints-a", "endpoints-b", "app-a"];
         assert_eq!(closest("endpoint-a", names), Some("endpoints-a"));
         assert_eq!(closest("zzz", names), None);
-        assert_eq!(hint("zzz", "subnet", names), "known subnets: endpoints-a, endpoints-b, app-a");
+        assert_eq!(
+            hint("zzz", "subnet", names),
+            "known subnets: endpoints-a, endpoints-b, app-a"
+        );
         assert_eq!(hint("ap-a", "subnet", names), "did you mean 'app-a'?");
         assert_eq!(hint("x", "subnet", []), "there is no subnet defined here");
     }

@@ -323,7 +323,13 @@ mod tests {
             .iter()
             .map(|d| {
                 let s = d.span.unwrap();
-                format!("{}:{} {} {}", s.line, s.col, d.message, d.help.clone().unwrap_or_default())
+                format!(
+                    "{}:{} {} {}",
+                    s.line,
+                    s.col,
+                    d.message,
+                    d.help.clone().unwrap_or_default()
+                )
             })
             .collect();
         (top, lines)
@@ -331,8 +337,9 @@ mod tests {
 
     #[test]
     fn reads_and_locates() {
-        let (top, diags) =
-            read("subnets:\n  a: { az: us-east-1a, cidr: 10.0.0.0/24, size: 8 }\ncidr: x\nmore: [y, z]\n");
+        let (top, diags) = read(
+            "subnets:\n  a: { az: us-east-1a, cidr: 10.0.0.0/24, size: 8 }\ncidr: x\nmore: [y, z]\n",
+        );
         assert!(diags.is_empty(), "{diags:?}");
         let top = top.unwrap();
         let a = top.subnets.0[0].value.as_ref().unwrap();
@@ -356,7 +363,11 @@ mod tests {
             ]
         );
         let top = top.unwrap();
-        let names: Vec<_> = top.subnets.iter().map(|e| (e.key.as_str(), e.value.is_some())).collect();
+        let names: Vec<_> = top
+            .subnets
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.is_some()))
+            .collect();
         assert_eq!(names, vec![("a", false), ("b", false), ("c", true)]);
     }
 }

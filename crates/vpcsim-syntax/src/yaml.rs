@@ -100,7 +100,9 @@ pub fn parse(id: SourceId, file: &SourceFile, diags: &Diagnostics) -> Option<Nod
                 diags.push(
                     Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {}", e.info()))
                         .with_label("the YAML parser stopped here")
-                        .with_help("check indentation, quotes and that each `key:` is followed by a space"),
+                        .with_help(
+                            "check indentation, quotes and that each `key:` is followed by a space",
+                        ),
                 );
                 return None;
             }
@@ -319,8 +321,13 @@ mod tests {
         assert_eq!(b.as_str(), Some("10.0.0.0/16"));
         assert_eq!((b.span.line, b.span.col), (2, 6));
         let c = node.get("a").unwrap().get("c").unwrap();
-        let NodeKind::Seq(items) = &c.kind else { panic!() };
-        assert!(matches!(&items[1].kind, NodeKind::Scalar { plain: false, .. }));
+        let NodeKind::Seq(items) = &c.kind else {
+            panic!()
+        };
+        assert!(matches!(
+            &items[1].kind,
+            NodeKind::Scalar { plain: false, .. }
+        ));
     }
 
     #[test]

@@ -1,0 +1,991 @@
+//! The validated topology: immutable, indexed, every reference resolved to a typed id.
+//!
+//! Entities live in flat arenas on [`Topology`] and point at each other with copyable ids
+//! ([`VpcId`], [`SubnetId`], …). Nothing here is looked up by name except user input at the edges
+//! ([`Topology::find_source`] and friends). Every entity keeps the [`Span`] of its definition so
+//! later explanations can point into the file.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::{IpNet, Ipv4Net};
+use vpcsim_policy::Policy;
+use vpcsim_syntax::Span;
+
+pub use crate::format::{
+    AccessType, AclAction, EndpointType, LinkType, NetworkOrigin, PrincipalKind, Rcode, Routing,
+    RuleType, StorageClass, Verdict,
+};
+
+macro_rules! ids {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// Position in its arena.
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+
+ids!(
+    /// A Region.
+    RegionId,
+    /// An account.
+    AccountId,
+    /// A VPC.
+    VpcId,
+    /// A subnet.
+    SubnetId,
+    /// A route table.
+    RouteTableId,
+    /// A security group.
+    SecurityGroupId,
+    /// A network ACL.
+    NetworkAclId,
+    /// A VPC endpoint.
+    EndpointId,
+    /// A network interface.
+    EniId,
+    /// An instance.
+    InstanceId,
+    /// A NAT gateway.
+    NatGatewayId,
+    /// A Route 53 Resolver endpoint.
+    ResolverEndpointId,
+    /// A Resolver rule.
+    ResolverRuleId,
+    /// A private hosted zone.
+    HostedZoneId,
+    /// A peering connection.
+    PeeringId,
+    /// A Direct Connect gateway.
+    DxGatewayId,
+    /// An on-premises site.
+    SiteId,
+    /// An on-premises host.
+    HostId,
+    /// A link (VPN or Direct Connect).
+    LinkId,
+    /// A bucket.
+    BucketId,
+    /// An access point.
+    AccessPointId,
+    /// An IAM principal.
+    PrincipalId,
+    /// An Outpost.
+    OutpostId,
+    /// A prefix list.
+    PrefixListId,
+);
+
+/// The whole validated topology.
+#[derive(Clone, Debug, Default)]
+pub struct Topology {
+    /// Scenario name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Seed for every choice vpcsim makes itself.
+    pub seed: u64,
+    /// Regions.
+    pub regions: Vec<Region>,
+    /// Accounts.
+    pub accounts: Vec<Account>,
+    /// VPCs.
+    pub vpcs: Vec<Vpc>,
+    /// Subnets of all VPCs.
+    pub subnets: Vec<Subnet>,
+    /// Route tables of all VPCs.
+    pub route_tables: Vec<RouteTable>,
+    /// Security groups of all VPCs.
+    pub security_groups: Vec<SecurityGroup>,
+    /// Network ACLs of all VPCs.
+    pub network_acls: Vec<NetworkAcl>,
+    /// Endpoints of all VPCs.
+    pub endpoints: Vec<Endpoint>,
+    /// Every network interface: instances, endpoint ENIs, Resolver ENIs, NAT gateways, X-ENIs.
+    pub enis: Vec<Eni>,
+    /// Instances.
+    pub instances: Vec<Instance>,
+    /// NAT gateways.
+    pub nat_gateways: Vec<NatGateway>,
+    /// Resolver endpoints.
+    pub resolver_endpoints: Vec<ResolverEndpoint>,
+    /// Resolver rules.
+    pub resolver_rules: Vec<ResolverRule>,
+    /// Private hosted zones.
+    pub hosted_zones: Vec<HostedZone>,
+    /// Peering connections.
+    pub peerings: Vec<Peering>,
+    /// Direct Connect gateways.
+    pub dx_gateways: Vec<DxGateway>,
+    /// On-premises sites.
+    pub sites: Vec<Site>,
+    /// On-premises hosts.
+    pub hosts: Vec<Host>,
+    /// Links.
+    pub links: Vec<Link>,
+    /// Buckets.
+    pub buckets: Vec<Bucket>,
+    /// Access points (of buckets and of Outposts buckets).
+    pub access_points: Vec<AccessPoint>,
+    /// IAM principals.
+    pub principals: Vec<Principal>,
+    /// Outposts.
+    pub outposts: Vec<Outpost>,
+    /// AWS-managed prefix lists in use.
+    pub prefix_lists: Vec<PrefixList>,
+    /// Top-level expectations.
+    pub expectations: Vec<Expectation>,
+    /// Failure scenarios.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// A Region.
+#[derive(Clone, Debug)]
+pub struct Region {
+    /// `us-east-1`.
+    pub name: String,
+    /// Availability Zones.
+    pub azs: Vec<String>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// An account.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// The 12-digit id.
+    pub id: String,
+    /// Readable name.
+    pub name: Option<String>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A VPC.
+#[derive(Clone, Debug)]
+pub struct Vpc {
+    /// The user's name.
+    pub name: String,
+    /// `vpc-…`.
+    pub aws_id: String,
+    /// Owner.
+    pub account: AccountId,
+    /// Region.
+    pub region: RegionId,
+    /// CIDR blocks, primary first.
+    pub cidrs: Vec<Ipv4Net>,
+    /// Subnets.
+    pub subnets: Vec<SubnetId>,
+    /// Route tables.
+    pub route_tables: Vec<RouteTableId>,
+    /// The main route table.
+    pub main_route_table: RouteTableId,
+    /// Internet gateway id, when attached.
+    pub internet_gateway: Option<String>,
+    /// Virtual private gateway.
+    pub vpn_gateway: Option<VpnGateway>,
+    /// Endpoints.
+    pub endpoints: Vec<EndpointId>,
+    /// Instances.
+    pub instances: Vec<InstanceId>,
+    /// Security groups.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// Route 53 Resolver inbound endpoint.
+    pub inbound_resolver: Option<ResolverEndpointId>,
+    /// Route 53 Resolver outbound endpoint.
+    pub outbound_resolver: Option<ResolverEndpointId>,
+    /// Resolver rules associated with the VPC.
+    pub resolver_rules: Vec<ResolverRuleId>,
+    /// Private hosted zones associated with the VPC.
+    pub hosted_zones: Vec<HostedZoneId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+impl Vpc {
+    /// The Route 53 Resolver address: the VPC's primary CIDR base plus two.
+    pub fn dns_resolver_ip(&self) -> Ipv4Addr {
+        let base = u32::from(self.cidrs[0].network());
+        Ipv4Addr::from(base + 2)
+    }
+
+    /// True when the address is inside one of the VPC's CIDRs.
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        self.cidrs.iter().any(|c| c.contains(&ip))
+    }
+}
+
+/// A virtual private gateway.
+#[derive(Clone, Debug)]
+pub struct VpnGateway {
+    /// `vgw-…`.
+    pub aws_id: String,
+    /// Amazon-side ASN.
+    pub asn: u32,
+    /// Links attached to it directly or through a Direct Connect gateway.
+    pub links: Vec<LinkId>,
+}
+
+/// A subnet.
+#[derive(Clone, Debug)]
+pub struct Subnet {
+    /// The user's name.
+    pub name: String,
+    /// VPC.
+    pub vpc: VpcId,
+    /// Availability Zone name.
+    pub az: String,
+    /// CIDR.
+    pub cidr: Ipv4Net,
+    /// Associated route table (explicit or the main one).
+    pub route_table: RouteTableId,
+    /// Network ACL, when one is associated (otherwise the default ACL, which allows all).
+    pub network_acl: Option<NetworkAclId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+impl Subnet {
+    /// The five addresses AWS reserves in every subnet: network, +1 router, +2 DNS, +3 future, broadcast.
+    pub fn is_reserved(&self, ip: Ipv4Addr) -> bool {
+        let base = u32::from(self.cidr.network());
+        let off = u32::from(ip).wrapping_sub(base);
+        off <= 3 || ip == self.cidr.broadcast()
+    }
+}
+
+/// A route table.
+#[derive(Clone, Debug)]
+pub struct RouteTable {
+    /// The user's name (`(main)` for the implicit main table).
+    pub name: String,
+    /// VPC.
+    pub vpc: VpcId,
+    /// Main route table.
+    pub main: bool,
+    /// Routes written by the user, plus the gateway endpoint routes AWS adds. The local routes
+    /// are implicit (one per VPC CIDR) and not listed.
+    pub routes: Vec<Route>,
+    /// Propagates the prefixes learned by the VPN gateway.
+    pub propagate_vgw: bool,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A route destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Destination {
+    /// A CIDR.
+    Cidr(IpNet),
+    /// An AWS-managed prefix list.
+    PrefixList(PrefixListId),
+}
+
+/// A route target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The VPC itself.
+    Local,
+    /// The internet gateway.
+    InternetGateway,
+    /// A NAT gateway.
+    NatGateway(NatGatewayId),
+    /// The virtual private gateway.
+    VpnGateway,
+    /// A peering connection.
+    Peering(PeeringId),
+    /// A gateway endpoint.
+    GatewayEndpoint(EndpointId),
+    /// A network interface (of an instance or appliance).
+    Eni(EniId),
+}
+
+/// A route.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// Destination.
+    pub destination: Destination,
+    /// Target.
+    pub target: Target,
+    /// Where the route is written (for gateway endpoint routes: the endpoint's association).
+    pub span: Span,
+}
+
+/// A protocol in security group and ACL rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// Every protocol.
+    All,
+    /// TCP (6).
+    Tcp,
+    /// UDP (17).
+    Udp,
+    /// ICMP (1).
+    Icmp,
+    /// Another IP protocol number.
+    Number(u8),
+}
+
+/// An inclusive port range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortRange {
+    /// First port.
+    pub from: u16,
+    /// Last port.
+    pub to: u16,
+}
+
+impl PortRange {
+    /// All ports.
+    pub const ALL: PortRange = PortRange { from: 0, to: 65535 };
+
+    /// True when `port` is inside.
+    pub fn contains(&self, port: u16) -> bool {
+        (self.from..=self.to).contains(&port)
+    }
+}
+
+/// What a security group rule matches on the far side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// A CIDR.
+    Cidr(IpNet),
+    /// Members of a security group.
+    SecurityGroup(SecurityGroupId),
+    /// A prefix list.
+    PrefixList(PrefixListId),
+}
+
+/// A security group rule.
+#[derive(Clone, Debug)]
+pub struct SgRule {
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Ports.
+    pub ports: PortRange,
+    /// Sources (ingress) or destinations (egress).
+    pub peers: Vec<Peer>,
+    /// Where written.
+    pub span: Span,
+}
+
+/// A security group.
+#[derive(Clone, Debug)]
+pub struct SecurityGroup {
+    /// The user's name.
+    pub name: String,
+    /// VPC.
+    pub vpc: VpcId,
+    /// Inbound rules.
+    pub ingress: Vec<SgRule>,
+    /// Outbound rules (AWS's default: all traffic to 0.0.0.0/0).
+    pub egress: Vec<SgRule>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A network ACL rule.
+#[derive(Clone, Debug)]
+pub struct AclRule {
+    /// Rule number; lowest first.
+    pub number: u32,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Ports.
+    pub ports: PortRange,
+    /// CIDR.
+    pub cidr: IpNet,
+    /// Allow or deny.
+    pub action: AclAction,
+    /// Where written.
+    pub span: Span,
+}
+
+/// A network ACL; rules sorted by number. After the last rule comes the implicit deny-all `*`.
+#[derive(Clone, Debug)]
+pub struct NetworkAcl {
+    /// The user's name.
+    pub name: String,
+    /// VPC.
+    pub vpc: VpcId,
+    /// Inbound rules, by number.
+    pub ingress: Vec<AclRule>,
+    /// Outbound rules, by number.
+    pub egress: Vec<AclRule>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A VPC endpoint.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// The user's name.
+    pub name: String,
+    /// VPC.
+    pub vpc: VpcId,
+    /// `vpce-…`.
+    pub aws_id: String,
+    /// The DNS suffix after the id in DNS names.
+    pub dns_id: String,
+    /// Gateway or interface.
+    pub kind: EndpointType,
+    /// Short service name (`s3`, `dynamodb`, `sts`).
+    pub service: String,
+    /// Gateway endpoints: associated route tables.
+    pub route_tables: Vec<RouteTableId>,
+    /// Interface endpoints: one ENI per subnet.
+    pub enis: Vec<EniId>,
+    /// Interface endpoints: security groups.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// Endpoint policy; `None` is the default full-access policy.
+    pub policy: Option<Policy>,
+    /// Private DNS enabled (interface endpoints).
+    pub private_dns: bool,
+    /// `PrivateDnsOnlyForInboundResolverEndpoint` (S3 interface endpoints with private DNS).
+    pub private_dns_only_for_inbound_resolver: bool,
+    /// Where defined.
+    pub span: Span,
+}
+
+impl Endpoint {
+    /// The Regional DNS name: `vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`.
+    pub fn regional_dns_name(&self, region: &str) -> String {
+        format!(
+            "{}-{}.{}.{region}.vpce.amazonaws.com",
+            self.aws_id, self.dns_id, self.service
+        )
+    }
+
+    /// A zonal DNS name: `vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com`.
+    pub fn zonal_dns_name(&self, region: &str, az: &str) -> String {
+        format!(
+            "{}-{}-{az}.{}.{region}.vpce.amazonaws.com",
+            self.aws_id, self.dns_id, self.service
+        )
+    }
+}
+
+/// Who a network interface belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EniOwner {
+    /// An instance.
+    Instance(InstanceId),
+    /// An interface endpoint.
+    Endpoint(EndpointId),
+    /// A Route 53 Resolver endpoint.
+    Resolver(ResolverEndpointId),
+    /// A NAT gateway.
+    NatGateway(NatGatewayId),
+    /// One of the four X-ENIs of an S3 on Outposts endpoint (index 0–3).
+    OutpostXeni(OutpostId, u8),
+}
+
+/// A network interface with its private address.
+#[derive(Clone, Debug)]
+pub struct Eni {
+    /// Subnet.
+    pub subnet: SubnetId,
+    /// Private address.
+    pub ip: Ipv4Addr,
+    /// True when vpcsim chose the address (deterministically from the seed).
+    pub allocated: bool,
+    /// Security groups.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// Owner.
+    pub owner: EniOwner,
+    /// Where the address (or its owner) is written.
+    pub span: Span,
+}
+
+/// An instance.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// The user's name.
+    pub name: String,
+    /// VPC.
+    pub vpc: VpcId,
+    /// Its network interface.
+    pub eni: EniId,
+    /// IAM role.
+    pub role: Option<PrincipalId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A NAT gateway.
+#[derive(Clone, Debug)]
+pub struct NatGateway {
+    /// The user's name.
+    pub name: String,
+    /// VPC.
+    pub vpc: VpcId,
+    /// Its network interface.
+    pub eni: EniId,
+    /// Elastic IP.
+    pub public_ip: Option<Ipv4Addr>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// Inbound or outbound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Inbound Resolver endpoint.
+    Inbound,
+    /// Outbound Resolver endpoint.
+    Outbound,
+}
+
+/// A Route 53 Resolver endpoint.
+#[derive(Clone, Debug)]
+pub struct ResolverEndpoint {
+    /// VPC.
+    pub vpc: VpcId,
+    /// Direction.
+    pub direction: Direction,
+    /// One ENI per subnet.
+    pub enis: Vec<EniId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A Resolver rule.
+#[derive(Clone, Debug)]
+pub struct ResolverRule {
+    /// The user's name.
+    pub name: String,
+    /// VPC it is associated with.
+    pub vpc: VpcId,
+    /// Lowercase domain without the final dot.
+    pub domain: String,
+    /// Forward or system.
+    pub kind: RuleType,
+    /// Forward targets.
+    pub targets: Vec<(IpAddr, u16)>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A record in a private hosted zone.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Absolute lowercase name without the final dot.
+    pub name: String,
+    /// Record type (`A`, `AAAA`, `CNAME`, `TXT`…).
+    pub kind: String,
+    /// Values.
+    pub values: Vec<String>,
+    /// Alias to an interface endpoint.
+    pub alias: Option<EndpointId>,
+    /// TTL.
+    pub ttl: u32,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A private hosted zone.
+#[derive(Clone, Debug)]
+pub struct HostedZone {
+    /// Lowercase domain without the final dot.
+    pub domain: String,
+    /// Associated VPCs.
+    pub vpcs: Vec<VpcId>,
+    /// Records.
+    pub records: Vec<Record>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A peering connection.
+#[derive(Clone, Debug)]
+pub struct Peering {
+    /// The user's name.
+    pub name: String,
+    /// `pcx-…`.
+    pub aws_id: String,
+    /// The two VPCs.
+    pub vpcs: [VpcId; 2],
+    /// Where defined.
+    pub span: Span,
+}
+
+impl Peering {
+    /// The VPC on the other side of `vpc`, if `vpc` is one end.
+    pub fn other(&self, vpc: VpcId) -> Option<VpcId> {
+        match self.vpcs {
+            [a, b] if a == vpc => Some(b),
+            [a, b] if b == vpc => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// A Direct Connect gateway.
+#[derive(Clone, Debug)]
+pub struct DxGateway {
+    /// The user's name.
+    pub name: String,
+    /// ASN.
+    pub asn: u32,
+    /// VPCs whose virtual private gateways are associated.
+    pub vpcs: Vec<VpcId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// An on-premises site.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// The user's name.
+    pub name: String,
+    /// Address space.
+    pub cidrs: Vec<IpNet>,
+    /// Public address of the internet egress.
+    pub public_ip: Option<Ipv4Addr>,
+    /// The site's resolver.
+    pub dns: Option<SiteDns>,
+    /// Hosts.
+    pub hosts: Vec<HostId>,
+    /// Routes toward AWS.
+    pub routes: Vec<SiteRoute>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// An on-premises resolver.
+#[derive(Clone, Debug)]
+pub struct SiteDns {
+    /// Its address.
+    pub resolver: Ipv4Addr,
+    /// Conditional forwarders.
+    pub forwards: Vec<SiteForward>,
+}
+
+/// A conditional forwarder.
+#[derive(Clone, Debug)]
+pub struct SiteForward {
+    /// Lowercase domain.
+    pub domain: String,
+    /// Addresses forwarded to.
+    pub to: Vec<Ipv4Addr>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A site route.
+#[derive(Clone, Debug)]
+pub struct SiteRoute {
+    /// Destination.
+    pub destination: IpNet,
+    /// Links in order of preference.
+    pub via: Vec<LinkId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// An on-premises host.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// The user's name.
+    pub name: String,
+    /// Site.
+    pub site: SiteId,
+    /// Address.
+    pub ip: Ipv4Addr,
+    /// Principal its requests are signed with.
+    pub principal: Option<PrincipalId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// Where a link lands on the AWS side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attachment {
+    /// A VPC's virtual private gateway.
+    VpnGateway(VpcId),
+    /// A Direct Connect gateway.
+    DxGateway(DxGatewayId),
+}
+
+/// A link between a site and AWS.
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// The user's name.
+    pub name: String,
+    /// VPN or Direct Connect.
+    pub kind: LinkType,
+    /// Site.
+    pub site: SiteId,
+    /// Where it lands.
+    pub attach: Attachment,
+    /// Static or BGP (Direct Connect: BGP).
+    pub routing: Routing,
+    /// Tunnel names (`tunnel1`, `tunnel2`) for VPN, none for Direct Connect.
+    pub tunnels: Vec<String>,
+    /// Advertised on-premises prefixes.
+    pub advertise: Vec<IpNet>,
+    /// Customer ASN.
+    pub asn: Option<u32>,
+    /// AS_PATH prepends.
+    pub as_path_prepend: u32,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A bucket.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    /// Name.
+    pub name: String,
+    /// Owner.
+    pub account: AccountId,
+    /// Region (for Outposts buckets: the Outpost's VPC's Region).
+    pub region: RegionId,
+    /// Bucket policy.
+    pub policy: Option<Policy>,
+    /// Storage classes.
+    pub storage_classes: Vec<StorageClass>,
+    /// The Outpost, for S3 on Outposts buckets.
+    pub outpost: Option<OutpostId>,
+    /// Access points.
+    pub access_points: Vec<AccessPointId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// An access point.
+#[derive(Clone, Debug)]
+pub struct AccessPoint {
+    /// Name.
+    pub name: String,
+    /// Bucket.
+    pub bucket: BucketId,
+    /// Owner account.
+    pub account: AccountId,
+    /// Network origin.
+    pub network_origin: NetworkOrigin,
+    /// VPC for VPC-origin access points.
+    pub vpc: Option<VpcId>,
+    /// Access point policy.
+    pub policy: Option<Policy>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// An IAM principal.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// Name.
+    pub name: String,
+    /// Account.
+    pub account: AccountId,
+    /// Role or user.
+    pub kind: PrincipalKind,
+    /// Identity policies, by name.
+    pub policies: Vec<(String, Policy)>,
+    /// Where defined.
+    pub span: Span,
+}
+
+impl Principal {
+    /// `arn:aws:iam::ACCOUNT:role/NAME` or `…:user/NAME`.
+    pub fn arn(&self, account_id: &str) -> String {
+        let kind = match self.kind {
+            PrincipalKind::Role => "role",
+            PrincipalKind::User => "user",
+        };
+        format!("arn:aws:iam::{account_id}:{kind}/{}", self.name)
+    }
+}
+
+/// An Outpost.
+#[derive(Clone, Debug)]
+pub struct Outpost {
+    /// Name.
+    pub name: String,
+    /// `op-…`.
+    pub aws_id: String,
+    /// Owner.
+    pub account: AccountId,
+    /// VPC.
+    pub vpc: VpcId,
+    /// Subnet.
+    pub subnet: SubnetId,
+    /// S3 on Outposts endpoint id.
+    pub endpoint_id: String,
+    /// Access type.
+    pub access_type: AccessType,
+    /// CoIP pool (CustomerOwnedIp).
+    pub coip_pool: Option<Ipv4Net>,
+    /// The four X-ENIs.
+    pub xenis: Vec<EniId>,
+    /// Buckets.
+    pub buckets: Vec<BucketId>,
+    /// Access points.
+    pub access_points: Vec<AccessPointId>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// An AWS-managed prefix list.
+#[derive(Clone, Debug)]
+pub struct PrefixList {
+    /// `pl-…`.
+    pub aws_id: String,
+    /// Region.
+    pub region: RegionId,
+    /// Service (`s3`, `dynamodb`).
+    pub service: String,
+    /// CIDRs.
+    pub cidrs: Vec<Ipv4Net>,
+}
+
+/// Where a request or query starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// An instance in a VPC.
+    Instance(InstanceId),
+    /// An on-premises host.
+    Host(HostId),
+    /// The public internet (DNS view).
+    Public,
+    /// A VPC's Route 53 Resolver (DNS view).
+    VpcResolver(VpcId),
+    /// A VPC's inbound Resolver endpoint (DNS view).
+    InboundEndpoint(VpcId),
+    /// An on-premises site's resolver (DNS view).
+    SiteResolver(SiteId),
+}
+
+/// What an expectation checks.
+#[derive(Clone, Debug)]
+pub enum Check {
+    /// A request and its expected fate.
+    Request {
+        /// The request as written (`GET https://…`).
+        request: String,
+        /// Principal name, when given.
+        principal: Option<PrincipalId>,
+        /// Expected verdict.
+        verdict: Verdict,
+        /// Named components the path must pass, in order.
+        via: Vec<String>,
+        /// Expected deciding statement.
+        denied_by: Option<String>,
+        /// Expected explanation code.
+        reason: Option<String>,
+    },
+    /// A DNS query and its expected answer.
+    Resolve {
+        /// Name.
+        name: String,
+        /// Record type.
+        record_type: String,
+        /// Expected addresses, sorted.
+        answer: Option<Vec<String>>,
+        /// Expected response code.
+        rcode: Option<Rcode>,
+    },
+}
+
+/// An expectation.
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    /// Name (or the request as written).
+    pub name: String,
+    /// Source.
+    pub from: Source,
+    /// What to check.
+    pub check: Check,
+    /// Where written.
+    pub span: Span,
+}
+
+/// A failure scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Failed links (all tunnels) and tunnels (`link`, tunnel index).
+    pub fail: Vec<(LinkId, Option<usize>)>,
+    /// Expectations under the failure.
+    pub expectations: Vec<Expectation>,
+    /// Where defined.
+    pub span: Span,
+}
+
+impl Topology {
+    /// A source named as `VPC/INSTANCE`, `SITE/HOST`, `public`, `VPC`, `VPC/inbound` or `SITE`.
+    pub fn find_source(&self, text: &str) -> Option<Source> {
+        if text == "public" {
+            return Some(Source::Public);
+        }
+        match text.split_once('/') {
+            None => {
+                if let Some(i) = self.vpcs.iter().position(|v| v.name == text) {
+                    return Some(Source::VpcResolver(VpcId(i as u32)));
+                }
+                let i = self.sites.iter().position(|s| s.name == text)?;
+                Some(Source::SiteResolver(SiteId(i as u32)))
+            }
+            Some((outer, inner)) => {
+                if let Some(v) = self.vpcs.iter().position(|v| v.name == outer) {
+                    let vpc = &self.vpcs[v];
+                    if inner == "inbound" && vpc.inbound_resolver.is_some() {
+                        return Some(Source::InboundEndpoint(VpcId(v as u32)));
+                    }
+                    return vpc
+                        .instances
+                        .iter()
+                        .find(|i| self.instances[i.index()].name == inner)
+                        .map(|i| Source::Instance(*i));
+                }
+                let s = self.sites.iter().position(|s| s.name == outer)?;
+                self.sites[s]
+                    .hosts
+                    .iter()
+                    .find(|h| self.hosts[h.index()].name == inner)
+                    .map(|h| Source::Host(*h))
+            }
+        }
+    }
+
+    /// Every name `find_source` accepts, for hints.
+    pub fn source_names(&self) -> Vec<String> {
+        let mut out = vec!["public".to_string()];
+        for vpc in &self.vpcs {
+            out.push(vpc.name.clone());
+            if vpc.inbound_resolver.is_some() {
+                out.push(format!("{}/inbound", vpc.name));
+            }
+            for i in &vpc.instances {
+                out.push(format!("{}/{}", vpc.name, self.instances[i.index()].name));
+            }
+        }
+        for site in &self.sites {
+            out.push(site.name.clone());
+            for h in &site.hosts {
+                out.push(format!("{}/{}", site.name, self.hosts[h.index()].name));
+            }
+        }
+        out
+    }
+
+    /// A link by name.
+    pub fn find_link(&self, name: &str) -> Option<LinkId> {
+        self.links
+            .iter()
+            .position(|l| l.name == name)
+            .map(|i| LinkId(i as u32))
+    }
+
+    /// The VPC an ENI is in.
+    pub fn eni_vpc(&self, eni: EniId) -> VpcId {
+        self.subnets[self.enis[eni.index()].subnet.index()].vpc
+    }
+}

@@ -1,0 +1,145 @@
+//! What vpcsim knows about AWS services: which have gateway endpoints, which have interface
+//! endpoints, and the AWS-managed prefix lists that gateway endpoints route to.
+
+/// Services that offer gateway endpoints (AWS PrivateLink guide, "Gateway endpoints").
+pub const GATEWAY_SERVICES: &[&str] = &["s3", "dynamodb"];
+
+/// Services with interface endpoints that vpcsim knows by short name. Any `com.amazonaws.REGION.X`
+/// name is accepted too; this list only feeds the "did you mean" hint.
+pub const INTERFACE_SERVICES: &[&str] = &[
+    "s3",
+    "dynamodb",
+    "sts",
+    "ec2",
+    "ec2messages",
+    "ssm",
+    "ssmmessages",
+    "kms",
+    "logs",
+    "monitoring",
+    "secretsmanager",
+    "sqs",
+    "sns",
+    "ecr.api",
+    "ecr.dkr",
+    "ecs",
+    "lambda",
+    "elasticloadbalancing",
+    "execute-api",
+    "athena",
+    "glue",
+    "s3-outposts",
+    "kinesis-streams",
+    "events",
+    "states",
+    "ssm-contacts",
+    "rds",
+    "elasticfilesystem",
+    "sagemaker.api",
+];
+
+/// Services that have no VPC endpoint of their own, with the way to reach them.
+pub const NO_ENDPOINT: &[(&str, &str)] = &[(
+    "glacier",
+    "S3 Glacier has no VPC endpoint of its own: store objects in the GLACIER storage class of an S3 bucket and reach them through an S3 endpoint",
+)];
+
+/// One AWS-managed prefix list.
+#[derive(Clone, Copy, Debug)]
+pub struct BuiltinPrefixList {
+    /// Region.
+    pub region: &'static str,
+    /// Service (`s3`, `dynamodb`).
+    pub service: &'static str,
+    /// `pl-…` id.
+    pub id: &'static str,
+    /// CIDRs.
+    pub cidrs: &'static [&'static str],
+}
+
+/// The built-in prefix lists (a snapshot; override per Region with `regions.R.prefix_lists`).
+pub const PREFIX_LISTS: &[BuiltinPrefixList] = &[
+    BuiltinPrefixList {
+        region: "us-east-1",
+        service: "s3",
+        id: "pl-63a5400a",
+        cidrs: &[
+            "3.5.0.0/19",
+            "16.182.0.0/16",
+            "18.34.0.0/19",
+            "18.34.232.0/21",
+            "52.216.0.0/15",
+            "54.231.0.0/16",
+        ],
+    },
+    BuiltinPrefixList {
+        region: "us-east-1",
+        service: "dynamodb",
+        id: "pl-02cd2c6b",
+        cidrs: &[
+            "3.218.180.0/22",
+            "3.218.184.0/22",
+            "52.94.0.0/22",
+            "52.119.224.0/20",
+        ],
+    },
+    BuiltinPrefixList {
+        region: "us-west-2",
+        service: "s3",
+        id: "pl-68a54001",
+        cidrs: &[
+            "3.5.76.0/22",
+            "3.5.80.0/21",
+            "18.34.48.0/20",
+            "18.34.244.0/22",
+            "52.92.128.0/17",
+            "52.218.128.0/17",
+        ],
+    },
+    BuiltinPrefixList {
+        region: "us-west-2",
+        service: "dynamodb",
+        id: "pl-00a54069",
+        cidrs: &[
+            "35.71.64.0/22",
+            "52.94.8.0/24",
+            "52.94.28.0/23",
+            "52.119.240.0/21",
+        ],
+    },
+    BuiltinPrefixList {
+        region: "eu-west-1",
+        service: "s3",
+        id: "pl-6da54004",
+        cidrs: &[
+            "3.5.64.0/21",
+            "3.5.72.0/23",
+            "52.92.0.0/17",
+            "52.218.0.0/17",
+        ],
+    },
+    BuiltinPrefixList {
+        region: "eu-west-1",
+        service: "dynamodb",
+        id: "pl-6fa54006",
+        cidrs: &["52.94.5.0/24", "52.94.24.0/23", "52.119.240.0/21"],
+    },
+];
+
+/// The built-in prefix lists of a Region.
+pub fn builtin_prefix_lists(region: &str) -> impl Iterator<Item = &'static BuiltinPrefixList> {
+    PREFIX_LISTS.iter().filter(move |p| p.region == region)
+}
+
+/// The short service name from `s3` or `com.amazonaws.us-east-1.s3`; `Err` with the Region
+/// written in a full name when it is not `region`.
+pub fn short_name<'a>(service: &'a str, region: &str) -> Result<&'a str, String> {
+    match service.strip_prefix("com.amazonaws.") {
+        None => Ok(service),
+        Some(rest) => match rest.split_once('.') {
+            Some((r, svc)) if r == region => Ok(svc),
+            Some((r, _)) => Err(r.to_string()),
+            None => Ok(rest),
+        },
+    }
+}

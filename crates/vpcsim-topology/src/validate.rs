@@ -1,0 +1,566 @@
+//! From the format to the model: resolve every reference and check every rule, reporting all
+//! problems at once.
+//!
+//! The build runs in passes so that references can point forward in the file: names are
+//! registered first (a broken entry registers its name as *poisoned*, so references to it do not
+//! cause a second, confusing error), then entities are built, then cross-entity rules are checked.
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+
+use ipnet::{IpNet, Ipv4Net};
+use vpcsim_policy::{Policy, PolicyKind};
+use vpcsim_syntax::{
+    Diagnostic, Diagnostics, Entries, Node, NodeKind, SourceMap, Span, Spanned, suggest, yaml,
+};
+
+use crate::format::{self as f, PolicyForm, PolicySource};
+use crate::load::FileSystem;
+use crate::model::*;
+use crate::services;
+
+/// Builds the model. Returns `None` when an error was recorded.
+pub(crate) fn build(
+    raw: &f::Topology,
+    root: &Node,
+    base: &Path,
+    fs: &dyn FileSystem,
+    sources: &mut SourceMap,
+    diags: &Diagnostics,
+) -> Option<Topology> {
+    let mut b = Builder {
+        d: diags,
+        root,
+        base,
+        fs,
+        sources,
+        t: Topology {
+            name: raw
+                .name
+                .as_ref()
+                .map(|n| n.value.clone())
+                .unwrap_or_else(|| "topology".into()),
+            description: raw.description.clone(),
+            seed: raw.seed.unwrap_or(0),
+            ..Topology::default()
+        },
+        names: Names::default(),
+        eni_requests: Vec::new(),
+        vpce_ids: HashMap::new(),
+    };
+    b.regions_and_accounts(raw);
+    b.register_globals(raw);
+    b.vpcs(raw);
+    b.peerings(raw);
+    b.dx_gateways(raw);
+    b.sites_and_links(raw);
+    b.principals(raw);
+    b.vpc_members(raw);
+    b.assign_addresses();
+    b.routes(raw);
+    b.hosted_zones(raw);
+    b.buckets(raw);
+    b.outposts(raw);
+    b.expectations(raw);
+    if diags.has_errors() { None } else { Some(b.t) }
+}
+
+/// A name table: `None` marks a poisoned entry (defined, but broken).
+type Table<I> = HashMap<String, Option<I>>;
+
+#[derive(Default)]
+struct Names {
+    regions: Table<RegionId>,
+    accounts: Table<AccountId>,
+    vpcs: Table<VpcId>,
+    peerings: Table<PeeringId>,
+    dx_gateways: Table<DxGatewayId>,
+    sites: Table<SiteId>,
+    links: Table<LinkId>,
+    principals: Table<PrincipalId>,
+    buckets: Table<BucketId>,
+    /// Per VPC: subnets, route tables, security groups, endpoints, instances, NAT gateways.
+    subnets: HashMap<VpcId, Table<SubnetId>>,
+    route_tables: HashMap<VpcId, Table<RouteTableId>>,
+    security_groups: HashMap<VpcId, Table<SecurityGroupId>>,
+    endpoints: HashMap<VpcId, Table<EndpointId>>,
+    instances: HashMap<VpcId, Table<InstanceId>>,
+    nat_gateways: HashMap<VpcId, Table<NatGatewayId>>,
+}
+
+/// What a lookup found.
+enum Found<I> {
+    Yes(I),
+    /// Defined but broken: stay silent.
+    Poisoned,
+    No,
+}
+
+struct EniRequest {
+    subnet: SubnetId,
+    ip: Option<Spanned<String>>,
+    owner: EniOwner,
+    security_groups: Vec<SecurityGroupId>,
+    span: Span,
+    /// A stable key for deterministic allocation.
+    key: String,
+    /// Address must come from this pool instead of the subnet (Outposts CoIP).
+    pool: Option<Ipv4Net>,
+}
+
+struct Builder<'a> {
+    d: &'a Diagnostics,
+    root: &'a Node,
+    base: &'a Path,
+    fs: &'a dyn FileSystem,
+    sources: &'a mut SourceMap,
+    t: Topology,
+    names: Names,
+    eni_requests: Vec<EniRequest>,
+    vpce_ids: HashMap<String, Span>,
+}
+
+fn lookup<I: Copy>(table: Option<&Table<I>>, name: &str) -> Found<I> {
+    match table.and_then(|t| t.get(name)) {
+        Some(Some(id)) => Found::Yes(*id),
+        Some(None) => Found::Poisoned,
+        None => Found::No,
+    }
+}
+
+fn sorted_keys<I>(table: Option<&Table<I>>) -> Vec<&str> {
+    let mut v: Vec<&str> = table
+        .map(|t| t.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    v.sort_unstable();
+    v
+}
+
+/// A deterministic 64-bit hash (FNV-1a then a splitmix finaliser): the same on every machine.
+pub(crate) fn stable_hash(seed: u64, parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for p in parts {
+        for b in p.bytes().chain([0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+fn hex_id(prefix: &str, hash: u64, digits: usize) -> String {
+    let hex = format!("{hash:016x}{:016x}", hash.rotate_left(17));
+    format!("{prefix}-{}", &hex[..digits])
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn normalize_domain(s: &str) -> String {
+    s.trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl<'a> Builder<'a> {
+    // ----- reporting helpers -------------------------------------------------------------------
+
+    fn err(&self, code: &'static str, span: Span, msg: impl Into<String>, help: impl Into<String>) {
+        let help = help.into();
+        let mut d = Diagnostic::error(code, span, msg);
+        if !help.is_empty() {
+            d = d.with_help(help);
+        }
+        self.d.push(d);
+    }
+
+    fn warn(
+        &self,
+        code: &'static str,
+        span: Span,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let help = help.into();
+        let mut d = Diagnostic::warning(code, span, msg);
+        if !help.is_empty() {
+            d = d.with_help(help);
+        }
+        self.d.push(d);
+    }
+
+    /// Resolves `name` in `table`; reports a dangling reference with a hint. `what` is singular
+    /// ("subnet"), `scope` says where it was looked for ("in VPC shared").
+    fn resolve<I: Copy>(
+        &self,
+        table: Option<&Table<I>>,
+        name: &Spanned<String>,
+        what: &str,
+        scope: &str,
+    ) -> Option<I> {
+        match lookup(table, name.as_str()) {
+            Found::Yes(id) => Some(id),
+            Found::Poisoned => None,
+            Found::No => {
+                let keys = sorted_keys(table);
+                let help = suggest::hint(name.as_str(), what, keys.iter().copied());
+                self.d.push(
+                    Diagnostic::error(
+                        "unknown-reference",
+                        name.span,
+                        format!("no {what} named '{}'{scope}", name.value),
+                    )
+                    .with_label(format!("this {what} is not defined"))
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn cidr4(&self, text: &Spanned<String>) -> Option<Ipv4Net> {
+        match self.cidr(text)? {
+            IpNet::V4(n) => Some(n),
+            IpNet::V6(_) => {
+                self.err(
+                    "invalid-cidr",
+                    text.span,
+                    format!("'{}' is an IPv6 CIDR; vpcsim models IPv4 here", text.value),
+                    "use an IPv4 CIDR such as 10.0.0.0/16",
+                );
+                None
+            }
+        }
+    }
+
+    fn cidr(&self, text: &Spanned<String>) -> Option<IpNet> {
+        let s = text.as_str().trim();
+        match s.parse::<IpNet>() {
+            Ok(net) if net.trunc() == net => Some(net),
+            Ok(net) => {
+                self.err(
+                    "invalid-cidr",
+                    text.span,
+                    format!("'{s}' has host bits set"),
+                    format!("did you mean '{}'?", net.trunc()),
+                );
+                None
+            }
+            Err(_) => {
+                let help = if s.parse::<IpAddr>().is_ok() {
+                    format!("a CIDR needs a prefix length: '{s}/32' for one address")
+                } else {
+                    "write a CIDR as ADDRESS/LENGTH, for example 10.0.1.0/24".to_string()
+                };
+                self.err(
+                    "invalid-cidr",
+                    text.span,
+                    format!("'{s}' is not a valid CIDR"),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn ip4(&self, text: &Spanned<String>) -> Option<Ipv4Addr> {
+        let s = text.as_str().trim();
+        match s.parse::<Ipv4Addr>() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                let help = if s.contains('/') {
+                    "an address has no prefix length: drop the '/…'".to_string()
+                } else {
+                    "write an IPv4 address such as 10.0.1.10".to_string()
+                };
+                self.err(
+                    "invalid-address",
+                    text.span,
+                    format!("'{s}' is not a valid IPv4 address"),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn account(&self, text: &Spanned<String>) -> Option<AccountId> {
+        let s = text.as_str();
+        if s.len() != 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            self.err(
+                "invalid-account-id",
+                text.span,
+                format!("'{s}' is not an AWS account id"),
+                "an account id is exactly 12 digits, such as \"111122223333\"; quote it so YAML keeps leading zeros",
+            );
+            return None;
+        }
+        self.resolve(Some(&self.names.accounts), text, "account", "")
+    }
+
+    fn policy(&mut self, src: &PolicySource, kind: PolicyKind) -> Option<Policy> {
+        let spanned = &src.0;
+        match &spanned.value {
+            PolicyForm::Inline => {
+                let node = find_node(self.root, spanned.span)?;
+                vpcsim_policy::parse(node, kind, self.d)
+            }
+            PolicyForm::Text(text) if text.trim_start().starts_with('{') => {
+                let origin = self.sources.get(spanned.span.file).map(|f| f.name.clone());
+                let name = format!(
+                    "{}:{} (inline JSON policy)",
+                    origin.unwrap_or_default(),
+                    spanned.span.line
+                );
+                self.parse_policy_text(name, text.clone(), kind)
+            }
+            PolicyForm::Text(path) => {
+                let full = self.base.join(path.trim());
+                match self.fs.read(&full) {
+                    Ok(text) => self.parse_policy_text(full.display().to_string(), text, kind),
+                    Err(e) => {
+                        self.err(
+                            "policy-file",
+                            spanned.span,
+                            format!("cannot read policy file '{}': {e}", full.display()),
+                            "policy paths are relative to the topology file; or write the policy inline",
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn parse_policy_text(
+        &mut self,
+        name: String,
+        text: String,
+        kind: PolicyKind,
+    ) -> Option<Policy> {
+        let id = self.sources.add(name, text);
+        let file = self.sources.get(id)?.clone();
+        let node = yaml::parse(id, &file, self.d)?;
+        vpcsim_policy::parse(&node, kind, self.d)
+    }
+
+    fn vpce_id(&mut self, id: &Spanned<String>) -> bool {
+        let s = id.as_str();
+        let ok = s
+            .strip_prefix("vpce-")
+            .is_some_and(|h| (h.len() == 8 || h.len() == 17) && is_hex(h));
+        if !ok {
+            self.err(
+                "invalid-vpce-id",
+                id.span,
+                format!("'{s}' is not a VPC endpoint id"),
+                "an endpoint id is 'vpce-' followed by 8 or 17 lowercase hex digits, such as vpce-1a2b3c4d or vpce-0a1b2c3d4e5f60718",
+            );
+            return false;
+        }
+        if let Some(first) = self.vpce_ids.get(s) {
+            self.d.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    id.span,
+                    format!("endpoint id '{s}' is used twice"),
+                )
+                .with_related(*first, "first used here")
+                .with_help("every endpoint has its own id"),
+            );
+            return false;
+        }
+        self.vpce_ids.insert(s.to_string(), id.span);
+        true
+    }
+
+    fn aws_id(&self, given: Option<&Spanned<String>>, prefix: &str, key: &[&str]) -> String {
+        match given {
+            Some(id) => {
+                let ok = id
+                    .as_str()
+                    .strip_prefix(prefix)
+                    .and_then(|r| r.strip_prefix('-'))
+                    .is_some_and(|h| (h.len() == 8 || h.len() == 17) && is_hex(h));
+                if !ok {
+                    self.err(
+                        "invalid-id",
+                        id.span,
+                        format!("'{}' is not a valid {prefix} id", id.value),
+                        format!("write '{prefix}-' followed by 8 or 17 lowercase hex digits, or leave it out to have one derived"),
+                    );
+                }
+                id.value.clone()
+            }
+            None => hex_id(prefix, stable_hash(self.t.seed, key), 17),
+        }
+    }
+
+    // ----- passes ------------------------------------------------------------------------------
+
+    fn regions_and_accounts(&mut self, raw: &f::Topology) {
+        for e in raw.regions.0.iter().flat_map(Entries::iter) {
+            let id = RegionId(self.t.regions.len() as u32);
+            let Some(r) = &e.value else {
+                self.names.regions.insert(e.key.value.clone(), None);
+                continue;
+            };
+            self.names.regions.insert(e.key.value.clone(), Some(id));
+            let mut azs: Vec<String> = Vec::new();
+            for az in r.azs.iter() {
+                if !az.as_str().starts_with(e.key.as_str()) {
+                    self.err(
+                        "az-not-in-region",
+                        az.span,
+                        format!(
+                            "'{}' is not an Availability Zone of {}",
+                            az.value, e.key.value
+                        ),
+                        format!(
+                            "zones of {} are named {}a, {}b, …",
+                            e.key.value, e.key.value, e.key.value
+                        ),
+                    );
+                } else if azs.contains(&az.value) {
+                    self.err(
+                        "duplicate-id",
+                        az.span,
+                        format!("zone '{}' is listed twice", az.value),
+                        "",
+                    );
+                } else {
+                    azs.push(az.value.clone());
+                }
+            }
+            self.t.regions.push(Region {
+                name: e.key.value.clone(),
+                azs,
+                span: e.key.span,
+            });
+            // Prefix lists: the topology's own, else the built-in data.
+            let mut overridden = HashSet::new();
+            for pl in r.prefix_lists.iter() {
+                let Some(v) = &pl.value else { continue };
+                overridden.insert(pl.key.value.clone());
+                if !v.id.as_str().starts_with("pl-") {
+                    self.err(
+                        "invalid-id",
+                        v.id.span,
+                        format!("'{}' is not a prefix list id", v.id.value),
+                        "prefix list ids start with 'pl-'",
+                    );
+                }
+                let cidrs = v.cidrs.iter().filter_map(|c| self.cidr4(c)).collect();
+                self.t.prefix_lists.push(PrefixList {
+                    aws_id: v.id.value.clone(),
+                    region: id,
+                    service: pl.key.value.clone(),
+                    cidrs,
+                });
+            }
+            for pl in services::builtin_prefix_lists(e.key.as_str()) {
+                if !overridden.contains(pl.service) {
+                    self.t.prefix_lists.push(PrefixList {
+                        aws_id: pl.id.to_string(),
+                        region: id,
+                        service: pl.service.to_string(),
+                        cidrs: pl.cidrs.iter().filter_map(|c| c.parse().ok()).collect(),
+                    });
+                }
+            }
+        }
+        for e in raw.accounts.0.iter().flat_map(Entries::iter) {
+            let s = e.key.as_str();
+            if s.len() != 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                self.err(
+                    "invalid-account-id",
+                    e.key.span,
+                    format!("'{s}' is not an AWS account id"),
+                    "an account id is exactly 12 digits, such as \"111122223333\"",
+                );
+                self.names.accounts.insert(s.to_string(), None);
+                continue;
+            }
+            let id = AccountId(self.t.accounts.len() as u32);
+            self.names.accounts.insert(s.to_string(), Some(id));
+            self.t.accounts.push(Account {
+                id: s.to_string(),
+                name: e.value.as_ref().and_then(|a| a.name.clone()),
+                span: e.key.span,
+            });
+        }
+    }
+
+    /// Registers top-level names that other entries refer to, before building anything.
+    fn register_globals(&mut self, raw: &f::Topology) {
+        fn reg<T, I: Copy>(table: &mut Table<I>, entries: &Entries<T>, make: impl Fn(u32) -> I) {
+            let mut n = 0;
+            for e in entries.iter() {
+                if e.value.is_some() {
+                    table.insert(e.key.value.clone(), Some(make(n)));
+                    n += 1;
+                } else {
+                    table.insert(e.key.value.clone(), None);
+                }
+            }
+        }
+        let empty_vpcs = Entries::default();
+        reg(
+            &mut self.names.vpcs,
+            raw.vpcs.0.as_ref().unwrap_or(&empty_vpcs),
+            VpcId,
+        );
+        let e = Entries::default();
+        reg(
+            &mut self.names.peerings,
+            raw.peerings.0.as_ref().unwrap_or(&e),
+            PeeringId,
+        );
+        let e = Entries::default();
+        reg(
+            &mut self.names.dx_gateways,
+            raw.dx_gateways.0.as_ref().unwrap_or(&e),
+            DxGatewayId,
+        );
+        let e = Entries::default();
+        reg(
+            &mut self.names.sites,
+            raw.onprem.0.as_ref().unwrap_or(&e),
+            SiteId,
+        );
+        let e = Entries::default();
+        reg(
+            &mut self.names.links,
+            raw.links.0.as_ref().unwrap_or(&e),
+            LinkId,
+        );
+        let e = Entries::default();
+        reg(
+            &mut self.names.principals,
+            raw.principals.0.as_ref().unwrap_or(&e),
+            PrincipalId,
+        );
+    }
+}
+
+/// The node written at `span` (inline policies are found again this way).
+fn find_node(node: &Node, span: Span) -> Option<&Node> {
+    if node.span == span && matches!(node.kind, NodeKind::Map(_)) {
+        return Some(node);
+    }
+    if span.start < node.span.start || span.start > node.span.end {
+        return None;
+    }
+    match &node.kind {
+        NodeKind::Scalar { .. } => None,
+        NodeKind::Seq(items) => items.iter().find_map(|n| find_node(n, span)),
+        NodeKind::Map(entries) => entries.iter().find_map(|(_, v)| find_node(v, span)),
+    }
+}
+
+mod network;
+mod other;

@@ -1,0 +1,1073 @@
+//! Everything outside VPCs: links and sites, principals, hosted zones, buckets, Outposts,
+//! expectations and scenarios.
+
+use super::*;
+
+const METHODS: &[&str] = &["GET", "HEAD", "PUT", "POST", "DELETE"];
+
+impl Builder<'_> {
+    pub(super) fn sites_and_links(&mut self, raw: &f::Topology) {
+        if let Some(links) = &raw.links.0 {
+            for e in links.iter() {
+                let Some(l) = &e.value else { continue };
+                self.link(&e.key, l);
+            }
+        }
+        let Some(sites) = &raw.onprem.0 else { return };
+        for e in sites.iter() {
+            let Some(s) = &e.value else { continue };
+            self.site(&e.key, s);
+        }
+    }
+
+    fn link(&mut self, key: &Spanned<String>, l: &f::Link) {
+        let id = LinkId(self.t.links.len() as u32);
+        let site = self.resolve(
+            Some(&self.names.sites),
+            &l.onprem,
+            "on-premises site",
+            " under `onprem:`",
+        );
+        let kind = l.kind.value;
+        let attach = match l.attach.as_str().split_once('/') {
+            Some(("dxgw", name)) => {
+                if kind == LinkType::Vpn {
+                    self.err("invalid-attachment", l.attach.span, "a Site-to-Site VPN attaches to a VPN gateway, not to a Direct Connect gateway", "write `attach: VPC/vgw`");
+                    None
+                } else {
+                    let n = Spanned::new(l.attach.span, name.to_string());
+                    self.resolve(
+                        Some(&self.names.dx_gateways),
+                        &n,
+                        "Direct Connect gateway",
+                        " under `dx_gateways:`",
+                    )
+                    .map(Attachment::DxGateway)
+                }
+            }
+            _ => self.vgw_ref(&l.attach).map(Attachment::VpnGateway),
+        };
+        let routing = match (kind, &l.routing) {
+            (LinkType::DirectConnect, Some(r)) if r.value == Routing::Static => {
+                self.err(
+                    "invalid-value",
+                    r.span,
+                    "Direct Connect virtual interfaces always use BGP",
+                    "remove `routing:`",
+                );
+                Routing::Bgp
+            }
+            (_, Some(r)) => r.value,
+            (_, None) => Routing::Bgp,
+        };
+        let tunnels = match (kind, &l.tunnels) {
+            (LinkType::Vpn, Some(t)) if t.value != 2 => {
+                self.err(
+                    "invalid-value",
+                    t.span,
+                    format!(
+                        "a Site-to-Site VPN connection has exactly two tunnels, not {}",
+                        t.value
+                    ),
+                    "remove `tunnels:` (it is always 2)",
+                );
+                vec![]
+            }
+            (LinkType::Vpn, _) => vec!["tunnel1".to_string(), "tunnel2".to_string()],
+            (LinkType::DirectConnect, Some(t)) => {
+                self.err(
+                    "invalid-value",
+                    t.span,
+                    "a Direct Connect virtual interface has no tunnels",
+                    "remove `tunnels:`",
+                );
+                vec![]
+            }
+            (LinkType::DirectConnect, None) => vec![],
+        };
+        let advertise: Vec<IpNet> = l.advertise.iter().filter_map(|c| self.cidr(c)).collect();
+        if l.advertise.0.is_empty() {
+            self.warn(
+                "nothing-advertised",
+                key.span,
+                format!(
+                    "link '{}' advertises no prefix, so AWS has no route back to the site over it",
+                    key.value
+                ),
+                "add `advertise: [SITE_CIDR]`",
+            );
+        }
+        if let (Some(asn), Some(Attachment::VpnGateway(vpc))) = (&l.asn, attach) {
+            let amazon = self.t.vpcs[vpc.index()]
+                .vpn_gateway
+                .as_ref()
+                .map_or(0, |g| g.asn);
+            if asn.value == amazon {
+                self.err(
+                    "invalid-value",
+                    asn.span,
+                    format!(
+                        "the customer ASN {} equals the VPN gateway's ASN",
+                        asn.value
+                    ),
+                    "BGP peers need different ASNs; use a private ASN such as 65000",
+                );
+            }
+        }
+        match attach {
+            Some(Attachment::VpnGateway(vpc)) => {
+                if let Some(g) = self.t.vpcs[vpc.index()].vpn_gateway.as_mut() {
+                    g.links.push(id);
+                }
+            }
+            Some(Attachment::DxGateway(gw)) => {
+                for vpc in self
+                    .t
+                    .dx_gateways
+                    .get(gw.index())
+                    .map(|g| g.vpcs.clone())
+                    .unwrap_or_default()
+                {
+                    if let Some(g) = self.t.vpcs[vpc.index()].vpn_gateway.as_mut() {
+                        g.links.push(id);
+                    }
+                }
+            }
+            None => {}
+        }
+        self.t.links.push(Link {
+            name: key.value.clone(),
+            kind,
+            site: site.unwrap_or(SiteId(u32::MAX)),
+            attach: attach.unwrap_or(Attachment::VpnGateway(VpcId(u32::MAX))),
+            routing,
+            tunnels,
+            advertise,
+            asn: l.asn.as_ref().map(|a| a.value),
+            as_path_prepend: l.as_path_prepend.unwrap_or(0),
+            span: key.span,
+        });
+    }
+
+    fn site(&mut self, key: &Spanned<String>, s: &f::Site) {
+        let id = SiteId(self.t.sites.len() as u32);
+        let cidrs: Vec<IpNet> = s.cidrs.iter().filter_map(|c| self.cidr(c)).collect();
+        let inside = |ip: Ipv4Addr| cidrs.iter().any(|c| c.contains(&IpAddr::V4(ip)));
+        let public_ip = s.internet.as_ref().and_then(|i| self.ip4(&i.public_ip));
+        let dns = s.dns.as_ref().and_then(|d| {
+            let resolver = self.ip4(&d.resolver)?;
+            if !cidrs.is_empty() && !inside(resolver) {
+                self.err("address-outside-site", d.resolver.span, format!("resolver {resolver} is not inside site '{}'", key.value), "the on-premises resolver is a host of the site: use an address from its `cidrs`");
+            }
+            let mut forwards = Vec::new();
+            for fw in d.forward.iter() {
+                let to: Vec<Ipv4Addr> = fw.to.iter().filter_map(|t| self.ip4(t)).collect();
+                for (ip, text) in to.iter().zip(fw.to.iter()) {
+                    if let Some(vpc) = self.t.vpcs.iter().find(|v| !v.cidrs.is_empty() && v.dns_resolver_ip() == *ip) {
+                        self.warn(
+                            "forward-to-vpc-resolver",
+                            text.span,
+                            format!("{ip} is the Route 53 Resolver of VPC '{}', which answers only queries from inside the VPC", vpc.name),
+                            "forward on-premises queries to the addresses of an inbound Resolver endpoint instead",
+                        );
+                    }
+                }
+                forwards.push(SiteForward { domain: normalize_domain(fw.domain.as_str()), to, span: fw.domain.span });
+            }
+            Some(SiteDns { resolver, forwards })
+        });
+        let mut hosts = Vec::new();
+        let mut used: HashMap<Ipv4Addr, Span> = HashMap::new();
+        for h in s.hosts.iter() {
+            let Some(def) = &h.value else { continue };
+            let Some(ip) = self.ip4(&def.ip) else {
+                continue;
+            };
+            if !cidrs.is_empty() && !inside(ip) {
+                let list: Vec<String> = cidrs.iter().map(|c| c.to_string()).collect();
+                self.err(
+                    "address-outside-site",
+                    def.ip.span,
+                    format!(
+                        "host '{}' ({ip}) is not inside site '{}'",
+                        h.key.value, key.value
+                    ),
+                    format!("the site's CIDRs are {}", list.join(", ")),
+                );
+            }
+            if let Some(first) = used.get(&ip) {
+                self.d.push(
+                    Diagnostic::error(
+                        "address-in-use",
+                        def.ip.span,
+                        format!("{ip} is already used by another host"),
+                    )
+                    .with_related(*first, "first used here"),
+                );
+            }
+            used.insert(ip, def.ip.span);
+            let principal = def.principal.as_ref().and_then(|p| {
+                self.resolve(
+                    Some(&self.names.principals),
+                    p,
+                    "principal",
+                    " under `principals:`",
+                )
+            });
+            let hid = HostId(self.t.hosts.len() as u32);
+            self.t.hosts.push(Host {
+                name: h.key.value.clone(),
+                site: id,
+                ip,
+                principal,
+                span: h.key.span,
+            });
+            hosts.push(hid);
+        }
+        let mut routes = Vec::new();
+        for r in s.routes.iter() {
+            let destination = self.cidr(&r.destination);
+            let mut via = Vec::new();
+            for l in r.via.iter() {
+                let Some(link) =
+                    self.resolve(Some(&self.names.links), l, "link", " under `links:`")
+                else {
+                    continue;
+                };
+                if self.t.links.get(link.index()).is_some_and(|x| x.site != id) {
+                    self.err(
+                        "invalid-route",
+                        l.span,
+                        format!("link '{}' does not start at site '{}'", l.value, key.value),
+                        "a site routes only over its own links",
+                    );
+                    continue;
+                }
+                via.push(link);
+            }
+            if r.via.0.is_empty() {
+                self.err(
+                    "missing-key",
+                    r.destination.span,
+                    "this route names no link",
+                    "add `via: [LINK, ...]` in order of preference",
+                );
+            }
+            if let Some(destination) = destination {
+                routes.push(SiteRoute {
+                    destination,
+                    via,
+                    span: r.destination.span,
+                });
+            }
+        }
+        self.t.sites.push(Site {
+            name: key.value.clone(),
+            cidrs,
+            public_ip,
+            dns,
+            hosts,
+            routes,
+            span: key.span,
+        });
+    }
+
+    pub(super) fn principals(&mut self, raw: &f::Topology) {
+        let Some(ps) = &raw.principals.0 else { return };
+        for e in ps.iter() {
+            let Some(p) = &e.value else { continue };
+            let account = self.account(&p.account);
+            let mut policies = Vec::new();
+            for pol in p.policies.iter() {
+                if let Some(src) = &pol.value
+                    && let Some(doc) = self.policy(src, PolicyKind::Identity)
+                {
+                    policies.push((pol.key.value.clone(), doc));
+                }
+            }
+            self.t.principals.push(Principal {
+                name: e.key.value.clone(),
+                account: account.unwrap_or(AccountId(u32::MAX)),
+                kind: p.kind,
+                policies,
+                span: e.key.span,
+            });
+        }
+    }
+
+    pub(super) fn hosted_zones(&mut self, raw: &f::Topology) {
+        let Some(zones) = &raw.hosted_zones.0 else {
+            return;
+        };
+        let mut per_vpc: HashMap<(VpcId, String), Span> = HashMap::new();
+        for e in zones.iter() {
+            let Some(z) = &e.value else { continue };
+            let id = HostedZoneId(self.t.hosted_zones.len() as u32);
+            let domain = normalize_domain(e.key.as_str());
+            let mut vpcs = Vec::new();
+            for v in z.vpcs.iter() {
+                let Some(vpc) = self.resolve(Some(&self.names.vpcs), v, "VPC", "") else {
+                    continue;
+                };
+                if let Some(first) = per_vpc.get(&(vpc, domain.clone())) {
+                    self.d.push(Diagnostic::error("duplicate-association", v.span, format!("VPC '{}' is already associated with a private hosted zone for {domain}", v.value)).with_related(*first, "the other association"));
+                    continue;
+                }
+                per_vpc.insert((vpc, domain.clone()), v.span);
+                vpcs.push(vpc);
+                self.t.vpcs[vpc.index()].hosted_zones.push(id);
+            }
+            if z.vpcs.0.is_empty() {
+                self.err(
+                    "missing-key",
+                    e.key.span,
+                    format!("private hosted zone '{domain}' is associated with no VPC"),
+                    "add `vpcs: [NAME]`",
+                );
+            }
+            let records = z
+                .records
+                .iter()
+                .filter_map(|r| self.record(&domain, r))
+                .collect();
+            self.t.hosted_zones.push(HostedZone {
+                domain,
+                vpcs,
+                records,
+                span: e.key.span,
+            });
+        }
+    }
+
+    fn record(&self, zone: &str, r: &f::Record) -> Option<Record> {
+        let name = match r.name.as_str() {
+            "@" => zone.to_string(),
+            n if n.ends_with('.') => {
+                let abs = normalize_domain(n);
+                if abs != zone && !abs.ends_with(&format!(".{zone}")) {
+                    self.err("invalid-value", r.name.span, format!("'{n}' is outside the zone {zone}"), format!("write a name relative to {zone}, or an absolute name ending in .{zone}."));
+                    return None;
+                }
+                abs
+            }
+            n => format!("{}.{zone}", n.to_ascii_lowercase()),
+        };
+        let kind = r.kind.as_str().to_ascii_uppercase();
+        const TYPES: &[&str] = &["A", "AAAA", "CNAME", "TXT", "MX", "SRV", "NS", "PTR", "CAA"];
+        if !TYPES.contains(&kind.as_str()) {
+            self.err(
+                "invalid-value",
+                r.kind.span,
+                format!("'{}' is not a supported record type", r.kind.value),
+                format!("use one of: {}", TYPES.join(", ")),
+            );
+            return None;
+        }
+        let alias = match &r.alias {
+            None => None,
+            Some(a) => {
+                if !r.values.0.is_empty() {
+                    self.err(
+                        "invalid-value",
+                        a.span,
+                        "a record has either `alias:` or `values:`, not both",
+                        "remove one",
+                    );
+                    return None;
+                }
+                if !matches!(kind.as_str(), "A" | "AAAA") {
+                    self.err(
+                        "invalid-value",
+                        a.span,
+                        "alias records are of type A or AAAA",
+                        "set `type: A`",
+                    );
+                    return None;
+                }
+                let Some((vpc, ep)) = a.as_str().split_once('/') else {
+                    self.err(
+                        "invalid-value",
+                        a.span,
+                        format!("'{}' does not name an endpoint", a.value),
+                        "write `alias: VPC/ENDPOINT` (an interface endpoint)",
+                    );
+                    return None;
+                };
+                let vpc = self.resolve(
+                    Some(&self.names.vpcs),
+                    &Spanned::new(a.span, vpc.to_string()),
+                    "VPC",
+                    "",
+                )?;
+                let ep = self.resolve_in_vpc(
+                    &self.names.endpoints,
+                    vpc,
+                    &Spanned::new(a.span, ep.to_string()),
+                    "endpoint",
+                )?;
+                if self.t.endpoints[ep.index()].kind != EndpointType::Interface {
+                    self.err(
+                        "invalid-value",
+                        a.span,
+                        "an alias record can point to an interface endpoint only",
+                        "gateway endpoints have no DNS names",
+                    );
+                    return None;
+                }
+                Some(ep)
+            }
+        };
+        if alias.is_none() && r.values.0.is_empty() {
+            self.err(
+                "missing-key",
+                r.name.span,
+                format!("record '{name}' has no values"),
+                "add `values: [...]` or `alias: VPC/ENDPOINT`",
+            );
+            return None;
+        }
+        for v in r.values.iter() {
+            let bad = match kind.as_str() {
+                "A" => v.as_str().parse::<Ipv4Addr>().is_err(),
+                "AAAA" => v.as_str().parse::<std::net::Ipv6Addr>().is_err(),
+                _ => false,
+            };
+            if bad {
+                self.err(
+                    "invalid-address",
+                    v.span,
+                    format!("'{}' is not a valid {kind} record value", v.value),
+                    if kind == "A" {
+                        "an A record holds an IPv4 address"
+                    } else {
+                        "an AAAA record holds an IPv6 address"
+                    },
+                );
+                return None;
+            }
+        }
+        Some(Record {
+            name,
+            kind,
+            values: r.values.iter().map(|v| v.value.clone()).collect(),
+            alias,
+            ttl: r.ttl.unwrap_or(300),
+            span: r.name.span,
+        })
+    }
+
+    fn bucket_name(&self, name: &Spanned<String>, region: Option<&str>) {
+        let s = name.as_str();
+        let strict = s.len() >= 3
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
+            && s.parse::<Ipv4Addr>().is_err();
+        // us-east-1 buckets created before March 2018 may use uppercase letters and underscores
+        // (the documentation's DOC-EXAMPLE-BUCKET1 is one); see docs/decisions.md.
+        let legacy = region == Some("us-east-1")
+            && s.len() >= 3
+            && s.len() <= 255
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+        if !strict && !legacy {
+            self.err("invalid-bucket-name", name.span, format!("'{s}' is not a valid S3 bucket name"), "bucket names have 3 to 63 lowercase letters, digits, dots and hyphens, and start and end with a letter or digit");
+        }
+    }
+
+    pub(super) fn buckets(&mut self, raw: &f::Topology) {
+        let Some(buckets) = &raw.buckets.0 else {
+            return;
+        };
+        let mut ap_names: HashMap<(AccountId, RegionId, String), Span> = HashMap::new();
+        for e in buckets.iter() {
+            let Some(b) = &e.value else {
+                self.names.buckets.insert(e.key.value.clone(), None);
+                continue;
+            };
+            let id = BucketId(self.t.buckets.len() as u32);
+            self.names.buckets.insert(e.key.value.clone(), Some(id));
+            let account = self.account(&b.account);
+            let region = self.resolve(
+                Some(&self.names.regions),
+                &b.region,
+                "region",
+                " under `regions:`",
+            );
+            self.bucket_name(
+                &e.key,
+                region.map(|r| self.t.regions[r.index()].name.as_str()),
+            );
+            let policy = b
+                .policy
+                .as_ref()
+                .and_then(|p| self.policy(p, PolicyKind::Resource));
+            let mut access_points = Vec::new();
+            for ap in b.access_points.iter() {
+                let Some(def) = &ap.value else { continue };
+                let n = ap.key.as_str();
+                let ok = (3..=50).contains(&n.len())
+                    && n.bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                    && !n.starts_with('-')
+                    && !n.ends_with('-');
+                if !ok {
+                    self.err(
+                        "invalid-name",
+                        ap.key.span,
+                        format!("'{n}' is not a valid access point name"),
+                        "access point names have 3 to 50 lowercase letters, digits and hyphens",
+                    );
+                }
+                let vpc = def
+                    .vpc
+                    .as_ref()
+                    .and_then(|v| self.resolve(Some(&self.names.vpcs), v, "VPC", ""));
+                let origin = match (&def.network_origin, &def.vpc) {
+                    (Some(o), None) if o.value == NetworkOrigin::Vpc => {
+                        self.err(
+                            "missing-key",
+                            o.span,
+                            "a VPC access point needs `vpc:`",
+                            "name the VPC it accepts requests from",
+                        );
+                        NetworkOrigin::Vpc
+                    }
+                    (Some(o), Some(v)) if o.value == NetworkOrigin::Internet => {
+                        self.err(
+                            "invalid-value",
+                            v.span,
+                            "an Internet access point has no VPC",
+                            "remove `vpc:` or set `network_origin: vpc`",
+                        );
+                        NetworkOrigin::Internet
+                    }
+                    (Some(o), _) => o.value,
+                    (None, Some(_)) => NetworkOrigin::Vpc,
+                    (None, None) => NetworkOrigin::Internet,
+                };
+                if let (Some(v), Some(r), Some(text)) = (vpc, region, &def.vpc)
+                    && self.t.vpcs[v.index()].region != r
+                {
+                    self.err(
+                        "invalid-value",
+                        text.span,
+                        format!("VPC '{}' is not in the bucket's Region", text.value),
+                        "an access point and its VPC are in the bucket's Region",
+                    );
+                }
+                if let (Some(a), Some(r)) = (account, region) {
+                    if let Some(first) = ap_names.get(&(a, r, n.to_string())) {
+                        self.d.push(Diagnostic::error("duplicate-id", ap.key.span, format!("access point name '{n}' is already used in this account and Region")).with_related(*first, "first used here"));
+                    }
+                    ap_names.insert((a, r, n.to_string()), ap.key.span);
+                }
+                let policy = def
+                    .policy
+                    .as_ref()
+                    .and_then(|p| self.policy(p, PolicyKind::Resource));
+                let apid = AccessPointId(self.t.access_points.len() as u32);
+                self.t.access_points.push(AccessPoint {
+                    name: n.to_string(),
+                    bucket: id,
+                    account: account.unwrap_or(AccountId(u32::MAX)),
+                    network_origin: origin,
+                    vpc,
+                    policy,
+                    span: ap.key.span,
+                });
+                access_points.push(apid);
+            }
+            self.t.buckets.push(Bucket {
+                name: e.key.value.clone(),
+                account: account.unwrap_or(AccountId(u32::MAX)),
+                region: region.unwrap_or(RegionId(u32::MAX)),
+                policy,
+                storage_classes: b.storage_classes.iter().map(|s| s.value).collect(),
+                outpost: None,
+                access_points,
+                span: e.key.span,
+            });
+        }
+    }
+
+    pub(super) fn outposts(&mut self, raw: &f::Topology) {
+        let Some(outposts) = &raw.outposts.0 else {
+            return;
+        };
+        for e in outposts.iter() {
+            let Some(o) = &e.value else { continue };
+            let id = OutpostId(self.t.outposts.len() as u32);
+            let ok =
+                o.id.as_str()
+                    .strip_prefix("op-")
+                    .is_some_and(|h| h.len() == 17 && is_hex(h));
+            if !ok {
+                self.err("invalid-id", o.id.span, format!("'{}' is not an Outpost id", o.id.value), "an Outpost id is 'op-' followed by 17 hex digits, such as op-01234567890123456");
+            }
+            let Some(vpc) = self.resolve(Some(&self.names.vpcs), &o.vpc, "VPC", "") else {
+                continue;
+            };
+            let account = match &o.account {
+                Some(a) => self.account(a),
+                None => Some(self.t.vpcs[vpc.index()].account).filter(|a| a.0 != u32::MAX),
+            };
+            let subnet = self.resolve_in_vpc(&self.names.subnets, vpc, &o.subnet, "subnet");
+            let ep = &o.s3_endpoint.value;
+            let access_type = ep
+                .access_type
+                .as_ref()
+                .map_or(AccessType::Private, |a| a.value);
+            let coip_pool = match (&ep.coip_pool, access_type) {
+                (Some(p), AccessType::CustomerOwnedIp) => self.cidr4(p),
+                (Some(p), AccessType::Private) => {
+                    self.err(
+                        "invalid-value",
+                        p.span,
+                        "`coip_pool` is only for the CustomerOwnedIp access type",
+                        "set `access_type: customer_owned_ip` or remove `coip_pool`",
+                    );
+                    None
+                }
+                (None, AccessType::CustomerOwnedIp) => {
+                    self.err(
+                        "missing-key",
+                        o.s3_endpoint.span,
+                        "a CustomerOwnedIp endpoint needs a `coip_pool`",
+                        "add `coip_pool: CIDR`: the customer-owned IP pool of the Outpost",
+                    );
+                    None
+                }
+                (None, AccessType::Private) => None,
+            };
+            let sgs: Vec<SecurityGroupId> = ep
+                .security_groups
+                .iter()
+                .filter_map(|s| {
+                    self.resolve_in_vpc(&self.names.security_groups, vpc, s, "security group")
+                })
+                .collect();
+            let given: Vec<Spanned<String>> = ep
+                .addresses
+                .as_ref()
+                .map(|a| a.0.clone())
+                .unwrap_or_default();
+            if ep.addresses.is_some() && given.len() != 4 {
+                self.err(
+                    "invalid-value",
+                    o.s3_endpoint.span,
+                    format!(
+                        "an S3 on Outposts endpoint has four X-ENIs; {} addresses are given",
+                        given.len()
+                    ),
+                    "give four addresses, or none to have them allocated",
+                );
+            }
+            let mut xenis = Vec::new();
+            if let Some(sid) = subnet
+                && (access_type == AccessType::Private || coip_pool.is_some())
+            {
+                for k in 0..4u8 {
+                    let ip = given.get(k as usize).cloned();
+                    xenis.push(self.queue_eni(
+                        sid,
+                        ip,
+                        EniOwner::OutpostXeni(id, k),
+                        sgs.clone(),
+                        o.s3_endpoint.span,
+                        &format!("outpost/{}/xeni{k}", e.key.value),
+                        coip_pool,
+                    ));
+                }
+            }
+            let endpoint_id = match &ep.id {
+                Some(i) => i.value.clone(),
+                None => format!(
+                    "ec2{}",
+                    &hex_id(
+                        "x",
+                        stable_hash(self.t.seed, &["outposts-endpoint", &e.key.value]),
+                        17
+                    )[2..]
+                ),
+            };
+            let mut buckets: HashMap<String, BucketId> = HashMap::new();
+            let mut bucket_ids = Vec::new();
+            let region = self.t.vpcs[vpc.index()].region;
+            for b in o.buckets.iter() {
+                let Some(def) = &b.value else { continue };
+                let bid = BucketId(self.t.buckets.len() as u32);
+                self.bucket_name(&b.key, None);
+                let owner = match &def.account {
+                    Some(a) => self.account(a),
+                    None => account,
+                };
+                let policy = def
+                    .policy
+                    .as_ref()
+                    .and_then(|p| self.policy(p, PolicyKind::Resource));
+                self.t.buckets.push(Bucket {
+                    name: b.key.value.clone(),
+                    account: owner.unwrap_or(AccountId(u32::MAX)),
+                    region,
+                    policy,
+                    storage_classes: vec![],
+                    outpost: Some(id),
+                    access_points: vec![],
+                    span: b.key.span,
+                });
+                buckets.insert(b.key.value.clone(), bid);
+                bucket_ids.push(bid);
+            }
+            let mut aps = Vec::new();
+            for ap in o.access_points.iter() {
+                let Some(def) = &ap.value else { continue };
+                let Some(&bid) = buckets.get(def.bucket.as_str()) else {
+                    let names: Vec<&str> = o.buckets.iter().map(|b| b.key.as_str()).collect();
+                    self.err(
+                        "unknown-reference",
+                        def.bucket.span,
+                        format!(
+                            "Outpost '{}' has no bucket named '{}'",
+                            e.key.value, def.bucket.value
+                        ),
+                        suggest::hint(def.bucket.as_str(), "bucket", names),
+                    );
+                    continue;
+                };
+                let ap_vpc = self.resolve(Some(&self.names.vpcs), &def.vpc, "VPC", "");
+                if ap_vpc.is_some_and(|v| v != vpc) {
+                    self.err("invalid-value", def.vpc.span, format!("the access point's VPC '{}' has no S3 on Outposts endpoint of Outpost '{}'", def.vpc.value, e.key.value), format!("Outposts buckets are reached through a VPC-only access point of the VPC that has the endpoint ('{}')", o.vpc.value));
+                }
+                let policy = def
+                    .policy
+                    .as_ref()
+                    .and_then(|p| self.policy(p, PolicyKind::Resource));
+                let apid = AccessPointId(self.t.access_points.len() as u32);
+                self.t.access_points.push(AccessPoint {
+                    name: ap.key.value.clone(),
+                    bucket: bid,
+                    account: account.unwrap_or(AccountId(u32::MAX)),
+                    network_origin: NetworkOrigin::Vpc,
+                    vpc: ap_vpc,
+                    policy,
+                    span: ap.key.span,
+                });
+                self.t.buckets[bid.index()].access_points.push(apid);
+                aps.push(apid);
+            }
+            self.t.outposts.push(Outpost {
+                name: e.key.value.clone(),
+                aws_id: o.id.value.clone(),
+                account: account.unwrap_or(AccountId(u32::MAX)),
+                vpc,
+                subnet: subnet.unwrap_or(SubnetId(u32::MAX)),
+                endpoint_id,
+                access_type,
+                coip_pool,
+                xenis,
+                buckets: bucket_ids,
+                access_points: aps,
+                span: e.key.span,
+            });
+        }
+    }
+
+    /// Names an expectation's `via:` may use.
+    fn components(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        v.extend(self.t.links.iter().map(|l| l.name.clone()));
+        for l in &self.t.links {
+            v.extend(l.tunnels.iter().map(|t| format!("{}/{t}", l.name)));
+        }
+        v.extend(self.t.peerings.iter().map(|p| p.name.clone()));
+        v.extend(self.t.endpoints.iter().map(|e| e.name.clone()));
+        v.extend(self.t.endpoints.iter().map(|e| e.aws_id.clone()));
+        v.extend(self.t.nat_gateways.iter().map(|n| n.name.clone()));
+        v.extend(self.t.dx_gateways.iter().map(|n| n.name.clone()));
+        v.extend(self.t.outposts.iter().map(|o| o.name.clone()));
+        v.extend(self.t.access_points.iter().map(|a| a.name.clone()));
+        v.extend(self.t.vpcs.iter().map(|x| x.name.clone()));
+        v.extend(["igw", "vgw", "internet"].map(String::from));
+        v
+    }
+
+    pub(super) fn expectations(&mut self, raw: &f::Topology) {
+        let components = self.components();
+        if let Some(list) = &raw.expect.0 {
+            let exps: Vec<Expectation> = list
+                .iter()
+                .filter_map(|x| self.expectation(x, &components))
+                .collect();
+            self.t.expectations = exps;
+        }
+        let Some(scenarios) = &raw.scenarios.0 else {
+            return;
+        };
+        for e in scenarios.iter() {
+            let Some(s) = &e.value else { continue };
+            let mut fail = Vec::new();
+            for f in s.fail.iter() {
+                let (link, tunnel) = match f.as_str().split_once('/') {
+                    Some((l, t)) => (l, Some(t)),
+                    None => (f.as_str(), None),
+                };
+                let Some(lid) = self.resolve(
+                    Some(&self.names.links),
+                    &Spanned::new(f.span, link.to_string()),
+                    "link",
+                    " under `links:`",
+                ) else {
+                    continue;
+                };
+                let tunnel_index = match tunnel {
+                    None => None,
+                    Some(t) => {
+                        let tunnels = self
+                            .t
+                            .links
+                            .get(lid.index())
+                            .map(|l| l.tunnels.clone())
+                            .unwrap_or_default();
+                        match tunnels.iter().position(|x| x == t) {
+                            Some(i) => Some(i),
+                            None => {
+                                let help = if tunnels.is_empty() {
+                                    "only VPN links have tunnels; fail the whole link instead"
+                                        .to_string()
+                                } else {
+                                    format!("tunnels are {}", tunnels.join(", "))
+                                };
+                                self.err(
+                                    "unknown-reference",
+                                    f.span,
+                                    format!("link '{link}' has no tunnel '{t}'"),
+                                    help,
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                };
+                fail.push((lid, tunnel_index));
+            }
+            let expectations = s
+                .expect
+                .iter()
+                .filter_map(|x| self.expectation(x, &components))
+                .collect();
+            self.t.scenarios.push(Scenario {
+                name: e.key.value.clone(),
+                description: s.description.clone(),
+                fail,
+                expectations,
+                span: e.key.span,
+            });
+        }
+    }
+
+    fn expectation(&self, x: &f::Expect, components: &[String]) -> Option<Expectation> {
+        let Some(from) = self.t.find_source(x.from.as_str()) else {
+            let names = self.t.source_names();
+            self.err("unknown-reference", x.from.span, format!("no source named '{}'", x.from.value), format!("{} (sources are VPC/INSTANCE, SITE/HOST, or for `resolve:` a view: public, VPC, VPC/inbound, SITE)", suggest::hint(x.from.as_str(), "source", names.iter().map(String::as_str))));
+            return None;
+        };
+        let check = match (&x.request, &x.resolve) {
+            (Some(_), Some(r)) => {
+                self.err(
+                    "invalid-value",
+                    r.span,
+                    "an expectation has either `request:` or `resolve:`, not both",
+                    "split it in two",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.err("missing-key", x.from.span, "this expectation has neither `request:` nor `resolve:`", "add `request: GET https://…` with a `verdict:`, or `resolve: NAME` with an `answer:` or `rcode:`");
+                return None;
+            }
+            (Some(req), None) => {
+                if !matches!(from, Source::Instance(_) | Source::Host(_)) {
+                    self.err(
+                        "invalid-value",
+                        x.from.span,
+                        format!(
+                            "'{}' is a DNS view; requests start at an instance or a host",
+                            x.from.value
+                        ),
+                        "use VPC/INSTANCE or SITE/HOST",
+                    );
+                    return None;
+                }
+                if let Err(why) = check_request(req.as_str()) {
+                    self.err("invalid-request", req.span, format!("'{}' is not a request: {why}", req.value), "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT");
+                    return None;
+                }
+                for (key, present) in [
+                    ("answer", x.answer.is_some()),
+                    ("rcode", x.rcode.is_some()),
+                    ("type", x.record_type.is_some()),
+                ] {
+                    if present {
+                        self.err(
+                            "invalid-value",
+                            req.span,
+                            format!("`{key}:` belongs to `resolve:` expectations"),
+                            format!("remove `{key}:`"),
+                        );
+                    }
+                }
+                let Some(verdict) = &x.verdict else {
+                    self.err(
+                        "missing-key",
+                        req.span,
+                        "this request expectation has no `verdict:`",
+                        "add `verdict: allowed`, `denied` or `unreachable`",
+                    );
+                    return None;
+                };
+                let principal = match &x.principal {
+                    Some(p) if p.as_str() != "anonymous" => Some(self.resolve(
+                        Some(&self.names.principals),
+                        p,
+                        "principal",
+                        " under `principals:` (or `anonymous`)",
+                    )?),
+                    _ => None,
+                };
+                let mut via = Vec::new();
+                for v in x.via.iter().flat_map(|l| l.iter()) {
+                    if !components.iter().any(|c| c == v.as_str()) {
+                        self.err(
+                            "unknown-reference",
+                            v.span,
+                            format!("no component named '{}' for `via:`", v.value),
+                            suggest::hint(
+                                v.as_str(),
+                                "component",
+                                components.iter().map(String::as_str),
+                            ),
+                        );
+                        continue;
+                    }
+                    via.push(v.value.clone());
+                }
+                if verdict.value == Verdict::Unreachable && x.denied_by.is_some() {
+                    self.err(
+                        "invalid-value",
+                        verdict.span,
+                        "an unreachable request is not decided by a policy",
+                        "remove `denied_by:` or change the verdict to `denied`",
+                    );
+                }
+                Check::Request {
+                    request: req.value.clone(),
+                    principal,
+                    verdict: verdict.value,
+                    via,
+                    denied_by: x.denied_by.as_ref().map(|d| d.value.clone()),
+                    reason: x.reason.as_ref().map(|r| r.value.clone()),
+                }
+            }
+            (None, Some(name)) => {
+                for (key, present) in [
+                    ("verdict", x.verdict.is_some()),
+                    ("via", x.via.is_some()),
+                    ("principal", x.principal.is_some()),
+                    ("denied_by", x.denied_by.is_some()),
+                ] {
+                    if present {
+                        self.err(
+                            "invalid-value",
+                            name.span,
+                            format!("`{key}:` belongs to `request:` expectations"),
+                            format!("remove `{key}:`"),
+                        );
+                    }
+                }
+                if x.answer.is_none() && x.rcode.is_none() {
+                    self.err("missing-key", name.span, "this DNS expectation says nothing about the answer", "add `answer: [ADDRESSES]` or `rcode: NXDOMAIN` (or NOERROR, NODATA, REFUSED)");
+                    return None;
+                }
+                let record_type = x
+                    .record_type
+                    .as_ref()
+                    .map_or("A".to_string(), |t| t.as_str().to_ascii_uppercase());
+                let answer = x.answer.as_ref().map(|a| {
+                    let mut v: Vec<String> = a.iter().map(|s| s.value.clone()).collect();
+                    v.sort();
+                    v
+                });
+                Check::Resolve {
+                    name: normalize_domain(name.as_str()),
+                    record_type,
+                    answer,
+                    rcode: x.rcode.as_ref().map(|r| r.value),
+                }
+            }
+        };
+        let span = x
+            .request
+            .as_ref()
+            .or(x.resolve.as_ref())
+            .map_or(x.from.span, |s| s.span);
+        let name = x.name.clone().unwrap_or_else(|| {
+            x.request
+                .as_ref()
+                .or(x.resolve.as_ref())
+                .map(|s| format!("{} from {}", s.value, x.from.value))
+                .unwrap_or_default()
+        });
+        Some(Expectation {
+            name,
+            from,
+            check,
+            span,
+        })
+    }
+}
+
+/// Light structural check of a request: `[METHOD ]URL` or `HOST[:PORT]`.
+pub(crate) fn check_request(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    let (method, target) = match text.split_once(char::is_whitespace) {
+        Some((m, rest)) => (Some(m), rest.trim()),
+        None => (None, text),
+    };
+    if let Some(m) = method
+        && !METHODS.contains(&m)
+    {
+        return Err(format!(
+            "'{m}' is not an HTTP method (use {})",
+            METHODS.join(", ")
+        ));
+    }
+    let host_part = match target.split_once("://") {
+        Some((scheme, rest)) => {
+            if scheme != "https" && scheme != "http" {
+                return Err(format!("scheme '{scheme}' is not http or https"));
+            }
+            rest.split(['/', '?']).next().unwrap_or("")
+        }
+        None => {
+            if method.is_some() {
+                return Err("a request with a method needs a full URL".into());
+            }
+            target
+        }
+    };
+    let host = match host_part.rsplit_once(':') {
+        Some((h, p)) => {
+            p.parse::<u16>()
+                .map_err(|_| format!("'{p}' is not a port"))?;
+            h
+        }
+        None => host_part,
+    };
+    if host.is_empty() {
+        return Err("there is no host".into());
+    }
+    Ok(())
+}

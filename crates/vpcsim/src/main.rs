@@ -1,0 +1,174 @@
+//! The `vpcsim` command line: a thin edge over the core crates.
+//!
+//! Exit codes: 0 success, 1 the topology is invalid (or an expectation failed), 2 usage or I/O error.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // printing is this binary's job
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use vpcsim_syntax::Severity;
+use vpcsim_topology::{Loaded, StdFs};
+
+#[derive(Parser)]
+#[command(name = "vpcsim", version, about = "Emulate AWS VPC endpoint networking offline", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check topology files and report every problem with its place in the file.
+    Validate {
+        /// Topology files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the JSON Schema of the topology format (for editor completion).
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Validate { files, format } => validate(&files, format),
+        Command::Schema => {
+            print!("{}", vpcsim_topology::json_schema());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+fn validate(files: &[PathBuf], format: Format) -> ExitCode {
+    let mut invalid = false;
+    let mut io_error = false;
+    let mut json_files = Vec::new();
+    for path in files {
+        let loaded = match vpcsim_topology::load(path, &StdFs) {
+            Ok(l) => l,
+            Err(e) => {
+                io_error = true;
+                match format {
+                    Format::Text => eprintln!("error: {e}"),
+                    Format::Json => json_files.push(serde_json::json!({
+                        "file": path.display().to_string(),
+                        "valid": false,
+                        "error": e.to_string(),
+                    })),
+                }
+                continue;
+            }
+        };
+        invalid |= !loaded.is_valid();
+        match format {
+            Format::Text => print_text(path, &loaded),
+            Format::Json => json_files.push(file_json(path, &loaded)),
+        }
+    }
+    if format == Format::Json {
+        let out = serde_json::json!({ "files": json_files });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    }
+    if io_error {
+        ExitCode::from(2)
+    } else if invalid {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn counts(loaded: &Loaded) -> (usize, usize) {
+    let errors = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    (errors, loaded.diagnostics.len() - errors)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn print_text(path: &std::path::Path, loaded: &Loaded) {
+    let color = color();
+    for d in &loaded.diagnostics {
+        eprintln!("{}", d.render(&loaded.sources, color));
+    }
+    let (errors, warnings) = counts(loaded);
+    match &loaded.topology {
+        Some(t) => {
+            let mut parts = vec![
+                plural(t.vpcs.len(), "VPC"),
+                plural(t.subnets.len(), "subnet"),
+                plural(t.endpoints.len(), "endpoint"),
+            ];
+            for (n, w) in [
+                (t.links.len(), "link"),
+                (t.sites.len(), "site"),
+                (t.buckets.len(), "bucket"),
+                (t.outposts.len(), "Outpost"),
+            ] {
+                if n > 0 {
+                    parts.push(plural(n, w));
+                }
+            }
+            let scenario_expectations: usize =
+                t.scenarios.iter().map(|s| s.expectations.len()).sum();
+            parts.push(plural(
+                t.expectations.len() + scenario_expectations,
+                "expectation",
+            ));
+            let warn = if warnings > 0 {
+                format!(" with {}", plural(warnings, "warning"))
+            } else {
+                String::new()
+            };
+            println!("{}: valid{warn} ({})", path.display(), parts.join(", "));
+        }
+        None => println!(
+            "{}: invalid: {}{}",
+            path.display(),
+            plural(errors, "error"),
+            if warnings > 0 {
+                format!(", {}", plural(warnings, "warning"))
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
+fn file_json(path: &std::path::Path, loaded: &Loaded) -> serde_json::Value {
+    let (errors, warnings) = counts(loaded);
+    serde_json::json!({
+        "file": path.display().to_string(),
+        "valid": loaded.is_valid(),
+        "errors": errors,
+        "warnings": warnings,
+        "diagnostics": loaded.diagnostics.iter().map(|d| d.to_json(&loaded.sources)).collect::<Vec<_>>(),
+    })
+}
