@@ -1,1 +1,117 @@
+//! End-to-end tests of the `vpcsim` binary: exit codes, output formats, the committed schema.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn vpcsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run vpcsim")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+#[test]
+fn validate_accepts_the_reference_topology() {
+    let o = vpcsim(&["validate", "topologies/hybrid-s3.yaml"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        code(&o),
+        0,
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.starts_with("topologies/hybrid-s3.yaml: valid ("),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_exits_1_and_renders_a_snippet_for_an_invalid_topology() {
+    let o = vpcsim(&["validate", "tests/invalid/06-dangling-endpoint-subnet.yaml"]);
+    assert_eq!(code(&o), 1);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("no subnet named 'endpoint-b' in VPC 'main'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("06-dangling-endpoint-subnet.yaml:19:32"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("subnets: [endpoints-a, endpoint-b]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean 'endpoints-b'?"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("invalid: 1 error"), "{stdout}");
+}
+
+#[test]
+fn validate_json_lists_every_diagnostic_with_its_place() {
+    let o = vpcsim(&[
+        "validate",
+        "--format",
+        "json",
+        "tests/invalid/five-mistakes.yaml",
+        "topologies/hybrid-s3.yaml",
+    ]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let files = v["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["valid"], false);
+    assert_eq!(files[0]["errors"], 5);
+    let first = &files[0]["diagnostics"][0];
+    assert_eq!(first["code"], "unknown-key");
+    assert_eq!(first["line"], 13);
+    assert_eq!(first["column"], 51);
+    assert_eq!(first["file"], "tests/invalid/five-mistakes.yaml");
+    assert_eq!(first["help"], "did you mean 'route_table'?");
+    assert_eq!(files[1]["valid"], true);
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(code(&vpcsim(&["validate", "no/such/file.yaml"])), 2);
+    assert_eq!(code(&vpcsim(&["validate"])), 2);
+    assert_eq!(code(&vpcsim(&["frobnicate"])), 2);
+    let json = vpcsim(&["validate", "--format", "json", "no/such/file.yaml"]);
+    assert_eq!(code(&json), 2);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON output");
+    assert!(
+        v["files"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no/such/file.yaml")
+    );
+}
+
+#[test]
+fn committed_schema_is_up_to_date() {
+    let o = vpcsim(&["schema"]);
+    assert_eq!(code(&o), 0);
+    let committed =
+        std::fs::read_to_string(root().join("docs/topology.schema.json")).unwrap_or_default();
+    assert!(
+        committed == String::from_utf8_lossy(&o.stdout),
+        "docs/topology.schema.json is out of date: run `cargo run -q -p vpcsim -- schema > docs/topology.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).expect("valid JSON");
+    assert!(schema["properties"]["vpcs"].is_object());
+    assert!(
+        schema["$defs"]["Endpoint"]["properties"]["private_dns_only_for_inbound_resolver_endpoint"]
+            .is_object()
+    );
+}

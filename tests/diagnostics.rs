@@ -1,1 +1,162 @@
+//! Golden tests for topology diagnostics: every `tests/invalid/*.yaml` is loaded and its
+//! diagnostics, one per line (`file:line:col: severity[code]: message (help: …)`), must equal the
+//! sibling `.expected` file. Run with `BLESS=1` to rewrite the expected files after a deliberate
+//! change, then review the diff.
 
+use std::path::{Path, PathBuf};
+
+use vpcsim_topology::{FileSystem, Loaded};
+
+/// Reads paths relative to the workspace root, so diagnostics name `tests/invalid/x.yaml`.
+struct Rooted(PathBuf);
+
+impl FileSystem for Rooted {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(self.0.join(path))
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn load(rel: &Path) -> Loaded {
+    vpcsim_topology::load(rel, &Rooted(root())).expect("test file is readable")
+}
+
+fn render(loaded: &Loaded) -> String {
+    let mut out = String::new();
+    for d in &loaded.diagnostics {
+        out.push_str(&d.one_line(&loaded.sources));
+        out.push('\n');
+    }
+    out
+}
+
+fn cases() -> Vec<PathBuf> {
+    let dir = root().join("tests/invalid");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/invalid exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| p.strip_prefix(root()).expect("under root").to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_broken_topology_gets_its_diagnostics() {
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut failures = Vec::new();
+    let cases = cases();
+    assert!(
+        cases.len() >= 20,
+        "expected at least twenty broken topologies"
+    );
+    for rel in cases {
+        let loaded = load(&rel);
+        assert!(!loaded.is_valid(), "{} should be invalid", rel.display());
+        let actual = render(&loaded);
+        let expected_path = root().join(rel.with_extension("expected"));
+        if bless {
+            std::fs::write(&expected_path, &actual).expect("write expected");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if expected != actual {
+            failures.push(format!(
+                "--- {}\nexpected:\n{expected}actual:\n{actual}",
+                rel.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "diagnostics differ (run with BLESS=1 to accept):\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn five_independent_mistakes_give_five_diagnostics() {
+    let loaded = load(Path::new("tests/invalid/five-mistakes.yaml"));
+    let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "unknown-key",
+            "invalid-cidr",
+            "address-reserved",
+            "unknown-reference",
+            "invalid-vpce-id"
+        ]
+    );
+}
+
+#[test]
+fn every_shipped_topology_is_valid_without_warnings() {
+    let dir = root().join("topologies");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).expect("topologies/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let rel = path.strip_prefix(root()).expect("under root").to_path_buf();
+        let loaded = load(&rel);
+        assert!(
+            loaded.is_valid() && loaded.diagnostics.is_empty(),
+            "{}:\n{}",
+            rel.display(),
+            render(&loaded)
+        );
+        n += 1;
+    }
+    assert!(n >= 7, "expected the example topologies, found {n}");
+}
+
+/// Deterministic mutations of every shipped topology (lines dropped, text truncated, bytes
+/// replaced) must never panic the loader.
+#[test]
+fn no_input_panics() {
+    let dir = root().join("topologies");
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for entry in std::fs::read_dir(dir).expect("topologies/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        let fs = vpcsim_topology::MemFs::default();
+        let mut variants: Vec<String> = Vec::new();
+        for i in 0..lines.len() {
+            let mut v = lines.clone();
+            v.remove(i);
+            variants.push(v.join("\n"));
+            variants.push(lines[..i].join("\n"));
+        }
+        let noise = b" :-[]{}\"'\n#&*!|>0123456789abcxyz./\t";
+        for _ in 0..300 {
+            let mut bytes = text.clone().into_bytes();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = noise[(next() % noise.len() as u64) as usize];
+            }
+            variants.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for v in variants {
+            let loaded = vpcsim_topology::load_str(Path::new("mutant.yaml"), v, &fs);
+            for d in &loaded.diagnostics {
+                let _ = d.render(&loaded.sources, false);
+            }
+        }
+    }
+}

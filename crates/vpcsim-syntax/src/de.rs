@@ -312,13 +312,18 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             _ => return Err(self.expected(&format!("a mapping (the keys of {})", article(name)))),
         };
         let mut known = Vec::with_capacity(entries.len());
+        // Fields a misspelt key was probably meant to be: their "missing key" would repeat the hint.
+        let mut meant: Vec<&str> = Vec::new();
         for (key, value) in entries {
             match key.as_str() {
                 Some(k) if fields.contains(&k) => known.push((key, value)),
                 _ => {
                     let k = key.as_str().unwrap_or("(complex key)");
                     let help = match suggest::closest(k, fields.iter().copied()) {
-                        Some(best) => format!("did you mean '{best}'?"),
+                        Some(best) => {
+                            meant.push(best);
+                            format!("did you mean '{best}'?")
+                        }
                         None => format!("{} takes: {}", article(name), fields.join(", ")),
                     };
                     self.diags.push(
@@ -339,7 +344,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 value: None,
                 diags: self.diags,
             })
-            .map_err(|e| self.locate(e))
+            .map_err(|e| {
+                if meant.iter().any(|m| e.msg == format!("missing key '{m}'")) {
+                    return Error { located: true, ..e };
+                }
+                self.locate(e)
+            })
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -392,16 +402,32 @@ fn article(name: &str) -> String {
     format!("{} {h}", if an { "an" } else { "a" })
 }
 
-/// `RouteTable` → "route table".
+/// `RouteTable` → "route table", `Vpc` → "VPC", `SgRule` → "security group rule".
 fn human(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push(' ');
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for c in name.chars() {
+        if c.is_uppercase() && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
         }
-        out.push(c.to_ascii_lowercase());
+        word.push(c.to_ascii_lowercase());
     }
-    out
+    words.push(word);
+    words
+        .iter()
+        .filter(|w| *w != "def")
+        .map(|w| match w.as_str() {
+            "vpc" => "VPC",
+            "nat" => "NAT",
+            "acl" => "network ACL",
+            "sg" => "security group",
+            "dx" => "Direct Connect",
+            "dns" => "DNS",
+            "s3" => "S3",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn parse_bool(text: &str) -> Option<bool> {

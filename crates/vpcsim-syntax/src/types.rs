@@ -81,9 +81,17 @@ impl<T: JsonSchema> JsonSchema for Spanned<T> {
 }
 
 /// A value that may fail to read without failing its parent: `None` when broken (the reason is
-/// already in the diagnostics).
+/// already in the diagnostics) or, with `#[serde(default)]`, when absent. Use it for optional
+/// fields so one bad value does not hide the problems of the entry around it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lenient<T>(pub Option<T>);
+
+impl<T> std::ops::Deref for Lenient<T> {
+    type Target = Option<T>;
+    fn deref(&self) -> &Option<T> {
+        &self.0
+    }
+}
 
 impl<T> Default for Lenient<T> {
     fn default() -> Self {

@@ -111,11 +111,13 @@ pub struct Vpc {
     #[serde(default)]
     pub route_tables: Entries<RouteTable>,
     /// An internet gateway attached to the VPC (route target `igw`).
-    pub internet_gateway: Option<Spanned<InternetGateway>>,
+    #[serde(default)]
+    pub internet_gateway: Lenient<Spanned<InternetGateway>>,
     #[serde(default)]
     pub nat_gateways: Entries<NatGateway>,
     /// The virtual private gateway (route target `vgw`).
-    pub vpn_gateway: Option<Spanned<VpnGateway>>,
+    #[serde(default)]
+    pub vpn_gateway: Lenient<Spanned<VpnGateway>>,
     #[serde(default)]
     pub security_groups: Entries<SecurityGroup>,
     #[serde(default)]
@@ -127,7 +129,8 @@ pub struct Vpc {
     #[serde(default)]
     pub instances: Entries<Instance>,
     /// Route 53 Resolver endpoints and rules of this VPC.
-    pub resolver: Option<Resolver>,
+    #[serde(default)]
+    pub resolver: Lenient<Resolver>,
 }
 
 /// A subnet.
@@ -190,7 +193,8 @@ pub struct VpnGateway {
     /// `vgw-` id.
     pub id: Option<Text>,
     /// Amazon-side ASN (default 64512).
-    pub asn: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub asn: Lenient<Spanned<u32>>,
 }
 
 /// A security group: stateful; what is allowed in is allowed back out.
@@ -284,10 +288,12 @@ pub struct Endpoint {
     /// The endpoint policy (inline, JSON text, or a file path); absent means full access.
     pub policy: Option<PolicySource>,
     /// Interface endpoints: private DNS names (default true, as in the console).
-    pub private_dns: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub private_dns: Lenient<Spanned<bool>>,
     /// S3 interface endpoints with private DNS: answer private IPs only to queries from an
     /// inbound Resolver endpoint (default true); needs an S3 gateway endpoint in the VPC.
-    pub private_dns_only_for_inbound_resolver_endpoint: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub private_dns_only_for_inbound_resolver_endpoint: Lenient<Spanned<bool>>,
 }
 
 /// An instance or other host in a subnet.
@@ -308,9 +314,11 @@ pub struct Instance {
 #[serde(deny_unknown_fields)]
 pub struct Resolver {
     /// Where on-premises resolvers forward queries into the VPC.
-    pub inbound_endpoint: Option<Spanned<ResolverEndpoint>>,
+    #[serde(default)]
+    pub inbound_endpoint: Lenient<Spanned<ResolverEndpoint>>,
     /// Where forwarding rules send queries out.
-    pub outbound_endpoint: Option<Spanned<ResolverEndpoint>>,
+    #[serde(default)]
+    pub outbound_endpoint: Lenient<Spanned<ResolverEndpoint>>,
     /// Resolver rules associated with this VPC.
     #[serde(default)]
     pub rules: Entries<ResolverRule>,
@@ -389,7 +397,8 @@ pub struct Peering {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DxGateway {
-    pub asn: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub asn: Lenient<Spanned<u32>>,
     /// Associated virtual private gateways, as `VPC/vgw`.
     #[serde(default)]
     pub associations: List<Text>,
@@ -401,8 +410,10 @@ pub struct DxGateway {
 pub struct Site {
     pub cidrs: List<Text>,
     /// Internet egress: where traffic to public addresses leaves.
-    pub internet: Option<SiteInternet>,
-    pub dns: Option<SiteDns>,
+    #[serde(default)]
+    pub internet: Lenient<SiteInternet>,
+    #[serde(default)]
+    pub dns: Lenient<SiteDns>,
     #[serde(default)]
     pub hosts: Entries<Host>,
     /// Routes toward AWS over named links, in order of preference.
@@ -484,14 +495,17 @@ pub struct Link {
     /// `VPC/vgw` or `dxgw/NAME` (Direct Connect only).
     pub attach: Text,
     /// VPN routing (default bgp). Direct Connect is always BGP.
-    pub routing: Option<Spanned<Routing>>,
+    #[serde(default)]
+    pub routing: Lenient<Spanned<Routing>>,
     /// VPN tunnels: always 2 on AWS.
-    pub tunnels: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub tunnels: Lenient<Spanned<u32>>,
     /// On-premises prefixes announced (BGP) or configured as static routes.
     #[serde(default)]
     pub advertise: List<Text>,
     /// The customer side's BGP ASN.
-    pub asn: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub asn: Lenient<Spanned<u32>>,
     /// AS_PATH length added to advertisements (prepending), for preference among BGP paths.
     pub as_path_prepend: Option<u32>,
 }
@@ -537,7 +551,8 @@ pub enum NetworkOrigin {
 #[serde(deny_unknown_fields)]
 pub struct AccessPoint {
     /// `vpc` or `internet`; `vpc` when `vpc:` is given, else `internet`.
-    pub network_origin: Option<Spanned<NetworkOrigin>>,
+    #[serde(default)]
+    pub network_origin: Lenient<Spanned<NetworkOrigin>>,
     /// The VPC a VPC access point accepts requests from.
     pub vpc: Option<Text>,
     pub policy: Option<PolicySource>,
@@ -599,7 +614,8 @@ pub enum AccessType {
 pub struct OutpostEndpoint {
     pub id: Option<Text>,
     /// `private` (default) or `customer_owned_ip`.
-    pub access_type: Option<Spanned<AccessType>>,
+    #[serde(default)]
+    pub access_type: Lenient<Spanned<AccessType>>,
     /// CustomerOwnedIp: the CoIP pool CIDR.
     pub coip_pool: Option<Text>,
     /// The four X-ENI addresses; allocated when absent.
@@ -675,7 +691,8 @@ pub struct Expect {
     pub request: Option<Text>,
     /// The IAM principal signing the request (a key of `principals`, or `anonymous`).
     pub principal: Option<Text>,
-    pub verdict: Option<Spanned<Verdict>>,
+    #[serde(default)]
+    pub verdict: Lenient<Spanned<Verdict>>,
     /// Named components the path must pass, in order (links, peerings, endpoints, gateways).
     pub via: Option<List<Text>>,
     /// The deciding policy statement, `KIND NAME / SID`.
@@ -689,7 +706,8 @@ pub struct Expect {
     pub record_type: Option<Text>,
     /// Expected addresses (any order).
     pub answer: Option<OneOrMany<Text>>,
-    pub rcode: Option<Spanned<Rcode>>,
+    #[serde(default)]
+    pub rcode: Lenient<Spanned<Rcode>>,
 }
 
 /// Where a policy comes from: written inline (YAML or JSON syntax), JSON text in a string, or a

@@ -22,10 +22,40 @@ mod validate;
 pub use load::{FileSystem, Loaded, MemFs, ReadError, StdFs, load, load_str};
 pub use model::Topology;
 
-/// The JSON Schema of the topology format, as pretty-printed JSON.
+/// The JSON Schema of the topology format, as pretty-printed JSON (committed as
+/// `docs/topology.schema.json` for editors).
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(format::Topology);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let mut value = schema.to_value();
+    widen_scalars(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// vpcsim reads a text field from any scalar (`ports: 443` and `ports: "443"` are the same), so
+/// the schema must not flag unquoted numbers where text is expected.
+fn widen_scalars(v: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    match v {
+        Value::Object(map) => {
+            if !map.contains_key("enum") {
+                let widened = match map.get("type") {
+                    Some(Value::String(t)) if t == "string" => {
+                        Some(json!(["string", "number", "boolean"]))
+                    }
+                    Some(Value::Array(a)) if a == &[json!("string"), json!("null")] => {
+                        Some(json!(["string", "number", "boolean", "null"]))
+                    }
+                    _ => None,
+                };
+                if let Some(w) = widened {
+                    map.insert("type".into(), w);
+                }
+            }
+            map.values_mut().for_each(widen_scalars);
+        }
+        Value::Array(items) => items.iter_mut().for_each(widen_scalars),
+        _ => {}
+    }
 }

@@ -738,20 +738,31 @@ impl Builder<'_> {
                 Some(pool) => (pool, 0u32, u32::MAX),
                 None => (subnet.cidr, 4u32, subnet.vpc.0),
             };
-            let size = 1u64 << (32 - net.prefix_len());
+            // A subnet whose CIDR was rejected has no addresses to give (already reported).
+            if r.pool.is_none() && (net.prefix_len() < 16 || net.prefix_len() > 28) {
+                continue;
+            }
+            let size = 1u64 << (32 - u32::from(net.prefix_len()));
+            let first = u64::from(first);
             let last = if r.pool.is_some() {
-                size as u32 - 1
+                size - 1
             } else {
-                size as u32 - 2
+                size.saturating_sub(2)
             };
             if last < first {
+                self.err(
+                    "subnet-full",
+                    r.span,
+                    format!("no free address left in {net} for this network interface"),
+                    "use a larger range",
+                );
                 continue;
             }
             let count = last - first + 1;
-            let start = (stable_hash(self.t.seed, &[&r.key]) % u64::from(count)) as u32;
-            let base = u32::from(net.network());
-            let found = (0..count)
-                .map(|k| Ipv4Addr::from(base + first + (start + k) % count))
+            let start = stable_hash(self.t.seed, &[&r.key]) % count;
+            let base = u64::from(u32::from(net.network()));
+            let found = (0..count.min(1 << 20))
+                .map(|k| Ipv4Addr::from((base + first + (start + k) % count) as u32))
                 .find(|ip| !used.contains_key(&(scope, *ip)));
             match found {
                 Some(ip) => {
@@ -837,7 +848,7 @@ impl Builder<'_> {
                 self.t.vpcs[vpc.index()].instances.push(id);
             }
             self.names.instances.insert(vpc, inst_table);
-            if let Some(r) = &v.resolver {
+            if let Some(r) = &*v.resolver {
                 self.resolver(vpc, r);
             }
         }
@@ -1063,7 +1074,7 @@ impl Builder<'_> {
             }
         };
         let is_s3 = service == "s3";
-        let private_dns = match &def.private_dns {
+        let private_dns = match &*def.private_dns {
             Some(p) => p.value,
             // AWS's API default is true for AWS services; S3 is the exception documented in
             // docs/decisions.md: its endpoint-specific names need no private DNS.
@@ -1119,7 +1130,7 @@ impl Builder<'_> {
                 self.err(
                     "private-dns-needs-gateway",
                     ep.span,
-                    format!("interface endpoint '{}' answers private DNS only to inbound Resolver endpoints, which needs a {} gateway endpoint in VPC '{}'", ep.name, ep.service, self.vpc_name(ep.vpc)),
+                    format!("interface endpoint '{}' answers private DNS only to inbound Resolver endpoints, which needs a gateway endpoint for {} in VPC '{}'", ep.name, ep.service, self.vpc_name(ep.vpc)),
                     format!("add a gateway endpoint for {} to the VPC, or set `private_dns_only_for_inbound_resolver_endpoint: false`", ep.service),
                 );
             }
@@ -1128,8 +1139,8 @@ impl Builder<'_> {
 
     fn resolver(&mut self, vpc: VpcId, r: &f::Resolver) {
         for (def, direction) in [
-            (&r.inbound_endpoint, Direction::Inbound),
-            (&r.outbound_endpoint, Direction::Outbound),
+            (&*r.inbound_endpoint, Direction::Inbound),
+            (&*r.outbound_endpoint, Direction::Outbound),
         ] {
             let Some(def) = def else { continue };
             let id = ResolverEndpointId(self.t.resolver_endpoints.len() as u32);
@@ -1323,7 +1334,9 @@ impl Builder<'_> {
         // The routes AWS adds for gateway endpoints: prefix list -> vpce.
         for i in 0..self.t.endpoints.len() {
             let ep = &self.t.endpoints[i];
-            if ep.kind != EndpointType::Gateway || ep.service.is_empty() {
+            if ep.kind != EndpointType::Gateway
+                || !services::GATEWAY_SERVICES.contains(&ep.service.as_str())
+            {
                 continue;
             }
             let region = self.t.vpcs[ep.vpc.index()].region;

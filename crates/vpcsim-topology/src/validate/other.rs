@@ -47,7 +47,7 @@ impl Builder<'_> {
             }
             _ => self.vgw_ref(&l.attach).map(Attachment::VpnGateway),
         };
-        let routing = match (kind, &l.routing) {
+        let routing = match (kind, &*l.routing) {
             (LinkType::DirectConnect, Some(r)) if r.value == Routing::Static => {
                 self.err(
                     "invalid-value",
@@ -60,7 +60,7 @@ impl Builder<'_> {
             (_, Some(r)) => r.value,
             (_, None) => Routing::Bgp,
         };
-        let tunnels = match (kind, &l.tunnels) {
+        let tunnels = match (kind, &*l.tunnels) {
             (LinkType::Vpn, Some(t)) if t.value != 2 => {
                 self.err(
                     "invalid-value",
@@ -97,7 +97,7 @@ impl Builder<'_> {
                 "add `advertise: [SITE_CIDR]`",
             );
         }
-        if let (Some(asn), Some(Attachment::VpnGateway(vpc))) = (&l.asn, attach) {
+        if let (Some(asn), Some(Attachment::VpnGateway(vpc))) = (&*l.asn, attach) {
             let amazon = self.t.vpcs[vpc.index()]
                 .vpn_gateway
                 .as_ref()
@@ -525,7 +525,7 @@ impl Builder<'_> {
                     .vpc
                     .as_ref()
                     .and_then(|v| self.resolve(Some(&self.names.vpcs), v, "VPC", ""));
-                let origin = match (&def.network_origin, &def.vpc) {
+                let origin = match (&*def.network_origin, &def.vpc) {
                     (Some(o), None) if o.value == NetworkOrigin::Vpc => {
                         self.err(
                             "missing-key",
@@ -919,7 +919,7 @@ impl Builder<'_> {
                         );
                     }
                 }
-                let Some(verdict) = &x.verdict else {
+                let Some(verdict) = &*x.verdict else {
                     self.err(
                         "missing-key",
                         req.span,
