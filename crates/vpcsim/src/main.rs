@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod dns;
 use vpcsim_syntax::Severity;
 use vpcsim_topology::{Loaded, StdFs};
 
@@ -31,6 +33,42 @@ enum Command {
     },
     /// Print the JSON Schema of the topology format (for editor completion).
     Schema,
+    /// Resolve a name as seen from a host or a DNS view, with the chain that produced the answer.
+    Resolve {
+        /// Topology file.
+        topology: PathBuf,
+        /// Who asks: VPC/INSTANCE, SITE/HOST, or a view: public, VPC, VPC/inbound, SITE.
+        #[arg(long)]
+        from: String,
+        /// The name to resolve.
+        name: String,
+        /// Record type.
+        #[arg(long = "type", short = 't', default_value = "A")]
+        record_type: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// DNS data of a view.
+    Dns {
+        #[command(subcommand)]
+        command: DnsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DnsCommand {
+    /// Write the zones a view answers from as RFC 1035 master files (for BIND, NSD, named-checkzone).
+    Export {
+        /// Topology file.
+        topology: PathBuf,
+        /// The view: public, VPC, or VPC/inbound.
+        #[arg(long)]
+        view: String,
+        /// Directory to write one `ZONE.zone` file per zone into; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -54,10 +92,61 @@ fn main() -> ExitCode {
             print!("{}", vpcsim_topology::json_schema());
             ExitCode::SUCCESS
         }
+        Command::Resolve {
+            topology,
+            from,
+            name,
+            record_type,
+            format,
+        } => dns::resolve(&topology, &from, &name, &record_type, format),
+        Command::Dns {
+            command:
+                DnsCommand::Export {
+                    topology,
+                    view,
+                    out,
+                },
+        } => dns::export(&topology, &view, out.as_deref()),
     }
 }
 
-fn color() -> bool {
+/// Loads a topology for a command that needs a valid one; on failure prints why and returns the
+/// exit code (1 invalid, 2 unreadable).
+fn load_valid(path: &std::path::Path) -> Result<vpcsim_topology::Topology, ExitCode> {
+    match vpcsim_topology::load(path, &StdFs) {
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(2))
+        }
+        Ok(loaded) => {
+            let color = color();
+            for d in &loaded.diagnostics {
+                eprintln!("{}", d.render(&loaded.sources, color));
+            }
+            match loaded.topology {
+                Some(t) => Ok(t),
+                None => {
+                    eprintln!(
+                        "{}: invalid; fix it first (`vpcsim validate` lists every problem)",
+                        path.display()
+                    );
+                    Err(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+/// A usage error about a value: message plus a hint, exit code 2.
+fn usage(message: String, hint: String) -> ExitCode {
+    eprintln!("error: {message}");
+    if !hint.is_empty() {
+        eprintln!("  help: {hint}");
+    }
+    ExitCode::from(2)
+}
+
+pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 

@@ -1,0 +1,584 @@
+//! Deriving every zone of every view from the topology.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{Direction, EndpointId, EndpointType, RuleType, SiteId, VpcId};
+
+use crate::zone::{Zone, ZoneKind};
+use crate::{Origin, RData, RecordType, RrSet};
+
+const TTL: u32 = 60;
+
+/// Regions whose S3 website endpoints use a dash (`s3-website-us-east-1`); the others use a dot.
+const WEBSITE_DASH: &[&str] = &[
+    "us-east-1",
+    "us-west-1",
+    "us-west-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "eu-west-1",
+    "sa-east-1",
+    "us-gov-west-1",
+];
+
+/// Regions with FIPS S3 endpoints.
+const FIPS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "ca-west-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+];
+
+/// What the model knows of one interface endpoint, for answers and explanations.
+#[derive(Clone, Debug)]
+pub(crate) struct EndpointInfo {
+    pub id: EndpointId,
+    pub vpce: String,
+    pub dns_id: String,
+    pub service: String,
+    pub region: String,
+    pub vpc: VpcId,
+    /// (AZ, address) per ENI, in subnet order.
+    pub enis: Vec<(String, Ipv4Addr)>,
+}
+
+/// A private zone and the context in which it is visible.
+#[derive(Clone, Debug)]
+pub(crate) struct PrivateZone {
+    pub zone: Zone,
+    /// Visible only to queries arriving through an inbound Resolver endpoint.
+    pub inbound_only: bool,
+}
+
+/// What a VPC's Resolver holds.
+#[derive(Clone, Debug)]
+pub(crate) struct VpcDns {
+    pub name: String,
+    pub resolver_ip: Ipv4Addr,
+    /// Indexes into `Dns::private`.
+    pub zones: Vec<usize>,
+    /// (rule name, domain, forward targets or `None` for SYSTEM).
+    pub rules: Vec<(String, String, Option<Vec<(IpAddr, u16)>>)>,
+    pub inbound: Vec<Ipv4Addr>,
+    pub outbound: Vec<Ipv4Addr>,
+}
+
+/// What an on-premises resolver holds.
+#[derive(Clone, Debug)]
+pub(crate) struct SiteDns {
+    pub name: String,
+    pub resolver: Option<Ipv4Addr>,
+    /// (domain, targets).
+    pub forwards: Vec<(String, Vec<Ipv4Addr>)>,
+}
+
+/// The DNS of a whole topology: the public zone, every private zone, and each resolver's rules.
+#[derive(Clone, Debug)]
+pub struct Dns {
+    pub(crate) seed: u64,
+    pub(crate) public: Zone,
+    pub(crate) private: Vec<PrivateZone>,
+    pub(crate) vpcs: Vec<VpcDns>,
+    pub(crate) sites: Vec<SiteDns>,
+    pub(crate) endpoints: Vec<EndpointInfo>,
+    /// Outposts access points: (name, account, outpost id, region).
+    pub(crate) outposts_aps: Vec<(String, String, String, String)>,
+    /// Which address answers DNS: inbound endpoint ENIs, site resolvers, VPC `.2` resolvers.
+    pub(crate) dns_servers: HashMap<IpAddr, crate::View>,
+}
+
+/// The same stable hash as the topology's (FNV-1a, splitmix finaliser).
+pub(crate) fn hash(seed: u64, parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for p in parts {
+        for b in p.bytes().chain([0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// The public address vpcsim gives a service name family in a Region: a host address chosen from
+/// the service's AWS-managed prefix list (deterministic from the seed), or a stand-in from
+/// 198.18.0.0/15 when vpcsim has no published range. Returns the address and the prefix list id.
+pub fn public_address(
+    topo: &Topology,
+    service: &str,
+    region: &str,
+    family: &str,
+) -> (Ipv4Addr, Option<String>) {
+    let h = hash(topo.seed, &["public", family, region]);
+    let pl = topo.prefix_lists.iter().find(|p| {
+        p.service == service
+            && topo
+                .regions
+                .get(p.region.index())
+                .is_some_and(|r| r.name == region)
+    });
+    if let Some(pl) = pl.filter(|p| !p.cidrs.is_empty()) {
+        let net = pl.cidrs[(h % pl.cidrs.len() as u64) as usize];
+        let size = 1u64 << (32 - u32::from(net.prefix_len()));
+        let offset = if size > 2 {
+            1 + (h >> 16) % (size - 2)
+        } else {
+            0
+        };
+        let ip = Ipv4Addr::from((u64::from(u32::from(net.network())) + offset) as u32);
+        return (ip, Some(pl.aws_id.clone()));
+    }
+    let base = u32::from(Ipv4Addr::new(198, 18, 0, 0));
+    (Ipv4Addr::from(base + 1 + ((h >> 8) % 131_070) as u32), None)
+}
+
+fn a_set(name: String, ips: &[Ipv4Addr], origin: Origin) -> RrSet {
+    RrSet {
+        name,
+        rtype: RecordType::A,
+        ttl: TTL,
+        data: ips.iter().map(|ip| RData::A(*ip)).collect(),
+        origin,
+        rotate: false,
+    }
+}
+
+/// The private DNS zones of an interface endpoint's service: (apex, with a wildcard below it).
+pub(crate) fn private_dns_zones(service: &str, region: &str) -> Vec<(String, bool)> {
+    match service {
+        "s3" => vec![
+            (format!("s3.{region}.amazonaws.com"), true),
+            (format!("s3-control.{region}.amazonaws.com"), true),
+            (format!("s3-accesspoint.{region}.amazonaws.com"), true),
+        ],
+        "ecr.api" => vec![(format!("api.ecr.{region}.amazonaws.com"), false)],
+        "ecr.dkr" => vec![(format!("dkr.ecr.{region}.amazonaws.com"), true)],
+        "execute-api" => vec![(format!("execute-api.{region}.amazonaws.com"), true)],
+        other => vec![(format!("{other}.{region}.amazonaws.com"), false)],
+    }
+}
+
+impl Dns {
+    /// Derives every zone from the topology.
+    pub fn build(topo: &Topology) -> Dns {
+        let mut public = Zone::new("amazonaws.com", ZoneKind::Public);
+        let region_name = |vpc: VpcId| {
+            topo.regions
+                .get(topo.vpcs[vpc.index()].region.index())
+                .map_or(String::new(), |r| r.name.clone())
+        };
+
+        // Public service names of every Region in the topology.
+        for region in &topo.regions {
+            let r = region.name.as_str();
+            let mut public_name =
+                |name: String, wildcard: bool, service: &str, family: &'static str| {
+                    let (ip, pl) = public_address(topo, service, r, family);
+                    let origin = Origin::ServicePublic {
+                        family,
+                        region: r.to_string(),
+                        prefix_list: pl,
+                    };
+                    if wildcard {
+                        public.add(a_set(format!("*.{name}"), &[ip], origin.clone()));
+                    }
+                    public.add(a_set(name, &[ip], origin));
+                };
+            public_name(format!("s3.{r}.amazonaws.com"), true, "s3", "s3");
+            public_name(
+                format!("s3.dualstack.{r}.amazonaws.com"),
+                true,
+                "s3",
+                "s3-dualstack",
+            );
+            public_name(
+                format!("s3-control.{r}.amazonaws.com"),
+                true,
+                "s3",
+                "s3-control",
+            );
+            public_name(
+                format!("s3-accesspoint.{r}.amazonaws.com"),
+                true,
+                "s3",
+                "s3-accesspoint",
+            );
+            if FIPS.contains(&r) {
+                public_name(format!("s3-fips.{r}.amazonaws.com"), true, "s3", "s3-fips");
+            }
+            let website = if WEBSITE_DASH.contains(&r) {
+                format!("s3-website-{r}.amazonaws.com")
+            } else {
+                format!("s3-website.{r}.amazonaws.com")
+            };
+            public_name(website, true, "s3", "s3-website");
+            public_name(
+                format!("s3-outposts.{r}.amazonaws.com"),
+                false,
+                "s3-outposts",
+                "s3-outposts",
+            );
+            public_name(
+                format!("dynamodb.{r}.amazonaws.com"),
+                false,
+                "dynamodb",
+                "dynamodb",
+            );
+            let mut services: Vec<&str> = topo
+                .endpoints
+                .iter()
+                .filter(|e| {
+                    topo.vpcs[e.vpc.index()].region.index() < topo.regions.len()
+                        && region_name(e.vpc) == r
+                })
+                .map(|e| e.service.as_str())
+                .filter(|s| !matches!(*s, "s3" | "dynamodb" | "s3-outposts"))
+                .collect();
+            services.sort_unstable();
+            services.dedup();
+            for svc in services {
+                for (apex, wildcard) in private_dns_zones(svc, r) {
+                    public_name(apex, wildcard, svc, "service");
+                }
+            }
+        }
+        // The legacy global endpoint answers from us-east-1.
+        {
+            let (ip, pl) = public_address(topo, "s3", "us-east-1", "s3-global");
+            let origin = Origin::ServicePublic {
+                family: "s3-global",
+                region: "global (us-east-1)".into(),
+                prefix_list: pl,
+            };
+            public.add(a_set("s3.amazonaws.com".into(), &[ip], origin.clone()));
+            public.add(a_set("*.s3.amazonaws.com".into(), &[ip], origin));
+        }
+
+        // Endpoint-specific names of every interface endpoint (resolvable from public DNS).
+        let mut endpoints = Vec::new();
+        for (i, ep) in topo.endpoints.iter().enumerate() {
+            if ep.kind != EndpointType::Interface {
+                continue;
+            }
+            let id = EndpointId(i as u32);
+            let region = region_name(ep.vpc);
+            let enis: Vec<(String, Ipv4Addr)> = ep
+                .enis
+                .iter()
+                .map(|e| {
+                    let eni = &topo.enis[e.index()];
+                    (topo.subnets[eni.subnet.index()].az.clone(), eni.ip)
+                })
+                .collect();
+            let all: Vec<Ipv4Addr> = enis.iter().map(|(_, ip)| *ip).collect();
+            let mut names: Vec<(String, Option<String>, Vec<Ipv4Addr>)> =
+                vec![(ep.regional_dns_name(&region), None, all.clone())];
+            for (az, ip) in &enis {
+                names.push((ep.zonal_dns_name(&region, az), Some(az.clone()), vec![*ip]));
+            }
+            for (name, az, ips) in names {
+                let origin = |prefix, wildcard| Origin::EndpointName {
+                    endpoint: id,
+                    vpce: ep.aws_id.clone(),
+                    az: az.clone(),
+                    prefix,
+                    wildcard,
+                };
+                if ep.service == "s3" {
+                    for prefix in ["bucket", "accesspoint", "control"] {
+                        public.add(a_set(
+                            format!("{prefix}.{name}"),
+                            &ips,
+                            origin(Some(prefix), false),
+                        ));
+                        public.add(a_set(
+                            format!("*.{prefix}.{name}"),
+                            &ips,
+                            origin(Some(prefix), true),
+                        ));
+                    }
+                }
+                public.add(a_set(name, &ips, origin(None, false)));
+            }
+            endpoints.push(EndpointInfo {
+                id,
+                vpce: ep.aws_id.clone(),
+                dns_id: ep.dns_id.clone(),
+                service: ep.service.clone(),
+                region,
+                vpc: ep.vpc,
+                enis,
+            });
+        }
+
+        // S3 on Outposts access points: four X-ENI addresses, rotated per query.
+        let mut outposts_aps = Vec::new();
+        for (i, o) in topo.outposts.iter().enumerate() {
+            let region = region_name(o.vpc);
+            let ips: Vec<Ipv4Addr> = o.xenis.iter().map(|x| topo.enis[x.index()].ip).collect();
+            for ap in &o.access_points {
+                let ap = &topo.access_points[ap.index()];
+                let account = topo
+                    .accounts
+                    .get(ap.account.index())
+                    .map_or("", |a| a.id.as_str());
+                let name = format!(
+                    "{}-{account}.{}.s3-outposts.{region}.amazonaws.com",
+                    ap.name, o.aws_id
+                );
+                let mut set = a_set(
+                    name,
+                    &ips,
+                    Origin::OutpostsAccessPoint {
+                        outpost: vpcsim_topology::model::OutpostId(i as u32),
+                        access_point: ap.name.clone(),
+                    },
+                );
+                set.rotate = true;
+                public.add(set);
+                outposts_aps.push((
+                    ap.name.clone(),
+                    account.to_string(),
+                    o.aws_id.clone(),
+                    region.clone(),
+                ));
+            }
+        }
+
+        // Private zones: hosted zones, endpoint private DNS, EC2 host names.
+        let mut private: Vec<PrivateZone> = Vec::new();
+        let mut vpcs: Vec<VpcDns> = topo
+            .vpcs
+            .iter()
+            .map(|v| VpcDns {
+                name: v.name.clone(),
+                resolver_ip: if v.cidrs.is_empty() {
+                    Ipv4Addr::UNSPECIFIED
+                } else {
+                    v.dns_resolver_ip()
+                },
+                zones: Vec::new(),
+                rules: Vec::new(),
+                inbound: Vec::new(),
+                outbound: Vec::new(),
+            })
+            .collect();
+        for (i, hz) in topo.hosted_zones.iter().enumerate() {
+            let mut zone = Zone::new(
+                hz.domain.clone(),
+                ZoneKind::PrivateHosted(vpcsim_topology::model::HostedZoneId(i as u32)),
+            );
+            for r in &hz.records {
+                let rtype = RecordType::parse(&r.kind).unwrap_or(RecordType::Txt);
+                let (data, alias) = match r.alias {
+                    Some(ep) => {
+                        let e = &topo.endpoints[ep.index()];
+                        let ips = e
+                            .enis
+                            .iter()
+                            .map(|x| RData::A(topo.enis[x.index()].ip))
+                            .collect();
+                        (
+                            ips,
+                            Some(format!(
+                                "{} ({})",
+                                e.regional_dns_name(&region_name(e.vpc)),
+                                e.aws_id
+                            )),
+                        )
+                    }
+                    None => (
+                        r.values
+                            .iter()
+                            .map(|v| match rtype {
+                                RecordType::A => v
+                                    .parse()
+                                    .map(RData::A)
+                                    .unwrap_or_else(|_| RData::Other(v.clone())),
+                                RecordType::Aaaa => v
+                                    .parse()
+                                    .map(RData::Aaaa)
+                                    .unwrap_or_else(|_| RData::Other(v.clone())),
+                                RecordType::Cname => RData::Cname(crate::normalize(v)),
+                                RecordType::Txt if !v.starts_with('"') => {
+                                    RData::Other(format!("\"{}\"", v.replace('"', "\\\"")))
+                                }
+                                _ => RData::Other(v.clone()),
+                            })
+                            .collect(),
+                        None,
+                    ),
+                };
+                zone.add(RrSet {
+                    name: r.name.clone(),
+                    rtype,
+                    ttl: r.ttl,
+                    data,
+                    origin: Origin::HostedZone {
+                        zone: vpcsim_topology::model::HostedZoneId(i as u32),
+                        alias,
+                    },
+                    rotate: false,
+                });
+            }
+            let idx = private.len();
+            private.push(PrivateZone {
+                zone,
+                inbound_only: false,
+            });
+            for v in &hz.vpcs {
+                vpcs[v.index()].zones.push(idx);
+            }
+        }
+        for info in &endpoints {
+            let ep = &topo.endpoints[info.id.index()];
+            if !ep.private_dns {
+                continue;
+            }
+            let ips: Vec<Ipv4Addr> = info.enis.iter().map(|(_, ip)| *ip).collect();
+            for (apex, wildcard) in private_dns_zones(&info.service, &info.region) {
+                let mut zone = Zone::new(apex.clone(), ZoneKind::PrivateDns(info.id));
+                let origin = Origin::PrivateDns {
+                    endpoint: info.id,
+                    vpce: info.vpce.clone(),
+                };
+                zone.add(a_set(apex.clone(), &ips, origin.clone()));
+                if wildcard {
+                    zone.add(a_set(format!("*.{apex}"), &ips, origin));
+                }
+                let idx = private.len();
+                private.push(PrivateZone {
+                    zone,
+                    inbound_only: ep.private_dns_only_for_inbound_resolver,
+                });
+                vpcs[info.vpc.index()].zones.push(idx);
+            }
+        }
+        for (v, vpc) in topo.vpcs.iter().enumerate() {
+            let region = region_name(VpcId(v as u32));
+            let apex = if region == "us-east-1" {
+                "ec2.internal".to_string()
+            } else {
+                format!("{region}.compute.internal")
+            };
+            let mut zone = Zone::new(apex.clone(), ZoneKind::Ec2Internal(VpcId(v as u32)));
+            for inst in &vpc.instances {
+                let i = &topo.instances[inst.index()];
+                let ip = topo.enis[i.eni.index()].ip;
+                let host = format!("ip-{}.{apex}", ip.to_string().replace('.', "-"));
+                zone.add(a_set(host, &[ip], Origin::Ec2Hostname { instance: *inst }));
+            }
+            let idx = private.len();
+            private.push(PrivateZone {
+                zone,
+                inbound_only: false,
+            });
+            vpcs[v].zones.push(idx);
+        }
+
+        // Resolver rules and endpoints.
+        let mut dns_servers = HashMap::new();
+        for (v, vpc) in topo.vpcs.iter().enumerate() {
+            for r in &vpc.resolver_rules {
+                let rule = &topo.resolver_rules[r.index()];
+                let targets = (rule.kind == RuleType::Forward).then(|| rule.targets.clone());
+                vpcs[v]
+                    .rules
+                    .push((rule.name.clone(), rule.domain.clone(), targets));
+            }
+            for (ep, direction) in [
+                (vpc.inbound_resolver, Direction::Inbound),
+                (vpc.outbound_resolver, Direction::Outbound),
+            ] {
+                let Some(ep) = ep else { continue };
+                let ips: Vec<Ipv4Addr> = topo.resolver_endpoints[ep.index()]
+                    .enis
+                    .iter()
+                    .map(|e| topo.enis[e.index()].ip)
+                    .collect();
+                if direction == Direction::Inbound {
+                    for ip in &ips {
+                        dns_servers.insert(IpAddr::V4(*ip), crate::View::Inbound(VpcId(v as u32)));
+                    }
+                    vpcs[v].inbound = ips;
+                } else {
+                    vpcs[v].outbound = ips;
+                }
+            }
+            if !vpc.cidrs.is_empty() {
+                dns_servers.insert(
+                    IpAddr::V4(vpc.dns_resolver_ip()),
+                    crate::View::Vpc(VpcId(v as u32)),
+                );
+            }
+        }
+        let sites = topo
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(s, site)| {
+                if let Some(d) = &site.dns {
+                    dns_servers.insert(IpAddr::V4(d.resolver), crate::View::Site(SiteId(s as u32)));
+                }
+                SiteDns {
+                    name: site.name.clone(),
+                    resolver: site.dns.as_ref().map(|d| d.resolver),
+                    forwards: site
+                        .dns
+                        .as_ref()
+                        .map(|d| {
+                            d.forwards
+                                .iter()
+                                .map(|f| (f.domain.clone(), f.to.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        Dns {
+            seed: topo.seed,
+            public,
+            private,
+            vpcs,
+            sites,
+            endpoints,
+            outposts_aps,
+            dns_servers,
+        }
+    }
+
+    /// The zones a view answers from its own data (for export): public DNS's `amazonaws.com`; a
+    /// VPC's private hosted zones, endpoint private DNS zones and EC2 names (an inbound endpoint also
+    /// sees the zones restricted to it); nothing for an on-premises resolver, which only forwards.
+    pub fn zones(&self, view: crate::View) -> Vec<&Zone> {
+        match view {
+            crate::View::Public => vec![&self.public],
+            crate::View::Vpc(v) | crate::View::Inbound(v) => {
+                let inbound = matches!(view, crate::View::Inbound(_));
+                self.vpcs
+                    .get(v.index())
+                    .map(|d| {
+                        d.zones
+                            .iter()
+                            .map(|z| &self.private[*z])
+                            .filter(|z| inbound || !z.inbound_only)
+                            .map(|z| &z.zone)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+            crate::View::Site(_) => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! The DNS model: every name AWS would serve for a topology, answered per *view*, with the chain of
+//! resolvers and rules that produced the answer.
+//!
+//! Who asks decides the answer. vpcsim models four kinds of view ([`View`]):
+//! - **public** DNS (AWS's authoritative servers for `amazonaws.com`): public S3 names in the
+//!   Region's published ranges, every interface endpoint's endpoint-specific names (which resolve
+//!   publicly to private addresses), S3 on Outposts access point names over the four X-ENIs;
+//! - a VPC's **Route 53 Resolver** (`VPC+2`): Resolver rules (most specific wins, SYSTEM carves out),
+//!   then private hosted zones and the private DNS of the VPC's interface endpoints (a matching zone
+//!   without the record is NXDOMAIN, no fallback), EC2 host names, then public DNS;
+//! - a VPC's **inbound Resolver endpoint**: the same Resolver, but queries arriving this way see the
+//!   S3 private DNS names restricted by `PrivateDnsOnlyForInboundResolverEndpoint`;
+//! - an **on-premises resolver**: conditional forwarders, else public DNS.
+//!
+//! [`Dns::build`] derives all zones from a [`Topology`](vpcsim_topology::Topology) once;
+//! [`Dns::resolve`] answers a query in a view and returns a [`Resolution`] whose [`Step`]s say which
+//! resolver received the query, which rule or zone matched, where it was forwarded, and why a
+//! negative answer was given. [`Zone::to_master_file`] exports a view's zones for BIND and NSD.
+//!
+//! Invariant: pure and deterministic. The only state is the caller's [`Rotation`], which makes DNS
+//! load balancing over X-ENIs repeatable from the topology's seed.
+
+mod build;
+mod explain;
+mod resolve;
+pub mod zone;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use vpcsim_topology::model::{EndpointId, HostedZoneId, InstanceId, OutpostId, SiteId, VpcId};
+
+pub use build::{Dns, public_address};
+pub use zone::{Zone, ZoneAnswer, ZoneKind};
+
+/// DNS record types vpcsim answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecordType {
+    /// IPv4 address.
+    A,
+    /// IPv6 address.
+    Aaaa,
+    /// Alias name.
+    Cname,
+    /// Text.
+    Txt,
+    /// Mail exchanger.
+    Mx,
+    /// Service locator.
+    Srv,
+    /// Name server.
+    Ns,
+    /// Pointer.
+    Ptr,
+    /// Certification authority authorization.
+    Caa,
+    /// Start of authority.
+    Soa,
+    /// Every type at the name (query only).
+    Any,
+}
+
+impl RecordType {
+    /// Every type, for parsing and hints.
+    pub const ALL: [RecordType; 11] = [
+        RecordType::A,
+        RecordType::Aaaa,
+        RecordType::Cname,
+        RecordType::Txt,
+        RecordType::Mx,
+        RecordType::Srv,
+        RecordType::Ns,
+        RecordType::Ptr,
+        RecordType::Caa,
+        RecordType::Soa,
+        RecordType::Any,
+    ];
+
+    /// The mnemonic.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::A => "A",
+            RecordType::Aaaa => "AAAA",
+            RecordType::Cname => "CNAME",
+            RecordType::Txt => "TXT",
+            RecordType::Mx => "MX",
+            RecordType::Srv => "SRV",
+            RecordType::Ns => "NS",
+            RecordType::Ptr => "PTR",
+            RecordType::Caa => "CAA",
+            RecordType::Soa => "SOA",
+            RecordType::Any => "ANY",
+        }
+    }
+
+    /// Parses a mnemonic, case-insensitively.
+    pub fn parse(text: &str) -> Option<RecordType> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Record data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RData {
+    /// An IPv4 address.
+    A(Ipv4Addr),
+    /// An IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// A canonical name (lowercase, no final dot).
+    Cname(String),
+    /// Any other type, in master-file syntax.
+    Other(String),
+}
+
+impl fmt::Display for RData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RData::Cname(n) => write!(f, "{n}."),
+            other => f.write_str(&other.presentation()),
+        }
+    }
+}
+
+/// Why a record exists: the topology element behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// An interface endpoint's endpoint-specific name: Regional (`az: None`) or zonal, with its
+    /// `bucket.`/`accesspoint.`/`control.` prefix (or a virtual-hosted name under one).
+    EndpointName {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// The endpoint's `vpce-` id.
+        vpce: String,
+        /// The zone of a zonal name.
+        az: Option<String>,
+        /// `bucket`, `accesspoint` or `control`.
+        prefix: Option<&'static str>,
+        /// A wildcard for virtual-hosted names under the prefix.
+        wildcard: bool,
+    },
+    /// A public AWS service name in the Region's published ranges.
+    ServicePublic {
+        /// `s3`, `s3-fips`, `s3-website`, `dynamodb`…
+        family: &'static str,
+        /// Region (`us-east-1`, or `global` for the legacy endpoint).
+        region: String,
+        /// The prefix list the address comes from, or `None` for a stand-in address.
+        prefix_list: Option<String>,
+    },
+    /// An S3 on Outposts access point name, load-balanced over the endpoint's X-ENIs.
+    OutpostsAccessPoint {
+        /// The Outpost.
+        outpost: OutpostId,
+        /// Access point name.
+        access_point: String,
+    },
+    /// The private DNS name of an interface endpoint (a hidden private hosted zone).
+    PrivateDns {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// Its `vpce-` id.
+        vpce: String,
+    },
+    /// A record of a private hosted zone.
+    HostedZone {
+        /// The zone.
+        zone: HostedZoneId,
+        /// Alias target (an interface endpoint), if an alias record.
+        alias: Option<String>,
+    },
+    /// EC2's internal host name of an instance.
+    Ec2Hostname {
+        /// The instance.
+        instance: InstanceId,
+    },
+    /// SOA/NS of a zone.
+    Infrastructure,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::EndpointName {
+                vpce,
+                az,
+                prefix,
+                wildcard,
+                ..
+            } => {
+                let kind = if az.is_some() { "zonal" } else { "Regional" };
+                let az = az.as_ref().map(|a| format!(" ({a})")).unwrap_or_default();
+                match (prefix, wildcard) {
+                    (Some(p), true) => write!(
+                        f,
+                        "virtual-hosted names under the {p}. {kind} name of {vpce}{az}"
+                    ),
+                    (Some(p), false) => write!(f, "{p}. {kind} name of {vpce}{az}"),
+                    _ => write!(f, "{kind} DNS name of {vpce}{az}"),
+                }
+            }
+            Origin::ServicePublic {
+                family,
+                region,
+                prefix_list,
+            } => match prefix_list {
+                Some(pl) => write!(f, "public {family} name of {region}, an address of {pl}"),
+                None => write!(
+                    f,
+                    "public {family} name of {region}; vpcsim has no published range for it, the address is a stand-in from 198.18.0.0/15"
+                ),
+            },
+            Origin::OutpostsAccessPoint { access_point, .. } => write!(
+                f,
+                "S3 on Outposts access point {access_point}, DNS load-balanced over the endpoint's four X-ENIs"
+            ),
+            Origin::PrivateDns { vpce, .. } => write!(f, "private DNS name of {vpce}"),
+            Origin::HostedZone { alias, .. } => match alias {
+                Some(a) => write!(f, "alias record to {a}"),
+                None => write!(f, "record of the private hosted zone"),
+            },
+            Origin::Ec2Hostname { .. } => write!(f, "EC2 private host name"),
+            Origin::Infrastructure => write!(f, "zone data"),
+        }
+    }
+}
+
+/// A record set: one name, one type, one or more values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RrSet {
+    /// Owner name (lowercase, no final dot).
+    pub name: String,
+    /// Type.
+    pub rtype: RecordType,
+    /// TTL in seconds.
+    pub ttl: u32,
+    /// Values.
+    pub data: Vec<RData>,
+    /// Why it exists.
+    pub origin: Origin,
+    /// Rotated per query (DNS load balancing).
+    pub rotate: bool,
+}
+
+/// A response code (NODATA is `NoError` with no answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rcode {
+    /// Success (possibly NODATA).
+    NoError,
+    /// The name does not exist.
+    NxDomain,
+    /// The resolver could not get an answer (a forwarding target that does not answer, a loop).
+    ServFail,
+    /// The view does not serve this name.
+    Refused,
+}
+
+impl Rcode {
+    /// The mnemonic.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rcode::NoError => "NOERROR",
+            Rcode::NxDomain => "NXDOMAIN",
+            Rcode::ServFail => "SERVFAIL",
+            Rcode::Refused => "REFUSED",
+        }
+    }
+}
+
+/// Who answers a query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    /// AWS's public DNS.
+    Public,
+    /// A VPC's Route 53 Resolver, asked from inside the VPC.
+    Vpc(VpcId),
+    /// A VPC's inbound Resolver endpoint.
+    Inbound(VpcId),
+    /// An on-premises site's resolver.
+    Site(SiteId),
+}
+
+/// One step of a resolution: where the query was and what happened there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The resolver or server (`datacenter resolver (172.16.0.2)`).
+    pub at: String,
+    /// A stable code (`dns.forwarded`, `dns.nxdomain.no-eni-in-az`…), documented in docs/dns.md.
+    pub code: &'static str,
+    /// What happened, in a sentence.
+    pub detail: String,
+}
+
+/// The answer to a query and how it was reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolution {
+    /// The response code.
+    pub rcode: Rcode,
+    /// Answer records, in order (a CNAME chain first).
+    pub answers: Vec<RrSet>,
+    /// True when the answering server is authoritative for the name.
+    pub authoritative: bool,
+    /// The chain of resolvers, rules and zones.
+    pub steps: Vec<Step>,
+}
+
+impl Resolution {
+    /// NOERROR without answers.
+    pub fn is_nodata(&self) -> bool {
+        self.rcode == Rcode::NoError && self.answers.is_empty()
+    }
+
+    /// `NOERROR`, `NODATA`, `NXDOMAIN`…
+    pub fn status(&self) -> &'static str {
+        if self.is_nodata() {
+            "NODATA"
+        } else {
+            self.rcode.as_str()
+        }
+    }
+
+    /// The IPv4 addresses of the answer, in answer order.
+    pub fn addresses(&self) -> Vec<Ipv4Addr> {
+        self.answers
+            .iter()
+            .flat_map(|s| &s.data)
+            .filter_map(|d| match d {
+                RData::A(ip) => Some(*ip),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Per-name query counters for DNS load balancing (X-ENI rotation). Keep one per server or
+/// session; the same seed and the same sequence of queries give the same answers.
+#[derive(Clone, Debug, Default)]
+pub struct Rotation {
+    counters: HashMap<(View, String), u64>,
+}
+
+impl Rotation {
+    /// Fresh counters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn next(&mut self, view: View, name: &str) -> u64 {
+        let c = self.counters.entry((view, name.to_string())).or_insert(0);
+        let n = *c;
+        *c += 1;
+        n
+    }
+}
+
+/// Normalises a query name: lowercase, no final dot.
+pub fn normalize(name: &str) -> String {
+    name.trim().trim_end_matches('.').to_ascii_lowercase()
+}

@@ -1,0 +1,432 @@
+//! Answering a query in a view, following rules, forwarders and CNAMEs, and recording every step.
+
+use std::net::IpAddr;
+
+use crate::build::{Dns, hash};
+use crate::zone::{Zone, ZoneAnswer, in_zone};
+use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
+
+/// Forwarding hops and CNAME links followed before giving up with SERVFAIL.
+const MAX_DEPTH: usize = 12;
+
+impl Dns {
+    /// A short description of a view, for steps and listings.
+    pub fn view_name(&self, view: View) -> String {
+        match view {
+            View::Public => "public DNS".into(),
+            View::Vpc(v) => {
+                let d = &self.vpcs[v.index()];
+                format!("Route 53 Resolver of VPC {} ({})", d.name, d.resolver_ip)
+            }
+            View::Inbound(v) => {
+                let d = &self.vpcs[v.index()];
+                let ips: Vec<String> = d.inbound.iter().map(|i| i.to_string()).collect();
+                format!(
+                    "inbound Resolver endpoint of VPC {} ({})",
+                    d.name,
+                    ips.join(", ")
+                )
+            }
+            View::Site(s) => {
+                let d = &self.sites[s.index()];
+                match d.resolver {
+                    Some(ip) => format!("{} resolver ({ip})", d.name),
+                    None => format!("{} (no resolver of its own)", d.name),
+                }
+            }
+        }
+    }
+
+    /// Every view of the topology.
+    pub fn views(&self) -> Vec<View> {
+        let mut v = vec![View::Public];
+        for (i, vpc) in self.vpcs.iter().enumerate() {
+            let id = vpcsim_topology::model::VpcId(i as u32);
+            v.push(View::Vpc(id));
+            if !vpc.inbound.is_empty() {
+                v.push(View::Inbound(id));
+            }
+        }
+        for (i, s) in self.sites.iter().enumerate() {
+            if s.resolver.is_some() {
+                v.push(View::Site(vpcsim_topology::model::SiteId(i as u32)));
+            }
+        }
+        v
+    }
+
+    /// Answers `name`/`qtype` asked in `view`. `rotation` advances the DNS load balancing of
+    /// rotated names (S3 on Outposts); pass a fresh one for a single, repeatable answer.
+    pub fn resolve(
+        &self,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rotation: &mut Rotation,
+    ) -> Resolution {
+        let name = normalize(name);
+        let mut r = Resolution {
+            rcode: Rcode::NoError,
+            answers: Vec::new(),
+            authoritative: false,
+            steps: Vec::new(),
+        };
+        self.in_view(view, &name, qtype, rotation, &mut r, 0);
+        // Only AWS's public DNS servers are authoritative; resolvers answer recursively.
+        r.authoritative &= view == View::Public;
+        r
+    }
+
+    fn step(r: &mut Resolution, at: &str, code: &'static str, detail: String) {
+        r.steps.push(Step {
+            at: at.to_string(),
+            code,
+            detail,
+        });
+    }
+
+    fn in_view(
+        &self,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rot: &mut Rotation,
+        r: &mut Resolution,
+        depth: usize,
+    ) {
+        let at = self.view_name(view);
+        if depth > MAX_DEPTH {
+            r.rcode = Rcode::ServFail;
+            Self::step(
+                r,
+                &at,
+                "dns.loop",
+                format!(
+                    "gave up after {MAX_DEPTH} forwarding hops or CNAME links: the configuration loops"
+                ),
+            );
+            return;
+        }
+        match view {
+            View::Public => self.public(name, qtype, rot, r, depth),
+            View::Site(s) => {
+                let site = &self.sites[s.index()];
+                let best = site
+                    .forwards
+                    .iter()
+                    .filter(|(d, _)| in_zone(name, d))
+                    .max_by_key(|(d, _)| d.len());
+                match best {
+                    Some((domain, targets)) => {
+                        let list: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
+                        Self::step(
+                            r,
+                            &at,
+                            "dns.forwarded",
+                            format!(
+                                "conditional forwarder for {domain} sends the query to {}",
+                                list.join(", ")
+                            ),
+                        );
+                        self.forward(
+                            targets.iter().map(|t| IpAddr::V4(*t)).collect(),
+                            name,
+                            qtype,
+                            rot,
+                            r,
+                            depth,
+                            &at,
+                            false,
+                        );
+                    }
+                    None => {
+                        Self::step(
+                            r,
+                            &at,
+                            "dns.recursive",
+                            "no conditional forwarder matches; the resolver asks public DNS".into(),
+                        );
+                        self.in_view(View::Public, name, qtype, rot, r, depth + 1);
+                    }
+                }
+            }
+            View::Inbound(v) => {
+                Self::step(
+                    r,
+                    &at,
+                    "dns.inbound",
+                    format!(
+                        "the query enters VPC {} through its inbound Resolver endpoint and is resolved by the VPC's Route 53 Resolver",
+                        self.vpcs[v.index()].name
+                    ),
+                );
+                self.vpc(v, true, name, qtype, rot, r, depth);
+            }
+            View::Vpc(v) => self.vpc(v, false, name, qtype, rot, r, depth),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn forward(
+        &self,
+        targets: Vec<IpAddr>,
+        name: &str,
+        qtype: RecordType,
+        rot: &mut Rotation,
+        r: &mut Resolution,
+        depth: usize,
+        at: &str,
+        from_aws: bool,
+    ) {
+        // The first target that is a DNS server answers (resolvers try targets in turn).
+        for t in &targets {
+            match self.dns_servers.get(t) {
+                Some(View::Vpc(v)) if !from_aws => {
+                    Self::step(
+                        r,
+                        at,
+                        "dns.unreachable-resolver",
+                        format!(
+                            "{t} is the Route 53 Resolver of VPC {}, which answers only queries from inside the VPC; forward to an inbound Resolver endpoint instead",
+                            self.vpcs[v.index()].name
+                        ),
+                    );
+                }
+                Some(view) => return self.in_view(*view, name, qtype, rot, r, depth + 1),
+                None => Self::step(
+                    r,
+                    at,
+                    "dns.no-server",
+                    format!("nothing in the topology answers DNS at {t}"),
+                ),
+            }
+        }
+        r.rcode = Rcode::ServFail;
+        Self::step(
+            r,
+            at,
+            "dns.servfail",
+            "no forwarding target answered".into(),
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn vpc(
+        &self,
+        v: vpcsim_topology::model::VpcId,
+        inbound: bool,
+        name: &str,
+        qtype: RecordType,
+        rot: &mut Rotation,
+        r: &mut Resolution,
+        depth: usize,
+    ) {
+        let d = &self.vpcs[v.index()];
+        let at = format!("Route 53 Resolver of VPC {} ({})", d.name, d.resolver_ip);
+        // 1. Resolver rules: the most specific domain wins.
+        let rule = d
+            .rules
+            .iter()
+            .filter(|(_, dom, _)| in_zone(name, dom))
+            .max_by_key(|(_, dom, _)| dom.len());
+        if let Some((rule_name, domain, targets)) = rule {
+            match targets {
+                Some(targets) => {
+                    let list: Vec<String> = targets
+                        .iter()
+                        .map(|(ip, port)| {
+                            if *port == 53 {
+                                ip.to_string()
+                            } else {
+                                format!("{ip}:{port}")
+                            }
+                        })
+                        .collect();
+                    let via: Vec<String> = d.outbound.iter().map(|i| i.to_string()).collect();
+                    Self::step(
+                        r,
+                        &at,
+                        "dns.rule-forward",
+                        format!(
+                            "forwarding rule {rule_name} ({domain}) sends the query through the outbound endpoint ({}) to {}",
+                            via.join(", "),
+                            list.join(", ")
+                        ),
+                    );
+                    let ips = targets.iter().map(|(ip, _)| *ip).collect();
+                    return self.forward(ips, name, qtype, rot, r, depth, &at, true);
+                }
+                None => Self::step(
+                    r,
+                    &at,
+                    "dns.rule-system",
+                    format!("system rule {rule_name} ({domain}) keeps the query with the Resolver"),
+                ),
+            }
+        }
+        // 2. Private zones (hosted zones and endpoint private DNS): the most specific matching zone
+        //    answers alone; a miss there is final.
+        let zone = d
+            .zones
+            .iter()
+            .map(|i| &self.private[*i])
+            .filter(|z| in_zone(name, &z.zone.apex))
+            .filter(|z| {
+                if z.inbound_only && !inbound {
+                    let crate::zone::ZoneKind::PrivateDns(ep) = z.zone.kind else { return false };
+                    let vpce = &self.endpoints.iter().find(|e| e.id == ep).map(|e| e.vpce.clone()).unwrap_or_default();
+                    Self::step(r, &at, "dns.private-dns-inbound-only", format!(
+                        "{} answers private DNS for {} only to queries from an inbound Resolver endpoint (PrivateDnsOnlyForInboundResolverEndpoint): in-VPC clients use the public name and the gateway endpoint",
+                        vpce, z.zone.apex
+                    ));
+                    return false;
+                }
+                true
+            })
+            .max_by_key(|z| z.zone.apex.len());
+        if let Some(z) = zone {
+            let what = match z.zone.kind {
+                crate::zone::ZoneKind::PrivateHosted(_) => "private hosted zone",
+                crate::zone::ZoneKind::PrivateDns(_) => "private DNS zone of an interface endpoint",
+                _ => "EC2 host names",
+            };
+            Self::step(
+                r,
+                &at,
+                "dns.private-zone",
+                format!("{what} {} matches", z.zone.apex),
+            );
+            return self.answer_from(
+                &z.zone,
+                View::Vpc(v),
+                &at,
+                name,
+                qtype,
+                rot,
+                r,
+                depth,
+                false,
+            );
+        }
+        // 3. Everything else is resolved publicly.
+        Self::step(
+            r,
+            &at,
+            "dns.recursive",
+            "no rule or private zone matches; the Resolver resolves the name publicly".into(),
+        );
+        self.in_view(View::Public, name, qtype, rot, r, depth + 1);
+    }
+
+    fn public(
+        &self,
+        name: &str,
+        qtype: RecordType,
+        rot: &mut Rotation,
+        r: &mut Resolution,
+        depth: usize,
+    ) {
+        let at = "public DNS";
+        if !in_zone(name, &self.public.apex) {
+            r.rcode = Rcode::Refused;
+            Self::step(
+                r,
+                at,
+                "dns.refused",
+                format!(
+                    "{name} is outside amazonaws.com; vpcsim models no other internet names and is not an open resolver"
+                ),
+            );
+            return;
+        }
+        self.answer_from(
+            &self.public,
+            View::Public,
+            at,
+            name,
+            qtype,
+            rot,
+            r,
+            depth,
+            true,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn answer_from(
+        &self,
+        zone: &Zone,
+        view: View,
+        at: &str,
+        name: &str,
+        qtype: RecordType,
+        rot: &mut Rotation,
+        r: &mut Resolution,
+        depth: usize,
+        authoritative: bool,
+    ) {
+        r.authoritative = authoritative && r.answers.is_empty();
+        match zone.lookup(name, qtype) {
+            ZoneAnswer::Found(sets) => {
+                for mut set in sets {
+                    if set.rotate && set.data.len() > 1 {
+                        let n = set.data.len() as u64;
+                        let start = hash(self.seed, &["rotate", name]) % n;
+                        let k = ((start + rot.next(view, name)) % n) as usize;
+                        set.data.rotate_left(k);
+                    }
+                    let count = set.data.len();
+                    Self::step(
+                        r,
+                        at,
+                        "dns.answer",
+                        format!(
+                            "{} {} ({}): {} record{}",
+                            set.name,
+                            set.rtype,
+                            set.origin,
+                            count,
+                            if count == 1 { "" } else { "s" }
+                        ),
+                    );
+                    let follow = match (&set.rtype, set.data.first()) {
+                        (RecordType::Cname, Some(RData::Cname(target)))
+                            if qtype != RecordType::Cname && qtype != RecordType::Any =>
+                        {
+                            Some(target.clone())
+                        }
+                        _ => None,
+                    };
+                    r.answers.push(set);
+                    if let Some(target) = follow {
+                        Self::step(
+                            r,
+                            at,
+                            "dns.cname",
+                            format!("following the CNAME to {target}"),
+                        );
+                        let next_view = if view == View::Public {
+                            View::Public
+                        } else {
+                            view
+                        };
+                        self.in_view(next_view, &target, qtype, rot, r, depth + 1);
+                    }
+                }
+            }
+            ZoneAnswer::NoData => {
+                Self::step(
+                    r,
+                    at,
+                    "dns.nodata",
+                    format!("{name} exists in {} but has no {qtype} record", zone.apex),
+                );
+            }
+            ZoneAnswer::NxDomain => {
+                r.rcode = Rcode::NxDomain;
+                let why = self.explain_nxdomain(name, zone);
+                Self::step(r, at, why.0, why.1);
+            }
+        }
+    }
+}

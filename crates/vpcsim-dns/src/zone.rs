@@ -1,0 +1,287 @@
+//! Zones: authoritative data with the lookup algorithm of an authoritative server (exact match,
+//! CNAME, empty non-terminals, wildcards at the closest encloser) and RFC 1035 master-file output.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::{Origin, RData, RecordType, RrSet};
+
+/// Which part of AWS a zone stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZoneKind {
+    /// AWS's public DNS for `amazonaws.com` (service names, endpoint-specific names, Outposts).
+    Public,
+    /// A Route 53 private hosted zone written in the topology.
+    PrivateHosted(vpcsim_topology::model::HostedZoneId),
+    /// The hidden private hosted zone AWS creates for an interface endpoint's private DNS name.
+    PrivateDns(vpcsim_topology::model::EndpointId),
+    /// EC2's internal host names of a VPC (`ip-10-0-1-10.ec2.internal`).
+    Ec2Internal(vpcsim_topology::model::VpcId),
+}
+
+/// A zone: an apex and its records, keyed by name with labels reversed so a subtree is a range.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    /// Apex, lowercase, without the final dot.
+    pub apex: String,
+    /// What the zone is.
+    pub kind: ZoneKind,
+    nodes: BTreeMap<String, Vec<RrSet>>,
+}
+
+/// `s3.us-east-1.amazonaws.com` → `com.amazonaws.us-east-1.s3`.
+pub(crate) fn reversed(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (i, label) in name.rsplit('.').enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(label);
+    }
+    out
+}
+
+/// True when `name` is `zone` or below it.
+pub fn in_zone(name: &str, zone: &str) -> bool {
+    zone.is_empty()
+        || name == zone
+        || (name.len() > zone.len()
+            && name.ends_with(zone)
+            && name.as_bytes()[name.len() - zone.len() - 1] == b'.')
+}
+
+/// What a zone says about a name and type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ZoneAnswer {
+    /// The records (for a CNAME at the name: the CNAME, to be followed).
+    Found(Vec<RrSet>),
+    /// The name exists but has no record of this type.
+    NoData,
+    /// The name does not exist in the zone.
+    NxDomain,
+}
+
+impl Zone {
+    /// An empty zone.
+    pub fn new(apex: impl Into<String>, kind: ZoneKind) -> Self {
+        Zone {
+            apex: apex.into(),
+            kind,
+            nodes: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a record set (merging data into an existing set of the same name and type).
+    pub fn add(&mut self, set: RrSet) {
+        let sets = self.nodes.entry(reversed(&set.name)).or_default();
+        match sets.iter_mut().find(|s| s.rtype == set.rtype) {
+            Some(existing) => {
+                for d in set.data {
+                    if !existing.data.contains(&d) {
+                        existing.data.push(d);
+                    }
+                }
+            }
+            None => sets.push(set),
+        }
+    }
+
+    /// Number of names with records.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the zone has no records.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Every record set, in canonical order.
+    pub fn rrsets(&self) -> impl Iterator<Item = &RrSet> {
+        self.nodes.values().flatten()
+    }
+
+    /// Looks `qname` (inside this zone) up for `qtype`.
+    pub fn lookup(&self, qname: &str, qtype: RecordType) -> ZoneAnswer {
+        let key = reversed(qname);
+        if let Some(sets) = self.nodes.get(&key) {
+            return Self::select(sets, qtype, None);
+        }
+        // An empty non-terminal (a name with descendants but no records) exists: NODATA.
+        if self.has_descendants(&key) {
+            return ZoneAnswer::NoData;
+        }
+        // RFC 4592: only the wildcard child of the closest encloser (the nearest existing
+        // ancestor, empty non-terminals included) can answer.
+        let mut encloser = qname;
+        while let Some((_, parent)) = encloser.split_once('.') {
+            encloser = parent;
+            if !in_zone(encloser, &self.apex) {
+                break;
+            }
+            let enc_key = reversed(encloser);
+            if encloser == self.apex
+                || self.nodes.contains_key(&enc_key)
+                || self.has_descendants(&enc_key)
+            {
+                let wild = format!("{enc_key}.*");
+                return match self.nodes.get(&wild) {
+                    Some(sets) => Self::select(sets, qtype, Some(qname)),
+                    None => ZoneAnswer::NxDomain,
+                };
+            }
+        }
+        ZoneAnswer::NxDomain
+    }
+
+    fn has_descendants(&self, key: &str) -> bool {
+        let prefix = format!("{key}.");
+        self.nodes
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+
+    fn select(sets: &[RrSet], qtype: RecordType, synthesize: Option<&str>) -> ZoneAnswer {
+        let pick = |s: &RrSet| {
+            let mut s = s.clone();
+            if let Some(name) = synthesize {
+                s.name = name.to_string();
+            }
+            s
+        };
+        if qtype == RecordType::Any {
+            return ZoneAnswer::Found(sets.iter().map(pick).collect());
+        }
+        if let Some(s) = sets.iter().find(|s| s.rtype == qtype) {
+            return ZoneAnswer::Found(vec![pick(s)]);
+        }
+        if let Some(s) = sets.iter().find(|s| s.rtype == RecordType::Cname) {
+            return ZoneAnswer::Found(vec![pick(s)]);
+        }
+        ZoneAnswer::NoData
+    }
+
+    /// The zone as an RFC 1035 master file (with SOA and NS at the apex), loadable by BIND and NSD.
+    pub fn to_master_file(&self, serial: u32) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "; {} — exported by vpcsim ({})",
+            self.apex,
+            self.describe()
+        );
+        let _ = writeln!(out, "$ORIGIN {}.", self.apex);
+        let _ = writeln!(out, "$TTL 60");
+        let _ = writeln!(
+            out,
+            "@\t900\tIN\tSOA\tns.vpcsim.test. hostmaster.vpcsim.test. {serial} 7200 900 1209600 60"
+        );
+        let _ = writeln!(out, "@\t900\tIN\tNS\tns.vpcsim.test.");
+        for set in self.rrsets() {
+            if let Some(why) = set.origin.comment() {
+                let _ = writeln!(out, "; {why}");
+            }
+            for d in &set.data {
+                let _ = writeln!(
+                    out,
+                    "{}.\t{}\tIN\t{}\t{}",
+                    set.name,
+                    set.ttl,
+                    set.rtype.as_str(),
+                    d.presentation()
+                );
+            }
+        }
+        out
+    }
+
+    fn describe(&self) -> &'static str {
+        match self.kind {
+            ZoneKind::Public => "AWS public DNS",
+            ZoneKind::PrivateHosted(_) => "Route 53 private hosted zone",
+            ZoneKind::PrivateDns(_) => "private DNS of an interface endpoint",
+            ZoneKind::Ec2Internal(_) => "EC2 internal host names",
+        }
+    }
+}
+
+impl Origin {
+    fn comment(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl RData {
+    /// The value in master-file syntax.
+    pub fn presentation(&self) -> String {
+        match self {
+            RData::A(ip) => ip.to_string(),
+            RData::Aaaa(ip) => ip.to_string(),
+            RData::Cname(n) => format!("{n}."),
+            RData::Other(text) => text.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn a(name: &str, ip: [u8; 4]) -> RrSet {
+        RrSet {
+            name: name.into(),
+            rtype: RecordType::A,
+            ttl: 60,
+            data: vec![RData::A(Ipv4Addr::from(ip))],
+            origin: Origin::Infrastructure,
+            rotate: false,
+        }
+    }
+
+    #[test]
+    fn exact_wildcard_empty_non_terminal_and_missing() {
+        let mut z = Zone::new("example.com", ZoneKind::Public);
+        z.add(a("www.example.com", [192, 0, 2, 1]));
+        z.add(a("*.bucket.x.example.com", [192, 0, 2, 2]));
+        assert!(matches!(
+            z.lookup("www.example.com", RecordType::A),
+            ZoneAnswer::Found(_)
+        ));
+        assert_eq!(
+            z.lookup("www.example.com", RecordType::Aaaa),
+            ZoneAnswer::NoData
+        );
+        match z.lookup("my-bucket.bucket.x.example.com", RecordType::A) {
+            ZoneAnswer::Found(s) => assert_eq!(s[0].name, "my-bucket.bucket.x.example.com"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(z.lookup("x.example.com", RecordType::A), ZoneAnswer::NoData);
+        assert_eq!(
+            z.lookup("bucket.x.example.com", RecordType::A),
+            ZoneAnswer::NoData
+        );
+        assert_eq!(
+            z.lookup("nope.example.com", RecordType::A),
+            ZoneAnswer::NxDomain
+        );
+        // A wildcard covers several labels (dotted bucket names)…
+        assert!(matches!(
+            z.lookup("a.b.bucket.x.example.com", RecordType::A),
+            ZoneAnswer::Found(_)
+        ));
+        // …but only below its closest encloser.
+        z.add(a("*.example.com", [192, 0, 2, 3]));
+        assert_eq!(
+            z.lookup("q.x.example.com", RecordType::A),
+            ZoneAnswer::NxDomain
+        );
+        assert!(matches!(
+            z.lookup("q.example.com", RecordType::A),
+            ZoneAnswer::Found(_)
+        ));
+        assert!(in_zone("a.example.com", "example.com"));
+        assert!(!in_zone("aexample.com", "example.com"));
+    }
+}
