@@ -111,6 +111,16 @@ fn every_shipped_topology_is_valid_without_warnings() {
             rel.display(),
             render(&loaded)
         );
+        let topo = loaded.topology.expect("valid");
+        assert_eq!(
+            topo.dangling_ids(),
+            Vec::<String>::new(),
+            "{}",
+            rel.display()
+        );
+        for o in &topo.outposts {
+            assert_eq!(o.xenis.len(), 4, "an Outposts endpoint has four X-ENIs");
+        }
         n += 1;
     }
     assert!(n >= 7, "expected the example topologies, found {n}");

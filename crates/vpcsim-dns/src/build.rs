@@ -168,6 +168,17 @@ pub(crate) fn private_dns_zones(service: &str, region: &str) -> Vec<(String, boo
     }
 }
 
+/// Makes the last field (a domain name) of an MX, SRV, NS or PTR value absolute.
+fn absolute_last(value: &str) -> String {
+    let mut parts: Vec<String> = value.split_whitespace().map(str::to_string).collect();
+    if let Some(last) = parts.last_mut()
+        && !last.ends_with('.')
+    {
+        last.push('.');
+    }
+    parts.join(" ")
+}
+
 impl Dns {
     /// Derives every zone from the topology.
     pub fn build(topo: &Topology) -> Dns {
@@ -413,6 +424,10 @@ impl Dns {
                                 RecordType::Txt if !v.starts_with('"') => {
                                     RData::Other(format!("\"{}\"", v.replace('"', "\\\"")))
                                 }
+                                RecordType::Mx
+                                | RecordType::Srv
+                                | RecordType::Ns
+                                | RecordType::Ptr => RData::Other(absolute_last(v)),
                                 _ => RData::Other(v.clone()),
                             })
                             .collect(),

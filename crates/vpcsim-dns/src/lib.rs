@@ -361,6 +361,89 @@ impl Rotation {
     }
 }
 
+/// The DNS view a source asks through: an instance asks its VPC's Resolver, an on-premises host its
+/// site's resolver (or public DNS when the site has none); views stand for themselves.
+pub fn view_of(topo: &vpcsim_topology::Topology, source: vpcsim_topology::model::Source) -> View {
+    use vpcsim_topology::model::Source;
+    match source {
+        Source::Instance(i) => View::Vpc(topo.instances[i.index()].vpc),
+        Source::Host(h) => {
+            let site = topo.hosts[h.index()].site;
+            if topo.sites[site.index()].dns.is_some() {
+                View::Site(site)
+            } else {
+                View::Public
+            }
+        }
+        Source::Public => View::Public,
+        Source::VpcResolver(v) => View::Vpc(v),
+        Source::InboundEndpoint(v) => View::Inbound(v),
+        Source::SiteResolver(s) => View::Site(s),
+    }
+}
+
+/// Checks a `resolve:` expectation; `Err` says what differs.
+pub fn check_expectation(
+    dns: &Dns,
+    topo: &vpcsim_topology::Topology,
+    exp: &vpcsim_topology::model::Expectation,
+) -> Result<Resolution, (Resolution, String)> {
+    use vpcsim_topology::model::{Check, Rcode as Want};
+    let Check::Resolve {
+        name,
+        record_type,
+        answer,
+        rcode,
+    } = &exp.check
+    else {
+        return Err((
+            Resolution {
+                rcode: Rcode::NoError,
+                answers: vec![],
+                authoritative: false,
+                steps: vec![],
+            },
+            "not a DNS expectation".into(),
+        ));
+    };
+    let qtype = RecordType::parse(record_type).unwrap_or(RecordType::A);
+    let res = dns.resolve(view_of(topo, exp.from), name, qtype, &mut Rotation::new());
+    if let Some(want) = rcode {
+        let ok = match want {
+            Want::NoError => res.rcode == Rcode::NoError && !res.answers.is_empty(),
+            Want::NoData => res.is_nodata(),
+            Want::NxDomain => res.rcode == Rcode::NxDomain,
+            Want::Refused => res.rcode == Rcode::Refused,
+            Want::ServFail => res.rcode == Rcode::ServFail,
+        };
+        if !ok {
+            let w = format!("{want:?}").to_uppercase();
+            return Err((res.clone(), format!("expected {w}, got {}", res.status())));
+        }
+    }
+    if let Some(want) = answer {
+        let mut got: Vec<String> = res
+            .answers
+            .iter()
+            .filter(|s| s.rtype == qtype || qtype == RecordType::Any)
+            .flat_map(|s| s.data.iter().map(|d| d.to_string()))
+            .collect();
+        got.sort();
+        if &got != want {
+            return Err((
+                res.clone(),
+                format!(
+                    "expected answer [{}], got [{}] ({})",
+                    want.join(", "),
+                    got.join(", "),
+                    res.status()
+                ),
+            ));
+        }
+    }
+    Ok(res)
+}
+
 /// Normalises a query name: lowercase, no final dot.
 pub fn normalize(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()

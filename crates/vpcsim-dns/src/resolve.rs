@@ -37,6 +37,44 @@ impl Dns {
         }
     }
 
+    /// The readable report of a resolution: the query, each step of the chain, the status and the
+    /// answer records in master-file form. `from` is how the user named the source.
+    pub fn report(
+        &self,
+        view: View,
+        from: &str,
+        name: &str,
+        qtype: RecordType,
+        res: &Resolution,
+    ) -> String {
+        let mut out = format!(
+            "{qtype} {} from {from} (asks {})\n",
+            normalize(name),
+            self.view_name(view)
+        );
+        for (i, s) in res.steps.iter().enumerate() {
+            out.push_str(&format!("  {}. [{}] {}\n", i + 1, s.at, s.detail));
+        }
+        out.push_str(&format!(
+            "{}{}\n",
+            res.status(),
+            if res.authoritative {
+                " (authoritative)"
+            } else {
+                ""
+            }
+        ));
+        for set in &res.answers {
+            for d in &set.data {
+                out.push_str(&format!(
+                    "{}.\t{}\tIN\t{}\t{}\n",
+                    set.name, set.ttl, set.rtype, d
+                ));
+            }
+        }
+        out
+    }
+
     /// Every view of the topology.
     pub fn views(&self) -> Vec<View> {
         let mut v = vec![View::Public];
@@ -288,7 +326,7 @@ impl Dns {
             let what = match z.zone.kind {
                 crate::zone::ZoneKind::PrivateHosted(_) => "private hosted zone",
                 crate::zone::ZoneKind::PrivateDns(_) => "private DNS zone of an interface endpoint",
-                _ => "EC2 host names",
+                _ => "EC2 host name zone",
             };
             Self::step(
                 r,

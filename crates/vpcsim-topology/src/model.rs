@@ -976,6 +976,77 @@ impl Topology {
         out
     }
 
+    /// Ids that point outside their arena. Always empty for a model built by validation; tests use
+    /// it to hold that invariant.
+    pub fn dangling_ids(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut check = |what: &str, index: usize, len: usize| {
+            if index >= len {
+                out.push(format!("{what} {index} (of {len})"));
+            }
+        };
+        for s in &self.subnets {
+            check("subnet.vpc", s.vpc.index(), self.vpcs.len());
+            check(
+                "subnet.route_table",
+                s.route_table.index(),
+                self.route_tables.len(),
+            );
+        }
+        for v in &self.vpcs {
+            check("vpc.account", v.account.index(), self.accounts.len());
+            check("vpc.region", v.region.index(), self.regions.len());
+            check(
+                "vpc.main_route_table",
+                v.main_route_table.index(),
+                self.route_tables.len(),
+            );
+        }
+        for e in &self.enis {
+            check("eni.subnet", e.subnet.index(), self.subnets.len());
+        }
+        for e in &self.endpoints {
+            e.enis
+                .iter()
+                .for_each(|x| check("endpoint.eni", x.index(), self.enis.len()));
+            e.route_tables
+                .iter()
+                .for_each(|x| check("endpoint.route_table", x.index(), self.route_tables.len()));
+        }
+        for i in &self.instances {
+            check("instance.eni", i.eni.index(), self.enis.len());
+        }
+        for n in &self.nat_gateways {
+            check("nat.eni", n.eni.index(), self.enis.len());
+        }
+        for r in &self.resolver_endpoints {
+            r.enis
+                .iter()
+                .for_each(|x| check("resolver.eni", x.index(), self.enis.len()));
+        }
+        for o in &self.outposts {
+            o.xenis
+                .iter()
+                .for_each(|x| check("outpost.xeni", x.index(), self.enis.len()));
+            check("outpost.subnet", o.subnet.index(), self.subnets.len());
+            o.access_points
+                .iter()
+                .for_each(|x| check("outpost.access_point", x.index(), self.access_points.len()));
+        }
+        for a in &self.access_points {
+            check("access_point.bucket", a.bucket.index(), self.buckets.len());
+        }
+        for l in &self.links {
+            check("link.site", l.site.index(), self.sites.len());
+        }
+        for p in &self.peerings {
+            p.vpcs
+                .iter()
+                .for_each(|x| check("peering.vpc", x.index(), self.vpcs.len()));
+        }
+        out
+    }
+
     /// A link by name.
     pub fn find_link(&self, name: &str) -> Option<LinkId> {
         self.links

@@ -57,7 +57,9 @@ pub struct BuiltinPrefixList {
     pub cidrs: &'static [&'static str],
 }
 
-/// The built-in prefix lists (a snapshot; override per Region with `regions.R.prefix_lists`).
+/// The built-in prefix lists: AWS's ids (unique only within a Region) with a snapshot of their
+/// CIDRs, gathered from published `describe-prefix-lists` output (2018–2024; see docs/decisions.md).
+/// The lists change over time: override per Region with `regions.R.prefix_lists`.
 pub const PREFIX_LISTS: &[BuiltinPrefixList] = &[
     BuiltinPrefixList {
         region: "us-east-1",
@@ -76,12 +78,42 @@ pub const PREFIX_LISTS: &[BuiltinPrefixList] = &[
         region: "us-east-1",
         service: "dynamodb",
         id: "pl-02cd2c6b",
+        cidrs: &["52.94.0.0/22", "52.119.224.0/20"],
+    },
+    BuiltinPrefixList {
+        region: "us-east-2",
+        service: "s3",
+        id: "pl-7ba54012",
         cidrs: &[
-            "3.218.180.0/22",
-            "3.218.184.0/22",
-            "52.94.0.0/22",
-            "52.119.224.0/20",
+            "3.5.128.0/22",
+            "3.5.132.0/23",
+            "52.219.80.0/20",
+            "52.219.96.0/20",
+            "52.92.76.0/22",
         ],
+    },
+    BuiltinPrefixList {
+        region: "us-east-2",
+        service: "dynamodb",
+        id: "pl-4ca54025",
+        cidrs: &["52.94.4.0/24"],
+    },
+    BuiltinPrefixList {
+        region: "us-west-1",
+        service: "s3",
+        id: "pl-6ba54002",
+        cidrs: &[
+            "52.219.20.0/22",
+            "52.219.24.0/21",
+            "54.231.232.0/21",
+            "52.92.48.0/22",
+        ],
+    },
+    BuiltinPrefixList {
+        region: "us-west-1",
+        service: "dynamodb",
+        id: "pl-6ea54007",
+        cidrs: &["52.94.12.0/24"],
     },
     BuiltinPrefixList {
         region: "us-west-2",
@@ -91,7 +123,6 @@ pub const PREFIX_LISTS: &[BuiltinPrefixList] = &[
             "3.5.76.0/22",
             "3.5.80.0/21",
             "18.34.48.0/20",
-            "18.34.244.0/22",
             "52.92.128.0/17",
             "52.218.128.0/17",
         ],
@@ -100,12 +131,7 @@ pub const PREFIX_LISTS: &[BuiltinPrefixList] = &[
         region: "us-west-2",
         service: "dynamodb",
         id: "pl-00a54069",
-        cidrs: &[
-            "35.71.64.0/22",
-            "52.94.8.0/24",
-            "52.94.28.0/23",
-            "52.119.240.0/21",
-        ],
+        cidrs: &["52.94.28.0/23"],
     },
     BuiltinPrefixList {
         region: "eu-west-1",
@@ -123,6 +149,35 @@ pub const PREFIX_LISTS: &[BuiltinPrefixList] = &[
         service: "dynamodb",
         id: "pl-6fa54006",
         cidrs: &["52.94.5.0/24", "52.94.24.0/23", "52.119.240.0/21"],
+    },
+    BuiltinPrefixList {
+        region: "eu-central-1",
+        service: "s3",
+        id: "pl-6ea54007",
+        cidrs: &["52.219.44.0/22", "52.219.72.0/22", "54.231.192.0/20"],
+    },
+    BuiltinPrefixList {
+        region: "eu-central-1",
+        service: "dynamodb",
+        id: "pl-66a5400f",
+        cidrs: &["52.94.17.0/24"],
+    },
+    BuiltinPrefixList {
+        region: "ap-southeast-1",
+        service: "s3",
+        id: "pl-6fa54006",
+        cidrs: &[
+            "52.219.32.0/21",
+            "52.219.40.0/22",
+            "52.219.76.0/22",
+            "54.231.240.0/22",
+        ],
+    },
+    BuiltinPrefixList {
+        region: "ap-southeast-1",
+        service: "dynamodb",
+        id: "pl-67a5400e",
+        cidrs: &["52.94.11.0/24"],
     },
 ];
 

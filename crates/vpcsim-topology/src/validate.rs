@@ -57,11 +57,11 @@ pub(crate) fn build(
     b.sites_and_links(raw);
     b.principals(raw);
     b.vpc_members(raw);
+    b.outposts(raw);
     b.assign_addresses();
     b.routes(raw);
     b.hosted_zones(raw);
     b.buckets(raw);
-    b.outposts(raw);
     b.expectations(raw);
     if diags.has_errors() { None } else { Some(b.t) }
 }

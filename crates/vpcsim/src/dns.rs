@@ -6,33 +6,12 @@ use std::process::ExitCode;
 use vpcsim_dns::{Dns, RecordType, Resolution, Rotation, View};
 use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::Source;
 
 use crate::{Format, load_valid, usage};
 
-/// The DNS view a source asks through: an instance asks its VPC's Resolver, an on-premises host its
-/// site's resolver (or public DNS when the site has none).
-pub(crate) fn view_of(topo: &Topology, source: Source) -> View {
-    match source {
-        Source::Instance(i) => View::Vpc(topo.instances[i.index()].vpc),
-        Source::Host(h) => {
-            let site = topo.hosts[h.index()].site;
-            if topo.sites[site.index()].dns.is_some() {
-                View::Site(site)
-            } else {
-                View::Public
-            }
-        }
-        Source::Public => View::Public,
-        Source::VpcResolver(v) => View::Vpc(v),
-        Source::InboundEndpoint(v) => View::Inbound(v),
-        Source::SiteResolver(s) => View::Site(s),
-    }
-}
-
 fn find_view(topo: &Topology, text: &str) -> Result<View, ExitCode> {
     match topo.find_source(text) {
-        Some(s) => Ok(view_of(topo, s)),
+        Some(s) => Ok(vpcsim_dns::view_of(topo, s)),
         None => {
             let names = topo.source_names();
             Err(usage(
@@ -68,7 +47,7 @@ pub(crate) fn resolve(
     let dns = Dns::build(&topo);
     let res = dns.resolve(view, name, qtype, &mut Rotation::new());
     match format {
-        Format::Text => print!("{}", render_text(&dns, view, from, name, qtype, &res)),
+        Format::Text => print!("{}", dns.report(view, from, name, qtype, &res)),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&to_json(&dns, view, from, name, qtype, &res))
@@ -76,43 +55,6 @@ pub(crate) fn resolve(
         ),
     }
     ExitCode::SUCCESS
-}
-
-/// The readable report: the query, each step of the chain, the status and the answer records.
-pub(crate) fn render_text(
-    dns: &Dns,
-    view: View,
-    from: &str,
-    name: &str,
-    qtype: RecordType,
-    res: &Resolution,
-) -> String {
-    let mut out = format!(
-        "{qtype} {} from {from} (asks {})\n",
-        vpcsim_dns::normalize(name),
-        dns.view_name(view)
-    );
-    for (i, s) in res.steps.iter().enumerate() {
-        out.push_str(&format!("  {}. [{}] {}\n", i + 1, s.at, s.detail));
-    }
-    out.push_str(&format!(
-        "{}{}\n",
-        res.status(),
-        if res.authoritative {
-            " (authoritative)"
-        } else {
-            ""
-        }
-    ));
-    for set in &res.answers {
-        for d in &set.data {
-            out.push_str(&format!(
-                "{}.\t{}\tIN\t{}\t{}\n",
-                set.name, set.ttl, set.rtype, d
-            ));
-        }
-    }
-    out
 }
 
 pub(crate) fn to_json(
@@ -140,6 +82,27 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let dns = Dns::build(&topo);
+    if view == "all" {
+        let Some(dir) = out else {
+            return usage(
+                "`--view all` writes one directory per view".into(),
+                "add `--out DIR`".into(),
+            );
+        };
+        for v in dns.views() {
+            let slug = match v {
+                View::Public => "public".to_string(),
+                View::Vpc(id) => topo.vpcs[id.index()].name.clone(),
+                View::Inbound(id) => format!("{}-inbound", topo.vpcs[id.index()].name),
+                View::Site(_) => continue,
+            };
+            if let Err(code) = write_zones(&dns, v, Some(&dir.join(slug))) {
+                return code;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     let view = match find_view(&topo, view) {
         Ok(View::Site(_)) => {
             return usage(
@@ -150,36 +113,41 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
         Ok(v) => v,
         Err(code) => return code,
     };
-    let dns = Dns::build(&topo);
-    let zones = dns.zones(view);
-    let serial = 1;
-    match out {
-        None => {
-            for z in zones {
-                print!("{}", z.to_master_file(serial));
-            }
-        }
-        Some(dir) => {
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                eprintln!("error: cannot create {}: {e}", dir.display());
-                return ExitCode::from(2);
-            }
-            let mut used = std::collections::HashSet::new();
-            for z in zones {
-                let mut file = format!("{}.zone", z.apex);
-                let mut n = 2;
-                while !used.insert(file.clone()) {
-                    file = format!("{}.{n}.zone", z.apex);
-                    n += 1;
-                }
-                let target = dir.join(&file);
-                if let Err(e) = std::fs::write(&target, z.to_master_file(serial)) {
-                    eprintln!("error: cannot write {}: {e}", target.display());
-                    return ExitCode::from(2);
-                }
-                println!("{}\t{}", z.apex, target.display());
-            }
-        }
+    match write_zones(&dns, view, out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
     }
-    ExitCode::SUCCESS
+}
+
+/// Writes a view's zones to standard output, or one `ZONE.zone` file each into `out`, printing
+/// `ZONE<TAB>FILE` lines (what `named-checkzone ZONE FILE` needs).
+fn write_zones(dns: &Dns, view: View, out: Option<&Path>) -> Result<(), ExitCode> {
+    let serial = 1;
+    let zones = dns.zones(view);
+    let Some(dir) = out else {
+        for z in zones {
+            print!("{}", z.to_master_file(serial));
+        }
+        return Ok(());
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return Err(ExitCode::from(2));
+    }
+    let mut used = std::collections::HashSet::new();
+    for z in zones {
+        let mut file = format!("{}.zone", z.apex);
+        let mut n = 2;
+        while !used.insert(file.clone()) {
+            file = format!("{}.{n}.zone", z.apex);
+            n += 1;
+        }
+        let target = dir.join(&file);
+        if let Err(e) = std::fs::write(&target, z.to_master_file(serial)) {
+            eprintln!("error: cannot write {}: {e}", target.display());
+            return Err(ExitCode::from(2));
+        }
+        println!("{}\t{}", z.apex, target.display());
+    }
+    Ok(())
 }

@@ -62,7 +62,7 @@ enum DnsCommand {
     Export {
         /// Topology file.
         topology: PathBuf,
-        /// The view: public, VPC, or VPC/inbound.
+        /// The view: public, VPC, VPC/inbound, or `all` (one directory per view; needs `--out`).
         #[arg(long)]
         view: String,
         /// Directory to write one `ZONE.zone` file per zone into; standard output when absent.
