@@ -154,7 +154,7 @@ fn no_input_panics() {
             variants.push(lines[..i].join("\n"));
         }
         let noise = b" :-[]{}\"'\n#&*!|>0123456789abcxyz./\t";
-        for _ in 0..300 {
+        for _ in 0..120 {
             let mut bytes = text.clone().into_bytes();
             for _ in 0..1 + next() % 4 {
                 let at = (next() % bytes.len() as u64) as usize;

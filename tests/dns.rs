@@ -150,19 +150,24 @@ fn shipped_dns_expectations_hold() {
         }
         let topo = topology(path.file_name().unwrap().to_str().unwrap());
         let dns = Dns::build(&topo);
-        let all = topo
-            .expectations
-            .iter()
-            .chain(topo.scenarios.iter().flat_map(|s| &s.expectations));
-        for exp in all.filter(|e| matches!(e.check, Check::Resolve { .. })) {
-            checked += 1;
-            if let Err((res, why)) = vpcsim_dns::check_expectation(&dns, &topo, exp) {
-                failures.push(format!(
-                    "{}: {}: {why}\n{:#?}",
-                    path.display(),
-                    exp.name,
-                    res.steps
-                ));
+        let none = Vec::new();
+        let runs = std::iter::once((&none, &topo.expectations))
+            .chain(topo.scenarios.iter().map(|s| (&s.fail, &s.expectations)));
+        for (down, exps) in runs {
+            let net = vpcsim_dns::LinkState::new(&topo, down);
+            for exp in exps
+                .iter()
+                .filter(|e| matches!(e.check, Check::Resolve { .. }))
+            {
+                checked += 1;
+                if let Err((res, why)) = vpcsim_dns::check_expectation(&dns, &topo, exp, &net) {
+                    failures.push(format!(
+                        "{}: {}: {why}\n{:#?}",
+                        path.display(),
+                        exp.name,
+                        res.steps
+                    ));
+                }
             }
         }
     }

@@ -64,10 +64,26 @@ pub(crate) struct VpcDns {
     pub resolver_ip: Ipv4Addr,
     /// Indexes into `Dns::private`.
     pub zones: Vec<usize>,
-    /// (rule name, domain, forward targets or `None` for SYSTEM).
-    pub rules: Vec<(String, String, Option<Vec<(IpAddr, u16)>>)>,
+    pub rules: Vec<Rule>,
     pub inbound: Vec<Ipv4Addr>,
     pub outbound: Vec<Ipv4Addr>,
+}
+
+/// A Resolver rule associated with a VPC.
+#[derive(Clone, Debug)]
+pub(crate) struct Rule {
+    pub name: String,
+    pub domain: String,
+    /// Forward targets; `None` for a SYSTEM rule.
+    pub targets: Option<Vec<(IpAddr, u16)>>,
+}
+
+/// An S3 on Outposts access point name's parts.
+#[derive(Clone, Debug)]
+pub(crate) struct OutpostsAp {
+    pub name: String,
+    pub account: String,
+    pub outpost: String,
 }
 
 /// What an on-premises resolver holds.
@@ -88,8 +104,7 @@ pub struct Dns {
     pub(crate) vpcs: Vec<VpcDns>,
     pub(crate) sites: Vec<SiteDns>,
     pub(crate) endpoints: Vec<EndpointInfo>,
-    /// Outposts access points: (name, account, outpost id, region).
-    pub(crate) outposts_aps: Vec<(String, String, String, String)>,
+    pub(crate) outposts_aps: Vec<OutpostsAp>,
     /// Which address answers DNS: inbound endpoint ENIs, site resolvers, VPC `.2` resolvers.
     pub(crate) dns_servers: HashMap<IpAddr, crate::View>,
 }
@@ -245,14 +260,19 @@ impl Dns {
                 "dynamodb",
                 "dynamodb",
             );
-            let mut services: Vec<&str> = topo
-                .endpoints
+            // Every service vpcsim knows, and any other service an endpoint of this Region names.
+            let mut services: Vec<&str> = vpcsim_topology::services::INTERFACE_SERVICES
                 .iter()
-                .filter(|e| {
-                    topo.vpcs[e.vpc.index()].region.index() < topo.regions.len()
-                        && region_name(e.vpc) == r
-                })
-                .map(|e| e.service.as_str())
+                .copied()
+                .chain(
+                    topo.endpoints
+                        .iter()
+                        .filter(|e| {
+                            topo.vpcs[e.vpc.index()].region.index() < topo.regions.len()
+                                && region_name(e.vpc) == r
+                        })
+                        .map(|e| e.service.as_str()),
+                )
                 .filter(|s| !matches!(*s, "s3" | "dynamodb" | "s3-outposts"))
                 .collect();
             services.sort_unstable();
@@ -357,12 +377,11 @@ impl Dns {
                 );
                 set.rotate = true;
                 public.add(set);
-                outposts_aps.push((
-                    ap.name.clone(),
-                    account.to_string(),
-                    o.aws_id.clone(),
-                    region.clone(),
-                ));
+                outposts_aps.push(OutpostsAp {
+                    name: ap.name.clone(),
+                    account: account.to_string(),
+                    outpost: o.aws_id.clone(),
+                });
             }
         }
 
@@ -507,9 +526,11 @@ impl Dns {
             for r in &vpc.resolver_rules {
                 let rule = &topo.resolver_rules[r.index()];
                 let targets = (rule.kind == RuleType::Forward).then(|| rule.targets.clone());
-                vpcs[v]
-                    .rules
-                    .push((rule.name.clone(), rule.domain.clone(), targets));
+                vpcs[v].rules.push(Rule {
+                    name: rule.name.clone(),
+                    domain: rule.domain.clone(),
+                    targets,
+                });
             }
             for (ep, direction) in [
                 (vpc.inbound_resolver, Direction::Inbound),

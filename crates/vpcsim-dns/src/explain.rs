@@ -126,17 +126,17 @@ impl Dns {
     fn explain_outposts(&self, name: &str) -> String {
         let label = name.split('.').next().unwrap_or("");
         let outpost = name.split('.').nth(1).unwrap_or("");
-        let matching: Vec<&(String, String, String, String)> = self
+        let matching: Vec<&crate::build::OutpostsAp> = self
             .outposts_aps
             .iter()
-            .filter(|(_, _, o, _)| o == outpost)
+            .filter(|a| a.outpost == outpost)
             .collect();
         if matching.is_empty() {
             return format!("there is no Outpost {outpost} with access points in this topology");
         }
         let known: Vec<String> = matching
             .iter()
-            .map(|(ap, acct, _, _)| format!("{ap}-{acct}"))
+            .map(|a| format!("{}-{}", a.name, a.account))
             .collect();
         format!(
             "Outpost {outpost} has no access point '{label}'; Outposts buckets are reached only through its VPC-only access points: {}",

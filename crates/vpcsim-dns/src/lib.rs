@@ -22,6 +22,7 @@
 
 mod build;
 mod explain;
+pub mod net;
 mod resolve;
 pub mod zone;
 
@@ -32,6 +33,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use vpcsim_topology::model::{EndpointId, HostedZoneId, InstanceId, OutpostId, SiteId, VpcId};
 
 pub use build::{Dns, public_address};
+pub use net::{LinkState, Network, Unconstrained};
 pub use zone::{Zone, ZoneAnswer, ZoneKind};
 
 /// DNS record types vpcsim answers.
@@ -382,11 +384,13 @@ pub fn view_of(topo: &vpcsim_topology::Topology, source: vpcsim_topology::model:
     }
 }
 
-/// Checks a `resolve:` expectation; `Err` says what differs.
+/// Checks a `resolve:` expectation, with `net` deciding whether forwarded queries get through;
+/// `Err` says what differs.
 pub fn check_expectation(
     dns: &Dns,
     topo: &vpcsim_topology::Topology,
     exp: &vpcsim_topology::model::Expectation,
+    net: &dyn Network,
 ) -> Result<Resolution, (Resolution, String)> {
     use vpcsim_topology::model::{Check, Rcode as Want};
     let Check::Resolve {
@@ -407,7 +411,13 @@ pub fn check_expectation(
         ));
     };
     let qtype = RecordType::parse(record_type).unwrap_or(RecordType::A);
-    let res = dns.resolve(view_of(topo, exp.from), name, qtype, &mut Rotation::new());
+    let res = dns.resolve_over(
+        view_of(topo, exp.from),
+        name,
+        qtype,
+        &mut Rotation::new(),
+        net,
+    );
     if let Some(want) = rcode {
         let ok = match want {
             Want::NoError => res.rcode == Rcode::NoError && !res.answers.is_empty(),

@@ -3,8 +3,15 @@
 use std::net::IpAddr;
 
 use crate::build::{Dns, hash};
+use crate::net::{Network, Unconstrained};
 use crate::zone::{Zone, ZoneAnswer, in_zone};
 use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
+
+/// What one query carries through the resolvers.
+pub(crate) struct Cx<'a> {
+    pub rotation: &'a mut Rotation,
+    pub net: &'a dyn Network,
+}
 
 /// Forwarding hops and CNAME links followed before giving up with SERVFAIL.
 const MAX_DEPTH: usize = 12;
@@ -102,6 +109,19 @@ impl Dns {
         qtype: RecordType,
         rotation: &mut Rotation,
     ) -> Resolution {
+        self.resolve_over(view, name, qtype, rotation, &Unconstrained)
+    }
+
+    /// Like [`Dns::resolve`], with `net` deciding whether each forwarded query reaches its
+    /// target (links down, missing routes): a query that cannot reach any target fails with SERVFAIL.
+    pub fn resolve_over(
+        &self,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rotation: &mut Rotation,
+        net: &dyn Network,
+    ) -> Resolution {
         let name = normalize(name);
         let mut r = Resolution {
             rcode: Rcode::NoError,
@@ -109,7 +129,8 @@ impl Dns {
             authoritative: false,
             steps: Vec::new(),
         };
-        self.in_view(view, &name, qtype, rotation, &mut r, 0);
+        let mut cx = Cx { rotation, net };
+        self.in_view(view, &name, qtype, &mut cx, &mut r, 0);
         // Only AWS's public DNS servers are authoritative; resolvers answer recursively.
         r.authoritative &= view == View::Public;
         r
@@ -128,7 +149,7 @@ impl Dns {
         view: View,
         name: &str,
         qtype: RecordType,
-        rot: &mut Rotation,
+        rot: &mut Cx<'_>,
         r: &mut Resolution,
         depth: usize,
     ) {
@@ -174,7 +195,7 @@ impl Dns {
                             r,
                             depth,
                             &at,
-                            false,
+                            view,
                         );
                     }
                     None => {
@@ -210,13 +231,15 @@ impl Dns {
         targets: Vec<IpAddr>,
         name: &str,
         qtype: RecordType,
-        rot: &mut Rotation,
+        rot: &mut Cx<'_>,
         r: &mut Resolution,
         depth: usize,
         at: &str,
-        from_aws: bool,
+        from: View,
     ) {
-        // The first target that is a DNS server answers (resolvers try targets in turn).
+        let from_aws = matches!(from, View::Vpc(_) | View::Inbound(_));
+        // The first target that is a DNS server and can be reached answers (resolvers try
+        // targets in turn).
         for t in &targets {
             match self.dns_servers.get(t) {
                 Some(View::Vpc(v)) if !from_aws => {
@@ -230,7 +253,25 @@ impl Dns {
                         ),
                     );
                 }
-                Some(view) => return self.in_view(*view, name, qtype, rot, r, depth + 1),
+                Some(view) => match rot.net.dns_reachable(from, *t) {
+                    Ok(path) => {
+                        if let Some(path) = path {
+                            Self::step(
+                                r,
+                                at,
+                                "dns.path",
+                                format!("the query to {t} travels {path}"),
+                            );
+                        }
+                        return self.in_view(*view, name, qtype, rot, r, depth + 1);
+                    }
+                    Err(why) => Self::step(
+                        r,
+                        at,
+                        "dns.target-unreachable",
+                        format!("{t} cannot be reached: {why}"),
+                    ),
+                },
                 None => Self::step(
                     r,
                     at,
@@ -255,7 +296,7 @@ impl Dns {
         inbound: bool,
         name: &str,
         qtype: RecordType,
-        rot: &mut Rotation,
+        rot: &mut Cx<'_>,
         r: &mut Resolution,
         depth: usize,
     ) {
@@ -265,9 +306,14 @@ impl Dns {
         let rule = d
             .rules
             .iter()
-            .filter(|(_, dom, _)| in_zone(name, dom))
-            .max_by_key(|(_, dom, _)| dom.len());
-        if let Some((rule_name, domain, targets)) = rule {
+            .filter(|rule| in_zone(name, &rule.domain))
+            .max_by_key(|rule| rule.domain.len());
+        if let Some(crate::build::Rule {
+            name: rule_name,
+            domain,
+            targets,
+        }) = rule
+        {
             match targets {
                 Some(targets) => {
                     let list: Vec<String> = targets
@@ -292,7 +338,7 @@ impl Dns {
                         ),
                     );
                     let ips = targets.iter().map(|(ip, _)| *ip).collect();
-                    return self.forward(ips, name, qtype, rot, r, depth, &at, true);
+                    return self.forward(ips, name, qtype, rot, r, depth, &at, View::Vpc(v));
                 }
                 None => Self::step(
                     r,
@@ -360,7 +406,7 @@ impl Dns {
         &self,
         name: &str,
         qtype: RecordType,
-        rot: &mut Rotation,
+        rot: &mut Cx<'_>,
         r: &mut Resolution,
         depth: usize,
     ) {
@@ -398,7 +444,7 @@ impl Dns {
         at: &str,
         name: &str,
         qtype: RecordType,
-        rot: &mut Rotation,
+        rot: &mut Cx<'_>,
         r: &mut Resolution,
         depth: usize,
         authoritative: bool,
@@ -410,7 +456,7 @@ impl Dns {
                     if set.rotate && set.data.len() > 1 {
                         let n = set.data.len() as u64;
                         let start = hash(self.seed, &["rotate", name]) % n;
-                        let k = ((start + rot.next(view, name)) % n) as usize;
+                        let k = ((start + rot.rotation.next(view, name)) % n) as usize;
                         set.data.rotate_left(k);
                     }
                     let count = set.data.len();

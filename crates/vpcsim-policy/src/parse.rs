@@ -70,7 +70,8 @@ pub fn parse(node: &Node, kind: PolicyKind, diags: &Diagnostics) -> Option<Polic
         );
         return None;
     };
-    if list.value.0.is_empty() {
+    let written_empty = matches!(node.get("Statement").map(|n| &n.kind), Some(vpcsim_syntax::NodeKind::Seq(items)) if items.is_empty());
+    if written_empty {
         diags.push(Diagnostic::error(
             "policy-structure",
             list.span,

@@ -249,6 +249,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                     diags: self.diags,
                 })
                 .map_err(|e| self.locate(e)),
+            // An empty value (`ingress:` with nothing after it) reads as an empty list.
+            _ if self.node.is_null() => visitor
+                .visit_seq(SeqDe {
+                    items: [].iter(),
+                    diags: self.diags,
+                })
+                .map_err(|e| self.locate(e)),
             _ => Err(self.expected("a list")),
         }
     }

@@ -364,7 +364,6 @@ mod tests {
         assert_eq!(
             diags,
             vec![
-                "2:6 missing key 'az' ".to_string(),
                 "2:8 unknown key 'azz' in a subnet did you mean 'az'?".to_string(),
                 "3:30 expected an integer from 0 to 65535, found 'big' ".to_string(),
                 "4:24 unknown key 'colour' in a subnet a subnet takes: az, cidr, size".to_string(),
@@ -376,6 +375,7 @@ mod tests {
             .iter()
             .map(|e| (e.key.as_str(), e.value.is_some()))
             .collect();
+        // 'a' lacks its required 'az' (the misspelt key's hint already says so, once).
         assert_eq!(names, vec![("a", false), ("b", false), ("c", true)]);
     }
 }

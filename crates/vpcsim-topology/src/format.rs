@@ -19,11 +19,14 @@ pub type Text = Spanned<String>;
 #[serde(deny_unknown_fields)]
 pub struct Topology {
     /// A short name for the scenario.
-    pub name: Option<Text>,
+    #[serde(default)]
+    pub name: Lenient<Text>,
     /// What the scenario shows.
-    pub description: Option<String>,
+    #[serde(default)]
+    pub description: Lenient<String>,
     /// Seed for everything vpcsim chooses itself (addresses, DNS ids, X-ENI rotation). Default 0.
-    pub seed: Option<u64>,
+    #[serde(default)]
+    pub seed: Lenient<u64>,
     /// AWS Regions used, with their Availability Zones.
     #[serde(default)]
     pub regions: Lenient<Entries<Region>>,
@@ -163,8 +166,8 @@ pub struct RouteTable {
 pub struct Route {
     /// A CIDR or a prefix list id (`pl-63a5400a`).
     pub destination: Text,
-    /// `local`, `igw`, `vgw`, `nat/NAME`, `peering/NAME`, `endpoint/NAME` (gateway endpoint),
-    /// `instance/NAME`, `eni/ENDPOINT/SUBNET`.
+    /// `local`, `igw`, `vgw`, `nat/NAME`, `peering/NAME`, `endpoint/NAME` (gateway endpoint) or
+    /// `instance/NAME`.
     pub target: Text,
 }
 

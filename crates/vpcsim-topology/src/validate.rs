@@ -41,13 +41,15 @@ pub(crate) fn build(
                 .as_ref()
                 .map(|n| n.value.clone())
                 .unwrap_or_else(|| "topology".into()),
-            description: raw.description.clone(),
+            description: raw.description.0.clone(),
             seed: raw.seed.unwrap_or(0),
             ..Topology::default()
         },
         names: Names::default(),
         eni_requests: Vec::new(),
         vpce_ids: HashMap::new(),
+        gateway_assoc: HashMap::new(),
+        gateway_tables_written: HashSet::new(),
     };
     b.regions_and_accounts(raw);
     b.register_globals(raw);
@@ -119,6 +121,10 @@ struct Builder<'a> {
     names: Names,
     eni_requests: Vec<EniRequest>,
     vpce_ids: HashMap<String, Span>,
+    /// (route table, service) → where a gateway endpoint was associated with it.
+    gateway_assoc: HashMap<(RouteTableId, String), Span>,
+    /// Gateway endpoints that name route tables (even ones that failed to resolve).
+    gateway_tables_written: HashSet<EndpointId>,
 }
 
 fn lookup<I: Copy>(table: Option<&Table<I>>, name: &str) -> Found<I> {
@@ -295,7 +301,7 @@ impl<'a> Builder<'a> {
                 "invalid-account-id",
                 text.span,
                 format!("'{s}' is not an AWS account id"),
-                "an account id is exactly 12 digits, such as \"111122223333\"; quote it so YAML keeps leading zeros",
+                "an account id is exactly 12 digits, such as \"111122223333\"",
             );
             return None;
         }

@@ -144,11 +144,18 @@ impl Builder<'_> {
             self.t.vpcs[vpc.index()].route_tables.push(id);
         }
         if main.is_none() {
-            // AWS creates a main route table with only the local route.
+            // AWS creates a main route table with only the local route. It answers to the name
+            // `main` unless a table of that name exists.
             let id = RouteTableId(self.t.route_tables.len() as u32);
             let span = self.t.vpcs[vpc.index()].span;
+            let name = if table.contains_key("main") {
+                "(main)"
+            } else {
+                "main"
+            };
+            table.entry(name.to_string()).or_insert(Some(id));
             self.t.route_tables.push(RouteTable {
-                name: "(main)".into(),
+                name: name.into(),
                 vpc,
                 main: true,
                 routes: Vec::new(),
@@ -791,7 +798,6 @@ impl Builder<'_> {
 
     pub(super) fn vpc_members(&mut self, raw: &f::Topology) {
         let Some(vpcs) = &raw.vpcs.0 else { return };
-        let mut gateway_in_table: HashMap<(RouteTableId, String), Span> = HashMap::new();
         for (n, e) in vpcs.iter().filter(|e| e.value.is_some()).enumerate() {
             let v = e.value.as_ref().expect("filtered");
             let vpc = VpcId(n as u32);
@@ -803,7 +809,7 @@ impl Builder<'_> {
                 };
                 let id = EndpointId(self.t.endpoints.len() as u32);
                 ep_table.insert(ep.key.value.clone(), Some(id));
-                self.endpoint(vpc, id, &ep.key, def, &mut gateway_in_table);
+                self.endpoint(vpc, id, &ep.key, def);
             }
             self.names.endpoints.insert(vpc, ep_table);
             let mut inst_table = Table::new();
@@ -855,14 +861,7 @@ impl Builder<'_> {
         self.private_dns_rules();
     }
 
-    fn endpoint(
-        &mut self,
-        vpc: VpcId,
-        id: EndpointId,
-        key: &Spanned<String>,
-        def: &f::Endpoint,
-        gateway_in_table: &mut HashMap<(RouteTableId, String), Span>,
-    ) {
+    fn endpoint(&mut self, vpc: VpcId, id: EndpointId, key: &Spanned<String>, def: &f::Endpoint) {
         self.vpce_id(&def.id);
         let region_id = self.t.vpcs[vpc.index()].region;
         let region = self
@@ -955,24 +954,15 @@ impl Builder<'_> {
                     "interface",
                 );
                 for rt in def.route_tables.iter().flat_map(|l| l.iter()) {
+                    self.gateway_tables_written.insert(id);
                     let Some(rid) =
                         self.resolve_in_vpc(&self.names.route_tables, vpc, rt, "route table")
                     else {
                         continue;
                     };
-                    if let Some(first) = gateway_in_table.get(&(rid, service.clone())) {
-                        self.d.push(
-                            Diagnostic::error("duplicate-gateway-endpoint", rt.span, format!("route table '{}' already has a gateway endpoint for {service}", rt.value))
-                                .with_related(*first, "the other endpoint's association")
-                                .with_help("a route table can hold only one gateway endpoint per service; associate this endpoint with another route table"),
-                        );
-                        continue;
+                    if self.associate_gateway(rid, &service, &rt.value, rt.span) {
+                        route_tables.push(rid);
                     }
-                    gateway_in_table.insert((rid, service.clone()), rt.span);
-                    route_tables.push(rid);
-                }
-                if def.route_tables.as_ref().is_none_or(|l| l.0.is_empty()) {
-                    self.warn("gateway-endpoint-unused", key.span, format!("gateway endpoint '{}' is associated with no route table, so no traffic can use it", key.value), "add `route_tables: [NAME]`");
                 }
             }
             EndpointType::Interface => {
@@ -1073,12 +1063,14 @@ impl Builder<'_> {
                     .collect()
             }
         };
-        let is_s3 = service == "s3";
         let private_dns = match &*def.private_dns {
             Some(p) => p.value,
-            // AWS's API default is true for AWS services; S3 is the exception documented in
-            // docs/decisions.md: its endpoint-specific names need no private DNS.
-            None => kind == EndpointType::Interface && !is_s3,
+            // AWS's API default is true for AWS services; services that also have gateway
+            // endpoints (S3, DynamoDB) default to off, see docs/decisions.md.
+            None => {
+                kind == EndpointType::Interface
+                    && !services::GATEWAY_SERVICES.contains(&service.as_str())
+            }
         };
         let only_inbound = def.private_dns_only_for_inbound_resolver_endpoint.as_ref();
         if let Some(o) = only_inbound {
@@ -1113,8 +1105,46 @@ impl Builder<'_> {
         self.t.vpcs[vpc.index()].endpoints.push(id);
     }
 
-    /// `PrivateDnsOnlyForInboundResolverEndpoint` needs a gateway endpoint of the same service in the VPC.
+    /// Records that a gateway endpoint for `service` is associated with route table `rid`;
+    /// false (and an error) when the table already has a gateway endpoint for the service.
+    fn associate_gateway(
+        &mut self,
+        rid: RouteTableId,
+        service: &str,
+        table: &str,
+        span: Span,
+    ) -> bool {
+        let key = (rid, service.to_string());
+        if let Some(first) = self.gateway_assoc.get(&key) {
+            self.d.push(
+                Diagnostic::error("duplicate-gateway-endpoint", span, format!("route table '{table}' already has a gateway endpoint for {service}"))
+                    .with_related(*first, "the other endpoint's association")
+                    .with_help("a route table can hold only one gateway endpoint per service; associate this endpoint with another route table"),
+            );
+            return false;
+        }
+        self.gateway_assoc.insert(key, span);
+        true
+    }
+
+    /// `PrivateDnsOnlyForInboundResolverEndpoint` needs a gateway endpoint of the same service in the
+    /// VPC, and two interface endpoints of one service cannot both own its private DNS names.
     fn private_dns_rules(&self) {
+        let mut owners: HashMap<(VpcId, &str), Span> = HashMap::new();
+        for ep in &self.t.endpoints {
+            if ep.kind != EndpointType::Interface || !ep.private_dns || ep.service.is_empty() {
+                continue;
+            }
+            if let Some(first) = owners.get(&(ep.vpc, ep.service.as_str())) {
+                self.d.push(
+                    Diagnostic::error("private-dns-conflict", ep.span, format!("another interface endpoint for {} in VPC '{}' already has private DNS", ep.service, self.vpc_name(ep.vpc)))
+                        .with_related(*first, "the endpoint that owns the private DNS names")
+                        .with_help("AWS rejects a second endpoint with private DNS for the same service in a VPC (the DNS domain conflicts); set `private_dns: false` on one of them"),
+                );
+            } else {
+                owners.insert((ep.vpc, ep.service.as_str()), ep.span);
+            }
+        }
         for ep in &self.t.endpoints {
             if !(ep.kind == EndpointType::Interface
                 && ep.private_dns_only_for_inbound_resolver
@@ -1302,10 +1332,30 @@ impl Builder<'_> {
                         continue; // the local route is implicit
                     }
                     if let Target::GatewayEndpoint(ep) = target {
-                        if !self.t.endpoints[ep.index()].route_tables.contains(&rid) {
+                        // The same association as `route_tables:` on the endpoint.
+                        let e = &self.t.endpoints[ep.index()];
+                        let service = e.service.clone();
+                        let own = self.t.prefix_lists.iter().position(|p| {
+                            p.region == self.t.vpcs[vpc.index()].region && p.service == service
+                        });
+                        if destination
+                            != Destination::PrefixList(PrefixListId(
+                                own.map_or(u32::MAX, |i| i as u32),
+                            ))
+                        {
+                            let pl = own.map_or("its prefix list".to_string(), |i| {
+                                self.t.prefix_lists[i].aws_id.clone()
+                            });
+                            self.err("invalid-route", r.destination.span, format!("a route to gateway endpoint '{}' must have the {service} prefix list as its destination", e.name), format!("write `destination: {pl}`"));
+                            continue;
+                        }
+                        self.gateway_tables_written.insert(ep);
+                        if !self.t.endpoints[ep.index()].route_tables.contains(&rid)
+                            && self.associate_gateway(rid, &service, &rt.key.value, r.target.span)
+                        {
                             self.t.endpoints[ep.index()].route_tables.push(rid);
                         }
-                        continue; // added below with the endpoint's other associations
+                        continue; // its route is added below with the endpoint's other associations
                     }
                     if let Some(first) = seen.get(&destination) {
                         self.d.push(
@@ -1329,6 +1379,12 @@ impl Builder<'_> {
                         span: r.destination.span,
                     });
                 }
+            }
+        }
+        for (i, ep) in self.t.endpoints.iter().enumerate() {
+            let written = self.gateway_tables_written.contains(&EndpointId(i as u32));
+            if ep.kind == EndpointType::Gateway && ep.route_tables.is_empty() && !written {
+                self.warn("gateway-endpoint-unused", ep.span, format!("gateway endpoint '{}' is associated with no route table, so no traffic can use it", ep.name), "add `route_tables: [NAME]`");
             }
         }
         // The routes AWS adds for gateway endpoints: prefix list -> vpce.
