@@ -4,14 +4,27 @@
 //! the file). [`parse`] checks its *structure* the way IAM does when a policy is saved — `Statement`
 //! present, `Effect` Allow or Deny, exactly one of `Action`/`NotAction`, a `Principal` where the
 //! policy kind needs one and none where it forbids one, known condition operators — and returns a
-//! typed [`Policy`]. Evaluation against a request context builds on these types.
+//! typed [`Policy`].
 //!
-//! Key types: [`Policy`], [`Statement`], [`Principal`], [`Condition`] with its parsed [`Operator`].
+//! [`evaluate`] then says which statements of one policy match a [`Request`] (action, resource,
+//! caller and the condition keys of its [`Context`]), and [`authorize`] combines the identity,
+//! resource (bucket, access point) and VPC endpoint policies of an [`Authorization`] the way AWS does
+//! for S3 — explicit deny wins, the endpoint policy is an extra gate, same account needs one allow
+//! and cross account needs both — into an [`Outcome`] naming the deciding statements.
+//!
+//! Key types: [`Policy`], [`Statement`], [`Principal`], [`Condition`] with its parsed [`Operator`];
+//! for evaluation [`Context`], [`Caller`], [`Request`], [`PolicyVerdict`], [`Authorization`],
+//! [`Outcome`].
 //!
 //! Invariant: pure; knows nothing of topologies. Element names are case-sensitive as in IAM.
 
+mod eval;
 mod parse;
 
+pub use eval::{
+    Authorization, Caller, Context, Decision, Outcome, PolicyVerdict, Request, StatementRef,
+    authorize, evaluate,
+};
 pub use parse::parse;
 use vpcsim_syntax::Span;
 
@@ -146,7 +159,7 @@ pub struct Operator {
 /// Set qualifiers for multivalued keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetQualifier {
-    /// Every value of the key must match (true when the key is absent).
+    /// Every value of the key must match (true when the key is absent or empty).
     ForAllValues,
     /// At least one value must match (false when the key is absent).
     ForAnyValue,

@@ -1,0 +1,524 @@
+//! Evaluation: which statements of a policy match a request, and how AWS combines identity, resource
+//! (bucket, access point) and VPC endpoint policies into one decision for S3.
+//!
+//! [`evaluate`] looks at one policy; [`authorize`] combines them:
+//!
+//! 1. An explicit `Deny` in any applicable policy wins ([`Decision::ExplicitDeny`]), with one
+//!    exception: the bucket owner's root user may always call `s3:GetBucketPolicy`,
+//!    `s3:PutBucketPolicy` and `s3:DeleteBucketPolicy` whatever the bucket (and access point)
+//!    policies deny. AWS documents that only VPC endpoint policies and AWS Organizations policies can
+//!    block the root user there, so endpoint denies still apply to it.
+//! 2. Through a VPC endpoint, the endpoint policy must also allow the request (the default policy
+//!    allows everything; a policy with only `Deny` statements allows nothing).
+//! 3. Same account: an identity policy *or* a resource policy allow suffices. Across accounts both
+//!    must allow. Anonymous requests can be allowed by resource policies only (a statement whose
+//!    principal is `"*"` or `{"AWS": "*"}`, or a `NotPrincipal`).
+//! 4. Otherwise [`Decision::ImplicitDeny`].
+
+mod condition;
+mod pattern;
+
+use std::collections::BTreeMap;
+
+use pattern::{Expand, matches};
+
+use crate::{Effect, Policy, Principal, PrincipalType, Statement};
+
+/// Condition keys of a request: case-insensitive names, each with one or more values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Context {
+    /// Lower-cased key → (key as first written, values).
+    keys: BTreeMap<String, (String, Vec<String>)>,
+}
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a single-valued key, replacing any earlier value (names compare case-insensitively).
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        self.set_many(key, vec![value.into()]);
+    }
+
+    /// Sets a multivalued key. An empty list counts as an absent key for every operator.
+    pub fn set_many(&mut self, key: &str, values: Vec<String>) {
+        self.keys
+            .insert(key.to_ascii_lowercase(), (key.to_string(), values));
+    }
+
+    /// The values of `key`, looked up case-insensitively.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.keys
+            .get(&key.to_ascii_lowercase())
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Keys (as written) with their values, sorted by key, for display.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.keys.values().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    fn set_if_absent(&mut self, key: &str, value: impl Into<String>) {
+        if self.get(key).is_none() {
+            self.set(key, value);
+        }
+    }
+}
+
+/// Who signs the request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Caller {
+    /// The principal's ARN: `arn:aws:iam::111122223333:role/app`, `…:user/alice`, `…:root`, or an
+    /// assumed-role session `arn:aws:sts::111122223333:assumed-role/app/session`.
+    pub arn: String,
+    /// The principal's account: `111122223333`.
+    pub account: String,
+}
+
+impl Caller {
+    /// Whether this is the root user of its account.
+    pub fn is_root(&self) -> bool {
+        self.arn == format!("arn:aws:iam::{}:root", self.account)
+    }
+
+    /// The identities a `Principal` element is checked against: the caller's ARN and its account
+    /// (`arn:aws:iam::<account>:root`).
+    fn identities(&self) -> Vec<String> {
+        let root = format!("arn:aws:iam::{}:root", self.account);
+        if self.arn == root {
+            vec![root]
+        } else {
+            vec![self.arn.clone(), root]
+        }
+    }
+
+    /// For an assumed-role session `arn:aws:sts::<account>:assumed-role/<role>/<session>`, the role
+    /// name.
+    fn session_role(&self) -> Option<&str> {
+        self.arn
+            .strip_prefix("arn:aws:sts::")?
+            .strip_prefix(self.account.as_str())?
+            .strip_prefix(":assumed-role/")?
+            .split_once('/')
+            .map(|(role, _)| role)
+    }
+
+    /// Whether a value of `"AWS"` in a Principal names `id` (one of [`Self::identities`]): exactly,
+    /// an account id for the account's root ARN, or a role ARN (any path) for a session of it.
+    fn named_by(&self, value: &str, id: &str) -> bool {
+        if value == id {
+            return true;
+        }
+        if id.ends_with(":root") {
+            return value == self.account;
+        }
+        match (
+            self.session_role(),
+            value.strip_prefix(&format!("arn:aws:iam::{}:role/", self.account)),
+        ) {
+            (Some(role), Some(path_and_name)) if id == self.arn => {
+                path_and_name.rsplit('/').next() == Some(role)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One request to authorize.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    /// The action: `s3:GetObject`.
+    pub action: &'a str,
+    /// The resource ARN: `arn:aws:s3:::bucket/key`, the bucket ARN for bucket-level actions, or an
+    /// access point ARN.
+    pub resource: &'a str,
+    /// Who signs; `None` for an anonymous request.
+    pub caller: Option<&'a Caller>,
+    /// Condition keys of the request.
+    pub context: &'a Context,
+}
+
+/// What one policy says about a request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyVerdict {
+    /// `Allow` statements that match.
+    pub allows: Vec<StatementRef>,
+    /// `Deny` statements that match.
+    pub denies: Vec<StatementRef>,
+}
+
+/// A statement that matched: the policy's label (`bucket DOC-EXAMPLE-BUCKET1`,
+/// `endpoint s3-interface`, `identity s3-apps/read`) and the statement's `Sid` or `#n`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementRef {
+    /// The policy's label.
+    pub policy: String,
+    /// `Sid`, or `#n` (1-based) without one.
+    pub statement: String,
+}
+
+impl std::fmt::Display for StatementRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} statement {}", self.policy, self.statement)
+    }
+}
+
+/// Evaluates one policy: which statements match the request — `Principal`/`NotPrincipal` (implied
+/// for statements without one, as in identity policies), `Action`/`NotAction`,
+/// `Resource`/`NotResource`, and every `Condition` — sorted by `Effect`.
+///
+/// Policy variables (`${aws:username}`, `${*}`…) are substituted in `Resource` and in string and ARN
+/// condition values only when the policy says `Version: 2012-10-17`, as in IAM; otherwise `${…}` is
+/// literal text. A variable without a value (and without a `${key, 'default'}`) makes that one value
+/// match nothing. The context is used as given: [`authorize`] adds the keys AWS always supplies.
+pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
+    let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
+    let mut verdict = PolicyVerdict {
+        allows: Vec::new(),
+        denies: Vec::new(),
+    };
+    for (i, s) in policy.statements.iter().enumerate() {
+        if statement_matches(s, req, vars) {
+            let r = StatementRef {
+                policy: label.to_string(),
+                statement: s.name(i),
+            };
+            match s.effect {
+                Effect::Allow => verdict.allows.push(r),
+                Effect::Deny => verdict.denies.push(r),
+            }
+        }
+    }
+    verdict
+}
+
+fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context>) -> bool {
+    if let Some(p) = &s.principal {
+        let applies = if p.negated {
+            !principal_names(&p.value, req.caller, true)
+        } else {
+            principal_names(&p.value, req.caller, false)
+        };
+        if !applies {
+            return false;
+        }
+    }
+    let action = Expand {
+        vars: None,
+        wildcards: true,
+    };
+    let hit = s.action.value.iter().any(|a| {
+        action
+            .pattern(a)
+            .is_some_and(|p| matches(&p, req.action, true))
+    });
+    if hit == s.action.negated {
+        return false;
+    }
+    if let Some(r) = &s.resource {
+        let resource = Expand {
+            vars,
+            wildcards: true,
+        };
+        let hit = r.value.iter().any(|pat| {
+            resource
+                .pattern(pat)
+                .is_some_and(|p| matches(&p, req.resource, false))
+        });
+        if hit == r.negated {
+            return false;
+        }
+    }
+    s.conditions
+        .iter()
+        .all(|c| condition::holds(c, req.context, vars))
+}
+
+/// Whether a `Principal` element names the caller: `"*"` and `{"AWS": "*"}` name everyone, the
+/// anonymous caller included; an account id or `arn:aws:iam::<account>:root` names every principal
+/// of that account; user and role ARNs are compared exactly (case-sensitive, no wildcards, as IAM
+/// does in `Principal`); `Service`, `Federated` and `CanonicalUser` never name an IAM caller.
+///
+/// With `all` (for `NotPrincipal`) both the caller (or, for a session, its role) and its account
+/// must be named: IAM checks the account first, so an exception in `NotPrincipal` that lists a user
+/// or role without its account does not exempt it (IAM's documented advice is to list both).
+fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> bool {
+    let entries = match p {
+        Principal::Any => return true,
+        Principal::Typed(entries) => entries,
+    };
+    let aws: Vec<&str> = entries
+        .iter()
+        .filter(|(t, _)| *t == PrincipalType::Aws)
+        .flat_map(|(_, v)| v.iter().map(String::as_str))
+        .collect();
+    if aws.contains(&"*") {
+        return true;
+    }
+    let Some(caller) = caller else {
+        return false;
+    };
+    let ids = caller.identities();
+    let named = |id: &String| aws.iter().any(|v| caller.named_by(v, id));
+    if all {
+        ids.iter().all(named)
+    } else {
+        ids.iter().any(named)
+    }
+}
+
+/// The final decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Some policy allows and none denies.
+    Allowed,
+    /// A matching `Deny` statement.
+    ExplicitDeny,
+    /// Nothing (or not enough) allows.
+    ImplicitDeny,
+}
+
+/// Inputs to a full authorization as AWS combines them for S3.
+pub struct Authorization<'a> {
+    /// The request.
+    pub request: Request<'a>,
+    /// Identity policies of the caller (label, policy).
+    pub identity: Vec<(String, &'a Policy)>,
+    /// Resource policies that apply: the bucket policy, and for requests through an access point the
+    /// access point policy too (label, policy). Each is matched against `request.resource`. With
+    /// several, each must be satisfied on its own (the access point's permissions are effective only
+    /// if the bucket also allows): same account, by an identity allow or its own allow; across
+    /// accounts, by its own allow.
+    pub resource: Vec<(String, &'a Policy)>,
+    /// The account that owns the resource (bucket owner).
+    pub resource_account: &'a str,
+    /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
+    /// `Some((label, None))` = endpoint with the default full-access policy;
+    /// `Some((label, Some(p)))` = that policy.
+    pub endpoint: Option<(String, Option<&'a Policy>)>,
+}
+
+/// Which statement(s) decided and a one-sentence explanation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The decision.
+    pub decision: Decision,
+    /// The deny statements for an explicit deny; the allow statements relied on when allowed; empty
+    /// for an implicit deny.
+    pub deciding: Vec<StatementRef>,
+    /// One sentence saying why.
+    pub explanation: String,
+}
+
+/// Actions the bucket owner's root user may always perform despite bucket policy denies.
+const ROOT_BUCKET_POLICY_ACTIONS: [&str; 3] = [
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+];
+
+/// Authorizes a request the way S3 combines its policies (see the module documentation).
+///
+/// Keys AWS always supplies are added to the context when the caller left them out:
+/// `aws:PrincipalArn`, `aws:PrincipalAccount` (and `aws:username` for IAM users) for signed
+/// requests, and `s3:ResourceAccount`/`aws:ResourceAccount` from `resource_account`. The root user
+/// of an account needs no identity policy: it is allowed everything on its own account's resources
+/// (resource and endpoint denies still apply).
+pub fn authorize(a: &Authorization) -> Outcome {
+    let req = &a.request;
+    let mut ctx = req.context.clone();
+    if let Some(c) = req.caller {
+        ctx.set_if_absent("aws:PrincipalArn", principal_arn(c));
+        ctx.set_if_absent("aws:PrincipalAccount", c.account.clone());
+        if let Some(user) = c
+            .arn
+            .strip_prefix(&format!("arn:aws:iam::{}:user/", c.account))
+        {
+            ctx.set_if_absent("aws:username", user.rsplit('/').next().unwrap_or(user));
+        }
+    }
+    ctx.set_if_absent("s3:ResourceAccount", a.resource_account);
+    ctx.set_if_absent("aws:ResourceAccount", a.resource_account);
+    let req = Request {
+        context: &ctx,
+        ..req.clone()
+    };
+    let what = format!("{} on {}", req.action, req.resource);
+
+    let identity: Vec<PolicyVerdict> = match req.caller {
+        Some(_) => a
+            .identity
+            .iter()
+            .map(|(l, p)| evaluate(p, l, &req))
+            .collect(),
+        None => Vec::new(),
+    };
+    let resource: Vec<PolicyVerdict> = a
+        .resource
+        .iter()
+        .map(|(l, p)| evaluate(p, l, &req))
+        .collect();
+    let endpoint: Option<(&str, Option<PolicyVerdict>)> = a
+        .endpoint
+        .as_ref()
+        .map(|(l, p)| (l.as_str(), p.map(|p| evaluate(p, l, &req))));
+
+    let owner_root = req
+        .caller
+        .is_some_and(|c| c.is_root() && c.account == a.resource_account);
+    let root_exception = owner_root
+        && ROOT_BUCKET_POLICY_ACTIONS
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(req.action));
+
+    // 1. Explicit denies.
+    let mut denies: Vec<StatementRef> = identity.iter().flat_map(|v| v.denies.clone()).collect();
+    if !root_exception {
+        denies.extend(resource.iter().flat_map(|v| v.denies.clone()));
+    }
+    if let Some((_, Some(v))) = &endpoint {
+        denies.extend(v.denies.clone());
+    }
+    if !denies.is_empty() {
+        let explanation = format!(
+            "{what} is explicitly denied by {}.",
+            join(denies.iter().map(|d| d.to_string()))
+        );
+        return Outcome {
+            decision: Decision::ExplicitDeny,
+            deciding: denies,
+            explanation,
+        };
+    }
+
+    // 2. The endpoint gate.
+    let mut gate = Vec::new();
+    let mut gate_note = String::new();
+    if let Some((label, verdict)) = &endpoint {
+        match verdict {
+            None => gate_note = format!("; {label} has the default full-access policy"),
+            Some(v) if v.allows.is_empty() => {
+                return implicit(format!(
+                    "{what} is implicitly denied at {label}: no statement of its endpoint policy allows it."
+                ));
+            }
+            Some(v) => {
+                gate = v.allows.clone();
+                gate_note = format!(
+                    "; {label} lets it through with statement {}",
+                    join(v.allows.iter().map(|r| r.statement.clone()))
+                );
+            }
+        }
+    }
+    let allowed = |basis: Vec<StatementRef>, reason: String| {
+        let mut deciding = gate.clone();
+        deciding.extend(basis);
+        Outcome {
+            decision: Decision::Allowed,
+            deciding,
+            explanation: format!("{what} is allowed: {reason}{gate_note}."),
+        }
+    };
+    let named = |refs: &[StatementRef]| join(refs.iter().map(|r| r.to_string()));
+
+    // 3. Identity and resource policies.
+    if root_exception {
+        return allowed(
+            Vec::new(),
+            "the bucket owner's root user may always manage the bucket policy".into(),
+        );
+    }
+    let id_allows: Vec<StatementRef> = identity.iter().flat_map(|v| v.allows.clone()).collect();
+    let res_allows: Vec<StatementRef> = resource.iter().flat_map(|v| v.allows.clone()).collect();
+    // Every resource policy must allow (bucket and access point alike).
+    let resource_ok = !resource.is_empty() && resource.iter().all(|v| !v.allows.is_empty());
+    let Some(caller) = req.caller else {
+        if resource_ok {
+            return allowed(
+                res_allows.clone(),
+                format!("anonymous access is granted by {}", named(&res_allows)),
+            );
+        }
+        return implicit(format!(
+            "anonymous {what} is implicitly denied: no resource policy grants it to everyone (Principal \"*\")."
+        ));
+    };
+    let root_self = caller.is_root();
+    let identity_ok = root_self || !id_allows.is_empty();
+    let who = format!("{} (account {})", caller.arn, caller.account);
+    let id_reason = if root_self {
+        format!("{who} is the account's root user")
+    } else {
+        format!("{} allows {who}", named(&id_allows))
+    };
+    if caller.account == a.resource_account {
+        if identity_ok {
+            return allowed(id_allows, format!("same account, {id_reason}"));
+        }
+        if resource_ok {
+            return allowed(
+                res_allows.clone(),
+                format!("same account, {} grants it", named(&res_allows)),
+            );
+        }
+        let missing = if res_allows.is_empty() {
+            "no identity or resource policy allows it"
+        } else {
+            "not every resource policy allows it and no identity policy does"
+        };
+        return implicit(format!("{what} by {who} is implicitly denied: {missing}."));
+    }
+    let owner = a.resource_account;
+    match (identity_ok, resource_ok) {
+        (true, true) => {
+            let mut basis = id_allows;
+            basis.extend(res_allows.iter().cloned());
+            allowed(
+                basis,
+                format!(
+                    "cross account, {id_reason} and {} of account {owner} grants it",
+                    named(&res_allows)
+                ),
+            )
+        }
+        (true, false) => implicit(format!(
+            "{what} by {who} is implicitly denied: cross account, an identity policy allows it but no resource policy of account {owner} grants it."
+        )),
+        (false, true) => implicit(format!(
+            "{what} by {who} is implicitly denied: cross account, {} grants it but no identity policy of the caller allows it.",
+            named(&res_allows)
+        )),
+        (false, false) => implicit(format!(
+            "{what} by {who} is implicitly denied: no identity or resource policy allows it."
+        )),
+    }
+}
+
+fn implicit(explanation: String) -> Outcome {
+    Outcome {
+        decision: Decision::ImplicitDeny,
+        deciding: Vec::new(),
+        explanation,
+    }
+}
+
+/// `aws:PrincipalArn`: the role ARN for an assumed-role session (without a path: the session ARN
+/// does not carry it), else the caller's ARN.
+fn principal_arn(c: &Caller) -> String {
+    match c.session_role() {
+        Some(role) => format!("arn:aws:iam::{}:role/{role}", c.account),
+        None => c.arn.clone(),
+    }
+}
+
+fn join(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}

@@ -1,0 +1,1118 @@
+//! Policy evaluation: condition operators, principals, `Not…` elements, variables, and the way
+//! identity, resource and endpoint policies combine (with the seed 001 examples).
+
+use vpcsim_policy::{
+    Authorization, Caller, Context, Decision, Outcome, Policy, PolicyKind, Request, StatementRef,
+    authorize, evaluate, parse,
+};
+use vpcsim_syntax::{Diagnostics, SourceFile, SourceId, yaml};
+
+fn policy(text: &str, kind: PolicyKind) -> Policy {
+    let file = SourceFile::new("p.json", text);
+    let diags = Diagnostics::new();
+    let node = yaml::parse(SourceId(0), &file, &diags).expect("yaml");
+    let p = parse(&node, kind, &diags);
+    assert_eq!(diags.error_count(), 0, "{text}");
+    p.expect("policy")
+}
+
+fn context(keys: &[(&str, &[&str])]) -> Context {
+    let mut ctx = Context::new();
+    for (k, v) in keys {
+        ctx.set_many(k, v.iter().map(|s| s.to_string()).collect());
+    }
+    ctx
+}
+
+fn caller(arn: &str) -> Caller {
+    let account = arn.split(':').nth(4).unwrap().to_string();
+    Caller {
+        arn: arn.to_string(),
+        account,
+    }
+}
+
+const APP: &str = "arn:aws:iam::111122223333:role/app";
+const OTHER: &str = "arn:aws:iam::444455556666:role/partner";
+const OBJ: &str = "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/key";
+
+/// Whether an identity policy with one Allow statement and this condition block allows.
+fn cond_allows(block: &str, keys: &[(&str, &[&str])]) -> bool {
+    let text = format!(
+        r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {block}}}}}"#
+    );
+    let p = policy(&text, PolicyKind::Identity);
+    let ctx = context(keys);
+    let c = caller(APP);
+    let req = Request {
+        action: "s3:GetObject",
+        resource: OBJ,
+        caller: Some(&c),
+        context: &ctx,
+    };
+    !evaluate(&p, "identity test", &req).allows.is_empty()
+}
+
+#[test]
+fn every_operator_present_absent_and_multivalued() {
+    // (condition block, context, expected)
+    type Row = (
+        &'static str,
+        &'static [(&'static str, &'static [&'static str])],
+        bool,
+    );
+    #[rustfmt::skip]
+    let rows: &[Row] = &[
+        // String
+        (r#"{"StringEquals": {"k": "abc"}}"#, &[("k", &["abc"])], true),
+        (r#"{"StringEquals": {"k": "abc"}}"#, &[("k", &["ABC"])], false),
+        (r#"{"StringEquals": {"k": "a*"}}"#, &[("k", &["abc"])], false),
+        (r#"{"StringEquals": {"k": ["x", "abc"]}}"#, &[("k", &["abc"])], true),
+        (r#"{"StringEquals": {"k": "abc"}}"#, &[], false),
+        (r#"{"StringEquals": {"k": "abc"}}"#, &[("k", &["x", "abc"])], true),
+        (r#"{"StringNotEquals": {"k": "abc"}}"#, &[("k", &["abd"])], true),
+        (r#"{"StringNotEquals": {"k": ["x", "abc"]}}"#, &[("k", &["abc"])], false),
+        (r#"{"StringNotEquals": {"k": "abc"}}"#, &[], true),
+        (r#"{"StringNotEquals": {"k": "abc"}}"#, &[("k", &["x", "abc"])], false),
+        (r#"{"StringNotEquals": {"k": "abc"}}"#, &[("k", &["x", "y"])], true),
+        (r#"{"StringEqualsIgnoreCase": {"k": "ABC"}}"#, &[("k", &["abc"])], true),
+        (r#"{"StringEqualsIgnoreCase": {"k": "ABC"}}"#, &[], false),
+        (r#"{"StringEqualsIgnoreCase": {"k": "ABC"}}"#, &[("k", &["q", "aBc"])], true),
+        (r#"{"StringNotEqualsIgnoreCase": {"k": "ABC"}}"#, &[("k", &["abc"])], false),
+        (r#"{"StringNotEqualsIgnoreCase": {"k": "ABC"}}"#, &[], true),
+        (r#"{"StringNotEqualsIgnoreCase": {"k": "ABC"}}"#, &[("k", &["q", "r"])], true),
+        (r#"{"StringLike": {"k": "a*c"}}"#, &[("k", &["abbbc"])], true),
+        (r#"{"StringLike": {"k": "a?c"}}"#, &[("k", &["abbc"])], false),
+        (r#"{"StringLike": {"k": "A*"}}"#, &[("k", &["abc"])], false),
+        (r#"{"StringLike": {"k": "a*"}}"#, &[], false),
+        (r#"{"StringLike": {"k": "a*"}}"#, &[("k", &["x", "ab"])], true),
+        (r#"{"StringNotLike": {"k": "a*"}}"#, &[("k", &["ba"])], true),
+        (r#"{"StringNotLike": {"k": "a*"}}"#, &[("k", &["ab"])], false),
+        (r#"{"StringNotLike": {"k": "a*"}}"#, &[], true),
+        (r#"{"StringNotLike": {"k": "a*"}}"#, &[("k", &["x", "ab"])], false),
+        // Numeric
+        (r#"{"NumericEquals": {"k": "10"}}"#, &[("k", &["10.0"])], true),
+        (r#"{"NumericEquals": {"k": "10"}}"#, &[], false),
+        (r#"{"NumericEquals": {"k": "10"}}"#, &[("k", &["1", "10"])], true),
+        (r#"{"NumericEquals": {"k": "10"}}"#, &[("k", &["ten"])], false),
+        (r#"{"NumericNotEquals": {"k": "10"}}"#, &[("k", &["11"])], true),
+        (r#"{"NumericNotEquals": {"k": "10"}}"#, &[("k", &["10"])], false),
+        (r#"{"NumericNotEquals": {"k": "10"}}"#, &[], true),
+        (r#"{"NumericLessThan": {"k": "10"}}"#, &[("k", &["9"])], true),
+        (r#"{"NumericLessThan": {"k": "10"}}"#, &[("k", &["10"])], false),
+        (r#"{"NumericLessThan": {"k": "10"}}"#, &[], false),
+        (r#"{"NumericLessThan": {"k": "10"}}"#, &[("k", &["20", "5"])], true),
+        (r#"{"NumericLessThanEquals": {"k": "10"}}"#, &[("k", &["10"])], true),
+        (r#"{"NumericLessThanEquals": {"k": "10"}}"#, &[("k", &["11"])], false),
+        (r#"{"NumericLessThanEquals": {"k": "10"}}"#, &[], false),
+        (r#"{"NumericGreaterThan": {"k": "10"}}"#, &[("k", &["10.5"])], true),
+        (r#"{"NumericGreaterThan": {"k": "10"}}"#, &[("k", &["10"])], false),
+        (r#"{"NumericGreaterThan": {"k": "10"}}"#, &[], false),
+        (r#"{"NumericGreaterThanEquals": {"k": "10"}}"#, &[("k", &["10"])], true),
+        (r#"{"NumericGreaterThanEquals": {"k": "10"}}"#, &[("k", &["-3"])], false),
+        (r#"{"NumericGreaterThanEquals": {"k": "10"}}"#, &[], false),
+        // Date (ISO 8601 and epoch seconds on either side)
+        (r#"{"DateEquals": {"k": "2024-05-01T12:00:00Z"}}"#, &[("k", &["1714564800"])], true),
+        (r#"{"DateEquals": {"k": "2024-05-01T12:00:00Z"}}"#, &[("k", &["2024-05-01T14:00:00+02:00"])], true),
+        (r#"{"DateEquals": {"k": "2024-05-01"}}"#, &[], false),
+        (r#"{"DateNotEquals": {"k": "2024-05-01"}}"#, &[("k", &["2024-05-02"])], true),
+        (r#"{"DateNotEquals": {"k": "2024-05-01"}}"#, &[("k", &["2024-05-01T00:00:00Z"])], false),
+        (r#"{"DateNotEquals": {"k": "2024-05-01"}}"#, &[], true),
+        (r#"{"DateLessThan": {"k": "2024-05-01"}}"#, &[("k", &["2024-04-30T23:59:59Z"])], true),
+        (r#"{"DateLessThan": {"k": "2024-05-01"}}"#, &[("k", &["2024-05-01"])], false),
+        (r#"{"DateLessThan": {"k": "2024-05-01"}}"#, &[], false),
+        (r#"{"DateLessThan": {"k": "2024-05-01"}}"#, &[("k", &["2025-01-01", "2020-01-01"])], true),
+        (r#"{"DateLessThanEquals": {"k": "2024-05-01"}}"#, &[("k", &["2024-05-01"])], true),
+        (r#"{"DateLessThanEquals": {"k": "2024-05-01"}}"#, &[], false),
+        (r#"{"DateGreaterThan": {"k": "1714564800"}}"#, &[("k", &["2024-05-01T12:00:01Z"])], true),
+        (r#"{"DateGreaterThan": {"k": "1714564800"}}"#, &[("k", &["2024-05-01T12:00:00Z"])], false),
+        (r#"{"DateGreaterThan": {"k": "1714564800"}}"#, &[], false),
+        (r#"{"DateGreaterThanEquals": {"k": "2024-05-01"}}"#, &[("k", &["2024-05-01"])], true),
+        (r#"{"DateGreaterThanEquals": {"k": "2024-05-01"}}"#, &[("k", &["not a date"])], false),
+        (r#"{"DateGreaterThanEquals": {"k": "2024-05-01"}}"#, &[], false),
+        // Bool
+        (r#"{"Bool": {"aws:SecureTransport": "true"}}"#, &[("aws:SecureTransport", &["true"])], true),
+        (r#"{"Bool": {"aws:SecureTransport": "true"}}"#, &[("aws:SecureTransport", &["false"])], false),
+        (r#"{"Bool": {"aws:SecureTransport": "false"}}"#, &[], false),
+        (r#"{"Bool": {"aws:SecureTransport": false}}"#, &[("aws:securetransport", &["FALSE"])], true),
+        (r#"{"Bool": {"k": "true"}}"#, &[("k", &["false", "true"])], true),
+        // BinaryEquals
+        (r#"{"BinaryEquals": {"k": "aGVsbG8="}}"#, &[("k", &["aGVsbG8="])], true),
+        (r#"{"BinaryEquals": {"k": "aGVsbG8="}}"#, &[("k", &["aGVsbG8"])], true),
+        (r#"{"BinaryEquals": {"k": "aGVsbG8="}}"#, &[("k", &["d29ybGQ="])], false),
+        (r#"{"BinaryEquals": {"k": "aGVsbG8="}}"#, &[], false),
+        (r#"{"BinaryEquals": {"k": "aGVsbG8="}}"#, &[("k", &["d29ybGQ=", "aGVsbG8="])], true),
+        // IP addresses
+        (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[("aws:SourceIp", &["203.0.113.9"])], true),
+        (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[("aws:SourceIp", &["203.0.114.9"])], false),
+        (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.7"}}"#, &[("aws:SourceIp", &["203.0.113.7"])], true),
+        (r#"{"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}"#, &[("aws:SourceIp", &["2001:db8:1::5"])], true),
+        (r#"{"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}"#, &[("aws:SourceIp", &["203.0.113.7"])], false),
+        (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[], false),
+        (r#"{"IpAddress": {"k": "10.0.0.0/8"}}"#, &[("k", &["192.0.2.1", "10.1.2.3"])], true),
+        (r#"{"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[("aws:SourceIp", &["198.51.100.1"])], true),
+        (r#"{"NotIpAddress": {"aws:SourceIp": ["198.51.100.0/24", "203.0.113.0/24"]}}"#, &[("aws:SourceIp", &["203.0.113.1"])], false),
+        (r#"{"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[], true),
+        (r#"{"NotIpAddress": {"k": "10.0.0.0/8"}}"#, &[("k", &["192.0.2.1", "10.1.2.3"])], false),
+        // ARNs: six parts matched separately
+        (r#"{"ArnEquals": {"aws:SourceArn": "arn:aws:s3:::bucket"}}"#, &[("aws:SourceArn", &["arn:aws:s3:::bucket"])], true),
+        (r#"{"ArnEquals": {"aws:SourceArn": "arn:aws:s3:::bucket"}}"#, &[("aws:SourceArn", &["arn:aws:s3:::Bucket"])], false),
+        (r#"{"ArnEquals": {"aws:SourceArn": "arn:aws:s3:::bucket"}}"#, &[], false),
+        (r#"{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/app*"}}"#, &[("aws:PrincipalArn", &[APP])], true),
+        (r#"{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/app*"}}"#, &[("aws:PrincipalArn", &["arn:aws:iam::111122223333:user/app"])], false),
+        (r#"{"ArnLike": {"k": "arn:aws:*"}}"#, &[("k", &["arn:aws:s3:::b"])], false),
+        (r#"{"ArnLike": {"k": "arn:aws:s3:*:*:*"}}"#, &[("k", &["arn:aws:s3:us-east-1:1:accesspoint/x:y"])], true),
+        (r#"{"ArnLike": {"k": "arn:aws:s3:::b*"}}"#, &[("k", &["not-an-arn", "arn:aws:s3:::bx"])], true),
+        (r#"{"ArnLike": {"k": "arn:aws:s3:::b*"}}"#, &[], false),
+        (r#"{"ArnNotEquals": {"k": "arn:aws:s3:::b"}}"#, &[("k", &["arn:aws:s3:::c"])], true),
+        (r#"{"ArnNotEquals": {"k": "arn:aws:s3:::b"}}"#, &[], true),
+        (r#"{"ArnNotLike": {"k": "arn:aws:s3:::b*"}}"#, &[("k", &["arn:aws:s3:::bx"])], false),
+        (r#"{"ArnNotLike": {"k": "arn:aws:s3:::b*"}}"#, &[], true),
+        (r#"{"ArnNotLike": {"k": "arn:aws:s3:::b*"}}"#, &[("k", &["arn:aws:s3:::c", "arn:aws:s3:::d"])], true),
+        // Null
+        (r#"{"Null": {"k": "true"}}"#, &[], true),
+        (r#"{"Null": {"k": "true"}}"#, &[("k", &["v"])], false),
+        (r#"{"Null": {"k": "false"}}"#, &[("k", &["v"])], true),
+        (r#"{"Null": {"k": "false"}}"#, &[], false),
+        (r#"{"Null": {"k": "true"}}"#, &[("k", &[])], true),
+        (r#"{"Null": {"k": "false"}}"#, &[("k", &["a", "b"])], true),
+        // IfExists: absent → true; present → the operator decides
+        (r#"{"StringEqualsIfExists": {"k": "a"}}"#, &[], true),
+        (r#"{"StringEqualsIfExists": {"k": "a"}}"#, &[("k", &["b"])], false),
+        (r#"{"StringEqualsIfExists": {"k": "a"}}"#, &[("k", &["a"])], true),
+        (r#"{"NumericLessThanIfExists": {"k": "5"}}"#, &[], true),
+        (r#"{"IpAddressIfExists": {"k": "10.0.0.0/8"}}"#, &[("k", &["11.0.0.1"])], false),
+        (r#"{"StringNotEqualsIfExists": {"k": "a"}}"#, &[("k", &["a"])], false),
+        (r#"{"ArnLikeIfExists": {"k": "arn:aws:s3:::*"}}"#, &[], true),
+        // Set qualifiers
+        (r#"{"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}}"#, &[("aws:TagKeys", &["a", "b"])], true),
+        (r#"{"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}}"#, &[("aws:TagKeys", &["a", "c"])], false),
+        (r#"{"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}}"#, &[], true),
+        (r#"{"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}}"#, &[("aws:TagKeys", &[])], true),
+        (r#"{"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b"]}}"#, &[("aws:TagKeys", &["c", "b"])], true),
+        (r#"{"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b"]}}"#, &[("aws:TagKeys", &["c", "d"])], false),
+        (r#"{"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b"]}}"#, &[], false),
+        (r#"{"ForAnyValue:StringLike": {"aws:TagKeys": "Created*"}}"#, &[("aws:TagKeys", &["x", "CreatedBy"])], true),
+        (r#"{"ForAllValues:StringLike": {"aws:TagKeys": "Created*"}}"#, &[("aws:TagKeys", &["CreatedAt", "CreatedBy"])], true),
+        (r#"{"ForAllValues:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["a", "b"])], true),
+        (r#"{"ForAllValues:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["a", "secret"])], false),
+        (r#"{"ForAnyValue:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["a", "secret"])], true),
+        (r#"{"ForAnyValue:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["secret"])], false),
+        (r#"{"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "a"}}"#, &[], true),
+        // Key names are case-insensitive, values of String* are not
+        (r#"{"StringEquals": {"AWS:SOURCEVPCE": "vpce-1"}}"#, &[("aws:SourceVpce", &["vpce-1"])], true),
+        // Several keys and operators are AND'ed
+        (r#"{"StringEquals": {"a": "1", "b": "2"}}"#, &[("a", &["1"]), ("b", &["2"])], true),
+        (r#"{"StringEquals": {"a": "1", "b": "2"}}"#, &[("a", &["1"]), ("b", &["3"])], false),
+        (r#"{"StringEquals": {"a": "1"}, "Bool": {"b": "true"}}"#, &[("a", &["1"]), ("b", &["true"])], true),
+        (r#"{"StringEquals": {"a": "1"}, "Bool": {"b": "true"}}"#, &[("a", &["1"])], false),
+    ];
+    let mut failures = Vec::new();
+    for (block, keys, want) in rows {
+        if cond_allows(block, keys) != *want {
+            failures.push(format!("{block} with {keys:?}: expected {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn policy_variables() {
+    let c = caller("arn:aws:iam::111122223333:user/alice");
+    let check = |version: &str,
+                 resource: &str,
+                 cond: &str,
+                 keys: &[(&str, &[&str])],
+                 target: &str| {
+        let text = format!(
+            r#"{{{version} "Statement": {{"Effect": "Allow", "Action": "s3:*", "Resource": "{resource}", "Condition": {cond}}}}}"#
+        );
+        let p = policy(&text, PolicyKind::Identity);
+        let ctx = context(keys);
+        let req = Request {
+            action: "s3:GetObject",
+            resource: target,
+            caller: Some(&c),
+            context: &ctx,
+        };
+        !evaluate(&p, "identity", &req).allows.is_empty()
+    };
+    let v = r#""Version": "2012-10-17","#;
+    let user = [("aws:username", &["alice"][..])];
+    let home = "arn:aws:s3:::home/alice/notes";
+    assert!(check(
+        v,
+        "arn:aws:s3:::home/${aws:username}/*",
+        "{}",
+        &user,
+        home
+    ));
+    assert!(check(
+        v,
+        "arn:aws:s3:::home/${AWS:UserName}/*",
+        "{}",
+        &user,
+        home
+    ));
+    assert!(!check(
+        v,
+        "arn:aws:s3:::home/${aws:username}/*",
+        "{}",
+        &user,
+        "arn:aws:s3:::home/bob/x"
+    ));
+    // Unresolved: the value matches nothing.
+    assert!(!check(
+        v,
+        "arn:aws:s3:::home/${aws:username}/*",
+        "{}",
+        &[],
+        home
+    ));
+    // A default value stands in.
+    assert!(check(
+        v,
+        "arn:aws:s3:::home/${aws:username, 'alice'}/*",
+        "{}",
+        &[],
+        home
+    ));
+    // Escapes: ${*} is a literal star.
+    assert!(check(
+        v,
+        "arn:aws:s3:::b/${*}",
+        "{}",
+        &[],
+        "arn:aws:s3:::b/*"
+    ));
+    assert!(!check(
+        v,
+        "arn:aws:s3:::b/${*}",
+        "{}",
+        &[],
+        "arn:aws:s3:::b/x"
+    ));
+    // Without Version 2012-10-17 variables are literal text.
+    assert!(!check(
+        "",
+        "arn:aws:s3:::home/${aws:username}/*",
+        "{}",
+        &user,
+        home
+    ));
+    assert!(check(
+        "",
+        "arn:aws:s3:::home/${aws:username}/*",
+        "{}",
+        &user,
+        "arn:aws:s3:::home/${aws:username}/x"
+    ));
+    // In condition values.
+    let keys = [
+        ("aws:SourceVpce", &["vpce-1a2b"][..]),
+        ("aws:PrincipalTag/vpce", &["vpce-1a2b"][..]),
+    ];
+    assert!(check(
+        v,
+        "*",
+        r#"{"StringEquals": {"aws:SourceVpce": "${aws:PrincipalTag/vpce}"}}"#,
+        &keys,
+        home
+    ));
+    assert!(!check(
+        v,
+        "*",
+        r#"{"StringEquals": {"aws:SourceVpce": "${aws:PrincipalTag/other}"}}"#,
+        &keys,
+        home
+    ));
+    // An unresolved value in a negated operator matches nothing, so the negation holds.
+    assert!(check(
+        v,
+        "*",
+        r#"{"StringNotEquals": {"aws:SourceVpce": "${aws:nothing}"}}"#,
+        &keys,
+        home
+    ));
+    assert!(check(
+        v,
+        "*",
+        r#"{"StringLike": {"k": "${aws:username}-*"}}"#,
+        &[("k", &["alice-1"]), user[0]],
+        home
+    ));
+    assert!(check(
+        v,
+        "*",
+        r#"{"ArnLike": {"k": "arn:aws:iam::*:user/${aws:username}"}}"#,
+        &[("k", &["arn:aws:iam::1:user/alice"]), user[0]],
+        home
+    ));
+}
+
+/// Evaluates a resource policy whose one statement has this Principal element (JSON) for `who`.
+fn principal_applies(element: &str, who: Option<&str>) -> bool {
+    let text = format!(
+        r#"{{"Statement": {{"Effect": "Deny", {element}, "Action": "s3:*", "Resource": "*"}}}}"#
+    );
+    let p = policy(&text, PolicyKind::Resource);
+    let ctx = Context::new();
+    let c = who.map(caller);
+    let req = Request {
+        action: "s3:GetObject",
+        resource: OBJ,
+        caller: c.as_ref(),
+        context: &ctx,
+    };
+    !evaluate(&p, "bucket b", &req).denies.is_empty()
+}
+
+#[test]
+fn principal_forms() {
+    let session = "arn:aws:sts::111122223333:assumed-role/app/i-0123";
+    #[rustfmt::skip]
+    let rows: &[(&str, Option<&str>, bool)] = &[
+        (r#""Principal": "*""#, Some(APP), true),
+        (r#""Principal": "*""#, None, true),
+        (r#""Principal": {"AWS": "*"}"#, Some(APP), true),
+        (r#""Principal": {"AWS": "*"}"#, None, true),
+        (r#""Principal": {"AWS": "111122223333"}"#, Some(APP), true),
+        (r#""Principal": {"AWS": "111122223333"}"#, Some(OTHER), false),
+        (r#""Principal": {"AWS": "111122223333"}"#, None, false),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:root"}"#, Some(APP), true),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:root"}"#, Some(session), true),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:root"}"#, Some("arn:aws:iam::111122223333:root"), true),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:role/app"}"#, Some(APP), true),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:role/app"}"#, Some(session), true),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:role/App"}"#, Some(APP), false),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:role/other"}"#, Some(APP), false),
+        (r#""Principal": {"AWS": ["arn:aws:iam::111122223333:role/other", "444455556666"]}"#, Some(OTHER), true),
+        (r#""Principal": {"Service": "s3.amazonaws.com"}"#, Some(APP), false),
+        (r#""Principal": {"Service": "s3.amazonaws.com"}"#, None, false),
+        (r#""Principal": {"Federated": "cognito-identity.amazonaws.com"}"#, Some(APP), false),
+        // NotPrincipal: applies to everyone not named; every identity of the caller must be named.
+        (r#""NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/app"}"#, Some(OTHER), true),
+        (r#""NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/app"}"#, None, true),
+        (r#""NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/app"}"#, Some(APP), true),
+        (r#""NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:role/app", "111122223333"]}"#, Some(APP), false),
+        (r#""NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:role/app", "arn:aws:iam::111122223333:root"]}"#, Some(session), false),
+        (r#""NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/app"}"#, Some(session), true),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:role/team/app"}"#, Some(session), true),
+        (r#""Principal": {"AWS": "arn:aws:iam::111122223333:role/team/app"}"#, Some(APP), false),
+        (r#""NotPrincipal": {"AWS": ["arn:aws:sts::111122223333:assumed-role/app/i-0123", "arn:aws:iam::111122223333:role/app", "arn:aws:iam::111122223333:root"]}"#, Some(session), false),
+        (r#""NotPrincipal": {"AWS": "*"}"#, Some(APP), false),
+        (r#""NotPrincipal": "*""#, None, false),
+    ];
+    let mut failures = Vec::new();
+    for (element, who, want) in rows {
+        if principal_applies(element, *who) != *want {
+            failures.push(format!("{element} for {who:?}: expected {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn actions_resources_and_their_negations() {
+    let run = |stmt: &str, action: &str, resource: &str| {
+        let text = format!(r#"{{"Statement": {{"Effect": "Allow", {stmt}}}}}"#);
+        let p = policy(&text, PolicyKind::Identity);
+        let ctx = Context::new();
+        let c = caller(APP);
+        let req = Request {
+            action,
+            resource,
+            caller: Some(&c),
+            context: &ctx,
+        };
+        evaluate(&p, "identity", &req).allows
+    };
+    let b = "arn:aws:s3:::DOC-EXAMPLE-BUCKET1";
+    #[rustfmt::skip]
+    let rows: &[(&str, &str, &str, bool)] = &[
+        (r#""Action": "s3:GetObject", "Resource": "*""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "S3:getobject", "Resource": "*""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "s3:Get*", "Resource": "*""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "s3:Get*", "Resource": "*""#, "s3:PutObject", OBJ, false),
+        (r#""Action": "s3:?etObject", "Resource": "*""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "*", "Resource": "*""#, "ec2:RunInstances", OBJ, true),
+        (r#""Action": ["s3:PutObject", "s3:GetObject"], "Resource": "*""#, "s3:GetObject", OBJ, true),
+        (r#""NotAction": "s3:DeleteObject", "Resource": "*""#, "s3:GetObject", OBJ, true),
+        (r#""NotAction": "s3:Delete*", "Resource": "*""#, "s3:DeleteObject", OBJ, false),
+        (r#""Action": "s3:*", "Resource": "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/*""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "s3:*", "Resource": "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/*""#, "s3:ListBucket", b, false),
+        (r#""Action": "s3:*", "Resource": "arn:aws:s3:::doc-example-bucket1/*""#, "s3:GetObject", OBJ, false),
+        (r#""Action": "s3:*", "Resource": "arn:aws:s3:::*""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "s3:*", "Resource": "arn:aws:s3:::DOC-EXAMPLE-BUCKET?/key""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "s3:*", "Resource": "arn:aws:*""#, "s3:GetObject", OBJ, true),
+        (r#""Action": "s3:*", "NotResource": "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/*""#, "s3:GetObject", OBJ, false),
+        (r#""Action": "s3:*", "NotResource": "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/*""#, "s3:ListBucket", b, true),
+        (r#""NotAction": "s3:*", "NotResource": "arn:aws:s3:::x""#, "ec2:RunInstances", OBJ, true),
+    ];
+    let mut failures = Vec::new();
+    for (stmt, action, resource, want) in rows {
+        if run(stmt, action, resource).is_empty() == *want {
+            failures.push(format!(
+                "{stmt} for {action} on {resource}: expected {want}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn verdicts_name_statements_by_sid_or_position() {
+    let p = policy(
+        r#"{"Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "*"}]}"#,
+        PolicyKind::Identity,
+    );
+    let ctx = Context::new();
+    let c = caller(APP);
+    let req = Request {
+        action: "s3:DeleteObject",
+        resource: OBJ,
+        caller: Some(&c),
+        context: &ctx,
+    };
+    let v = evaluate(&p, "identity s3-apps/rw", &req);
+    let r = |s: &str| StatementRef {
+        policy: "identity s3-apps/rw".into(),
+        statement: s.into(),
+    };
+    assert_eq!(v.allows, vec![r("A"), r("#3")]);
+    assert_eq!(v.denies, vec![r("#2")]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Combination rules
+
+const ALLOW_ALL_ID: &str =
+    r#"{"Statement": {"Sid": "All", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}}"#;
+const DENY_DELETE_ID: &str = r#"{"Statement": {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}}"#;
+
+fn bucket_allowing(principal: &str) -> String {
+    format!(
+        r#"{{"Statement": {{"Sid": "Grant", "Effect": "Allow", "Principal": {principal}, "Action": "s3:*", "Resource": ["arn:aws:s3:::DOC-EXAMPLE-BUCKET1", "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/*"]}}}}"#
+    )
+}
+
+struct Case<'a> {
+    action: &'a str,
+    resource: &'a str,
+    caller: Option<&'a str>,
+    keys: &'a [(&'a str, &'a [&'a str])],
+    identity: &'a [&'a str],
+    bucket: &'a [&'a str],
+    owner: &'a str,
+    /// None: no endpoint; Some(None): default policy; Some(Some(text)).
+    endpoint: Option<Option<&'a str>>,
+}
+
+impl Default for Case<'_> {
+    fn default() -> Self {
+        Case {
+            action: "s3:GetObject",
+            resource: OBJ,
+            caller: Some(APP),
+            keys: &[],
+            identity: &[],
+            bucket: &[],
+            owner: "111122223333",
+            endpoint: None,
+        }
+    }
+}
+
+fn run(case: &Case) -> Outcome {
+    let identity: Vec<Policy> = case
+        .identity
+        .iter()
+        .map(|t| policy(t, PolicyKind::Identity))
+        .collect();
+    let bucket: Vec<Policy> = case
+        .bucket
+        .iter()
+        .map(|t| policy(t, PolicyKind::Resource))
+        .collect();
+    let endpoint = case
+        .endpoint
+        .map(|p| p.map(|t| policy(t, PolicyKind::Endpoint)));
+    let ctx = context(case.keys);
+    let c = case.caller.map(caller);
+    authorize(&Authorization {
+        request: Request {
+            action: case.action,
+            resource: case.resource,
+            caller: c.as_ref(),
+            context: &ctx,
+        },
+        identity: identity
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("identity id{i}"), p))
+            .collect(),
+        resource: bucket
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let bucket = case.resource.trim_start_matches("arn:aws:s3:::");
+                let label = if i == 0 {
+                    format!("bucket {}", bucket.split('/').next().unwrap())
+                } else {
+                    format!("access point ap{i}")
+                };
+                (label, p)
+            })
+            .collect(),
+        resource_account: case.owner,
+        endpoint: endpoint
+            .as_ref()
+            .map(|p| ("endpoint s3-interface".to_string(), p.as_ref())),
+    })
+}
+
+fn refs(o: &Outcome) -> Vec<String> {
+    o.deciding.iter().map(|r| r.to_string()).collect()
+}
+
+#[test]
+fn same_account_needs_one_allow() {
+    let grant_app = bucket_allowing(r#"{"AWS": "arn:aws:iam::111122223333:role/app"}"#);
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed);
+    assert_eq!(refs(&o), ["identity id0 statement All"]);
+    let o = run(&Case {
+        bucket: &[&grant_app],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    assert_eq!(refs(&o), ["bucket DOC-EXAMPLE-BUCKET1 statement Grant"]);
+    let o = run(&Case::default());
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    assert!(o.deciding.is_empty());
+    assert!(
+        o.explanation
+            .contains("no identity or resource policy allows it"),
+        "{}",
+        o.explanation
+    );
+}
+
+#[test]
+fn cross_account_needs_both() {
+    let grant_other = bucket_allowing(r#"{"AWS": "444455556666"}"#);
+    let base = Case {
+        caller: Some(OTHER),
+        ..Default::default()
+    };
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    assert!(o.explanation.contains("cross account"), "{}", o.explanation);
+    let o = run(&Case {
+        bucket: &[&grant_other],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        bucket: &[&grant_other],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    assert_eq!(
+        refs(&o),
+        [
+            "identity id0 statement All",
+            "bucket DOC-EXAMPLE-BUCKET1 statement Grant"
+        ]
+    );
+    // A grant to another principal does not help.
+    let grant_app = bucket_allowing(r#"{"AWS": "arn:aws:iam::111122223333:role/app"}"#);
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        bucket: &[&grant_app],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+}
+
+#[test]
+fn anonymous_needs_a_public_grant() {
+    let public = bucket_allowing(r#""*""#);
+    let public_aws = bucket_allowing(r#"{"AWS": "*"}"#);
+    let account = bucket_allowing(r#"{"AWS": "111122223333"}"#);
+    let base = Case {
+        caller: None,
+        ..Default::default()
+    };
+    assert_eq!(
+        run(&Case {
+            bucket: &[&public],
+            ..base
+        })
+        .decision,
+        Decision::Allowed
+    );
+    assert_eq!(
+        run(&Case {
+            bucket: &[&public_aws],
+            ..base
+        })
+        .decision,
+        Decision::Allowed
+    );
+    assert_eq!(
+        run(&Case {
+            bucket: &[&account],
+            ..base
+        })
+        .decision,
+        Decision::ImplicitDeny
+    );
+    // Identity policies never apply to an anonymous request.
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    assert!(o.explanation.starts_with("anonymous"), "{}", o.explanation);
+}
+
+#[test]
+fn explicit_deny_wins() {
+    let o = run(&Case {
+        action: "s3:DeleteObject",
+        identity: &[ALLOW_ALL_ID, DENY_DELETE_ID],
+        bucket: &[&bucket_allowing(r#""*""#)],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    assert_eq!(refs(&o), ["identity id1 statement NoDelete"]);
+    assert!(
+        o.explanation
+            .contains("explicitly denied by identity id1 statement NoDelete"),
+        "{}",
+        o.explanation
+    );
+    // A deny in the endpoint policy wins too, even over the default-allow bucket grant.
+    let ep = r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+                               {"Sid": "NoPut", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}]}"#;
+    let o = run(&Case {
+        action: "s3:PutObject",
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(ep)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    assert_eq!(refs(&o), ["endpoint s3-interface statement NoPut"]);
+}
+
+#[test]
+fn endpoint_policy_is_an_extra_gate() {
+    // Default policy: full access, the identity policy decides.
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(None),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed);
+    let o = run(&Case {
+        endpoint: Some(None),
+        ..Default::default()
+    });
+    assert_eq!(
+        o.decision,
+        Decision::ImplicitDeny,
+        "the endpoint does not grant by itself"
+    );
+    // Deny-only policy allows nothing.
+    let deny_only = r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "*"}}"#;
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(deny_only)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    assert!(
+        o.explanation.contains("endpoint s3-interface"),
+        "{}",
+        o.explanation
+    );
+    // An endpoint policy that names the principal.
+    let only_app = r#"{"Statement": {"Sid": "App", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"}, "Action": "*", "Resource": "*"}}"#;
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(only_app)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed);
+    assert_eq!(
+        refs(&o),
+        [
+            "endpoint s3-interface statement App",
+            "identity id0 statement All"
+        ]
+    );
+    let o = run(&Case {
+        caller: Some("arn:aws:iam::111122223333:role/batch"),
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(only_app)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+}
+
+#[test]
+fn root_may_always_manage_the_bucket_policy() {
+    let lockout = r#"{"Statement": {"Sid": "Lockout", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::DOC-EXAMPLE-BUCKET1", "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/*"]}}"#;
+    let root = "arn:aws:iam::111122223333:root";
+    let bucket = "arn:aws:s3:::DOC-EXAMPLE-BUCKET1";
+    for action in [
+        "s3:GetBucketPolicy",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+    ] {
+        let o = run(&Case {
+            action,
+            resource: bucket,
+            caller: Some(root),
+            bucket: &[lockout],
+            ..Default::default()
+        });
+        assert_eq!(o.decision, Decision::Allowed, "{action}: {}", o.explanation);
+    }
+    // Not other actions, not other principals, not another account's root.
+    let o = run(&Case {
+        caller: Some(root),
+        bucket: &[lockout],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    let o = run(&Case {
+        action: "s3:DeleteBucketPolicy",
+        resource: bucket,
+        identity: &[ALLOW_ALL_ID],
+        bucket: &[lockout],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    let o = run(&Case {
+        action: "s3:DeleteBucketPolicy",
+        resource: bucket,
+        caller: Some("arn:aws:iam::444455556666:root"),
+        bucket: &[lockout],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    // Endpoint policies can still block the root user.
+    let ep_deny = r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+                                    {"Sid": "NoPolicyEdits", "Effect": "Deny", "Principal": "*", "Action": "s3:*BucketPolicy", "Resource": "*"}]}"#;
+    let o = run(&Case {
+        action: "s3:DeleteBucketPolicy",
+        resource: bucket,
+        caller: Some(root),
+        bucket: &[lockout],
+        endpoint: Some(Some(ep_deny)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    assert_eq!(refs(&o), ["endpoint s3-interface statement NoPolicyEdits"]);
+    // The root user needs no identity policy in its own account.
+    let o = run(&Case {
+        caller: Some(root),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed);
+}
+
+#[test]
+fn access_point_requests_need_the_bucket_too() {
+    let ap_arn = "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1/object/key";
+    let ap_grant = r#"{"Statement": {"Sid": "AP", "Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1/object/*"}}"#;
+    let delegate = r#"{"Statement": {"Sid": "Delegate", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"s3:DataAccessPointAccount": "111122223333"}}}}"#;
+    let keys: &[(&str, &[&str])] = &[("s3:DataAccessPointAccount", &["111122223333"])];
+    let base = Case {
+        resource: ap_arn,
+        caller: Some(OTHER),
+        keys,
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    };
+    assert_eq!(
+        run(&Case {
+            bucket: &[delegate, ap_grant],
+            ..base
+        })
+        .decision,
+        Decision::Allowed
+    );
+    let no_delegation = bucket_allowing(r#"{"AWS": "arn:aws:iam::111122223333:role/app"}"#);
+    assert_eq!(
+        run(&Case {
+            bucket: &[&no_delegation, ap_grant],
+            ..base
+        })
+        .decision,
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn implied_keys_for_the_principal_and_resource_account() {
+    let ep = r#"{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333", "s3:ResourceAccount": "111122223333"},
+                              "ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/app"}}}}"#;
+    let session = "arn:aws:sts::111122223333:assumed-role/app/s1";
+    let o = run(&Case {
+        caller: Some(session),
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(ep)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        owner: "999999999999",
+        endpoint: Some(Some(ep)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed 001: the three example policies of "Creating a VPC endpoint policy for Amazon S3".
+
+const SEED_BUCKET1_ONLY: &str = r#"{
+  "Version": "2012-10-17",
+  "Id": "Policy1415115909151",
+  "Statement": [
+    { "Sid": "Access-to-specific-bucket-only",
+      "Principal": "*",
+      "Action": [
+        "s3:GetObject",
+        "s3:PutObject"
+      ],
+      "Effect": "Allow",
+      "Resource": ["arn:aws:s3:::DOC-EXAMPLE-BUCKET1",
+                   "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/*"]
+    }
+  ]
+}"#;
+
+const SEED_ACCOUNT_ONLY: &str = r#"{
+  "Statement": [
+    {
+      "Sid": "Access-to-bucket-in-specific-account-only",
+      "Principal": "*",
+      "Action": [
+        "s3:GetObject",
+        "s3:PutObject"
+      ],
+      "Effect": "Deny",
+      "Resource": "arn:aws:s3:::*",
+      "Condition": {
+        "StringNotEquals": {
+          "s3:ResourceAccount": "111122223333"
+        }
+      }
+    }
+  ]
+}"#;
+
+const SEED_VPCE_ONLY: &str = r#"{
+  "Version": "2012-10-17",
+  "Id": "Policy1415115909152",
+  "Statement": [
+    { "Sid": "Access-to-specific-VPCE-only",
+      "Principal": "*",
+      "Action": "s3:*",
+      "Effect": "Deny",
+      "Resource": ["arn:aws:s3:::DOC-EXAMPLE-BUCKET2",
+                   "arn:aws:s3:::DOC-EXAMPLE-BUCKET2/*"],
+      "Condition": {"StringNotEquals": {"aws:sourceVpce": "vpce-1a2b3c4d"}}
+    }
+  ]
+}"#;
+
+#[test]
+fn seed_endpoint_policy_for_one_bucket() {
+    let base = Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(SEED_BUCKET1_ONLY)),
+        ..Default::default()
+    };
+    let o = run(&base);
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    assert_eq!(
+        refs(&o),
+        [
+            "endpoint s3-interface statement Access-to-specific-bucket-only",
+            "identity id0 statement All"
+        ]
+    );
+    let o = run(&Case {
+        resource: "arn:aws:s3:::other-bucket/key",
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    assert!(
+        o.explanation.contains("at endpoint s3-interface"),
+        "{}",
+        o.explanation
+    );
+    let o = run(&Case {
+        action: "s3:DeleteObject",
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    assert!(
+        o.explanation.contains("endpoint s3-interface"),
+        "{}",
+        o.explanation
+    );
+}
+
+#[test]
+fn seed_endpoint_policy_for_one_account() {
+    // On its own the Deny-only policy allows nothing.
+    let base = Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(SEED_ACCOUNT_ONLY)),
+        ..Default::default()
+    };
+    assert_eq!(run(&base).decision, Decision::ImplicitDeny);
+    assert_eq!(
+        run(&Case {
+            owner: "444455556666",
+            ..base
+        })
+        .decision,
+        Decision::ExplicitDeny
+    );
+    // With an Allow-all statement added: own account allowed, other account explicitly denied.
+    let with_allow = SEED_ACCOUNT_ONLY.replacen(
+        "\"Statement\": [",
+        "\"Statement\": [ {\"Sid\": \"AllowAll\", \"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"*\", \"Resource\": \"*\"},",
+        1,
+    );
+    let base = Case {
+        endpoint: Some(Some(&with_allow)),
+        ..base
+    };
+    let o = run(&base);
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    let o = run(&Case {
+        resource: "arn:aws:s3:::their-bucket/key",
+        owner: "444455556666",
+        bucket: &[&bucket_allowing(r#""*""#).replace("DOC-EXAMPLE-BUCKET1", "their-bucket")],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny, "{}", o.explanation);
+    assert_eq!(
+        refs(&o),
+        ["endpoint s3-interface statement Access-to-bucket-in-specific-account-only"]
+    );
+    // An explicit s3:ResourceAccount in the context is used as given.
+    let o = run(&Case {
+        keys: &[("s3:ResourceAccount", &["444455556666"])],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+}
+
+#[test]
+fn seed_bucket_policy_for_one_endpoint() {
+    let obj2 = "arn:aws:s3:::DOC-EXAMPLE-BUCKET2/report.csv";
+    let base = Case {
+        resource: obj2,
+        identity: &[ALLOW_ALL_ID],
+        bucket: &[SEED_VPCE_ONLY],
+        ..Default::default()
+    };
+    let via_vpce: &[(&str, &[&str])] = &[
+        ("aws:SourceVpce", &["vpce-1a2b3c4d"]),
+        ("aws:SourceVpc", &["vpc-111bbb22"]),
+    ];
+    let o = run(&Case {
+        keys: via_vpce,
+        endpoint: Some(None),
+        ..base
+    });
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    // From the internet or the console: no aws:SourceVpce, so StringNotEquals holds and the Deny applies.
+    let o = run(&Case {
+        keys: &[("aws:SourceIp", &["203.0.113.5"])],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    assert_eq!(
+        refs(&o),
+        ["bucket DOC-EXAMPLE-BUCKET2 statement Access-to-specific-VPCE-only"]
+    );
+    // Through another endpoint.
+    let o = run(&Case {
+        keys: &[("aws:SourceVpce", &["vpce-99999999"])],
+        endpoint: Some(None),
+        ..base
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    // The bucket owner's root user can still repair the policy from the console.
+    let o = run(&Case {
+        action: "s3:PutBucketPolicy",
+        resource: "arn:aws:s3:::DOC-EXAMPLE-BUCKET2",
+        caller: Some("arn:aws:iam::111122223333:root"),
+        identity: &[],
+        ..base
+    });
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+}
+
+#[test]
+fn explanations_are_one_sentence_naming_the_deciding_policies() {
+    let b = Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(SEED_BUCKET1_ONLY)),
+        ..Default::default()
+    };
+    let rows: &[(Case, &str)] = &[
+        (
+            Case { ..b },
+            "s3:GetObject on arn:aws:s3:::DOC-EXAMPLE-BUCKET1/key is allowed: same account, identity id0 statement All allows arn:aws:iam::111122223333:role/app (account 111122223333); endpoint s3-interface lets it through with statement Access-to-specific-bucket-only.",
+        ),
+        (
+            Case {
+                action: "s3:DeleteObject",
+                ..b
+            },
+            "s3:DeleteObject on arn:aws:s3:::DOC-EXAMPLE-BUCKET1/key is implicitly denied at endpoint s3-interface: no statement of its endpoint policy allows it.",
+        ),
+        (
+            Case {
+                caller: Some(OTHER),
+                endpoint: Some(None),
+                ..b
+            },
+            "s3:GetObject on arn:aws:s3:::DOC-EXAMPLE-BUCKET1/key by arn:aws:iam::444455556666:role/partner (account 444455556666) is implicitly denied: cross account, an identity policy allows it but no resource policy of account 111122223333 grants it.",
+        ),
+        (
+            Case {
+                caller: None,
+                endpoint: None,
+                ..b
+            },
+            "anonymous s3:GetObject on arn:aws:s3:::DOC-EXAMPLE-BUCKET1/key is implicitly denied: no resource policy grants it to everyone (Principal \"*\").",
+        ),
+    ];
+    for (case, want) in rows {
+        assert_eq!(run(case).explanation, *want);
+    }
+}
