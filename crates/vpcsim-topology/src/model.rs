@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::{IpNet, Ipv4Net};
 use vpcsim_policy::Policy;
-use vpcsim_syntax::Span;
+pub use vpcsim_syntax::Span;
 
 pub use crate::format::{
     AccessType, AclAction, EndpointType, LinkType, NetworkOrigin, PrincipalKind, Rcode, Routing,
@@ -867,8 +867,9 @@ pub enum Check {
     Request {
         /// The request as written (`GET https://…`).
         request: String,
-        /// Principal name, when given.
-        principal: Option<PrincipalId>,
+        /// The signing principal when given: `Some(None)` is `anonymous`; `None` means the
+        /// source's own role or principal.
+        principal: Option<Option<PrincipalId>>,
         /// Expected verdict.
         verdict: Verdict,
         /// Named components the path must pass, in order.

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod dns;
+mod trace;
 use vpcsim_syntax::Severity;
 use vpcsim_topology::{Loaded, StdFs};
 
@@ -49,6 +50,40 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Follow a request from a source: DNS, the path there and back, the service, the policies.
+    Trace {
+        /// Topology file.
+        topology: PathBuf,
+        /// The sender: VPC/INSTANCE or SITE/HOST.
+        #[arg(long)]
+        from: String,
+        /// `METHOD URL`, a URL, or HOST:PORT (quote it).
+        request: String,
+        /// Take a link (`dx-primary`) or a tunnel (`vpn-backup/tunnel1`) down; repeatable.
+        #[arg(long = "fail", value_name = "LINK")]
+        fail: Vec<String>,
+        /// Sign with this principal (a key of `principals`, or `anonymous`).
+        #[arg(long)]
+        principal: Option<String>,
+        /// Send the request N times and show how they spread over ENIs and X-ENIs.
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run every expectation of each topology and of its scenarios; exit 1 if any fails.
+    Check {
+        /// Topology files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Show the passing expectations too.
+        #[arg(long, short)]
+        verbose: bool,
+    },
     /// DNS data of a view.
     Dns {
         #[command(subcommand)]
@@ -69,6 +104,13 @@ enum DnsCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CheckFormat {
+    Text,
+    Json,
+    Junit,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -107,6 +149,28 @@ fn main() -> ExitCode {
                     out,
                 },
         } => dns::export(&topology, &view, out.as_deref()),
+        Command::Trace {
+            topology,
+            from,
+            request,
+            fail,
+            principal,
+            repeat,
+            format,
+        } => trace::trace(
+            &topology,
+            &from,
+            &request,
+            &fail,
+            principal.as_deref(),
+            repeat,
+            format,
+        ),
+        Command::Check {
+            files,
+            format,
+            verbose,
+        } => trace::check(&files, format, verbose),
     }
 }
 

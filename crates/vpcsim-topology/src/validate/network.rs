@@ -1086,6 +1086,10 @@ impl Builder<'_> {
             .policy
             .as_ref()
             .and_then(|p| self.policy(p, PolicyKind::Endpoint));
+        // The option exists only for services that also have gateway endpoints.
+        let only_inbound_effective = private_dns
+            && services::GATEWAY_SERVICES.contains(&service.as_str())
+            && only_inbound.is_none_or(|o| o.value);
         self.t.endpoints.push(Endpoint {
             name: key.value.clone(),
             vpc,
@@ -1098,8 +1102,7 @@ impl Builder<'_> {
             security_groups,
             policy,
             private_dns,
-            private_dns_only_for_inbound_resolver: private_dns
-                && only_inbound.is_none_or(|o| o.value),
+            private_dns_only_for_inbound_resolver: only_inbound_effective,
             span: key.span,
         });
         self.t.vpcs[vpc.index()].endpoints.push(id);

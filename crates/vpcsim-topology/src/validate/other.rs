@@ -929,13 +929,14 @@ impl Builder<'_> {
                     return None;
                 };
                 let principal = match &x.principal {
-                    Some(p) if p.as_str() != "anonymous" => Some(self.resolve(
+                    Some(p) if p.as_str() == "anonymous" => Some(None),
+                    Some(p) => Some(Some(self.resolve(
                         Some(&self.names.principals),
                         p,
                         "principal",
                         " under `principals:` (or `anonymous`)",
-                    )?),
-                    _ => None,
+                    )?)),
+                    None => None,
                 };
                 let mut via = Vec::new();
                 for v in x.via.iter().flat_map(|l| l.iter()) {

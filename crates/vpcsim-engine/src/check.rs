@@ -1,0 +1,205 @@
+//! Running expectations: each `expect:` of a topology and of each scenario, compared with a trace
+//! or a resolution.
+
+use vpcsim_dns::{LinkState, Rotation};
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{Check, Expectation, LinkId, Verdict};
+
+use crate::{Engine, Network, Options, Trace};
+
+/// The result of one expectation.
+#[derive(Clone, Debug)]
+pub struct ExpectationResult {
+    /// The expectation's name.
+    pub name: String,
+    /// The scenario it belongs to (`None`: top level).
+    pub scenario: Option<String>,
+    /// Passed.
+    pub passed: bool,
+    /// What differs, one line each.
+    pub mismatches: Vec<String>,
+    /// What happened, in one line (verdict and reason, or DNS status and answer).
+    pub actual: String,
+    /// The trace, for request expectations.
+    pub trace: Option<Trace>,
+    /// Where the expectation is written.
+    pub span: vpcsim_topology::model::Span,
+}
+
+/// The results for a topology.
+#[derive(Clone, Debug, Default)]
+pub struct CheckResult {
+    /// One per expectation, in file order (scenarios after the top level).
+    pub results: Vec<ExpectationResult>,
+}
+
+impl CheckResult {
+    /// Number of failed expectations.
+    pub fn failed(&self) -> usize {
+        self.results.iter().filter(|r| !r.passed).count()
+    }
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allowed => "allowed",
+        Verdict::Denied => "denied",
+        Verdict::Unreachable => "unreachable",
+    }
+}
+
+/// Checks one expectation with the given failed links.
+pub fn check_expectation(
+    engine: &Engine,
+    net: &Network,
+    exp: &Expectation,
+    scenario: Option<&str>,
+) -> ExpectationResult {
+    let topo = engine.topo;
+    let mut mismatches = Vec::new();
+    let (actual, trace) = match &exp.check {
+        Check::Request {
+            request,
+            principal,
+            verdict,
+            via,
+            denied_by,
+            reason,
+        } => {
+            let opts = Options {
+                principal: *principal,
+            };
+            let from = source_name(topo, exp);
+            match engine.trace(net, exp.from, &from, request, &opts, &mut Rotation::new()) {
+                Err(e) => {
+                    mismatches.push(e.to_string());
+                    (e.to_string(), None)
+                }
+                Ok(t) => {
+                    if t.verdict != *verdict {
+                        mismatches.push(format!(
+                            "verdict: expected {}, got {}",
+                            verdict_name(*verdict),
+                            verdict_name(t.verdict)
+                        ));
+                    }
+                    let comps = t.components();
+                    let names: Vec<String> = comps.iter().map(|c| c.to_string()).collect();
+                    if !is_subsequence(topo, via, &names) {
+                        mismatches.push(format!(
+                            "via: expected [{}] in this order, the path passed [{}]",
+                            via.join(", "),
+                            names.join(", ")
+                        ));
+                    }
+                    if let Some(want) = denied_by {
+                        let got = t.deciding();
+                        if !got.iter().any(|g| g == want) {
+                            mismatches.push(format!(
+                                "denied_by: expected {want}, decided by [{}]",
+                                got.join(", ")
+                            ));
+                        }
+                    }
+                    if let Some(want) = reason
+                        && want != t.code
+                        && want != t.disposition.as_str()
+                    {
+                        mismatches.push(format!(
+                            "reason: expected {want}, got {} ({})",
+                            t.code,
+                            t.disposition.as_str()
+                        ));
+                    }
+                    (
+                        format!("{} ({}: {})", verdict_name(t.verdict), t.code, t.reason),
+                        Some(t),
+                    )
+                }
+            }
+        }
+        Check::Resolve { .. } => {
+            let links = LinkState::new(topo, &net.down);
+            match vpcsim_dns::check_expectation(&engine.dns, topo, exp, &links) {
+                Ok(res) => (describe_dns(&res), None),
+                Err((res, why)) => {
+                    mismatches.push(why);
+                    (describe_dns(&res), None)
+                }
+            }
+        }
+    };
+    ExpectationResult {
+        name: exp.name.clone(),
+        scenario: scenario.map(str::to_string),
+        passed: mismatches.is_empty(),
+        mismatches,
+        actual,
+        trace,
+        span: exp.span,
+    }
+}
+
+fn describe_dns(res: &vpcsim_dns::Resolution) -> String {
+    let addrs: Vec<String> = res
+        .answers
+        .iter()
+        .flat_map(|s| s.data.iter().map(|d| d.to_string()))
+        .collect();
+    if addrs.is_empty() {
+        res.status().to_string()
+    } else {
+        format!("{} [{}]", res.status(), addrs.join(", "))
+    }
+}
+
+fn source_name(topo: &Topology, exp: &Expectation) -> String {
+    use vpcsim_topology::model::Source;
+    match exp.from {
+        Source::Instance(i) => {
+            let inst = &topo.instances[i.index()];
+            format!("{}/{}", topo.vpcs[inst.vpc.index()].name, inst.name)
+        }
+        Source::Host(h) => {
+            let host = &topo.hosts[h.index()];
+            format!("{}/{}", topo.sites[host.site.index()].name, host.name)
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// True when `want` appears in `got` in order (endpoint ids may stand for endpoint names).
+fn is_subsequence(topo: &Topology, want: &[String], got: &[String]) -> bool {
+    let canon = |s: &str| -> String {
+        topo.endpoints
+            .iter()
+            .find(|e| e.aws_id == s)
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| s.to_string())
+    };
+    let mut it = got.iter();
+    want.iter().all(|w| {
+        let w = canon(w);
+        it.any(|g| *g == w)
+    })
+}
+
+/// Runs every expectation of the topology and of each scenario.
+pub fn check(topo: &Topology) -> CheckResult {
+    let engine = Engine::new(topo);
+    let mut out = CheckResult::default();
+    let base = engine.network(&[]);
+    for exp in &topo.expectations {
+        out.results
+            .push(check_expectation(&engine, &base, exp, None));
+    }
+    for s in &topo.scenarios {
+        let down: Vec<(LinkId, Option<usize>)> = s.fail.clone();
+        let net = engine.network(&down);
+        for exp in &s.expectations {
+            out.results
+                .push(check_expectation(&engine, &net, exp, Some(&s.name)));
+        }
+    }
+    out
+}

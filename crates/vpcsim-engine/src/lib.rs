@@ -1,0 +1,259 @@
+//! The path engine: given a source and a request, follow it the way AWS would — resolve the name,
+//! route there hop by hop, reach the service, come back, evaluate the policies — and say where it
+//! ends and why.
+//!
+//! [`Engine::new`] derives the DNS model once; [`Engine::network`] compiles the route tables for a
+//! set of failed links; [`Engine::trace`] returns a [`Trace`]: the DNS chain, the [`Hop`]s forward and
+//! back, how the service was reached ([`Access`]), the request context the policies saw, the policy
+//! [`Outcome`](vpcsim_policy::Outcome), a [`Disposition`] in the spirit of Batfish and a [`Verdict`]
+//! with its reason. Every hop and verdict carries a stable code (`route.no-route`,
+//! `sg.no-matching-rule`, `endpoint.gateway-not-extendable`…, documented in docs/trace.md) and names
+//! the route, rule, record or statement that decided it.
+//!
+//! [`check`] runs a topology's expectations and scenarios.
+//!
+//! Invariant: pure and deterministic; no I/O. The only state is the DNS [`Rotation`] a caller passes
+//! to spread repeated requests over ENIs and X-ENIs.
+
+pub mod request;
+mod service;
+mod walk;
+
+use std::net::Ipv4Addr;
+
+use vpcsim_dns::{Dns, Resolution, Rotation};
+use vpcsim_routing::Routes;
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{EndpointId, LinkId, OutpostId, PrincipalId, Source, Span};
+
+pub mod check;
+pub use check::check;
+pub use check::{CheckResult, ExpectationResult, check_expectation};
+pub use request::{Request, RequestError, S3Call, S3Host};
+
+/// Where the request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// The request reached the service (its policies then decide).
+    Delivered,
+    /// The name did not resolve.
+    DnsFailure,
+    /// A route table, a site router or a peering had no route on the way there.
+    NoRoute,
+    /// The reply has no way back.
+    NoReturnRoute,
+    /// A security group refused it.
+    DeniedBySecurityGroup,
+    /// A network ACL refused it.
+    DeniedByNetworkAcl,
+    /// Every link that could carry it is down.
+    LinkDown,
+    /// It reached something that does not serve this request (an unsupported name or path).
+    Unsupported,
+    /// It left for the internet, to an address vpcsim does not model.
+    ExitsToInternet,
+}
+
+impl Disposition {
+    /// Kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Delivered => "delivered",
+            Disposition::DnsFailure => "dns-failure",
+            Disposition::NoRoute => "no-route",
+            Disposition::NoReturnRoute => "no-return-route",
+            Disposition::DeniedBySecurityGroup => "denied-by-security-group",
+            Disposition::DeniedByNetworkAcl => "denied-by-network-acl",
+            Disposition::LinkDown => "link-down",
+            Disposition::Unsupported => "unsupported",
+            Disposition::ExitsToInternet => "exits-to-internet",
+        }
+    }
+}
+
+/// The verdict an expectation names.
+pub use vpcsim_topology::model::Verdict;
+
+/// One step of the path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hop {
+    /// Where (`subnet app-a (VPC shared)`, `route table endpoints`, `Direct Connect dx-primary`).
+    pub at: String,
+    /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`).
+    pub component: Option<String>,
+    /// A stable code.
+    pub code: &'static str,
+    /// What happened, naming the route or rule.
+    pub detail: String,
+    /// Where the deciding route or rule is written.
+    pub span: Option<Span>,
+}
+
+/// How the service was reached.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Access {
+    /// Through a gateway endpoint's prefix-list route.
+    GatewayEndpoint {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// The client's private address.
+        client_ip: Ipv4Addr,
+    },
+    /// Through an interface endpoint's network interface.
+    InterfaceEndpoint {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// The ENI's address.
+        eni_ip: Ipv4Addr,
+        /// The client's address as the endpoint sees it.
+        client_ip: Ipv4Addr,
+    },
+    /// Over the internet to the service's public address.
+    Public {
+        /// The public source address (site egress, NAT gateway, instance).
+        source_ip: Ipv4Addr,
+    },
+    /// Through one of an S3 on Outposts endpoint's X-ENIs.
+    Outposts {
+        /// The Outpost.
+        outpost: OutpostId,
+        /// X-ENI index 0–3.
+        xeni: u8,
+        /// Its address.
+        ip: Ipv4Addr,
+        /// The client's address.
+        client_ip: Ipv4Addr,
+    },
+    /// Directly to a host or interface (not an AWS service).
+    Host {
+        /// The address reached.
+        ip: Ipv4Addr,
+    },
+}
+
+/// The outcome of one request.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// The request.
+    pub request: Request,
+    /// Who sent it (as the user named it).
+    pub from: String,
+    /// The source's address.
+    pub source_ip: Ipv4Addr,
+    /// The principal that signed it (`None`: anonymous).
+    pub principal: Option<PrincipalId>,
+    /// Name resolution, unless the host was an address.
+    pub dns: Option<Resolution>,
+    /// The address connected to.
+    pub destination: Option<Ipv4Addr>,
+    /// Hops there.
+    pub forward: Vec<Hop>,
+    /// Hops back.
+    pub back: Vec<Hop>,
+    /// How the service was reached.
+    pub access: Option<Access>,
+    /// The S3 call, for S3 requests.
+    pub s3: Option<S3Call>,
+    /// The request context the policies saw (key, values), sorted.
+    pub context: Vec<(String, Vec<String>)>,
+    /// The policy decision, when policies were evaluated.
+    pub policy: Option<vpcsim_policy::Outcome>,
+    /// Where it ended.
+    pub disposition: Disposition,
+    /// Allowed, denied or unreachable.
+    pub verdict: Verdict,
+    /// A stable code for the deciding reason.
+    pub code: &'static str,
+    /// The reason in one sentence.
+    pub reason: String,
+}
+
+impl Trace {
+    /// The named components passed, in order (what `via:` is compared with).
+    pub fn components(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .forward
+            .iter()
+            .filter_map(|h| h.component.as_deref())
+            .collect();
+        v.dedup();
+        v
+    }
+
+    /// `KIND NAME / SID` of the deciding statements.
+    pub fn deciding(&self) -> Vec<String> {
+        self.policy
+            .iter()
+            .flat_map(|o| {
+                o.deciding
+                    .iter()
+                    .map(|s| format!("{} / {}", s.policy, s.statement))
+            })
+            .collect()
+    }
+}
+
+/// Options of one trace.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Sign with this principal instead of the source's own; `Some(None)` forces anonymous.
+    pub principal: Option<Option<PrincipalId>>,
+}
+
+/// The engine: a topology with its DNS model.
+#[derive(Clone, Debug)]
+pub struct Engine<'t> {
+    /// The topology.
+    pub topo: &'t Topology,
+    /// Its DNS.
+    pub dns: Dns,
+    pub(crate) eni_by_ip: std::collections::HashMap<
+        (vpcsim_topology::model::VpcId, Ipv4Addr),
+        vpcsim_topology::model::EniId,
+    >,
+    pub(crate) coip: std::collections::HashMap<Ipv4Addr, vpcsim_topology::model::EniId>,
+}
+
+/// Routes compiled for one set of failed links.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// The compiled route tables.
+    pub routes: Routes,
+    /// The failed links and tunnels.
+    pub down: Vec<(LinkId, Option<usize>)>,
+}
+
+impl<'t> Engine<'t> {
+    /// Derives the DNS model.
+    pub fn new(topo: &'t Topology) -> Self {
+        let (eni_by_ip, coip) = walk::indexes(topo);
+        Engine {
+            topo,
+            dns: Dns::build(topo),
+            eni_by_ip,
+            coip,
+        }
+    }
+
+    /// Compiles the routes with these links (or `link`, tunnel) down.
+    pub fn network(&self, down: &[(LinkId, Option<usize>)]) -> Network {
+        Network {
+            routes: Routes::build(self.topo, down),
+            down: down.to_vec(),
+        }
+    }
+
+    /// Traces one request from `source`.
+    pub fn trace(
+        &self,
+        net: &Network,
+        source: Source,
+        from: &str,
+        request: &str,
+        opts: &Options,
+        rotation: &mut Rotation,
+    ) -> Result<Trace, RequestError> {
+        let req = Request::parse(request)?;
+        Ok(walk::run(self, net, source, from, req, opts, rotation))
+    }
+}

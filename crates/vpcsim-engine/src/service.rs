@@ -1,0 +1,672 @@
+//! The service step: what was reached, whether it serves this request, and what the policies say.
+
+use std::net::Ipv4Addr;
+
+use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
+use vpcsim_topology::model::{AccessPointId, BucketId, EniOwner, NetworkOrigin, PrincipalKind};
+
+use crate::walk::{Arrival, Origin};
+use crate::{Access, Disposition, Engine, Hop, S3Host, Trace, Verdict};
+
+fn finish(t: &mut Trace, disposition: Disposition, code: &'static str, reason: impl Into<String>) {
+    t.disposition = disposition;
+    t.code = code;
+    t.reason = reason.into();
+}
+
+fn hop(
+    t: &mut Trace,
+    at: impl Into<String>,
+    component: Option<String>,
+    code: &'static str,
+    detail: impl Into<String>,
+) {
+    t.forward.push(Hop {
+        at: at.into(),
+        component,
+        code,
+        detail: detail.into(),
+        span: None,
+    });
+}
+
+/// The Region and service a public address belongs to, from the AWS-managed prefix lists.
+fn public_service(eng: &Engine, ip: Ipv4Addr) -> Option<(String, String)> {
+    let topo = eng.topo;
+    if let Some(pl) = topo
+        .prefix_lists
+        .iter()
+        .find(|p| p.cidrs.iter().any(|c| c.contains(&ip)))
+    {
+        return Some((
+            pl.service.clone(),
+            topo.regions[pl.region.index()].name.clone(),
+        ));
+    }
+    vpcsim_topology::services::PREFIX_LISTS
+        .iter()
+        .find(|p| {
+            p.cidrs
+                .iter()
+                .any(|c| c.parse::<ipnet::Ipv4Net>().is_ok_and(|n| n.contains(&ip)))
+        })
+        .map(|p| (p.service.to_string(), p.region.to_string()))
+        .or_else(|| {
+            "198.18.0.0/15"
+                .parse::<ipnet::Ipv4Net>()
+                .ok()
+                .filter(|n| n.contains(&ip))
+                .map(|_| ("aws".to_string(), String::new()))
+        })
+}
+
+pub(crate) fn reach(
+    eng: &Engine,
+    t: &mut Trace,
+    arrival: Arrival,
+    origin: Origin,
+    s3host: Option<&S3Host>,
+) {
+    let topo = eng.topo;
+    // How the request reached the service, and the context that follows from it.
+    let mut ctx = Context::new();
+    ctx.set(
+        "aws:SecureTransport",
+        if t.request.scheme == "https" {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    let mut endpoint = None;
+    let region: Option<String>;
+    match arrival {
+        Arrival::Eni { eni, client_ip } => {
+            let e = &topo.enis[eni.index()];
+            match e.owner {
+                EniOwner::Endpoint(ep) => {
+                    let end = &topo.endpoints[ep.index()];
+                    let vpc = &topo.vpcs[end.vpc.index()];
+                    t.access = Some(Access::InterfaceEndpoint {
+                        endpoint: ep,
+                        eni_ip: e.ip,
+                        client_ip,
+                    });
+                    hop(
+                        t,
+                        format!("interface endpoint {}", end.name),
+                        Some(end.name.clone()),
+                        "endpoint.interface",
+                        format!(
+                            "the ENI {} of {} ({}) carries the request to {} over AWS PrivateLink",
+                            e.ip, end.name, end.aws_id, end.service
+                        ),
+                    );
+                    match s3host {
+                        Some(_) if end.service != "s3" => {
+                            return finish(
+                                t,
+                                Disposition::Unsupported,
+                                "endpoint.wrong-service",
+                                format!(
+                                    "{} is an endpoint for {}, not for S3",
+                                    end.name, end.service
+                                ),
+                            );
+                        }
+                        Some(h) => {
+                            if let Some(what) = h.unsupported_through_interface_endpoint() {
+                                return finish(
+                                    t,
+                                    Disposition::Unsupported,
+                                    "endpoint.unsupported-name",
+                                    format!(
+                                        "AWS PrivateLink for S3 does not support {what}; {} reached the interface endpoint {}",
+                                        t.request.host, end.name
+                                    ),
+                                );
+                            }
+                        }
+                        None => {
+                            return finish_non_s3(t, &end.service);
+                        }
+                    }
+                    ctx.set("aws:SourceVpce", end.aws_id.clone());
+                    ctx.set("aws:SourceVpc", vpc.aws_id.clone());
+                    ctx.set("aws:VpcSourceIp", client_ip.to_string());
+                    ctx.set(
+                        "aws:VpceAccount",
+                        topo.accounts
+                            .get(vpc.account.index())
+                            .map(|a| a.id.clone())
+                            .unwrap_or_default(),
+                    );
+                    endpoint = Some((format!("endpoint {}", end.name), end.policy.as_ref()));
+                    region = topo.regions.get(vpc.region.index()).map(|r| r.name.clone());
+                }
+                EniOwner::OutpostXeni(o, k) => {
+                    let outpost = &topo.outposts[o.index()];
+                    t.access = Some(Access::Outposts {
+                        outpost: o,
+                        xeni: k,
+                        ip: e.ip,
+                        client_ip,
+                    });
+                    hop(
+                        t,
+                        format!("Outpost {}", outpost.name),
+                        Some(outpost.name.clone()),
+                        "outposts.xeni",
+                        format!(
+                            "X-ENI {} of the S3 on Outposts endpoint of {} ({})",
+                            k + 1,
+                            outpost.name,
+                            outpost.aws_id
+                        ),
+                    );
+                    let Some(S3Host::Outposts {
+                        label, outpost: op, ..
+                    }) = s3host
+                    else {
+                        return finish(
+                            t,
+                            Disposition::Unsupported,
+                            "outposts.not-access-point",
+                            format!(
+                                "{} is an S3 on Outposts endpoint: Outposts buckets are reached only through a VPC-only access point name (AP-ACCOUNT.{}.s3-outposts.REGION.amazonaws.com)",
+                                e.ip, outpost.aws_id
+                            ),
+                        );
+                    };
+                    if *op != outpost.aws_id {
+                        return finish(
+                            t,
+                            Disposition::Unsupported,
+                            "outposts.wrong-outpost",
+                            format!(
+                                "the request names Outpost {op} but reached the endpoint of {}",
+                                outpost.aws_id
+                            ),
+                        );
+                    }
+                    match origin {
+                        Origin::Host { .. }
+                            if outpost.access_type
+                                == vpcsim_topology::model::AccessType::Private =>
+                        {
+                            return finish(
+                                t,
+                                Disposition::Unsupported,
+                                "outposts.private-access-type",
+                                format!(
+                                    "the S3 on Outposts endpoint of {} has access type Private: it accepts requests from VPC {} only; use CustomerOwnedIp for on-premises access",
+                                    outpost.name,
+                                    topo.vpcs[outpost.vpc.index()].name
+                                ),
+                            );
+                        }
+                        Origin::Instance { vpc, .. } if vpc != outpost.vpc => {
+                            return finish(
+                                t,
+                                Disposition::Unsupported,
+                                "outposts.wrong-vpc",
+                                format!(
+                                    "Outposts buckets are reached only from the VPC of the endpoint and its access points ({}), not from VPC {}",
+                                    topo.vpcs[outpost.vpc.index()].name,
+                                    topo.vpcs[vpc.index()].name
+                                ),
+                            );
+                        }
+                        _ => {}
+                    }
+                    let ap = outpost.access_points.iter().copied().find(|a| {
+                        let ap = &topo.access_points[a.index()];
+                        format!(
+                            "{}-{}",
+                            ap.name,
+                            topo.accounts
+                                .get(ap.account.index())
+                                .map_or("", |x| x.id.as_str())
+                        ) == *label
+                    });
+                    let Some(ap) = ap else {
+                        return finish(
+                            t,
+                            Disposition::Unsupported,
+                            "outposts.no-access-point",
+                            format!("Outpost {} has no access point {label}", outpost.name),
+                        );
+                    };
+                    let apv = &topo.access_points[ap.index()];
+                    if let (Some(apvpc), Origin::Instance { vpc, .. }) = (apv.vpc, origin)
+                        && apvpc != vpc
+                    {
+                        return finish(
+                            t,
+                            Disposition::Unsupported,
+                            "outposts.wrong-vpc",
+                            format!(
+                                "access point {} accepts requests from VPC {} only",
+                                apv.name,
+                                topo.vpcs[apvpc.index()].name
+                            ),
+                        );
+                    }
+                    hop(
+                        t,
+                        format!("access point {}", apv.name),
+                        Some(apv.name.clone()),
+                        "outposts.access-point",
+                        format!(
+                            "VPC-only access point {} of bucket {}",
+                            apv.name,
+                            topo.buckets[apv.bucket.index()].name
+                        ),
+                    );
+                    region = topo
+                        .regions
+                        .get(topo.vpcs[outpost.vpc.index()].region.index())
+                        .map(|r| r.name.clone());
+                    return authorize(eng, t, ctx, None, region, Some(ap), Some(apv.bucket), true);
+                }
+                _ => {
+                    t.access = Some(Access::Host { ip: e.ip });
+                    if s3host.is_some() {
+                        return finish(
+                            t,
+                            Disposition::Unsupported,
+                            "service.not-s3",
+                            format!("{} is not an S3 endpoint", e.ip),
+                        );
+                    }
+                    t.verdict = Verdict::Allowed;
+                    return finish(
+                        t,
+                        Disposition::Delivered,
+                        "delivered",
+                        format!("delivered to {}", e.ip),
+                    );
+                }
+            }
+        }
+        Arrival::Gateway {
+            endpoint: ep,
+            client_ip,
+        } => {
+            let end = &topo.endpoints[ep.index()];
+            let vpc = &topo.vpcs[end.vpc.index()];
+            t.access = Some(Access::GatewayEndpoint {
+                endpoint: ep,
+                client_ip,
+            });
+            if s3host.is_none() && end.service == "s3" {
+                return finish(
+                    t,
+                    Disposition::Unsupported,
+                    "service.not-s3",
+                    "the request reached S3's addresses but is not an S3 request",
+                );
+            }
+            if end.service != "s3" {
+                return finish_non_s3(t, &end.service);
+            }
+            ctx.set("aws:SourceVpce", end.aws_id.clone());
+            ctx.set("aws:SourceVpc", vpc.aws_id.clone());
+            ctx.set("aws:VpcSourceIp", client_ip.to_string());
+            ctx.set(
+                "aws:VpceAccount",
+                topo.accounts
+                    .get(vpc.account.index())
+                    .map(|a| a.id.clone())
+                    .unwrap_or_default(),
+            );
+            endpoint = Some((format!("endpoint {}", end.name), end.policy.as_ref()));
+            region = topo.regions.get(vpc.region.index()).map(|r| r.name.clone());
+        }
+        Arrival::Internet { public_ip, .. } => {
+            let dst = t.destination.unwrap_or(Ipv4Addr::UNSPECIFIED);
+            match public_service(eng, dst) {
+                Some((service, r)) => {
+                    t.access = Some(Access::Public {
+                        source_ip: public_ip,
+                    });
+                    hop(
+                        t,
+                        "internet",
+                        Some("internet".into()),
+                        "service.public",
+                        format!(
+                            "reaches {}'s public address {dst} from {public_ip}",
+                            if service == "aws" {
+                                "the AWS service".to_string()
+                            } else {
+                                format!("{service} in {r}")
+                            }
+                        ),
+                    );
+                    if s3host.is_none() {
+                        return finish_non_s3(t, &service);
+                    }
+                    ctx.set("aws:SourceIp", public_ip.to_string());
+                    region = Some(r)
+                        .filter(|r| !r.is_empty())
+                        .or_else(|| s3host.and_then(|h| h.region()).map(str::to_string));
+                }
+                None => {
+                    return finish(
+                        t,
+                        Disposition::ExitsToInternet,
+                        "service.internet",
+                        format!("{dst} is an internet address vpcsim does not model"),
+                    );
+                }
+            }
+        }
+        Arrival::Site => {
+            t.access = Some(Access::Host {
+                ip: t.destination.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            });
+            t.verdict = Verdict::Allowed;
+            return finish(
+                t,
+                Disposition::Delivered,
+                "delivered",
+                "delivered on premises",
+            );
+        }
+    }
+    // S3 through an endpoint or the internet: find the bucket or access point.
+    let call = t.s3.clone().expect("S3 request");
+    let mut ap_id = None;
+    let bucket = if let Some(label) = &call.access_point {
+        ap_id = topo
+            .access_points
+            .iter()
+            .position(|a| {
+                format!(
+                    "{}-{}",
+                    a.name,
+                    topo.accounts
+                        .get(a.account.index())
+                        .map_or("", |x| x.id.as_str())
+                ) == *label
+            })
+            .map(|i| AccessPointId(i as u32));
+        match ap_id {
+            Some(a) => {
+                let apv = &topo.access_points[a.index()];
+                hop(
+                    t,
+                    format!("access point {}", apv.name),
+                    Some(apv.name.clone()),
+                    "s3.access-point",
+                    format!(
+                        "access point {} of bucket {}",
+                        apv.name,
+                        topo.buckets[apv.bucket.index()].name
+                    ),
+                );
+                Some(apv.bucket)
+            }
+            None => {
+                t.verdict = Verdict::Denied;
+                return finish(
+                    t,
+                    Disposition::Delivered,
+                    "s3.no-such-access-point",
+                    format!(
+                        "there is no access point {label} in the topology; S3 answers NoSuchAccessPoint"
+                    ),
+                );
+            }
+        }
+    } else {
+        match &call.bucket {
+            Some(name) => match topo
+                .buckets
+                .iter()
+                .position(|b| b.name == *name && b.outpost.is_none())
+            {
+                Some(i) => Some(BucketId(i as u32)),
+                None => {
+                    t.verdict = Verdict::Denied;
+                    let hint = if topo
+                        .buckets
+                        .iter()
+                        .any(|b| b.name.eq_ignore_ascii_case(name))
+                    {
+                        " (bucket names are case-sensitive; a name with capitals cannot be addressed virtual-hosted style, use path style)"
+                    } else {
+                        ""
+                    };
+                    return finish(
+                        t,
+                        Disposition::Delivered,
+                        "s3.no-such-bucket",
+                        format!(
+                            "there is no bucket {name} in the topology; S3 answers NoSuchBucket{hint}"
+                        ),
+                    );
+                }
+            },
+            None => None,
+        }
+    };
+    if let Some(b) = bucket {
+        let bk = &topo.buckets[b.index()];
+        if bk.outpost.is_some() {
+            return finish(
+                t,
+                Disposition::Unsupported,
+                "outposts.not-access-point",
+                format!(
+                    "{} is an Outposts bucket, reached only through a VPC-only access point of its Outpost",
+                    bk.name
+                ),
+            );
+        }
+        let brg = topo.regions.get(bk.region.index()).map(|r| r.name.clone());
+        if let (Some(r), Some(br)) = (&region, &brg)
+            && r != br
+        {
+            return finish(
+                t,
+                Disposition::Unsupported,
+                "s3.wrong-region",
+                format!(
+                    "bucket {} is in {br}, but the request reached S3 in {r}: S3 answers 301 PermanentRedirect (a gateway or interface endpoint reaches buckets of its own Region)",
+                    bk.name
+                ),
+            );
+        }
+    }
+    authorize(eng, t, ctx, endpoint, region, ap_id, bucket, false)
+}
+
+fn finish_non_s3(t: &mut Trace, service: &str) {
+    t.verdict = Verdict::Allowed;
+    finish(
+        t,
+        Disposition::Delivered,
+        "delivered",
+        format!("delivered to {service} (vpcsim evaluates policies for S3 requests only)"),
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn authorize(
+    eng: &Engine,
+    t: &mut Trace,
+    mut ctx: Context,
+    endpoint: Option<(String, Option<&vpcsim_policy::Policy>)>,
+    region: Option<String>,
+    ap: Option<AccessPointId>,
+    bucket: Option<BucketId>,
+    outposts: bool,
+) {
+    let topo = eng.topo;
+    let call = t.s3.clone().expect("S3 request");
+    let region = region.unwrap_or_default();
+    // The caller.
+    let caller = t.principal.map(|p| {
+        let pr = &topo.principals[p.index()];
+        let account = topo
+            .accounts
+            .get(pr.account.index())
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        Caller {
+            arn: pr.arn(&account),
+            account,
+        }
+    });
+    if let (Some(c), Some(p)) = (&caller, t.principal) {
+        ctx.set("aws:PrincipalArn", c.arn.clone());
+        ctx.set("aws:PrincipalAccount", c.account.clone());
+        let pr = &topo.principals[p.index()];
+        if pr.kind == PrincipalKind::User {
+            ctx.set("aws:username", pr.name.clone());
+        }
+    }
+    // The resource.
+    let (bucket_name, owner) = match bucket {
+        Some(b) => {
+            let bk = &topo.buckets[b.index()];
+            (
+                Some(bk.name.clone()),
+                topo.accounts
+                    .get(bk.account.index())
+                    .map(|a| a.id.clone())
+                    .unwrap_or_default(),
+            )
+        }
+        None => (
+            None,
+            caller
+                .as_ref()
+                .map(|c| c.account.clone())
+                .unwrap_or_default(),
+        ),
+    };
+    ctx.set("s3:ResourceAccount", owner.clone());
+    let action = if outposts {
+        call.action.replacen("s3:", "s3-outposts:", 1)
+    } else {
+        call.action.clone()
+    };
+    let resource = match (ap, &bucket_name) {
+        (Some(a), _) => {
+            let apv = &topo.access_points[a.index()];
+            let acct = topo
+                .accounts
+                .get(apv.account.index())
+                .map(|x| x.id.clone())
+                .unwrap_or_default();
+            let arn = if outposts {
+                let o = topo.buckets[apv.bucket.index()]
+                    .outpost
+                    .map(|o| topo.outposts[o.index()].aws_id.clone())
+                    .unwrap_or_default();
+                format!(
+                    "arn:aws:s3-outposts:{region}:{acct}:outpost/{o}/accesspoint/{}",
+                    apv.name
+                )
+            } else {
+                format!("arn:aws:s3:{region}:{acct}:accesspoint/{}", apv.name)
+            };
+            ctx.set("s3:DataAccessPointArn", arn.clone());
+            ctx.set("s3:DataAccessPointAccount", acct);
+            ctx.set(
+                "s3:AccessPointNetworkOrigin",
+                match apv.network_origin {
+                    NetworkOrigin::Vpc => "VPC",
+                    NetworkOrigin::Internet => "Internet",
+                },
+            );
+            if call.key.is_empty() {
+                arn
+            } else {
+                format!("{arn}/object/{}", call.key)
+            }
+        }
+        (None, Some(b)) if call.key.is_empty() => format!("arn:aws:s3:::{b}"),
+        (None, Some(b)) => format!("arn:aws:s3:::{b}/{}", call.key),
+        (None, None) => "*".to_string(),
+    };
+    // A VPC access point accepts requests from its VPC only.
+    if let Some(a) = ap {
+        let apv = &topo.access_points[a.index()];
+        if apv.network_origin == NetworkOrigin::Vpc && !outposts {
+            let want = apv
+                .vpc
+                .map(|v| topo.vpcs[v.index()].aws_id.clone())
+                .unwrap_or_default();
+            if ctx.get("aws:SourceVpc").and_then(|v| v.first()) != Some(&want) {
+                t.context = ctx
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_vec()))
+                    .collect();
+                t.verdict = Verdict::Denied;
+                return finish(
+                    t,
+                    Disposition::Delivered,
+                    "s3.access-point-network-origin",
+                    format!(
+                        "access point {} has network origin VPC ({}): it rejects requests that do not come from that VPC through an endpoint",
+                        apv.name, want
+                    ),
+                );
+            }
+        }
+    }
+    // Policies.
+    let identity: Vec<(String, &vpcsim_policy::Policy)> = t
+        .principal
+        .map(|p| {
+            let pr = &topo.principals[p.index()];
+            pr.policies
+                .iter()
+                .map(|(n, pol)| (format!("identity {}/{n}", pr.name), pol))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut resource_policies: Vec<(String, &vpcsim_policy::Policy)> = Vec::new();
+    if let Some(a) = ap {
+        let apv = &topo.access_points[a.index()];
+        if let Some(p) = &apv.policy {
+            resource_policies.push((format!("access point {}", apv.name), p));
+        }
+    }
+    if let Some(b) = bucket {
+        let bk = &topo.buckets[b.index()];
+        if let Some(p) = &bk.policy {
+            resource_policies.push((format!("bucket {}", bk.name), p));
+        }
+    }
+    let request = PolicyRequest {
+        action: &action,
+        resource: &resource,
+        caller: caller.as_ref(),
+        context: &ctx,
+    };
+    let outcome = vpcsim_policy::authorize(&Authorization {
+        request,
+        identity,
+        resource: resource_policies,
+        resource_account: &owner,
+        endpoint,
+    });
+    t.context = ctx
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect();
+    let (verdict, code) = match outcome.decision {
+        Decision::Allowed => (Verdict::Allowed, "policy.allowed"),
+        Decision::ExplicitDeny => (Verdict::Denied, "policy.explicit-deny"),
+        Decision::ImplicitDeny => (Verdict::Denied, "policy.implicit-deny"),
+    };
+    t.verdict = verdict;
+    let reason = outcome.explanation.clone();
+    t.policy = Some(outcome);
+    finish(t, Disposition::Delivered, code, reason);
+}

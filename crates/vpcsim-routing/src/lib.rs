@@ -1,0 +1,288 @@
+//! Routing: which way a packet goes, and whether the filters on the way let it pass.
+//!
+//! [`Routes::build`] compiles every route table of a topology, for one set of failed links, into a
+//! prefix trie ([`prefix_trie::PrefixMap`]) holding, per prefix, every candidate route: the local
+//! routes, the routes written in the file, the prefix-list routes of gateway endpoints (expanded to
+//! their CIDRs) and the routes propagated from the VPN gateway for the prefixes advertised over links
+//! that are up. [`Routes::lookup`] applies AWS's priority rules (`route-tables-priority`,
+//! `vpn-route-priority`): longest prefix first; the local route wins over a propagated route even a
+//! more specific one; on one prefix, static routes beat prefix-list routes, which beat propagated
+//! routes, in the order Direct Connect BGP, VPN static, VPN BGP, then the shorter AS_PATH.
+//!
+//! [`filters`] evaluates security groups (stateful, allow-only, on every network interface) and
+//! network ACLs (stateless, ordered rules, on every subnet boundary, both directions).
+//!
+//! Invariant: pure; compiled once per (topology, failures) and then read-only. Each decision names the
+//! route or rule that made it, with its span in the topology file.
+
+pub mod filters;
+
+use std::net::Ipv4Addr;
+
+use ipnet::{IpNet, Ipv4Net};
+use prefix_trie::PrefixMap;
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::Link;
+use vpcsim_topology::model::Span;
+use vpcsim_topology::model::{
+    Attachment, Destination, LinkId, LinkType, PrefixListId, RouteTableId, Routing, Target, VpcId,
+};
+
+/// Where a propagated route was learned, in AWS's order of preference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Learned {
+    /// Direct Connect BGP.
+    DirectConnect,
+    /// Site-to-Site VPN static route.
+    VpnStatic,
+    /// Site-to-Site VPN BGP.
+    VpnBgp,
+}
+
+/// How a candidate route got into the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteKind {
+    /// The VPC's own CIDR.
+    Local,
+    /// Written in the route table.
+    Static,
+    /// A prefix-list route (gateway endpoints).
+    PrefixList(PrefixListId),
+    /// Propagated from the VPN gateway, learned over a link.
+    Propagated {
+        /// The link.
+        link: LinkId,
+        /// How.
+        learned: Learned,
+        /// AS_PATH length (1 + prepends).
+        as_path: u32,
+    },
+}
+
+impl RouteKind {
+    fn rank(&self) -> (u8, u8, u32) {
+        match *self {
+            RouteKind::Local => (0, 0, 0),
+            RouteKind::Static => (1, 0, 0),
+            RouteKind::PrefixList(_) => (2, 0, 0),
+            RouteKind::Propagated {
+                learned, as_path, ..
+            } => (3, learned as u8, as_path),
+        }
+    }
+}
+
+/// A route as the table holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    /// The prefix (a prefix-list route contributes one candidate per CIDR of the list).
+    pub prefix: Ipv4Net,
+    /// The target.
+    pub target: Target,
+    /// How it got there.
+    pub kind: RouteKind,
+    /// Where it is written (for propagated routes: the link).
+    pub span: Span,
+}
+
+/// The route a lookup selected, with the routes it beat on the same prefix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selected {
+    /// The winner.
+    pub route: Candidate,
+    /// Other candidates for the same prefix, best first.
+    pub beaten: Vec<Candidate>,
+    /// Why the winner won, when a rule beyond "longest prefix" decided.
+    pub rule: Option<&'static str>,
+}
+
+/// Every route table of a topology, compiled for one set of failed links.
+#[derive(Clone, Debug)]
+pub struct Routes {
+    tables: Vec<PrefixMap<Ipv4Net, Vec<Candidate>>>,
+    local: Vec<Vec<Ipv4Net>>,
+    up: Vec<bool>,
+}
+
+/// A link's name and type, for messages.
+pub fn describe_link(link: &Link) -> String {
+    match link.kind {
+        LinkType::DirectConnect => format!("Direct Connect {}", link.name),
+        LinkType::Vpn => format!("Site-to-Site VPN {}", link.name),
+    }
+}
+
+impl Routes {
+    /// Compiles the route tables. `down` lists failed links (`None`: the whole link) and tunnels.
+    pub fn build(topo: &Topology, down: &[(LinkId, Option<usize>)]) -> Routes {
+        let up: Vec<bool> = topo
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let id = LinkId(i as u32);
+                if down.contains(&(id, None)) {
+                    return false;
+                }
+                l.tunnels.is_empty() || (0..l.tunnels.len()).any(|t| !down.contains(&(id, Some(t))))
+            })
+            .collect();
+        let mut tables = Vec::with_capacity(topo.route_tables.len());
+        let mut local = Vec::with_capacity(topo.route_tables.len());
+        for rt in &topo.route_tables {
+            let vpc = &topo.vpcs[rt.vpc.index()];
+            let mut map: PrefixMap<Ipv4Net, Vec<Candidate>> = PrefixMap::new();
+            let mut add = |c: Candidate| map.entry(c.prefix).or_default().push(c);
+            for cidr in &vpc.cidrs {
+                add(Candidate {
+                    prefix: *cidr,
+                    target: Target::Local,
+                    kind: RouteKind::Local,
+                    span: vpc.span,
+                });
+            }
+            for r in &rt.routes {
+                match r.destination {
+                    Destination::Cidr(IpNet::V4(net)) => add(Candidate {
+                        prefix: net,
+                        target: r.target,
+                        kind: RouteKind::Static,
+                        span: r.span,
+                    }),
+                    Destination::Cidr(IpNet::V6(_)) => {}
+                    Destination::PrefixList(pl) => {
+                        for cidr in &topo.prefix_lists[pl.index()].cidrs {
+                            add(Candidate {
+                                prefix: *cidr,
+                                target: r.target,
+                                kind: RouteKind::PrefixList(pl),
+                                span: r.span,
+                            });
+                        }
+                    }
+                }
+            }
+            if rt.propagate_vgw
+                && let Some(gw) = &vpc.vpn_gateway
+            {
+                for link in &gw.links {
+                    if !up[link.index()] {
+                        continue;
+                    }
+                    let l = &topo.links[link.index()];
+                    let learned = match (l.kind, l.routing) {
+                        (LinkType::DirectConnect, _) => Learned::DirectConnect,
+                        (LinkType::Vpn, Routing::Static) => Learned::VpnStatic,
+                        (LinkType::Vpn, Routing::Bgp) => Learned::VpnBgp,
+                    };
+                    for p in &l.advertise {
+                        if let IpNet::V4(net) = p {
+                            add(Candidate {
+                                prefix: *net,
+                                target: Target::VpnGateway,
+                                kind: RouteKind::Propagated {
+                                    link: *link,
+                                    learned,
+                                    as_path: 1 + l.as_path_prepend,
+                                },
+                                span: l.span,
+                            });
+                        }
+                    }
+                }
+            }
+            for (_, cands) in map.iter_mut() {
+                cands.sort_by_key(|c| c.kind.rank());
+            }
+            tables.push(map);
+            local.push(vpc.cidrs.clone());
+        }
+        Routes { tables, local, up }
+    }
+
+    /// True when the link carries traffic in this failure set.
+    pub fn link_up(&self, link: LinkId) -> bool {
+        self.up.get(link.index()).copied().unwrap_or(false)
+    }
+
+    /// The route `table` uses for `dst`, or `None` when no route matches.
+    pub fn lookup(&self, table: RouteTableId, dst: Ipv4Addr) -> Option<Selected> {
+        let map = self.tables.get(table.index())?;
+        let (_, cands) = map.get_lpm(&Ipv4Net::from(dst))?;
+        let best = cands.first()?;
+        // The local route wins over a propagated route, even a more specific one.
+        if matches!(best.kind, RouteKind::Propagated { .. })
+            && let Some(cidr) = self.local[table.index()].iter().find(|c| c.contains(&dst))
+        {
+            let local = map
+                .get(cidr)
+                .and_then(|c| c.iter().find(|c| c.kind == RouteKind::Local))
+                .cloned()?;
+            return Some(Selected {
+                route: local,
+                beaten: cands.clone(),
+                rule: Some(
+                    "the local route takes priority over propagated routes, even more specific ones",
+                ),
+            });
+        }
+        let rule = cands.get(1).map(|second| match (best.kind, second.kind) {
+            (RouteKind::Static, RouteKind::PrefixList(_)) => "a static route takes priority over a prefix-list route for the same prefix",
+            (RouteKind::Static | RouteKind::PrefixList(_), RouteKind::Propagated { .. }) => "a static or prefix-list route takes priority over a propagated route for the same prefix",
+            (RouteKind::Propagated { learned: a, .. }, RouteKind::Propagated { learned: b, .. }) if a != b => "for the same prefix, Direct Connect BGP routes beat VPN static routes, which beat VPN BGP routes",
+            (RouteKind::Propagated { .. }, RouteKind::Propagated { .. }) => "for the same prefix and origin, the shorter AS_PATH wins",
+            _ => "the first of equal routes",
+        });
+        Some(Selected {
+            route: best.clone(),
+            beaten: cands[1..].to_vec(),
+            rule,
+        })
+    }
+
+    /// The link a VPN gateway of `vpc` sends traffic for `dst` over: among the links that are up
+    /// and advertise a prefix containing `dst`, the longest prefix, then Direct Connect over VPN
+    /// static over VPN BGP, then the shorter AS_PATH, then the name.
+    pub fn vgw_link(&self, topo: &Topology, vpc: VpcId, dst: Ipv4Addr) -> Option<LinkId> {
+        let gw = topo.vpcs[vpc.index()].vpn_gateway.as_ref()?;
+        gw.links
+            .iter()
+            .filter(|l| self.link_up(**l))
+            .filter_map(|l| {
+                let link = &topo.links[l.index()];
+                let best = link
+                    .advertise
+                    .iter()
+                    .filter(|p| p.contains(&std::net::IpAddr::V4(dst)))
+                    .map(|p| p.prefix_len())
+                    .max()?;
+                let learned = match (link.kind, link.routing) {
+                    (LinkType::DirectConnect, _) => 0u8,
+                    (LinkType::Vpn, Routing::Static) => 1,
+                    (LinkType::Vpn, Routing::Bgp) => 2,
+                };
+                Some((
+                    std::cmp::Reverse(best),
+                    learned,
+                    link.as_path_prepend,
+                    link.name.clone(),
+                    *l,
+                ))
+            })
+            .min()
+            .map(|t| t.4)
+    }
+
+    /// The VPC a link delivers `dst` into: its VPN gateway's VPC, or through a Direct Connect
+    /// gateway the associated VPC whose CIDRs contain `dst`.
+    pub fn link_vpc(&self, topo: &Topology, link: LinkId, dst: Ipv4Addr) -> Option<VpcId> {
+        match topo.links[link.index()].attach {
+            Attachment::VpnGateway(v) => Some(v),
+            Attachment::DxGateway(g) => topo.dx_gateways[g.index()]
+                .vpcs
+                .iter()
+                .copied()
+                .find(|v| topo.vpcs[v.index()].contains(dst)),
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! `vpcsim trace` and `vpcsim check`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use vpcsim_dns::Rotation;
+use vpcsim_engine::{Engine, Hop, Options, Trace, check::ExpectationResult};
+use vpcsim_syntax::suggest;
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{LinkId, Source, Verdict};
+
+use crate::{CheckFormat, Format, load_valid, usage};
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allowed => "allowed",
+        Verdict::Denied => "denied",
+        Verdict::Unreachable => "unreachable",
+    }
+}
+
+/// Parses `--fail LINK` / `LINK/TUNNEL`.
+fn failures(topo: &Topology, fail: &[String]) -> Result<Vec<(LinkId, Option<usize>)>, ExitCode> {
+    let mut out = Vec::new();
+    for f in fail {
+        let (link, tunnel) = match f.split_once('/') {
+            Some((l, t)) => (l, Some(t)),
+            None => (f.as_str(), None),
+        };
+        let Some(id) = topo.find_link(link) else {
+            return Err(usage(
+                format!("no link named '{link}'"),
+                suggest::hint(link, "link", topo.links.iter().map(|l| l.name.as_str())),
+            ));
+        };
+        let t = match tunnel {
+            None => None,
+            Some(t) => match topo.links[id.index()].tunnels.iter().position(|x| x == t) {
+                Some(i) => Some(i),
+                None => {
+                    return Err(usage(
+                        format!("link '{link}' has no tunnel '{t}'"),
+                        format!("tunnels: {}", topo.links[id.index()].tunnels.join(", ")),
+                    ));
+                }
+            },
+        };
+        out.push((id, t));
+    }
+    Ok(out)
+}
+
+pub(crate) fn trace(
+    path: &Path,
+    from: &str,
+    request: &str,
+    fail: &[String],
+    principal: Option<&str>,
+    repeat: u32,
+    format: Format,
+) -> ExitCode {
+    let topo = match load_valid(path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let source = match topo.find_source(from) {
+        Some(s @ (Source::Instance(_) | Source::Host(_))) => s,
+        Some(_) => {
+            return usage(
+                format!("'{from}' is a DNS view; requests start at an instance or a host"),
+                "use VPC/INSTANCE or SITE/HOST (`vpcsim resolve` takes views)".into(),
+            );
+        }
+        None => {
+            let names: Vec<String> = topo
+                .source_names()
+                .into_iter()
+                .filter(|n| n.contains('/') && !n.ends_with("/inbound"))
+                .collect();
+            return usage(
+                format!("no instance or host named '{from}'"),
+                suggest::hint(from, "source", names.iter().map(String::as_str)),
+            );
+        }
+    };
+    let down = match failures(&topo, fail) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let opts = match principal {
+        None => Options::default(),
+        Some("anonymous") => Options {
+            principal: Some(None),
+        },
+        Some(p) => match topo.principals.iter().position(|x| x.name == p) {
+            Some(i) => Options {
+                principal: Some(Some(vpcsim_topology::model::PrincipalId(i as u32))),
+            },
+            None => {
+                return usage(
+                    format!("no principal named '{p}'"),
+                    suggest::hint(
+                        p,
+                        "principal",
+                        topo.principals.iter().map(|x| x.name.as_str()),
+                    ),
+                );
+            }
+        },
+    };
+    let engine = Engine::new(&topo);
+    let net = engine.network(&down);
+    let mut rotation = Rotation::new();
+    let mut traces = Vec::new();
+    for _ in 0..repeat.max(1) {
+        match engine.trace(&net, source, from, request, &opts, &mut rotation) {
+            Ok(t) => traces.push(t),
+            Err(e) => return usage(e.to_string(), "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT".into()),
+        }
+    }
+    let first = &traces[0];
+    match format {
+        Format::Text => {
+            print!("{}", render(&topo, &engine, first, fail));
+            if repeat > 1 {
+                print!("{}", spread(&traces));
+            }
+        }
+        Format::Json => {
+            let mut v = to_json(&topo, first);
+            if repeat > 1 {
+                let counts = counts(&traces);
+                v["spread"] = serde_json::json!(
+                    counts
+                        .iter()
+                        .map(|(k, n)| serde_json::json!({"destination": k, "requests": n}))
+                        .collect::<Vec<_>>()
+                );
+            }
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn counts(traces: &[Trace]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for t in traces {
+        let key = t.destination.map_or("(none)".into(), |d| d.to_string());
+        *m.entry(key).or_insert(0) += 1;
+    }
+    m
+}
+
+fn spread(traces: &[Trace]) -> String {
+    let mut out = format!("\nspread of {} requests:\n", traces.len());
+    for (dst, n) in counts(traces) {
+        out.push_str(&format!(
+            "  {dst:<16} {n:>6}  {:>5.1}%\n",
+            100.0 * n as f64 / traces.len() as f64
+        ));
+    }
+    out
+}
+
+fn hop_table(hops: &[Hop]) -> String {
+    let width = hops
+        .iter()
+        .map(|h| h.at.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(44);
+    let mut out = String::new();
+    for (i, h) in hops.iter().enumerate() {
+        out.push_str(&format!("  {:>2}. {:<width$}  {}\n", i + 1, h.at, h.detail));
+    }
+    out
+}
+
+/// The readable report.
+pub(crate) fn render(topo: &Topology, engine: &Engine, t: &Trace, fail: &[String]) -> String {
+    let _ = topo;
+    let mut out = format!("{} from {} ({})\n", t.request.text, t.from, t.source_ip);
+    if !fail.is_empty() {
+        out.push_str(&format!("with down: {}\n", fail.join(", ")));
+    }
+    if let Some(dns) = &t.dns {
+        out.push_str(&format!(
+            "\nDNS  {} → {}\n",
+            t.request.host,
+            if dns.addresses().is_empty() {
+                dns.status().to_string()
+            } else {
+                dns.addresses()
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+        for (i, s) in dns.steps.iter().enumerate() {
+            out.push_str(&format!("  {:>2}. [{}] {}\n", i + 1, s.at, s.detail));
+        }
+    }
+    let _ = engine;
+    if !t.forward.is_empty() {
+        out.push_str(&format!(
+            "\nthere ({} → {})\n",
+            t.source_ip,
+            t.destination.map_or("?".into(), |d| d.to_string())
+        ));
+        out.push_str(&hop_table(&t.forward));
+    }
+    if !t.back.is_empty() {
+        out.push_str("\nback\n");
+        out.push_str(&hop_table(&t.back));
+    }
+    if !t.context.is_empty() {
+        out.push_str("\nrequest context\n");
+        for (k, v) in &t.context {
+            out.push_str(&format!("  {k} = {}\n", v.join(", ")));
+        }
+    }
+    out.push_str(&format!(
+        "\n{}: {} [{}]\n",
+        verdict_name(t.verdict).to_uppercase(),
+        t.reason,
+        t.code
+    ));
+    out
+}
+
+pub(crate) fn to_json(topo: &Topology, t: &Trace) -> serde_json::Value {
+    let _ = topo;
+    let hops = |hs: &[Hop]| {
+        hs.iter().map(|h| serde_json::json!({"at": h.at, "component": h.component, "code": h.code, "detail": h.detail, "line": h.span.map(|s| s.line)})).collect::<Vec<_>>()
+    };
+    serde_json::json!({
+        "request": t.request.text,
+        "from": t.from,
+        "source_ip": t.source_ip.to_string(),
+        "dns": t.dns.as_ref().map(|d| serde_json::json!({
+            "status": d.status(),
+            "addresses": d.addresses().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            "steps": d.steps.iter().map(|s| serde_json::json!({"at": s.at, "code": s.code, "detail": s.detail})).collect::<Vec<_>>(),
+        })),
+        "destination": t.destination.map(|d| d.to_string()),
+        "forward": hops(&t.forward),
+        "back": hops(&t.back),
+        "via": t.components(),
+        "s3": t.s3.as_ref().map(|c| serde_json::json!({"bucket": c.bucket, "access_point": c.access_point, "key": c.key, "action": c.action})),
+        "context": t.context.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+        "decided_by": t.deciding(),
+        "disposition": t.disposition.as_str(),
+        "verdict": verdict_name(t.verdict),
+        "code": t.code,
+        "reason": t.reason,
+    })
+}
+
+pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> ExitCode {
+    let mut failed = 0;
+    let mut all: Vec<(PathBuf, Vec<ExpectationResult>)> = Vec::new();
+    for path in files {
+        let topo = match load_valid(path) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        let result = vpcsim_engine::check(&topo);
+        failed += result.failed();
+        all.push((path.clone(), result.results));
+    }
+    match format {
+        CheckFormat::Text => {
+            for (path, results) in &all {
+                let n_failed = results.iter().filter(|r| !r.passed).count();
+                for r in results {
+                    if r.passed && !verbose {
+                        continue;
+                    }
+                    let scenario = r
+                        .scenario
+                        .as_ref()
+                        .map(|s| format!("[{s}] "))
+                        .unwrap_or_default();
+                    let mark = if r.passed { "pass" } else { "FAIL" };
+                    println!(
+                        "{mark} {}:{}: {scenario}{}",
+                        path.display(),
+                        r.span.line,
+                        r.name
+                    );
+                    if !r.passed {
+                        for m in &r.mismatches {
+                            println!("       {m}");
+                        }
+                        println!("       actual: {}", r.actual);
+                    }
+                }
+                println!(
+                    "{}: {} expectations, {} passed, {} failed",
+                    path.display(),
+                    results.len(),
+                    results.len() - n_failed,
+                    n_failed
+                );
+            }
+        }
+        CheckFormat::Json => {
+            let v: Vec<serde_json::Value> = all
+                .iter()
+                .map(|(p, rs)| serde_json::json!({
+                    "file": p.display().to_string(),
+                    "results": rs.iter().map(|r| serde_json::json!({
+                        "name": r.name, "scenario": r.scenario, "line": r.span.line, "passed": r.passed,
+                        "mismatches": r.mismatches, "actual": r.actual,
+                    })).collect::<Vec<_>>(),
+                }))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "files": v, "failed": failed }))
+                    .unwrap_or_default()
+            );
+        }
+        CheckFormat::Junit => print!("{}", junit(&all)),
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn junit(all: &[(PathBuf, Vec<ExpectationResult>)]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (path, results) in all {
+        let failures = results.iter().filter(|r| !r.passed).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+            xml(&path.display().to_string()),
+            results.len()
+        ));
+        for r in results {
+            let name = match &r.scenario {
+                Some(s) => format!("[{s}] {}", r.name),
+                None => r.name.clone(),
+            };
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
+                xml(&path.display().to_string()),
+                xml(&name),
+                xml(&path.display().to_string()),
+                r.span.line
+            ));
+            if r.passed {
+                out.push_str("/>\n");
+            } else {
+                out.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml(&r.mismatches.join("; ")),
+                    xml(&format!("actual: {}", r.actual))
+                ));
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
