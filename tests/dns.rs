@@ -85,7 +85,7 @@ fn seed_001_endpoint_specific_names() {
     assert_eq!(r.status(), "NXDOMAIN");
     assert_eq!(
         r.steps.last().unwrap().detail,
-        "the endpoint has no ENI in us-east-1c; it has us-east-1a, us-east-1b"
+        "endpoint vpce-1a2b3c4d has no ENI in us-east-1c; it has us-east-1a, us-east-1b"
     );
     let r = dns.resolve(
         View::Public,

@@ -1,7 +1,7 @@
 //! Deriving every zone of every view from the topology.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{Direction, EndpointId, EndpointType, RuleType, SiteId, VpcId};
@@ -12,7 +12,7 @@ use crate::{Origin, RData, RecordType, RrSet};
 const TTL: u32 = 60;
 
 /// Regions whose S3 website endpoints use a dash (`s3-website-us-east-1`); the others use a dot.
-const WEBSITE_DASH: &[&str] = &[
+pub(crate) const WEBSITE_DASH: &[&str] = &[
     "us-east-1",
     "us-west-1",
     "us-west-2",
@@ -78,12 +78,22 @@ pub(crate) struct Rule {
     pub targets: Option<Vec<(IpAddr, u16)>>,
 }
 
+/// A gateway endpoint: it has an id but no DNS names.
+#[derive(Clone, Debug)]
+pub(crate) struct GatewayInfo {
+    pub vpce: String,
+    pub service: String,
+    pub region: String,
+}
+
 /// An S3 on Outposts access point name's parts.
 #[derive(Clone, Debug)]
 pub(crate) struct OutpostsAp {
     pub name: String,
     pub account: String,
     pub outpost: String,
+    /// The Outpost's Region.
+    pub region: String,
 }
 
 /// What an on-premises resolver holds.
@@ -104,7 +114,10 @@ pub struct Dns {
     pub(crate) vpcs: Vec<VpcDns>,
     pub(crate) sites: Vec<SiteDns>,
     pub(crate) endpoints: Vec<EndpointInfo>,
+    pub(crate) gateways: Vec<GatewayInfo>,
     pub(crate) outposts_aps: Vec<OutpostsAp>,
+    /// Regions with public names: the topology's, then those with built-in prefix lists.
+    pub(crate) public_regions: Vec<String>,
     /// Which address answers DNS: inbound endpoint ENIs, site resolvers, VPC `.2` resolvers.
     pub(crate) dns_servers: HashMap<IpAddr, crate::View>,
 }
@@ -127,7 +140,9 @@ pub(crate) fn hash(seed: u64, parts: &[&str]) -> u64 {
 
 /// The public address vpcsim gives a service name family in a Region: a host address chosen from
 /// the service's AWS-managed prefix list (deterministic from the seed), or a stand-in from
-/// 198.18.0.0/15 when vpcsim has no published range. Returns the address and the prefix list id.
+/// 198.18.0.0/15 when vpcsim has no published range. The topology's prefix lists come first; a
+/// Region the topology does not list uses vpcsim's built-in lists
+/// ([`vpcsim_topology::services::PREFIX_LISTS`]). Returns the address and the prefix list id.
 pub fn public_address(
     topo: &Topology,
     service: &str,
@@ -135,6 +150,17 @@ pub fn public_address(
     family: &str,
 ) -> (Ipv4Addr, Option<String>) {
     let h = hash(topo.seed, &["public", family, region]);
+    let pick = |cidrs: &[ipnet::Ipv4Net]| {
+        let net = cidrs[(h % cidrs.len() as u64) as usize];
+        let size = 1u64 << (32 - u32::from(net.prefix_len()));
+        let offset = if size > 2 {
+            1 + (h >> 16) % (size - 2)
+        } else {
+            0
+        };
+        Ipv4Addr::from((u64::from(u32::from(net.network())) + offset) as u32)
+    };
+    let in_topology = topo.regions.iter().any(|r| r.name == region);
     let pl = topo.prefix_lists.iter().find(|p| {
         p.service == service
             && topo
@@ -143,18 +169,39 @@ pub fn public_address(
                 .is_some_and(|r| r.name == region)
     });
     if let Some(pl) = pl.filter(|p| !p.cidrs.is_empty()) {
-        let net = pl.cidrs[(h % pl.cidrs.len() as u64) as usize];
-        let size = 1u64 << (32 - u32::from(net.prefix_len()));
-        let offset = if size > 2 {
-            1 + (h >> 16) % (size - 2)
-        } else {
-            0
-        };
-        let ip = Ipv4Addr::from((u64::from(u32::from(net.network())) + offset) as u32);
-        return (ip, Some(pl.aws_id.clone()));
+        return (pick(&pl.cidrs), Some(pl.aws_id.clone()));
+    }
+    if !in_topology
+        && let Some(pl) =
+            vpcsim_topology::services::builtin_prefix_lists(region).find(|p| p.service == service)
+    {
+        let cidrs: Vec<ipnet::Ipv4Net> = pl.cidrs.iter().filter_map(|c| c.parse().ok()).collect();
+        if !cidrs.is_empty() {
+            return (pick(&cidrs), Some(pl.id.to_string()));
+        }
     }
     let base = u32::from(Ipv4Addr::new(198, 18, 0, 0));
     (Ipv4Addr::from(base + 1 + ((h >> 8) % 131_070) as u32), None)
+}
+
+/// The stand-in IPv6 address of a dual-stack name: in the documentation range 2001:db8::/32,
+/// deterministic from the seed (vpcsim has no published IPv6 ranges).
+pub(crate) fn public_address_v6(seed: u64, region: &str, family: &str) -> Ipv6Addr {
+    let h = hash(seed, &["public-v6", family, region]);
+    let word = |shift: u32| (h >> shift) as u16;
+    // 2001:db8:XXXX:XXXX::XXXX, never the subnet-router anycast address.
+    Ipv6Addr::new(0x2001, 0xdb8, word(48), word(32), 0, 0, 0, word(0) | 1)
+}
+
+fn aaaa_set(name: String, ip: Ipv6Addr, origin: Origin) -> RrSet {
+    RrSet {
+        name,
+        rtype: RecordType::Aaaa,
+        ttl: TTL,
+        data: vec![RData::Aaaa(ip)],
+        origin,
+        rotate: false,
+    }
 }
 
 fn a_set(name: String, ips: &[Ipv4Addr], origin: Origin) -> RrSet {
@@ -168,7 +215,17 @@ fn a_set(name: String, ips: &[Ipv4Addr], origin: Origin) -> RrSet {
     }
 }
 
+/// The labels a service's host names start with: a dotted service id's labels reversed
+/// (`ecr.api` → `api.ecr`, `sagemaker.api` → `api.sagemaker`), and `kinesis-streams` → `kinesis`.
+pub(crate) fn service_host(service: &str) -> String {
+    match service {
+        "kinesis-streams" => "kinesis".into(),
+        other => other.rsplit('.').collect::<Vec<_>>().join("."),
+    }
+}
+
 /// The private DNS zones of an interface endpoint's service: (apex, with a wildcard below it).
+/// The same names are the service's public names.
 pub(crate) fn private_dns_zones(service: &str, region: &str) -> Vec<(String, bool)> {
     match service {
         "s3" => vec![
@@ -176,10 +233,17 @@ pub(crate) fn private_dns_zones(service: &str, region: &str) -> Vec<(String, boo
             (format!("s3-control.{region}.amazonaws.com"), true),
             (format!("s3-accesspoint.{region}.amazonaws.com"), true),
         ],
-        "ecr.api" => vec![(format!("api.ecr.{region}.amazonaws.com"), false)],
-        "ecr.dkr" => vec![(format!("dkr.ecr.{region}.amazonaws.com"), true)],
-        "execute-api" => vec![(format!("execute-api.{region}.amazonaws.com"), true)],
-        other => vec![(format!("{other}.{region}.amazonaws.com"), false)],
+        // Registry host names are ACCOUNT.dkr.ecr.REGION.amazonaws.com.
+        "ecr.dkr" | "execute-api" => {
+            vec![(
+                format!("{}.{region}.amazonaws.com", service_host(service)),
+                true,
+            )]
+        }
+        other => vec![(
+            format!("{}.{region}.amazonaws.com", service_host(other)),
+            false,
+        )],
     }
 }
 
@@ -204,9 +268,16 @@ impl Dns {
                 .map_or(String::new(), |r| r.name.clone())
         };
 
-        // Public service names of every Region in the topology.
-        for region in &topo.regions {
-            let r = region.name.as_str();
+        // Public service names of every Region in the topology and every Region vpcsim has
+        // built-in prefix lists for (public DNS answers them whatever the topology lists).
+        let mut public_regions: Vec<String> = topo.regions.iter().map(|r| r.name.clone()).collect();
+        for pl in vpcsim_topology::services::PREFIX_LISTS {
+            if !public_regions.iter().any(|r| r == pl.region) {
+                public_regions.push(pl.region.to_string());
+            }
+        }
+        for r in &public_regions {
+            let r = r.as_str();
             let mut public_name =
                 |name: String, wildcard: bool, service: &str, family: &'static str| {
                     let (ip, pl) = public_address(topo, service, r, family);
@@ -260,10 +331,16 @@ impl Dns {
                 "dynamodb",
                 "dynamodb",
             );
-            // Every service vpcsim knows, and any other service an endpoint of this Region names.
+            // Every service vpcsim knows (with or without endpoints), and any other service an
+            // endpoint of this Region names.
             let mut services: Vec<&str> = vpcsim_topology::services::INTERFACE_SERVICES
                 .iter()
                 .copied()
+                .chain(
+                    vpcsim_topology::services::NO_ENDPOINT
+                        .iter()
+                        .map(|(s, _)| *s),
+                )
                 .chain(
                     topo.endpoints
                         .iter()
@@ -282,6 +359,17 @@ impl Dns {
                     public_name(apex, wildcard, svc, "service");
                 }
             }
+            // Dual-stack names also answer AAAA (a stand-in address: vpcsim has no IPv6 ranges).
+            {
+                let ip = public_address_v6(topo.seed, r, "s3-dualstack");
+                let origin = Origin::ServicePublicV6 {
+                    family: "s3-dualstack",
+                    region: r.to_string(),
+                };
+                let name = format!("s3.dualstack.{r}.amazonaws.com");
+                public.add(aaaa_set(format!("*.{name}"), ip, origin.clone()));
+                public.add(aaaa_set(name, ip, origin));
+            }
         }
         // The legacy global endpoint answers from us-east-1.
         {
@@ -297,8 +385,14 @@ impl Dns {
 
         // Endpoint-specific names of every interface endpoint (resolvable from public DNS).
         let mut endpoints = Vec::new();
+        let mut gateways = Vec::new();
         for (i, ep) in topo.endpoints.iter().enumerate() {
             if ep.kind != EndpointType::Interface {
+                gateways.push(GatewayInfo {
+                    vpce: ep.aws_id.clone(),
+                    service: ep.service.clone(),
+                    region: region_name(ep.vpc),
+                });
                 continue;
             }
             let id = EndpointId(i as u32);
@@ -325,21 +419,22 @@ impl Dns {
                     prefix,
                     wildcard,
                 };
+                // Route 53 returns a Regional name's addresses in varying order.
+                let rotate = az.is_none();
+                let set = |name: String, origin: Origin| RrSet {
+                    rotate,
+                    ..a_set(name, &ips, origin)
+                };
                 if ep.service == "s3" {
                     for prefix in ["bucket", "accesspoint", "control"] {
-                        public.add(a_set(
-                            format!("{prefix}.{name}"),
-                            &ips,
-                            origin(Some(prefix), false),
-                        ));
-                        public.add(a_set(
+                        public.add(set(format!("{prefix}.{name}"), origin(Some(prefix), false)));
+                        public.add(set(
                             format!("*.{prefix}.{name}"),
-                            &ips,
                             origin(Some(prefix), true),
                         ));
                     }
                 }
-                public.add(a_set(name, &ips, origin(None, false)));
+                public.add(set(name, origin(None, false)));
             }
             endpoints.push(EndpointInfo {
                 id,
@@ -381,6 +476,7 @@ impl Dns {
                     name: ap.name.clone(),
                     account: account.to_string(),
                     outpost: o.aws_id.clone(),
+                    region: region.clone(),
                 });
             }
         }
@@ -589,7 +685,9 @@ impl Dns {
             vpcs,
             sites,
             endpoints,
+            gateways,
             outposts_aps,
+            public_regions,
             dns_servers,
         }
     }
@@ -616,5 +714,36 @@ impl Dns {
             }
             crate::View::Site(_) => Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_ids_map_to_host_names() {
+        let apexes = |svc| -> Vec<(String, bool)> { private_dns_zones(svc, "us-east-1") };
+        assert_eq!(
+            apexes("ecr.api"),
+            vec![("api.ecr.us-east-1.amazonaws.com".into(), false)]
+        );
+        assert_eq!(
+            apexes("sagemaker.api"),
+            vec![("api.sagemaker.us-east-1.amazonaws.com".into(), false)]
+        );
+        assert_eq!(
+            apexes("ecr.dkr"),
+            vec![("dkr.ecr.us-east-1.amazonaws.com".into(), true)]
+        );
+        assert_eq!(
+            apexes("kinesis-streams"),
+            vec![("kinesis.us-east-1.amazonaws.com".into(), false)]
+        );
+        assert_eq!(
+            apexes("sts"),
+            vec![("sts.us-east-1.amazonaws.com".into(), false)]
+        );
+        assert_eq!(apexes("s3").len(), 3);
     }
 }

@@ -2,9 +2,11 @@
 //! resolvers and rules that produced the answer.
 //!
 //! Who asks decides the answer. vpcsim models four kinds of view ([`View`]):
-//! - **public** DNS (AWS's authoritative servers for `amazonaws.com`): public S3 names in the
-//!   Region's published ranges, every interface endpoint's endpoint-specific names (which resolve
-//!   publicly to private addresses), S3 on Outposts access point names over the four X-ENIs;
+//! - **public** DNS (AWS's authoritative servers for `amazonaws.com`): public service names of the
+//!   topology's Regions and of every Region with built-in prefix lists (S3 and DynamoDB in the
+//!   Region's published ranges, other services at stand-in addresses), every interface endpoint's
+//!   endpoint-specific names (which resolve publicly to private addresses, the Regional ones
+//!   rotated), S3 on Outposts access point names over the four X-ENIs;
 //! - a VPC's **Route 53 Resolver** (`VPC+2`): Resolver rules (most specific wins, SYSTEM carves out),
 //!   then private hosted zones and the private DNS of the VPC's interface endpoints (a matching zone
 //!   without the record is NXDOMAIN, no fallback), EC2 host names, then public DNS;
@@ -18,7 +20,7 @@
 //! negative answer was given. [`Zone::to_master_file`] exports a view's zones for BIND and NSD.
 //!
 //! Invariant: pure and deterministic. The only state is the caller's [`Rotation`], which makes DNS
-//! load balancing over X-ENIs repeatable from the topology's seed.
+//! load balancing (over an endpoint's ENIs, over X-ENIs) repeatable from the topology's seed.
 
 mod build;
 mod explain;
@@ -158,6 +160,14 @@ pub enum Origin {
         /// The prefix list the address comes from, or `None` for a stand-in address.
         prefix_list: Option<String>,
     },
+    /// The IPv6 address of a public dual-stack name: a stand-in from 2001:db8::/32, as vpcsim has
+    /// no published IPv6 ranges.
+    ServicePublicV6 {
+        /// `s3-dualstack`.
+        family: &'static str,
+        /// Region.
+        region: String,
+    },
     /// An S3 on Outposts access point name, load-balanced over the endpoint's X-ENIs.
     OutpostsAccessPoint {
         /// The Outpost.
@@ -220,6 +230,10 @@ impl fmt::Display for Origin {
                     "public {family} name of {region}; vpcsim has no published range for it, the address is a stand-in from 198.18.0.0/15"
                 ),
             },
+            Origin::ServicePublicV6 { family, region } => write!(
+                f,
+                "public {family} name of {region}; vpcsim has no published IPv6 range for it, the address is a stand-in from the documentation range 2001:db8::/32"
+            ),
             Origin::OutpostsAccessPoint { access_point, .. } => write!(
                 f,
                 "S3 on Outposts access point {access_point}, DNS load-balanced over the endpoint's four X-ENIs"
@@ -248,7 +262,8 @@ pub struct RrSet {
     pub data: Vec<RData>,
     /// Why it exists.
     pub origin: Origin,
-    /// Rotated per query (DNS load balancing).
+    /// Rotated per query (DNS load balancing): Regional endpoint names and S3 on Outposts access
+    /// point names.
     pub rotate: bool,
 }
 
@@ -295,7 +310,7 @@ pub enum View {
 pub struct Step {
     /// The resolver or server (`datacenter resolver (172.16.0.2)`).
     pub at: String,
-    /// A stable code (`dns.forwarded`, `dns.nxdomain.no-eni-in-az`…), documented in docs/dns.md.
+    /// A stable code (`dns.forwarded`, `dns.nxdomain.endpoint`…), documented in docs/dns.md.
     pub code: &'static str,
     /// What happened, in a sentence.
     pub detail: String,
@@ -342,7 +357,7 @@ impl Resolution {
     }
 }
 
-/// Per-name query counters for DNS load balancing (X-ENI rotation). Keep one per server or
+/// Per-name query counters for DNS load balancing (endpoint ENIs, X-ENIs). Keep one per server or
 /// session; the same seed and the same sequence of queries give the same answers.
 #[derive(Clone, Debug, Default)]
 pub struct Rotation {

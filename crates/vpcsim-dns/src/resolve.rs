@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use crate::build::{Dns, hash};
 use crate::net::{Network, Unconstrained};
-use crate::zone::{Zone, ZoneAnswer, in_zone};
+use crate::zone::{Zone, ZoneAnswer, ZoneKind, in_zone};
 use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
 
 /// What one query carries through the resolvers.
@@ -101,7 +101,8 @@ impl Dns {
     }
 
     /// Answers `name`/`qtype` asked in `view`. `rotation` advances the DNS load balancing of
-    /// rotated names (S3 on Outposts); pass a fresh one for a single, repeatable answer.
+    /// rotated names (Regional endpoint names, S3 on Outposts); pass a fresh one for a single,
+    /// repeatable answer.
     pub fn resolve(
         &self,
         view: View,
@@ -350,6 +351,7 @@ impl Dns {
         }
         // 2. Private zones (hosted zones and endpoint private DNS): the most specific matching zone
         //    answers alone; a miss there is final.
+        let mut skipped = false;
         let zone = d
             .zones
             .iter()
@@ -357,29 +359,44 @@ impl Dns {
             .filter(|z| in_zone(name, &z.zone.apex))
             .filter(|z| {
                 if z.inbound_only && !inbound {
-                    let crate::zone::ZoneKind::PrivateDns(ep) = z.zone.kind else { return false };
+                    let ZoneKind::PrivateDns(ep) = z.zone.kind else { return false };
                     let vpce = &self.endpoints.iter().find(|e| e.id == ep).map(|e| e.vpce.clone()).unwrap_or_default();
                     Self::step(r, &at, "dns.private-dns-inbound-only", format!(
                         "{} answers private DNS for {} only to queries from an inbound Resolver endpoint (PrivateDnsOnlyForInboundResolverEndpoint): in-VPC clients use the public name and the gateway endpoint",
                         vpce, z.zone.apex
                     ));
+                    skipped = true;
                     return false;
                 }
                 true
             })
             .max_by_key(|z| z.zone.apex.len());
         if let Some(z) = zone {
-            let what = match z.zone.kind {
-                crate::zone::ZoneKind::PrivateHosted(_) => "private hosted zone",
-                crate::zone::ZoneKind::PrivateDns(_) => "private DNS zone of an interface endpoint",
-                _ => "EC2 host name zone",
+            let apex = &z.zone.apex;
+            let matches = match z.zone.kind {
+                // A name missing from a private hosted zone is explained in one step (the
+                // NXDOMAIN says the zone matches).
+                ZoneKind::PrivateHosted(_)
+                    if z.zone.lookup(name, qtype) == ZoneAnswer::NxDomain =>
+                {
+                    None
+                }
+                ZoneKind::PrivateHosted(_) => Some(format!("private hosted zone {apex} matches")),
+                ZoneKind::PrivateDns(ep) => {
+                    let vpce = self
+                        .endpoints
+                        .iter()
+                        .find(|e| e.id == ep)
+                        .map_or("?", |e| e.vpce.as_str());
+                    Some(format!(
+                        "the private DNS zone {apex} of interface endpoint {vpce} matches"
+                    ))
+                }
+                _ => Some(format!("EC2 host name zone {apex} matches")),
             };
-            Self::step(
-                r,
-                &at,
-                "dns.private-zone",
-                format!("{what} {} matches", z.zone.apex),
-            );
+            if let Some(detail) = matches {
+                Self::step(r, &at, "dns.private-zone", detail);
+            }
             return self.answer_from(
                 &z.zone,
                 View::Vpc(v),
@@ -397,7 +414,10 @@ impl Dns {
             r,
             &at,
             "dns.recursive",
-            "no rule or private zone matches; the Resolver resolves the name publicly".into(),
+            format!(
+                "no {}rule or private zone matches; the Resolver resolves the name publicly",
+                if skipped { "other " } else { "" }
+            ),
         );
         self.in_view(View::Public, name, qtype, rot, r, depth + 1);
     }
@@ -499,12 +519,15 @@ impl Dns {
                 }
             }
             ZoneAnswer::NoData => {
-                Self::step(
-                    r,
-                    at,
-                    "dns.nodata",
-                    format!("{name} exists in {} but has no {qtype} record", zone.apex),
-                );
+                let detail = if name == zone.apex {
+                    format!(
+                        "{name} has no {qtype} record (it is the apex of zone {})",
+                        zone.apex
+                    )
+                } else {
+                    format!("{name} exists in {} but has no {qtype} record", zone.apex)
+                };
+                Self::step(r, at, "dns.nodata", detail);
             }
             ZoneAnswer::NxDomain => {
                 r.rcode = Rcode::NxDomain;

@@ -61,20 +61,50 @@ pub enum ZoneAnswer {
     NxDomain,
 }
 
+/// The name server of every zone vpcsim exports.
+const NS_HOST: &str = "ns.vpcsim.test.";
+/// SOA values after the serial: refresh, retry, expire, negative-caching TTL.
+const SOA_TIMERS: &str = "7200 900 1209600 60";
+/// TTL of the apex SOA and NS records.
+const APEX_TTL: u32 = 900;
+
 impl Zone {
-    /// An empty zone.
+    /// A zone with only its apex SOA and NS records (every hosted zone has them).
     pub fn new(apex: impl Into<String>, kind: ZoneKind) -> Self {
-        Zone {
-            apex: apex.into(),
+        let apex = apex.into();
+        let mut zone = Zone {
+            apex: apex.clone(),
             kind,
             nodes: BTreeMap::new(),
-        }
+        };
+        let infra = |rtype, value: String| RrSet {
+            name: apex.clone(),
+            rtype,
+            ttl: APEX_TTL,
+            data: vec![RData::Other(value)],
+            origin: Origin::Infrastructure,
+            rotate: false,
+        };
+        zone.add(infra(RecordType::Soa, Self::soa_value(1)));
+        zone.add(infra(RecordType::Ns, NS_HOST.to_string()));
+        zone
     }
 
-    /// Adds a record set (merging data into an existing set of the same name and type).
+    fn soa_value(serial: u32) -> String {
+        format!("{NS_HOST} hostmaster.vpcsim.test. {serial} {SOA_TIMERS}")
+    }
+
+    /// Adds a record set (merging data into an existing set of the same name and type; a set of
+    /// the zone's own SOA/NS is replaced by one from the topology).
     pub fn add(&mut self, set: RrSet) {
         let sets = self.nodes.entry(reversed(&set.name)).or_default();
         match sets.iter_mut().find(|s| s.rtype == set.rtype) {
+            Some(existing)
+                if existing.origin == Origin::Infrastructure
+                    && set.origin != Origin::Infrastructure =>
+            {
+                *existing = set;
+            }
             Some(existing) => {
                 for d in set.data {
                     if !existing.data.contains(&d) {
@@ -86,7 +116,7 @@ impl Zone {
         }
     }
 
-    /// Number of names with records.
+    /// Number of names with records (the apex included).
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
@@ -162,7 +192,8 @@ impl Zone {
         ZoneAnswer::NoData
     }
 
-    /// The zone as an RFC 1035 master file (with SOA and NS at the apex), loadable by BIND and NSD.
+    /// The zone as an RFC 1035 master file (starting with the apex SOA, which carries `serial`),
+    /// loadable by BIND and NSD.
     pub fn to_master_file(&self, serial: u32) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -173,23 +204,27 @@ impl Zone {
         );
         let _ = writeln!(out, "$ORIGIN {}.", self.apex);
         let _ = writeln!(out, "$TTL 60");
-        let _ = writeln!(
-            out,
-            "@\t900\tIN\tSOA\tns.vpcsim.test. hostmaster.vpcsim.test. {serial} 7200 900 1209600 60"
-        );
-        let _ = writeln!(out, "@\t900\tIN\tNS\tns.vpcsim.test.");
-        for set in self.rrsets() {
+        // The SOA first (RFC 1035 wants it at the top), then everything else in canonical order.
+        let apex_soa = |s: &&RrSet| s.rtype == RecordType::Soa && s.name == self.apex;
+        let sets = self
+            .rrsets()
+            .filter(apex_soa)
+            .chain(self.rrsets().filter(|s| !apex_soa(s)));
+        for set in sets {
             if let Some(why) = set.origin.comment() {
                 let _ = writeln!(out, "; {why}");
             }
             for d in &set.data {
+                let value = match (set.rtype, &set.origin) {
+                    (RecordType::Soa, Origin::Infrastructure) => Self::soa_value(serial),
+                    _ => d.presentation(),
+                };
                 let _ = writeln!(
                     out,
-                    "{}.\t{}\tIN\t{}\t{}",
+                    "{}.\t{}\tIN\t{}\t{value}",
                     set.name,
                     set.ttl,
                     set.rtype.as_str(),
-                    d.presentation()
                 );
             }
         }
@@ -208,7 +243,10 @@ impl Zone {
 
 impl Origin {
     fn comment(&self) -> Option<String> {
-        Some(self.to_string())
+        match self {
+            Origin::Infrastructure => None,
+            other => Some(other.to_string()),
+        }
     }
 }
 
@@ -281,6 +319,27 @@ mod tests {
             z.lookup("q.example.com", RecordType::A),
             ZoneAnswer::Found(_)
         ));
+        // Every zone has SOA and NS at its apex; a topology's own record replaces them.
+        assert!(matches!(
+            z.lookup("example.com", RecordType::Soa),
+            ZoneAnswer::Found(_)
+        ));
+        assert!(matches!(
+            z.lookup("example.com", RecordType::Ns),
+            ZoneAnswer::Found(_)
+        ));
+        let mut ns = a("example.com", [0, 0, 0, 0]);
+        ns.rtype = RecordType::Ns;
+        ns.data = vec![RData::Other("ns1.example.net.".into())];
+        ns.origin = Origin::HostedZone {
+            zone: vpcsim_topology::model::HostedZoneId(0),
+            alias: None,
+        };
+        z.add(ns);
+        match z.lookup("example.com", RecordType::Ns) {
+            ZoneAnswer::Found(s) => assert_eq!(s[0].data.len(), 1),
+            other => panic!("{other:?}"),
+        }
         assert!(in_zone("a.example.com", "example.com"));
         assert!(!in_zone("aexample.com", "example.com"));
     }
