@@ -336,9 +336,9 @@ pub(crate) fn reach(
                         Some("internet".into()),
                         "service.public",
                         format!(
-                            "reaches {}'s public address {dst} from {public_ip}",
+                            "reaches the public address {dst} of {} from {public_ip}",
                             if service == "aws" {
-                                "the AWS service".to_string()
+                                "an AWS service".to_string()
                             } else {
                                 format!("{service} in {r}")
                             }
