@@ -12,7 +12,12 @@ fn root() -> PathBuf {
 }
 
 fn vpcsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vpcsim")).args(args).current_dir(root()).env("NO_COLOR", "1").output().expect("run vpcsim")
+    Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run vpcsim")
 }
 
 fn yaml_files(dir: &str) -> Vec<PathBuf> {
@@ -29,16 +34,31 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
 fn every_topology_and_scenario_passes_check() {
     let mut failures = Vec::new();
     let mut total = 0;
-    for path in yaml_files("topologies").into_iter().chain(yaml_files("tests/scenarios")) {
+    for path in yaml_files("topologies")
+        .into_iter()
+        .chain(yaml_files("tests/scenarios"))
+    {
         let loaded = vpcsim_topology::load(&path, &StdFs).expect("readable");
-        let topo = loaded.topology.unwrap_or_else(|| panic!("{} is invalid", path.display()));
+        let topo = loaded
+            .topology
+            .unwrap_or_else(|| panic!("{} is invalid", path.display()));
         let result = vpcsim_engine::check(&topo);
         total += result.results.len();
         for r in result.results.iter().filter(|r| !r.passed) {
-            failures.push(format!("{}:{}: {}\n  {}\n  actual: {}", path.display(), r.span.line, r.name, r.mismatches.join("\n  "), r.actual));
+            failures.push(format!(
+                "{}:{}: {}\n  {}\n  actual: {}",
+                path.display(),
+                r.span.line,
+                r.name,
+                r.mismatches.join("\n  "),
+                r.actual
+            ));
         }
     }
-    assert!(total > 80, "expected the examples' expectations, found {total}");
+    assert!(
+        total > 80,
+        "expected the examples' expectations, found {total}"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -46,14 +66,37 @@ fn every_topology_and_scenario_passes_check() {
 fn golden_traces() {
     let cases = std::fs::read_to_string(root().join("tests/traces/cases.txt")).expect("cases");
     let mut out = String::new();
-    for line in cases.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+    for line in cases
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
         let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-        let (topo, from, request, extra) = (parts[0], parts[1], parts[2], parts.get(3).copied().unwrap_or(""));
+        let (topo, from, request, extra) = (
+            parts[0],
+            parts[1],
+            parts[2],
+            parts.get(3).copied().unwrap_or(""),
+        );
         let mut args = vec!["trace", topo, "--from", from, request];
         args.extend(extra.split_whitespace());
         let o = vpcsim(&args);
-        assert_eq!(o.status.code(), Some(0), "{line}: {}", String::from_utf8_lossy(&o.stderr));
-        out.push_str(&format!("$ vpcsim {}\n", args.iter().map(|a| if a.contains(' ') { format!("\"{a}\"") } else { a.to_string() }).collect::<Vec<_>>().join(" ")));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{line}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out.push_str(&format!(
+            "$ vpcsim {}\n",
+            args.iter()
+                .map(|a| if a.contains(' ') {
+                    format!("\"{a}\"")
+                } else {
+                    a.to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
         out.push_str(&String::from_utf8_lossy(&o.stdout));
         out.push('\n');
     }
@@ -64,7 +107,11 @@ fn golden_traces() {
     }
     let expected = std::fs::read_to_string(&golden).unwrap_or_default();
     if expected != out {
-        let first = expected.lines().zip(out.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        let first = expected
+            .lines()
+            .zip(out.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
         panic!(
             "traces differ from tests/traces/cases.golden (BLESS=1 to accept, then review); first difference at line {}:\n- {}\n+ {}",
             first + 1,
@@ -87,7 +134,12 @@ fn repeat_spreads_requests_over_the_four_xenis() {
         "--format",
         "json",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let spread = v["spread"].as_array().expect("spread");
     assert_eq!(spread.len(), 4, "{spread:?}");
@@ -101,30 +153,89 @@ fn repeat_spreads_requests_over_the_four_xenis() {
 
 #[test]
 fn trace_json_names_the_path_and_the_deciding_statement() {
-    let o = vpcsim(&["trace", "topologies/hybrid-s3.yaml", "--from", "datacenter/build-server", "GET https://s3.us-east-1.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv", "--format", "json"]);
+    let o = vpcsim(&[
+        "trace",
+        "topologies/hybrid-s3.yaml",
+        "--from",
+        "datacenter/build-server",
+        "GET https://s3.us-east-1.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["verdict"], "denied");
     assert_eq!(v["code"], "policy.explicit-deny");
-    assert_eq!(v["decided_by"][0], "bucket DOC-EXAMPLE-BUCKET1 / Access-to-specific-VPCE-only");
+    assert_eq!(
+        v["decided_by"][0],
+        "bucket DOC-EXAMPLE-BUCKET1 / Access-to-specific-VPCE-only"
+    );
     assert_eq!(v["context"]["aws:SourceIp"][0], "198.51.100.7");
-    assert!(v["context"].get("aws:SourceVpce").is_none(), "no endpoint on the internet path");
+    assert!(
+        v["context"].get("aws:SourceVpce").is_none(),
+        "no endpoint on the internet path"
+    );
     assert_eq!(v["via"][0], "internet");
 }
 
 #[test]
 fn trace_rejects_bad_input_with_exit_2() {
     for args in [
-        vec!["trace", "topologies/hybrid-s3.yaml", "--from", "shared/app-9", "GET https://s3.us-east-1.amazonaws.com/b/k"],
-        vec!["trace", "topologies/hybrid-s3.yaml", "--from", "public", "GET https://s3.us-east-1.amazonaws.com/b/k"],
-        vec!["trace", "topologies/hybrid-s3.yaml", "--from", "shared/app-1", "FETCH https://x/"],
-        vec!["trace", "topologies/hybrid-s3.yaml", "--from", "shared/app-1", "GET https://x/", "--fail", "dx-primray"],
-        vec!["trace", "topologies/hybrid-s3.yaml", "--from", "shared/app-1", "GET https://x/", "--principal", "nobody"],
+        vec![
+            "trace",
+            "topologies/hybrid-s3.yaml",
+            "--from",
+            "shared/app-9",
+            "GET https://s3.us-east-1.amazonaws.com/b/k",
+        ],
+        vec![
+            "trace",
+            "topologies/hybrid-s3.yaml",
+            "--from",
+            "public",
+            "GET https://s3.us-east-1.amazonaws.com/b/k",
+        ],
+        vec![
+            "trace",
+            "topologies/hybrid-s3.yaml",
+            "--from",
+            "shared/app-1",
+            "FETCH https://x/",
+        ],
+        vec![
+            "trace",
+            "topologies/hybrid-s3.yaml",
+            "--from",
+            "shared/app-1",
+            "GET https://x/",
+            "--fail",
+            "dx-primray",
+        ],
+        vec![
+            "trace",
+            "topologies/hybrid-s3.yaml",
+            "--from",
+            "shared/app-1",
+            "GET https://x/",
+            "--principal",
+            "nobody",
+        ],
     ] {
         let o = vpcsim(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains("error:"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("error:"),
+            "{args:?}"
+        );
     }
-    let o = vpcsim(&["trace", "topologies/hybrid-s3.yaml", "--from", "shared/app-1", "GET https://x/", "--fail", "dx-primray"]);
+    let o = vpcsim(&[
+        "trace",
+        "topologies/hybrid-s3.yaml",
+        "--from",
+        "shared/app-1",
+        "GET https://x/",
+        "--fail",
+        "dx-primray",
+    ]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean 'dx-primary'?"));
 }
 
@@ -134,18 +245,31 @@ fn check_reports_failures_with_exit_1_and_junit() {
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(root().join("topologies/hybrid-s3.yaml")).unwrap();
     // Claim the gateway endpoint works over peering: it must fail.
-    let wrong = text.replacen("report.csv\n    verdict: unreachable\n", "report.csv\n    verdict: allowed\n", 1);
-    assert!(wrong != text, "the reference topology changed: update this test");
+    let wrong = text.replacen(
+        "report.csv\n    verdict: unreachable\n",
+        "report.csv\n    verdict: allowed\n",
+        1,
+    );
+    assert!(
+        wrong != text,
+        "the reference topology changed: update this test"
+    );
     let file = dir.join("wrong.yaml");
     std::fs::write(&file, wrong).unwrap();
     let o = vpcsim(&["check", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("FAIL"), "{stdout}");
-    assert!(stdout.contains("verdict: expected allowed, got unreachable"), "{stdout}");
+    assert!(
+        stdout.contains("verdict: expected allowed, got unreachable"),
+        "{stdout}"
+    );
     let junit = vpcsim(&["check", "--format", "junit", file.to_str().unwrap()]);
     let xml = String::from_utf8_lossy(&junit.stdout);
-    assert!(xml.contains("<testsuite ") && xml.contains("<failure message="), "{xml}");
+    assert!(
+        xml.contains("<testsuite ") && xml.contains("<failure message="),
+        "{xml}"
+    );
     let ok = vpcsim(&["check", "topologies/hybrid-s3.yaml"]);
     assert_eq!(ok.status.code(), Some(0));
     std::fs::remove_dir_all(&dir).ok();

@@ -174,13 +174,13 @@ impl Walker<'_> {
         match origin {
             Origin::Instance { eni, subnet, vpc } => {
                 self.sg(eni, Direction::Outbound, dst, None, self.port)?;
-                self.from_subnet(vpc, subnet, src_ip, Some(eni), dst)
+                self.leave_subnet(vpc, subnet, src_ip, Some(eni), dst)
             }
-            Origin::Host { site } => self.from_site(site, src_ip, dst),
+            Origin::Host { site } => self.leave_site(site, src_ip, dst),
         }
     }
 
-    fn from_subnet(
+    fn leave_subnet(
         &mut self,
         vpc: VpcId,
         subnet: SubnetId,
@@ -566,7 +566,7 @@ impl Walker<'_> {
         })
     }
 
-    fn from_site(
+    fn leave_site(
         &mut self,
         site: SiteId,
         src_ip: Ipv4Addr,
