@@ -31,9 +31,11 @@ fn validate_accepts_the_reference_topology() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(
-        stdout.starts_with("topologies/hybrid-s3.yaml: valid ("),
+        stdout.starts_with("topologies/hybrid-s3.yaml: valid"),
         "{stdout}"
     );
+    // The seed's lock-out warning on the endpoint-only bucket policy.
+    assert!(String::from_utf8_lossy(&o.stderr).contains("policy-console-lockout"));
 }
 
 #[test]
@@ -114,4 +116,63 @@ fn committed_schema_is_up_to_date() {
         schema["$defs"]["Endpoint"]["properties"]["private_dns_only_for_inbound_resolver_endpoint"]
             .is_object()
     );
+}
+
+#[test]
+fn policy_eval_explains_the_seed_bucket_policy() {
+    let dir = std::env::temp_dir().join(format!("vpcsim-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let identity = dir.join("app.json");
+    std::fs::write(&identity, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#).unwrap();
+    let id = identity.to_str().unwrap();
+    let base = [
+        "policy",
+        "eval",
+        "--identity",
+        id,
+        "--resource-policy",
+        "topologies/policies/access-to-specific-vpce-only.json",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::DOC-EXAMPLE-BUCKET2/report.csv",
+        "--caller",
+        "arn:aws:iam::111122223333:role/app",
+        "--format",
+        "json",
+    ];
+    // Not through the endpoint: the seed's Deny decides.
+    let o = vpcsim(&base);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["decision"], "explicitly denied");
+    assert_eq!(
+        v["deciding"][0],
+        "resource access-to-specific-vpce-only statement Access-to-specific-VPCE-only"
+    );
+    // Through vpce-1a2b3c4d (the key's case does not matter).
+    let mut through = base.to_vec();
+    through.extend(["--context", "AWS:SourceVpce=vpce-1a2b3c4d"]);
+    let v: serde_json::Value = serde_json::from_slice(&vpcsim(&through).stdout).unwrap();
+    assert_eq!(v["decision"], "allowed");
+    // A broken policy file is reported with its place, exit 1.
+    let broken = dir.join("broken.json");
+    std::fs::write(
+        &broken,
+        r#"{"Statement":[{"Effect":"Permit","Action":"s3:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let o = vpcsim(&[
+        "policy",
+        "eval",
+        "--identity",
+        broken.to_str().unwrap(),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'Permit' is not an Effect"));
+    std::fs::remove_dir_all(&dir).ok();
 }

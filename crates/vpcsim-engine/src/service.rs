@@ -630,17 +630,28 @@ fn authorize(
                 .collect()
         })
         .unwrap_or_default();
-    let mut resource_policies: Vec<(String, &vpcsim_policy::Policy)> = Vec::new();
+    // Through an access point, the bucket policy is matched against the bucket or object ARN.
+    let bucket_arn = bucket_name
+        .as_ref()
+        .filter(|_| ap.is_some() && !outposts)
+        .map(|b| {
+            if call.key.is_empty() {
+                format!("arn:aws:s3:::{b}")
+            } else {
+                format!("arn:aws:s3:::{b}/{}", call.key)
+            }
+        });
+    let mut resource_policies: Vec<(String, &vpcsim_policy::Policy, Option<&str>)> = Vec::new();
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {
-            resource_policies.push((format!("access point {}", apv.name), p));
+            resource_policies.push((format!("access point {}", apv.name), p, None));
         }
     }
     if let Some(b) = bucket {
         let bk = &topo.buckets[b.index()];
         if let Some(p) = &bk.policy {
-            resource_policies.push((format!("bucket {}", bk.name), p));
+            resource_policies.push((format!("bucket {}", bk.name), p, bucket_arn.as_deref()));
         }
     }
     let request = PolicyRequest {

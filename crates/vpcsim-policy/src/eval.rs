@@ -287,11 +287,13 @@ pub struct Authorization<'a> {
     /// Identity policies of the caller (label, policy).
     pub identity: Vec<(String, &'a Policy)>,
     /// Resource policies that apply: the bucket policy, and for requests through an access point the
-    /// access point policy too (label, policy). Each is matched against `request.resource`. With
+    /// access point policy too (label, policy, the ARN it is matched against — `None` for
+    /// `request.resource`). Through an access point, the access point policy is matched against the
+    /// access point ARN and the bucket policy against the bucket or object ARN. With
     /// several, each must be satisfied on its own (the access point's permissions are effective only
     /// if the bucket also allows): same account, by an identity allow or its own allow; across
     /// accounts, by its own allow.
-    pub resource: Vec<(String, &'a Policy)>,
+    pub resource: Vec<(String, &'a Policy, Option<&'a str>)>,
     /// The account that owns the resource (bucket owner).
     pub resource_account: &'a str,
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
@@ -358,7 +360,17 @@ pub fn authorize(a: &Authorization) -> Outcome {
     let resource: Vec<PolicyVerdict> = a
         .resource
         .iter()
-        .map(|(l, p)| evaluate(p, l, &req))
+        .map(|(l, p, arn)| match arn {
+            Some(arn) => evaluate(
+                p,
+                l,
+                &Request {
+                    resource: arn,
+                    ..req.clone()
+                },
+            ),
+            None => evaluate(p, l, &req),
+        })
         .collect();
     let endpoint: Option<(&str, Option<PolicyVerdict>)> = a
         .endpoint

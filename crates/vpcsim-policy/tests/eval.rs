@@ -564,7 +564,7 @@ fn run(case: &Case) -> Outcome {
                 } else {
                     format!("access point ap{i}")
                 };
-                (label, p)
+                (label, p, None)
             })
             .collect(),
         resource_account: case.owner,

@@ -65,6 +65,7 @@ pub(crate) fn build(
     b.hosted_zones(raw);
     b.buckets(raw);
     b.expectations(raw);
+    b.lints();
     if diags.has_errors() { None } else { Some(b.t) }
 }
 
@@ -568,5 +569,6 @@ fn find_node(node: &Node, span: Span) -> Option<&Node> {
     }
 }
 
+mod lints;
 mod network;
 mod other;

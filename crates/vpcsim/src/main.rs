@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod dns;
+mod policy;
 mod trace;
 use vpcsim_syntax::Severity;
 use vpcsim_topology::{Loaded, StdFs};
@@ -84,10 +85,52 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Policy evaluation without a topology.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// DNS data of a view.
     Dns {
         #[command(subcommand)]
         command: DnsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Evaluate policies against one request, as IAM does, and say which statement decided.
+    Eval {
+        /// An identity policy file (JSON or YAML) of the caller; repeatable.
+        #[arg(long = "identity", value_name = "FILE")]
+        identity: Vec<PathBuf>,
+        /// A resource policy file (bucket or access point policy); repeatable.
+        #[arg(long = "resource-policy", value_name = "FILE")]
+        resource_policies: Vec<PathBuf>,
+        /// The VPC endpoint policy the request goes through.
+        #[arg(long = "endpoint-policy", value_name = "FILE")]
+        endpoint_policy: Option<PathBuf>,
+        /// The request goes through a VPC endpoint with the default (full access) policy.
+        #[arg(long)]
+        through_endpoint: bool,
+        /// The action (`s3:GetObject`).
+        #[arg(long)]
+        action: String,
+        /// The resource ARN (`arn:aws:s3:::bucket/key`).
+        #[arg(long)]
+        resource: String,
+        /// The caller's ARN (`arn:aws:iam::111122223333:role/app`); anonymous when absent.
+        #[arg(long)]
+        caller: Option<String>,
+        /// The account that owns the resource (default: the caller's).
+        #[arg(long)]
+        resource_account: Option<String>,
+        /// A condition key, KEY=VALUE (KEY=V1,V2 for several values); repeatable.
+        #[arg(long = "context", value_name = "KEY=VALUE")]
+        context: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -171,6 +214,32 @@ fn main() -> ExitCode {
             format,
             verbose,
         } => trace::check(&files, format, verbose),
+        Command::Policy {
+            command:
+                PolicyCommand::Eval {
+                    identity,
+                    resource_policies,
+                    endpoint_policy,
+                    through_endpoint,
+                    action,
+                    resource,
+                    caller,
+                    resource_account,
+                    context,
+                    format,
+                },
+        } => policy::eval(policy::EvalArgs {
+            identity: &identity,
+            resource_policies: &resource_policies,
+            endpoint_policy: endpoint_policy.as_deref(),
+            through_endpoint,
+            action: &action,
+            resource: &resource,
+            caller: caller.as_deref(),
+            resource_account: resource_account.as_deref(),
+            context: &context,
+            format,
+        }),
     }
 }
 

@@ -1,0 +1,196 @@
+//! Policy lints: valid policies that probably do not do what their author meant, reported as
+//! warnings with the place of the condition or statement (issue: the seed's lock-out warning and the
+//! condition keys that never match through VPC endpoints).
+
+use vpcsim_policy::{BaseOperator, Effect, Policy, Principal, SetQualifier};
+
+use super::*;
+
+/// Condition keys that hold one value; a set operator on them is a mistake.
+const SINGLE_VALUED: &[&str] = &[
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:sourceip",
+    "aws:vpcsourceip",
+    "aws:vpceaccount",
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:securetransport",
+    "aws:username",
+    "aws:userid",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:referer",
+    "aws:useragent",
+    "s3:resourceaccount",
+    "aws:resourceaccount",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+    "s3:accesspointnetworkorigin",
+    "s3:signatureversion",
+    "s3:authtype",
+    "s3:x-amz-acl",
+];
+
+/// Condition keys that hold several values; they need `ForAllValues:` or `ForAnyValue:`.
+const MULTI_VALUED: &[&str] = &[
+    "aws:tagkeys",
+    "aws:calledvia",
+    "aws:principalorgpaths",
+    "aws:principalservicenameslist",
+    "aws:sourceorgpaths",
+];
+
+impl Builder<'_> {
+    pub(super) fn lints(&self) {
+        let vpces: HashSet<&str> = self.t.endpoints.iter().map(|e| e.aws_id.as_str()).collect();
+        let vpcs: HashSet<&str> = self.t.vpcs.iter().map(|v| v.aws_id.as_str()).collect();
+        for ep in &self.t.endpoints {
+            if let Some(p) = &ep.policy {
+                self.lint_policy(p, &vpces, &vpcs, false);
+                if !p.statements.iter().any(|s| s.effect == Effect::Allow) {
+                    self.warn("endpoint-policy-allows-nothing", p.span, format!("the policy of endpoint '{}' has no Allow statement, so it allows nothing through the endpoint", ep.name), "an endpoint policy replaces the default full-access policy: add an Allow statement for what may pass");
+                }
+                if ep.kind == EndpointType::Gateway {
+                    for s in &p.statements {
+                        if let Some(pr) = &s.principal
+                            && (pr.negated || pr.value != Principal::Any)
+                            && !matches!(&pr.value, Principal::Typed(t) if t.iter().all(|(_, v)| v.iter().all(|x| x == "*")))
+                        {
+                            self.warn("gateway-endpoint-principal", s.span, format!("a statement of gateway endpoint '{}' names a principal other than \"*\"", ep.name), "gateway endpoint policies cannot restrict principals by identity: use Principal \"*\" and conditions such as aws:PrincipalArn");
+                        }
+                    }
+                }
+            }
+        }
+        for (i, b) in self.t.buckets.iter().enumerate() {
+            let Some(p) = &b.policy else { continue };
+            self.lint_policy(p, &vpces, &vpcs, true);
+            self.lint_bucket(BucketId(i as u32), p);
+        }
+        for ap in &self.t.access_points {
+            if let Some(p) = &ap.policy {
+                self.lint_policy(p, &vpces, &vpcs, true);
+            }
+        }
+        for pr in &self.t.principals {
+            for (_, p) in &pr.policies {
+                self.lint_policy(p, &vpces, &vpcs, false);
+            }
+        }
+    }
+
+    fn lint_policy(
+        &self,
+        p: &Policy,
+        vpces: &HashSet<&str>,
+        vpcs: &HashSet<&str>,
+        resource_policy: bool,
+    ) {
+        for s in &p.statements {
+            let keys: Vec<String> = s
+                .conditions
+                .iter()
+                .map(|c| c.key.to_ascii_lowercase())
+                .collect();
+            for c in &s.conditions {
+                let key = c.key.to_ascii_lowercase();
+                // Endpoint and VPC ids that do not exist.
+                let (known, what) = match key.as_str() {
+                    "aws:sourcevpce" => (vpces, "endpoint"),
+                    "aws:sourcevpc" => (vpcs, "VPC"),
+                    _ => (&HashSet::new(), ""),
+                };
+                if !what.is_empty()
+                    && matches!(
+                        c.operator.base,
+                        BaseOperator::StringEquals | BaseOperator::StringNotEquals
+                    )
+                {
+                    let unknown: Vec<&String> = c
+                        .values
+                        .iter()
+                        .filter(|v| !v.contains(['*', '?', '$']) && !known.contains(v.as_str()))
+                        .collect();
+                    if !unknown.is_empty() {
+                        let all = unknown.len() == c.values.len();
+                        let lock = all
+                            && s.effect == Effect::Deny
+                            && c.operator.base == BaseOperator::StringNotEquals;
+                        let list: Vec<&str> = unknown.iter().map(|v| v.as_str()).collect();
+                        let msg = if lock {
+                            format!(
+                                "no {what} of this topology has the id {}: this Deny locks out every request",
+                                list.join(", ")
+                            )
+                        } else {
+                            format!("no {what} of this topology has the id {}", list.join(", "))
+                        };
+                        let mut ids: Vec<&&str> = known.iter().collect();
+                        ids.sort();
+                        let help = format!(
+                            "{what} ids here: {}",
+                            ids.iter().map(|x| **x).collect::<Vec<_>>().join(", ")
+                        );
+                        self.warn(
+                            if what == "VPC" {
+                                "policy-unknown-vpc"
+                            } else {
+                                "policy-unknown-vpce"
+                            },
+                            c.span,
+                            msg,
+                            help,
+                        );
+                    }
+                }
+                if key == "aws:vpcsourceip"
+                    && !keys
+                        .iter()
+                        .any(|k| k == "aws:sourcevpc" || k == "aws:sourcevpce")
+                {
+                    self.warn("policy-vpcsourceip-alone", c.span, "aws:VpcSourceIp without an aws:SourceVpc or aws:SourceVpce condition in the same statement", "private addresses repeat across VPCs: pin the VPC or endpoint too, as AWS recommends");
+                }
+                match (c.operator.set, SINGLE_VALUED.contains(&key.as_str()), MULTI_VALUED.contains(&key.as_str())) {
+                    (Some(q), true, _) => self.warn("policy-set-operator", c.span, format!("{}{} is applied to {}, which has a single value", if q == SetQualifier::ForAllValues { "ForAllValues:" } else { "ForAnyValue:" }, c.operator.base.as_str(), c.key), "drop the set operator (ForAllValues on a missing single-valued key is always true)"),
+                    (None, _, true) => self.warn("policy-set-operator", c.span, format!("{} has several values; use ForAllValues: or ForAnyValue: with {}", c.key, c.operator.base.as_str()), "without a set operator the condition's meaning on several values is ambiguous"),
+                    _ => {}
+                }
+            }
+            let _ = resource_policy;
+        }
+    }
+
+    fn lint_bucket(&self, bucket: BucketId, p: &Policy) {
+        let b = &self.t.buckets[bucket.index()];
+        let through_endpoints = self
+            .t
+            .endpoints
+            .iter()
+            .any(|e| e.service == "s3" && self.t.vpcs[e.vpc.index()].region == b.region);
+        for s in &p.statements {
+            for c in &s.conditions {
+                let key = c.key.to_ascii_lowercase();
+                if key == "aws:sourceip" && through_endpoints {
+                    self.warn("policy-sourceip-through-endpoint", c.span, format!("requests reaching bucket '{}' through a VPC endpoint carry no aws:SourceIp, so this condition never matches them", b.name), "use aws:VpcSourceIp (with aws:SourceVpc or aws:SourceVpce) for addresses inside VPCs");
+                }
+                let endpoint_gate = matches!(key.as_str(), "aws:sourcevpce" | "aws:sourcevpc")
+                    && s.effect == Effect::Deny
+                    && matches!(
+                        c.operator.base,
+                        BaseOperator::StringNotEquals | BaseOperator::StringNotLike
+                    )
+                    && matches!(&s.principal, Some(pr) if pr.value == Principal::Any && !pr.negated);
+                if endpoint_gate {
+                    self.warn(
+                        "policy-console-lockout",
+                        c.span,
+                        format!("this Deny refuses every request to bucket '{}' that does not come through the listed {}, including the S3 console and other AWS services", b.name, if key == "aws:sourcevpce" { "endpoints" } else { "VPCs" }),
+                        "AWS warns this can lock everyone out; only the bucket owner's root user can still delete or change the bucket policy",
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! `vpcsim policy eval`: "why was this denied?" without a topology.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use vpcsim_policy::{
+    Authorization, Caller, Context, Decision, Policy, PolicyKind, Request, evaluate,
+};
+use vpcsim_syntax::{Diagnostics, SourceMap, yaml};
+
+use crate::{Format, color, usage};
+
+/// The arguments of `policy eval`.
+pub(crate) struct EvalArgs<'a> {
+    pub identity: &'a [PathBuf],
+    pub resource_policies: &'a [PathBuf],
+    pub endpoint_policy: Option<&'a Path>,
+    pub through_endpoint: bool,
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub caller: Option<&'a str>,
+    pub resource_account: Option<&'a str>,
+    pub context: &'a [String],
+    pub format: Format,
+}
+
+/// Reads and checks a policy file; diagnostics are printed. `Err` is the exit code.
+fn read(path: &Path, kind: PolicyKind, sources: &mut SourceMap) -> Result<Policy, ExitCode> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    };
+    let id = sources.add(path.display().to_string(), text);
+    let file = sources.get(id).expect("just added").clone();
+    let diags = Diagnostics::new();
+    let policy =
+        yaml::parse(id, &file, &diags).and_then(|node| vpcsim_policy::parse(&node, kind, &diags));
+    let findings = diags.into_sorted();
+    for d in &findings {
+        eprintln!("{}", d.render(sources, color()));
+    }
+    policy.ok_or(ExitCode::from(1))
+}
+
+/// The account in an IAM ARN (`arn:aws:iam::111122223333:role/x` → `111122223333`).
+fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':')
+        .nth(4)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+}
+
+pub(crate) fn eval(a: EvalArgs) -> ExitCode {
+    let mut sources = SourceMap::new();
+    let mut load = |paths: &[PathBuf],
+                    kind: PolicyKind,
+                    label: &str|
+     -> Result<Vec<(String, Policy)>, ExitCode> {
+        paths
+            .iter()
+            .map(|p| {
+                read(p, kind, &mut sources).map(|pol| {
+                    (
+                        format!(
+                            "{label} {}",
+                            p.file_stem()
+                                .map_or("policy".into(), |s| s.to_string_lossy().into_owned())
+                        ),
+                        pol,
+                    )
+                })
+            })
+            .collect()
+    };
+    let identity = match load(a.identity, PolicyKind::Identity, "identity") {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
+    let resource = match load(a.resource_policies, PolicyKind::Resource, "resource") {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
+    let endpoint = match a.endpoint_policy {
+        Some(p) => match read(p, PolicyKind::Endpoint, &mut sources) {
+            Ok(pol) => Some(pol),
+            Err(c) => return c,
+        },
+        None => None,
+    };
+    let caller = match a.caller {
+        None | Some("anonymous") => None,
+        Some(arn) => match account_of(arn) {
+            Some(acct) => Some(Caller {
+                arn: arn.to_string(),
+                account: acct.to_string(),
+            }),
+            None => {
+                return usage(
+                    format!("'{arn}' is not an IAM principal ARN"),
+                    "write arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, or `anonymous`"
+                        .into(),
+                );
+            }
+        },
+    };
+    let mut ctx = Context::new();
+    for kv in a.context {
+        let Some((k, v)) = kv.split_once('=') else {
+            return usage(
+                format!("'{kv}' is not KEY=VALUE"),
+                "for example --context aws:SourceVpce=vpce-1a2b3c4d (several values: KEY=V1,V2)"
+                    .into(),
+            );
+        };
+        let values: Vec<String> = v.split(',').map(str::to_string).collect();
+        if values.len() == 1 {
+            ctx.set(k, v);
+        } else {
+            ctx.set_many(k, values);
+        }
+    }
+    let owner = a
+        .resource_account
+        .map(str::to_string)
+        .or_else(|| caller.as_ref().map(|c| c.account.clone()))
+        .unwrap_or_default();
+    let request = Request {
+        action: a.action,
+        resource: a.resource,
+        caller: caller.as_ref(),
+        context: &ctx,
+    };
+    let endpoint_gate = if a.through_endpoint || endpoint.is_some() {
+        Some(("endpoint".to_string(), endpoint.as_ref()))
+    } else {
+        None
+    };
+    let outcome = vpcsim_policy::authorize(&Authorization {
+        request: request.clone(),
+        identity: identity.iter().map(|(l, p)| (l.clone(), p)).collect(),
+        resource: resource.iter().map(|(l, p)| (l.clone(), p, None)).collect(),
+        resource_account: &owner,
+        endpoint: endpoint_gate,
+    });
+    // Each policy's own view, for the "why".
+    let mut per_policy = Vec::new();
+    for (l, p) in identity.iter().chain(resource.iter()) {
+        per_policy.push((l.clone(), evaluate(p, l, &request)));
+    }
+    if let Some(p) = &endpoint {
+        per_policy.push(("endpoint".to_string(), evaluate(p, "endpoint", &request)));
+    }
+    let decision = match outcome.decision {
+        Decision::Allowed => "allowed",
+        Decision::ExplicitDeny => "explicitly denied",
+        Decision::ImplicitDeny => "implicitly denied",
+    };
+    match a.format {
+        Format::Text => {
+            println!(
+                "{} {} by {}",
+                a.action,
+                a.resource,
+                caller.as_ref().map_or("anonymous", |c| c.arn.as_str())
+            );
+            for (l, v) in &per_policy {
+                let allows: Vec<String> = v.allows.iter().map(|s| s.statement.clone()).collect();
+                let denies: Vec<String> = v.denies.iter().map(|s| s.statement.clone()).collect();
+                println!(
+                    "  {l}: allows [{}], denies [{}]",
+                    allows.join(", "),
+                    denies.join(", ")
+                );
+            }
+            println!("{}: {}", decision.to_uppercase(), outcome.explanation);
+        }
+        Format::Json => {
+            let v = serde_json::json!({
+                "decision": decision,
+                "deciding": outcome.deciding.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "explanation": outcome.explanation,
+                "policies": per_policy.iter().map(|(l, v)| serde_json::json!({
+                    "policy": l,
+                    "allows": v.allows.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
+                    "denies": v.denies.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+    }
+    ExitCode::SUCCESS
+}
