@@ -509,9 +509,11 @@ impl Dns {
                 let (data, alias) = match r.alias {
                     Some(ep) => {
                         let e = &topo.endpoints[ep.index()];
-                        let ips = e
+                        // vpcsim's endpoints are IPv4-only: an AAAA alias has no data (NODATA).
+                        let ips: Vec<RData> = e
                             .enis
                             .iter()
+                            .filter(|_| rtype == RecordType::A)
                             .map(|x| RData::A(topo.enis[x.index()].ip))
                             .collect();
                         (
@@ -549,6 +551,8 @@ impl Dns {
                         None,
                     ),
                 };
+                // An alias without data (AAAA to an IPv4-only endpoint) still makes the name exist:
+                // queries for it get NODATA, as Route 53 answers.
                 zone.add(RrSet {
                     name: r.name.clone(),
                     rtype,

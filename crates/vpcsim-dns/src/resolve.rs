@@ -238,18 +238,17 @@ impl Dns {
         at: &str,
         from: View,
     ) {
-        let from_aws = matches!(from, View::Vpc(_) | View::Inbound(_));
         // The first target that is a DNS server and can be reached answers (resolvers try
         // targets in turn).
         for t in &targets {
             match self.dns_servers.get(t) {
-                Some(View::Vpc(v)) if !from_aws => {
+                Some(View::Vpc(v)) => {
                     Self::step(
                         r,
                         at,
                         "dns.unreachable-resolver",
                         format!(
-                            "{t} is the Route 53 Resolver of VPC {}, which answers only queries from inside the VPC; forward to an inbound Resolver endpoint instead",
+                            "{t} is the Route 53 Resolver of VPC {}, which answers only queries from instances inside that VPC, not forwarded ones; forward to an inbound Resolver endpoint instead",
                             self.vpcs[v.index()].name
                         ),
                     );
@@ -399,7 +398,11 @@ impl Dns {
             }
             return self.answer_from(
                 &z.zone,
-                View::Vpc(v),
+                if inbound {
+                    View::Inbound(v)
+                } else {
+                    View::Vpc(v)
+                },
                 &at,
                 name,
                 qtype,
@@ -509,12 +512,14 @@ impl Dns {
                             "dns.cname",
                             format!("following the CNAME to {target}"),
                         );
-                        let next_view = if view == View::Public {
-                            View::Public
-                        } else {
-                            view
-                        };
-                        self.in_view(next_view, &target, qtype, rot, r, depth + 1);
+                        // The target is resolved by the same resolver, in the same context
+                        // (a query that came through an inbound endpoint stays one).
+                        match view {
+                            View::Inbound(v) => {
+                                self.vpc(v, true, &target, qtype, rot, r, depth + 1)
+                            }
+                            other => self.in_view(other, &target, qtype, rot, r, depth + 1),
+                        }
                     }
                 }
             }

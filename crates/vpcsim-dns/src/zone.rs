@@ -183,7 +183,7 @@ impl Zone {
         if qtype == RecordType::Any {
             return ZoneAnswer::Found(sets.iter().map(pick).collect());
         }
-        if let Some(s) = sets.iter().find(|s| s.rtype == qtype) {
+        if let Some(s) = sets.iter().find(|s| s.rtype == qtype && !s.data.is_empty()) {
             return ZoneAnswer::Found(vec![pick(s)]);
         }
         if let Some(s) = sets.iter().find(|s| s.rtype == RecordType::Cname) {
