@@ -122,21 +122,7 @@ pub struct Dns {
     pub(crate) dns_servers: HashMap<IpAddr, crate::View>,
 }
 
-/// The same stable hash as the topology's (FNV-1a, splitmix finaliser).
-pub(crate) fn hash(seed: u64, parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-    for p in parts {
-        for b in p.bytes().chain([0xff]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
-}
+pub(crate) use vpcsim_topology::stable_hash as hash;
 
 /// The public address vpcsim gives a service name family in a Region: a host address chosen from
 /// the service's AWS-managed prefix list (deterministic from the seed), or a stand-in from

@@ -86,7 +86,6 @@ pub(crate) fn reach(
             match e.owner {
                 EniOwner::Endpoint(ep) => {
                     let end = &topo.endpoints[ep.index()];
-                    let vpc = &topo.vpcs[end.vpc.index()];
                     t.access = Some(Access::InterfaceEndpoint {
                         endpoint: ep,
                         eni_ip: e.ip,
@@ -131,18 +130,8 @@ pub(crate) fn reach(
                             return finish_non_s3(t, &end.service);
                         }
                     }
-                    ctx.set("aws:SourceVpce", end.aws_id.clone());
-                    ctx.set("aws:SourceVpc", vpc.aws_id.clone());
-                    ctx.set("aws:VpcSourceIp", client_ip.to_string());
-                    ctx.set(
-                        "aws:VpceAccount",
-                        topo.accounts
-                            .get(vpc.account.index())
-                            .map(|a| a.id.clone())
-                            .unwrap_or_default(),
-                    );
+                    region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
                     endpoint = Some((format!("endpoint {}", end.name), end.policy.as_ref()));
-                    region = topo.regions.get(vpc.region.index()).map(|r| r.name.clone());
                 }
                 EniOwner::OutpostXeni(o, k) => {
                     let outpost = &topo.outposts[o.index()];
@@ -294,7 +283,6 @@ pub(crate) fn reach(
             client_ip,
         } => {
             let end = &topo.endpoints[ep.index()];
-            let vpc = &topo.vpcs[end.vpc.index()];
             t.access = Some(Access::GatewayEndpoint {
                 endpoint: ep,
                 client_ip,
@@ -310,18 +298,8 @@ pub(crate) fn reach(
             if end.service != "s3" {
                 return finish_non_s3(t, &end.service);
             }
-            ctx.set("aws:SourceVpce", end.aws_id.clone());
-            ctx.set("aws:SourceVpc", vpc.aws_id.clone());
-            ctx.set("aws:VpcSourceIp", client_ip.to_string());
-            ctx.set(
-                "aws:VpceAccount",
-                topo.accounts
-                    .get(vpc.account.index())
-                    .map(|a| a.id.clone())
-                    .unwrap_or_default(),
-            );
+            region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
             endpoint = Some((format!("endpoint {}", end.name), end.policy.as_ref()));
-            region = topo.regions.get(vpc.region.index()).map(|r| r.name.clone());
         }
         Arrival::Internet { public_ip, .. } => {
             let dst = t.destination.unwrap_or(Ipv4Addr::UNSPECIFIED);
@@ -481,6 +459,30 @@ pub(crate) fn reach(
         }
     }
     authorize(eng, t, ctx, endpoint, region, ap_id, bucket, false)
+}
+
+/// The condition keys AWS sets for a request through a VPC endpoint; returns the endpoint's Region.
+fn endpoint_context(
+    topo: &vpcsim_topology::Topology,
+    ctx: &mut Context,
+    end: &vpcsim_topology::model::Endpoint,
+    client_ip: Ipv4Addr,
+) -> String {
+    let vpc = &topo.vpcs[end.vpc.index()];
+    ctx.set("aws:SourceVpce", end.aws_id.clone());
+    ctx.set("aws:SourceVpc", vpc.aws_id.clone());
+    ctx.set("aws:VpcSourceIp", client_ip.to_string());
+    ctx.set(
+        "aws:VpceAccount",
+        topo.accounts
+            .get(vpc.account.index())
+            .map(|a| a.id.clone())
+            .unwrap_or_default(),
+    );
+    topo.regions
+        .get(vpc.region.index())
+        .map(|r| r.name.clone())
+        .unwrap_or_default()
 }
 
 fn finish_non_s3(t: &mut Trace, service: &str) {

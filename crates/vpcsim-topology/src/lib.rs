@@ -21,6 +21,7 @@ mod validate;
 
 pub use load::{FileSystem, Loaded, MemFs, ReadError, StdFs, load, load_str};
 pub use model::Topology;
+pub use validate::stable_hash;
 
 /// The JSON Schema of the topology format, as pretty-printed JSON (committed as
 /// `docs/topology.schema.json` for editors).

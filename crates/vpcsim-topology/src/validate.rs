@@ -144,8 +144,9 @@ fn sorted_keys<I>(table: Option<&Table<I>>) -> Vec<&str> {
     v
 }
 
-/// A deterministic 64-bit hash (FNV-1a then a splitmix finaliser): the same on every machine.
-pub(crate) fn stable_hash(seed: u64, parts: &[&str]) -> u64 {
+/// A deterministic 64-bit hash of a seed and some strings (FNV-1a then a splitmix finaliser): the
+/// same on every machine and in every release. Everything vpcsim chooses itself derives from it.
+pub fn stable_hash(seed: u64, parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
     for p in parts {
         for b in p.bytes().chain([0xff]) {
