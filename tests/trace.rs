@@ -274,3 +274,70 @@ fn check_reports_failures_with_exit_1_and_junit() {
     assert_eq!(ok.status.code(), Some(0));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Every source of every topology, every request any expectation makes plus odd ones, with each
+/// link down in turn: the engine never panics and always gives a reason.
+#[test]
+fn no_trace_panics() {
+    use vpcsim_dns::Rotation;
+    use vpcsim_topology::model::{Check, HostId, InstanceId, LinkId, Source};
+    let odd = [
+        "http://10.0.0.1:22",
+        "GET https://nonexistent.amazonaws.com/",
+        "db.internal:5432",
+        "GET https://s3.us-east-1.amazonaws.com/",
+        "DELETE https://s3.amazonaws.com/x/y?policy",
+        "GET https://x.s3-accesspoint.us-east-1.amazonaws.com/k",
+        "GET https://control.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/",
+        "GET https://sts.us-east-1.amazonaws.com/",
+        "GET https://172.16.5.10/",
+        "GET https://glacier.us-east-1.amazonaws.com/-/vaults",
+    ];
+    for path in yaml_files("topologies")
+        .into_iter()
+        .chain(yaml_files("tests/scenarios"))
+    {
+        let topo = vpcsim_topology::load(&path, &StdFs)
+            .expect("readable")
+            .topology
+            .expect("valid");
+        let engine = vpcsim_engine::Engine::new(&topo);
+        let mut requests: Vec<String> = odd.iter().map(|s| s.to_string()).collect();
+        for e in topo
+            .expectations
+            .iter()
+            .chain(topo.scenarios.iter().flat_map(|s| &s.expectations))
+        {
+            if let Check::Request { request, .. } = &e.check {
+                requests.push(request.clone());
+            }
+        }
+        let sources: Vec<Source> = (0..topo.instances.len())
+            .map(|i| Source::Instance(InstanceId(i as u32)))
+            .chain((0..topo.hosts.len()).map(|h| Source::Host(HostId(h as u32))))
+            .collect();
+        let mut failures: Vec<Vec<(LinkId, Option<usize>)>> = vec![vec![]];
+        failures.extend((0..topo.links.len()).map(|l| vec![(LinkId(l as u32), None)]));
+        for down in &failures {
+            let net = engine.network(down);
+            for source in &sources {
+                for r in &requests {
+                    if let Ok(t) = engine.trace(
+                        &net,
+                        *source,
+                        "src",
+                        r,
+                        &vpcsim_engine::Options::default(),
+                        &mut Rotation::new(),
+                    ) {
+                        assert!(
+                            !t.reason.is_empty() && !t.code.is_empty(),
+                            "{}: {r}: no reason",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
