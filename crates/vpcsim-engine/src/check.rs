@@ -1,7 +1,7 @@
 //! Running expectations: each `expect:` of a topology and of each scenario, compared with a trace
 //! or a resolution.
 
-use vpcsim_dns::{LinkState, Rotation};
+use vpcsim_dns::Rotation;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{Check, Expectation, LinkId, Verdict};
 
@@ -119,8 +119,8 @@ pub fn check_expectation(
             }
         }
         Check::Resolve { .. } => {
-            let links = LinkState::new(topo, &net.down);
-            match vpcsim_dns::check_expectation(&engine.dns, topo, exp, &links) {
+            let paths = crate::PathNet { engine, net };
+            match vpcsim_dns::check_expectation(&engine.dns, topo, exp, &paths) {
                 Ok(res) => (describe_dns(&res), None),
                 Err((res, why)) => {
                     mismatches.push(why);

@@ -30,6 +30,7 @@ pub mod check;
 pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation};
 pub use request::{Request, RequestError, S3Call, S3Host};
+pub use walk::PathNet;
 
 /// Where the request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use vpcsim_dns::{LinkState, RecordType, Rotation};
+use vpcsim_dns::{RecordType, Rotation, View};
 use vpcsim_routing::filters::{self, Direction, Packet};
 use vpcsim_routing::{RouteKind, describe_link};
 use vpcsim_topology::Topology;
@@ -72,6 +72,7 @@ pub(crate) struct Walker<'a> {
     pub eni_by_ip: &'a HashMap<(VpcId, Ipv4Addr), EniId>,
     pub coip: &'a HashMap<Ipv4Addr, EniId>,
     pub port: u16,
+    pub protocol: Protocol,
 }
 
 impl Walker<'_> {
@@ -115,7 +116,7 @@ impl Walker<'_> {
             &Packet {
                 remote,
                 remote_eni: None,
-                protocol: Protocol::Tcp,
+                protocol: self.protocol,
                 port,
             },
         );
@@ -146,7 +147,7 @@ impl Walker<'_> {
             &Packet {
                 remote,
                 remote_eni,
-                protocol: Protocol::Tcp,
+                protocol: self.protocol,
                 port,
             },
         );
@@ -948,10 +949,10 @@ pub(crate) fn run(
         Some(ip) => ip,
         None => {
             let view = vpcsim_dns::view_of(topo, source);
-            let links = LinkState::new(topo, &net.down);
+            let paths = PathNet { engine: eng, net };
             let res = eng
                 .dns
-                .resolve_over(view, &t.request.host, RecordType::A, rot, &links);
+                .resolve_over(view, &t.request.host, RecordType::A, rot, &paths);
             let first = res.addresses().first().copied();
             let status = res.status();
             let last = res
@@ -981,6 +982,7 @@ pub(crate) fn run(
         eni_by_ip: &eng.eni_by_ip,
         coip: &eng.coip,
         port: t.request.port,
+        protocol: Protocol::Tcp,
     };
     let arrival = match w.forward(origin, src_ip, dst) {
         Ok(a) => a,
@@ -1050,4 +1052,60 @@ pub(crate) fn indexes(
         by_ip.insert((topo.subnets[e.subnet.index()].vpc, e.ip), id);
     }
     (by_ip, coip)
+}
+
+/// Decides whether forwarded DNS queries get through by walking them like any packet: UDP 53 from
+/// the forwarding resolver (an on-premises resolver, or a VPC's outbound Resolver endpoint) to the
+/// target, with security groups, network ACLs, routes, links and the reply path.
+pub struct PathNet<'a> {
+    /// The engine.
+    pub engine: &'a Engine<'a>,
+    /// The routes for the failure set in force.
+    pub net: &'a Network,
+}
+
+impl vpcsim_dns::Network for PathNet<'_> {
+    fn dns_reachable(&self, from: View, to: std::net::IpAddr) -> Result<Option<String>, String> {
+        let std::net::IpAddr::V4(dst) = to else {
+            return Ok(None);
+        };
+        let topo = self.engine.topo;
+        let (origin, src_ip) = match from {
+            View::Site(s) => match topo.sites[s.index()].dns.as_ref() {
+                Some(d) => (Origin::Host { site: s }, d.resolver),
+                None => return Ok(None),
+            },
+            View::Vpc(v) | View::Inbound(v) => {
+                let Some(out) = topo.vpcs[v.index()].outbound_resolver else {
+                    return Ok(None);
+                };
+                let Some(&eni) = topo.resolver_endpoints[out.index()].enis.first() else {
+                    return Ok(None);
+                };
+                let e = &topo.enis[eni.index()];
+                (
+                    Origin::Instance {
+                        eni,
+                        subnet: e.subnet,
+                        vpc: v,
+                    },
+                    e.ip,
+                )
+            }
+            View::Public => return Ok(None),
+        };
+        let mut w = Walker {
+            topo,
+            net: self.net,
+            hops: Vec::new(),
+            eni_by_ip: &self.engine.eni_by_ip,
+            coip: &self.engine.coip,
+            port: 53,
+            protocol: Protocol::Udp,
+        };
+        let arrival = w.forward(origin, src_ip, dst).map_err(|s| s.reason)?;
+        w.back(arrival, origin, dst).map_err(|s| s.reason)?;
+        let via: Vec<String> = w.hops.iter().filter_map(|h| h.component.clone()).collect();
+        Ok((!via.is_empty()).then(|| format!("over {}", via.join(", "))))
+    }
 }

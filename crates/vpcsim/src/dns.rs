@@ -27,6 +27,7 @@ pub(crate) fn resolve(
     from: &str,
     name: &str,
     rtype: &str,
+    fail: &[String],
     format: Format,
 ) -> ExitCode {
     let topo = match load_valid(path) {
@@ -44,13 +45,25 @@ pub(crate) fn resolve(
         Ok(v) => v,
         Err(code) => return code,
     };
-    let dns = Dns::build(&topo);
-    let res = dns.resolve(view, name, qtype, &mut Rotation::new());
+    let down = match crate::trace::failures(&topo, fail) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    // Forwarded queries travel like any packet: links, routes, security groups (UDP 53).
+    let engine = vpcsim_engine::Engine::new(&topo);
+    let net = engine.network(&down);
+    let paths = vpcsim_engine::PathNet {
+        engine: &engine,
+        net: &net,
+    };
+    let res = engine
+        .dns
+        .resolve_over(view, name, qtype, &mut Rotation::new(), &paths);
     match format {
-        Format::Text => print!("{}", dns.report(view, from, name, qtype, &res)),
+        Format::Text => print!("{}", engine.dns.report(view, from, name, qtype, &res)),
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&to_json(&dns, view, from, name, qtype, &res))
+            serde_json::to_string_pretty(&to_json(&engine.dns, view, from, name, qtype, &res))
                 .unwrap_or_default()
         ),
     }

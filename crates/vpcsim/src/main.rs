@@ -47,6 +47,9 @@ enum Command {
         /// Record type.
         #[arg(long = "type", short = 't', default_value = "A")]
         record_type: String,
+        /// Take a link or tunnel down (forwarded queries then may not get through); repeatable.
+        #[arg(long = "fail", value_name = "LINK")]
+        fail: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -182,8 +185,9 @@ fn main() -> ExitCode {
             from,
             name,
             record_type,
+            fail,
             format,
-        } => dns::resolve(&topology, &from, &name, &record_type, format),
+        } => dns::resolve(&topology, &from, &name, &record_type, &fail, format),
         Command::Dns {
             command:
                 DnsCommand::Export {
@@ -252,9 +256,14 @@ fn load_valid(path: &std::path::Path) -> Result<vpcsim_topology::Topology, ExitC
             Err(ExitCode::from(2))
         }
         Ok(loaded) => {
+            // Errors in full; warnings (which `validate` shows in full) in one line each.
             let color = color();
             for d in &loaded.diagnostics {
-                eprintln!("{}", d.render(&loaded.sources, color));
+                if d.severity == Severity::Error {
+                    eprintln!("{}", d.render(&loaded.sources, color));
+                } else {
+                    eprintln!("{}", d.one_line(&loaded.sources));
+                }
             }
             match loaded.topology {
                 Some(t) => Ok(t),

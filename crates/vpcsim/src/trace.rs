@@ -21,7 +21,10 @@ fn verdict_name(v: Verdict) -> &'static str {
 }
 
 /// Parses `--fail LINK` / `LINK/TUNNEL`.
-fn failures(topo: &Topology, fail: &[String]) -> Result<Vec<(LinkId, Option<usize>)>, ExitCode> {
+pub(crate) fn failures(
+    topo: &Topology,
+    fail: &[String],
+) -> Result<Vec<(LinkId, Option<usize>)>, ExitCode> {
     let mut out = Vec::new();
     for f in fail {
         let (link, tunnel) = match f.split_once('/') {
