@@ -455,7 +455,9 @@ impl Endpoint {
     pub fn regional_dns_name(&self, region: &str) -> String {
         format!(
             "{}-{}.{}.{region}.vpce.amazonaws.com",
-            self.aws_id, self.dns_id, self.service
+            self.aws_id,
+            self.dns_id,
+            service_labels(&self.service)
         )
     }
 
@@ -463,8 +465,19 @@ impl Endpoint {
     pub fn zonal_dns_name(&self, region: &str, az: &str) -> String {
         format!(
             "{}-{}-{az}.{}.{region}.vpce.amazonaws.com",
-            self.aws_id, self.dns_id, self.service
+            self.aws_id,
+            self.dns_id,
+            service_labels(&self.service)
         )
+    }
+}
+
+/// A service id as DNS labels: dotted ids are reversed (`ecr.api` → `api.ecr`), as in AWS's names.
+pub fn service_labels(service: &str) -> String {
+    if service.contains('.') {
+        service.rsplit('.').collect::<Vec<_>>().join(".")
+    } else {
+        service.to_string()
     }
 }
 
