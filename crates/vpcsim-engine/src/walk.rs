@@ -73,6 +73,8 @@ pub(crate) struct Walker<'a> {
     pub coip: &'a HashMap<Ipv4Addr, EniId>,
     pub port: u16,
     pub protocol: Protocol,
+    /// The source instance's public address, for internet gateway routes.
+    pub public_ip: Option<Ipv4Addr>,
 }
 
 impl Walker<'_> {
@@ -270,8 +272,21 @@ impl Walker<'_> {
                     .internet_gateway
                     .clone()
                     .unwrap_or_default();
+                if let Some(public) = self.public_ip {
+                    self.hop(
+                        "internet gateway",
+                        Some("igw".into()),
+                        "route.internet",
+                        format!("{igw} translates {src_ip} to its public address {public}"),
+                        Some(sel.route.span),
+                    );
+                    return Ok(Arrival::Internet {
+                        public_ip: public,
+                        via_nat: None,
+                    });
+                }
                 let reason = format!(
-                    "the internet gateway {igw} carries only traffic from addresses with a public IPv4 address, and {src_ip} has none (vpcsim gives instances none; route through a NAT gateway)"
+                    "the internet gateway {igw} carries only traffic from addresses with a public IPv4 address, and {src_ip} has none (give the instance a `public_ip`, or route through a NAT gateway)"
                 );
                 self.hop(
                     "internet gateway",
@@ -880,7 +895,17 @@ impl Walker<'_> {
                     );
                     self.acl(subnet, Direction::Inbound, nat_ip, EPHEMERAL)
                 }
-                _ => {
+                (Origin::Instance { subnet, .. }, None) => {
+                    self.hop(
+                        "internet gateway",
+                        None,
+                        "route.return",
+                        "the reply comes back through the internet gateway",
+                        None,
+                    );
+                    self.acl(subnet, Direction::Inbound, server_ip, EPHEMERAL)
+                }
+                (Origin::Host { .. }, _) => {
                     self.hop(
                         "internet",
                         None,
@@ -983,6 +1008,10 @@ pub(crate) fn run(
         coip: &eng.coip,
         port: t.request.port,
         protocol: Protocol::Tcp,
+        public_ip: match source {
+            Source::Instance(i) => topo.instances[i.index()].public_ip,
+            _ => None,
+        },
     };
     let arrival = match w.forward(origin, src_ip, dst) {
         Ok(a) => a,
@@ -1102,6 +1131,7 @@ impl vpcsim_dns::Network for PathNet<'_> {
             coip: &self.engine.coip,
             port: 53,
             protocol: Protocol::Udp,
+            public_ip: None,
         };
         let arrival = w.forward(origin, src_ip, dst).map_err(|s| s.reason)?;
         w.back(arrival, origin, dst).map_err(|s| s.reason)?;

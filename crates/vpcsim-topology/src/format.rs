@@ -306,6 +306,8 @@ pub struct Instance {
     pub subnet: Text,
     /// Private address; allocated when absent.
     pub ip: Option<Text>,
+    /// Public IPv4 address (or Elastic IP): lets it use an internet gateway route.
+    pub public_ip: Option<Text>,
     #[serde(default)]
     pub security_groups: List<Text>,
     /// The IAM role (a key of `principals`) its requests are signed with.

@@ -522,6 +522,8 @@ pub struct Instance {
     pub vpc: VpcId,
     /// Its network interface.
     pub eni: EniId,
+    /// Public IPv4 address, when it has one.
+    pub public_ip: Option<Ipv4Addr>,
     /// IAM role.
     pub role: Option<PrincipalId>,
     /// Where defined.

@@ -848,6 +848,7 @@ impl Builder<'_> {
                     name: i.key.value.clone(),
                     vpc,
                     eni: eni.unwrap_or(EniId(u32::MAX)),
+                    public_ip: def.public_ip.as_ref().and_then(|p| self.ip4(p)),
                     role,
                     span: i.key.span,
                 });
