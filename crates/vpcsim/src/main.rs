@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod dns;
 mod policy;
+mod serve;
 mod trace;
 use vpcsim_syntax::Severity;
 use vpcsim_topology::{Loaded, StdFs};
@@ -97,6 +98,26 @@ enum Command {
     Dns {
         #[command(subcommand)]
         command: DnsCommand,
+    },
+    /// Serve the topology live: a DNS server per view (dig can query it) and an HTTP API.
+    Serve {
+        /// Topology file.
+        topology: PathBuf,
+        /// Port of the first view's DNS listener; the other views take the next ports.
+        #[arg(long, default_value_t = 5300)]
+        dns_base_port: u16,
+        /// Address of the HTTP API.
+        #[arg(long, default_value = "127.0.0.1:8053")]
+        http: std::net::SocketAddr,
+        /// Address of the DNS listeners.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Allow --bind and --http beyond loopback (there is no authentication).
+        #[arg(long)]
+        allow_remote: bool,
+        /// Reload the topology when its files change (an invalid edit keeps the last valid one).
+        #[arg(long)]
+        watch: bool,
     },
 }
 
@@ -218,6 +239,23 @@ fn main() -> ExitCode {
             format,
             verbose,
         } => trace::check(&files, format, verbose),
+        Command::Serve {
+            topology,
+            dns_base_port,
+            http,
+            bind,
+            allow_remote,
+            watch,
+        } => serve::serve(
+            &topology,
+            serve::Args {
+                dns_base_port,
+                http,
+                bind,
+                allow_remote,
+                watch,
+            },
+        ),
         Command::Policy {
             command:
                 PolicyCommand::Eval {

@@ -1,0 +1,269 @@
+//! The DNS side: one [`ViewHandler`] per view, answering from [`Dns::resolve`](vpcsim_dns::Dns).
+
+use std::sync::Mutex;
+
+use hickory_proto::op::{Edns, Header, HeaderCounts, Message, Metadata, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType as WireType};
+use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::MessageResponseBuilder;
+use tracing::{debug, warn};
+use vpcsim_dns::{Rcode, RecordType, Rotation, View};
+
+use crate::state::{Shared, Snapshot};
+
+/// The largest UDP payload the server advertises and sends (RFC 6891 and the DNS flag day 2020
+/// recommend 1232; vpcsim is local, so it accepts what the client asks up to this).
+pub const MAX_UDP_PAYLOAD: u16 = 4096;
+
+/// Answers the queries of one view (`public`, `VPC`, `VPC/inbound` or `SITE`) from the served
+/// topology. The view is held by name, so a reload that renumbers VPCs keeps it; a view that a
+/// reload removed answers SERVFAIL.
+#[derive(Debug)]
+pub struct ViewHandler {
+    shared: Shared,
+    label: String,
+    rotation: Mutex<Rotation>,
+}
+
+impl ViewHandler {
+    /// A handler for the view named `label` (as `vpcsim resolve --from` takes it).
+    pub fn new(shared: Shared, label: impl Into<String>) -> Self {
+        ViewHandler {
+            shared,
+            label: label.into(),
+            rotation: Mutex::new(Rotation::new()),
+        }
+    }
+
+    /// The view's name.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+}
+
+/// A response before encoding.
+struct Outcome {
+    metadata: Metadata,
+    answers: Vec<Record>,
+    edns: Option<Edns>,
+}
+
+/// Maps a wire type to one the model answers; `None` for other types.
+fn model_type(t: WireType) -> Option<RecordType> {
+    Some(match t {
+        WireType::A => RecordType::A,
+        WireType::AAAA => RecordType::Aaaa,
+        WireType::CNAME => RecordType::Cname,
+        WireType::TXT => RecordType::Txt,
+        WireType::MX => RecordType::Mx,
+        WireType::SRV => RecordType::Srv,
+        WireType::NS => RecordType::Ns,
+        WireType::PTR => RecordType::Ptr,
+        WireType::CAA => RecordType::Caa,
+        WireType::SOA => RecordType::Soa,
+        WireType::ANY => RecordType::Any,
+        _ => return None,
+    })
+}
+
+fn wire_type(t: RecordType) -> WireType {
+    match t {
+        RecordType::A => WireType::A,
+        RecordType::Aaaa => WireType::AAAA,
+        RecordType::Cname => WireType::CNAME,
+        RecordType::Txt => WireType::TXT,
+        RecordType::Mx => WireType::MX,
+        RecordType::Srv => WireType::SRV,
+        RecordType::Ns => WireType::NS,
+        RecordType::Ptr => WireType::PTR,
+        RecordType::Caa => WireType::CAA,
+        RecordType::Soa => WireType::SOA,
+        RecordType::Any => WireType::ANY,
+    }
+}
+
+fn wire_name(name: &str) -> Option<Name> {
+    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    Name::from_ascii(&fqdn)
+        .or_else(|_| Name::from_utf8(&fqdn))
+        .ok()
+}
+
+/// Converts the model's answers to wire records (a value that does not convert is logged and left
+/// out; the model only produces well-formed data, so this does not happen in practice).
+pub fn records(answers: &[vpcsim_dns::RrSet]) -> Vec<Record> {
+    let mut out = Vec::new();
+    for set in answers {
+        let Some(owner) = wire_name(&set.name) else {
+            warn!(name = %set.name, "owner name does not convert to wire form");
+            continue;
+        };
+        for d in &set.data {
+            let rdata = match d {
+                vpcsim_dns::RData::A(ip) => Some(RData::A(A(*ip))),
+                vpcsim_dns::RData::Aaaa(ip) => Some(RData::AAAA(AAAA(*ip))),
+                vpcsim_dns::RData::Cname(n) => wire_name(n).map(|n| RData::CNAME(CNAME(n))),
+                vpcsim_dns::RData::Other(text) => {
+                    RData::try_from_str(wire_type(set.rtype), text).ok()
+                }
+            };
+            match rdata {
+                Some(r) => out.push(Record::from_rdata(owner.clone(), set.ttl, r)),
+                None => {
+                    warn!(name = %set.name, rtype = %set.rtype, data = %d, "record data does not convert to wire form")
+                }
+            }
+        }
+    }
+    out
+}
+
+fn rcode(r: Rcode) -> ResponseCode {
+    match r {
+        Rcode::NoError => ResponseCode::NoError,
+        Rcode::NxDomain => ResponseCode::NXDomain,
+        Rcode::ServFail => ResponseCode::ServFail,
+        Rcode::Refused => ResponseCode::Refused,
+    }
+}
+
+impl ViewHandler {
+    fn view(&self, snap: &Snapshot) -> Option<View> {
+        snap.topology
+            .find_source(&self.label)
+            .map(|s| vpcsim_dns::view_of(&snap.topology, s))
+    }
+
+    /// Computes the response to a decoded request.
+    fn answer(&self, request: &Request) -> Outcome {
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        // Every view but public DNS is a recursive resolver.
+        metadata.recursion_available = self.label != "public";
+        let mut out = Outcome {
+            metadata,
+            answers: Vec::new(),
+            edns: None,
+        };
+        // EDNS (RFC 6891): answer with an OPT when asked with one; a payload below 512 counts as 512.
+        let mut limit = 512usize;
+        if let Some(req) = &request.edns {
+            let payload = req.max_payload().clamp(512, MAX_UDP_PAYLOAD);
+            limit = usize::from(payload);
+            let mut edns = Edns::new();
+            edns.set_max_payload(payload);
+            edns.set_version(0);
+            out.edns = Some(edns);
+            if req.version() > 0 {
+                out.metadata.response_code = ResponseCode::BADVERS;
+                return out;
+            }
+        }
+        if request.metadata.op_code != OpCode::Query {
+            out.metadata.response_code = ResponseCode::NotImp;
+            return out;
+        }
+        let queries = request.queries.queries();
+        let [query] = queries else {
+            out.metadata.response_code = ResponseCode::FormErr;
+            return out;
+        };
+        let qname = query.name().to_string();
+        let wtype = query.query_type();
+        if query.query_class() != DNSClass::IN || matches!(wtype, WireType::AXFR | WireType::IXFR) {
+            out.metadata.response_code = ResponseCode::Refused;
+            return out;
+        }
+        let snap = self.shared.current();
+        let Some(view) = self.view(&snap) else {
+            warn!(view = %self.label, "the reloaded topology has no such view; answering SERVFAIL");
+            out.metadata.response_code = ResponseCode::ServFail;
+            return out;
+        };
+        // A type the model does not hold: resolve as TXT (which no generated name has) to get the
+        // right code and any CNAME chain, then answer NODATA at the end of the chain.
+        let (qtype, known) = match model_type(wtype) {
+            Some(t) => (t, true),
+            None => (RecordType::Txt, false),
+        };
+        let res = {
+            let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
+            snap.dns.resolve(view, &qname, qtype, &mut rotation)
+        };
+        out.metadata.response_code = rcode(res.rcode);
+        out.metadata.authoritative = res.authoritative;
+        let answers: Vec<vpcsim_dns::RrSet> = if known {
+            res.answers
+        } else {
+            res.answers
+                .into_iter()
+                .filter(|s| s.rtype == RecordType::Cname)
+                .collect()
+        };
+        out.answers = records(&answers);
+        // Truncation (RFC 1035 4.2.1, RFC 6891 7): over UDP, an answer larger than the client's
+        // buffer goes out empty with TC set, and the client asks again over TCP.
+        if request.protocol() == Protocol::Udp && encoded_len(request, &out) > limit {
+            out.answers.clear();
+            out.metadata.truncation = true;
+        }
+        debug!(
+            view = %self.label,
+            src = %request.src(),
+            proto = %request.protocol(),
+            name = %qname,
+            qtype = %wtype,
+            rcode = %res.rcode.as_str(),
+            answers = out.answers.len(),
+            aa = out.metadata.authoritative,
+            tc = out.metadata.truncation,
+            "dns query"
+        );
+        out
+    }
+}
+
+/// The size of the full response on the wire.
+fn encoded_len(request: &Request, out: &Outcome) -> usize {
+    let mut msg = Message::new(
+        out.metadata.id,
+        out.metadata.message_type,
+        out.metadata.op_code,
+    );
+    msg.metadata = out.metadata;
+    for q in request.queries.queries() {
+        msg.add_query(q.original().clone());
+    }
+    msg.add_answers(out.answers.iter().cloned());
+    if let Some(e) = &out.edns {
+        msg.set_edns(e.clone());
+    }
+    msg.to_vec().map_or(usize::MAX, |v| v.len())
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for ViewHandler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let out = self.answer(request);
+        let builder = MessageResponseBuilder::new(&request.queries, out.edns.as_ref());
+        let message = builder.build(out.metadata, out.answers.iter(), [], [], []);
+        match response_handle.send_response(message).await {
+            Ok(info) => info,
+            Err(error) => {
+                warn!(view = %self.label, %error, "could not send a DNS response");
+                let mut metadata = out.metadata;
+                metadata.response_code = ResponseCode::ServFail;
+                ResponseInfo::from(Header {
+                    metadata,
+                    counts: HeaderCounts::default(),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,533 @@
+//! The HTTP API: JSON in, JSON out.
+//!
+//! | route | body | answer |
+//! |---|---|---|
+//! | `GET /health` | | `{status, generation, topology, views, reload_error}` |
+//! | `GET /topology` | | the scenario, VPCs, endpoints and views with their listeners |
+//! | `POST /resolve` | `{from, name, type}` | a resolution, as `vpcsim resolve --format json` |
+//! | `POST /trace` | `{from, request, fail, principal}` | a trace, as `vpcsim trace --format json` |
+//! | `POST /check` | nothing or `{}` | every expectation's result, as `vpcsim check --format json` |
+//!
+//! Errors are `{error, hint}` with 400 (bad JSON, a field missing or unknown, a name the topology
+//! does not have), 404 (no such route), 405 (wrong method, with `Allow`), 413 (body over
+//! [`MAX_BODY`]) or 415 (a body that is not `application/json`).
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{debug, warn};
+use vpcsim_dns::{RecordType, Rotation};
+use vpcsim_engine::{Engine, Options};
+use vpcsim_syntax::suggest;
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{LinkId, PrincipalId, Source};
+
+use crate::{Listener, Shared, json as shapes};
+
+/// The largest request body accepted (64 KiB).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// An error answer: status, message and what to do.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The status code.
+    pub status: StatusCode,
+    /// What is wrong.
+    pub error: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, error: impl Into<String>, hint: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            error: error.into(),
+            hint: hint.into(),
+        }
+    }
+
+    fn bad(error: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, error, hint)
+    }
+}
+
+/// The API's state: the served topology, the DNS listeners (for `/topology`), and the rotation
+/// the API's resolutions and traces advance.
+#[derive(Debug)]
+pub struct Api {
+    shared: Shared,
+    listeners: Vec<Listener>,
+    rotation: Mutex<Rotation>,
+}
+
+type Answer = Result<Value, ApiError>;
+
+const ROUTES: &str = "GET /health, GET /topology, POST /resolve, POST /trace, POST /check";
+
+impl Api {
+    /// An API over `shared`, listing `listeners` in `/topology`.
+    pub fn new(shared: Shared, listeners: Vec<Listener>) -> Self {
+        Api {
+            shared,
+            listeners,
+            rotation: Mutex::new(Rotation::new()),
+        }
+    }
+
+    /// Answers one request.
+    pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        let result = self.route(req).await;
+        let (status, body) = match result {
+            Ok(v) => (StatusCode::OK, v),
+            Err(e) => (e.status, json!({"error": e.error, "hint": e.hint})),
+        };
+        debug!(%method, %path, status = status.as_u16(), "http request");
+        let text = serde_json::to_string_pretty(&body).unwrap_or_default() + "\n";
+        let mut resp = Response::new(Full::new(Bytes::from(text)));
+        *resp.status_mut() = status;
+        resp.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            let allow = if matches!(path.as_str(), "/health" | "/topology") {
+                "GET, HEAD"
+            } else {
+                "POST"
+            };
+            resp.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static(allow));
+        }
+        resp
+    }
+
+    async fn route(self: &Arc<Self>, req: Request<Incoming>) -> Answer {
+        let path = req.uri().path();
+        let get = matches!(*req.method(), Method::GET | Method::HEAD);
+        let post = *req.method() == Method::POST;
+        let wrong = |allowed: &str| {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{} {path} is not supported", req.method()),
+                format!("use {allowed} {path}"),
+            )
+        };
+        enum Route {
+            Health,
+            Topology,
+            Resolve,
+            Trace,
+            Check,
+        }
+        let route = match path {
+            "/health" if get => Route::Health,
+            "/topology" if get => Route::Topology,
+            "/resolve" if post => Route::Resolve,
+            "/trace" if post => Route::Trace,
+            "/check" if post => Route::Check,
+            "/health" | "/topology" => return Err(wrong("GET")),
+            "/resolve" | "/trace" | "/check" => return Err(wrong("POST")),
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("no route {path}"),
+                    format!("routes: {ROUTES}"),
+                ));
+            }
+        };
+        match route {
+            Route::Health => Ok(self.health()),
+            Route::Topology => Ok(self.topology()),
+            Route::Resolve | Route::Trace | Route::Check => {
+                let body = read_json(req).await?;
+                let api = self.clone();
+                let work = tokio::task::spawn_blocking(move || match route {
+                    Route::Resolve => api.resolve(&body),
+                    Route::Trace => api.trace(&body),
+                    _ => api.check(&body),
+                });
+                match work.await {
+                    Ok(answer) => answer,
+                    Err(error) => {
+                        warn!(%error, "request handler failed");
+                        Err(ApiError::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal error while answering this request",
+                            "this is a vpcsim bug: please report it with the request",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    fn health(&self) -> Value {
+        let snap = self.shared.current();
+        json!({
+            "status": "ok",
+            "topology": self.shared.path().display().to_string(),
+            "name": snap.topology.name,
+            "generation": snap.generation,
+            "views": self.listeners.len(),
+            "reload_error": self.shared.last_error().map(|e| json!({
+                "error": e.message,
+                "diagnostics": e.diagnostics,
+            })),
+        })
+    }
+
+    fn topology(&self) -> Value {
+        let snap = self.shared.current();
+        let mut v = shapes::topology(&snap.topology, &self.listeners);
+        v["file"] = json!(self.shared.path().display().to_string());
+        v["generation"] = json!(snap.generation);
+        v
+    }
+
+    fn resolve(&self, body: &Value) -> Answer {
+        let f = fields(body, &["from", "name", "type"], &["from", "name"])?;
+        let from = string(f, "from")?.unwrap_or_default();
+        let name = string(f, "name")?.unwrap_or_default();
+        let rtype = string(f, "type")?.unwrap_or("A");
+        let Some(qtype) = RecordType::parse(rtype) else {
+            let all: Vec<&str> = RecordType::ALL.iter().map(|t| t.as_str()).collect();
+            return Err(ApiError::bad(
+                format!("'{rtype}' is not a record type vpcsim answers"),
+                format!("use one of: {}", all.join(", ")),
+            ));
+        };
+        let snap = self.shared.current();
+        let topo = &snap.topology;
+        let Some(source) = topo.find_source(from) else {
+            let names = topo.source_names();
+            return Err(ApiError::bad(
+                format!("no source or view named '{from}'"),
+                suggest::hint(from, "source", names.iter().map(String::as_str)),
+            ));
+        };
+        let view = vpcsim_dns::view_of(topo, source);
+        let res = {
+            let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
+            snap.dns.resolve(view, name, qtype, &mut rotation)
+        };
+        Ok(shapes::resolution(&snap.dns, view, from, name, qtype, &res))
+    }
+
+    fn trace(&self, body: &Value) -> Answer {
+        let f = fields(
+            body,
+            &["from", "request", "fail", "principal"],
+            &["from", "request"],
+        )?;
+        let from = string(f, "from")?.unwrap_or_default();
+        let request = string(f, "request")?.unwrap_or_default();
+        let fail: Vec<&str> = match f.get("fail") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| {
+                    i.as_str().ok_or_else(|| {
+                        ApiError::bad(
+                            "'fail' must be a list of link names",
+                            r#"write "fail": ["dx-primary"] or ["vpn-backup/tunnel1"]"#,
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(ApiError::bad(
+                    "'fail' must be a list of link names",
+                    r#"write "fail": ["dx-primary"] or ["vpn-backup/tunnel1"]"#,
+                ));
+            }
+        };
+        let principal = string(f, "principal")?;
+        let snap = self.shared.current();
+        let topo = &snap.topology;
+        let source = match topo.find_source(from) {
+            Some(s @ (Source::Instance(_) | Source::Host(_))) => s,
+            Some(_) => {
+                return Err(ApiError::bad(
+                    format!("'{from}' is a DNS view; requests start at an instance or a host"),
+                    "use VPC/INSTANCE or SITE/HOST (/resolve takes views)",
+                ));
+            }
+            None => {
+                let names: Vec<String> = topo
+                    .source_names()
+                    .into_iter()
+                    .filter(|n| n.contains('/') && !n.ends_with("/inbound"))
+                    .collect();
+                return Err(ApiError::bad(
+                    format!("no instance or host named '{from}'"),
+                    suggest::hint(from, "source", names.iter().map(String::as_str)),
+                ));
+            }
+        };
+        let down = failures(topo, &fail)?;
+        let opts = options(topo, principal)?;
+        let engine = Engine::new(topo);
+        let net = engine.network(&down);
+        let result = {
+            let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
+            engine.trace(&net, source, from, request, &opts, &mut rotation)
+        };
+        match result {
+            Ok(t) => Ok(shapes::trace(&t)),
+            Err(e) => Err(ApiError::bad(
+                e.to_string(),
+                "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT",
+            )),
+        }
+    }
+
+    fn check(&self, body: &Value) -> Answer {
+        if !body.is_null() {
+            fields(body, &[], &[])?;
+        }
+        let snap = self.shared.current();
+        let result = vpcsim_engine::check(&snap.topology);
+        let results = shapes::check_results(&result.results);
+        Ok(json!({
+            "file": self.shared.path().display().to_string(),
+            "generation": snap.generation,
+            "results": results,
+            "passed": result.results.len() - result.failed(),
+            "failed": result.failed(),
+        }))
+    }
+}
+
+/// The body's object, checking that it names only `allowed` fields and has every `required` one.
+fn fields<'v>(
+    body: &'v Value,
+    allowed: &[&str],
+    required: &[&str],
+) -> Result<&'v Map<String, Value>, ApiError> {
+    let example = if allowed.is_empty() {
+        "{}".to_string()
+    } else {
+        format!(
+            "{{{}}}",
+            allowed
+                .iter()
+                .map(|a| format!("\"{a}\": …"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let Some(obj) = body.as_object() else {
+        return Err(ApiError::bad(
+            "the body must be a JSON object",
+            format!("send {example}"),
+        ));
+    };
+    for k in obj.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::bad(
+                format!("unknown field '{k}'"),
+                if allowed.is_empty() {
+                    "this route takes no fields: send {} or no body".to_string()
+                } else {
+                    suggest::hint(k, "field", allowed.iter().copied())
+                },
+            ));
+        }
+    }
+    for r in required {
+        if !obj.contains_key(*r) {
+            return Err(ApiError::bad(
+                format!("missing field '{r}'"),
+                format!("send {example}"),
+            ));
+        }
+    }
+    Ok(obj)
+}
+
+/// A string field (`None` when absent or null).
+fn string<'v>(obj: &'v Map<String, Value>, key: &str) -> Result<Option<&'v str>, ApiError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::bad(
+            format!("'{key}' must be a string"),
+            format!("write \"{key}\": \"…\""),
+        )),
+    }
+}
+
+/// `LINK` or `LINK/TUNNEL` names to failed links.
+fn failures(topo: &Topology, fail: &[&str]) -> Result<Vec<(LinkId, Option<usize>)>, ApiError> {
+    let mut out = Vec::new();
+    for f in fail {
+        let (link, tunnel) = match f.split_once('/') {
+            Some((l, t)) => (l, Some(t)),
+            None => (*f, None),
+        };
+        let Some(id) = topo.find_link(link) else {
+            return Err(ApiError::bad(
+                format!("no link named '{link}'"),
+                suggest::hint(link, "link", topo.links.iter().map(|l| l.name.as_str())),
+            ));
+        };
+        let l = &topo.links[id.index()];
+        let t = match tunnel {
+            None => None,
+            Some(t) => Some(l.tunnels.iter().position(|x| x == t).ok_or_else(|| {
+                ApiError::bad(
+                    format!("link '{link}' has no tunnel '{t}'"),
+                    format!("tunnels: {}", l.tunnels.join(", ")),
+                )
+            })?),
+        };
+        out.push((id, t));
+    }
+    Ok(out)
+}
+
+/// The principal option: a key of `principals`, `anonymous`, or the source's own.
+fn options(topo: &Topology, principal: Option<&str>) -> Result<Options, ApiError> {
+    Ok(match principal {
+        None => Options::default(),
+        Some("anonymous") => Options {
+            principal: Some(None),
+        },
+        Some(p) => match topo.principals.iter().position(|x| x.name == p) {
+            Some(i) => Options {
+                principal: Some(Some(PrincipalId(i as u32))),
+            },
+            None => {
+                return Err(ApiError::bad(
+                    format!("no principal named '{p}'"),
+                    suggest::hint(
+                        p,
+                        "principal",
+                        topo.principals.iter().map(|x| x.name.as_str()),
+                    ),
+                ));
+            }
+        },
+    })
+}
+
+/// Reads a JSON body: `null` when empty; 415 for another content type, 413 over [`MAX_BODY`],
+/// 400 for bad JSON.
+async fn read_json(req: Request<Incoming>) -> Result<Value, ApiError> {
+    if let Some(ct) = req.headers().get(CONTENT_TYPE) {
+        let mime = ct
+            .to_str()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if mime != "application/json" {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "the body must be application/json, not '{}'",
+                    ct.to_str().unwrap_or("?")
+                ),
+                "with curl, use --json '{…}' or -H 'content-type: application/json'",
+            ));
+        }
+    }
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {} KiB", MAX_BODY / 1024),
+            "send a smaller request",
+        )
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+        Err(e) => {
+            return Err(ApiError::bad(
+                format!("could not read the body: {e}"),
+                "send the whole body",
+            ));
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad(
+            format!("the body is not valid JSON: {e}"),
+            r#"send an object, e.g. {"from": "datacenter/build-server", "request": "GET https://…"}"#,
+        )
+    })
+}
+
+/// Accepts connections until `stopped`, then lets each connection finish its request.
+pub async fn serve(listener: TcpListener, api: Arc<Api>, mut stopped: watch::Receiver<bool>) {
+    let mut conns = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped.wait_for(|s| *s) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(error) => {
+                warn!(%error, "HTTP accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let api = api.clone();
+        let mut stopped = stopped.clone();
+        conns.spawn(async move {
+            let service = service_fn(move |req| {
+                let api = api.clone();
+                async move { Ok::<_, Infallible>(api.handle(req).await) }
+            });
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            let finished = tokio::select! {
+                r = conn.as_mut() => Some(r),
+                _ = stopped.wait_for(|s| *s) => None,
+            };
+            let result = match finished {
+                Some(r) => r,
+                None => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(error) = result {
+                debug!(%peer, %error, "HTTP connection ended with an error");
+            }
+        });
+        while conns.try_join_next().is_some() {}
+    }
+    while conns.join_next().await.is_some() {}
+}

@@ -1,0 +1,124 @@
+//! The JSON shapes of results, shared by the HTTP API and the command line's `--format json`.
+
+use serde_json::{Value, json};
+use vpcsim_dns::{Dns, RecordType, Resolution, View};
+use vpcsim_engine::check::ExpectationResult;
+use vpcsim_engine::{Hop, Trace};
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{EndpointType, Verdict};
+
+use crate::Listener;
+
+/// `allowed`, `denied` or `unreachable`.
+pub fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allowed => "allowed",
+        Verdict::Denied => "denied",
+        Verdict::Unreachable => "unreachable",
+    }
+}
+
+/// A resolution: the query, status, code, answers (one object per value) and steps.
+pub fn resolution(
+    dns: &Dns,
+    view: View,
+    from: &str,
+    name: &str,
+    qtype: RecordType,
+    res: &Resolution,
+) -> Value {
+    json!({
+        "query": { "name": vpcsim_dns::normalize(name), "type": qtype.as_str(), "from": from, "view": dns.view_name(view) },
+        "status": res.status(),
+        "rcode": res.rcode.as_str(),
+        "authoritative": res.authoritative,
+        "answers": res.answers.iter().flat_map(|s| s.data.iter().map(move |d| json!({
+            "name": s.name, "ttl": s.ttl, "type": s.rtype.as_str(), "data": d.to_string(), "origin": s.origin.to_string(),
+        }))).collect::<Vec<_>>(),
+        "steps": res.steps.iter().map(|s| json!({ "at": s.at, "code": s.code, "detail": s.detail })).collect::<Vec<_>>(),
+    })
+}
+
+/// A trace: DNS, hops there and back, the request context, the decision.
+pub fn trace(t: &Trace) -> Value {
+    let hops = |hs: &[Hop]| {
+        hs.iter().map(|h| json!({"at": h.at, "component": h.component, "code": h.code, "detail": h.detail, "line": h.span.map(|s| s.line)})).collect::<Vec<_>>()
+    };
+    json!({
+        "request": t.request.text,
+        "from": t.from,
+        "source_ip": t.source_ip.to_string(),
+        "dns": t.dns.as_ref().map(|d| json!({
+            "status": d.status(),
+            "addresses": d.addresses().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            "steps": d.steps.iter().map(|s| json!({"at": s.at, "code": s.code, "detail": s.detail})).collect::<Vec<_>>(),
+        })),
+        "destination": t.destination.map(|d| d.to_string()),
+        "forward": hops(&t.forward),
+        "back": hops(&t.back),
+        "via": t.components(),
+        "s3": t.s3.as_ref().map(|c| json!({"bucket": c.bucket, "access_point": c.access_point, "key": c.key, "action": c.action})),
+        "context": t.context.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "decided_by": t.deciding(),
+        "disposition": t.disposition.as_str(),
+        "verdict": verdict_name(t.verdict),
+        "code": t.code,
+        "reason": t.reason,
+    })
+}
+
+/// The results of `check` for one topology.
+pub fn check_results(results: &[ExpectationResult]) -> Vec<Value> {
+    results
+        .iter()
+        .map(|r| {
+            json!({
+                "name": r.name, "scenario": r.scenario, "line": r.span.line, "passed": r.passed,
+                "mismatches": r.mismatches, "actual": r.actual,
+            })
+        })
+        .collect()
+}
+
+/// What is served: the scenario, its VPCs and endpoints, and each view with its listener.
+pub fn topology(topo: &Topology, listeners: &[Listener]) -> Value {
+    let region = |v: &vpcsim_topology::model::Vpc| topo.regions[v.region.index()].name.clone();
+    json!({
+        "name": topo.name,
+        "description": topo.description,
+        "vpcs": topo.vpcs.iter().map(|v| json!({
+            "name": v.name,
+            "id": v.aws_id,
+            "region": region(v),
+            "cidrs": v.cidrs.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            "resolver": v.dns_resolver_ip().to_string(),
+        })).collect::<Vec<_>>(),
+        "endpoints": topo.endpoints.iter().map(|e| {
+            let vpc = &topo.vpcs[e.vpc.index()];
+            let interface = matches!(e.kind, EndpointType::Interface);
+            let mut dns_names = Vec::new();
+            if interface {
+                let r = region(vpc);
+                dns_names.push(e.regional_dns_name(&r));
+                for eni in &e.enis {
+                    let az = &topo.subnets[topo.enis[eni.index()].subnet.index()].az;
+                    dns_names.push(e.zonal_dns_name(&r, az));
+                }
+            }
+            json!({
+                "name": e.name,
+                "vpc": vpc.name,
+                "id": e.aws_id,
+                "type": if interface { "interface" } else { "gateway" },
+                "service": e.service,
+                "addresses": e.enis.iter().map(|i| topo.enis[i.index()].ip.to_string()).collect::<Vec<_>>(),
+                "dns_names": dns_names,
+            })
+        }).collect::<Vec<_>>(),
+        "views": listeners.iter().map(|l| json!({
+            "name": l.view,
+            "description": l.description,
+            "dns": l.addr.to_string(),
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,304 @@
+//! Live emulation: real DNS servers, one per view, and an HTTP API, over the pure core crates.
+//!
+//! `vpcsim serve` puts the model on the network so real tools can be pointed at it. Each DNS
+//! *view* of the topology — public DNS, each VPC's Route 53 Resolver, each inbound Resolver
+//! endpoint, each on-premises resolver — gets its own listener (UDP and TCP on one port), answered
+//! by a [`ViewHandler`] from [`vpcsim_dns::Dns::resolve`]: the model's records and codes, AA when
+//! the model is authoritative, RA on resolver views, EDNS echoed with the client's payload size
+//! honoured, TC over UDP when the answer does not fit (the client retries over TCP), REFUSED outside
+//! the served zones, FORMERR/NOTIMP for what is malformed or unsupported. DNS load balancing (an
+//! endpoint's ENIs, the four S3 on Outposts X-ENIs) advances per query through one
+//! [`Rotation`](vpcsim_dns::Rotation) per listener.
+//!
+//! The [`http`] API answers JSON: `GET /health`, `GET /topology`, `POST /resolve`, `POST /trace`,
+//! `POST /check`.
+//!
+//! Everything reads the served topology from one [`Shared`] cell: a request takes an
+//! `Arc<Snapshot>` and keeps it while it is answered. With `watch`, a task polls the topology's
+//! files and swaps in the new topology only when it is valid; an invalid edit is logged with its
+//! diagnostics and the last valid topology keeps serving.
+//!
+//! Invariant: this crate (and the binary) is the only place with async code and sockets; it
+//! computes nothing itself — every answer comes from the core crates.
+
+pub mod dns;
+pub mod http;
+pub mod json;
+mod state;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_server::Server;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+use vpcsim_topology::Topology;
+
+pub use dns::ViewHandler;
+pub use state::{ReloadError, Shared, Snapshot, load};
+
+/// Where to listen.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address of the DNS listeners.
+    pub bind: IpAddr,
+    /// Port of the first view; the others follow consecutively. 0 gives each view a free port.
+    pub dns_base_port: u16,
+    /// Address of the HTTP API.
+    pub http: SocketAddr,
+    /// Poll the topology's files and reload on change.
+    pub watch: bool,
+    /// How often `watch` polls.
+    pub watch_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            dns_base_port: 5300,
+            http: SocketAddr::from(([127, 0, 0, 1], 8053)),
+            watch: false,
+            watch_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// One DNS listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listener {
+    /// The view as `--from` names it: `public`, `VPC`, `VPC/inbound`, `SITE`.
+    pub view: String,
+    /// What the view is (`Route 53 Resolver of VPC shared (10.0.0.2)`).
+    pub description: String,
+    /// Where it listens (UDP and TCP).
+    pub addr: SocketAddr,
+}
+
+/// A started server: its listeners, and the handle to stop it.
+pub struct Running {
+    /// The DNS listeners, one per view, in the model's view order.
+    pub listeners: Vec<Listener>,
+    /// The HTTP API's address.
+    pub http: SocketAddr,
+    /// The served topology.
+    pub shared: Shared,
+    dns: Vec<Server<ViewHandler>>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("listeners", &self.listeners)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub struct StartError {
+    /// What could not be done (`cannot listen on 127.0.0.1:5300 (view shared)`).
+    pub message: String,
+    /// The I/O error.
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.message, self.source)
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The name `--from` takes for each view of a topology, with the model's description, in the
+/// model's order (public, then each VPC and its inbound endpoint, then each site resolver).
+pub fn view_names(topology: &Topology, dns: &vpcsim_dns::Dns) -> Vec<(String, String)> {
+    use vpcsim_dns::View;
+    dns.views()
+        .into_iter()
+        .map(|v| {
+            let name = match v {
+                View::Public => "public".to_string(),
+                View::Vpc(id) => topology.vpcs[id.index()].name.clone(),
+                View::Inbound(id) => format!("{}/inbound", topology.vpcs[id.index()].name),
+                View::Site(id) => topology.sites[id.index()].name.clone(),
+            };
+            (name, dns.view_name(v))
+        })
+        .collect()
+}
+
+/// Binds UDP and TCP on one port (a free one when `port` is 0).
+async fn bind_pair(ip: IpAddr, port: u16) -> std::io::Result<(UdpSocket, TcpListener)> {
+    if port != 0 {
+        let udp = UdpSocket::bind((ip, port)).await?;
+        let tcp = TcpListener::bind((ip, port)).await?;
+        return Ok((udp, tcp));
+    }
+    let mut last = None;
+    for _ in 0..16 {
+        let udp = UdpSocket::bind((ip, 0)).await?;
+        let port = udp.local_addr()?.port();
+        match TcpListener::bind((ip, port)).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free port")))
+}
+
+/// Starts a DNS listener per view and the HTTP API for `topology` (read from `path`, whose files
+/// are `files`), and the reload watcher when asked. Must run inside a Tokio runtime.
+pub async fn start(
+    path: &Path,
+    topology: Topology,
+    files: Vec<std::path::PathBuf>,
+    config: &Config,
+) -> Result<Running, StartError> {
+    let shared = Shared::new(path, topology, files);
+    let snap = shared.current();
+    let mut listeners = Vec::new();
+    let mut servers = Vec::new();
+    for (i, (view, description)) in view_names(&snap.topology, &snap.dns)
+        .into_iter()
+        .enumerate()
+    {
+        let port = if config.dns_base_port == 0 {
+            0
+        } else {
+            u16::try_from(usize::from(config.dns_base_port) + i).map_err(|_| StartError {
+                message: format!(
+                    "no port left for view {view} after {}",
+                    config.dns_base_port
+                ),
+                source: std::io::Error::other("port out of range"),
+            })?
+        };
+        let (udp, tcp) = bind_pair(config.bind, port)
+            .await
+            .map_err(|source| StartError {
+                message: format!("cannot listen on {}:{port} (view {view})", config.bind),
+                source,
+            })?;
+        let addr = udp.local_addr().map_err(|source| StartError {
+            message: "cannot read the bound address".into(),
+            source,
+        })?;
+        let mut server = Server::new(ViewHandler::new(shared.clone(), view.clone()));
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(10), 64);
+        servers.push(server);
+        listeners.push(Listener {
+            view,
+            description,
+            addr,
+        });
+    }
+    let http_listener = TcpListener::bind(config.http)
+        .await
+        .map_err(|source| StartError {
+            message: format!("cannot listen on {} (HTTP API)", config.http),
+            source,
+        })?;
+    let http_addr = http_listener.local_addr().map_err(|source| StartError {
+        message: "cannot read the bound address".into(),
+        source,
+    })?;
+    let (stop, stopped) = watch::channel(false);
+    let api = Arc::new(http::Api::new(shared.clone(), listeners.clone()));
+    let mut tasks = vec![tokio::spawn(http::serve(
+        http_listener,
+        api,
+        stopped.clone(),
+    ))];
+    if config.watch {
+        tasks.push(tokio::spawn(watch_files(
+            shared.clone(),
+            config.watch_interval,
+            stopped,
+        )));
+    }
+    info!(
+        views = listeners.len(),
+        http = %http_addr,
+        topology = %path.display(),
+        "serving"
+    );
+    Ok(Running {
+        listeners,
+        http: http_addr,
+        shared,
+        dns: servers,
+        stop,
+        tasks,
+    })
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish (HTTP connections get 5 s), and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for server in &mut self.dns {
+            if let Err(error) = server.shutdown_gracefully().await {
+                warn!(%error, "DNS listener stopped with an error");
+            }
+        }
+        for task in self.tasks.drain(..) {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        info!("stopped");
+    }
+}
+
+/// Polls the served files; on a change, reloads (see [`Shared::reload`]).
+async fn watch_files(shared: Shared, every: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut seen = state::stamps(&shared.current().files);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => return,
+        }
+        let files = shared.current().files.clone();
+        let now = state::stamps(&files);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let cell = shared.clone();
+        let result = tokio::task::spawn_blocking(move || cell.reload()).await;
+        match result {
+            Ok(Ok(generation)) => {
+                // The new topology may read other policy files: watch those from now on.
+                seen = state::stamps(&shared.current().files);
+                info!(generation, topology = %shared.path().display(), "reloaded");
+            }
+            Ok(Err(e)) => {
+                warn!(
+                    topology = %shared.path().display(),
+                    "{}\n{}",
+                    e.message,
+                    e.rendered
+                );
+            }
+            Err(error) => warn!(%error, "reload task failed"),
+        }
+    }
+}

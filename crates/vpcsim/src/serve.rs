@@ -1,0 +1,182 @@
+//! `vpcsim serve`: the DNS listeners and the HTTP API of `vpcsim-server`, until Ctrl-C or SIGTERM.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use vpcsim_server::Config;
+
+use crate::{load_valid, usage};
+
+/// The options of `vpcsim serve`.
+pub(crate) struct Args {
+    pub dns_base_port: u16,
+    pub http: SocketAddr,
+    pub bind: IpAddr,
+    pub allow_remote: bool,
+    pub watch: bool,
+}
+
+/// A name the view's DNS answers, for the `dig` line: the first interface endpoint's Regional
+/// name for public DNS and the resolvers, a host name of the VPC otherwise.
+fn example_name(topo: &vpcsim_topology::Topology) -> String {
+    use vpcsim_topology::model::EndpointType;
+    topo.endpoints
+        .iter()
+        .find(|e| matches!(e.kind, EndpointType::Interface))
+        .map(|e| {
+            let vpc = &topo.vpcs[e.vpc.index()];
+            e.regional_dns_name(&topo.regions[vpc.region.index()].name)
+        })
+        .or_else(|| {
+            topo.regions
+                .first()
+                .map(|r| format!("s3.{}.amazonaws.com", r.name))
+        })
+        .unwrap_or_else(|| "s3.us-east-1.amazonaws.com".into())
+}
+
+/// A source and request for the `curl` trace line: an on-premises host (else an instance) asking
+/// for an object of the first Regional bucket through `host`.
+fn example_trace(topo: &vpcsim_topology::Topology, host: &str) -> (String, String) {
+    let from = topo
+        .hosts
+        .first()
+        .map(|h| format!("{}/{}", topo.sites[h.site.index()].name, h.name))
+        .or_else(|| {
+            topo.instances
+                .first()
+                .map(|i| format!("{}/{}", topo.vpcs[i.vpc.index()].name, i.name))
+        })
+        .unwrap_or_else(|| "VPC/INSTANCE".into());
+    let path = topo
+        .buckets
+        .iter()
+        .find(|b| b.outpost.is_none())
+        .map(|b| format!("/{}/report.csv", b.name))
+        .unwrap_or_else(|| "/".into());
+    let host = if host.contains(".vpce.amazonaws.com") {
+        format!("bucket.{host}")
+    } else {
+        host.to_string()
+    };
+    (from, format!("GET https://{host}{path}"))
+}
+
+pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
+    for (what, ip) in [("--bind", args.bind), ("--http", args.http.ip())] {
+        if !ip.is_loopback() && !args.allow_remote {
+            return usage(
+                format!("{what} {ip} would listen beyond this machine"),
+                "vpcsim serves on loopback unless you add --allow-remote (it has no authentication)"
+                    .into(),
+            );
+        }
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,hickory_server=warn,hickory_net=warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(crate::color())
+        .try_init();
+    let topology = match load_valid(path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let files = match vpcsim_server::load(path) {
+        Ok((_, files)) => files,
+        Err(_) => vec![path.to_path_buf()],
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = Config {
+        bind: args.bind,
+        dns_base_port: args.dns_base_port,
+        http: args.http,
+        watch: args.watch,
+        watch_interval: Duration::from_millis(500),
+    };
+    runtime.block_on(async move {
+        let example = example_name(&topology);
+        let (trace_from, trace_request) = example_trace(&topology, &example);
+        let running = match vpcsim_server::start(path, topology, files, &config).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                eprintln!(
+                    "  help: another program uses the port: choose others with --dns-base-port and --http"
+                );
+                return ExitCode::from(2);
+            }
+        };
+        println!("vpcsim serving {}", path.display());
+        println!();
+        println!("DNS, one listener per view (UDP and TCP):");
+        let width = running
+            .listeners
+            .iter()
+            .map(|l| l.view.len())
+            .max()
+            .unwrap_or(0);
+        for l in &running.listeners {
+            println!(
+                "  {:<21} {:<width$}  {}",
+                l.addr.to_string(),
+                l.view,
+                l.description
+            );
+        }
+        println!();
+        println!("try:");
+        for l in &running.listeners {
+            println!(
+                "  dig @{} -p {} {example}    # {}",
+                l.addr.ip(),
+                l.addr.port(),
+                l.view
+            );
+        }
+        println!();
+        println!("HTTP API on http://{}", running.http);
+        println!("  curl http://{}/health", running.http);
+        println!(
+            "  curl http://{}/trace --json '{{\"from\": \"{trace_from}\", \"request\": \"{trace_request}\"}}'",
+            running.http
+        );
+        if config.watch {
+            println!();
+            println!("watching {} for changes", path.display());
+        }
+        println!("Ctrl-C to stop");
+        wait_for_signal().await;
+        eprintln!("stopping");
+        running.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
