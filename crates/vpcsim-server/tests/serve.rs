@@ -1,0 +1,697 @@
+//! `vpcsim serve` in process: DNS over UDP and TCP for every view, truncation, rotation, error
+//! codes, a fuzz run of malformed packets, the HTTP API, and reload.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use hickory_net::client::{Client, ClientHandle};
+use hickory_net::runtime::TokioRuntimeProvider;
+use hickory_net::tcp::TcpClientStream;
+use hickory_net::udp::UdpClientStream;
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, RecordType as WireType};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use vpcsim_dns::{Rcode, RecordType, Rotation};
+use vpcsim_server::{Config, Running};
+
+const REGIONAL: &str = "vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com";
+const OUTPOSTS: &str =
+    "reports-111122223333.op-01234567890123456.s3-outposts.us-east-1.amazonaws.com";
+
+fn topology_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../topologies")
+        .join(name)
+}
+
+async fn start_at(path: &Path, watch: bool) -> Running {
+    let (topology, files) = vpcsim_server::load(path).expect("valid topology");
+    let config = Config {
+        dns_base_port: 0,
+        http: SocketAddr::from(([127, 0, 0, 1], 0)),
+        watch,
+        watch_interval: Duration::from_millis(50),
+        ..Config::default()
+    };
+    vpcsim_server::start(path, topology, files, &config)
+        .await
+        .expect("server starts")
+}
+
+async fn start() -> Running {
+    start_at(&topology_path("hybrid-s3.yaml"), false).await
+}
+
+fn addr_of(running: &Running, view: &str) -> SocketAddr {
+    running
+        .listeners
+        .iter()
+        .find(|l| l.view == view)
+        .unwrap_or_else(|| panic!("no listener for {view}"))
+        .addr
+}
+
+// ---- raw messages ----
+
+fn query(id: u16, name: &str, t: WireType, payload: Option<u16>) -> Vec<u8> {
+    let mut m = Message::new(id, MessageType::Query, OpCode::Query);
+    m.metadata.recursion_desired = true;
+    m.add_query(Query::query(Name::from_str(name).unwrap(), t));
+    if let Some(p) = payload {
+        let mut e = Edns::new();
+        e.set_max_payload(p);
+        m.set_edns(e);
+    }
+    m.to_vec().unwrap()
+}
+
+async fn udp_exchange(addr: SocketAddr, bytes: &[u8]) -> Message {
+    let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sock.connect(addr).await.unwrap();
+    for _ in 0..5 {
+        sock.send(bytes).await.unwrap();
+        let mut buf = vec![0u8; 65535];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(1000), sock.recv(&mut buf)).await
+        {
+            return Message::from_vec(&buf[..n]).expect("a decodable response");
+        }
+    }
+    panic!("no UDP answer from {addr}");
+}
+
+async fn tcp_exchange(addr: SocketAddr, bytes: &[u8]) -> Message {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut framed = (bytes.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(bytes);
+    s.write_all(&framed).await.unwrap();
+    let mut len = [0u8; 2];
+    tokio::time::timeout(Duration::from_secs(5), s.read_exact(&mut len))
+        .await
+        .expect("TCP answer in time")
+        .unwrap();
+    let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    s.read_exact(&mut buf).await.unwrap();
+    Message::from_vec(&buf).expect("a decodable response")
+}
+
+fn data(m: &Message) -> Vec<String> {
+    m.answers
+        .iter()
+        .map(|r| match &r.data {
+            RData::A(a) => a.0.to_string(),
+            RData::AAAA(a) => a.0.to_string(),
+            RData::CNAME(c) => c.0.to_string(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn model_data(res: &vpcsim_dns::Resolution) -> Vec<String> {
+    res.answers
+        .iter()
+        .flat_map(|s| s.data.iter().map(|d| d.to_string()))
+        .collect()
+}
+
+fn wire_rcode(r: Rcode) -> ResponseCode {
+    match r {
+        Rcode::NoError => ResponseCode::NoError,
+        Rcode::NxDomain => ResponseCode::NXDomain,
+        Rcode::ServFail => ResponseCode::ServFail,
+        Rcode::Refused => ResponseCode::Refused,
+    }
+}
+
+// ---- DNS ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_view_answers_as_the_model_over_udp_and_tcp() {
+    let running = start().await;
+    let snap = running.shared.current();
+    let names: &[(&str, RecordType)] = &[
+        (REGIONAL, RecordType::A),
+        (
+            "vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com",
+            RecordType::A,
+        ),
+        (
+            "vpce-1a2b3c4d-5e6f-us-east-1c.s3.us-east-1.vpce.amazonaws.com",
+            RecordType::A,
+        ),
+        (
+            "bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
+            RecordType::A,
+        ),
+        (REGIONAL, RecordType::Aaaa),
+        ("s3.us-east-1.amazonaws.com", RecordType::A),
+        (OUTPOSTS, RecordType::A),
+        ("ip-10-0-1-10.ec2.internal", RecordType::A),
+        ("www.example.com", RecordType::A),
+        ("amazonaws.com", RecordType::Soa),
+        ("amazonaws.com", RecordType::Ns),
+    ];
+    for listener in &running.listeners {
+        let source = snap.topology.find_source(&listener.view).unwrap();
+        let view = vpcsim_dns::view_of(&snap.topology, source);
+        let mut rotation = Rotation::new();
+
+        let udp = UdpClientStream::builder(listener.addr, TokioRuntimeProvider::default()).build();
+        let (mut udp_client, bg) = Client::<TokioRuntimeProvider>::from_sender(udp);
+        tokio::spawn(bg);
+        let (stream, sender) =
+            TcpClientStream::new(listener.addr, None, None, TokioRuntimeProvider::new());
+        let (mut tcp_client, bg) =
+            Client::<TokioRuntimeProvider>::new(stream.await.expect("TCP connects"), sender);
+        tokio::spawn(bg);
+
+        for (name, rtype) in names {
+            let wtype = WireType::from_str(rtype.as_str()).unwrap();
+            for (proto, client) in [("udp", &mut udp_client), ("tcp", &mut tcp_client)] {
+                let want = snap.dns.resolve(view, name, *rtype, &mut rotation);
+                let got = client
+                    .query(
+                        Name::from_str(&format!("{name}.")).unwrap(),
+                        DNSClass::IN,
+                        wtype,
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{proto} {} {name}: {e}", listener.view));
+                let ctx = format!("{proto} {} {rtype} {name}", listener.view);
+                assert_eq!(got.metadata.response_code, wire_rcode(want.rcode), "{ctx}");
+                assert_eq!(got.metadata.authoritative, want.authoritative, "{ctx}");
+                assert_eq!(
+                    got.metadata.recursion_available,
+                    listener.view != "public",
+                    "{ctx}"
+                );
+                assert!(!got.metadata.truncation, "{ctx}");
+                assert_eq!(data(&got), model_data(&want), "{ctx}");
+                assert!(got.edns.is_some(), "{ctx}: OPT echoed");
+            }
+        }
+    }
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outposts_x_enis_rotate_per_query() {
+    let running = start().await;
+    let addr = addr_of(&running, "shared");
+    let mut firsts = Vec::new();
+    let mut sets = Vec::new();
+    for i in 0..4 {
+        let m = udp_exchange(addr, &query(100 + i, OUTPOSTS, WireType::A, Some(1232))).await;
+        let d = data(&m);
+        assert_eq!(d.len(), 4, "four X-ENIs: {d:?}");
+        firsts.push(d[0].clone());
+        let mut s = d.clone();
+        s.sort();
+        sets.push(s);
+    }
+    assert!(sets.windows(2).all(|w| w[0] == w[1]), "same four addresses");
+    let mut distinct = firsts.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        4,
+        "each query leads with another X-ENI: {firsts:?}"
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_answers_truncate_over_udp_and_come_whole_over_tcp() {
+    // A copy of hybrid-s3 with a private zone whose one name has 60 A records (≈1 KiB).
+    let dir = tempdir("truncation");
+    let path = dir.join("big.yaml");
+    let values: Vec<String> = (1..=60).map(|i| format!("10.0.1.{}", 100 + i)).collect();
+    let text = std::fs::read_to_string(topology_path("hybrid-s3.yaml")).unwrap()
+        + &format!(
+            "\nhosted_zones:\n  corp.internal:\n    vpcs: [shared]\n    records:\n      - {{ name: many, type: A, values: [{}] }}\n",
+            values.join(", ")
+        );
+    std::fs::write(&path, text).unwrap();
+    let running = start_at(&path, false).await;
+    let addr = addr_of(&running, "shared");
+    let name = "many.corp.internal.";
+
+    // EDNS with a 512-byte buffer (and a smaller one, which counts as 512): TC, no answers, OPT kept.
+    for payload in [512, 300] {
+        let m = udp_exchange(addr, &query(7, name, WireType::A, Some(payload))).await;
+        assert!(m.metadata.truncation, "TC with payload {payload}");
+        assert!(m.answers.is_empty());
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(m.edns.as_ref().map(|e| e.max_payload()), Some(512));
+    }
+    // No EDNS: the 512-byte limit of RFC 1035.
+    let m = udp_exchange(addr, &query(8, name, WireType::A, None)).await;
+    assert!(m.metadata.truncation);
+    assert!(m.edns.is_none(), "no OPT when the query had none");
+    // The retry over TCP gets all 60.
+    let m = tcp_exchange(addr, &query(9, name, WireType::A, Some(512))).await;
+    assert!(!m.metadata.truncation);
+    assert_eq!(data(&m).len(), 60);
+    // A client with a large buffer gets them over UDP.
+    let m = udp_exchange(addr, &query(10, name, WireType::A, Some(4096))).await;
+    assert!(!m.metadata.truncation);
+    assert_eq!(data(&m).len(), 60);
+
+    // The ordinary 4-record Outposts answer fits in 512 bytes.
+    let m = udp_exchange(addr, &query(11, OUTPOSTS, WireType::A, None)).await;
+    assert!(!m.metadata.truncation);
+    assert_eq!(data(&m).len(), 4);
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_formerr_notimp_badvers() {
+    let running = start().await;
+    let public = addr_of(&running, "public");
+    // Outside the served zones.
+    let m = udp_exchange(public, &query(1, "example.com.", WireType::A, Some(1232))).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::Refused);
+    // CHAOS class (version.bind) and zone transfers are refused too.
+    let mut q = Message::new(2, MessageType::Query, OpCode::Query);
+    let mut query_ch = Query::query(Name::from_str("version.bind.").unwrap(), WireType::TXT);
+    query_ch.set_query_class(DNSClass::CH);
+    q.add_query(query_ch);
+    let m = udp_exchange(public, &q.to_vec().unwrap()).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::Refused);
+    let m = tcp_exchange(public, &query(3, "amazonaws.com.", WireType::AXFR, None)).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::Refused);
+    // Garbage after a valid header: one question announced, none there.
+    let mut garbage = vec![0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0];
+    garbage.extend_from_slice(&[0xc0, 0xff, 0x03]);
+    let m = udp_exchange(public, &garbage).await;
+    assert_eq!(m.metadata.id, 0x1234);
+    assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
+    // No question at all.
+    let empty = Message::new(4, MessageType::Query, OpCode::Query);
+    let m = udp_exchange(public, &empty.to_vec().unwrap()).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
+    // Another opcode.
+    let mut status = Message::new(5, MessageType::Query, OpCode::Status);
+    status.add_query(Query::query(Name::from_str(REGIONAL).unwrap(), WireType::A));
+    let m = udp_exchange(public, &status.to_vec().unwrap()).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::NotImp);
+    // EDNS version 1.
+    let mut v1 = Message::new(6, MessageType::Query, OpCode::Query);
+    v1.add_query(Query::query(Name::from_str(REGIONAL).unwrap(), WireType::A));
+    let mut e = Edns::new();
+    e.set_version(1);
+    v1.set_edns(e);
+    let m = udp_exchange(public, &v1.to_vec().unwrap()).await;
+    // BADVERS and BADSIG share the value 16; the decoder names it BADSIG.
+    assert_eq!(
+        u16::from(m.metadata.response_code),
+        u16::from(ResponseCode::BADVERS)
+    );
+    // A type the model does not hold: NODATA at an existing name, NXDOMAIN elsewhere.
+    let m = udp_exchange(
+        public,
+        &query(7, &format!("{REGIONAL}."), WireType::HINFO, Some(1232)),
+    )
+    .await;
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+    assert!(m.answers.is_empty());
+    running.shutdown().await;
+}
+
+/// splitmix64: a deterministic PRNG for the fuzz run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_packets_leave_the_server_answering() {
+    let running = start().await;
+    let targets = [addr_of(&running, "public"), addr_of(&running, "shared")];
+    let seeds: Vec<Vec<u8>> = [
+        (REGIONAL, WireType::A, Some(1232)),
+        (OUTPOSTS, WireType::A, None),
+        ("s3.us-east-1.amazonaws.com", WireType::AAAA, Some(512)),
+        ("ip-10-0-1-10.ec2.internal", WireType::ANY, Some(4096)),
+    ]
+    .iter()
+    .map(|(n, t, p)| query(0x4242, &format!("{n}."), *t, *p))
+    .collect();
+    let mut rng = Rng(0x5eed_0001);
+    let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut sent = 0;
+    for i in 0..100_000 {
+        let packet: Vec<u8> = if i % 2 == 0 {
+            // Random bytes, 0 to 600 long.
+            let len = rng.below(601);
+            (0..len).map(|_| rng.next() as u8).collect()
+        } else {
+            // A valid query with 1 to 8 mutations: flipped bytes, a cut, bytes appended.
+            let mut p = seeds[rng.below(seeds.len())].clone();
+            for _ in 0..1 + rng.below(8) {
+                match rng.below(4) {
+                    0 | 1 => {
+                        let at = rng.below(p.len());
+                        p[at] = rng.next() as u8;
+                    }
+                    2 => {
+                        let keep = rng.below(p.len() + 1);
+                        p.truncate(keep);
+                        if p.is_empty() {
+                            p.push(0);
+                        }
+                    }
+                    _ => {
+                        let extra = rng.below(16);
+                        p.extend((0..extra).map(|_| rng.next() as u8));
+                    }
+                }
+            }
+            p
+        };
+        if sock.send_to(&packet, targets[i % 2]).await.is_ok() {
+            sent += 1;
+        }
+        if i % 1000 == 999 {
+            // Drain replies now and then so our socket does not just drop them.
+            let mut buf = [0u8; 4096];
+            while sock.try_recv(&mut buf).is_ok() {}
+            tokio::task::yield_now().await;
+        }
+    }
+    assert!(sent > 90_000, "sent {sent}");
+
+    // Still answering, and correctly, over UDP and TCP.
+    let snap = running.shared.current();
+    for (view_name, addr) in [("public", targets[0]), ("shared", targets[1])] {
+        let view = vpcsim_dns::view_of(
+            &snap.topology,
+            snap.topology.find_source(view_name).unwrap(),
+        );
+        let want = snap
+            .dns
+            .resolve(view, REGIONAL, RecordType::A, &mut Rotation::new());
+        let mut want_sorted = model_data(&want);
+        want_sorted.sort();
+        for m in [
+            udp_exchange(
+                addr,
+                &query(77, &format!("{REGIONAL}."), WireType::A, Some(1232)),
+            )
+            .await,
+            tcp_exchange(
+                addr,
+                &query(78, &format!("{REGIONAL}."), WireType::A, Some(1232)),
+            )
+            .await,
+        ] {
+            assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+            let mut got = data(&m);
+            got.sort();
+            assert_eq!(got, want_sorted, "{view_name}");
+        }
+    }
+    running.shutdown().await;
+}
+
+// ---- HTTP ----
+
+/// One HTTP/1.1 request with `Connection: close`: the status and the JSON body.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> (u16, String, Value) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    if let Some(ct) = content_type {
+        head.push_str(&format!("content-type: {ct}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).await.unwrap();
+    // A server may answer (413) before reading the whole body; ignore a failed write.
+    let _ = s.write_all(body).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a full response");
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let json = serde_json::from_str(body).unwrap_or(Value::Null);
+    (status, head.to_string(), json)
+}
+
+async fn post(addr: SocketAddr, path: &str, body: Value) -> (u16, Value) {
+    let (s, _, v) = http(
+        addr,
+        "POST",
+        path,
+        Some("application/json"),
+        body.to_string().as_bytes(),
+    )
+    .await;
+    (s, v)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_api_routes_and_errors() {
+    let running = start().await;
+    let a = running.http;
+
+    let (s, _, v) = http(a, "GET", "/health", None, b"").await;
+    assert_eq!(s, 200);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["generation"], 1);
+    assert!(v["reload_error"].is_null());
+
+    let (s, _, v) = http(a, "GET", "/topology", None, b"").await;
+    assert_eq!(s, 200);
+    assert_eq!(v["name"], "hybrid-s3");
+    let views = v["views"].as_array().unwrap();
+    assert_eq!(views.len(), running.listeners.len());
+    assert_eq!(views[0]["name"], "public");
+    assert_eq!(views[0]["dns"], running.listeners[0].addr.to_string());
+    assert!(
+        v["vpcs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["name"] == "shared")
+    );
+    assert!(
+        v["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["dns_names"][0] == REGIONAL)
+    );
+
+    let (s, v) = post(
+        a,
+        "/resolve",
+        json!({"from": "datacenter/build-server", "name": REGIONAL}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "NOERROR");
+    assert_eq!(v["answers"].as_array().unwrap().len(), 2);
+    let (s, v) = post(
+        a,
+        "/resolve",
+        json!({"from": "public", "name": "www.example.com", "type": "A"}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["rcode"], "REFUSED");
+
+    let request = format!("GET https://bucket.{REGIONAL}/DOC-EXAMPLE-BUCKET1/report.csv");
+    let (s, v) = post(
+        a,
+        "/trace",
+        json!({"from": "datacenter/build-server", "request": request}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["verdict"], "allowed");
+    assert_eq!(v["via"], json!(["dx-primary", "s3-interface"]));
+    let (s, v) = post(
+        a,
+        "/trace",
+        json!({"from": "datacenter/build-server", "request": request, "fail": ["dx-primary"], "principal": "s3-apps"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let via: Vec<&str> = v["via"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x.as_str())
+        .collect();
+    assert!(
+        via.contains(&"vpn-backup") && !via.contains(&"dx-primary"),
+        "{via:?}"
+    );
+
+    let (s, _, v) = http(a, "POST", "/check", None, b"").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["failed"], 0);
+    assert!(v["passed"].as_u64().unwrap() > 0);
+
+    // Errors: JSON with error and hint, and the right status.
+    /// Status, method, path, content type, body.
+    type Case<'a> = (u16, &'a str, &'a str, Option<&'a str>, Vec<u8>);
+    let cases: Vec<Case> = vec![
+        (400, "POST", "/trace", Some("application/json"), b"{not json".to_vec()),
+        (400, "POST", "/trace", Some("application/json"), br#"{"from": "datacenter/build-servr", "request": "GET https://s3.us-east-1.amazonaws.com/"}"#.to_vec()),
+        (400, "POST", "/trace", Some("application/json"), br#"{"from": "shared", "request": "GET https://s3.us-east-1.amazonaws.com/"}"#.to_vec()),
+        (400, "POST", "/trace", Some("application/json"), br#"{"from": "datacenter/build-server", "request": "GET https://s3.us-east-1.amazonaws.com/", "fail": ["dx-primry"]}"#.to_vec()),
+        (400, "POST", "/trace", Some("application/json"), br#"{"from": "datacenter/build-server"}"#.to_vec()),
+        (400, "POST", "/resolve", Some("application/json"), br#"{"from": "public", "name": "x", "tpye": "A"}"#.to_vec()),
+        (400, "POST", "/resolve", Some("application/json"), br#"{"from": "public", "name": "x", "type": "BOGUS"}"#.to_vec()),
+        (400, "POST", "/resolve", Some("application/json"), br#"[1, 2]"#.to_vec()),
+        (404, "GET", "/nope", None, vec![]),
+        (405, "GET", "/trace", None, vec![]),
+        (405, "POST", "/health", Some("application/json"), b"{}".to_vec()),
+        (413, "POST", "/trace", Some("application/json"), vec![b' '; 70 * 1024]),
+        (415, "POST", "/trace", Some("text/plain"), b"{}".to_vec()),
+        (415, "POST", "/resolve", Some("application/x-www-form-urlencoded"), b"from=public".to_vec()),
+    ];
+    for (want, method, path, ct, body) in cases {
+        let (s, head, v) = http(a, method, path, ct, &body).await;
+        assert_eq!(
+            s,
+            want,
+            "{method} {path} {}: {v}",
+            String::from_utf8_lossy(&body[..body.len().min(80)])
+        );
+        assert!(v["error"].is_string(), "{method} {path}: {v}");
+        assert!(v["hint"].is_string(), "{method} {path}: {v}");
+        if want == 405 {
+            assert!(head.to_ascii_lowercase().contains("allow:"), "{head}");
+        }
+    }
+    let (_, v) = post(
+        a,
+        "/trace",
+        json!({"from": "datacenter/build-servr", "request": "x"}),
+    )
+    .await;
+    assert!(v["hint"].as_str().unwrap().contains("build-server"), "{v}");
+
+    // Still serving after all that.
+    let (s, _, _) = http(a, "GET", "/health", None, b"").await;
+    assert_eq!(s, 200);
+    running.shutdown().await;
+}
+
+// ---- reload ----
+
+fn tempdir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vpcsim-serve-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn wait_until<F, Fut>(what: &str, mut ok: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if ok().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reloads_a_good_edit_and_keeps_serving_through_a_bad_one() {
+    let dir = tempdir("reload");
+    let path = dir.join("hybrid-s3.yaml");
+    let original = std::fs::read_to_string(topology_path("hybrid-s3.yaml")).unwrap();
+    std::fs::write(&path, &original).unwrap();
+    let running = start_at(&path, true).await;
+    let public = addr_of(&running, "public");
+    let renamed = REGIONAL.replace("5e6f", "7a8b");
+    let ask = |name: String| async move {
+        udp_exchange(
+            public,
+            &query(1, &format!("{name}."), WireType::A, Some(1232)),
+        )
+        .await
+        .metadata
+        .response_code
+    };
+    assert_eq!(ask(REGIONAL.into()).await, ResponseCode::NoError);
+    assert_eq!(ask(renamed.clone()).await, ResponseCode::NXDomain);
+
+    // A good edit: the endpoint's DNS id changes.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(&path, original.replace("dns_id: 5e6f", "dns_id: 7a8b")).unwrap();
+    wait_until("the new name resolves", || is_noerror(ask(renamed.clone()))).await;
+    assert_eq!(ask(REGIONAL.into()).await, ResponseCode::NXDomain);
+    assert_eq!(running.shared.current().generation, 2);
+    assert!(running.shared.last_error().is_none());
+
+    // A bad edit: a subnet that does not exist. The last good topology keeps serving.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(
+        &path,
+        original.replace("dns_id: 5e6f", "dns_id: 7a8b").replace(
+            "subnets: [endpoints-a, endpoints-b]",
+            "subnets: [endpoints-a, endpoint-b]",
+        ),
+    )
+    .unwrap();
+    let shared = running.shared.clone();
+    wait_until("the bad edit is reported", || {
+        let shared = shared.clone();
+        async move { shared.last_error().is_some() }
+    })
+    .await;
+    let err = running.shared.last_error().unwrap();
+    assert!(
+        err.diagnostics.iter().any(|d| d.contains("endpoint-b")),
+        "{err:?}"
+    );
+    assert_eq!(running.shared.current().generation, 2);
+    assert_eq!(ask(renamed.clone()).await, ResponseCode::NoError);
+    let (_, _, health) = http(running.http, "GET", "/health", None, b"").await;
+    assert!(health["reload_error"]["error"].is_string(), "{health}");
+    assert_eq!(health["generation"], 2);
+
+    // Fixing it reloads again and clears the error.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(&path, &original).unwrap();
+    wait_until("the fix is served", || is_noerror(ask(REGIONAL.into()))).await;
+    assert!(running.shared.last_error().is_none());
+    assert_eq!(running.shared.current().generation, 3);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// True when the answer is NOERROR.
+async fn is_noerror(answer: impl std::future::Future<Output = ResponseCode>) -> bool {
+    answer.await == ResponseCode::NoError
+}
