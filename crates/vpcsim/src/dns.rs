@@ -70,6 +70,7 @@ pub(crate) fn resolve(
     ExitCode::SUCCESS
 }
 
+/// The JSON of a resolution: the same shape as the HTTP API's `/resolve`.
 pub(crate) fn to_json(
     dns: &Dns,
     view: View,
@@ -78,16 +79,7 @@ pub(crate) fn to_json(
     qtype: RecordType,
     res: &Resolution,
 ) -> serde_json::Value {
-    serde_json::json!({
-        "query": { "name": vpcsim_dns::normalize(name), "type": qtype.as_str(), "from": from, "view": dns.view_name(view) },
-        "status": res.status(),
-        "rcode": res.rcode.as_str(),
-        "authoritative": res.authoritative,
-        "answers": res.answers.iter().flat_map(|s| s.data.iter().map(move |d| serde_json::json!({
-            "name": s.name, "ttl": s.ttl, "type": s.rtype.as_str(), "data": d.to_string(), "origin": s.origin.to_string(),
-        }))).collect::<Vec<_>>(),
-        "steps": res.steps.iter().map(|s| serde_json::json!({ "at": s.at, "code": s.code, "detail": s.detail })).collect::<Vec<_>>(),
-    })
+    vpcsim_server::json::resolution(dns, view, from, name, qtype, res)
 }
 
 pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {

@@ -234,32 +234,10 @@ pub(crate) fn render(topo: &Topology, engine: &Engine, t: &Trace, fail: &[String
     out
 }
 
+/// The JSON of a trace: the same shape as the HTTP API's `/trace`.
 pub(crate) fn to_json(topo: &Topology, t: &Trace) -> serde_json::Value {
     let _ = topo;
-    let hops = |hs: &[Hop]| {
-        hs.iter().map(|h| serde_json::json!({"at": h.at, "component": h.component, "code": h.code, "detail": h.detail, "line": h.span.map(|s| s.line)})).collect::<Vec<_>>()
-    };
-    serde_json::json!({
-        "request": t.request.text,
-        "from": t.from,
-        "source_ip": t.source_ip.to_string(),
-        "dns": t.dns.as_ref().map(|d| serde_json::json!({
-            "status": d.status(),
-            "addresses": d.addresses().iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-            "steps": d.steps.iter().map(|s| serde_json::json!({"at": s.at, "code": s.code, "detail": s.detail})).collect::<Vec<_>>(),
-        })),
-        "destination": t.destination.map(|d| d.to_string()),
-        "forward": hops(&t.forward),
-        "back": hops(&t.back),
-        "via": t.components(),
-        "s3": t.s3.as_ref().map(|c| serde_json::json!({"bucket": c.bucket, "access_point": c.access_point, "key": c.key, "action": c.action})),
-        "context": t.context.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
-        "decided_by": t.deciding(),
-        "disposition": t.disposition.as_str(),
-        "verdict": verdict_name(t.verdict),
-        "code": t.code,
-        "reason": t.reason,
-    })
+    vpcsim_server::json::trace(t)
 }
 
 pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> ExitCode {
