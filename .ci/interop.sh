@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Interop: start `vpcsim serve` on a shipped topology, query every view with dig and kdig (UDP and
+# TCP), compare the addresses with `vpcsim resolve`, call the HTTP API with curl, stop the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dig >/dev/null || need+=(dnsutils)
+command -v kdig >/dev/null || need+=(knot-dnsutils)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build -q -p vpcsim
+bin=./target/debug/vpcsim
+topo=topologies/hybrid-s3.yaml
+base=15300
+http=127.0.0.1:18053
+regional=vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com
+outposts=reports-111122223333.op-01234567890123456.s3-outposts.us-east-1.amazonaws.com
+
+work=$(mktemp -d)
+"$bin" serve "$topo" --dns-base-port "$base" --http "$http" >"$work/out" 2>"$work/err" &
+pid=$!
+cleanup() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "interop: $*" >&2
+  echo "--- server output" >&2; cat "$work/out" "$work/err" >&2
+  exit 1
+}
+
+for _ in $(seq 1 100); do
+  if dig +short +time=1 +tries=1 @127.0.0.1 -p "$base" "$regional" 2>/dev/null | grep -q .; then
+    break
+  fi
+  kill -0 "$pid" 2>/dev/null || fail "vpcsim serve exited"
+  sleep 0.2
+done
+grep -q "^  127.0.0.1:$base " "$work/out" || fail "the server is not answering on port $base"
+
+# The model's addresses (sorted) for a view and a name.
+model() {
+  "$bin" resolve "$topo" --from "$1" "$2" --format json 2>/dev/null |
+    python3 -c 'import json,sys; print("\n".join(sorted(a["data"] for a in json.load(sys.stdin)["answers"] if a["type"]=="A")))'
+}
+# dig's / kdig's addresses (sorted).
+addrs() { grep -E '^[0-9.]+$' | sort; }
+
+# One "ADDR:PORT VIEW" per listener, from the startup listing.
+listeners=$(awk '/^  127\.0\.0\.1:[0-9]+ /{print $1, $2}' "$work/out")
+[ "$(echo "$listeners" | wc -l)" -ge 5 ] || fail "expected five views, got: $listeners"
+while read -r addr view; do
+  port=${addr##*:}
+  want=$(model "$view" "$regional")
+  [ -n "$want" ] || fail "vpcsim resolve gave no address for $regional from $view"
+  for client in "dig +short" "dig +short +tcp" "kdig +short" "kdig +short +tcp"; do
+    got=$($client @127.0.0.1 -p "$port" "$regional" A | addrs)
+    [ "$got" = "$want" ] || fail "$client ($view): got [$got], vpcsim resolve says [$want]"
+  done
+  echo "view $view ($addr): $regional → $(echo "$want" | tr '\n' ' ')"
+done <<<"$listeners"
+
+# The four X-ENIs rotate: two successive queries lead with different addresses, same set.
+port_shared=$(echo "$listeners" | awk '$2=="shared"{sub(/.*:/,"",$1); print $1}')
+first=$(dig +short @127.0.0.1 -p "$port_shared" "$outposts")
+second=$(kdig +short @127.0.0.1 -p "$port_shared" "$outposts")
+[ "$(echo "$first" | wc -l)" -eq 4 ] || fail "expected four X-ENIs, got: $first"
+[ "$(echo "$first" | head -1)" != "$(echo "$second" | head -1)" ] || fail "no rotation: $first / $second"
+[ "$(echo "$first" | sort)" = "$(model shared "$outposts")" ] || fail "X-ENIs differ from vpcsim resolve"
+echo "outposts rotation: $(echo "$first" | head -1) then $(echo "$second" | head -1)"
+
+# Negative answers and flags.
+status() { dig +time=2 +tries=1 @127.0.0.1 -p "$1" "$2" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
+[ "$(status "$base" vpce-1a2b3c4d-5e6f-us-east-1c.s3.us-east-1.vpce.amazonaws.com)" = NXDOMAIN ] || fail "expected NXDOMAIN"
+[ "$(status "$base" www.example.com)" = REFUSED ] || fail "expected REFUSED"
+dig @127.0.0.1 -p "$base" "$regional" | grep -q 'flags: qr aa' || fail "public DNS answers without AA"
+kdig @127.0.0.1 -p "$base" "$regional" | grep -q 'status: NOERROR' || fail "kdig: no NOERROR"
+echo "NXDOMAIN, REFUSED and AA as expected"
+
+# HTTP API.
+curl -sf "http://$http/health" | grep -q '"status": "ok"' || fail "/health"
+verdict=$(curl -sf "http://$http/trace" -H 'content-type: application/json' \
+  -d "{\"from\": \"datacenter/build-server\", \"request\": \"GET https://bucket.$regional/DOC-EXAMPLE-BUCKET1/report.csv\"}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
+[ "$verdict" = allowed ] || fail "/trace verdict $verdict"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$http/nope")
+[ "$code" = 404 ] || fail "unknown route gave $code"
+echo "HTTP API: /health ok, /trace allowed, 404 for an unknown route"
+
+# Graceful stop.
+kill -TERM "$pid"
+wait "$pid" || fail "vpcsim serve exited with $? on SIGTERM"
+trap 'rm -rf "$work"' EXIT
+echo "interop passed"
