@@ -291,12 +291,7 @@ async fn watch_files(shared: Shared, every: Duration, mut stopped: watch::Receiv
                 info!(generation, topology = %shared.path().display(), "reloaded");
             }
             Ok(Err(e)) => {
-                warn!(
-                    topology = %shared.path().display(),
-                    "{}\n{}",
-                    e.message,
-                    e.rendered
-                );
+                warn!("{}\n{}", e.message, e.rendered);
             }
             Err(error) => warn!(%error, "reload task failed"),
         }

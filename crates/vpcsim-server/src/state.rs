@@ -40,7 +40,7 @@ pub struct ReloadError {
     pub message: String,
     /// Each diagnostic on one line (`file:line:col: error[code]: message`).
     pub diagnostics: Vec<String>,
-    /// The diagnostics rendered with their snippets, for the log.
+    /// The errors rendered with their snippets, for the log.
     pub rendered: String,
 }
 
@@ -157,6 +157,7 @@ pub fn load(path: &Path) -> Result<(Topology, Vec<PathBuf>), ReloadError> {
                 rendered: loaded
                     .diagnostics
                     .iter()
+                    .filter(|d| d.severity == vpcsim_syntax::Severity::Error)
                     .map(|d| d.render(&loaded.sources, false))
                     .collect::<Vec<_>>()
                     .join("\n"),
