@@ -157,10 +157,17 @@ impl Dns {
         if dns_id != ep.dns_id {
             return format!(
                 "{vpce}'s DNS names carry the id {}, not '{dns_id}': the Regional name is {vpce}-{}.{}.{}.vpce.amazonaws.com",
-                ep.dns_id, ep.dns_id, vpcsim_topology::model::service_labels(&ep.service), ep.region
+                ep.dns_id,
+                ep.dns_id,
+                vpcsim_topology::model::service_labels(&ep.service),
+                ep.region
             );
         }
-        let expected_tail = format!("{}.{}", vpcsim_topology::model::service_labels(&ep.service), ep.region);
+        let expected_tail = format!(
+            "{}.{}",
+            vpcsim_topology::model::service_labels(&ep.service),
+            ep.region
+        );
         if svc_region != expected_tail {
             return format!(
                 "{vpce} is an endpoint for {} in {}, so its names end in .{expected_tail}.vpce.amazonaws.com, not .{svc_region}.vpce.amazonaws.com",
