@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod dns;
+mod generate;
 mod policy;
 mod serve;
 mod trace;
@@ -99,6 +100,8 @@ enum Command {
         #[command(subcommand)]
         command: DnsCommand,
     },
+    /// Write a synthetic topology of a given size (valid, with expectations that hold).
+    Gen(generate::GenArgs),
     /// Serve the topology live: a DNS server per view (dig can query it) and an HTTP API.
     Serve {
         /// Topology file.
@@ -239,6 +242,7 @@ fn main() -> ExitCode {
             format,
             verbose,
         } => trace::check(&files, format, verbose),
+        Command::Gen(args) => generate::run(&args),
         Command::Serve {
             topology,
             dns_base_port,
