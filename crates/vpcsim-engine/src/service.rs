@@ -551,6 +551,7 @@ fn authorize(
         ),
     };
     ctx.set("s3:ResourceAccount", owner.clone());
+    ctx.set("aws:ResourceAccount", owner.clone());
     let action = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1)
     } else {

@@ -153,12 +153,23 @@ impl Walker<'_> {
                 port,
             },
         );
-        let at = format!("network interface {}", self.topo.enis[eni.index()].ip);
+        let e = &self.topo.enis[eni.index()];
+        let at = format!("network interface {}", e.ip);
+        // Arriving at an endpoint's interface or an X-ENI passes that named component.
+        let component = match (dir, e.owner) {
+            (Direction::Inbound, EniOwner::Endpoint(ep)) => {
+                Some(self.topo.endpoints[ep.index()].name.clone())
+            }
+            (Direction::Inbound, EniOwner::OutpostXeni(o, _)) => {
+                Some(self.topo.outposts[o.index()].name.clone())
+            }
+            _ => None,
+        };
         if v.allowed {
-            self.hop(at, None, "sg.allowed", v.rule, v.span);
+            self.hop(at, component, "sg.allowed", v.rule, v.span);
             Ok(())
         } else {
-            self.hop(at, None, "sg.no-matching-rule", v.rule.clone(), v.span);
+            self.hop(at, component, "sg.no-matching-rule", v.rule.clone(), v.span);
             Err(stop(
                 Disposition::DeniedBySecurityGroup,
                 "sg.no-matching-rule",
@@ -617,6 +628,20 @@ impl Walker<'_> {
             .filter(|r| r.destination.contains(&std::net::IpAddr::V4(dst)))
             .max_by_key(|r| r.destination.prefix_len());
         let Some(route) = route else {
+            if is_private(dst) {
+                let reason = format!(
+                    "the site router of {} has no route to the private address {dst}; internet egress does not carry private addresses",
+                    s.name
+                );
+                self.hop(
+                    format!("site {}", s.name),
+                    None,
+                    "site.no-route",
+                    reason.clone(),
+                    Some(s.span),
+                );
+                return Err(stop(Disposition::NoRoute, "site.no-route", reason));
+            }
             return match s.public_ip {
                 Some(public) => {
                     self.hop(format!("site {}", s.name), Some("internet".into()), "site.internet", format!("no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}"), Some(s.span));
@@ -919,6 +944,14 @@ impl Walker<'_> {
             Arrival::Site => Ok(()),
         }
     }
+}
+
+/// RFC 1918 and other non-internet IPv4 space (shared, link-local, loopback).
+fn is_private(ip: Ipv4Addr) -> bool {
+    ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || (ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1]))
 }
 
 /// Runs a trace.

@@ -274,10 +274,11 @@ impl Routes {
     }
 
     /// The VPC a link delivers `dst` into: its VPN gateway's VPC, or through a Direct Connect
-    /// gateway the associated VPC whose CIDRs contain `dst`.
+    /// gateway the associated VPC, whose CIDRs contain `dst`; `None` when no such VPC does (a link
+    /// reaches only VPC addresses).
     pub fn link_vpc(&self, topo: &Topology, link: LinkId, dst: Ipv4Addr) -> Option<VpcId> {
         match topo.links[link.index()].attach {
-            Attachment::VpnGateway(v) => Some(v),
+            Attachment::VpnGateway(v) => Some(v).filter(|v| topo.vpcs[v.index()].contains(dst)),
             Attachment::DxGateway(g) => topo.dx_gateways[g.index()]
                 .vpcs
                 .iter()

@@ -44,7 +44,12 @@ pub(crate) fn failures(
                 None => {
                     return Err(usage(
                         format!("link '{link}' has no tunnel '{t}'"),
-                        format!("tunnels: {}", topo.links[id.index()].tunnels.join(", ")),
+                        match topo.links[id.index()].tunnels.as_slice() {
+                            [] => format!(
+                                "{link} is a Direct Connect link: it has no tunnels; fail the whole link"
+                            ),
+                            tunnels => format!("tunnels: {}", tunnels.join(", ")),
+                        },
                     ));
                 }
             },
@@ -137,7 +142,7 @@ pub(crate) fn trace(
                 v["spread"] = serde_json::json!(
                     counts
                         .iter()
-                        .map(|(k, n)| serde_json::json!({"destination": k, "requests": n}))
+                        .map(|(k, (n, verdicts))| serde_json::json!({"destination": k, "requests": n, "verdicts": verdicts}))
                         .collect::<Vec<_>>()
                 );
             }
@@ -147,21 +152,26 @@ pub(crate) fn trace(
     ExitCode::SUCCESS
 }
 
-fn counts(traces: &[Trace]) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
+/// Requests per destination address, with how many of them each verdict got.
+fn counts(traces: &[Trace]) -> BTreeMap<String, (usize, BTreeMap<&'static str, usize>)> {
+    let mut m: BTreeMap<String, (usize, BTreeMap<&'static str, usize>)> = BTreeMap::new();
     for t in traces {
         let key = t.destination.map_or("(none)".into(), |d| d.to_string());
-        *m.entry(key).or_insert(0) += 1;
+        let e = m.entry(key).or_default();
+        e.0 += 1;
+        *e.1.entry(verdict_name(t.verdict)).or_insert(0) += 1;
     }
     m
 }
 
 fn spread(traces: &[Trace]) -> String {
     let mut out = format!("\nspread of {} requests:\n", traces.len());
-    for (dst, n) in counts(traces) {
+    for (dst, (n, verdicts)) in counts(traces) {
+        let v: Vec<String> = verdicts.iter().map(|(k, c)| format!("{c} {k}")).collect();
         out.push_str(&format!(
-            "  {dst:<16} {n:>6}  {:>5.1}%\n",
-            100.0 * n as f64 / traces.len() as f64
+            "  {dst:<16} {n:>6}  {:>5.1}%  ({})\n",
+            100.0 * n as f64 / traces.len() as f64,
+            v.join(", ")
         ));
     }
     out
@@ -243,10 +253,17 @@ pub(crate) fn to_json(topo: &Topology, t: &Trace) -> serde_json::Value {
 pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> ExitCode {
     let mut failed = 0;
     let mut all: Vec<(PathBuf, Vec<ExpectationResult>)> = Vec::new();
+    let mut broken: Option<ExitCode> = None;
     for path in files {
         let topo = match load_valid(path) {
             Ok(t) => t,
-            Err(code) => return code,
+            Err(code) => {
+                // Report the other files anyway; an unreadable file (2) outranks an invalid one (1).
+                if broken.is_none() || code == ExitCode::from(2) {
+                    broken = Some(code);
+                }
+                continue;
+            }
         };
         let result = vpcsim_engine::check(&topo);
         failed += result.failed();
@@ -307,10 +324,10 @@ pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> Ex
         }
         CheckFormat::Junit => print!("{}", junit(&all)),
     }
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    match broken {
+        Some(code) => code,
+        None if failed > 0 => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
     }
 }
 

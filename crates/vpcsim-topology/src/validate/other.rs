@@ -789,8 +789,7 @@ impl Builder<'_> {
         v.extend(self.t.dx_gateways.iter().map(|n| n.name.clone()));
         v.extend(self.t.outposts.iter().map(|o| o.name.clone()));
         v.extend(self.t.access_points.iter().map(|a| a.name.clone()));
-        v.extend(self.t.vpcs.iter().map(|x| x.name.clone()));
-        v.extend(["igw", "vgw", "internet"].map(String::from));
+        v.extend(["igw", "internet"].map(String::from));
         v
     }
 
