@@ -199,7 +199,8 @@ fn gateway_id(seed: u64, i: usize) -> String {
     format!("vpce-{:08x}{:09x}", hash >> 32, (1u64 << 32) + i as u64)
 }
 
-fn outpost_id(seed: u64, o: usize) -> String {
+/// The id (`op-…`) of Outpost `o`.
+pub fn outpost_id(seed: u64, o: usize) -> String {
     let hash = stable_hash(seed, &["outpost", &o.to_string()]);
     format!("op-{:08x}{:09x}", hash >> 32, o)
 }
@@ -222,8 +223,8 @@ fn spread(n: usize, count: usize) -> Vec<usize> {
     v
 }
 
-/// The VPC holding Outpost `o`.
-fn outpost_vpc(p: &Params, o: usize) -> usize {
+/// The index of the VPC holding Outpost `o`.
+pub fn outpost_vpc(p: &Params, o: usize) -> usize {
     o * p.vpcs / p.outposts.max(1)
 }
 
@@ -232,8 +233,8 @@ fn hub_of(i: usize) -> usize {
     i / VPCS_PER_HUB
 }
 
-/// The interface endpoint's Regional DNS name.
-fn vpce_name(p: &Params, h: usize, e: usize, zone: Option<&str>) -> String {
+/// The DNS name of interface endpoint `e` (0 is S3) of hub `h`: Regional, or zonal in `zone`.
+pub fn vpce_name(p: &Params, h: usize, e: usize, zone: Option<&str>) -> String {
     let (id, dns) = interface_ids(p.seed, h, e);
     let service = INTERFACE_SERVICES[e];
     match zone {

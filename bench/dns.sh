@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# DNS throughput: dnsperf against `vpcsim serve` and against NSD serving `vpcsim dns export` of the
+# same view, with the same query file, on this machine, one after the other. Prints both queries per
+# second, the queries lost, and the ratio vpcsim / NSD. See docs/performance.md.
+#
+#   bench/dns.sh [TOPOLOGY]            (default topologies/hybrid-s3.yaml; the public view)
+#
+# Environment: DURATION (seconds per run, default 10), CLIENTS (dnsperf -c, default 8),
+# OUTSTANDING (dnsperf -q, default 200), THREADS (dnsperf -T, default 1), PORT (default 15353),
+# VPCSIM (the binary, default target/release/vpcsim, built if missing).
+# Installs dnsperf and nsd with apt-get when they are missing. Everything listens on 127.0.0.1 only.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+TOPOLOGY=${1:-topologies/hybrid-s3.yaml}
+DURATION=${DURATION:-10}
+CLIENTS=${CLIENTS:-8}
+OUTSTANDING=${OUTSTANDING:-200}
+THREADS=${THREADS:-1}
+PORT=${PORT:-15353}
+HTTP_PORT=$((PORT + 1000))
+VPCSIM=${VPCSIM:-target/release/vpcsim}
+
+need=()
+command -v dnsperf >/dev/null || need+=(dnsperf)
+command -v nsd >/dev/null || need+=(nsd)
+if ((${#need[@]})); then
+    echo "installing ${need[*]}" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ! -x "$VPCSIM" ]; then
+    cargo build --release -q -p vpcsim
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The zones of the public view, and the query file: every name and type they hold (a wildcard
+# owner is asked as `www.` under it), each once.
+"$VPCSIM" dns export "$TOPOLOGY" --view public --out "$work/zones" > "$work/zones.list" 2>/dev/null
+cat "$work/zones"/*.zone \
+    | awk '$1 !~ /^[;$]/ && $3 == "IN" && $4 != "SOA" && $4 != "NS" { n = $1; sub(/^\*\./, "www.", n); print n, $4 }' \
+    | sort -u > "$work/queries"
+echo "topology $TOPOLOGY: view public, $(wc -l < "$work/zones.list") zone(s), $(wc -l < "$work/queries") distinct queries; ${DURATION}s per server, dnsperf -c $CLIENTS -q $OUTSTANDING -T $THREADS, $(nproc) cores"
+
+wait_udp() { # wait until a server answers on PORT
+    for _ in $(seq 100); do
+        if dnsperf -s 127.0.0.1 -p "$PORT" -d "$work/queries" -n 1 -t 1 2>/dev/null | grep -q "Queries completed: *[1-9]"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "no DNS server answered on 127.0.0.1:$PORT" >&2
+    return 1
+}
+
+run_dnsperf() { # NAME -> prints "qps lost"
+    dnsperf -s 127.0.0.1 -p "$PORT" -d "$work/queries" -l "$DURATION" -c "$CLIENTS" \
+        -q "$OUTSTANDING" -T "$THREADS" > "$work/$1.dnsperf" 2>&1
+    local qps lost
+    qps=$(awk '/Queries per second:/ { print $4 }' "$work/$1.dnsperf")
+    lost=$(awk '/Queries lost:/ { print $3 }' "$work/$1.dnsperf")
+    echo "${qps:-0} ${lost:-?}"
+}
+
+stop() { # PID
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# 1. vpcsim serve: the public view is the first listener, on --dns-base-port.
+RUST_LOG=warn "$VPCSIM" serve "$TOPOLOGY" --dns-base-port "$PORT" --http "127.0.0.1:$HTTP_PORT" \
+    > "$work/vpcsim.log" 2>&1 &
+vpcsim_pid=$!
+pids+=("$vpcsim_pid")
+wait_udp
+read -r vpcsim_qps vpcsim_lost < <(run_dnsperf vpcsim)
+stop "$vpcsim_pid"
+
+# 2. NSD on the exported zones, without response rate limiting, as many servers as cores.
+mkdir -p "$work/nsd"
+{
+    cat <<CONF
+server:
+    ip-address: 127.0.0.1
+    port: $PORT
+    server-count: $(nproc)
+    username: ""
+    chroot: ""
+    zonesdir: "$work/zones"
+    database: ""
+    zonelistfile: "$work/nsd/zone.list"
+    xfrdfile: "$work/nsd/xfrd.state"
+    pidfile: "$work/nsd/nsd.pid"
+    logfile: "$work/nsd/nsd.log"
+    hide-version: yes
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: no
+CONF
+    while IFS=$'\t' read -r zone file; do
+        printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "$zone" "$file"
+    done < "$work/zones.list"
+} > "$work/nsd.conf"
+nsd-checkconf "$work/nsd.conf"
+nsd -d -c "$work/nsd.conf" > "$work/nsd/stdout.log" 2>&1 &
+nsd_pid=$!
+pids+=("$nsd_pid")
+wait_udp
+read -r nsd_qps nsd_lost < <(run_dnsperf nsd)
+stop "$nsd_pid"
+
+ratio=$(awk -v a="$vpcsim_qps" -v b="$nsd_qps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+printf '%-8s %12s qps  %s lost\n' vpcsim "$vpcsim_qps" "$vpcsim_lost" nsd "$nsd_qps" "$nsd_lost"
+echo "ratio vpcsim/nsd: $ratio (target: at least 0.80)"
