@@ -115,6 +115,9 @@ pub struct Dns {
     pub(crate) sites: Vec<SiteDns>,
     pub(crate) endpoints: Vec<EndpointInfo>,
     pub(crate) gateways: Vec<GatewayInfo>,
+    /// `vpce-…` id → index in `gateways` (`Err`) or `endpoints` (`Ok`), for explanations that
+    /// must not scan every endpoint of a large topology per query.
+    pub(crate) vpce_index: HashMap<String, Result<usize, usize>>,
     pub(crate) outposts_aps: Vec<OutpostsAp>,
     /// Regions with public names: the topology's, then those with built-in prefix lists.
     pub(crate) public_regions: Vec<String>,
@@ -668,6 +671,14 @@ impl Dns {
                 }
             })
             .collect();
+        let mut vpce_index = HashMap::new();
+        // The first of a (never valid) duplicate id wins, as a linear search would find it.
+        for (i, g) in gateways.iter().enumerate() {
+            vpce_index.entry(g.vpce.clone()).or_insert(Err(i));
+        }
+        for (i, e) in endpoints.iter().enumerate() {
+            vpce_index.entry(e.vpce.clone()).or_insert(Ok(i));
+        }
         Dns {
             seed: topo.seed,
             public,
@@ -676,6 +687,7 @@ impl Dns {
             sites,
             endpoints,
             gateways,
+            vpce_index,
             outposts_aps,
             public_regions,
             dns_servers,

@@ -133,13 +133,15 @@ impl Dns {
             parts.next().unwrap_or(""),
         );
         let vpce = format!("vpce-{id}");
-        if let Some(gw) = self.gateways.iter().find(|g| g.vpce == vpce) {
+        let found = self.vpce_index.get(&vpce).copied();
+        if let Some(Err(g)) = found {
+            let gw = &self.gateways[g];
             return format!(
                 "{vpce} is a gateway endpoint; gateway endpoints have no DNS names (they work through route tables): clients keep using the public {} names of {}",
                 gw.service, gw.region
             );
         }
-        let Some(ep) = self.endpoints.iter().find(|e| e.vpce == vpce) else {
+        let Some(ep) = found.and_then(|f| f.ok()).map(|e| &self.endpoints[e]) else {
             let known: Vec<&str> = self.endpoints.iter().map(|e| e.vpce.as_str()).collect();
             return format!(
                 "there is no interface endpoint {vpce} in this topology (interface endpoints: {})",

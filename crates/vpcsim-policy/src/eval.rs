@@ -20,7 +20,7 @@ mod pattern;
 
 use std::collections::BTreeMap;
 
-use pattern::{Expand, matches};
+use pattern::Expand;
 
 use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 
@@ -209,11 +209,11 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context>) -> bo
         vars: None,
         wildcards: true,
     };
-    let hit = s.action.value.iter().any(|a| {
-        action
-            .pattern(a)
-            .is_some_and(|p| matches(&p, req.action, true))
-    });
+    let hit = s
+        .action
+        .value
+        .iter()
+        .any(|a| action.matches(a, req.action, true));
     if hit == s.action.negated {
         return false;
     }
@@ -222,11 +222,10 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context>) -> bo
             vars,
             wildcards: true,
         };
-        let hit = r.value.iter().any(|pat| {
-            resource
-                .pattern(pat)
-                .is_some_and(|p| matches(&p, req.resource, false))
-        });
+        let hit = r
+            .value
+            .iter()
+            .any(|pat| resource.matches(pat, req.resource, false));
         if hit == r.negated {
             return false;
         }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::Context;
-use super::pattern::{Expand, Tok, literal, matches};
+use super::pattern::{Expand, Tok, matches};
 use crate::{BaseOperator, Condition, SetQualifier};
 
 /// Whether one condition (operator, key, values) holds for the request context.
@@ -98,16 +98,11 @@ fn positive(op: BaseOperator) -> BaseOperator {
 fn value_matches(op: BaseOperator, expand: Expand, cond: &str, value: &str) -> bool {
     use BaseOperator::*;
     match op {
-        StringEquals | StringEqualsIgnoreCase | StringLike => {
-            let Some(pat) = expand.pattern(cond) else {
-                return false;
-            };
-            match op {
-                StringEquals => literal(&pat) == value,
-                StringEqualsIgnoreCase => matches(&pat, value, true),
-                _ => matches(&pat, value, false),
-            }
-        }
+        StringEquals | StringEqualsIgnoreCase | StringLike => match op {
+            StringEquals => expand.literal_eq(cond, value),
+            StringEqualsIgnoreCase => expand.matches(cond, value, true),
+            _ => expand.matches(cond, value, false),
+        },
         NumericEquals
         | NumericLessThan
         | NumericLessThanEquals

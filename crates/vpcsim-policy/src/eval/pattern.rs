@@ -56,6 +56,37 @@ impl Expand<'_> {
     }
 }
 
+impl Expand<'_> {
+    /// Whether `text` matches the pattern written as `pat_text`: the same answer as
+    /// `self.pattern(pat_text).is_some_and(|p| matches(&p, text, fold))`, without allocating when
+    /// no variable needs substituting and both sides are ASCII (the common case on the trace path).
+    pub fn matches(&self, pat_text: &str, text: &str, fold: bool) -> bool {
+        let substitutes = self.vars.is_some() && pat_text.contains("${");
+        if !substitutes && pat_text.is_ascii() && text.is_ascii() {
+            let pat = pat_text.as_bytes();
+            let tok = |i: usize| match pat[i] {
+                b'*' if self.wildcards => Tok::Star,
+                b'?' if self.wildcards => Tok::One,
+                c => Tok::Lit(c as char),
+            };
+            let text = text.as_bytes();
+            return match_with(pat.len(), tok, text.len(), |i| text[i] as char, fold);
+        }
+        self.pattern(pat_text)
+            .is_some_and(|p| matches(&p, text, fold))
+    }
+
+    /// The pattern's text after substitution, as `literal(&self.pattern(pat_text)?)` gives it,
+    /// compared with `text`, without allocating when no variable needs substituting.
+    pub fn literal_eq(&self, pat_text: &str, text: &str) -> bool {
+        let substitutes = self.vars.is_some() && pat_text.contains("${");
+        if !substitutes {
+            return pat_text == text;
+        }
+        self.pattern(pat_text).is_some_and(|p| literal(&p) == text)
+    }
+}
+
 /// The value of `${name}` or `${name, 'default'}`: a single-valued key of the context (IAM does not
 /// allow multivalued keys as variables, so those count as unresolved), else the default.
 fn resolve(vars: &Context, inner: &str) -> Option<String> {
@@ -78,13 +109,30 @@ fn resolve(vars: &Context, inner: &str) -> Option<String> {
 
 /// Whether `text` matches `pat`; `fold` compares case-insensitively.
 pub(crate) fn matches(pat: &[Tok], text: &str, fold: bool) -> bool {
-    let text: Vec<char> = text.chars().collect();
+    if text.is_ascii() {
+        let text = text.as_bytes();
+        match_with(pat.len(), |i| pat[i], text.len(), |i| text[i] as char, fold)
+    } else {
+        let text: Vec<char> = text.chars().collect();
+        match_with(pat.len(), |i| pat[i], text.len(), |i| text[i], fold)
+    }
+}
+
+/// Wildcard matching over a pattern of `pat_len` tokens and a text of `text_len` characters, both
+/// given by index.
+fn match_with(
+    pat_len: usize,
+    pat: impl Fn(usize) -> Tok,
+    text_len: usize,
+    text: impl Fn(usize) -> char,
+    fold: bool,
+) -> bool {
     let eq = |a: char, b: char| a == b || (fold && a.to_lowercase().eq(b.to_lowercase()));
     // Iterative matching with backtracking to the last `*`.
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pat.get(p) {
+    while t < text_len {
+        match (p < pat_len).then(|| pat(p)) {
             Some(Tok::Star) => {
                 star = Some((p, t));
                 p += 1;
@@ -93,7 +141,7 @@ pub(crate) fn matches(pat: &[Tok], text: &str, fold: bool) -> bool {
                 p += 1;
                 t += 1;
             }
-            Some(Tok::Lit(c)) if eq(*c, text[t]) => {
+            Some(Tok::Lit(c)) if eq(c, text(t)) => {
                 p += 1;
                 t += 1;
             }
@@ -107,7 +155,7 @@ pub(crate) fn matches(pat: &[Tok], text: &str, fold: bool) -> bool {
             },
         }
     }
-    pat[p..].iter().all(|t| *t == Tok::Star)
+    (p..pat_len).all(|i| pat(i) == Tok::Star)
 }
 
 /// Literal text of a pattern without wildcards (for equality operators).
@@ -131,6 +179,62 @@ mod tests {
             wildcards: true,
         };
         matches(&e.pattern(pat).unwrap(), text, false)
+    }
+
+    #[test]
+    fn fast_path_agrees_with_patterns() {
+        let mut ctx = Context::new();
+        ctx.set("aws:username", "alice");
+        let pats = [
+            "*",
+            "",
+            "a",
+            "s3:Get*",
+            "S3:GETOBJECT",
+            "arn:aws:s3:::b/*",
+            "a?c",
+            "*a*b",
+            "${*}",
+            "home/${aws:username}/*",
+            "${aws:missing}",
+            "${aws:missing, 'x'}",
+            "é*",
+            "vpce-1",
+        ];
+        let texts = [
+            "",
+            "a",
+            "abc",
+            "s3:GetObject",
+            "s3:getobject",
+            "arn:aws:s3:::b/k",
+            "xaxb",
+            "*",
+            "home/alice/x",
+            "x",
+            "éa",
+            "vpce-1",
+            "VPCE-1",
+        ];
+        for vars in [None, Some(&ctx)] {
+            for wildcards in [false, true] {
+                let e = Expand { vars, wildcards };
+                for p in pats {
+                    for t in texts {
+                        for fold in [false, true] {
+                            let slow = e.pattern(p).is_some_and(|x| matches(&x, t, fold));
+                            assert_eq!(
+                                e.matches(p, t, fold),
+                                slow,
+                                "{p:?} {t:?} {fold} {wildcards}"
+                            );
+                        }
+                        let slow = e.pattern(p).is_some_and(|x| literal(&x) == t);
+                        assert_eq!(e.literal_eq(p, t), slow, "{p:?} {t:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
