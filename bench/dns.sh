@@ -18,7 +18,7 @@ CLIENTS=${CLIENTS:-8}
 OUTSTANDING=${OUTSTANDING:-200}
 THREADS=${THREADS:-1}
 PORT=${PORT:-15353}
-HTTP_PORT=$((PORT + 1000))
+HTTP_PORT=$((PORT - 1))   # the DNS views take PORT, PORT+1, … (one per view)
 VPCSIM=${VPCSIM:-target/release/vpcsim}
 
 need=()
@@ -51,8 +51,13 @@ cat "$work/zones"/*.zone \
     | sort -u > "$work/queries"
 echo "topology $TOPOLOGY: view public, $(wc -l < "$work/zones.list") zone(s), $(wc -l < "$work/queries") distinct queries; ${DURATION}s per server, dnsperf -c $CLIENTS -q $OUTSTANDING -T $THREADS, $(nproc) cores"
 
-wait_udp() { # wait until a server answers on PORT
+wait_udp() { # PID: wait until the server answers on PORT (fail if it stopped)
     for _ in $(seq 100); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            echo "the server stopped before answering:" >&2
+            cat "$work"/*.log "$work"/nsd/*.log 2>/dev/null >&2
+            return 1
+        fi
         if dnsperf -s 127.0.0.1 -p "$PORT" -d "$work/queries" -n 1 -t 1 2>/dev/null | grep -q "Queries completed: *[1-9]"; then
             return 0
         fi
@@ -76,12 +81,14 @@ stop() { # PID
     wait "$1" 2>/dev/null || true
 }
 
-# 1. vpcsim serve: the public view is the first listener, on --dns-base-port.
+# 1. vpcsim serve: the public view is the first listener, on --dns-base-port. It opens a UDP and a
+#    TCP socket per view (two per VPC), so a large topology needs a higher open-files limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 RUST_LOG=warn "$VPCSIM" serve "$TOPOLOGY" --dns-base-port "$PORT" --http "127.0.0.1:$HTTP_PORT" \
     > "$work/vpcsim.log" 2>&1 &
 vpcsim_pid=$!
 pids+=("$vpcsim_pid")
-wait_udp
+wait_udp "$vpcsim_pid"
 read -r vpcsim_qps vpcsim_lost < <(run_dnsperf vpcsim)
 stop "$vpcsim_pid"
 
@@ -115,7 +122,7 @@ nsd-checkconf "$work/nsd.conf"
 nsd -d -c "$work/nsd.conf" > "$work/nsd/stdout.log" 2>&1 &
 nsd_pid=$!
 pids+=("$nsd_pid")
-wait_udp
+wait_udp "$nsd_pid"
 read -r nsd_qps nsd_lost < <(run_dnsperf nsd)
 stop "$nsd_pid"
 
