@@ -33,7 +33,7 @@ use vpcsim_dns::{RecordType, Rotation};
 use vpcsim_engine::{Engine, Options};
 use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::{LinkId, PrincipalId, Source};
+use vpcsim_topology::model::LinkId;
 
 use crate::{Listener, Shared, json as shapes};
 
@@ -258,26 +258,9 @@ impl Api {
         let principal = string(f, "principal")?;
         let snap = self.shared.current();
         let topo = &snap.topology;
-        let source = match topo.find_source(from) {
-            Some(s @ (Source::Instance(_) | Source::Host(_))) => s,
-            Some(_) => {
-                return Err(ApiError::bad(
-                    format!("'{from}' is a DNS view; requests start at an instance or a host"),
-                    "use VPC/INSTANCE or SITE/HOST (/resolve takes views)",
-                ));
-            }
-            None => {
-                let names: Vec<String> = topo
-                    .source_names()
-                    .into_iter()
-                    .filter(|n| n.contains('/') && !n.ends_with("/inbound"))
-                    .collect();
-                return Err(ApiError::bad(
-                    format!("no instance or host named '{from}'"),
-                    suggest::hint(from, "source", names.iter().map(String::as_str)),
-                ));
-            }
-        };
+        let source = topo
+            .find_sender(from)
+            .map_err(|e| ApiError::bad(e.message, e.hint))?;
         let down = failures(topo, &fail)?;
         let opts = options(topo, principal)?;
         let engine = Engine::new(topo);
@@ -373,56 +356,21 @@ fn string<'v>(obj: &'v Map<String, Value>, key: &str) -> Result<Option<&'v str>,
 
 /// `LINK` or `LINK/TUNNEL` names to failed links.
 fn failures(topo: &Topology, fail: &[&str]) -> Result<Vec<(LinkId, Option<usize>)>, ApiError> {
-    let mut out = Vec::new();
-    for f in fail {
-        let (link, tunnel) = match f.split_once('/') {
-            Some((l, t)) => (l, Some(t)),
-            None => (*f, None),
-        };
-        let Some(id) = topo.find_link(link) else {
-            return Err(ApiError::bad(
-                format!("no link named '{link}'"),
-                suggest::hint(link, "link", topo.links.iter().map(|l| l.name.as_str())),
-            ));
-        };
-        let l = &topo.links[id.index()];
-        let t = match tunnel {
-            None => None,
-            Some(t) => Some(l.tunnels.iter().position(|x| x == t).ok_or_else(|| {
-                ApiError::bad(
-                    format!("link '{link}' has no tunnel '{t}'"),
-                    format!("tunnels: {}", l.tunnels.join(", ")),
-                )
-            })?),
-        };
-        out.push((id, t));
-    }
-    Ok(out)
+    fail.iter()
+        .map(|f| {
+            topo.find_failure(f)
+                .map_err(|e| ApiError::bad(e.message, e.hint))
+        })
+        .collect()
 }
 
 /// The principal option: a key of `principals`, `anonymous`, or the source's own.
 fn options(topo: &Topology, principal: Option<&str>) -> Result<Options, ApiError> {
-    Ok(match principal {
-        None => Options::default(),
-        Some("anonymous") => Options {
-            principal: Some(None),
-        },
-        Some(p) => match topo.principals.iter().position(|x| x.name == p) {
-            Some(i) => Options {
-                principal: Some(Some(PrincipalId(i as u32))),
-            },
-            None => {
-                return Err(ApiError::bad(
-                    format!("no principal named '{p}'"),
-                    suggest::hint(
-                        p,
-                        "principal",
-                        topo.principals.iter().map(|x| x.name.as_str()),
-                    ),
-                ));
-            }
-        },
-    })
+    match principal.map(|p| topo.find_principal(p)) {
+        None => Ok(Options::default()),
+        Some(Ok(p)) => Ok(Options { principal: Some(p) }),
+        Some(Err(e)) => Err(ApiError::bad(e.message, e.hint)),
+    }
 }
 
 /// Reads a JSON body: `null` when empty; 415 for another content type, 413 over [`MAX_BODY`],

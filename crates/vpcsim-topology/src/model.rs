@@ -858,6 +858,15 @@ pub struct PrefixList {
     pub cidrs: Vec<Ipv4Net>,
 }
 
+/// A name given by a user (on the command line or over the API) that names nothing usable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameError {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it (`did you mean 'dx-primary'?`).
+    pub hint: String,
+}
+
 /// Where a request or query starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -1061,6 +1070,85 @@ impl Topology {
                 .for_each(|x| check("peering.vpc", x.index(), self.vpcs.len()));
         }
         out
+    }
+
+    /// The sender of a request named by a user (`VPC/INSTANCE` or `SITE/HOST`), or what is wrong.
+    pub fn find_sender(&self, text: &str) -> Result<Source, NameError> {
+        match self.find_source(text) {
+            Some(s @ (Source::Instance(_) | Source::Host(_))) => Ok(s),
+            Some(_) => Err(NameError {
+                message: format!("'{text}' is a DNS view; requests start at an instance or a host"),
+                hint: "use VPC/INSTANCE or SITE/HOST (views are for name resolution)".into(),
+            }),
+            None => {
+                let names: Vec<String> = self
+                    .source_names()
+                    .into_iter()
+                    .filter(|n| n.contains('/') && !n.ends_with("/inbound"))
+                    .collect();
+                Err(NameError {
+                    message: format!("no instance or host named '{text}'"),
+                    hint: vpcsim_syntax::suggest::hint(
+                        text,
+                        "source",
+                        names.iter().map(String::as_str),
+                    ),
+                })
+            }
+        }
+    }
+
+    /// A failure named by a user: `LINK` (the whole link) or `LINK/TUNNEL`.
+    pub fn find_failure(&self, text: &str) -> Result<(LinkId, Option<usize>), NameError> {
+        let (link, tunnel) = match text.split_once('/') {
+            Some((l, t)) => (l, Some(t)),
+            None => (text, None),
+        };
+        let Some(id) = self.find_link(link) else {
+            return Err(NameError {
+                message: format!("no link named '{link}'"),
+                hint: vpcsim_syntax::suggest::hint(
+                    link,
+                    "link",
+                    self.links.iter().map(|l| l.name.as_str()),
+                ),
+            });
+        };
+        let Some(t) = tunnel else {
+            return Ok((id, None));
+        };
+        let tunnels = &self.links[id.index()].tunnels;
+        match tunnels.iter().position(|x| x == t) {
+            Some(i) => Ok((id, Some(i))),
+            None => Err(NameError {
+                message: format!("link '{link}' has no tunnel '{t}'"),
+                hint: if tunnels.is_empty() {
+                    format!(
+                        "{link} is a Direct Connect link: it has no tunnels; fail the whole link"
+                    )
+                } else {
+                    format!("tunnels: {}", tunnels.join(", "))
+                },
+            }),
+        }
+    }
+
+    /// A signing principal named by a user: a key of `principals`, or `anonymous` (`None`).
+    pub fn find_principal(&self, text: &str) -> Result<Option<PrincipalId>, NameError> {
+        if text == "anonymous" {
+            return Ok(None);
+        }
+        match self.principals.iter().position(|x| x.name == text) {
+            Some(i) => Ok(Some(PrincipalId(i as u32))),
+            None => Err(NameError {
+                message: format!("no principal named '{text}'"),
+                hint: vpcsim_syntax::suggest::hint(
+                    text,
+                    "principal",
+                    self.principals.iter().map(|x| x.name.as_str()),
+                ),
+            }),
+        }
     }
 
     /// A link by name.

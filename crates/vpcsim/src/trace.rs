@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use vpcsim_dns::Rotation;
 use vpcsim_engine::{Engine, Hop, Options, Trace, check::ExpectationResult};
-use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::{LinkId, Source, Verdict};
+use vpcsim_topology::model::{LinkId, Verdict};
 
 use crate::{CheckFormat, Format, load_valid, usage};
 
@@ -25,38 +24,9 @@ pub(crate) fn failures(
     topo: &Topology,
     fail: &[String],
 ) -> Result<Vec<(LinkId, Option<usize>)>, ExitCode> {
-    let mut out = Vec::new();
-    for f in fail {
-        let (link, tunnel) = match f.split_once('/') {
-            Some((l, t)) => (l, Some(t)),
-            None => (f.as_str(), None),
-        };
-        let Some(id) = topo.find_link(link) else {
-            return Err(usage(
-                format!("no link named '{link}'"),
-                suggest::hint(link, "link", topo.links.iter().map(|l| l.name.as_str())),
-            ));
-        };
-        let t = match tunnel {
-            None => None,
-            Some(t) => match topo.links[id.index()].tunnels.iter().position(|x| x == t) {
-                Some(i) => Some(i),
-                None => {
-                    return Err(usage(
-                        format!("link '{link}' has no tunnel '{t}'"),
-                        match topo.links[id.index()].tunnels.as_slice() {
-                            [] => format!(
-                                "{link} is a Direct Connect link: it has no tunnels; fail the whole link"
-                            ),
-                            tunnels => format!("tunnels: {}", tunnels.join(", ")),
-                        },
-                    ));
-                }
-            },
-        };
-        out.push((id, t));
-    }
-    Ok(out)
+    fail.iter()
+        .map(|f| topo.find_failure(f).map_err(|e| usage(e.message, e.hint)))
+        .collect()
 }
 
 pub(crate) fn trace(
@@ -72,50 +42,18 @@ pub(crate) fn trace(
         Ok(t) => t,
         Err(code) => return code,
     };
-    let source = match topo.find_source(from) {
-        Some(s @ (Source::Instance(_) | Source::Host(_))) => s,
-        Some(_) => {
-            return usage(
-                format!("'{from}' is a DNS view; requests start at an instance or a host"),
-                "use VPC/INSTANCE or SITE/HOST (`vpcsim resolve` takes views)".into(),
-            );
-        }
-        None => {
-            let names: Vec<String> = topo
-                .source_names()
-                .into_iter()
-                .filter(|n| n.contains('/') && !n.ends_with("/inbound"))
-                .collect();
-            return usage(
-                format!("no instance or host named '{from}'"),
-                suggest::hint(from, "source", names.iter().map(String::as_str)),
-            );
-        }
+    let source = match topo.find_sender(from) {
+        Ok(s) => s,
+        Err(e) => return usage(e.message, e.hint),
     };
     let down = match failures(&topo, fail) {
         Ok(d) => d,
         Err(code) => return code,
     };
-    let opts = match principal {
+    let opts = match principal.map(|p| topo.find_principal(p)) {
         None => Options::default(),
-        Some("anonymous") => Options {
-            principal: Some(None),
-        },
-        Some(p) => match topo.principals.iter().position(|x| x.name == p) {
-            Some(i) => Options {
-                principal: Some(Some(vpcsim_topology::model::PrincipalId(i as u32))),
-            },
-            None => {
-                return usage(
-                    format!("no principal named '{p}'"),
-                    suggest::hint(
-                        p,
-                        "principal",
-                        topo.principals.iter().map(|x| x.name.as_str()),
-                    ),
-                );
-            }
-        },
+        Some(Ok(p)) => Options { principal: Some(p) },
+        Some(Err(e)) => return usage(e.message, e.hint),
     };
     let engine = Engine::new(&topo);
     let net = engine.network(&down);
