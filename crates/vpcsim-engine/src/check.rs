@@ -3,7 +3,7 @@
 
 use vpcsim_dns::Rotation;
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::{Check, Expectation, LinkId, Verdict};
+use vpcsim_topology::model::{Check, Expectation, LinkId};
 
 use crate::{Engine, Network, Options, Trace};
 
@@ -40,14 +40,6 @@ impl CheckResult {
     }
 }
 
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allowed => "allowed",
-        Verdict::Denied => "denied",
-        Verdict::Unreachable => "unreachable",
-    }
-}
-
 /// Checks one expectation with the given failed links.
 pub fn check_expectation(
     engine: &Engine,
@@ -79,8 +71,8 @@ pub fn check_expectation(
                     if t.verdict != *verdict {
                         mismatches.push(format!(
                             "verdict: expected {}, got {}",
-                            verdict_name(*verdict),
-                            verdict_name(t.verdict)
+                            verdict.as_str(),
+                            t.verdict.as_str()
                         ));
                     }
                     let comps = t.components();
@@ -112,7 +104,7 @@ pub fn check_expectation(
                         ));
                     }
                     (
-                        format!("{} ({}: {})", verdict_name(t.verdict), t.code, t.reason),
+                        format!("{} ({}: {})", t.verdict.as_str(), t.code, t.reason),
                         Some(t),
                     )
                 }

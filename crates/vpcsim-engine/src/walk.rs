@@ -628,43 +628,29 @@ impl Walker<'_> {
             .filter(|r| r.destination.contains(&std::net::IpAddr::V4(dst)))
             .max_by_key(|r| r.destination.prefix_len());
         let Some(route) = route else {
-            if is_private(dst) {
-                let reason = format!(
-                    "the site router of {} has no route to the private address {dst}; internet egress does not carry private addresses",
-                    s.name
-                );
-                self.hop(
-                    format!("site {}", s.name),
-                    None,
-                    "site.no-route",
-                    reason.clone(),
-                    Some(s.span),
-                );
-                return Err(stop(Disposition::NoRoute, "site.no-route", reason));
-            }
-            return match s.public_ip {
-                Some(public) => {
+            // No route toward AWS: public addresses leave through the internet egress, if any.
+            let why = match s.public_ip {
+                Some(public) if !is_private(dst) => {
                     self.hop(format!("site {}", s.name), Some("internet".into()), "site.internet", format!("no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}"), Some(s.span));
-                    Ok(Arrival::Internet {
+                    return Ok(Arrival::Internet {
                         public_ip: public,
                         via_nat: None,
-                    })
+                    });
                 }
-                None => {
-                    let reason = format!(
-                        "the site router of {} has no route to {dst} and the site has no internet egress",
-                        s.name
-                    );
-                    self.hop(
-                        format!("site {}", s.name),
-                        None,
-                        "site.no-route",
-                        reason.clone(),
-                        Some(s.span),
-                    );
-                    Err(stop(Disposition::NoRoute, "site.no-route", reason))
-                }
+                _ if is_private(dst) => format!(
+                    "has no route to the private address {dst}; internet egress does not carry private addresses"
+                ),
+                _ => format!("has no route to {dst} and the site has no internet egress"),
             };
+            let reason = format!("the site router of {} {why}", s.name);
+            self.hop(
+                format!("site {}", s.name),
+                None,
+                "site.no-route",
+                reason.clone(),
+                Some(s.span),
+            );
+            return Err(stop(Disposition::NoRoute, "site.no-route", reason));
         };
         let mut down = Vec::new();
         for link in &route.via {

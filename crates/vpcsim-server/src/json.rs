@@ -5,18 +5,9 @@ use vpcsim_dns::{Dns, RecordType, Resolution, View};
 use vpcsim_engine::check::ExpectationResult;
 use vpcsim_engine::{Hop, Trace};
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::{EndpointType, Verdict};
+use vpcsim_topology::model::EndpointType;
 
 use crate::Listener;
-
-/// `allowed`, `denied` or `unreachable`.
-pub fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allowed => "allowed",
-        Verdict::Denied => "denied",
-        Verdict::Unreachable => "unreachable",
-    }
-}
 
 /// A resolution: the query, status, code, answers (one object per value) and steps.
 pub fn resolution(
@@ -61,7 +52,7 @@ pub fn trace(t: &Trace) -> Value {
         "context": t.context.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "decided_by": t.deciding(),
         "disposition": t.disposition.as_str(),
-        "verdict": verdict_name(t.verdict),
+        "verdict": t.verdict.as_str(),
         "code": t.code,
         "reason": t.reason,
     })

@@ -670,6 +670,17 @@ pub enum Verdict {
     Unreachable,
 }
 
+impl Verdict {
+    /// The word used in topologies and reports: `allowed`, `denied`, `unreachable`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Denied => "denied",
+            Verdict::Unreachable => "unreachable",
+        }
+    }
+}
+
 /// A DNS response code for `resolve:` expectations.
 #[derive(Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rcode {

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use vpcsim_dns::{Dns, RecordType, Resolution, Rotation, View};
+use vpcsim_dns::{Dns, RecordType, Rotation, View};
 use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
 
@@ -63,23 +63,18 @@ pub(crate) fn resolve(
         Format::Text => print!("{}", engine.dns.report(view, from, name, qtype, &res)),
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&to_json(&engine.dns, view, from, name, qtype, &res))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&vpcsim_server::json::resolution(
+                &engine.dns,
+                view,
+                from,
+                name,
+                qtype,
+                &res
+            ))
+            .unwrap_or_default()
         ),
     }
     ExitCode::SUCCESS
-}
-
-/// The JSON of a resolution: the same shape as the HTTP API's `/resolve`.
-pub(crate) fn to_json(
-    dns: &Dns,
-    view: View,
-    from: &str,
-    name: &str,
-    qtype: RecordType,
-    res: &Resolution,
-) -> serde_json::Value {
-    vpcsim_server::json::resolution(dns, view, from, name, qtype, res)
 }
 
 pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {

@@ -7,17 +7,9 @@ use std::process::ExitCode;
 use vpcsim_dns::Rotation;
 use vpcsim_engine::{Engine, Hop, Options, Trace, check::ExpectationResult};
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::{LinkId, Verdict};
+use vpcsim_topology::model::LinkId;
 
 use crate::{CheckFormat, Format, load_valid, usage};
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allowed => "allowed",
-        Verdict::Denied => "denied",
-        Verdict::Unreachable => "unreachable",
-    }
-}
 
 /// Parses `--fail LINK` / `LINK/TUNNEL`.
 pub(crate) fn failures(
@@ -97,7 +89,7 @@ fn counts(traces: &[Trace]) -> BTreeMap<String, (usize, BTreeMap<&'static str, u
         let key = t.destination.map_or("(none)".into(), |d| d.to_string());
         let e = m.entry(key).or_default();
         e.0 += 1;
-        *e.1.entry(verdict_name(t.verdict)).or_insert(0) += 1;
+        *e.1.entry(t.verdict.as_str()).or_insert(0) += 1;
     }
     m
 }
@@ -175,7 +167,7 @@ pub(crate) fn render(topo: &Topology, engine: &Engine, t: &Trace, fail: &[String
     }
     out.push_str(&format!(
         "\n{}: {} [{}]\n",
-        verdict_name(t.verdict).to_uppercase(),
+        t.verdict.as_str().to_uppercase(),
         t.reason,
         t.code
     ));

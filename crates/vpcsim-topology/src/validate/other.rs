@@ -867,6 +867,18 @@ impl Builder<'_> {
         }
     }
 
+    /// Reports keys present in an expectation that belong to the other kind (`owner`).
+    fn misplaced(&self, span: Span, owner: &str, keys: &[(&str, bool)]) {
+        for (key, _) in keys.iter().filter(|(_, present)| *present) {
+            self.err(
+                "invalid-value",
+                span,
+                format!("`{key}:` belongs to `{owner}` expectations"),
+                format!("remove `{key}:`"),
+            );
+        }
+    }
+
     fn expectation(&self, x: &f::Expect, components: &[String]) -> Option<Expectation> {
         let Some(from) = self.t.find_source(x.from.as_str()) else {
             let names = self.t.source_names();
@@ -904,20 +916,15 @@ impl Builder<'_> {
                     self.err("invalid-request", req.span, format!("'{}' is not a request: {why}", req.value), "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT");
                     return None;
                 }
-                for (key, present) in [
-                    ("answer", x.answer.is_some()),
-                    ("rcode", x.rcode.is_some()),
-                    ("type", x.record_type.is_some()),
-                ] {
-                    if present {
-                        self.err(
-                            "invalid-value",
-                            req.span,
-                            format!("`{key}:` belongs to `resolve:` expectations"),
-                            format!("remove `{key}:`"),
-                        );
-                    }
-                }
+                self.misplaced(
+                    req.span,
+                    "resolve:",
+                    &[
+                        ("answer", x.answer.is_some()),
+                        ("rcode", x.rcode.is_some()),
+                        ("type", x.record_type.is_some()),
+                    ],
+                );
                 let Some(verdict) = &*x.verdict else {
                     self.err(
                         "missing-key",
@@ -972,21 +979,16 @@ impl Builder<'_> {
                 }
             }
             (None, Some(name)) => {
-                for (key, present) in [
-                    ("verdict", x.verdict.is_some()),
-                    ("via", x.via.is_some()),
-                    ("principal", x.principal.is_some()),
-                    ("denied_by", x.denied_by.is_some()),
-                ] {
-                    if present {
-                        self.err(
-                            "invalid-value",
-                            name.span,
-                            format!("`{key}:` belongs to `request:` expectations"),
-                            format!("remove `{key}:`"),
-                        );
-                    }
-                }
+                self.misplaced(
+                    name.span,
+                    "request:",
+                    &[
+                        ("verdict", x.verdict.is_some()),
+                        ("via", x.via.is_some()),
+                        ("principal", x.principal.is_some()),
+                        ("denied_by", x.denied_by.is_some()),
+                    ],
+                );
                 if x.answer.is_none() && x.rcode.is_none() {
                     self.err("missing-key", name.span, "this DNS expectation says nothing about the answer", "add `answer: [ADDRESSES]` or `rcode: NXDOMAIN` (or NOERROR, NODATA, REFUSED)");
                     return None;
