@@ -41,6 +41,8 @@ pub struct SourceFile {
     /// The whole text.
     pub text: Arc<str>,
     line_starts: Vec<usize>,
+    /// Every character is one byte: columns are byte differences.
+    ascii: bool,
 }
 
 impl SourceFile {
@@ -51,6 +53,7 @@ impl SourceFile {
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {
             name: name.into(),
+            ascii: text.is_ascii(),
             text,
             line_starts,
         }
@@ -58,11 +61,18 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and a 0-based character column (clamped to the text).
     pub fn offset(&self, line: usize, col_chars: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let index = line.saturating_sub(1);
+        let Some(&start) = self.line_starts.get(index) else {
             return self.text.len();
         };
-        let rest = &self.text[start..];
-        let line_text = rest.split('\n').next().unwrap_or("");
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let line_text = &self.text[start..end];
+        if self.ascii {
+            return start + col_chars.min(line_text.len());
+        }
         let in_line = line_text
             .char_indices()
             .nth(col_chars)
@@ -79,11 +89,41 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
+        if self.ascii {
+            return (line as u32 + 1, (offset - start) as u32 + 1);
+        }
         let col = self
             .text
             .get(start..offset)
             .map_or(0, |s| s.chars().count());
         (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// A span from a 1-based line and 0-based character columns, as a YAML parser reports them.
+    pub fn span_at(
+        &self,
+        id: SourceId,
+        (line, col_chars): (usize, usize),
+        (end_line, end_col): (usize, usize),
+    ) -> Span {
+        let start = self.offset(line, col_chars);
+        let end = self.offset(end_line, end_col);
+        if line == 0 || line > self.line_starts.len() {
+            return self.span(id, start, end);
+        }
+        let line_start = self.line_starts[line - 1];
+        let col = if self.ascii {
+            start - line_start
+        } else {
+            self.text[line_start..start].chars().count()
+        };
+        Span {
+            file: id,
+            start,
+            end: end.max(start),
+            line: line as u32,
+            col: col as u32 + 1,
+        }
     }
 
     /// A span from byte offsets.
@@ -134,5 +174,31 @@ impl SourceMap {
             .iter()
             .enumerate()
             .map(|(i, f)| (SourceId(i as u32), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `span_at` (the parser's line/column) and `span` (byte offsets) agree, in ASCII and
+    /// multi-byte text, including columns past the end of a line.
+    #[test]
+    fn line_columns_and_offsets_agree() {
+        for text in ["ab: 1\ncd: 22\n\nx", "é: ü\nkey: «v»\r\nz"] {
+            let f = SourceFile::new("t.yaml", text);
+            for line in 1..=4 {
+                for col in 0..8 {
+                    let at = f.span_at(SourceId(0), (line, col), (line, col));
+                    let by_offset = f.span(SourceId(0), at.start, at.end);
+                    assert_eq!(at, by_offset, "{text:?} line {line} col {col}");
+                    assert!(text.is_char_boundary(at.start));
+                }
+            }
+            assert_eq!(f.offset(2, 1), text.find('\n').unwrap() + 1 + 1);
+        }
+        let f = SourceFile::new("t.yaml", "é: ü\n");
+        assert_eq!(f.offset(1, 3), "é: ".len());
+        assert_eq!(f.line_col("é: ".len()), (1, 4));
     }
 }

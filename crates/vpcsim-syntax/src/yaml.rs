@@ -121,7 +121,41 @@ pub fn parse(id: SourceId, file: &SourceFile, diags: &Diagnostics) -> Option<Nod
 
 enum Frame {
     Seq(Span, usize, Vec<Node>),
-    Map(Span, usize, Vec<(Node, Node)>, Option<Node>),
+    Map(Span, usize, Vec<(Node, Node)>, Option<Node>, KeyIndex),
+}
+
+/// The scalar keys of a large mapping, for finding duplicates without comparing every pair (the
+/// `vpcs:` mapping of a big network holds thousands of keys). Small mappings are scanned.
+#[derive(Default)]
+struct KeyIndex(HashMap<Box<str>, usize>);
+
+/// Mappings with more entries than this get a [`KeyIndex`].
+const INDEX_FROM: usize = 16;
+
+impl KeyIndex {
+    /// The index of an entry whose key equals `key`, if any; remembers `key` at `at` otherwise.
+    fn find_or_insert(&mut self, entries: &[(Node, Node)], key: &Node, at: usize) -> Option<usize> {
+        if entries.len() < INDEX_FROM {
+            return entries.iter().position(|(k, _)| same_key(k, key));
+        }
+        if self.0.is_empty() {
+            for (i, (k, _)) in entries.iter().enumerate() {
+                if let NodeKind::Scalar { text, .. } = &k.kind {
+                    self.0.entry(text.as_str().into()).or_insert(i);
+                }
+            }
+        }
+        let NodeKind::Scalar { text, .. } = &key.kind else {
+            return None;
+        };
+        match self.0.get(text.as_str()) {
+            Some(&i) => Some(i),
+            None => {
+                self.0.insert(text.as_str().into(), at);
+                None
+            }
+        }
+    }
 }
 
 struct Builder<'a> {
@@ -137,9 +171,11 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn span(&self, s: YSpan) -> Span {
-        let start = self.file.offset(s.start.line(), s.start.col());
-        let end = self.file.offset(s.end.line(), s.end.col());
-        self.file.span(self.id, start, end)
+        self.file.span_at(
+            self.id,
+            (s.start.line(), s.start.col()),
+            (s.end.line(), s.end.col()),
+        )
     }
 
     /// Handles one event; false stops parsing.
@@ -194,7 +230,13 @@ impl Builder<'_> {
                 true
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map(span, anchor, Vec::new(), None));
+                self.stack.push(Frame::Map(
+                    span,
+                    anchor,
+                    Vec::new(),
+                    None,
+                    KeyIndex::default(),
+                ));
                 true
             }
             Event::SequenceEnd => match self.stack.pop() {
@@ -211,7 +253,7 @@ impl Builder<'_> {
                 _ => false,
             },
             Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map(start, anchor, entries, _)) => {
+                Some(Frame::Map(start, anchor, entries, _, _)) => {
                     let span = self.join(start, &entries.last().map(|(_, v)| v.span), span);
                     self.finish(
                         Node {
@@ -255,11 +297,11 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq(_, _, items)) => items.push(node),
-            Some(Frame::Map(_, _, entries, pending)) => match pending.take() {
+            Some(Frame::Map(_, _, entries, pending, index)) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) => {
-                    let dup = entries.iter().find(|(k, _)| same_key(k, &key));
-                    if let Some((first, _)) = dup {
+                    let dup = index.find_or_insert(entries, &key, entries.len());
+                    if let Some((first, _)) = dup.map(|i| &entries[i]) {
                         let name = key.as_str().unwrap_or("(complex key)");
                         self.diags.push(
                             Diagnostic::error(
@@ -337,6 +379,31 @@ mod tests {
         assert_eq!(diags[0].code, "duplicate-key");
         assert_eq!(diags[0].span.unwrap().line, 3);
         assert_eq!(diags[0].related[0].0.line, 1);
+    }
+
+    #[test]
+    fn finds_duplicates_in_large_mappings_too() {
+        // 40 keys: past the size where a key index replaces the scan. k3 and k30 come back.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k30: again\nk3: again\nk40: new\n");
+        let (node, diags) = parse_str(&text);
+        let lines: Vec<(u32, u32)> = diags
+            .iter()
+            .map(|d| (d.span.unwrap().line, d.related[0].0.line))
+            .collect();
+        assert_eq!(lines, vec![(41, 31), (42, 4)]);
+        let Some(Node {
+            kind: NodeKind::Map(entries),
+            ..
+        }) = node
+        else {
+            panic!("a mapping")
+        };
+        assert_eq!(
+            entries.len(),
+            41,
+            "duplicates are dropped, the new key kept"
+        );
     }
 
     #[test]
