@@ -318,6 +318,10 @@ fn no_trace_panics() {
             .collect();
         let mut failures: Vec<Vec<(LinkId, Option<usize>)>> = vec![vec![]];
         failures.extend((0..topo.links.len()).map(|l| vec![(LinkId(l as u32), None)]));
+        let quiet = vpcsim_engine::Options {
+            quiet: true,
+            ..Default::default()
+        };
         for down in &failures {
             let net = engine.network(down);
             for source in &sources {
@@ -334,6 +338,36 @@ fn no_trace_panics() {
                             !t.reason.is_empty() && !t.code.is_empty(),
                             "{}: {r}: no reason",
                             path.display()
+                        );
+                        // A quiet trace decides the same, through the same components, without text.
+                        let q = engine
+                            .trace(&net, *source, "src", r, &quiet, &mut Rotation::new())
+                            .expect("parsed once already");
+                        let what = format!("{}: {r} from {source:?}", path.display());
+                        assert_eq!(
+                            (q.verdict, q.disposition, q.code),
+                            (t.verdict, t.disposition, t.code),
+                            "{what}"
+                        );
+                        assert_eq!(q.components(), t.components(), "{what}");
+                        assert_eq!(q.deciding(), t.deciding(), "{what}");
+                        assert_eq!(
+                            (q.access, q.destination),
+                            (t.access.clone(), t.destination),
+                            "{what}"
+                        );
+                        let codes = |h: &[vpcsim_engine::Hop]| -> Vec<&str> {
+                            h.iter().map(|h| h.code).collect()
+                        };
+                        assert_eq!(codes(&q.forward), codes(&t.forward), "{what}");
+                        assert_eq!(codes(&q.back), codes(&t.back), "{what}");
+                        assert!(q.reason.is_empty(), "{what}: {}", q.reason);
+                        assert!(
+                            q.forward
+                                .iter()
+                                .chain(&q.back)
+                                .all(|h| h.at.is_empty() && h.detail.is_empty()),
+                            "{what}: text in a quiet trace"
                         );
                     }
                 }

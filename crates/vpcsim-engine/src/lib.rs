@@ -199,6 +199,12 @@ impl Trace {
 pub struct Options {
     /// Sign with this principal instead of the source's own; `Some(None)` forces anonymous.
     pub principal: Option<Option<PrincipalId>>,
+    /// Decide without explaining: the verdict, disposition, codes, components (`via`), spans,
+    /// access, DNS answers and deciding statements are those of the explained trace, but the text —
+    /// hops' `at` and `detail`, the reason, the policy explanation, the request context — is left
+    /// empty. For `check` and for callers that need only the decision; a quiet trace formats
+    /// nothing.
+    pub quiet: bool,
 }
 
 /// The engine: a topology with its DNS model.

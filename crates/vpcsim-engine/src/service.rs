@@ -8,26 +8,38 @@ use vpcsim_topology::model::{AccessPointId, BucketId, EniOwner, NetworkOrigin, P
 use crate::walk::{Arrival, Origin};
 use crate::{Access, Disposition, Engine, Hop, S3Host, Trace, Verdict};
 
-fn finish(t: &mut Trace, disposition: Disposition, code: &'static str, reason: impl Into<String>) {
-    t.disposition = disposition;
-    t.code = code;
-    t.reason = reason.into();
+/// Ends the trace; the reason is written only when the trace is explained.
+macro_rules! finish {
+    ($quiet:expr, $t:expr, $disposition:expr, $code:expr, $reason:expr $(,)?) => {{
+        let reason: String = if $quiet {
+            String::new()
+        } else {
+            $reason.into()
+        };
+        let t: &mut Trace = $t;
+        t.disposition = $disposition;
+        t.code = $code;
+        t.reason = reason;
+    }};
 }
 
-fn hop(
-    t: &mut Trace,
-    at: impl Into<String>,
-    component: Option<String>,
-    code: &'static str,
-    detail: impl Into<String>,
-) {
-    t.forward.push(Hop {
-        at: at.into(),
-        component,
-        code,
-        detail: detail.into(),
-        span: None,
-    });
+/// Records a hop of the service step; its text is made only when the trace is explained.
+macro_rules! hop {
+    ($quiet:expr, $t:expr, $at:expr, $component:expr, $code:expr, $detail:expr $(,)?) => {{
+        let (at, detail): (String, String) = if $quiet {
+            (String::new(), String::new())
+        } else {
+            ($at.into(), $detail.into())
+        };
+        let component = $component;
+        $t.forward.push(Hop {
+            at,
+            component,
+            code: $code,
+            detail,
+            span: None,
+        });
+    }};
 }
 
 /// The Region and service a public address belongs to, from the AWS-managed prefix lists.
@@ -62,6 +74,7 @@ fn public_service(eng: &Engine, ip: Ipv4Addr) -> Option<(String, String)> {
 
 pub(crate) fn reach(
     eng: &Engine,
+    quiet: bool,
     t: &mut Trace,
     arrival: Arrival,
     origin: Origin,
@@ -91,7 +104,8 @@ pub(crate) fn reach(
                         eni_ip: e.ip,
                         client_ip,
                     });
-                    hop(
+                    hop!(
+                        quiet,
                         t,
                         format!("interface endpoint {}", end.name),
                         Some(end.name.clone()),
@@ -103,7 +117,8 @@ pub(crate) fn reach(
                     );
                     match s3host {
                         Some(_) if end.service != "s3" => {
-                            return finish(
+                            return finish!(
+                                quiet,
                                 t,
                                 Disposition::Unsupported,
                                 "endpoint.wrong-service",
@@ -115,7 +130,8 @@ pub(crate) fn reach(
                         }
                         Some(h) => {
                             if let Some(what) = h.unsupported_through_interface_endpoint() {
-                                return finish(
+                                return finish!(
+                                    quiet,
                                     t,
                                     Disposition::Unsupported,
                                     "endpoint.unsupported-name",
@@ -127,7 +143,7 @@ pub(crate) fn reach(
                             }
                         }
                         None => {
-                            return finish_non_s3(t, &end.service);
+                            return finish_non_s3(quiet, t, &end.service);
                         }
                     }
                     region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
@@ -141,7 +157,8 @@ pub(crate) fn reach(
                         ip: e.ip,
                         client_ip,
                     });
-                    hop(
+                    hop!(
+                        quiet,
                         t,
                         format!("Outpost {}", outpost.name),
                         Some(outpost.name.clone()),
@@ -157,7 +174,8 @@ pub(crate) fn reach(
                         label, outpost: op, ..
                     }) = s3host
                     else {
-                        return finish(
+                        return finish!(
+                            quiet,
                             t,
                             Disposition::Unsupported,
                             "outposts.not-access-point",
@@ -168,7 +186,8 @@ pub(crate) fn reach(
                         );
                     };
                     if *op != outpost.aws_id {
-                        return finish(
+                        return finish!(
+                            quiet,
                             t,
                             Disposition::Unsupported,
                             "outposts.wrong-outpost",
@@ -183,7 +202,8 @@ pub(crate) fn reach(
                             if outpost.access_type
                                 == vpcsim_topology::model::AccessType::Private =>
                         {
-                            return finish(
+                            return finish!(
+                                quiet,
                                 t,
                                 Disposition::Unsupported,
                                 "outposts.private-access-type",
@@ -195,7 +215,8 @@ pub(crate) fn reach(
                             );
                         }
                         Origin::Instance { vpc, .. } if vpc != outpost.vpc => {
-                            return finish(
+                            return finish!(
+                                quiet,
                                 t,
                                 Disposition::Unsupported,
                                 "outposts.wrong-vpc",
@@ -219,7 +240,8 @@ pub(crate) fn reach(
                         ) == *label
                     });
                     let Some(ap) = ap else {
-                        return finish(
+                        return finish!(
+                            quiet,
                             t,
                             Disposition::Unsupported,
                             "outposts.no-access-point",
@@ -230,7 +252,8 @@ pub(crate) fn reach(
                     if let (Some(apvpc), Origin::Instance { vpc, .. }) = (apv.vpc, origin)
                         && apvpc != vpc
                     {
-                        return finish(
+                        return finish!(
+                            quiet,
                             t,
                             Disposition::Unsupported,
                             "outposts.wrong-vpc",
@@ -241,7 +264,8 @@ pub(crate) fn reach(
                             ),
                         );
                     }
-                    hop(
+                    hop!(
+                        quiet,
                         t,
                         format!("access point {}", apv.name),
                         Some(apv.name.clone()),
@@ -256,12 +280,23 @@ pub(crate) fn reach(
                         .regions
                         .get(topo.vpcs[outpost.vpc.index()].region.index())
                         .map(|r| r.name.clone());
-                    return authorize(eng, t, ctx, None, region, Some(ap), Some(apv.bucket), true);
+                    return authorize(
+                        eng,
+                        quiet,
+                        t,
+                        ctx,
+                        None,
+                        region,
+                        Some(ap),
+                        Some(apv.bucket),
+                        true,
+                    );
                 }
                 _ => {
                     t.access = Some(Access::Host { ip: e.ip });
                     if s3host.is_some() {
-                        return finish(
+                        return finish!(
+                            quiet,
                             t,
                             Disposition::Unsupported,
                             "service.not-s3",
@@ -269,7 +304,8 @@ pub(crate) fn reach(
                         );
                     }
                     t.verdict = Verdict::Allowed;
-                    return finish(
+                    return finish!(
+                        quiet,
                         t,
                         Disposition::Delivered,
                         "delivered",
@@ -288,7 +324,8 @@ pub(crate) fn reach(
                 client_ip,
             });
             if s3host.is_none() && end.service == "s3" {
-                return finish(
+                return finish!(
+                    quiet,
                     t,
                     Disposition::Unsupported,
                     "service.not-s3",
@@ -296,7 +333,7 @@ pub(crate) fn reach(
                 );
             }
             if end.service != "s3" {
-                return finish_non_s3(t, &end.service);
+                return finish_non_s3(quiet, t, &end.service);
             }
             region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
             endpoint = Some((format!("endpoint {}", end.name), end.policy.as_ref()));
@@ -308,7 +345,8 @@ pub(crate) fn reach(
                     t.access = Some(Access::Public {
                         source_ip: public_ip,
                     });
-                    hop(
+                    hop!(
+                        quiet,
                         t,
                         "internet",
                         Some("internet".into()),
@@ -323,7 +361,7 @@ pub(crate) fn reach(
                         ),
                     );
                     if s3host.is_none() {
-                        return finish_non_s3(t, &service);
+                        return finish_non_s3(quiet, t, &service);
                     }
                     ctx.set("aws:SourceIp", public_ip.to_string());
                     region = Some(r)
@@ -331,7 +369,8 @@ pub(crate) fn reach(
                         .or_else(|| s3host.and_then(|h| h.region()).map(str::to_string));
                 }
                 None => {
-                    return finish(
+                    return finish!(
+                        quiet,
                         t,
                         Disposition::ExitsToInternet,
                         "service.internet",
@@ -345,7 +384,8 @@ pub(crate) fn reach(
                 ip: t.destination.unwrap_or(Ipv4Addr::UNSPECIFIED),
             });
             t.verdict = Verdict::Allowed;
-            return finish(
+            return finish!(
+                quiet,
                 t,
                 Disposition::Delivered,
                 "delivered",
@@ -373,7 +413,8 @@ pub(crate) fn reach(
         match ap_id {
             Some(a) => {
                 let apv = &topo.access_points[a.index()];
-                hop(
+                hop!(
+                    quiet,
                     t,
                     format!("access point {}", apv.name),
                     Some(apv.name.clone()),
@@ -388,7 +429,8 @@ pub(crate) fn reach(
             }
             None => {
                 t.verdict = Verdict::Denied;
-                return finish(
+                return finish!(
+                    quiet,
                     t,
                     Disposition::Delivered,
                     "s3.no-such-access-point",
@@ -417,7 +459,8 @@ pub(crate) fn reach(
                     } else {
                         ""
                     };
-                    return finish(
+                    return finish!(
+                        quiet,
                         t,
                         Disposition::Delivered,
                         "s3.no-such-bucket",
@@ -433,7 +476,8 @@ pub(crate) fn reach(
     if let Some(b) = bucket {
         let bk = &topo.buckets[b.index()];
         if bk.outpost.is_some() {
-            return finish(
+            return finish!(
+                quiet,
                 t,
                 Disposition::Unsupported,
                 "outposts.not-access-point",
@@ -447,7 +491,8 @@ pub(crate) fn reach(
         if let (Some(r), Some(br)) = (&region, &brg)
             && r != br
         {
-            return finish(
+            return finish!(
+                quiet,
                 t,
                 Disposition::Unsupported,
                 "s3.wrong-region",
@@ -458,7 +503,7 @@ pub(crate) fn reach(
             );
         }
     }
-    authorize(eng, t, ctx, endpoint, region, ap_id, bucket, false)
+    authorize(eng, quiet, t, ctx, endpoint, region, ap_id, bucket, false)
 }
 
 /// The condition keys AWS sets for a request through a VPC endpoint; returns the endpoint's Region.
@@ -485,9 +530,10 @@ fn endpoint_context(
         .unwrap_or_default()
 }
 
-fn finish_non_s3(t: &mut Trace, service: &str) {
+fn finish_non_s3(quiet: bool, t: &mut Trace, service: &str) {
     t.verdict = Verdict::Allowed;
-    finish(
+    finish!(
+        quiet,
         t,
         Disposition::Delivered,
         "delivered",
@@ -498,6 +544,7 @@ fn finish_non_s3(t: &mut Trace, service: &str) {
 #[allow(clippy::too_many_arguments)]
 fn authorize(
     eng: &Engine,
+    quiet: bool,
     t: &mut Trace,
     mut ctx: Context,
     endpoint: Option<(String, Option<&vpcsim_policy::Policy>)>,
@@ -605,12 +652,12 @@ fn authorize(
                 .map(|v| topo.vpcs[v.index()].aws_id.clone())
                 .unwrap_or_default();
             if ctx.get("aws:SourceVpc").and_then(|v| v.first()) != Some(&want) {
-                t.context = ctx
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_vec()))
-                    .collect();
+                if !quiet {
+                    t.context = context_of(&ctx);
+                }
                 t.verdict = Verdict::Denied;
-                return finish(
+                return finish!(
+                    quiet,
                     t,
                     Disposition::Delivered,
                     "s3.access-point-network-origin",
@@ -669,11 +716,11 @@ fn authorize(
         resource: resource_policies,
         resource_account: &owner,
         endpoint,
+        explain: !quiet,
     });
-    t.context = ctx
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_vec()))
-        .collect();
+    if !quiet {
+        t.context = context_of(&ctx);
+    }
     let (verdict, code) = match outcome.decision {
         Decision::Allowed => (Verdict::Allowed, "policy.allowed"),
         Decision::ExplicitDeny => (Verdict::Denied, "policy.explicit-deny"),
@@ -682,5 +729,12 @@ fn authorize(
     t.verdict = verdict;
     let reason = outcome.explanation.clone();
     t.policy = Some(outcome);
-    finish(t, Disposition::Delivered, code, reason);
+    finish!(quiet, t, Disposition::Delivered, code, reason);
+}
+
+/// The request context as a trace shows it: keys as written, sorted.
+fn context_of(ctx: &Context) -> Vec<(String, Vec<String>)> {
+    ctx.iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect()
 }

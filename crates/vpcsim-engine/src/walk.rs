@@ -75,24 +75,37 @@ pub(crate) struct Walker<'a> {
     pub protocol: Protocol,
     /// The source instance's public address, for internet gateway routes.
     pub public_ip: Option<Ipv4Addr>,
+    /// Leave the text out (hops' `at` and `detail`, reasons).
+    pub quiet: bool,
+}
+
+/// Records a hop on a [`Walker`]; its `at` and `detail` expressions are evaluated only when the
+/// trace is explained, so a quiet trace formats nothing.
+macro_rules! hop {
+    ($w:expr, $at:expr, $component:expr, $code:expr, $detail:expr, $span:expr $(,)?) => {{
+        let (at, detail): (String, String) = if $w.quiet {
+            (String::new(), String::new())
+        } else {
+            ($at.into(), $detail.into())
+        };
+        let component = $component;
+        let span = $span;
+        $w.hops.push(Hop {
+            at,
+            component,
+            code: $code,
+            detail,
+            span,
+        });
+    }};
 }
 
 impl Walker<'_> {
-    pub fn hop(
-        &mut self,
-        at: impl Into<String>,
-        component: Option<String>,
-        code: &'static str,
-        detail: impl Into<String>,
-        span: Option<vpcsim_topology::model::Span>,
-    ) {
-        self.hops.push(Hop {
-            at: at.into(),
-            component,
-            code,
-            detail: detail.into(),
-            span,
-        });
+    /// Text for a hop or a reason, made only when the trace is explained (not [`Options::quiet`]).
+    ///
+    /// [`Options::quiet`]: crate::Options::quiet
+    pub fn text(&self, f: impl FnOnce() -> String) -> String {
+        if self.quiet { String::new() } else { f() }
     }
 
     fn subnet_label(&self, s: SubnetId) -> String {
@@ -122,15 +135,33 @@ impl Walker<'_> {
                 port,
             },
         );
-        let at = self.subnet_label(subnet);
+        let topo = self.topo;
         if v.allowed {
-            if self.topo.subnets[subnet.index()].network_acl.is_some() {
-                self.hop(at, None, "acl.allowed", v.rule, v.span);
+            if topo.subnets[subnet.index()].network_acl.is_some() {
+                hop!(
+                    self,
+                    self.subnet_label(subnet),
+                    None,
+                    "acl.allowed",
+                    v.describe(topo),
+                    v.span
+                );
             }
             Ok(())
         } else {
-            self.hop(at, None, "acl.denied", v.rule.clone(), v.span);
-            Err(stop(Disposition::DeniedByNetworkAcl, "acl.denied", v.rule))
+            hop!(
+                self,
+                self.subnet_label(subnet),
+                None,
+                "acl.denied",
+                v.describe(topo),
+                v.span
+            );
+            Err(stop(
+                Disposition::DeniedByNetworkAcl,
+                "acl.denied",
+                self.text(|| v.describe(topo)),
+            ))
         }
     }
 
@@ -153,8 +184,8 @@ impl Walker<'_> {
                 port,
             },
         );
-        let e = &self.topo.enis[eni.index()];
-        let at = format!("network interface {}", e.ip);
+        let topo = self.topo;
+        let e = &topo.enis[eni.index()];
         // Arriving at an endpoint's interface or an X-ENI passes that named component.
         let component = match (dir, e.owner) {
             (Direction::Inbound, EniOwner::Endpoint(ep)) => {
@@ -165,15 +196,30 @@ impl Walker<'_> {
             }
             _ => None,
         };
+        let at = || format!("network interface {}", e.ip);
         if v.allowed {
-            self.hop(at, component, "sg.allowed", v.rule, v.span);
+            hop!(
+                self,
+                at(),
+                component,
+                "sg.allowed",
+                v.describe(topo),
+                v.span
+            );
             Ok(())
         } else {
-            self.hop(at, component, "sg.no-matching-rule", v.rule.clone(), v.span);
+            hop!(
+                self,
+                at(),
+                component,
+                "sg.no-matching-rule",
+                v.describe(topo),
+                v.span
+            );
             Err(stop(
                 Disposition::DeniedBySecurityGroup,
                 "sg.no-matching-rule",
-                v.rule,
+                self.text(|| v.describe(topo)),
             ))
         }
     }
@@ -207,13 +253,14 @@ impl Walker<'_> {
         if let Some(&xeni) = self.coip.get(&dst)
             && topo.eni_vpc(xeni) == vpc
         {
-            self.hop(
-                format!("VPC {}", topo.vpcs[vpc.index()].name),
+            hop!(
+                self,
+                self.text(|| format!("VPC {}", topo.vpcs[vpc.index()].name)),
                 None,
                 "route.local-gateway",
-                format!(
+                self.text(|| format!(
                     "{dst} is a customer-owned IP of the Outpost, reached through its local gateway"
-                ),
+                )),
                 None,
             );
             self.sg(xeni, Direction::Inbound, src_ip, src_eni, self.port)?;
@@ -232,13 +279,16 @@ impl Walker<'_> {
         let rt = topo.subnets[subnet.index()].route_table;
         let table = &topo.route_tables[rt.index()];
         let Some(sel) = self.net.routes.lookup(rt, dst) else {
-            let reason = format!(
-                "route table {} of {} has no route to {dst}",
-                table.name,
-                self.subnet_label(subnet)
-            );
-            self.hop(
-                format!("route table {}", table.name),
+            let reason = self.text(|| {
+                format!(
+                    "route table {} of {} has no route to {dst}",
+                    table.name,
+                    self.subnet_label(subnet)
+                )
+            });
+            hop!(
+                self,
+                self.text(|| format!("route table {}", table.name)),
                 None,
                 "route.no-route",
                 reason.clone(),
@@ -246,14 +296,17 @@ impl Walker<'_> {
             );
             return Err(self.explain_no_route(vpc, dst, reason));
         };
-        let detail = format!(
-            "{dst} matches {} → {}{}",
-            sel.route.prefix,
-            self.target_name(vpc, &sel.route.target, &sel.route.kind),
-            sel.rule.map(|r| format!(" ({r})")).unwrap_or_default()
-        );
-        self.hop(
-            format!("route table {}", table.name),
+        let detail = self.text(|| {
+            format!(
+                "{dst} matches {} → {}{}",
+                sel.route.prefix,
+                self.target_name(vpc, &sel.route.target, &sel.route.kind),
+                sel.rule.map(|r| format!(" ({r})")).unwrap_or_default()
+            )
+        });
+        hop!(
+            self,
+            self.text(|| format!("route table {}", table.name)),
             None,
             "route.selected",
             detail,
@@ -263,14 +316,15 @@ impl Walker<'_> {
             Target::Local => self.deliver(vpc, dst, src_ip, src_eni, Some(subnet)),
             Target::GatewayEndpoint(ep) => {
                 let e = &topo.endpoints[ep.index()];
-                self.hop(
-                    format!("gateway endpoint {}", e.name),
+                hop!(
+                    self,
+                    self.text(|| format!("gateway endpoint {}", e.name)),
                     Some(e.name.clone()),
                     "endpoint.gateway",
-                    format!(
+                    self.text(|| format!(
                         "{} ({}) carries the request to {} over the AWS network",
                         e.name, e.aws_id, e.service
-                    ),
+                    )),
                     Some(e.span),
                 );
                 Ok(Arrival::Gateway {
@@ -284,11 +338,12 @@ impl Walker<'_> {
                     .clone()
                     .unwrap_or_default();
                 if let Some(public) = self.public_ip {
-                    self.hop(
+                    hop!(
+                        self,
                         "internet gateway",
                         Some("igw".into()),
                         "route.internet",
-                        format!("{igw} translates {src_ip} to its public address {public}"),
+                        self.text(|| format!("{igw} translates {src_ip} to its public address {public}")),
                         Some(sel.route.span),
                     );
                     return Ok(Arrival::Internet {
@@ -296,10 +351,11 @@ impl Walker<'_> {
                         via_nat: None,
                     });
                 }
-                let reason = format!(
+                let reason = self.text(|| format!(
                     "the internet gateway {igw} carries only traffic from addresses with a public IPv4 address, and {src_ip} has none (give the instance a `public_ip`, or route through a NAT gateway)"
-                );
-                self.hop(
+                ));
+                hop!(
+                    self,
                     "internet gateway",
                     Some("igw".into()),
                     "route.no-public-ip",
@@ -311,11 +367,12 @@ impl Walker<'_> {
             Target::NatGateway(n) => {
                 let nat = &topo.nat_gateways[n.index()];
                 let nat_eni = &topo.enis[nat.eni.index()];
-                self.hop(
-                    format!("NAT gateway {}", nat.name),
+                hop!(
+                    self,
+                    self.text(|| format!("NAT gateway {}", nat.name)),
                     Some(nat.name.clone()),
                     "route.nat",
-                    format!("translates {src_ip} to its public address"),
+                    self.text(|| format!("translates {src_ip} to its public address")),
                     Some(nat.span),
                 );
                 let nat_rt = topo.subnets[nat_eni.subnet.index()].route_table;
@@ -325,14 +382,15 @@ impl Walker<'_> {
                             return Err(stop(
                                 Disposition::NoRoute,
                                 "route.no-public-ip",
-                                format!("NAT gateway {} has no `public_ip`", nat.name),
+                                self.text(|| format!("NAT gateway {} has no `public_ip`", nat.name)),
                             ));
                         };
-                        self.hop(
+                        hop!(
+                            self,
                             "internet gateway",
                             Some("igw".into()),
                             "route.internet",
-                            format!("leaves for the internet from {public}"),
+                            self.text(|| format!("leaves for the internet from {public}")),
                             Some(s.route.span),
                         );
                         Ok(Arrival::Internet {
@@ -341,11 +399,12 @@ impl Walker<'_> {
                         })
                     }
                     _ => {
-                        let reason = format!(
+                        let reason = self.text(|| format!(
                             "the NAT gateway's subnet has no route to {dst} through an internet gateway"
-                        );
-                        self.hop(
-                            format!("NAT gateway {}", nat.name),
+                        ));
+                        hop!(
+                            self,
+                            self.text(|| format!("NAT gateway {}", nat.name)),
                             None,
                             "route.no-route",
                             reason.clone(),
@@ -364,15 +423,16 @@ impl Walker<'_> {
                     return Err(self.vgw_failure(vpc, dst));
                 };
                 let l = &topo.links[link.index()];
-                self.hop(
+                hop!(
+                    self,
                     describe_link(l),
                     Some(l.name.clone()),
                     "link.selected",
-                    format!(
+                    self.text(|| format!(
                         "the VPN gateway sends it over {} to site {}",
                         l.name,
                         topo.sites[l.site.index()].name
-                    ),
+                    )),
                     Some(l.span),
                 );
                 self.tunnel(link);
@@ -387,33 +447,34 @@ impl Walker<'_> {
                     Err(stop(
                         Disposition::NoRoute,
                         "site.no-route",
-                        format!("{dst} is not in site {}", site.name),
+                        self.text(|| format!("{dst} is not in site {}", site.name)),
                     ))
                 }
             }
             Target::Peering(p) => {
                 let peering = &topo.peerings[p.index()];
                 let other = peering.other(vpc).unwrap_or(vpc);
-                self.hop(
-                    format!("peering {}", peering.name),
+                hop!(
+                    self,
+                    self.text(|| format!("peering {}", peering.name)),
                     Some(peering.name.clone()),
                     "route.peering",
-                    format!("crosses to VPC {}", topo.vpcs[other.index()].name),
+                    self.text(|| format!("crosses to VPC {}", topo.vpcs[other.index()].name)),
                     Some(peering.span),
                 );
                 if topo.vpcs[other.index()].contains(dst) {
                     self.deliver(other, dst, src_ip, src_eni, None)
                 } else {
-                    let mut reason = format!(
+                    let mut reason = self.text(|| format!(
                         "VPC peering is not transitive: VPC {} does not forward traffic for {dst}, which is outside its CIDRs, to its own gateways or endpoints",
                         topo.vpcs[other.index()].name
-                    );
+                    ));
                     let mut code = "peering.not-transitive";
                     if self.gateway_endpoint_prefix(other, dst).is_some() {
-                        reason = format!(
+                        reason = self.text(|| format!(
                             "{dst} is behind a gateway endpoint of VPC {}, and gateway endpoint connections cannot be extended out of a VPC (not over peering)",
                             topo.vpcs[other.index()].name
-                        );
+                        ));
                         code = "endpoint.gateway-not-extendable";
                     }
                     Err(stop(Disposition::NoRoute, code, reason))
@@ -422,10 +483,10 @@ impl Walker<'_> {
             Target::Eni(x) => Err(stop(
                 Disposition::Unsupported,
                 "route.appliance",
-                format!(
+                self.text(|| format!(
                     "the route hands the traffic to the network interface {} (an appliance); vpcsim does not model forwarding through appliances",
                     topo.enis[x.index()].ip
-                ),
+                )),
             )),
         }
     }
@@ -441,13 +502,14 @@ impl Walker<'_> {
         let note = if failed.is_empty() {
             String::new()
         } else {
-            format!(" ({} down)", failed.join(", "))
+            self.text(|| format!(" ({} down)", failed.join(", ")))
         };
-        self.hop(
-            format!("{} {}", l.name, l.tunnels[t]),
+        hop!(
+            self,
+            self.text(|| format!("{} {}", l.name, l.tunnels[t])),
             Some(format!("{}/{}", l.name, l.tunnels[t])),
             "link.tunnel",
-            format!("IPsec tunnel {}{note}", l.tunnels[t]),
+            self.text(|| format!("IPsec tunnel {}{note}", l.tunnels[t])),
             Some(l.span),
         );
     }
@@ -518,9 +580,9 @@ impl Walker<'_> {
             return stop(
                 Disposition::NoRoute,
                 "route.no-route",
-                format!(
+                self.text(|| format!(
                     "{reason}: the gateway endpoint {ep} is not associated with this route table"
-                ),
+                )),
             );
         }
         stop(Disposition::NoRoute, "route.no-route", reason)
@@ -543,7 +605,7 @@ impl Walker<'_> {
             stop(
                 Disposition::NoRoute,
                 "route.no-route",
-                format!("the VPN gateway learned no route to {dst} from any link"),
+                self.text(|| format!("the VPN gateway learned no route to {dst} from any link")),
             )
         } else {
             let names: Vec<&str> = links
@@ -553,7 +615,7 @@ impl Walker<'_> {
             stop(
                 Disposition::LinkDown,
                 "link.down",
-                format!("every link toward {dst} is down: {}", names.join(", ")),
+                self.text(|| format!("every link toward {dst} is down: {}", names.join(", "))),
             )
         }
     }
@@ -569,12 +631,15 @@ impl Walker<'_> {
     ) -> Result<Arrival, Stop> {
         let topo = self.topo;
         let Some(&eni) = self.eni_by_ip.get(&(vpc, dst)) else {
-            let reason = format!(
-                "no network interface has the address {dst} in VPC {}",
-                topo.vpcs[vpc.index()].name
-            );
-            self.hop(
-                format!("VPC {}", topo.vpcs[vpc.index()].name),
+            let reason = self.text(|| {
+                format!(
+                    "no network interface has the address {dst} in VPC {}",
+                    topo.vpcs[vpc.index()].name
+                )
+            });
+            hop!(
+                self,
+                self.text(|| format!("VPC {}", topo.vpcs[vpc.index()].name)),
                 None,
                 "route.no-interface",
                 reason.clone(),
@@ -605,17 +670,18 @@ impl Walker<'_> {
             .iter()
             .any(|c| c.contains(&std::net::IpAddr::V4(dst)))
         {
-            self.hop(
-                format!("site {}", s.name),
+            hop!(
+                self,
+                self.text(|| format!("site {}", s.name)),
                 None,
                 "site.local",
-                format!("{dst} is inside the site"),
+                self.text(|| format!("{dst} is inside the site")),
                 None,
             );
             return Ok(Arrival::Site);
         }
         if let Some(&xeni) = self.coip.get(&dst) {
-            self.hop(format!("site {}", s.name), None, "route.local-gateway", format!("{dst} is a customer-owned IP of an Outpost, reached through the Outpost's local gateway on the site network"), None);
+            hop!(self, self.text(|| format!("site {}", s.name)), None, "route.local-gateway", self.text(|| format!("{dst} is a customer-owned IP of an Outpost, reached through the Outpost's local gateway on the site network")), None);
             self.sg(xeni, Direction::Inbound, src_ip, None, self.port)?;
             return Ok(Arrival::Eni {
                 eni: xeni,
@@ -631,20 +697,21 @@ impl Walker<'_> {
             // No route toward AWS: public addresses leave through the internet egress, if any.
             let why = match s.public_ip {
                 Some(public) if !is_private(dst) => {
-                    self.hop(format!("site {}", s.name), Some("internet".into()), "site.internet", format!("no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}"), Some(s.span));
+                    hop!(self, self.text(|| format!("site {}", s.name)), Some("internet".into()), "site.internet", self.text(|| format!("no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}")), Some(s.span));
                     return Ok(Arrival::Internet {
                         public_ip: public,
                         via_nat: None,
                     });
                 }
-                _ if is_private(dst) => format!(
+                _ if is_private(dst) => self.text(|| format!(
                     "has no route to the private address {dst}; internet egress does not carry private addresses"
-                ),
-                _ => format!("has no route to {dst} and the site has no internet egress"),
+                )),
+                _ => self.text(|| format!("has no route to {dst} and the site has no internet egress")),
             };
-            let reason = format!("the site router of {} {why}", s.name);
-            self.hop(
-                format!("site {}", s.name),
+            let reason = self.text(|| format!("the site router of {} {why}", s.name));
+            hop!(
+                self,
+                self.text(|| format!("site {}", s.name)),
                 None,
                 "site.no-route",
                 reason.clone(),
@@ -657,20 +724,24 @@ impl Walker<'_> {
             let l = &topo.links[link.index()];
             if !self.net.routes.link_up(*link) {
                 down.push(l.name.clone());
-                self.hop(
+                hop!(
+                    self,
                     describe_link(l),
                     None,
                     "link.down",
-                    format!("{} is down; the site router tries the next link", l.name),
+                    self.text(|| format!(
+                        "{} is down; the site router tries the next link",
+                        l.name
+                    )),
                     Some(l.span),
                 );
                 continue;
             }
             let Some(vpc) = self.net.routes.link_vpc(topo, *link, dst) else {
-                let mut reason = format!(
+                let mut reason = self.text(|| format!(
                     "{} lands on a VPN gateway whose VPCs do not contain {dst}: a private virtual interface or VPN reaches only VPC addresses",
                     l.name
-                );
+                ));
                 let mut code = "route.no-route";
                 let vpcs: Vec<VpcId> = match l.attach {
                     Attachment::VpnGateway(v) => vec![v],
@@ -680,12 +751,19 @@ impl Walker<'_> {
                     .iter()
                     .find_map(|v| self.gateway_endpoint_prefix(*v, dst))
                 {
-                    reason = format!(
+                    reason = self.text(|| format!(
                         "{dst} is behind the gateway endpoint {ep}, and gateway endpoints cannot be used from on premises (over Direct Connect or VPN)"
-                    );
+                    ));
                     code = "endpoint.gateway-not-extendable";
                 }
-                self.hop(describe_link(l), None, code, reason.clone(), Some(l.span));
+                hop!(
+                    self,
+                    describe_link(l),
+                    None,
+                    code,
+                    reason.clone(),
+                    Some(l.span)
+                );
                 return Err(stop(Disposition::NoRoute, code, reason));
             };
             let via_dxgw = match l.attach {
@@ -695,13 +773,14 @@ impl Walker<'_> {
             let failover = if down.is_empty() {
                 String::new()
             } else {
-                format!(" (failed over from {})", down.join(", "))
+                self.text(|| format!(" (failed over from {})", down.join(", ")))
             };
-            self.hop(
-                format!("site {}", s.name),
+            hop!(
+                self,
+                self.text(|| format!("site {}", s.name)),
                 None,
                 "site.route",
-                format!(
+                self.text(|| format!(
                     "route {} via {} in order of preference: {} is up{failover}",
                     route.destination,
                     route
@@ -711,39 +790,43 @@ impl Walker<'_> {
                         .collect::<Vec<_>>()
                         .join(", "),
                     l.name
-                ),
+                )),
                 Some(route.span),
             );
-            self.hop(
+            hop!(
+                self,
                 describe_link(l),
                 Some(l.name.clone()),
                 "link.selected",
-                format!(
+                self.text(|| format!(
                     "carries the request into VPC {}",
                     topo.vpcs[vpc.index()].name
-                ),
+                )),
                 Some(l.span),
             );
             self.tunnel(*link);
             if let Some(gw) = via_dxgw {
-                self.hop(
-                    format!("Direct Connect gateway {gw}"),
+                hop!(
+                    self,
+                    self.text(|| format!("Direct Connect gateway {gw}")),
                     Some(gw),
                     "link.dx-gateway",
-                    format!(
+                    self.text(|| format!(
                         "forwards to the VPN gateway of VPC {}",
                         topo.vpcs[vpc.index()].name
-                    ),
+                    )),
                     None,
                 );
             }
             return self.deliver(vpc, dst, src_ip, None, None);
         }
-        let reason = format!(
-            "every link of the route to {} is down: {}",
-            route.destination,
-            down.join(", ")
-        );
+        let reason = self.text(|| {
+            format!(
+                "every link of the route to {} is down: {}",
+                route.destination,
+                down.join(", ")
+            )
+        });
         Err(stop(Disposition::LinkDown, "link.down", reason))
     }
 
@@ -760,11 +843,14 @@ impl Walker<'_> {
                 let e = &topo.enis[eni.index()];
                 let vpc = topo.eni_vpc(eni);
                 if self.coip.get(&e.ip) == Some(&eni) && matches!(origin, Origin::Host { .. }) {
-                    self.hop(
+                    hop!(
+                        self,
                         "Outpost local gateway",
                         None,
                         "route.local-gateway",
-                        format!("the reply returns to {client_ip} through the local gateway"),
+                        self.text(|| format!(
+                            "the reply returns to {client_ip} through the local gateway"
+                        )),
                         None,
                     );
                     return Ok(());
@@ -772,7 +858,8 @@ impl Walker<'_> {
                 let same_subnet =
                     matches!(origin, Origin::Instance { subnet, .. } if subnet == e.subnet);
                 if same_subnet {
-                    self.hop(
+                    hop!(
+                        self,
                         self.subnet_label(e.subnet),
                         None,
                         "route.local",
@@ -785,13 +872,16 @@ impl Walker<'_> {
                 let rt = topo.subnets[e.subnet.index()].route_table;
                 let table = &topo.route_tables[rt.index()];
                 let Some(sel) = self.net.routes.lookup(rt, client_ip) else {
-                    let reason = format!(
-                        "route table {} of {} has no route back to {client_ip}",
-                        table.name,
-                        self.subnet_label(e.subnet)
-                    );
-                    self.hop(
-                        format!("route table {}", table.name),
+                    let reason = self.text(|| {
+                        format!(
+                            "route table {} of {} has no route back to {client_ip}",
+                            table.name,
+                            self.subnet_label(e.subnet)
+                        )
+                    });
+                    hop!(
+                        self,
+                        self.text(|| format!("route table {}", table.name)),
                         None,
                         "route.no-return-route",
                         reason.clone(),
@@ -803,13 +893,16 @@ impl Walker<'_> {
                         reason,
                     ));
                 };
-                let detail = format!(
-                    "{client_ip} matches {} → {}",
-                    sel.route.prefix,
-                    self.target_name(vpc, &sel.route.target, &sel.route.kind)
-                );
-                self.hop(
-                    format!("route table {}", table.name),
+                let detail = self.text(|| {
+                    format!(
+                        "{client_ip} matches {} → {}",
+                        sel.route.prefix,
+                        self.target_name(vpc, &sel.route.target, &sel.route.kind)
+                    )
+                });
+                hop!(
+                    self,
+                    self.text(|| format!("route table {}", table.name)),
                     None,
                     "route.selected",
                     detail,
@@ -822,8 +915,9 @@ impl Walker<'_> {
                     (Target::Peering(p), Origin::Instance { subnet, vpc: v, .. })
                         if topo.peerings[p.index()].other(vpc) == Some(v) =>
                     {
-                        self.hop(
-                            format!("peering {}", topo.peerings[p.index()].name),
+                        hop!(
+                            self,
+                            self.text(|| format!("peering {}", topo.peerings[p.index()].name)),
                             None,
                             "route.peering",
                             "the reply crosses back",
@@ -839,11 +933,12 @@ impl Walker<'_> {
                         match link {
                             Some(l) if topo.links[l.index()].site == site => {
                                 let l = &topo.links[l.index()];
-                                self.hop(
+                                hop!(
+                                    self,
                                     describe_link(l),
                                     None,
                                     "link.return",
-                                    format!("the reply returns over {}", l.name),
+                                    self.text(|| format!("the reply returns over {}", l.name)),
                                     Some(l.span),
                                 );
                                 Ok(())
@@ -851,21 +946,22 @@ impl Walker<'_> {
                             Some(l) => Err(stop(
                                 Disposition::NoReturnRoute,
                                 "route.no-return-route",
-                                format!(
+                                self.text(|| format!(
                                     "the reply to {client_ip} leaves over {}, which goes to another site",
                                     topo.links[l.index()].name
-                                ),
+                                )),
                             )),
                             None => Err(self.vgw_failure(vpc, client_ip)),
                         }
                     }
                     (target, _) => {
-                        let reason = format!(
+                        let reason = self.text(|| format!(
                             "the reply to {client_ip} goes to {}, not back the way the request came",
                             self.target_name(vpc, &target, &sel.route.kind)
-                        );
-                        self.hop(
-                            format!("route table {}", table.name),
+                        ));
+                        hop!(
+                            self,
+                            self.text(|| format!("route table {}", table.name)),
                             None,
                             "route.no-return-route",
                             reason.clone(),
@@ -881,11 +977,12 @@ impl Walker<'_> {
             }
             Arrival::Gateway { endpoint, .. } => {
                 let e = &topo.endpoints[endpoint.index()];
-                self.hop(
-                    format!("gateway endpoint {}", e.name),
+                hop!(
+                    self,
+                    self.text(|| format!("gateway endpoint {}", e.name)),
                     None,
                     "route.return",
-                    format!("{} replies through {}", e.service, e.name),
+                    self.text(|| format!("{} replies through {}", e.service, e.name)),
                     None,
                 );
                 match origin {
@@ -897,7 +994,8 @@ impl Walker<'_> {
             }
             Arrival::Internet { via_nat, .. } => match (origin, via_nat) {
                 (Origin::Instance { subnet, .. }, Some(nat_ip)) => {
-                    self.hop(
+                    hop!(
+                        self,
                         "NAT gateway",
                         None,
                         "route.return",
@@ -907,7 +1005,8 @@ impl Walker<'_> {
                     self.acl(subnet, Direction::Inbound, nat_ip, EPHEMERAL)
                 }
                 (Origin::Instance { subnet, .. }, None) => {
-                    self.hop(
+                    hop!(
+                        self,
                         "internet gateway",
                         None,
                         "route.return",
@@ -917,7 +1016,8 @@ impl Walker<'_> {
                     self.acl(subnet, Direction::Inbound, server_ip, EPHEMERAL)
                 }
                 (Origin::Host { .. }, _) => {
-                    self.hop(
+                    hop!(
+                        self,
                         "internet",
                         None,
                         "route.return",
@@ -973,9 +1073,11 @@ pub(crate) fn run(
             let mut t = empty_trace(req, from, Ipv4Addr::UNSPECIFIED, None);
             t.disposition = Disposition::Unsupported;
             t.code = "source.not-a-host";
-            t.reason = format!(
-                "'{from}' is a DNS view; requests start at an instance or an on-premises host"
-            );
+            if !opts.quiet {
+                t.reason = format!(
+                    "'{from}' is a DNS view; requests start at an instance or an on-premises host"
+                );
+            }
             return t;
         }
     };
@@ -999,18 +1101,18 @@ pub(crate) fn run(
                 .resolve_over(view, &t.request.host, RecordType::A, rot, &paths);
             let first = res.addresses().first().copied();
             let status = res.status();
-            let last = res
-                .steps
-                .last()
-                .map(|s| s.detail.clone())
-                .unwrap_or_default();
             t.dns = Some(res);
             match first {
                 Some(ip) => ip,
                 None => {
                     t.disposition = Disposition::DnsFailure;
                     t.code = "dns.failure";
-                    t.reason = format!("{} does not resolve ({status}): {last}", t.request.host);
+                    if !opts.quiet {
+                        let last = t.dns.as_ref().and_then(|r| r.steps.last());
+                        let last = last.map_or("", |s| s.detail.as_str());
+                        t.reason =
+                            format!("{} does not resolve ({status}): {last}", t.request.host);
+                    }
                     return t;
                 }
             }
@@ -1031,6 +1133,7 @@ pub(crate) fn run(
             Source::Instance(i) => topo.instances[i.index()].public_ip,
             _ => None,
         },
+        quiet: opts.quiet,
     };
     let arrival = match w.forward(origin, src_ip, dst) {
         Ok(a) => a,
@@ -1053,7 +1156,7 @@ pub(crate) fn run(
     }
 
     // 3. The service and its policies.
-    crate::service::reach(eng, &mut t, arrival, origin, s3host.as_ref());
+    crate::service::reach(eng, opts.quiet, &mut t, arrival, origin, s3host.as_ref());
     t
 }
 
@@ -1151,6 +1254,7 @@ impl vpcsim_dns::Network for PathNet<'_> {
             port: 53,
             protocol: Protocol::Udp,
             public_ip: None,
+            quiet: false,
         };
         let arrival = w.forward(origin, src_ip, dst).map_err(|s| s.reason)?;
         w.back(arrival, origin, dst).map_err(|s| s.reason)?;

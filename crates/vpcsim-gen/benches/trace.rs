@@ -48,27 +48,41 @@ fn bench_traces(c: &mut Criterion, group: &str, topo: &Topology, cases: &[(&str,
     let mut g = c.benchmark_group(group);
     let engine = Engine::new(topo);
     let net = engine.network(&[]);
-    let opts = Options::default();
+    let explained = Options::default();
+    let quiet = Options {
+        quiet: true,
+        ..Options::default()
+    };
     for &(name, from, request) in cases {
         let source = topo.find_source(from).expect("source");
         let mut rotation = Rotation::new();
-        // Make sure the case traces as the expectations say before timing it.
+        // Make sure the case traces as the expectations say before timing it, and that the quiet
+        // trace decides the same.
         let t = engine
-            .trace(&net, source, from, request, &opts, &mut rotation)
+            .trace(&net, source, from, request, &explained, &mut rotation)
             .expect("request parses");
         assert!(!t.forward.is_empty(), "{name}: {}", t.reason);
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                engine.trace(
-                    &net,
-                    source,
-                    black_box(from),
-                    black_box(request),
-                    &opts,
-                    &mut rotation,
-                )
-            })
-        });
+        let q = engine
+            .trace(&net, source, from, request, &quiet, &mut Rotation::new())
+            .expect("request parses");
+        assert_eq!((q.verdict, q.code), (t.verdict, t.code), "{name}");
+        assert_eq!(q.components(), t.components(), "{name}");
+        // `explained`: the trace with every hop's text, the reason and the policy explanation;
+        // `quiet`: the same decision without text (`Options::quiet`).
+        for (mode, opts) in [("explained", &explained), ("quiet", &quiet)] {
+            g.bench_function(BenchmarkId::new(mode, name), |b| {
+                b.iter(|| {
+                    engine.trace(
+                        &net,
+                        source,
+                        black_box(from),
+                        black_box(request),
+                        opts,
+                        &mut rotation,
+                    )
+                })
+            });
+        }
     }
     g.finish();
 }

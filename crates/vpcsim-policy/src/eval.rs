@@ -18,17 +18,25 @@
 mod condition;
 mod pattern;
 
-use std::collections::BTreeMap;
-
 use pattern::Expand;
 
 use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 
 /// Condition keys of a request: case-insensitive names, each with one or more values.
+///
+/// A request has a few dozen keys at most, so they are kept in a vector sorted by lower-cased
+/// name and looked up by comparing names case-insensitively: no lookup allocates.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Context {
-    /// Lower-cased key → (key as first written, values).
-    keys: BTreeMap<String, (String, Vec<String>)>,
+    /// (key as first written, values), sorted by the lower-cased key.
+    keys: Vec<(String, Vec<String>)>,
+}
+
+/// Orders key names as their lower-cased forms would, without lower-casing them.
+fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 impl Context {
@@ -44,20 +52,23 @@ impl Context {
 
     /// Sets a multivalued key. An empty list counts as an absent key for every operator.
     pub fn set_many(&mut self, key: &str, values: Vec<String>) {
-        self.keys
-            .insert(key.to_ascii_lowercase(), (key.to_string(), values));
+        match self.keys.binary_search_by(|(k, _)| key_order(k, key)) {
+            Ok(i) => self.keys[i] = (key.to_string(), values),
+            Err(i) => self.keys.insert(i, (key.to_string(), values)),
+        }
     }
 
     /// The values of `key`, looked up case-insensitively.
     pub fn get(&self, key: &str) -> Option<&[String]> {
         self.keys
-            .get(&key.to_ascii_lowercase())
-            .map(|(_, v)| v.as_slice())
+            .binary_search_by(|(k, _)| key_order(k, key))
+            .ok()
+            .map(|i| self.keys[i].1.as_slice())
     }
 
     /// Keys (as written) with their values, sorted by key, for display.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.keys.values().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.keys.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
 
     fn set_if_absent(&mut self, key: &str, value: impl Into<String>) {
@@ -80,18 +91,7 @@ pub struct Caller {
 impl Caller {
     /// Whether this is the root user of its account.
     pub fn is_root(&self) -> bool {
-        self.arn == format!("arn:aws:iam::{}:root", self.account)
-    }
-
-    /// The identities a `Principal` element is checked against: the caller's ARN and its account
-    /// (`arn:aws:iam::<account>:root`).
-    fn identities(&self) -> Vec<String> {
-        let root = format!("arn:aws:iam::{}:root", self.account);
-        if self.arn == root {
-            vec![root]
-        } else {
-            vec![self.arn.clone(), root]
-        }
+        is_root_of(&self.arn, &self.account)
     }
 
     /// For an assumed-role session `arn:aws:sts::<account>:assumed-role/<role>/<session>`, the role
@@ -105,25 +105,34 @@ impl Caller {
             .map(|(role, _)| role)
     }
 
-    /// Whether a value of `"AWS"` in a Principal names `id` (one of [`Self::identities`]): exactly,
-    /// an account id for the account's root ARN, or a role ARN (any path) for a session of it.
-    fn named_by(&self, value: &str, id: &str) -> bool {
-        if value == id {
+    /// Whether a value of `"AWS"` in a Principal names the caller's account: its id or
+    /// `arn:aws:iam::<account>:root`.
+    fn account_named_by(&self, value: &str) -> bool {
+        value == self.account || is_root_of(value, &self.account)
+    }
+
+    /// Whether a value of `"AWS"` in a Principal names the caller itself: its ARN exactly, or for a
+    /// session, its role's ARN (any path).
+    fn caller_named_by(&self, value: &str) -> bool {
+        if value == self.arn {
             return true;
         }
-        if id.ends_with(":root") {
-            return value == self.account;
-        }
-        match (
-            self.session_role(),
-            value.strip_prefix(&format!("arn:aws:iam::{}:role/", self.account)),
-        ) {
-            (Some(role), Some(path_and_name)) if id == self.arn => {
-                path_and_name.rsplit('/').next() == Some(role)
-            }
+        let role_path = value
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|v| v.strip_prefix(self.account.as_str()))
+            .and_then(|v| v.strip_prefix(":role/"));
+        match (self.session_role(), role_path) {
+            (Some(role), Some(path_and_name)) => path_and_name.rsplit('/').next() == Some(role),
             _ => false,
         }
     }
+}
+
+/// Whether `arn` is `arn:aws:iam::<account>:root`.
+fn is_root_of(arn: &str, account: &str) -> bool {
+    arn.strip_prefix("arn:aws:iam::")
+        .and_then(|r| r.strip_prefix(account))
+        == Some(":root")
 }
 
 /// One request to authorize.
@@ -248,23 +257,28 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> bool {
         Principal::Any => return true,
         Principal::Typed(entries) => entries,
     };
-    let aws: Vec<&str> = entries
-        .iter()
-        .filter(|(t, _)| *t == PrincipalType::Aws)
-        .flat_map(|(_, v)| v.iter().map(String::as_str))
-        .collect();
-    if aws.contains(&"*") {
+    let aws = || {
+        entries
+            .iter()
+            .filter(|(t, _)| *t == PrincipalType::Aws)
+            .flat_map(|(_, v)| v.iter().map(String::as_str))
+    };
+    if aws().any(|v| v == "*") {
         return true;
     }
     let Some(caller) = caller else {
         return false;
     };
-    let ids = caller.identities();
-    let named = |id: &String| aws.iter().any(|v| caller.named_by(v, id));
+    // The identities checked: the caller's ARN and its account; the root user is only its account.
+    let account = aws().any(|v| caller.account_named_by(v));
+    if caller.is_root() {
+        return account;
+    }
+    let itself = aws().any(|v| caller.caller_named_by(v));
     if all {
-        ids.iter().all(named)
+        itself && account
     } else {
-        ids.iter().any(named)
+        itself || account
     }
 }
 
@@ -299,6 +313,9 @@ pub struct Authorization<'a> {
     /// `Some((label, None))` = endpoint with the default full-access policy;
     /// `Some((label, Some(p)))` = that policy.
     pub endpoint: Option<(String, Option<&'a Policy>)>,
+    /// Write [`Outcome::explanation`]; without it the explanation is empty and nothing is
+    /// formatted (the decision and the deciding statements are the same).
+    pub explain: bool,
 }
 
 /// Which statement(s) decided and a one-sentence explanation.
@@ -329,24 +346,49 @@ const ROOT_BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// (resource and endpoint denies still apply).
 pub fn authorize(a: &Authorization) -> Outcome {
     let req = &a.request;
-    let mut ctx = req.context.clone();
-    if let Some(c) = req.caller {
-        ctx.set_if_absent("aws:PrincipalArn", principal_arn(c));
-        ctx.set_if_absent("aws:PrincipalAccount", c.account.clone());
-        if let Some(user) = c
-            .arn
-            .strip_prefix(&format!("arn:aws:iam::{}:user/", c.account))
-        {
-            ctx.set_if_absent("aws:username", user.rsplit('/').next().unwrap_or(user));
-        }
+    // Text only when asked for: `say!` is `format!` or nothing.
+    macro_rules! say {
+        ($($arg:tt)*) => {
+            if a.explain { format!($($arg)*) } else { String::new() }
+        };
     }
-    ctx.set_if_absent("s3:ResourceAccount", a.resource_account);
-    ctx.set_if_absent("aws:ResourceAccount", a.resource_account);
+    let user = req.caller.and_then(|c| {
+        let user = c
+            .arn
+            .strip_prefix("arn:aws:iam::")?
+            .strip_prefix(c.account.as_str())?
+            .strip_prefix(":user/")?;
+        Some(user.rsplit('/').next().unwrap_or(user))
+    });
+    let absent = |k: &str| req.context.get(k).is_none();
+    let complete = !absent("s3:ResourceAccount")
+        && !absent("aws:ResourceAccount")
+        && (req.caller.is_none()
+            || !absent("aws:PrincipalArn")
+                && !absent("aws:PrincipalAccount")
+                && (user.is_none() || !absent("aws:username")));
+    let completed;
+    let ctx = if complete {
+        req.context
+    } else {
+        let mut ctx = req.context.clone();
+        if let Some(c) = req.caller {
+            ctx.set_if_absent("aws:PrincipalArn", principal_arn(c));
+            ctx.set_if_absent("aws:PrincipalAccount", c.account.clone());
+            if let Some(user) = user {
+                ctx.set_if_absent("aws:username", user);
+            }
+        }
+        ctx.set_if_absent("s3:ResourceAccount", a.resource_account);
+        ctx.set_if_absent("aws:ResourceAccount", a.resource_account);
+        completed = ctx;
+        &completed
+    };
     let req = Request {
-        context: &ctx,
+        context: ctx,
         ..req.clone()
     };
-    let what = format!("{} on {}", req.action, req.resource);
+    let what = say!("{} on {}", req.action, req.resource);
 
     let identity: Vec<PolicyVerdict> = match req.caller {
         Some(_) => a
@@ -393,7 +435,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
         denies.extend(v.denies.clone());
     }
     if !denies.is_empty() {
-        let explanation = format!(
+        let explanation = say!(
             "{what} is explicitly denied by {}.",
             join(denies.iter().map(|d| d.to_string()))
         );
@@ -409,15 +451,15 @@ pub fn authorize(a: &Authorization) -> Outcome {
     let mut gate_note = String::new();
     if let Some((label, verdict)) = &endpoint {
         match verdict {
-            None => gate_note = format!("; {label} has the default full-access policy"),
+            None => gate_note = say!("; {label} has the default full-access policy"),
             Some(v) if v.allows.is_empty() => {
-                return implicit(format!(
+                return implicit(say!(
                     "{what} is implicitly denied at {label}: no statement of its endpoint policy allows it."
                 ));
             }
             Some(v) => {
                 gate = v.allows.clone();
-                gate_note = format!(
+                gate_note = say!(
                     "; {label} lets it through with statement {}",
                     join(v.allows.iter().map(|r| r.statement.clone()))
                 );
@@ -430,7 +472,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
         Outcome {
             decision: Decision::Allowed,
             deciding,
-            explanation: format!("{what} is allowed: {reason}{gate_note}."),
+            explanation: say!("{what} is allowed: {reason}{gate_note}."),
         }
     };
     let named = |refs: &[StatementRef]| join(refs.iter().map(|r| r.to_string()));
@@ -439,7 +481,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
     if root_exception {
         return allowed(
             Vec::new(),
-            "the bucket owner's root user may always manage the bucket policy".into(),
+            say!("the bucket owner's root user may always manage the bucket policy"),
         );
     }
     let id_allows: Vec<StatementRef> = identity.iter().flat_map(|v| v.allows.clone()).collect();
@@ -450,29 +492,29 @@ pub fn authorize(a: &Authorization) -> Outcome {
         if resource_ok {
             return allowed(
                 res_allows.clone(),
-                format!("anonymous access is granted by {}", named(&res_allows)),
+                say!("anonymous access is granted by {}", named(&res_allows)),
             );
         }
-        return implicit(format!(
+        return implicit(say!(
             "anonymous {what} is implicitly denied: no resource policy grants it to everyone (Principal \"*\")."
         ));
     };
     let root_self = caller.is_root();
     let identity_ok = root_self || !id_allows.is_empty();
-    let who = format!("{} (account {})", caller.arn, caller.account);
+    let who = say!("{} (account {})", caller.arn, caller.account);
     let id_reason = if root_self {
-        format!("{who} is the account's root user")
+        say!("{who} is the account's root user")
     } else {
-        format!("{} allows {who}", named(&id_allows))
+        say!("{} allows {who}", named(&id_allows))
     };
     if caller.account == a.resource_account {
         if identity_ok {
-            return allowed(id_allows, format!("same account, {id_reason}"));
+            return allowed(id_allows, say!("same account, {id_reason}"));
         }
         if resource_ok {
             return allowed(
                 res_allows.clone(),
-                format!("same account, {} grants it", named(&res_allows)),
+                say!("same account, {} grants it", named(&res_allows)),
             );
         }
         let missing = if res_allows.is_empty() {
@@ -480,7 +522,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
         } else {
             "not every resource policy allows it and no identity policy does"
         };
-        return implicit(format!("{what} by {who} is implicitly denied: {missing}."));
+        return implicit(say!("{what} by {who} is implicitly denied: {missing}."));
     }
     let owner = a.resource_account;
     match (identity_ok, resource_ok) {
@@ -489,20 +531,20 @@ pub fn authorize(a: &Authorization) -> Outcome {
             basis.extend(res_allows.iter().cloned());
             allowed(
                 basis,
-                format!(
+                say!(
                     "cross account, {id_reason} and {} of account {owner} grants it",
                     named(&res_allows)
                 ),
             )
         }
-        (true, false) => implicit(format!(
+        (true, false) => implicit(say!(
             "{what} by {who} is implicitly denied: cross account, an identity policy allows it but no resource policy of account {owner} grants it."
         )),
-        (false, true) => implicit(format!(
+        (false, true) => implicit(say!(
             "{what} by {who} is implicitly denied: cross account, {} grants it but no identity policy of the caller allows it.",
             named(&res_allows)
         )),
-        (false, false) => implicit(format!(
+        (false, false) => implicit(say!(
             "{what} by {who} is implicitly denied: no identity or resource policy allows it."
         )),
     }

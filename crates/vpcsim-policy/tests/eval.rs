@@ -542,7 +542,7 @@ fn run(case: &Case) -> Outcome {
         .map(|p| p.map(|t| policy(t, PolicyKind::Endpoint)));
     let ctx = context(case.keys);
     let c = case.caller.map(caller);
-    authorize(&Authorization {
+    let mut a = Authorization {
         request: Request {
             action: case.action,
             resource: case.resource,
@@ -571,7 +571,25 @@ fn run(case: &Case) -> Outcome {
         endpoint: endpoint
             .as_ref()
             .map(|p| ("endpoint s3-interface".to_string(), p.as_ref())),
-    })
+        explain: false,
+    };
+    // Without the explanation, the same decision by the same statements, and no text.
+    let quiet = authorize(&a);
+    a.explain = true;
+    let explained = authorize(&a);
+    assert_eq!(
+        quiet.decision, explained.decision,
+        "{}",
+        explained.explanation
+    );
+    assert_eq!(
+        quiet.deciding, explained.deciding,
+        "{}",
+        explained.explanation
+    );
+    assert!(quiet.explanation.is_empty(), "{}", quiet.explanation);
+    assert!(!explained.explanation.is_empty());
+    explained
 }
 
 fn refs(o: &Outcome) -> Vec<String> {

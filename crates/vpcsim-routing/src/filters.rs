@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{
-    AclAction, EniId, Peer, PortRange, Protocol, SecurityGroupId, Span, SubnetId,
+    AclAction, EniId, NetworkAclId, Peer, PortRange, Protocol, SecurityGroupId, Span, SubnetId,
 };
 
 /// Traffic direction relative to the interface or subnet.
@@ -17,7 +17,7 @@ pub enum Direction {
 }
 
 /// A packet as filters see it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Packet {
     /// The far side's address (source for inbound, destination for outbound).
     pub remote: Ipv4Addr,
@@ -30,14 +30,145 @@ pub struct Packet {
 }
 
 /// What a filter decided and which rule decided it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Verdict {
     /// Let through.
     pub allowed: bool,
-    /// The rule (`security group endpoint-sg, rule 2: tcp 443 from 172.16.0.0/16`) or the default.
-    pub rule: String,
+    /// The rule that decided; [`Verdict::describe`] puts it in words.
+    pub rule: Rule,
     /// Where the rule is written.
     pub span: Option<Span>,
+}
+
+/// The rule that decided a [`Verdict`], by reference into the topology, so that deciding costs no
+/// text: the words are made only when a trace is explained.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rule {
+    /// An interface with only the VPC's default group, going out.
+    DefaultGroupOutbound,
+    /// An interface with only the VPC's default group, from another member.
+    DefaultGroupMember,
+    /// An interface with only the VPC's default group, from anything else.
+    DefaultGroupRefuses,
+    /// Rule `index` (0-based) of a security group, through `peer` (0-based) of that rule.
+    GroupRule {
+        /// The group.
+        group: SecurityGroupId,
+        /// Which side.
+        dir: Direction,
+        /// The rule's position.
+        index: usize,
+        /// The peer that matched.
+        peer: usize,
+    },
+    /// No rule of the interface's groups matches the packet.
+    NoGroupRule {
+        /// The interface.
+        eni: EniId,
+        /// Which side.
+        dir: Direction,
+        /// The packet.
+        packet: Packet,
+    },
+    /// The subnet uses the default network ACL.
+    DefaultAcl(SubnetId),
+    /// Rule `index` (0-based, in evaluation order) of a network ACL.
+    AclRule {
+        /// The ACL.
+        acl: NetworkAclId,
+        /// Which side.
+        dir: Direction,
+        /// The rule's position.
+        index: usize,
+    },
+    /// No numbered rule matched: the final `*` rule denies.
+    AclFinal {
+        /// The ACL.
+        acl: NetworkAclId,
+        /// Which side.
+        dir: Direction,
+    },
+}
+
+impl Verdict {
+    /// The deciding rule in words (`security group endpoint-sg, inbound rule 2: tcp 443 from
+    /// 172.16.0.0/16`).
+    pub fn describe(&self, topo: &Topology) -> String {
+        let dir_word = |d: Direction| match d {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        };
+        let side = |d: Direction| match d {
+            Direction::Inbound => "from",
+            Direction::Outbound => "to",
+        };
+        match self.rule {
+            Rule::DefaultGroupOutbound => {
+                "the default security group allows all outbound traffic".into()
+            }
+            Rule::DefaultGroupMember => "the default security group admits its own members".into(),
+            Rule::DefaultGroupRefuses => "the interface has only the VPC's default security group, which admits inbound traffic only from its own members".into(),
+            Rule::GroupRule { group, dir, index, peer } => {
+                let g = &topo.security_groups[group.index()];
+                let rules = if dir == Direction::Inbound { &g.ingress } else { &g.egress };
+                let r = &rules[index];
+                format!(
+                    "security group {}, {} rule {}: {} {} {}",
+                    g.name,
+                    dir_word(dir),
+                    index + 1,
+                    describe_ports(r.protocol, r.ports),
+                    side(dir),
+                    describe_peer(topo, &r.peers[peer])
+                )
+            }
+            Rule::NoGroupRule { eni, dir, packet } => {
+                let names: Vec<&str> = topo.enis[eni.index()]
+                    .security_groups
+                    .iter()
+                    .map(|s| topo.security_groups[s.index()].name.as_str())
+                    .collect();
+                format!(
+                    "no {} rule of security group {} allows {} {} {}",
+                    dir_word(dir),
+                    names.join(", "),
+                    describe_ports(
+                        packet.protocol,
+                        PortRange {
+                            from: packet.port,
+                            to: packet.port
+                        }
+                    ),
+                    side(dir),
+                    packet.remote
+                )
+            }
+            Rule::DefaultAcl(subnet) => format!(
+                "subnet {} uses the default network ACL, which allows all traffic",
+                topo.subnets[subnet.index()].name
+            ),
+            Rule::AclRule { acl, dir, index } => {
+                let a = &topo.network_acls[acl.index()];
+                let rules = if dir == Direction::Inbound { &a.ingress } else { &a.egress };
+                let r = &rules[index];
+                format!(
+                    "network ACL {}, {} rule {}: {} {} {} {}",
+                    a.name,
+                    dir_word(dir),
+                    r.number,
+                    if r.action == AclAction::Allow { "allow" } else { "deny" },
+                    describe_ports(r.protocol, r.ports),
+                    side(dir),
+                    r.cidr
+                )
+            }
+            Rule::AclFinal { acl, dir } => format!(
+                "network ACL {}: no {} rule matches, so the final `*` rule denies it",
+                topo.network_acls[acl.index()].name,
+                dir_word(dir)
+            ),
+        }
+    }
 }
 
 fn protocol_matches(rule: Protocol, p: Protocol) -> bool {
@@ -74,7 +205,7 @@ pub fn security_groups(topo: &Topology, eni: EniId, dir: Direction, pkt: &Packet
         if dir == Direction::Outbound {
             return Verdict {
                 allowed: true,
-                rule: "the default security group allows all outbound traffic".into(),
+                rule: Rule::DefaultGroupOutbound,
                 span: None,
             };
         }
@@ -85,9 +216,9 @@ pub fn security_groups(topo: &Topology, eni: EniId, dir: Direction, pkt: &Packet
         return Verdict {
             allowed: same_default,
             rule: if same_default {
-                "the default security group admits its own members".into()
+                Rule::DefaultGroupMember
             } else {
-                "the interface has only the VPC's default security group, which admits inbound traffic only from its own members".into()
+                Rule::DefaultGroupRefuses
             },
             span: Some(e.span),
         };
@@ -105,60 +236,27 @@ pub fn security_groups(topo: &Topology, eni: EniId, dir: Direction, pkt: &Packet
             {
                 continue;
             }
-            if let Some(peer) = r.peers.iter().find(|p| peer_matches(topo, p, pkt)) {
-                let side = if dir == Direction::Inbound {
-                    "from"
-                } else {
-                    "to"
-                };
+            if let Some(peer) = r.peers.iter().position(|p| peer_matches(topo, p, pkt)) {
                 return Verdict {
                     allowed: true,
-                    rule: format!(
-                        "security group {}, {} rule {}: {} {side} {}",
-                        group.name,
-                        if dir == Direction::Inbound {
-                            "inbound"
-                        } else {
-                            "outbound"
-                        },
-                        i + 1,
-                        describe_ports(r.protocol, r.ports),
-                        describe_peer(topo, peer)
-                    ),
+                    rule: Rule::GroupRule {
+                        group: *sg,
+                        dir,
+                        index: i,
+                        peer,
+                    },
                     span: Some(r.span),
                 };
             }
         }
     }
-    let names: Vec<&str> = e
-        .security_groups
-        .iter()
-        .map(|s| topo.security_groups[s.index()].name.as_str())
-        .collect();
-    let what = if dir == Direction::Inbound {
-        "from"
-    } else {
-        "to"
-    };
     Verdict {
         allowed: false,
-        rule: format!(
-            "no {} rule of security group {} allows {} {what} {}",
-            if dir == Direction::Inbound {
-                "inbound"
-            } else {
-                "outbound"
-            },
-            names.join(", "),
-            describe_ports(
-                pkt.protocol,
-                PortRange {
-                    from: pkt.port,
-                    to: pkt.port
-                }
-            ),
-            pkt.remote
-        ),
+        rule: Rule::NoGroupRule {
+            eni,
+            dir,
+            packet: *pkt,
+        },
         span: e
             .security_groups
             .first()
@@ -196,66 +294,38 @@ fn group_name(topo: &Topology, sg: SecurityGroupId) -> &str {
 /// which allows everything.
 pub fn network_acl(topo: &Topology, subnet: SubnetId, dir: Direction, pkt: &Packet) -> Verdict {
     let s = &topo.subnets[subnet.index()];
-    let Some(acl) = s.network_acl else {
+    let Some(acl_id) = s.network_acl else {
         return Verdict {
             allowed: true,
-            rule: format!(
-                "subnet {} uses the default network ACL, which allows all traffic",
-                s.name
-            ),
+            rule: Rule::DefaultAcl(subnet),
             span: None,
         };
     };
-    let acl = &topo.network_acls[acl.index()];
+    let acl = &topo.network_acls[acl_id.index()];
     let rules = if dir == Direction::Inbound {
         &acl.ingress
     } else {
         &acl.egress
     };
-    for r in rules {
+    for (index, r) in rules.iter().enumerate() {
         if r.cidr.contains(&IpAddr::V4(pkt.remote))
             && protocol_matches(r.protocol, pkt.protocol)
             && ports_match(r.ports, pkt.protocol, pkt.port)
         {
             return Verdict {
                 allowed: r.action == AclAction::Allow,
-                rule: format!(
-                    "network ACL {}, {} rule {}: {} {} {} {}",
-                    acl.name,
-                    if dir == Direction::Inbound {
-                        "inbound"
-                    } else {
-                        "outbound"
-                    },
-                    r.number,
-                    if r.action == AclAction::Allow {
-                        "allow"
-                    } else {
-                        "deny"
-                    },
-                    describe_ports(r.protocol, r.ports),
-                    if dir == Direction::Inbound {
-                        "from"
-                    } else {
-                        "to"
-                    },
-                    r.cidr
-                ),
+                rule: Rule::AclRule {
+                    acl: acl_id,
+                    dir,
+                    index,
+                },
                 span: Some(r.span),
             };
         }
     }
     Verdict {
         allowed: false,
-        rule: format!(
-            "network ACL {}: no {} rule matches, so the final `*` rule denies it",
-            acl.name,
-            if dir == Direction::Inbound {
-                "inbound"
-            } else {
-                "outbound"
-            }
-        ),
+        rule: Rule::AclFinal { acl: acl_id, dir },
         span: Some(acl.span),
     }
 }

@@ -368,7 +368,10 @@ fn failures(topo: &Topology, fail: &[&str]) -> Result<Vec<(LinkId, Option<usize>
 fn options(topo: &Topology, principal: Option<&str>) -> Result<Options, ApiError> {
     match principal.map(|p| topo.find_principal(p)) {
         None => Ok(Options::default()),
-        Some(Ok(p)) => Ok(Options { principal: Some(p) }),
+        Some(Ok(p)) => Ok(Options {
+            principal: Some(p),
+            ..Options::default()
+        }),
         Some(Err(e)) => Err(ApiError::bad(e.message, e.hint)),
     }
 }

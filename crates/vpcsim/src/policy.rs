@@ -143,6 +143,7 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         resource: resource.iter().map(|(l, p)| (l.clone(), p, None)).collect(),
         resource_account: &owner,
         endpoint: endpoint_gate,
+        explain: true,
     });
     // Each policy's own view, for the "why".
     let mut per_policy = Vec::new();

@@ -44,7 +44,10 @@ pub(crate) fn trace(
     };
     let opts = match principal.map(|p| topo.find_principal(p)) {
         None => Options::default(),
-        Some(Ok(p)) => Options { principal: Some(p) },
+        Some(Ok(p)) => Options {
+            principal: Some(p),
+            ..Options::default()
+        },
         Some(Err(e)) => return usage(e.message, e.hint),
     };
     let engine = Engine::new(&topo);
