@@ -208,6 +208,29 @@ fn golden_answers() {
             let v = view(&topo, from);
             let qtype = RecordType::parse(rtype).expect("record type");
             let res = dns.resolve(v, name, qtype, &mut Rotation::new());
+            // Without text, the same answer through the same steps.
+            let quiet = dns.resolve_quiet(
+                v,
+                name,
+                qtype,
+                &mut Rotation::new(),
+                &vpcsim_dns::net::Unconstrained,
+            );
+            assert_eq!(
+                (quiet.rcode, &quiet.answers, quiet.authoritative),
+                (res.rcode, &res.answers, res.authoritative),
+                "{stem}: {line}"
+            );
+            let codes = |r: &vpcsim_dns::Resolution| -> Vec<&str> {
+                r.steps.iter().map(|s| s.code).collect()
+            };
+            assert_eq!(codes(&quiet), codes(&res), "{stem}: {line}");
+            assert!(
+                quiet
+                    .steps
+                    .iter()
+                    .all(|s| s.at.is_empty() && s.detail.is_empty())
+            );
             out.push_str(&dns.report(v, from, name, qtype, &res));
             out.push('\n');
         }

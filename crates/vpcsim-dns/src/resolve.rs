@@ -11,6 +11,24 @@ use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normaliz
 pub(crate) struct Cx<'a> {
     pub rotation: &'a mut Rotation,
     pub net: &'a dyn Network,
+    /// Leave the steps' text out ([`Dns::resolve_quiet`]).
+    pub quiet: bool,
+}
+
+/// Records a step; `at` and `detail` are evaluated only when the resolution is explained.
+macro_rules! step {
+    ($quiet:expr, $r:expr, $at:expr, $code:expr, $detail:expr $(,)?) => {{
+        let (at, detail): (String, String) = if $quiet {
+            (String::new(), String::new())
+        } else {
+            ($at.to_string(), $detail.into())
+        };
+        $r.steps.push(Step {
+            at,
+            code: $code,
+            detail,
+        });
+    }};
 }
 
 /// Forwarding hops and CNAME links followed before giving up with SERVFAIL.
@@ -123,6 +141,32 @@ impl Dns {
         rotation: &mut Rotation,
         net: &dyn Network,
     ) -> Resolution {
+        self.resolve_with(view, name, qtype, rotation, net, false)
+    }
+
+    /// Like [`Dns::resolve_over`], without the text: the same code, answers, flags and step codes,
+    /// but every step's `at` and `detail` are empty and nothing is formatted. For callers that need
+    /// only the answer (a quiet trace).
+    pub fn resolve_quiet(
+        &self,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rotation: &mut Rotation,
+        net: &dyn Network,
+    ) -> Resolution {
+        self.resolve_with(view, name, qtype, rotation, net, true)
+    }
+
+    fn resolve_with(
+        &self,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rotation: &mut Rotation,
+        net: &dyn Network,
+        quiet: bool,
+    ) -> Resolution {
         let name = normalize(name);
         let mut r = Resolution {
             rcode: Rcode::NoError,
@@ -130,19 +174,15 @@ impl Dns {
             authoritative: false,
             steps: Vec::new(),
         };
-        let mut cx = Cx { rotation, net };
+        let mut cx = Cx {
+            rotation,
+            net,
+            quiet,
+        };
         self.in_view(view, &name, qtype, &mut cx, &mut r, 0);
         // Only AWS's public DNS servers are authoritative; resolvers answer recursively.
         r.authoritative &= view == View::Public;
         r
-    }
-
-    fn step(r: &mut Resolution, at: &str, code: &'static str, detail: String) {
-        r.steps.push(Step {
-            at: at.to_string(),
-            code,
-            detail,
-        });
     }
 
     fn in_view(
@@ -154,10 +194,15 @@ impl Dns {
         r: &mut Resolution,
         depth: usize,
     ) {
-        let at = self.view_name(view);
+        let at = if rot.quiet {
+            String::new()
+        } else {
+            self.view_name(view)
+        };
         if depth > MAX_DEPTH {
             r.rcode = Rcode::ServFail;
-            Self::step(
+            step!(
+                rot.quiet,
                 r,
                 &at,
                 "dns.loop",
@@ -178,14 +223,16 @@ impl Dns {
                     .max_by_key(|(d, _)| d.len());
                 match best {
                     Some((domain, targets)) => {
-                        let list: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
-                        Self::step(
+                        let list =
+                            || -> Vec<String> { targets.iter().map(|t| t.to_string()).collect() };
+                        step!(
+                            rot.quiet,
                             r,
                             &at,
                             "dns.forwarded",
                             format!(
                                 "conditional forwarder for {domain} sends the query to {}",
-                                list.join(", ")
+                                list().join(", ")
                             ),
                         );
                         self.forward(
@@ -200,18 +247,20 @@ impl Dns {
                         );
                     }
                     None => {
-                        Self::step(
+                        step!(
+                            rot.quiet,
                             r,
                             &at,
                             "dns.recursive",
-                            "no conditional forwarder matches; the resolver asks public DNS".into(),
+                            "no conditional forwarder matches; the resolver asks public DNS",
                         );
                         self.in_view(View::Public, name, qtype, rot, r, depth + 1);
                     }
                 }
             }
             View::Inbound(v) => {
-                Self::step(
+                step!(
+                    rot.quiet,
                     r,
                     &at,
                     "dns.inbound",
@@ -243,7 +292,8 @@ impl Dns {
         for t in &targets {
             match self.dns_servers.get(t) {
                 Some(View::Vpc(v)) => {
-                    Self::step(
+                    step!(
+                        rot.quiet,
                         r,
                         at,
                         "dns.unreachable-resolver",
@@ -256,7 +306,8 @@ impl Dns {
                 Some(view) => match rot.net.dns_reachable(from, *t) {
                     Ok(path) => {
                         if let Some(path) = path {
-                            Self::step(
+                            step!(
+                                rot.quiet,
                                 r,
                                 at,
                                 "dns.path",
@@ -265,14 +316,16 @@ impl Dns {
                         }
                         return self.in_view(*view, name, qtype, rot, r, depth + 1);
                     }
-                    Err(why) => Self::step(
+                    Err(why) => step!(
+                        rot.quiet,
                         r,
                         at,
                         "dns.target-unreachable",
                         format!("{t} cannot be reached: {why}"),
                     ),
                 },
-                None => Self::step(
+                None => step!(
+                    rot.quiet,
                     r,
                     at,
                     "dns.no-server",
@@ -281,11 +334,12 @@ impl Dns {
             }
         }
         r.rcode = Rcode::ServFail;
-        Self::step(
+        step!(
+            rot.quiet,
             r,
             at,
             "dns.servfail",
-            "no forwarding target answered".into(),
+            "no forwarding target answered",
         );
     }
 
@@ -301,7 +355,11 @@ impl Dns {
         depth: usize,
     ) {
         let d = &self.vpcs[v.index()];
-        let at = format!("Route 53 Resolver of VPC {} ({})", d.name, d.resolver_ip);
+        let at = if rot.quiet {
+            String::new()
+        } else {
+            format!("Route 53 Resolver of VPC {} ({})", d.name, d.resolver_ip)
+        };
         // 1. Resolver rules: the most specific domain wins.
         let rule = d
             .rules
@@ -316,31 +374,36 @@ impl Dns {
         {
             match targets {
                 Some(targets) => {
-                    let list: Vec<String> = targets
-                        .iter()
-                        .map(|(ip, port)| {
-                            if *port == 53 {
-                                ip.to_string()
-                            } else {
-                                format!("{ip}:{port}")
-                            }
-                        })
-                        .collect();
-                    let via: Vec<String> = d.outbound.iter().map(|i| i.to_string()).collect();
-                    Self::step(
+                    let list = || -> Vec<String> {
+                        targets
+                            .iter()
+                            .map(|(ip, port)| {
+                                if *port == 53 {
+                                    ip.to_string()
+                                } else {
+                                    format!("{ip}:{port}")
+                                }
+                            })
+                            .collect()
+                    };
+                    let via =
+                        || -> Vec<String> { d.outbound.iter().map(|i| i.to_string()).collect() };
+                    step!(
+                        rot.quiet,
                         r,
                         &at,
                         "dns.rule-forward",
                         format!(
                             "forwarding rule {rule_name} ({domain}) sends the query through the outbound endpoint ({}) to {}",
-                            via.join(", "),
-                            list.join(", ")
+                            via().join(", "),
+                            list().join(", ")
                         ),
                     );
                     let ips = targets.iter().map(|(ip, _)| *ip).collect();
                     return self.forward(ips, name, qtype, rot, r, depth, &at, View::Vpc(v));
                 }
-                None => Self::step(
+                None => step!(
+                    rot.quiet,
                     r,
                     &at,
                     "dns.rule-system",
@@ -360,7 +423,7 @@ impl Dns {
                 if z.inbound_only && !inbound {
                     let ZoneKind::PrivateDns(ep) = z.zone.kind else { return false };
                     let vpce = &self.endpoints.iter().find(|e| e.id == ep).map(|e| e.vpce.clone()).unwrap_or_default();
-                    Self::step(r, &at, "dns.private-dns-inbound-only", format!(
+                    step!(rot.quiet, r, &at, "dns.private-dns-inbound-only", format!(
                         "{} answers private DNS for {} only to queries from an inbound Resolver endpoint (PrivateDnsOnlyForInboundResolverEndpoint): in-VPC clients use the public name and the gateway endpoint",
                         vpce, z.zone.apex
                     ));
@@ -394,7 +457,7 @@ impl Dns {
                 _ => Some(format!("EC2 host name zone {apex} matches")),
             };
             if let Some(detail) = matches {
-                Self::step(r, &at, "dns.private-zone", detail);
+                step!(rot.quiet, r, &at, "dns.private-zone", detail);
             }
             return self.answer_from(
                 &z.zone,
@@ -413,7 +476,8 @@ impl Dns {
             );
         }
         // 3. Everything else is resolved publicly.
-        Self::step(
+        step!(
+            rot.quiet,
             r,
             &at,
             "dns.recursive",
@@ -436,7 +500,8 @@ impl Dns {
         let at = "public DNS";
         if !in_zone(name, &self.public.apex) {
             r.rcode = Rcode::Refused;
-            Self::step(
+            step!(
+                rot.quiet,
                 r,
                 at,
                 "dns.refused",
@@ -483,7 +548,8 @@ impl Dns {
                         set.data.rotate_left(k);
                     }
                     let count = set.data.len();
-                    Self::step(
+                    step!(
+                        rot.quiet,
                         r,
                         at,
                         "dns.answer",
@@ -506,7 +572,8 @@ impl Dns {
                     };
                     r.answers.push(set);
                     if let Some(target) = follow {
-                        Self::step(
+                        step!(
+                            rot.quiet,
                             r,
                             at,
                             "dns.cname",
@@ -532,12 +599,12 @@ impl Dns {
                 } else {
                     format!("{name} exists in {} but has no {qtype} record", zone.apex)
                 };
-                Self::step(r, at, "dns.nodata", detail);
+                step!(rot.quiet, r, at, "dns.nodata", detail);
             }
             ZoneAnswer::NxDomain => {
                 r.rcode = Rcode::NxDomain;
                 let why = self.explain_nxdomain(name, zone);
-                Self::step(r, at, why.0, why.1);
+                step!(rot.quiet, r, at, why.0, why.1);
             }
         }
     }

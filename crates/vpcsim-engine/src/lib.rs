@@ -219,6 +219,13 @@ pub struct Engine<'t> {
         vpcsim_topology::model::EniId,
     >,
     pub(crate) coip: std::collections::HashMap<Ipv4Addr, vpcsim_topology::model::EniId>,
+    /// Buckets outside Outposts by name.
+    pub(crate) buckets: std::collections::HashMap<&'t str, vpcsim_topology::model::BucketId>,
+    /// Access points by the label of their names (`NAME-ACCOUNT`).
+    pub(crate) access_points:
+        std::collections::HashMap<String, vpcsim_topology::model::AccessPointId>,
+    /// Each principal as a policy caller (ARN and account), by principal index.
+    pub(crate) callers: Vec<vpcsim_policy::Caller>,
 }
 
 /// Routes compiled for one set of failed links.
@@ -234,11 +241,43 @@ impl<'t> Engine<'t> {
     /// Derives the DNS model.
     pub fn new(topo: &'t Topology) -> Self {
         let (eni_by_ip, coip) = walk::indexes(topo);
+        let mut buckets = std::collections::HashMap::new();
+        for (i, b) in topo.buckets.iter().enumerate() {
+            if b.outpost.is_none() {
+                buckets
+                    .entry(b.name.as_str())
+                    .or_insert(vpcsim_topology::model::BucketId(i as u32));
+            }
+        }
+        let mut access_points = std::collections::HashMap::new();
+        for (i, a) in topo.access_points.iter().enumerate() {
+            access_points
+                .entry(service::access_point_label(topo, a))
+                .or_insert(vpcsim_topology::model::AccessPointId(i as u32));
+        }
+        let callers = topo
+            .principals
+            .iter()
+            .map(|pr| {
+                let account = topo
+                    .accounts
+                    .get(pr.account.index())
+                    .map(|a| a.id.clone())
+                    .unwrap_or_default();
+                vpcsim_policy::Caller {
+                    arn: pr.arn(&account),
+                    account,
+                }
+            })
+            .collect();
         Engine {
             topo,
             dns: Dns::build(topo),
             eni_by_ip,
             coip,
+            buckets,
+            access_points,
+            callers,
         }
     }
 

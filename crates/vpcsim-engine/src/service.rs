@@ -6,7 +6,7 @@ use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyR
 use vpcsim_topology::model::{AccessPointId, BucketId, EniOwner, NetworkOrigin, PrincipalKind};
 
 use crate::walk::{Arrival, Origin};
-use crate::{Access, Disposition, Engine, Hop, S3Host, Trace, Verdict};
+use crate::{Access, Disposition, Engine, Hop, S3Call, S3Host, Trace, Verdict};
 
 /// Ends the trace; the reason is written only when the trace is explained.
 macro_rules! finish {
@@ -40,6 +40,20 @@ macro_rules! hop {
             span: None,
         });
     }};
+}
+
+/// The label an access point's hostname carries: `NAME-ACCOUNT`.
+pub(crate) fn access_point_label(
+    topo: &vpcsim_topology::Topology,
+    ap: &vpcsim_topology::model::AccessPoint,
+) -> String {
+    format!(
+        "{}-{}",
+        ap.name,
+        topo.accounts
+            .get(ap.account.index())
+            .map_or("", |x| x.id.as_str())
+    )
 }
 
 /// The Region and service a public address belongs to, from the AWS-managed prefix lists.
@@ -230,14 +244,7 @@ pub(crate) fn reach(
                         _ => {}
                     }
                     let ap = outpost.access_points.iter().copied().find(|a| {
-                        let ap = &topo.access_points[a.index()];
-                        format!(
-                            "{}-{}",
-                            ap.name,
-                            topo.accounts
-                                .get(ap.account.index())
-                                .map_or("", |x| x.id.as_str())
-                        ) == *label
+                        access_point_label(topo, &topo.access_points[a.index()]) == *label
                     });
                     let Some(ap) = ap else {
                         return finish!(
@@ -280,17 +287,22 @@ pub(crate) fn reach(
                         .regions
                         .get(topo.vpcs[outpost.vpc.index()].region.index())
                         .map(|r| r.name.clone());
-                    return authorize(
+                    let call = t.s3.take().expect("S3 request");
+                    let bucket = Some(apv.bucket);
+                    authorize(
                         eng,
                         quiet,
                         t,
+                        &call,
                         ctx,
                         None,
                         region,
                         Some(ap),
-                        Some(apv.bucket),
+                        bucket,
                         true,
                     );
+                    t.s3 = Some(call);
+                    return;
                 }
                 _ => {
                     t.access = Some(Access::Host { ip: e.ip });
@@ -394,22 +406,25 @@ pub(crate) fn reach(
         }
     }
     // S3 through an endpoint or the internet: find the bucket or access point.
-    let call = t.s3.clone().expect("S3 request");
+    let call = t.s3.take().expect("S3 request");
+    resource(eng, quiet, t, &call, ctx, endpoint, region);
+    t.s3 = Some(call);
+}
+
+/// Finds the bucket or access point an S3 request names, then authorizes it.
+fn resource(
+    eng: &Engine,
+    quiet: bool,
+    t: &mut Trace,
+    call: &S3Call,
+    ctx: Context,
+    endpoint: Option<(String, Option<&vpcsim_policy::Policy>)>,
+    region: Option<String>,
+) {
+    let topo = eng.topo;
     let mut ap_id = None;
     let bucket = if let Some(label) = &call.access_point {
-        ap_id = topo
-            .access_points
-            .iter()
-            .position(|a| {
-                format!(
-                    "{}-{}",
-                    a.name,
-                    topo.accounts
-                        .get(a.account.index())
-                        .map_or("", |x| x.id.as_str())
-                ) == *label
-            })
-            .map(|i| AccessPointId(i as u32));
+        ap_id = eng.access_points.get(label.as_str()).copied();
         match ap_id {
             Some(a) => {
                 let apv = &topo.access_points[a.index()];
@@ -442,12 +457,8 @@ pub(crate) fn reach(
         }
     } else {
         match &call.bucket {
-            Some(name) => match topo
-                .buckets
-                .iter()
-                .position(|b| b.name == *name && b.outpost.is_none())
-            {
-                Some(i) => Some(BucketId(i as u32)),
+            Some(name) => match eng.buckets.get(name.as_str()) {
+                Some(&b) => Some(b),
                 None => {
                     t.verdict = Verdict::Denied;
                     let hint = if topo
@@ -503,7 +514,9 @@ pub(crate) fn reach(
             );
         }
     }
-    authorize(eng, quiet, t, ctx, endpoint, region, ap_id, bucket, false)
+    authorize(
+        eng, quiet, t, call, ctx, endpoint, region, ap_id, bucket, false,
+    )
 }
 
 /// The condition keys AWS sets for a request through a VPC endpoint; returns the endpoint's Region.
@@ -546,6 +559,7 @@ fn authorize(
     eng: &Engine,
     quiet: bool,
     t: &mut Trace,
+    call: &S3Call,
     mut ctx: Context,
     endpoint: Option<(String, Option<&vpcsim_policy::Policy>)>,
     region: Option<String>,
@@ -554,22 +568,10 @@ fn authorize(
     outposts: bool,
 ) {
     let topo = eng.topo;
-    let call = t.s3.clone().expect("S3 request");
     let region = region.unwrap_or_default();
     // The caller.
-    let caller = t.principal.map(|p| {
-        let pr = &topo.principals[p.index()];
-        let account = topo
-            .accounts
-            .get(pr.account.index())
-            .map(|a| a.id.clone())
-            .unwrap_or_default();
-        Caller {
-            arn: pr.arn(&account),
-            account,
-        }
-    });
-    if let (Some(c), Some(p)) = (&caller, t.principal) {
+    let caller: Option<&Caller> = t.principal.map(|p| &eng.callers[p.index()]);
+    if let (Some(c), Some(p)) = (caller, t.principal) {
         ctx.set("aws:PrincipalArn", c.arn.clone());
         ctx.set("aws:PrincipalAccount", c.account.clone());
         let pr = &topo.principals[p.index()];
@@ -599,10 +601,10 @@ fn authorize(
     };
     ctx.set("s3:ResourceAccount", owner.clone());
     ctx.set("aws:ResourceAccount", owner.clone());
-    let action = if outposts {
-        call.action.replacen("s3:", "s3-outposts:", 1)
+    let action: std::borrow::Cow<str> = if outposts {
+        call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
-        call.action.clone()
+        call.action.as_str().into()
     };
     let resource = match (ap, &bucket_name) {
         (Some(a), _) => {
@@ -707,7 +709,7 @@ fn authorize(
     let request = PolicyRequest {
         action: &action,
         resource: &resource,
-        caller: caller.as_ref(),
+        caller,
         context: &ctx,
     };
     let outcome = vpcsim_policy::authorize(&Authorization {

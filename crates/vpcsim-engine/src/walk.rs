@@ -1096,9 +1096,13 @@ pub(crate) fn run(
         None => {
             let view = vpcsim_dns::view_of(topo, source);
             let paths = PathNet { engine: eng, net };
-            let res = eng
-                .dns
-                .resolve_over(view, &t.request.host, RecordType::A, rot, &paths);
+            let res = if opts.quiet {
+                eng.dns
+                    .resolve_quiet(view, &t.request.host, RecordType::A, rot, &paths)
+            } else {
+                eng.dns
+                    .resolve_over(view, &t.request.host, RecordType::A, rot, &paths)
+            };
             let first = res.addresses().first().copied();
             let status = res.status();
             t.dns = Some(res);

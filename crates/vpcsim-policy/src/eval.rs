@@ -18,18 +18,36 @@
 mod condition;
 mod pattern;
 
+use std::borrow::Cow;
+
 use pattern::Expand;
 
 use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 
 /// Condition keys of a request: case-insensitive names, each with one or more values.
 ///
-/// A request has a few dozen keys at most, so they are kept in a vector sorted by lower-cased
-/// name and looked up by comparing names case-insensitively: no lookup allocates.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A request has a few dozen keys at most, so they are kept in a vector in the order set and found
+/// by comparing names case-insensitively: setting a key with a `&'static` name and one value
+/// allocates only that value, and no lookup allocates. [`Context::iter`] sorts for display.
+#[derive(Clone, Debug, Default)]
 pub struct Context {
-    /// (key as first written, values), sorted by the lower-cased key.
-    keys: Vec<(String, Vec<String>)>,
+    keys: Vec<(Cow<'static, str>, Values)>,
+}
+
+/// The values of one key: one without a vector, or several.
+#[derive(Clone, Debug, PartialEq)]
+enum Values {
+    One([String; 1]),
+    Many(Vec<String>),
+}
+
+impl Values {
+    fn as_slice(&self) -> &[String] {
+        match self {
+            Values::One(v) => v,
+            Values::Many(v) => v,
+        }
+    }
 }
 
 /// Orders key names as their lower-cased forms would, without lower-casing them.
@@ -39,39 +57,63 @@ fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
         .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
+impl PartialEq for Context {
+    /// The same keys (case-insensitively) with the same values, in any order.
+    fn eq(&self, other: &Self) -> bool {
+        self.keys.len() == other.keys.len()
+            && self
+                .keys
+                .iter()
+                .all(|(k, v)| other.get(k) == Some(v.as_slice()))
+    }
+}
+
 impl Context {
     /// An empty context.
     pub fn new() -> Self {
         Self::default()
     }
 
+    fn position(&self, key: &str) -> Option<usize> {
+        self.keys
+            .iter()
+            .position(|(k, _)| k.len() == key.len() && k.eq_ignore_ascii_case(key))
+    }
+
+    fn put(&mut self, key: Cow<'static, str>, values: Values) {
+        match self.position(&key) {
+            Some(i) => self.keys[i] = (key, values),
+            None => self.keys.push((key, values)),
+        }
+    }
+
     /// Sets a single-valued key, replacing any earlier value (names compare case-insensitively).
-    pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        self.set_many(key, vec![value.into()]);
+    pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<String>) {
+        self.put(key.into(), Values::One([value.into()]));
     }
 
     /// Sets a multivalued key. An empty list counts as an absent key for every operator.
-    pub fn set_many(&mut self, key: &str, values: Vec<String>) {
-        match self.keys.binary_search_by(|(k, _)| key_order(k, key)) {
-            Ok(i) => self.keys[i] = (key.to_string(), values),
-            Err(i) => self.keys.insert(i, (key.to_string(), values)),
-        }
+    pub fn set_many(&mut self, key: impl Into<Cow<'static, str>>, values: Vec<String>) {
+        self.put(key.into(), Values::Many(values));
     }
 
     /// The values of `key`, looked up case-insensitively.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.keys
-            .binary_search_by(|(k, _)| key_order(k, key))
-            .ok()
-            .map(|i| self.keys[i].1.as_slice())
+        self.position(key).map(|i| self.keys[i].1.as_slice())
     }
 
     /// Keys (as written) with their values, sorted by key, for display.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.keys.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        let mut v: Vec<(&str, &[String])> = self
+            .keys
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_slice()))
+            .collect();
+        v.sort_by(|a, b| key_order(a.0, b.0));
+        v.into_iter()
     }
 
-    fn set_if_absent(&mut self, key: &str, value: impl Into<String>) {
+    fn set_if_absent(&mut self, key: &'static str, value: impl Into<String>) {
         if self.get(key).is_none() {
             self.set(key, value);
         }

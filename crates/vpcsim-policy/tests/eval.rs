@@ -19,7 +19,7 @@ fn policy(text: &str, kind: PolicyKind) -> Policy {
 fn context(keys: &[(&str, &[&str])]) -> Context {
     let mut ctx = Context::new();
     for (k, v) in keys {
-        ctx.set_many(k, v.iter().map(|s| s.to_string()).collect());
+        ctx.set_many(k.to_string(), v.iter().map(|s| s.to_string()).collect());
     }
     ctx
 }

@@ -116,9 +116,9 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         };
         let values: Vec<String> = v.split(',').map(str::to_string).collect();
         if values.len() == 1 {
-            ctx.set(k, v);
+            ctx.set(k.to_string(), v);
         } else {
-            ctx.set_many(k, values);
+            ctx.set_many(k.to_string(), values);
         }
     }
     let owner = a
