@@ -226,6 +226,8 @@ pub struct Engine<'t> {
         std::collections::HashMap<String, vpcsim_topology::model::AccessPointId>,
     /// Each principal as a policy caller (ARN and account), by principal index.
     pub(crate) callers: Vec<vpcsim_policy::Caller>,
+    /// The labels policies are named by in verdicts.
+    pub(crate) labels: service::Labels,
 }
 
 /// Routes compiled for one set of failed links.
@@ -278,6 +280,7 @@ impl<'t> Engine<'t> {
             buckets,
             access_points,
             callers,
+            labels: service::Labels::new(topo),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The service step: what was reached, whether it serves this request, and what the policies say.
 
+use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
@@ -40,6 +41,49 @@ macro_rules! hop {
             span: None,
         });
     }};
+}
+
+/// The labels policies are named by in verdicts (`endpoint s3-interface`, `bucket B`,
+/// `access point A`, `identity apps/read`), made once per engine.
+#[derive(Clone, Debug)]
+pub(crate) struct Labels {
+    endpoints: Vec<String>,
+    buckets: Vec<String>,
+    access_points: Vec<String>,
+    /// Per principal, per identity policy.
+    identity: Vec<Vec<String>>,
+}
+
+impl Labels {
+    pub(crate) fn new(topo: &vpcsim_topology::Topology) -> Self {
+        Labels {
+            endpoints: topo
+                .endpoints
+                .iter()
+                .map(|e| format!("endpoint {}", e.name))
+                .collect(),
+            buckets: topo
+                .buckets
+                .iter()
+                .map(|b| format!("bucket {}", b.name))
+                .collect(),
+            access_points: topo
+                .access_points
+                .iter()
+                .map(|a| format!("access point {}", a.name))
+                .collect(),
+            identity: topo
+                .principals
+                .iter()
+                .map(|pr| {
+                    pr.policies
+                        .iter()
+                        .map(|(n, _)| format!("identity {}/{n}", pr.name))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The label an access point's hostname carries: `NAME-ACCOUNT`.
@@ -161,7 +205,10 @@ pub(crate) fn reach(
                         }
                     }
                     region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
-                    endpoint = Some((format!("endpoint {}", end.name), end.policy.as_ref()));
+                    endpoint = Some((
+                        Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
+                        end.policy.as_ref(),
+                    ));
                 }
                 EniOwner::OutpostXeni(o, k) => {
                     let outpost = &topo.outposts[o.index()];
@@ -348,7 +395,10 @@ pub(crate) fn reach(
                 return finish_non_s3(quiet, t, &end.service);
             }
             region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
-            endpoint = Some((format!("endpoint {}", end.name), end.policy.as_ref()));
+            endpoint = Some((
+                Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
+                end.policy.as_ref(),
+            ));
         }
         Arrival::Internet { public_ip, .. } => {
             let dst = t.destination.unwrap_or(Ipv4Addr::UNSPECIFIED);
@@ -418,7 +468,7 @@ fn resource(
     t: &mut Trace,
     call: &S3Call,
     ctx: Context,
-    endpoint: Option<(String, Option<&vpcsim_policy::Policy>)>,
+    endpoint: Option<(Cow<'_, str>, Option<&vpcsim_policy::Policy>)>,
     region: Option<String>,
 ) {
     let topo = eng.topo;
@@ -561,7 +611,7 @@ fn authorize(
     t: &mut Trace,
     call: &S3Call,
     mut ctx: Context,
-    endpoint: Option<(String, Option<&vpcsim_policy::Policy>)>,
+    endpoint: Option<(Cow<'_, str>, Option<&vpcsim_policy::Policy>)>,
     region: Option<String>,
     ap: Option<AccessPointId>,
     bucket: Option<BucketId>,
@@ -672,13 +722,15 @@ fn authorize(
         }
     }
     // Policies.
-    let identity: Vec<(String, &vpcsim_policy::Policy)> = t
+    let identity: Vec<(Cow<str>, &vpcsim_policy::Policy)> = t
         .principal
         .map(|p| {
             let pr = &topo.principals[p.index()];
+            let labels = &eng.labels.identity[p.index()];
             pr.policies
                 .iter()
-                .map(|(n, pol)| (format!("identity {}/{n}", pr.name), pol))
+                .zip(labels)
+                .map(|((_, pol), label)| (Cow::Borrowed(label.as_str()), pol))
                 .collect()
         })
         .unwrap_or_default();
@@ -693,17 +745,19 @@ fn authorize(
                 format!("arn:aws:s3:::{b}/{}", call.key)
             }
         });
-    let mut resource_policies: Vec<(String, &vpcsim_policy::Policy, Option<&str>)> = Vec::new();
+    let mut resource_policies: Vec<(Cow<str>, &vpcsim_policy::Policy, Option<&str>)> = Vec::new();
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {
-            resource_policies.push((format!("access point {}", apv.name), p, None));
+            let label = eng.labels.access_points[a.index()].as_str();
+            resource_policies.push((label.into(), p, None));
         }
     }
     if let Some(b) = bucket {
         let bk = &topo.buckets[b.index()];
         if let Some(p) = &bk.policy {
-            resource_policies.push((format!("bucket {}", bk.name), p, bucket_arn.as_deref()));
+            let label = eng.labels.buckets[b.index()].as_str();
+            resource_policies.push((label.into(), p, bucket_arn.as_deref()));
         }
     }
     let request = PolicyRequest {

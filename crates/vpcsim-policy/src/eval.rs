@@ -340,7 +340,7 @@ pub struct Authorization<'a> {
     /// The request.
     pub request: Request<'a>,
     /// Identity policies of the caller (label, policy).
-    pub identity: Vec<(String, &'a Policy)>,
+    pub identity: Vec<(Cow<'a, str>, &'a Policy)>,
     /// Resource policies that apply: the bucket policy, and for requests through an access point the
     /// access point policy too (label, policy, the ARN it is matched against — `None` for
     /// `request.resource`). Through an access point, the access point policy is matched against the
@@ -348,13 +348,13 @@ pub struct Authorization<'a> {
     /// several, each must be satisfied on its own (the access point's permissions are effective only
     /// if the bucket also allows): same account, by an identity allow or its own allow; across
     /// accounts, by its own allow.
-    pub resource: Vec<(String, &'a Policy, Option<&'a str>)>,
+    pub resource: Vec<(Cow<'a, str>, &'a Policy, Option<&'a str>)>,
     /// The account that owns the resource (bucket owner).
     pub resource_account: &'a str,
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
     /// `Some((label, None))` = endpoint with the default full-access policy;
     /// `Some((label, Some(p)))` = that policy.
-    pub endpoint: Option<(String, Option<&'a Policy>)>,
+    pub endpoint: Option<(Cow<'a, str>, Option<&'a Policy>)>,
     /// Write [`Outcome::explanation`]; without it the explanation is empty and nothing is
     /// formatted (the decision and the deciding statements are the same).
     pub explain: bool,
@@ -458,7 +458,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
     let endpoint: Option<(&str, Option<PolicyVerdict>)> = a
         .endpoint
         .as_ref()
-        .map(|(l, p)| (l.as_str(), p.map(|p| evaluate(p, l, &req))));
+        .map(|(l, p)| (l.as_ref(), p.map(|p| evaluate(p, l, &req))));
 
     let owner_root = req
         .caller
@@ -468,14 +468,27 @@ pub fn authorize(a: &Authorization) -> Outcome {
             .iter()
             .any(|x| x.eq_ignore_ascii_case(req.action));
 
+    // Every resource policy must allow (bucket and access point alike).
+    let resource_ok = !resource.is_empty() && resource.iter().all(|v| !v.allows.is_empty());
+    let mut denies: Vec<StatementRef> = Vec::new();
+    let mut id_allows: Vec<StatementRef> = Vec::new();
+    for v in identity {
+        id_allows.extend(v.allows);
+        denies.extend(v.denies);
+    }
+    let mut res_allows: Vec<StatementRef> = Vec::new();
+    for v in resource {
+        res_allows.extend(v.allows);
+        if !root_exception {
+            denies.extend(v.denies);
+        }
+    }
+    let mut endpoint = endpoint;
+    if let Some((_, Some(v))) = &mut endpoint {
+        denies.append(&mut v.denies);
+    }
+
     // 1. Explicit denies.
-    let mut denies: Vec<StatementRef> = identity.iter().flat_map(|v| v.denies.clone()).collect();
-    if !root_exception {
-        denies.extend(resource.iter().flat_map(|v| v.denies.clone()));
-    }
-    if let Some((_, Some(v))) = &endpoint {
-        denies.extend(v.denies.clone());
-    }
     if !denies.is_empty() {
         let explanation = say!(
             "{what} is explicitly denied by {}.",
@@ -491,7 +504,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
     // 2. The endpoint gate.
     let mut gate = Vec::new();
     let mut gate_note = String::new();
-    if let Some((label, verdict)) = &endpoint {
+    if let Some((label, verdict)) = &mut endpoint {
         match verdict {
             None => gate_note = say!("; {label} has the default full-access policy"),
             Some(v) if v.allows.is_empty() => {
@@ -500,11 +513,11 @@ pub fn authorize(a: &Authorization) -> Outcome {
                 ));
             }
             Some(v) => {
-                gate = v.allows.clone();
                 gate_note = say!(
                     "; {label} lets it through with statement {}",
                     join(v.allows.iter().map(|r| r.statement.clone()))
                 );
+                gate = std::mem::take(&mut v.allows);
             }
         }
     }
@@ -526,10 +539,6 @@ pub fn authorize(a: &Authorization) -> Outcome {
             say!("the bucket owner's root user may always manage the bucket policy"),
         );
     }
-    let id_allows: Vec<StatementRef> = identity.iter().flat_map(|v| v.allows.clone()).collect();
-    let res_allows: Vec<StatementRef> = resource.iter().flat_map(|v| v.allows.clone()).collect();
-    // Every resource policy must allow (bucket and access point alike).
-    let resource_ok = !resource.is_empty() && resource.iter().all(|v| !v.allows.is_empty());
     let Some(caller) = req.caller else {
         if resource_ok {
             return allowed(

@@ -552,7 +552,7 @@ fn run(case: &Case) -> Outcome {
         identity: identity
             .iter()
             .enumerate()
-            .map(|(i, p)| (format!("identity id{i}"), p))
+            .map(|(i, p)| (format!("identity id{i}").into(), p))
             .collect(),
         resource: bucket
             .iter()
@@ -564,13 +564,13 @@ fn run(case: &Case) -> Outcome {
                 } else {
                     format!("access point ap{i}")
                 };
-                (label, p, None)
+                (label.into(), p, None)
             })
             .collect(),
         resource_account: case.owner,
         endpoint: endpoint
             .as_ref()
-            .map(|p| ("endpoint s3-interface".to_string(), p.as_ref())),
+            .map(|p| ("endpoint s3-interface".into(), p.as_ref())),
         explain: false,
     };
     // Without the explanation, the same decision by the same statements, and no text.

@@ -133,14 +133,14 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         context: &ctx,
     };
     let endpoint_gate = if a.through_endpoint || endpoint.is_some() {
-        Some(("endpoint".to_string(), endpoint.as_ref()))
+        Some(("endpoint".into(), endpoint.as_ref()))
     } else {
         None
     };
     let outcome = vpcsim_policy::authorize(&Authorization {
         request: request.clone(),
-        identity: identity.iter().map(|(l, p)| (l.clone(), p)).collect(),
-        resource: resource.iter().map(|(l, p)| (l.clone(), p, None)).collect(),
+        identity: identity.iter().map(|(l, p)| (l.into(), p)).collect(),
+        resource: resource.iter().map(|(l, p)| (l.into(), p, None)).collect(),
         resource_account: &owner,
         endpoint: endpoint_gate,
         explain: true,
