@@ -7,6 +7,10 @@ use std::path::Path;
 use vpcsim_gen::Params;
 use vpcsim_topology::{MemFs, StdFs, Topology};
 
+/// The allocator the `vpcsim` binary uses, so that figures are those of the program users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The parameters of the generated topologies the benchmarks use.
 pub fn params(vpcs: usize) -> Params {
     Params {
