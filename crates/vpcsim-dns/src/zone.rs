@@ -1,7 +1,7 @@
 //! Zones: authoritative data with the lookup algorithm of an authoritative server (exact match,
 //! CNAME, empty non-terminals, wildcards at the closest encloser) and RFC 1035 master-file output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::{Origin, RData, RecordType, RrSet};
@@ -26,7 +26,13 @@ pub struct Zone {
     pub apex: String,
     /// What the zone is.
     pub kind: ZoneKind,
-    nodes: BTreeMap<String, Vec<RrSet>>,
+    /// Reversed owner name (`com.amazonaws.s3`) → index into `sets`, in canonical order (for
+    /// descendants, wildcards and export).
+    nodes: BTreeMap<String, usize>,
+    /// The record sets of each name.
+    sets: Vec<Vec<RrSet>>,
+    /// Owner name as queried → index into `sets`: an exact hit needs no reversed key.
+    exact: HashMap<String, usize>,
 }
 
 /// `s3.us-east-1.amazonaws.com` → `com.amazonaws.us-east-1.s3`.
@@ -76,6 +82,8 @@ impl Zone {
             apex: apex.clone(),
             kind,
             nodes: BTreeMap::new(),
+            sets: Vec::new(),
+            exact: HashMap::new(),
         };
         let infra = |rtype, value: String| RrSet {
             name: apex.clone(),
@@ -97,7 +105,17 @@ impl Zone {
     /// Adds a record set (merging data into an existing set of the same name and type; a set of
     /// the zone's own SOA/NS is replaced by one from the topology).
     pub fn add(&mut self, set: RrSet) {
-        let sets = self.nodes.entry(reversed(&set.name)).or_default();
+        let i = match self.exact.get(&set.name) {
+            Some(&i) => i,
+            None => {
+                let i = self.sets.len();
+                self.sets.push(Vec::new());
+                self.nodes.insert(reversed(&set.name), i);
+                self.exact.insert(set.name.clone(), i);
+                i
+            }
+        };
+        let sets = &mut self.sets[i];
         match sets.iter_mut().find(|s| s.rtype == set.rtype) {
             Some(existing)
                 if existing.origin == Origin::Infrastructure
@@ -128,15 +146,15 @@ impl Zone {
 
     /// Every record set, in canonical order.
     pub fn rrsets(&self) -> impl Iterator<Item = &RrSet> {
-        self.nodes.values().flatten()
+        self.nodes.values().flat_map(|&i| &self.sets[i])
     }
 
     /// Looks `qname` (inside this zone) up for `qtype`.
     pub fn lookup(&self, qname: &str, qtype: RecordType) -> ZoneAnswer {
-        let key = reversed(qname);
-        if let Some(sets) = self.nodes.get(&key) {
-            return Self::select(sets, qtype, None);
+        if let Some(&i) = self.exact.get(qname) {
+            return Self::select(&self.sets[i], qtype, None);
         }
+        let key = reversed(qname);
         // An empty non-terminal (a name with descendants but no records) exists: NODATA.
         if self.has_descendants(&key) {
             return ZoneAnswer::NoData;
@@ -156,7 +174,7 @@ impl Zone {
             {
                 let wild = format!("{enc_key}.*");
                 return match self.nodes.get(&wild) {
-                    Some(sets) => Self::select(sets, qtype, Some(qname)),
+                    Some(&i) => Self::select(&self.sets[i], qtype, Some(qname)),
                     None => ZoneAnswer::NxDomain,
                 };
             }

@@ -314,11 +314,11 @@ pub struct S3Call {
 
 /// The S3 action a method, key and query mean (AWS's "Actions, resources, and condition keys for S3").
 pub fn s3_action(method: &str, has_bucket: bool, key: &str, query: &str, control: bool) -> String {
-    let q: Vec<&str> = query
-        .split('&')
-        .map(|p| p.split('=').next().unwrap_or(""))
-        .collect();
-    let has = |k: &str| q.contains(&k);
+    let has = |k: &str| {
+        query
+            .split('&')
+            .any(|p| p.split('=').next().unwrap_or("") == k)
+    };
     let a = if control {
         "ListJobs"
     } else if !has_bucket {
@@ -352,7 +352,7 @@ pub fn s3_action(method: &str, has_bucket: bool, key: &str, query: &str, control
             _ => "GetObject",
         }
     };
-    format!("s3:{a}")
+    ["s3:", a].concat()
 }
 
 impl S3Call {

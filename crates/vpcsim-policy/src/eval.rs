@@ -69,9 +69,11 @@ impl PartialEq for Context {
 }
 
 impl Context {
-    /// An empty context.
+    /// An empty context (with room for the keys a request usually has).
     pub fn new() -> Self {
-        Self::default()
+        Context {
+            keys: Vec::with_capacity(16),
+        }
     }
 
     fn position(&self, key: &str) -> Option<usize> {
