@@ -85,17 +85,61 @@ fn wire_type(t: RecordType) -> WireType {
     }
 }
 
+/// True for a label vpcsim writes as is, with nothing to escape or to convert to punycode.
+fn plain_label(label: &[u8]) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'*'))
+}
+
+/// A model name (lowercase, no final dot) in wire form. Plain names (every label letters, digits,
+/// `-`, `_` or `*`, as the model writes them) are built label by label; anything else goes through
+/// hickory's text parser, with the same result.
 fn wire_name(name: &str) -> Option<Name> {
-    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    let trimmed = name.trim_end_matches('.');
+    if !trimmed.is_empty() && trimmed.split('.').all(|l| plain_label(l.as_bytes())) {
+        let mut out = Name::root();
+        for label in trimmed.split('.') {
+            out = out.append_label(label.as_bytes()).ok()?;
+        }
+        return Some(out);
+    }
+    let fqdn = format!("{trimmed}.");
     Name::from_ascii(&fqdn)
         .or_else(|_| Name::from_utf8(&fqdn))
         .ok()
 }
 
+/// The query name as text for the model (`Name`'s `Display`, without its cost for plain names).
+fn query_text(name: &Name) -> String {
+    if name.iter().all(plain_label) {
+        let mut out = String::with_capacity(usize::from(name.len().min(255)) + 1);
+        for label in name.iter() {
+            for &b in label {
+                out.push(char::from(b));
+            }
+            out.push('.');
+        }
+        if out.is_empty() {
+            out.push('.');
+        }
+        out
+    } else {
+        name.to_string()
+    }
+}
+
+/// The length of `name` on the wire, uncompressed.
+fn wire_len(name: &Name) -> usize {
+    name.iter().map(|l| l.len() + 1).sum::<usize>() + 1
+}
+
 /// Converts the model's answers to wire records (a value that does not convert is logged and left
 /// out; the model only produces well-formed data, so this does not happen in practice).
 pub fn records(answers: &[vpcsim_dns::RrSet]) -> Vec<Record> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(answers.iter().map(|s| s.data.len()).sum());
     for set in answers {
         let Some(owner) = wire_name(&set.name) else {
             warn!(name = %set.name, "owner name does not convert to wire form");
@@ -132,9 +176,7 @@ fn rcode(r: Rcode) -> ResponseCode {
 
 impl ViewHandler {
     fn view(&self, snap: &Snapshot) -> Option<View> {
-        snap.topology
-            .find_source(&self.label)
-            .map(|s| vpcsim_dns::view_of(&snap.topology, s))
+        snap.view(&self.label)
     }
 
     /// Computes the response to a decoded request.
@@ -170,7 +212,7 @@ impl ViewHandler {
             out.metadata.response_code = ResponseCode::FormErr;
             return out;
         };
-        let qname = query.name().to_string();
+        let qname = query_text(query.original().name());
         let wtype = query.query_type();
         if query.query_class() != DNSClass::IN || matches!(wtype, WireType::AXFR | WireType::IXFR) {
             out.metadata.response_code = ResponseCode::Refused;
@@ -205,7 +247,7 @@ impl ViewHandler {
         out.answers = records(&answers);
         // Truncation (RFC 1035 4.2.1, RFC 6891 7): over UDP, an answer larger than the client's
         // buffer goes out empty with TC set, and the client asks again over TCP.
-        if request.protocol() == Protocol::Udp && encoded_len(request, &out) > limit {
+        if request.protocol() == Protocol::Udp && !fits(request, &out, limit) {
             out.answers.clear();
             out.metadata.truncation = true;
         }
@@ -223,6 +265,25 @@ impl ViewHandler {
         );
         out
     }
+}
+
+/// True when the full response takes at most `limit` bytes on the wire. Most answers are a few
+/// addresses: their uncompressed size, an upper bound, settles it without encoding anything.
+fn fits(request: &Request, out: &Outcome, limit: usize) -> bool {
+    let mut bound = 12 + usize::from(out.edns.is_some()) * 11;
+    for q in request.queries.queries() {
+        bound += wire_len(q.original().name()) + 4;
+    }
+    for r in &out.answers {
+        let rdata = match &r.data {
+            RData::A(_) => 4,
+            RData::AAAA(_) => 16,
+            RData::CNAME(c) => wire_len(&c.0),
+            _ => usize::MAX / 2,
+        };
+        bound += wire_len(&r.name) + 10 + rdata;
+    }
+    bound <= limit || encoded_len(request, out) <= limit
 }
 
 /// The size of the full response on the wire.
