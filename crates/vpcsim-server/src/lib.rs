@@ -26,6 +26,7 @@ pub mod http;
 pub mod json;
 pub mod sockets;
 mod state;
+pub mod udp;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -251,6 +252,8 @@ pub async fn start(
              choose views with --view or raise the hard limit"
         );
     }
+    let (stop, stopped) = watch::channel(false);
+    let mut udp_tasks = Vec::new();
     let mut listeners = Vec::new();
     let mut servers = Vec::new();
     for (i, (view, description)) in views.into_iter().enumerate() {
@@ -294,15 +297,27 @@ pub async fn start(
                     source: Some(source),
                 }
             })?;
-        let mut server = Server::new(ViewHandler::new(shared.clone(), view.clone()));
+        let handler = ViewHandler::new(shared.clone(), view.clone());
+        let hickory_udp = std::env::var_os("VPCSIM_HICKORY_UDP").is_some();
+        let mut server = Server::new(handler.clone());
         for socket in bound.udp {
-            server.register_socket(socket);
+            if hickory_udp {
+                server.register_socket(socket);
+            } else {
+                udp_tasks.push(tokio::spawn(udp::serve(
+                    socket,
+                    handler.clone(),
+                    stopped.clone(),
+                )));
+            }
         }
         let tcp = bound.tcp.is_some();
         if let Some(listener) = bound.tcp {
             server.register_listener(listener, Duration::from_secs(10), 64);
         }
-        servers.push(server);
+        if tcp || hickory_udp {
+            servers.push(server);
+        }
         listeners.push(Listener {
             view,
             description,
@@ -325,13 +340,13 @@ pub async fn start(
         hint: None,
         source: Some(source),
     })?;
-    let (stop, stopped) = watch::channel(false);
     let api = Arc::new(http::Api::new(shared.clone(), listeners.clone()));
-    let mut tasks = vec![tokio::spawn(http::serve(
+    let mut tasks = udp_tasks;
+    tasks.push(tokio::spawn(http::serve(
         http_listener,
         api,
         stopped.clone(),
-    ))];
+    )));
     if config.watch {
         tasks.push(tokio::spawn(watch_files(
             shared.clone(),
