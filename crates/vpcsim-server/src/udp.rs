@@ -24,15 +24,32 @@ use tracing::{debug, error, warn};
 
 use crate::dns::{AnswerCache, ViewHandler};
 
+/// The largest query read, as hickory-server reads them (the rest of a longer datagram is cut).
+const MAX_DATAGRAM: usize = 4096;
+
 /// Datagrams answered in a row before the loop lets the runtime's other tasks run.
 const BATCH: usize = 64;
 
 /// Answers the datagrams arriving on `socket` until `stopped` turns true.
 pub async fn serve(socket: UdpSocket, handler: ViewHandler, mut stopped: watch::Receiver<bool>) {
-    let mut buf = vec![0u8; 65_535];
-    let mut out = Vec::with_capacity(4096);
+    // Allocated at the first datagram: most listeners of a large topology never get one.
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
     let mut cache = AnswerCache::new();
     loop {
+        tokio::select! {
+            ready = socket.readable() => {
+                if let Err(error) = ready {
+                    warn!(view = handler.label(), %error, "UDP socket failed");
+                    return;
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+        if buf.is_empty() {
+            buf = vec![0u8; MAX_DATAGRAM];
+            out.reserve(4096);
+        }
         // Everything waiting, in batches; then wait for more.
         let mut answered = 0;
         loop {
@@ -60,15 +77,6 @@ pub async fn serve(socket: UdpSocket, handler: ViewHandler, mut stopped: watch::
                     }
                 }
             }
-        }
-        tokio::select! {
-            ready = socket.readable() => {
-                if let Err(error) = ready {
-                    warn!(view = handler.label(), %error, "UDP socket failed");
-                    return;
-                }
-            }
-            _ = stopped.changed() => return,
         }
     }
 }
