@@ -226,21 +226,23 @@ pub async fn start(
     let shared = Shared::new(path, topology, files);
     let snap = shared.current();
     let views = select_views(view_names(&snap.topology, &snap.dns), &config.views)?;
-    // TCP listeners go to public DNS and the site resolvers first, then to the others in order.
-    let mut tcp_order: Vec<usize> = (0..views.len()).collect();
-    tcp_order.sort_by_key(|&i| {
-        !matches!(
-            snap.view(&views[i].0),
+    // Public DNS and the site resolvers get their sockets first, then the others in order.
+    let first_tier = |i: &usize| {
+        matches!(
+            snap.view(&views[*i].0),
             Some(vpcsim_dns::View::Public | vpcsim_dns::View::Site(_))
         )
-    });
+    };
+    let (mut order, rest): (Vec<usize>, Vec<usize>) = (0..views.len()).partition(first_tier);
+    let first = order.len();
+    order.extend(rest);
     let udp_per_view = if config.udp_sockets == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     } else {
         config.udp_sockets
     };
     let (limit, hard) = sockets::raise_open_files_limit();
-    let plan = sockets::plan(views.len(), &tcp_order, udp_per_view, limit)
+    let plan = sockets::plan(views.len(), &order, first, udp_per_view, limit)
         .map_err(|e| too_many_views(&e, hard))?;
     if plan.udp_only() > 0 {
         warn!(

@@ -1,10 +1,10 @@
 //! The DNS listeners' sockets: how many each view gets within the open-files limit, and binding
 //! them.
 //!
-//! Every view needs one UDP socket; it gets a TCP listener on the same port when the limit allows
-//! (public DNS and the site resolvers first, then the VPC views in order), and then extra UDP
-//! sockets sharing the port (`SO_REUSEPORT`, one per core) so that queries are read and answered
-//! on every core. When not even one UDP socket per view fits, the server does not start and says
+//! Every view needs one UDP socket; it gets a TCP listener on the same port when the limit allows,
+//! and then extra UDP sockets sharing the port (`SO_REUSEPORT`, one per core) so that queries are
+//! read and answered on every core. Public DNS and the site resolvers come first (TCP and extra
+//! UDP sockets), then the VPC views in order (TCP, then extra UDP sockets). When not even one UDP socket per view fits, the server does not start and says
 //! how many descriptors it needs.
 
 use std::net::{IpAddr, SocketAddr};
@@ -53,12 +53,14 @@ pub struct TooManyViews {
     pub limit: u64,
 }
 
-/// Shares `limit` descriptors between the listeners of `views` views: one UDP socket each, then a
-/// TCP listener for each view in `tcp_order` (indices into the views), then up to `udp_per_view`
-/// UDP sockets each, view by view in `tcp_order`.
+/// Shares `limit` descriptors between the listeners of `views` views: one UDP socket each; then,
+/// for the first `first` views of `order` (indices into the views: public DNS and the site
+/// resolvers), a TCP listener and up to `udp_per_view` UDP sockets; then a TCP listener for each
+/// other view in `order`; then their extra UDP sockets.
 pub fn plan(
     views: usize,
-    tcp_order: &[usize],
+    order: &[usize],
+    first: usize,
     udp_per_view: usize,
     limit: u64,
 ) -> Result<Plan, TooManyViews> {
@@ -76,22 +78,21 @@ pub fn plan(
         udp: vec![1; views],
         tcp: vec![false; views],
     };
-    for &i in tcp_order {
-        if left == 0 {
-            break;
+    let (head, tail) = order.split_at(first.min(order.len()));
+    for part in [head, tail] {
+        for &i in part {
+            if left > 0 {
+                plan.tcp[i] = true;
+                left -= 1;
+            }
         }
-        plan.tcp[i] = true;
-        left -= 1;
-    }
-    // Extra UDP sockets only where there is a TCP listener: its port, bound first without
-    // SO_REUSEPORT, is then this server's alone.
-    for &i in tcp_order {
-        if !plan.tcp[i] {
-            continue;
+        // Extra UDP sockets only where there is a TCP listener: its port, bound first without
+        // SO_REUSEPORT, is then this server's alone.
+        for &i in part.iter().filter(|&&i| plan.tcp[i]) {
+            let extra = (udp_per_view.saturating_sub(1) as u64).min(left);
+            plan.udp[i] += extra as usize;
+            left -= extra;
         }
-        let extra = (udp_per_view.saturating_sub(1) as u64).min(left);
-        plan.udp[i] += extra as usize;
-        left -= extra;
     }
     Ok(plan)
 }
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn every_view_gets_udp_tcp_and_extra_udp_when_they_fit() {
-        let p = plan(3, &[0, 1, 2], 2, 1000).unwrap();
+        let p = plan(3, &[0, 1, 2], 1, 2, 1000).unwrap();
         assert_eq!(p.udp, vec![2, 2, 2]);
         assert_eq!(p.tcp, vec![true, true, true]);
         assert_eq!(p.descriptors(), 9);
@@ -213,23 +214,32 @@ mod tests {
     #[test]
     fn tcp_goes_first_then_extra_udp_in_priority_order() {
         // 3 views + 32 reserved = 35; 3 more for TCP; 1 left for one extra UDP socket.
-        let p = plan(3, &[2, 0, 1], 4, 39).unwrap();
+        let p = plan(3, &[2, 0, 1], 0, 4, 39).unwrap();
         assert_eq!(p.tcp, vec![true, true, true]);
         assert_eq!(p.udp, vec![1, 1, 2]);
         assert_eq!(p.descriptors(), 7);
+        // The first views of the order get their extra UDP sockets before the others' TCP.
+        let p = plan(3, &[2, 0, 1], 1, 4, 39).unwrap();
+        assert_eq!(p.tcp, vec![false, false, true]);
+        assert_eq!(p.udp, vec![1, 1, 4]);
     }
 
     #[test]
     fn short_of_descriptors_the_last_views_answer_udp_only() {
-        let p = plan(4, &[3, 0, 1, 2], 2, 4 + RESERVED_DESCRIPTORS + 2).unwrap();
+        let p = plan(4, &[3, 0, 1, 2], 0, 2, 4 + RESERVED_DESCRIPTORS + 2).unwrap();
         assert_eq!(p.tcp, vec![true, false, false, true]);
         assert_eq!(p.udp, vec![1, 1, 1, 1]);
         assert_eq!(p.udp_only(), 2);
+        // A first view takes its extra UDP socket before the others get TCP.
+        let p = plan(4, &[3, 0, 1, 2], 1, 2, 4 + RESERVED_DESCRIPTORS + 2).unwrap();
+        assert_eq!(p.tcp, vec![false, false, false, true]);
+        assert_eq!(p.udp, vec![1, 1, 1, 2]);
+        assert_eq!(p.udp_only(), 3);
     }
 
     #[test]
     fn not_even_udp_fits() {
-        let e = plan(10, &[], 1, 41).unwrap_err();
+        let e = plan(10, &[], 0, 1, 41).unwrap_err();
         assert_eq!(
             e,
             TooManyViews {
