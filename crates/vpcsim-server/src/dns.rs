@@ -1,6 +1,6 @@
 //! The DNS side: one [`ViewHandler`] per view, answering from [`Dns::resolve`](vpcsim_dns::Dns).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use hickory_proto::op::{Edns, Header, HeaderCounts, Message, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
@@ -21,11 +21,13 @@ pub const MAX_UDP_PAYLOAD: u16 = 4096;
 /// Answers the queries of one view (`public`, `VPC`, `VPC/inbound` or `SITE`) from the served
 /// topology. The view is held by name, so a reload that renumbers VPCs keeps it; a view that a
 /// reload removed answers SERVFAIL.
-#[derive(Debug)]
+///
+/// Clones share the rotation: the UDP sockets and the TCP listener of one view are one listener.
+#[derive(Clone, Debug)]
 pub struct ViewHandler {
     shared: Shared,
-    label: String,
-    rotation: Mutex<Rotation>,
+    label: Arc<str>,
+    rotation: Arc<Mutex<Rotation>>,
 }
 
 impl ViewHandler {
@@ -33,8 +35,8 @@ impl ViewHandler {
     pub fn new(shared: Shared, label: impl Into<String>) -> Self {
         ViewHandler {
             shared,
-            label: label.into(),
-            rotation: Mutex::new(Rotation::new()),
+            label: Arc::from(label.into()),
+            rotation: Arc::new(Mutex::new(Rotation::new())),
         }
     }
 
@@ -45,10 +47,38 @@ impl ViewHandler {
 }
 
 /// A response before encoding.
-struct Outcome {
-    metadata: Metadata,
-    answers: Vec<Record>,
-    edns: Option<Edns>,
+pub(crate) struct Outcome {
+    pub(crate) metadata: Metadata,
+    pub(crate) answers: Arc<[Record]>,
+    pub(crate) edns: Option<Edns>,
+}
+
+/// Entries an [`AnswerCache`] holds at most; a full cache starts again empty.
+const CACHE_ENTRIES: usize = 16_384;
+
+/// The model's answers already turned into wire records, by query name and type, for one UDP
+/// socket's loop (so without a lock). Only answers that do not rotate are kept: they are the same
+/// every time for one topology, and the cache empties when a reload brings another. Queries for
+/// rotated names (Regional endpoint names, S3 on Outposts) always go to the model, which advances
+/// the listener's rotation exactly as without a cache.
+#[derive(Debug, Default)]
+pub struct AnswerCache {
+    generation: u64,
+    entries: std::collections::HashMap<(String, u16), Cached>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    rcode: Rcode,
+    authoritative: bool,
+    answers: Arc<[Record]>,
+}
+
+impl AnswerCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
 }
 
 /// Maps a wire type to one the model answers; `None` for other types.
@@ -85,17 +115,62 @@ fn wire_type(t: RecordType) -> WireType {
     }
 }
 
+/// True for a label vpcsim writes as is, with nothing to escape or to convert to punycode.
+fn plain_label(label: &[u8]) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'*'))
+}
+
+/// A model name (lowercase, no final dot) in wire form. Plain names (every label letters, digits,
+/// `-`, `_` or `*`, as the model writes them) are built label by label; anything else goes through
+/// hickory's text parser, with the same result.
 fn wire_name(name: &str) -> Option<Name> {
-    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    let trimmed = name.trim_end_matches('.');
+    if !trimmed.is_empty() && trimmed.split('.').all(|l| plain_label(l.as_bytes())) {
+        let mut out = Name::root();
+        for label in trimmed.split('.') {
+            out = out.append_label(label.as_bytes()).ok()?;
+        }
+        return Some(out);
+    }
+    let fqdn = format!("{trimmed}.");
     Name::from_ascii(&fqdn)
         .or_else(|_| Name::from_utf8(&fqdn))
         .ok()
 }
 
+/// The query name as text for the model (`Name`'s `Display`, without its cost for plain names,
+/// which are lowercased as the model does).
+fn query_text(name: &Name) -> String {
+    if name.iter().all(plain_label) {
+        let mut out = String::with_capacity(name.len() + 1);
+        for label in name.iter() {
+            for &b in label {
+                out.push(char::from(b.to_ascii_lowercase()));
+            }
+            out.push('.');
+        }
+        if out.is_empty() {
+            out.push('.');
+        }
+        out
+    } else {
+        name.to_string()
+    }
+}
+
+/// The length of `name` on the wire, uncompressed.
+fn wire_len(name: &Name) -> usize {
+    name.iter().map(|l| l.len() + 1).sum::<usize>() + 1
+}
+
 /// Converts the model's answers to wire records (a value that does not convert is logged and left
 /// out; the model only produces well-formed data, so this does not happen in practice).
 pub fn records(answers: &[vpcsim_dns::RrSet]) -> Vec<Record> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(answers.iter().map(|s| s.data.len()).sum());
     for set in answers {
         let Some(owner) = wire_name(&set.name) else {
             warn!(name = %set.name, "owner name does not convert to wire form");
@@ -132,19 +207,27 @@ fn rcode(r: Rcode) -> ResponseCode {
 
 impl ViewHandler {
     fn view(&self, snap: &Snapshot) -> Option<View> {
-        snap.topology
-            .find_source(&self.label)
-            .map(|s| vpcsim_dns::view_of(&snap.topology, s))
+        snap.view(&self.label)
     }
 
     /// Computes the response to a decoded request.
-    fn answer(&self, request: &Request) -> Outcome {
+    pub(crate) fn answer(&self, request: &Request) -> Outcome {
+        self.answer_with(request, None)
+    }
+
+    /// Computes the response to a decoded request, taking and keeping the answer in `cache` when
+    /// there is one.
+    pub(crate) fn answer_with(
+        &self,
+        request: &Request,
+        cache: Option<&mut AnswerCache>,
+    ) -> Outcome {
         let mut metadata = Metadata::response_from_request(&request.metadata);
         // Every view but public DNS is a recursive resolver.
-        metadata.recursion_available = self.label != "public";
+        metadata.recursion_available = &*self.label != "public";
         let mut out = Outcome {
             metadata,
-            answers: Vec::new(),
+            answers: Arc::from([]),
             edns: None,
         };
         // EDNS (RFC 6891): answer with an OPT when asked with one; a payload below 512 counts as 512.
@@ -170,7 +253,7 @@ impl ViewHandler {
             out.metadata.response_code = ResponseCode::FormErr;
             return out;
         };
-        let qname = query.name().to_string();
+        let qname = query_text(query.original().name());
         let wtype = query.query_type();
         if query.query_class() != DNSClass::IN || matches!(wtype, WireType::AXFR | WireType::IXFR) {
             out.metadata.response_code = ResponseCode::Refused;
@@ -182,31 +265,46 @@ impl ViewHandler {
             out.metadata.response_code = ResponseCode::ServFail;
             return out;
         };
-        // A type the model does not hold: resolve as TXT (which no generated name has) to get the
-        // right code and any CNAME chain, then answer NODATA at the end of the chain.
-        let (qtype, known) = match model_type(wtype) {
-            Some(t) => (t, true),
-            None => (RecordType::Txt, false),
-        };
-        let res = {
-            let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
-            snap.dns.resolve(view, &qname, qtype, &mut rotation)
-        };
-        out.metadata.response_code = rcode(res.rcode);
-        out.metadata.authoritative = res.authoritative;
-        let answers: Vec<vpcsim_dns::RrSet> = if known {
-            res.answers
-        } else {
-            res.answers
-                .into_iter()
-                .filter(|s| s.rtype == RecordType::Cname)
-                .collect()
-        };
-        out.answers = records(&answers);
+        let key = (qname, u16::from(wtype));
+        let cache = cache.map(|c| {
+            if c.generation != snap.generation {
+                c.entries.clear();
+                c.generation = snap.generation;
+            }
+            c
+        });
+        let (model_rcode, authoritative, answers) =
+            match cache.as_ref().and_then(|c| c.entries.get(&key)) {
+                Some(hit) => (hit.rcode, hit.authoritative, hit.answers.clone()),
+                None => {
+                    let (model_rcode, authoritative, answers, rotated) =
+                        self.resolve(&snap, view, &key.0, wtype);
+                    if let Some(c) = cache
+                        && !rotated
+                    {
+                        if c.entries.len() >= CACHE_ENTRIES {
+                            c.entries.clear();
+                        }
+                        c.entries.insert(
+                            key.clone(),
+                            Cached {
+                                rcode: model_rcode,
+                                authoritative,
+                                answers: answers.clone(),
+                            },
+                        );
+                    }
+                    (model_rcode, authoritative, answers)
+                }
+            };
+        let qname = key.0;
+        out.metadata.response_code = rcode(model_rcode);
+        out.metadata.authoritative = authoritative;
+        out.answers = answers;
         // Truncation (RFC 1035 4.2.1, RFC 6891 7): over UDP, an answer larger than the client's
         // buffer goes out empty with TC set, and the client asks again over TCP.
-        if request.protocol() == Protocol::Udp && encoded_len(request, &out) > limit {
-            out.answers.clear();
+        if request.protocol() == Protocol::Udp && !fits(request, &out, limit) {
+            out.answers = Arc::from([]);
             out.metadata.truncation = true;
         }
         debug!(
@@ -215,7 +313,7 @@ impl ViewHandler {
             proto = %request.protocol(),
             name = %qname,
             qtype = %wtype,
-            rcode = %res.rcode.as_str(),
+            rcode = %model_rcode.as_str(),
             answers = out.answers.len(),
             aa = out.metadata.authoritative,
             tc = out.metadata.truncation,
@@ -223,6 +321,64 @@ impl ViewHandler {
         );
         out
     }
+}
+
+impl ViewHandler {
+    /// Asks the model, advancing the listener's rotation: the code, AA, the wire records, and
+    /// whether a record set rotates (so that the answer must not be cached).
+    fn resolve(
+        &self,
+        snap: &Snapshot,
+        view: View,
+        qname: &str,
+        wtype: WireType,
+    ) -> (Rcode, bool, Arc<[Record]>, bool) {
+        // A type the model does not hold: resolve as TXT (which no generated name has) to get the
+        // right code and any CNAME chain, then answer NODATA at the end of the chain.
+        let (qtype, known) = match model_type(wtype) {
+            Some(t) => (t, true),
+            None => (RecordType::Txt, false),
+        };
+        let res = {
+            let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
+            snap.dns.resolve(view, qname, qtype, &mut rotation)
+        };
+        let rotated = res.answers.iter().any(|s| s.rotate);
+        let answers: Vec<vpcsim_dns::RrSet> = if known {
+            res.answers
+        } else {
+            res.answers
+                .into_iter()
+                .filter(|s| s.rtype == RecordType::Cname)
+                .collect()
+        };
+        (
+            res.rcode,
+            res.authoritative,
+            Arc::from(records(&answers)),
+            rotated,
+        )
+    }
+}
+
+/// True when the full response takes at most `limit` bytes on the wire. Most answers are a few
+/// addresses: their uncompressed size, an upper bound, settles it without encoding anything.
+fn fits(request: &Request, out: &Outcome, limit: usize) -> bool {
+    let mut bound = 12 + usize::from(out.edns.is_some()) * 11;
+    for q in request.queries.queries() {
+        bound += wire_len(q.original().name()) + 4;
+    }
+    for r in out.answers.iter() {
+        let rdata = match &r.data {
+            RData::A(_) => 4,
+            RData::AAAA(_) => 16,
+            RData::CNAME(c) => wire_len(&c.0),
+            // Other types: no bound here, encode.
+            _ => return encoded_len(request, out) <= limit,
+        };
+        bound += wire_len(&r.name) + 10 + rdata;
+    }
+    bound <= limit || encoded_len(request, out) <= limit
 }
 
 /// The size of the full response on the wire.

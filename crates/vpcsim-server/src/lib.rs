@@ -24,7 +24,9 @@
 pub mod dns;
 pub mod http;
 pub mod json;
+pub mod sockets;
 mod state;
+pub mod udp;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -32,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_server::Server;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -54,6 +56,10 @@ pub struct Config {
     pub watch: bool,
     /// How often `watch` polls.
     pub watch_interval: Duration,
+    /// The views to serve, by name; empty: every view.
+    pub views: Vec<String>,
+    /// UDP sockets per listener, sharing its port (`SO_REUSEPORT`); 0: one per core, up to 4.
+    pub udp_sockets: usize,
 }
 
 impl Default for Config {
@@ -64,6 +70,8 @@ impl Default for Config {
             http: SocketAddr::from(([127, 0, 0, 1], 8053)),
             watch: false,
             watch_interval: Duration::from_millis(500),
+            views: Vec::new(),
+            udp_sockets: 0,
         }
     }
 }
@@ -75,8 +83,10 @@ pub struct Listener {
     pub view: String,
     /// What the view is (`Route 53 Resolver of VPC shared (10.0.0.2)`).
     pub description: String,
-    /// Where it listens (UDP and TCP).
+    /// Where it listens (UDP, and TCP unless `tcp` is false).
     pub addr: SocketAddr,
+    /// False when the open-files limit left no TCP listener for this view.
+    pub tcp: bool,
 }
 
 /// A started server: its listeners, and the handle to stop it.
@@ -106,19 +116,24 @@ impl std::fmt::Debug for Running {
 pub struct StartError {
     /// What could not be done (`cannot listen on 127.0.0.1:5300 (view shared)`).
     pub message: String,
-    /// The I/O error.
-    pub source: std::io::Error,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// The I/O error, if one caused it.
+    pub source: Option<std::io::Error>,
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.message, self.source)
+        match &self.source {
+            Some(source) => write!(f, "{}: {source}", self.message),
+            None => f.write_str(&self.message),
+        }
     }
 }
 
 impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        self.source.as_ref().map(|e| e as _)
     }
 }
 
@@ -140,27 +155,68 @@ pub fn view_names(topology: &Topology, dns: &vpcsim_dns::Dns) -> Vec<(String, St
         .collect()
 }
 
-/// Binds UDP and TCP on one port (a free one when `port` is 0).
-async fn bind_pair(ip: IpAddr, port: u16) -> std::io::Result<(UdpSocket, TcpListener)> {
-    if port != 0 {
-        let udp = UdpSocket::bind((ip, port)).await?;
-        let tcp = TcpListener::bind((ip, port)).await?;
-        return Ok((udp, tcp));
+/// The views to serve: every view of the topology, in the model's order, or those named in
+/// `wanted` (in that order, each once). An unknown name is an error with the closest name as hint.
+pub fn select_views(
+    all: Vec<(String, String)>,
+    wanted: &[String],
+) -> Result<Vec<(String, String)>, StartError> {
+    if wanted.is_empty() {
+        return Ok(all);
     }
-    let mut last = None;
-    for _ in 0..16 {
-        let udp = UdpSocket::bind((ip, 0)).await?;
-        let port = udp.local_addr()?.port();
-        match TcpListener::bind((ip, port)).await {
-            Ok(tcp) => return Ok((udp, tcp)),
-            Err(e) => last = Some(e),
+    let mut out: Vec<(String, String)> = Vec::new();
+    for name in wanted {
+        if out.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        match all.iter().find(|(n, _)| n == name) {
+            Some(v) => out.push(v.clone()),
+            None => {
+                let closest =
+                    vpcsim_syntax::suggest::closest(name, all.iter().map(|(n, _)| n.as_str()));
+                return Err(StartError {
+                    message: format!("the topology has no view '{name}'"),
+                    hint: Some(match closest {
+                        Some(c) => format!("did you mean '{c}'? Views are public, each VPC, VPC/inbound for an inbound Resolver endpoint, and each site with a resolver"),
+                        None => "views are public, each VPC, VPC/inbound for an inbound Resolver endpoint, and each site with a resolver".into(),
+                    }),
+                    source: None,
+                });
+            }
         }
     }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no free port")))
+    Ok(out)
 }
 
-/// Starts a DNS listener per view and the HTTP API for `topology` (read from `path`, whose files
-/// are `files`), and the reload watcher when asked. Must run inside a Tokio runtime.
+/// The error of a server whose listeners do not fit in the open-files limit.
+fn too_many_views(e: &sockets::TooManyViews, hard: Option<u64>) -> StartError {
+    let hard = hard.map_or("unlimited".to_string(), |h| h.to_string());
+    StartError {
+        message: format!(
+            "serving {} DNS views needs at least {} open files (one UDP socket per view, {} with \
+             TCP, {} kept for the rest), but the open-files limit is {} (hard limit {hard})",
+            e.views,
+            e.needed,
+            e.needed_with_tcp,
+            sockets::RESERVED_DESCRIPTORS,
+            e.limit
+        ),
+        hint: Some(
+            "serve only the views you query with --view NAME (repeatable), or raise the hard \
+             limit (ulimit -Hn as root, LimitNOFILE= in a systemd unit, nofile in \
+             /etc/security/limits.conf)"
+                .into(),
+        ),
+        source: None,
+    }
+}
+
+/// `EMFILE`: too many open files.
+const EMFILE: i32 = 24;
+
+/// Starts a DNS listener per view (or per view of `config.views`) and the HTTP API for `topology`
+/// (read from `path`, whose files are `files`), and the reload watcher when asked. Raises the soft
+/// open-files limit to the hard one first. Must run inside a Tokio runtime.
 pub async fn start(
     path: &Path,
     topology: Topology,
@@ -169,12 +225,40 @@ pub async fn start(
 ) -> Result<Running, StartError> {
     let shared = Shared::new(path, topology, files);
     let snap = shared.current();
+    let views = select_views(view_names(&snap.topology, &snap.dns), &config.views)?;
+    // Public DNS and the site resolvers get their sockets first, then the others in order.
+    let first_tier = |i: &usize| {
+        matches!(
+            snap.view(&views[*i].0),
+            Some(vpcsim_dns::View::Public | vpcsim_dns::View::Site(_))
+        )
+    };
+    let (mut order, rest): (Vec<usize>, Vec<usize>) = (0..views.len()).partition(first_tier);
+    let first = order.len();
+    order.extend(rest);
+    let udp_per_view = if config.udp_sockets == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    } else {
+        config.udp_sockets
+    };
+    let (limit, hard) = sockets::raise_open_files_limit();
+    let plan = sockets::plan(views.len(), &order, first, udp_per_view, limit)
+        .map_err(|e| too_many_views(&e, hard))?;
+    if plan.udp_only() > 0 {
+        warn!(
+            views = views.len(),
+            udp_only = plan.udp_only(),
+            limit,
+            needed = 2 * views.len() as u64 + sockets::RESERVED_DESCRIPTORS,
+            "the open-files limit leaves no TCP listener for some views (marked 'UDP only'); \
+             choose views with --view or raise the hard limit"
+        );
+    }
+    let (stop, stopped) = watch::channel(false);
+    let mut udp_tasks = Vec::new();
     let mut listeners = Vec::new();
     let mut servers = Vec::new();
-    for (i, (view, description)) in view_names(&snap.topology, &snap.dns)
-        .into_iter()
-        .enumerate()
-    {
+    for (i, (view, description)) in views.into_iter().enumerate() {
         let port = if config.dns_base_port == 0 {
             0
         } else {
@@ -183,46 +267,88 @@ pub async fn start(
                     "no port left for view {view} after {}",
                     config.dns_base_port
                 ),
-                source: std::io::Error::other("port out of range"),
+                hint: Some("choose a lower --dns-base-port, or fewer views with --view".into()),
+                source: None,
             })?
         };
-        let (udp, tcp) = bind_pair(config.bind, port)
+        let bound = sockets::bind(config.bind, port, plan.udp[i], plan.tcp[i])
             .await
-            .map_err(|source| StartError {
-                message: format!("cannot listen on {}:{port} (view {view})", config.bind),
-                source,
+            .map_err(|source| {
+                if source.raw_os_error() == Some(EMFILE) {
+                    let mut e = too_many_views(
+                        &sockets::TooManyViews {
+                            views: plan.udp.len(),
+                            needed: plan.descriptors() + sockets::RESERVED_DESCRIPTORS,
+                            needed_with_tcp: 2 * plan.udp.len() as u64
+                                + sockets::RESERVED_DESCRIPTORS,
+                            limit,
+                        },
+                        hard,
+                    );
+                    e.message = format!(
+                        "cannot listen on {}:{port} (view {view}): {}",
+                        config.bind, e.message
+                    );
+                    return e;
+                }
+                StartError {
+                    message: format!("cannot listen on {}:{port} (view {view})", config.bind),
+                    hint: (source.kind() == std::io::ErrorKind::AddrInUse).then(|| {
+                        "another program uses the port: choose others with --dns-base-port and --http".into()
+                    }),
+                    source: Some(source),
+                }
             })?;
-        let addr = udp.local_addr().map_err(|source| StartError {
-            message: "cannot read the bound address".into(),
-            source,
-        })?;
-        let mut server = Server::new(ViewHandler::new(shared.clone(), view.clone()));
-        server.register_socket(udp);
-        server.register_listener(tcp, Duration::from_secs(10), 64);
-        servers.push(server);
+        let handler = ViewHandler::new(shared.clone(), view.clone());
+        let hickory_udp = std::env::var_os("VPCSIM_HICKORY_UDP").is_some();
+        let mut server = Server::new(handler.clone());
+        for socket in bound.udp {
+            if hickory_udp {
+                server.register_socket(socket);
+            } else {
+                udp_tasks.push(tokio::spawn(udp::serve(
+                    socket,
+                    handler.clone(),
+                    stopped.clone(),
+                )));
+            }
+        }
+        let tcp = bound.tcp.is_some();
+        if let Some(listener) = bound.tcp {
+            server.register_listener(listener, Duration::from_secs(10), 64);
+        }
+        if tcp || hickory_udp {
+            servers.push(server);
+        }
         listeners.push(Listener {
             view,
             description,
-            addr,
+            addr: bound.addr,
+            tcp,
         });
     }
     let http_listener = TcpListener::bind(config.http)
         .await
         .map_err(|source| StartError {
             message: format!("cannot listen on {} (HTTP API)", config.http),
-            source,
+            hint: (source.kind() == std::io::ErrorKind::AddrInUse).then(|| {
+                "another program uses the port: choose others with --dns-base-port and --http"
+                    .into()
+            }),
+            source: Some(source),
         })?;
     let http_addr = http_listener.local_addr().map_err(|source| StartError {
         message: "cannot read the bound address".into(),
-        source,
+        hint: None,
+        source: Some(source),
     })?;
-    let (stop, stopped) = watch::channel(false);
     let api = Arc::new(http::Api::new(shared.clone(), listeners.clone()));
-    let mut tasks = vec![tokio::spawn(http::serve(
+    let mut tasks = udp_tasks;
+    tasks.push(tokio::spawn(http::serve(
         http_listener,
         api,
         stopped.clone(),
-    ))];
+    )));
     if config.watch {
         tasks.push(tokio::spawn(watch_files(
             shared.clone(),

@@ -1,10 +1,11 @@
 //! The topology being served, swapped atomically on reload.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use vpcsim_dns::Dns;
+use vpcsim_dns::{Dns, View};
 use vpcsim_topology::{StdFs, Topology};
 
 /// One loaded topology and the DNS model derived from it. Immutable: a reload builds a new one.
@@ -18,18 +19,32 @@ pub struct Snapshot {
     pub generation: u64,
     /// The files it was read from (the topology, then its policy files), for `--watch`.
     pub files: Vec<PathBuf>,
+    /// Every view by the name `--from` takes, so that a DNS query finds its view without scanning
+    /// the VPCs.
+    views: HashMap<String, View>,
 }
 
 impl Snapshot {
     /// Derives the DNS model of `topology`.
     pub fn new(topology: Topology, generation: u64, files: Vec<PathBuf>) -> Self {
         let dns = Dns::build(&topology);
+        let views = crate::view_names(&topology, &dns)
+            .into_iter()
+            .zip(dns.views())
+            .map(|((name, _), view)| (name, view))
+            .collect();
         Snapshot {
             topology,
             dns,
             generation,
             files,
+            views,
         }
+    }
+
+    /// The view named `name` (`public`, `VPC`, `VPC/inbound`, `SITE`), if this topology has it.
+    pub fn view(&self, name: &str) -> Option<View> {
+        self.views.get(name).copied()
     }
 }
 

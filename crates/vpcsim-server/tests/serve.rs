@@ -695,3 +695,260 @@ async fn watch_reloads_a_good_edit_and_keeps_serving_through_a_bad_one() {
 async fn is_noerror(answer: impl std::future::Future<Output = ResponseCode>) -> bool {
     answer.await == ResponseCode::NoError
 }
+
+// ---- the UDP loop against hickory-server's ----
+
+/// Queries for the differential test: names of every kind, types, EDNS sizes and versions,
+/// opcodes, classes, question counts, responses, short packets, then fuzzed copies.
+fn differential_packets() -> Vec<Vec<u8>> {
+    let names = [
+        REGIONAL,
+        "vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com",
+        "bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
+        "VPCE-1A2B3C4D-5E6F.S3.US-EAST-1.VPCE.AMAZONAWS.COM",
+        OUTPOSTS,
+        "s3.us-east-1.amazonaws.com",
+        "ip-10-0-1-10.ec2.internal",
+        "vpce-0000000000-zzzz.s3.us-east-1.vpce.amazonaws.com",
+        "nothing.amazonaws.com",
+        "example.com",
+        "amazonaws.com",
+        ".",
+    ];
+    let types = [
+        WireType::A,
+        WireType::AAAA,
+        WireType::CNAME,
+        WireType::TXT,
+        WireType::MX,
+        WireType::NS,
+        WireType::SOA,
+        WireType::ANY,
+        WireType::HINFO,
+        WireType::AXFR,
+    ];
+    let mut packets = Vec::new();
+    let mut id = 1u16;
+    for name in names {
+        for t in types {
+            for payload in [
+                None,
+                Some(300),
+                Some(512),
+                Some(1232),
+                Some(4096),
+                Some(65000),
+            ] {
+                let n = if name.ends_with('.') {
+                    name.to_string()
+                } else {
+                    format!("{name}.")
+                };
+                packets.push(query(id, &n, t, payload));
+                id = id.wrapping_add(1);
+            }
+        }
+    }
+    // Outposts again, so that the rotation advances on both sides.
+    for i in 0..8 {
+        packets.push(query(
+            9000 + i,
+            &format!("{OUTPOSTS}."),
+            WireType::A,
+            Some(1232),
+        ));
+    }
+    let mut v1 = Message::new(7, MessageType::Query, OpCode::Query);
+    v1.add_query(Query::query(Name::from_str(REGIONAL).unwrap(), WireType::A));
+    let mut e = Edns::new();
+    e.set_version(1);
+    v1.set_edns(e);
+    packets.push(v1.to_vec().unwrap());
+    let mut status = Message::new(8, MessageType::Query, OpCode::Status);
+    status.add_query(Query::query(Name::from_str(REGIONAL).unwrap(), WireType::A));
+    packets.push(status.to_vec().unwrap());
+    let mut chaos = Message::new(9, MessageType::Query, OpCode::Query);
+    let mut q = Query::query(Name::from_str("version.bind.").unwrap(), WireType::TXT);
+    q.set_query_class(DNSClass::CH);
+    chaos.add_query(q);
+    packets.push(chaos.to_vec().unwrap());
+    packets.push(
+        Message::new(10, MessageType::Query, OpCode::Query)
+            .to_vec()
+            .unwrap(),
+    );
+    let mut two = Message::new(11, MessageType::Query, OpCode::Query);
+    two.add_query(Query::query(Name::from_str(REGIONAL).unwrap(), WireType::A));
+    two.add_query(Query::query(Name::from_str(OUTPOSTS).unwrap(), WireType::A));
+    packets.push(two.to_vec().unwrap());
+    let mut response = Message::new(12, MessageType::Response, OpCode::Query);
+    response.add_query(Query::query(Name::from_str(REGIONAL).unwrap(), WireType::A));
+    packets.push(response.to_vec().unwrap());
+    packets.push(vec![0x12, 0x34, 0x01]);
+    packets.push(vec![
+        0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0xff,
+    ]);
+    // Fuzzed copies of the valid ones, and random bytes.
+    let seeds = packets.clone();
+    let mut rng = Rng(0xd1ff_0001);
+    for i in 0..3000 {
+        if i % 3 == 0 {
+            let len = rng.below(80);
+            packets.push((0..len).map(|_| rng.next() as u8).collect());
+        } else {
+            let mut p = seeds[rng.below(seeds.len())].clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(p.len());
+                p[at] = rng.next() as u8;
+            }
+            packets.push(p);
+        }
+    }
+    packets
+}
+
+/// The UDP loop answers every datagram exactly as hickory-server's own UDP loop does with the same
+/// handler: the same bytes, or no answer for both. Both sides start with a fresh rotation and see
+/// the same queries in the same order; the loop's answer cache is on.
+#[tokio::test]
+async fn udp_answers_are_byte_for_byte_those_of_hickory_servers_udp_loop() {
+    const MARKER: u16 = 0xfff7;
+    let marker_name = Name::from_str("marker.vpcsim.invalid.").unwrap();
+    let marker = {
+        let mut m = Message::new(MARKER, MessageType::Query, OpCode::Query);
+        m.add_query(Query::query(marker_name.clone(), WireType::A));
+        m.to_vec().unwrap()
+    };
+    let packets = differential_packets();
+    let path = topology_path("hybrid-s3.yaml");
+    for view in ["public", "shared", "datacenter"] {
+        let (topology, files) = vpcsim_server::load(&path).unwrap();
+        let shared = vpcsim_server::Shared::new(&path, topology, files);
+        let mut server =
+            hickory_server::Server::new(vpcsim_server::ViewHandler::new(shared.clone(), view));
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        server.register_socket(socket);
+        let ours = vpcsim_server::ViewHandler::new(shared.clone(), view);
+        let mut cache = vpcsim_server::dns::AnswerCache::new();
+        let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        client.connect(addr).await.unwrap();
+        let me = client.local_addr().unwrap();
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 65535];
+        let mut answered = 0;
+        for (i, p) in packets.iter().enumerate() {
+            // hickory-server's answer, if any, comes before the marker's (one thread, in order).
+            client.send(p).await.unwrap();
+            client.send(&marker).await.unwrap();
+            let mut theirs = None;
+            loop {
+                let n = tokio::time::timeout(Duration::from_secs(5), client.recv(&mut buf))
+                    .await
+                    .expect("hickory-server answers the marker")
+                    .unwrap();
+                let bytes = &buf[..n];
+                let is_marker = Message::from_vec(bytes).is_ok_and(|m| {
+                    m.metadata.id == MARKER
+                        && m.queries.first().is_some_and(|q| q.name() == &marker_name)
+                });
+                if is_marker {
+                    break;
+                }
+                assert!(theirs.is_none(), "packet {i}: two answers");
+                theirs = Some(bytes.to_vec());
+            }
+            let mine = vpcsim_server::udp::respond(&ours, p, me, &mut out, &mut cache)
+                .then(|| out.clone());
+            answered += usize::from(mine.is_some());
+            assert_eq!(mine, theirs, "view {view}, packet {i}: {p:02x?}");
+        }
+        assert!(answered > packets.len() / 2, "{answered} answered");
+        server.shutdown_gracefully().await.unwrap();
+    }
+}
+
+// ---- choosing views, UDP sockets ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_chosen_views_are_served_in_the_order_given() {
+    let path = topology_path("hybrid-s3.yaml");
+    let (topology, files) = vpcsim_server::load(&path).unwrap();
+    let config = Config {
+        dns_base_port: 0,
+        http: SocketAddr::from(([127, 0, 0, 1], 0)),
+        views: vec!["datacenter".into(), "public".into(), "datacenter".into()],
+        ..Config::default()
+    };
+    let running = vpcsim_server::start(&path, topology, files, &config)
+        .await
+        .expect("server starts");
+    let views: Vec<&str> = running.listeners.iter().map(|l| l.view.as_str()).collect();
+    assert_eq!(views, ["datacenter", "public"]);
+    assert!(running.listeners.iter().all(|l| l.tcp));
+    // Each answers as its view: public DNS is authoritative without RA, the site resolver has RA.
+    let m = udp_exchange(
+        addr_of(&running, "public"),
+        &query(1, &format!("{REGIONAL}."), WireType::A, None),
+    )
+    .await;
+    assert!(m.metadata.authoritative && !m.metadata.recursion_available);
+    let m = udp_exchange(
+        addr_of(&running, "datacenter"),
+        &query(2, &format!("{REGIONAL}."), WireType::A, None),
+    )
+    .await;
+    assert!(!m.metadata.authoritative && m.metadata.recursion_available);
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+    running.shutdown().await;
+
+    // An unknown view: no server, and the closest name as hint.
+    let (topology, files) = vpcsim_server::load(&path).unwrap();
+    let config = Config {
+        views: vec!["public".into(), "sharde".into()],
+        ..config
+    };
+    let err = vpcsim_server::start(&path, topology, files, &config)
+        .await
+        .expect_err("unknown view");
+    assert_eq!(err.message, "the topology has no view 'sharde'");
+    assert!(
+        err.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("did you mean 'shared'?")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_udp_sockets_of_a_listener_share_its_rotation() {
+    let path = topology_path("hybrid-s3.yaml");
+    let (topology, files) = vpcsim_server::load(&path).unwrap();
+    let config = Config {
+        dns_base_port: 0,
+        http: SocketAddr::from(([127, 0, 0, 1], 0)),
+        views: vec!["shared".into()],
+        udp_sockets: 4,
+        ..Config::default()
+    };
+    let running = vpcsim_server::start(&path, topology, files, &config)
+        .await
+        .expect("server starts");
+    let addr = addr_of(&running, "shared");
+    // Each exchange comes from a new client socket, so the kernel spreads them over the four
+    // server sockets; the X-ENIs still take turns, one listener-wide sequence.
+    let mut firsts = Vec::new();
+    for i in 0..12 {
+        let m = udp_exchange(addr, &query(200 + i, OUTPOSTS, WireType::A, None)).await;
+        firsts.push(data(&m)[0].clone());
+    }
+    for window in firsts.chunks(4) {
+        let mut w = window.to_vec();
+        w.sort();
+        w.dedup();
+        assert_eq!(w.len(), 4, "four X-ENIs in turn: {firsts:?}");
+    }
+    assert_eq!(firsts[0..4], firsts[4..8], "{firsts:?}");
+    assert_eq!(firsts[4..8], firsts[8..12], "{firsts:?}");
+    running.shutdown().await;
+}

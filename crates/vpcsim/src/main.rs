@@ -126,6 +126,10 @@ enum Command {
         /// Reload the topology when its files change (an invalid edit keeps the last valid one).
         #[arg(long)]
         watch: bool,
+        /// Serve only this view (public, VPC, VPC/inbound, SITE); repeatable. The views take
+        /// consecutive ports in the order given. Default: every view.
+        #[arg(long = "view", value_name = "NAME")]
+        views: Vec<String>,
     },
 }
 
@@ -255,6 +259,7 @@ fn main() -> ExitCode {
             bind,
             allow_remote,
             watch,
+            views,
         } => serve::serve(
             &topology,
             serve::Args {
@@ -263,6 +268,7 @@ fn main() -> ExitCode {
                 bind,
                 allow_remote,
                 watch,
+                views,
             },
         ),
         Command::Policy {

@@ -16,6 +16,7 @@ pub(crate) struct Args {
     pub bind: IpAddr,
     pub allow_remote: bool,
     pub watch: bool,
+    pub views: Vec<String>,
 }
 
 /// A name the view's DNS answers, for the `dig` line: the first interface endpoint's Regional
@@ -64,6 +65,9 @@ fn example_trace(topo: &vpcsim_topology::Topology, host: &str) -> (String, Strin
     (from, format!("GET https://{host}{path}"))
 }
 
+/// `dig` lines in the startup listing at most (a large topology has thousands of views).
+const TRY_LINES: usize = 10;
+
 pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
     for (what, ip) in [("--bind", args.bind), ("--http", args.http.ip())] {
         if !ip.is_loopback() && !args.allow_remote {
@@ -106,6 +110,8 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         http: args.http,
         watch: args.watch,
         watch_interval: Duration::from_millis(500),
+        views: args.views,
+        udp_sockets: 0,
     };
     runtime.block_on(async move {
         let example = example_name(&topology);
@@ -114,15 +120,16 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
-                eprintln!(
-                    "  help: another program uses the port: choose others with --dns-base-port and --http"
-                );
+                if let Some(hint) = &e.hint {
+                    eprintln!("  help: {hint}");
+                }
                 return ExitCode::from(2);
             }
         };
         println!("vpcsim serving {}", path.display());
         println!();
         println!("DNS, one listener per view (UDP and TCP):");
+        let udp_only = running.listeners.iter().filter(|l| !l.tcp).count();
         let width = running
             .listeners
             .iter()
@@ -131,20 +138,34 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
             .unwrap_or(0);
         for l in &running.listeners {
             println!(
-                "  {:<21} {:<width$}  {}",
+                "  {:<21} {:<width$}  {}{}",
                 l.addr.to_string(),
                 l.view,
-                l.description
+                l.description,
+                if l.tcp { "" } else { "  (UDP only)" }
+            );
+        }
+        if udp_only > 0 {
+            println!();
+            println!(
+                "{udp_only} of {} views answer over UDP only: the open-files limit has no room for their TCP listeners (a truncated answer cannot be retried over TCP there). Serve fewer views with --view NAME, or raise the hard limit (ulimit -Hn).",
+                running.listeners.len()
             );
         }
         println!();
         println!("try:");
-        for l in &running.listeners {
+        for l in running.listeners.iter().take(TRY_LINES) {
             println!(
                 "  dig @{} -p {} {example}    # {}",
                 l.addr.ip(),
                 l.addr.port(),
                 l.view
+            );
+        }
+        if running.listeners.len() > TRY_LINES {
+            println!(
+                "  … and {} more views: the same with their ports above",
+                running.listeners.len() - TRY_LINES
             );
         }
         println!();
