@@ -341,7 +341,14 @@ impl ViewHandler {
         };
         let res = {
             let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
-            snap.dns.resolve(view, qname, qtype, &mut rotation)
+            // The answer without the explanation steps, which a DNS reply does not carry.
+            snap.dns.resolve_quiet(
+                view,
+                qname,
+                qtype,
+                &mut rotation,
+                &vpcsim_dns::Unconstrained,
+            )
         };
         let rotated = res.answers.iter().any(|s| s.rotate);
         let answers: Vec<vpcsim_dns::RrSet> = if known {
