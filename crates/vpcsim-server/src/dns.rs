@@ -266,13 +266,13 @@ impl ViewHandler {
             return out;
         };
         let key = (qname, u16::from(wtype));
-        let cache = cache.map(|c| {
-            if c.generation != snap.generation {
-                c.entries.clear();
-                c.generation = snap.generation;
-            }
-            c
-        });
+        let mut cache = cache;
+        if let Some(c) = cache.as_deref_mut()
+            && c.generation != snap.generation
+        {
+            c.entries.clear();
+            c.generation = snap.generation;
+        }
         let (model_rcode, authoritative, answers) =
             match cache.as_ref().and_then(|c| c.entries.get(&key)) {
                 Some(hit) => (hit.rcode, hit.authoritative, hit.answers.clone()),
