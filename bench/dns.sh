@@ -81,9 +81,9 @@ stop() { # PID
     wait "$1" 2>/dev/null || true
 }
 
-# 1. vpcsim serve: the public view is the first listener, on --dns-base-port. It opens a UDP and a
-#    TCP socket per view (two per VPC), so a large topology needs a higher open-files limit.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# 1. vpcsim serve, every view: the public view is the first listener, on --dns-base-port. vpcsim
+#    raises its open-files limit itself and, on a large topology, says which views answer over UDP
+#    only (see docs/serve.md, "Open files"); its log is shown if it fails to start.
 RUST_LOG=warn "$VPCSIM" serve "$TOPOLOGY" --dns-base-port "$PORT" --http "127.0.0.1:$HTTP_PORT" \
     > "$work/vpcsim.log" 2>&1 &
 vpcsim_pid=$!

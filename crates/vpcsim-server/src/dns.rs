@@ -267,7 +267,7 @@ impl ViewHandler {
         };
         let key = (qname, u16::from(wtype));
         let mut cache = cache;
-        if let Some(c) = cache.as_mut()
+        if let Some(c) = cache.as_deref_mut()
             && c.generation != snap.generation
         {
             c.entries.clear();

@@ -2,13 +2,15 @@
 //!
 //! `vpcsim serve` puts the model on the network so real tools can be pointed at it. Each DNS
 //! *view* of the topology — public DNS, each VPC's Route 53 Resolver, each inbound Resolver
-//! endpoint, each on-premises resolver — gets its own listener (UDP and TCP on one port), answered
-//! by a [`ViewHandler`] from [`vpcsim_dns::Dns::resolve`]: the model's records and codes, AA when
-//! the model is authoritative, RA on resolver views, EDNS echoed with the client's payload size
-//! honoured, TC over UDP when the answer does not fit (the client retries over TCP), REFUSED outside
-//! the served zones, FORMERR/NOTIMP for what is malformed or unsupported. DNS load balancing (an
-//! endpoint's ENIs, the four S3 on Outposts X-ENIs) advances per query through one
-//! [`Rotation`](vpcsim_dns::Rotation) per listener.
+//! endpoint, each on-premises resolver — gets its own listener (UDP and TCP on one port; the
+//! [`sockets`] plan fits them in the open-files limit), answered by a [`ViewHandler`] from
+//! [`vpcsim_dns::Dns::resolve`] — over TCP through hickory-server, over UDP through the [`udp`]
+//! loop, which uses hickory-server's decoding and encoding without a task per datagram. Answers
+//! are the model's records and codes, AA when the model is authoritative, RA on resolver views,
+//! EDNS echoed with the client's payload size honoured, TC over UDP when the answer does not fit
+//! (the client retries over TCP), REFUSED outside the served zones, FORMERR/NOTIMP for what is
+//! malformed or unsupported. DNS load balancing (an endpoint's ENIs, the four S3 on Outposts
+//! X-ENIs) advances per query through one [`Rotation`](vpcsim_dns::Rotation) per listener.
 //!
 //! The [`http`] API answers JSON: `GET /health`, `GET /topology`, `POST /resolve`, `POST /trace`,
 //! `POST /check`.
