@@ -15,6 +15,27 @@
 //! Invariant: pure and deterministic; no I/O. The only state is the DNS [`Rotation`] a caller passes
 //! to spread repeated requests over ENIs and X-ENIs.
 
+/// Pushes a [`Hop`] onto `$hops`; its `at` and `detail` expressions are evaluated only when
+/// `$quiet` is false, so a quiet trace formats nothing.
+macro_rules! push_hop {
+    ($quiet:expr, $hops:expr, $at:expr, $component:expr, $code:expr, $detail:expr, $span:expr $(,)?) => {{
+        let (at, detail): (String, String) = if $quiet {
+            (String::new(), String::new())
+        } else {
+            ($at.into(), $detail.into())
+        };
+        let component = $component;
+        let span = $span;
+        $hops.push($crate::Hop {
+            at,
+            component,
+            code: $code,
+            detail,
+            span,
+        });
+    }};
+}
+
 pub mod request;
 mod service;
 mod walk;

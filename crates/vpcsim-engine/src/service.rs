@@ -7,7 +7,7 @@ use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyR
 use vpcsim_topology::model::{AccessPointId, BucketId, EniOwner, NetworkOrigin, PrincipalKind};
 
 use crate::walk::{Arrival, Origin};
-use crate::{Access, Disposition, Engine, Hop, S3Call, S3Host, Trace, Verdict};
+use crate::{Access, Disposition, Engine, S3Call, S3Host, Trace, Verdict};
 
 /// Ends the trace; the reason is written only when the trace is explained.
 macro_rules! finish {
@@ -26,21 +26,9 @@ macro_rules! finish {
 
 /// Records a hop of the service step; its text is made only when the trace is explained.
 macro_rules! hop {
-    ($quiet:expr, $t:expr, $at:expr, $component:expr, $code:expr, $detail:expr $(,)?) => {{
-        let (at, detail): (String, String) = if $quiet {
-            (String::new(), String::new())
-        } else {
-            ($at.into(), $detail.into())
-        };
-        let component = $component;
-        $t.forward.push(Hop {
-            at,
-            component,
-            code: $code,
-            detail,
-            span: None,
-        });
-    }};
+    ($quiet:expr, $t:expr, $at:expr, $component:expr, $code:expr, $detail:expr $(,)?) => {
+        push_hop!($quiet, $t.forward, $at, $component, $code, $detail, None)
+    };
 }
 
 /// The labels policies are named by in verdicts (`endpoint s3-interface`, `bucket B`,

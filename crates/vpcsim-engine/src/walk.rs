@@ -82,22 +82,9 @@ pub(crate) struct Walker<'a> {
 /// Records a hop on a [`Walker`]; its `at` and `detail` expressions are evaluated only when the
 /// trace is explained, so a quiet trace formats nothing.
 macro_rules! hop {
-    ($w:expr, $at:expr, $component:expr, $code:expr, $detail:expr, $span:expr $(,)?) => {{
-        let (at, detail): (String, String) = if $w.quiet {
-            (String::new(), String::new())
-        } else {
-            ($at.into(), $detail.into())
-        };
-        let component = $component;
-        let span = $span;
-        $w.hops.push(Hop {
-            at,
-            component,
-            code: $code,
-            detail,
-            span,
-        });
-    }};
+    ($w:expr, $at:expr, $component:expr, $code:expr, $detail:expr, $span:expr $(,)?) => {
+        push_hop!($w.quiet, $w.hops, $at, $component, $code, $detail, $span)
+    };
 }
 
 impl Walker<'_> {
