@@ -118,10 +118,12 @@ fn public_service(eng: &Engine, ip: Ipv4Addr) -> Option<(String, String)> {
         })
 }
 
+/// `call` is the trace's S3 call (`t.s3`), passed apart so that `t` can be updated meanwhile.
 pub(crate) fn reach(
     eng: &Engine,
     quiet: bool,
     t: &mut Trace,
+    call: Option<&S3Call>,
     arrival: Arrival,
     origin: Origin,
     s3host: Option<&S3Host>,
@@ -322,13 +324,13 @@ pub(crate) fn reach(
                         .regions
                         .get(topo.vpcs[outpost.vpc.index()].region.index())
                         .map(|r| r.name.clone());
-                    let call = t.s3.take().expect("S3 request");
+                    let call = call.expect("S3 request");
                     let bucket = Some(apv.bucket);
-                    authorize(
+                    return authorize(
                         eng,
                         quiet,
                         t,
-                        &call,
+                        call,
                         ctx,
                         None,
                         region,
@@ -336,8 +338,6 @@ pub(crate) fn reach(
                         bucket,
                         true,
                     );
-                    t.s3 = Some(call);
-                    return;
                 }
                 _ => {
                     t.access = Some(Access::Host { ip: e.ip });
@@ -444,9 +444,8 @@ pub(crate) fn reach(
         }
     }
     // S3 through an endpoint or the internet: find the bucket or access point.
-    let call = t.s3.take().expect("S3 request");
-    resource(eng, quiet, t, &call, ctx, endpoint, region);
-    t.s3 = Some(call);
+    let call = call.expect("S3 request");
+    resource(eng, quiet, t, call, ctx, endpoint, region);
 }
 
 /// Finds the bucket or access point an S3 request names, then authorizes it.

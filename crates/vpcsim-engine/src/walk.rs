@@ -242,12 +242,12 @@ impl Walker<'_> {
         {
             hop!(
                 self,
-                self.text(|| format!("VPC {}", topo.vpcs[vpc.index()].name)),
+                format!("VPC {}", topo.vpcs[vpc.index()].name),
                 None,
                 "route.local-gateway",
-                self.text(|| format!(
+                format!(
                     "{dst} is a customer-owned IP of the Outpost, reached through its local gateway"
-                )),
+                ),
                 None,
             );
             self.sg(xeni, Direction::Inbound, src_ip, src_eni, self.port)?;
@@ -275,7 +275,7 @@ impl Walker<'_> {
             });
             hop!(
                 self,
-                self.text(|| format!("route table {}", table.name)),
+                format!("route table {}", table.name),
                 None,
                 "route.no-route",
                 reason.clone(),
@@ -293,7 +293,7 @@ impl Walker<'_> {
         });
         hop!(
             self,
-            self.text(|| format!("route table {}", table.name)),
+            format!("route table {}", table.name),
             None,
             "route.selected",
             detail,
@@ -305,13 +305,13 @@ impl Walker<'_> {
                 let e = &topo.endpoints[ep.index()];
                 hop!(
                     self,
-                    self.text(|| format!("gateway endpoint {}", e.name)),
+                    format!("gateway endpoint {}", e.name),
                     Some(e.name.clone()),
                     "endpoint.gateway",
-                    self.text(|| format!(
+                    format!(
                         "{} ({}) carries the request to {} over the AWS network",
                         e.name, e.aws_id, e.service
-                    )),
+                    ),
                     Some(e.span),
                 );
                 Ok(Arrival::Gateway {
@@ -330,7 +330,7 @@ impl Walker<'_> {
                         "internet gateway",
                         Some("igw".into()),
                         "route.internet",
-                        self.text(|| format!("{igw} translates {src_ip} to its public address {public}")),
+                        format!("{igw} translates {src_ip} to its public address {public}"),
                         Some(sel.route.span),
                     );
                     return Ok(Arrival::Internet {
@@ -356,10 +356,10 @@ impl Walker<'_> {
                 let nat_eni = &topo.enis[nat.eni.index()];
                 hop!(
                     self,
-                    self.text(|| format!("NAT gateway {}", nat.name)),
+                    format!("NAT gateway {}", nat.name),
                     Some(nat.name.clone()),
                     "route.nat",
-                    self.text(|| format!("translates {src_ip} to its public address")),
+                    format!("translates {src_ip} to its public address"),
                     Some(nat.span),
                 );
                 let nat_rt = topo.subnets[nat_eni.subnet.index()].route_table;
@@ -377,7 +377,7 @@ impl Walker<'_> {
                             "internet gateway",
                             Some("igw".into()),
                             "route.internet",
-                            self.text(|| format!("leaves for the internet from {public}")),
+                            format!("leaves for the internet from {public}"),
                             Some(s.route.span),
                         );
                         Ok(Arrival::Internet {
@@ -391,7 +391,7 @@ impl Walker<'_> {
                         ));
                         hop!(
                             self,
-                            self.text(|| format!("NAT gateway {}", nat.name)),
+                            format!("NAT gateway {}", nat.name),
                             None,
                             "route.no-route",
                             reason.clone(),
@@ -415,11 +415,11 @@ impl Walker<'_> {
                     describe_link(l),
                     Some(l.name.clone()),
                     "link.selected",
-                    self.text(|| format!(
+                    format!(
                         "the VPN gateway sends it over {} to site {}",
                         l.name,
                         topo.sites[l.site.index()].name
-                    )),
+                    ),
                     Some(l.span),
                 );
                 self.tunnel(link);
@@ -443,10 +443,10 @@ impl Walker<'_> {
                 let other = peering.other(vpc).unwrap_or(vpc);
                 hop!(
                     self,
-                    self.text(|| format!("peering {}", peering.name)),
+                    format!("peering {}", peering.name),
                     Some(peering.name.clone()),
                     "route.peering",
-                    self.text(|| format!("crosses to VPC {}", topo.vpcs[other.index()].name)),
+                    format!("crosses to VPC {}", topo.vpcs[other.index()].name),
                     Some(peering.span),
                 );
                 if topo.vpcs[other.index()].contains(dst) {
@@ -493,10 +493,10 @@ impl Walker<'_> {
         };
         hop!(
             self,
-            self.text(|| format!("{} {}", l.name, l.tunnels[t])),
+            format!("{} {}", l.name, l.tunnels[t]),
             Some(format!("{}/{}", l.name, l.tunnels[t])),
             "link.tunnel",
-            self.text(|| format!("IPsec tunnel {}{note}", l.tunnels[t])),
+            format!("IPsec tunnel {}{note}", l.tunnels[t]),
             Some(l.span),
         );
     }
@@ -626,7 +626,7 @@ impl Walker<'_> {
             });
             hop!(
                 self,
-                self.text(|| format!("VPC {}", topo.vpcs[vpc.index()].name)),
+                format!("VPC {}", topo.vpcs[vpc.index()].name),
                 None,
                 "route.no-interface",
                 reason.clone(),
@@ -659,16 +659,25 @@ impl Walker<'_> {
         {
             hop!(
                 self,
-                self.text(|| format!("site {}", s.name)),
+                format!("site {}", s.name),
                 None,
                 "site.local",
-                self.text(|| format!("{dst} is inside the site")),
+                format!("{dst} is inside the site"),
                 None,
             );
             return Ok(Arrival::Site);
         }
         if let Some(&xeni) = self.coip.get(&dst) {
-            hop!(self, self.text(|| format!("site {}", s.name)), None, "route.local-gateway", self.text(|| format!("{dst} is a customer-owned IP of an Outpost, reached through the Outpost's local gateway on the site network")), None);
+            hop!(
+                self,
+                format!("site {}", s.name),
+                None,
+                "route.local-gateway",
+                format!(
+                    "{dst} is a customer-owned IP of an Outpost, reached through the Outpost's local gateway on the site network"
+                ),
+                None
+            );
             self.sg(xeni, Direction::Inbound, src_ip, None, self.port)?;
             return Ok(Arrival::Eni {
                 eni: xeni,
@@ -684,7 +693,7 @@ impl Walker<'_> {
             // No route toward AWS: public addresses leave through the internet egress, if any.
             let why = match s.public_ip {
                 Some(public) if !is_private(dst) => {
-                    hop!(self, self.text(|| format!("site {}", s.name)), Some("internet".into()), "site.internet", self.text(|| format!("no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}")), Some(s.span));
+                    hop!(self, format!("site {}", s.name), Some("internet".into()), "site.internet", format!("no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}"), Some(s.span));
                     return Ok(Arrival::Internet {
                         public_ip: public,
                         via_nat: None,
@@ -698,7 +707,7 @@ impl Walker<'_> {
             let reason = self.text(|| format!("the site router of {} {why}", s.name));
             hop!(
                 self,
-                self.text(|| format!("site {}", s.name)),
+                format!("site {}", s.name),
                 None,
                 "site.no-route",
                 reason.clone(),
@@ -716,10 +725,7 @@ impl Walker<'_> {
                     describe_link(l),
                     None,
                     "link.down",
-                    self.text(|| format!(
-                        "{} is down; the site router tries the next link",
-                        l.name
-                    )),
+                    format!("{} is down; the site router tries the next link", l.name),
                     Some(l.span),
                 );
                 continue;
@@ -764,10 +770,10 @@ impl Walker<'_> {
             };
             hop!(
                 self,
-                self.text(|| format!("site {}", s.name)),
+                format!("site {}", s.name),
                 None,
                 "site.route",
-                self.text(|| format!(
+                format!(
                     "route {} via {} in order of preference: {} is up{failover}",
                     route.destination,
                     route
@@ -777,7 +783,7 @@ impl Walker<'_> {
                         .collect::<Vec<_>>()
                         .join(", "),
                     l.name
-                )),
+                ),
                 Some(route.span),
             );
             hop!(
@@ -785,23 +791,23 @@ impl Walker<'_> {
                 describe_link(l),
                 Some(l.name.clone()),
                 "link.selected",
-                self.text(|| format!(
+                format!(
                     "carries the request into VPC {}",
                     topo.vpcs[vpc.index()].name
-                )),
+                ),
                 Some(l.span),
             );
             self.tunnel(*link);
             if let Some(gw) = via_dxgw {
                 hop!(
                     self,
-                    self.text(|| format!("Direct Connect gateway {gw}")),
+                    format!("Direct Connect gateway {gw}"),
                     Some(gw),
                     "link.dx-gateway",
-                    self.text(|| format!(
+                    format!(
                         "forwards to the VPN gateway of VPC {}",
                         topo.vpcs[vpc.index()].name
-                    )),
+                    ),
                     None,
                 );
             }
@@ -835,9 +841,7 @@ impl Walker<'_> {
                         "Outpost local gateway",
                         None,
                         "route.local-gateway",
-                        self.text(|| format!(
-                            "the reply returns to {client_ip} through the local gateway"
-                        )),
+                        format!("the reply returns to {client_ip} through the local gateway"),
                         None,
                     );
                     return Ok(());
@@ -868,7 +872,7 @@ impl Walker<'_> {
                     });
                     hop!(
                         self,
-                        self.text(|| format!("route table {}", table.name)),
+                        format!("route table {}", table.name),
                         None,
                         "route.no-return-route",
                         reason.clone(),
@@ -889,7 +893,7 @@ impl Walker<'_> {
                 });
                 hop!(
                     self,
-                    self.text(|| format!("route table {}", table.name)),
+                    format!("route table {}", table.name),
                     None,
                     "route.selected",
                     detail,
@@ -904,7 +908,7 @@ impl Walker<'_> {
                     {
                         hop!(
                             self,
-                            self.text(|| format!("peering {}", topo.peerings[p.index()].name)),
+                            format!("peering {}", topo.peerings[p.index()].name),
                             None,
                             "route.peering",
                             "the reply crosses back",
@@ -925,7 +929,7 @@ impl Walker<'_> {
                                     describe_link(l),
                                     None,
                                     "link.return",
-                                    self.text(|| format!("the reply returns over {}", l.name)),
+                                    format!("the reply returns over {}", l.name),
                                     Some(l.span),
                                 );
                                 Ok(())
@@ -948,7 +952,7 @@ impl Walker<'_> {
                         ));
                         hop!(
                             self,
-                            self.text(|| format!("route table {}", table.name)),
+                            format!("route table {}", table.name),
                             None,
                             "route.no-return-route",
                             reason.clone(),
@@ -966,10 +970,10 @@ impl Walker<'_> {
                 let e = &topo.endpoints[endpoint.index()];
                 hop!(
                     self,
-                    self.text(|| format!("gateway endpoint {}", e.name)),
+                    format!("gateway endpoint {}", e.name),
                     None,
                     "route.return",
-                    self.text(|| format!("{} replies through {}", e.service, e.name)),
+                    format!("{} replies through {}", e.service, e.name),
                     None,
                 );
                 match origin {
@@ -1147,7 +1151,10 @@ pub(crate) fn run(
     }
 
     // 3. The service and its policies.
-    crate::service::reach(eng, opts.quiet, &mut t, arrival, origin, s3host.as_ref());
+    let call = t.s3.take();
+    let (quiet, host) = (opts.quiet, s3host.as_ref());
+    crate::service::reach(eng, quiet, &mut t, call.as_ref(), arrival, origin, host);
+    t.s3 = call;
     t
 }
 

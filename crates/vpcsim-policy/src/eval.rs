@@ -114,12 +114,6 @@ impl Context {
         v.sort_by(|a, b| key_order(a.0, b.0));
         v.into_iter()
     }
-
-    fn set_if_absent(&mut self, key: &'static str, value: impl Into<String>) {
-        if self.get(key).is_none() {
-            self.set(key, value);
-        }
-    }
 }
 
 /// Who signs the request.
@@ -404,32 +398,23 @@ pub fn authorize(a: &Authorization) -> Outcome {
             .strip_prefix(":user/")?;
         Some(user.rsplit('/').next().unwrap_or(user))
     });
-    let absent = |k: &str| req.context.get(k).is_none();
-    let complete = !absent("s3:ResourceAccount")
-        && !absent("aws:ResourceAccount")
-        && (req.caller.is_none()
-            || !absent("aws:PrincipalArn")
-                && !absent("aws:PrincipalAccount")
-                && (user.is_none() || !absent("aws:username")));
-    let completed;
-    let ctx = if complete {
-        req.context
-    } else {
-        let mut ctx = req.context.clone();
-        if let Some(c) = req.caller {
-            ctx.set_if_absent("aws:PrincipalArn", principal_arn(c));
-            ctx.set_if_absent("aws:PrincipalAccount", c.account.clone());
-            if let Some(user) = user {
-                ctx.set_if_absent("aws:username", user);
-            }
+    // The keys AWS always supplies; the context is copied only when one of them is missing.
+    let mut ctx = Cow::Borrowed(req.context);
+    if let Some(c) = req.caller {
+        supply(&mut ctx, "aws:PrincipalArn", || principal_arn(c));
+        supply(&mut ctx, "aws:PrincipalAccount", || c.account.clone());
+        if let Some(user) = user {
+            supply(&mut ctx, "aws:username", || user.to_string());
         }
-        ctx.set_if_absent("s3:ResourceAccount", a.resource_account);
-        ctx.set_if_absent("aws:ResourceAccount", a.resource_account);
-        completed = ctx;
-        &completed
-    };
+    }
+    supply(&mut ctx, "s3:ResourceAccount", || {
+        a.resource_account.to_string()
+    });
+    supply(&mut ctx, "aws:ResourceAccount", || {
+        a.resource_account.to_string()
+    });
     let req = Request {
-        context: ctx,
+        context: &ctx,
         ..req.clone()
     };
     let what = say!("{} on {}", req.action, req.resource);
@@ -600,6 +585,13 @@ pub fn authorize(a: &Authorization) -> Outcome {
         (false, false) => implicit(say!(
             "{what} by {who} is implicitly denied: no identity or resource policy allows it."
         )),
+    }
+}
+
+/// Sets `key` to `value()` unless the context has it, copying a borrowed context only then.
+fn supply(ctx: &mut Cow<Context>, key: &'static str, value: impl FnOnce() -> String) {
+    if ctx.get(key).is_none() {
+        ctx.to_mut().set(key, value());
     }
 }
 
