@@ -214,7 +214,26 @@ fn too_many_views(e: &sockets::TooManyViews, hard: Option<u64>) -> StartError {
 }
 
 /// `EMFILE`: too many open files.
-const EMFILE: i32 = 24;
+fn is_emfile(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error())
+}
+
+/// What to do when binding `flags`' address failed with `kind`.
+fn bind_hint(kind: std::io::ErrorKind, flags: &str) -> Option<String> {
+    use std::io::ErrorKind::{AddrInUse, AddrNotAvailable, PermissionDenied};
+    match kind {
+        AddrInUse => Some(format!(
+            "another program uses the port: choose another with {flags}"
+        )),
+        PermissionDenied => Some(format!(
+            "ports below 1024 need privileges: choose a port from 1024 up with {flags}"
+        )),
+        AddrNotAvailable => {
+            Some("this host has no such address: use one of its own with --bind or --http".into())
+        }
+        _ => None,
+    }
+}
 
 /// Starts a DNS listener per view (or per view of `config.views`) and the HTTP API for `topology`
 /// (read from `path`, whose files are `files`), and the reload watcher when asked. Raises the soft
@@ -251,7 +270,7 @@ pub async fn start(
             views = views.len(),
             udp_only = plan.udp_only(),
             limit,
-            needed = 2 * views.len() as u64 + sockets::RESERVED_DESCRIPTORS,
+            needed = sockets::needed_with_tcp(views.len()),
             "the open-files limit leaves no TCP listener for some views (marked 'UDP only'); \
              choose views with --view or raise the hard limit"
         );
@@ -276,13 +295,12 @@ pub async fn start(
         let bound = sockets::bind(config.bind, port, plan.udp[i], plan.tcp[i])
             .await
             .map_err(|source| {
-                if source.raw_os_error() == Some(EMFILE) {
+                if is_emfile(&source) {
                     let mut e = too_many_views(
                         &sockets::TooManyViews {
                             views: plan.udp.len(),
                             needed: plan.descriptors() + sockets::RESERVED_DESCRIPTORS,
-                            needed_with_tcp: 2 * plan.udp.len() as u64
-                                + sockets::RESERVED_DESCRIPTORS,
+                            needed_with_tcp: sockets::needed_with_tcp(plan.udp.len()),
                             limit,
                         },
                         hard,
@@ -295,31 +313,22 @@ pub async fn start(
                 }
                 StartError {
                     message: format!("cannot listen on {}:{port} (view {view})", config.bind),
-                    hint: (source.kind() == std::io::ErrorKind::AddrInUse).then(|| {
-                        "another program uses the port: choose others with --dns-base-port and --http".into()
-                    }),
+                    hint: bind_hint(source.kind(), "--dns-base-port"),
                     source: Some(source),
                 }
             })?;
         let handler = ViewHandler::new(shared.clone(), view.clone());
-        let hickory_udp = std::env::var_os("VPCSIM_HICKORY_UDP").is_some();
-        let mut server = Server::new(handler.clone());
         for socket in bound.udp {
-            if hickory_udp {
-                server.register_socket(socket);
-            } else {
-                udp_tasks.push(tokio::spawn(udp::serve(
-                    socket,
-                    handler.clone(),
-                    stopped.clone(),
-                )));
-            }
+            udp_tasks.push(tokio::spawn(udp::serve(
+                socket,
+                handler.clone(),
+                stopped.clone(),
+            )));
         }
         let tcp = bound.tcp.is_some();
         if let Some(listener) = bound.tcp {
+            let mut server = Server::new(handler.clone());
             server.register_listener(listener, Duration::from_secs(10), 64);
-        }
-        if tcp || hickory_udp {
             servers.push(server);
         }
         listeners.push(Listener {
@@ -333,10 +342,7 @@ pub async fn start(
         .await
         .map_err(|source| StartError {
             message: format!("cannot listen on {} (HTTP API)", config.http),
-            hint: (source.kind() == std::io::ErrorKind::AddrInUse).then(|| {
-                "another program uses the port: choose others with --dns-base-port and --http"
-                    .into()
-            }),
+            hint: bind_hint(source.kind(), "--http"),
             source: Some(source),
         })?;
     let http_addr = http_listener.local_addr().map_err(|source| StartError {

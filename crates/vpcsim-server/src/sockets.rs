@@ -53,6 +53,11 @@ pub struct TooManyViews {
     pub limit: u64,
 }
 
+/// Descriptors for one UDP socket and one TCP listener per view, with the reserve.
+pub fn needed_with_tcp(views: usize) -> u64 {
+    2 * views as u64 + RESERVED_DESCRIPTORS
+}
+
 /// Shares `limit` descriptors between the listeners of `views` views: one UDP socket each; then,
 /// for the first `first` views of `order` (indices into the views: public DNS and the site
 /// resolvers), a TCP listener and up to `udp_per_view` UDP sockets; then a TCP listener for each
@@ -69,7 +74,7 @@ pub fn plan(
         return Err(TooManyViews {
             views,
             needed,
-            needed_with_tcp: 2 * views as u64 + RESERVED_DESCRIPTORS,
+            needed_with_tcp: needed_with_tcp(views),
             limit,
         });
     }
@@ -86,8 +91,10 @@ pub fn plan(
                 left -= 1;
             }
         }
-        // Extra UDP sockets only where there is a TCP listener: its port, bound first without
-        // SO_REUSEPORT, is then this server's alone.
+        // Extra UDP sockets only where there is a TCP listener: those are the views answered
+        // first, so spare descriptors go to them. (Another program cannot join the UDP sockets:
+        // Linux lets a socket share a port only if every socket on it set SO_REUSEPORT, as the
+        // same user.)
         for &i in part.iter().filter(|&&i| plan.tcp[i]) {
             let extra = (udp_per_view.saturating_sub(1) as u64).min(left);
             plan.udp[i] += extra as usize;
@@ -154,8 +161,9 @@ pub struct Bound {
 }
 
 /// Binds `udp` UDP sockets, and a TCP listener when `tcp`, on `ip:port` (a free port when `port`
-/// is 0). The TCP listener is bound first: it claims the port for this server, so that the extra
-/// UDP sockets (`SO_REUSEPORT`) never join another program's.
+/// is 0). With port 0 the TCP listener is bound first and the UDP sockets take its port. The
+/// UDP sockets of one port set `SO_REUSEPORT`; Linux shares a port only among sockets that all
+/// set it, as the same user, so they never join another program's.
 pub async fn bind(ip: IpAddr, port: u16, udp: usize, tcp: bool) -> std::io::Result<Bound> {
     if !tcp {
         let socket = udp_socket(SocketAddr::new(ip, port), false)?;
