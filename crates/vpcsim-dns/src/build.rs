@@ -1,6 +1,5 @@
 //! Deriving every zone of every view from the topology.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vpcsim_topology::Topology;
@@ -117,12 +116,12 @@ pub struct Dns {
     pub(crate) gateways: Vec<GatewayInfo>,
     /// `vpce-…` id → index in `gateways` (`Err`) or `endpoints` (`Ok`), for explanations that
     /// must not scan every endpoint of a large topology per query.
-    pub(crate) vpce_index: HashMap<String, Result<usize, usize>>,
+    pub(crate) vpce_index: crate::FastMap<String, Result<usize, usize>>,
     pub(crate) outposts_aps: Vec<OutpostsAp>,
     /// Regions with public names: the topology's, then those with built-in prefix lists.
     pub(crate) public_regions: Vec<String>,
     /// Which address answers DNS: inbound endpoint ENIs, site resolvers, VPC `.2` resolvers.
-    pub(crate) dns_servers: HashMap<IpAddr, crate::View>,
+    pub(crate) dns_servers: crate::FastMap<IpAddr, crate::View>,
 }
 
 pub(crate) use vpcsim_topology::stable_hash as hash;
@@ -610,7 +609,7 @@ impl Dns {
         }
 
         // Resolver rules and endpoints.
-        let mut dns_servers = HashMap::new();
+        let mut dns_servers = crate::FastMap::default();
         for (v, vpc) in topo.vpcs.iter().enumerate() {
             for r in &vpc.resolver_rules {
                 let rule = &topo.resolver_rules[r.index()];
@@ -671,7 +670,7 @@ impl Dns {
                 }
             })
             .collect();
-        let mut vpce_index = HashMap::new();
+        let mut vpce_index = crate::FastMap::default();
         // The first of a (never valid) duplicate id wins, as a linear search would find it.
         for (i, g) in gateways.iter().enumerate() {
             vpce_index.entry(g.vpce.clone()).or_insert(Err(i));

@@ -35,6 +35,12 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use vpcsim_topology::model::{EndpointId, HostedZoneId, InstanceId, OutpostId, SiteId, VpcId};
 
 pub use build::{Dns, public_address};
+
+/// The hash maps of the lookup path: keys are names and addresses from the topology, so a fast
+/// hash with a fixed seed (lookups only; nothing iterates them into output).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+/// The set counterpart of [`FastMap`].
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 pub use net::{LinkState, Network, Unconstrained};
 pub use zone::{Zone, ZoneAnswer, ZoneKind};
 

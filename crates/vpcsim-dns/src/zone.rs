@@ -1,7 +1,9 @@
 //! Zones: authoritative data with the lookup algorithm of an authoritative server (exact match,
 //! CNAME, empty non-terminals, wildcards at the closest encloser) and RFC 1035 master-file output.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::{FastMap, FastSet};
 use std::fmt::Write as _;
 
 use crate::{Origin, RData, RecordType, RrSet};
@@ -32,7 +34,13 @@ pub struct Zone {
     /// The record sets of each name.
     sets: Vec<Vec<RrSet>>,
     /// Owner name as queried → index into `sets`: an exact hit needs no reversed key.
-    exact: HashMap<String, usize>,
+    exact: FastMap<String, usize>,
+    /// Empty non-terminals: names inside the zone with no records of their own but with
+    /// descendants that have some (`s3.us-east-1.vpce.amazonaws.com` under an endpoint's names).
+    empty_non_terminals: FastSet<String>,
+    /// Parent of a wildcard owner (`s3.us-east-1.amazonaws.com` for `*.s3.us-east-1.amazonaws.com`)
+    /// → index into `sets`.
+    wildcards: FastMap<String, usize>,
 }
 
 /// `s3.us-east-1.amazonaws.com` → `com.amazonaws.us-east-1.s3`.
@@ -83,7 +91,9 @@ impl Zone {
             kind,
             nodes: BTreeMap::new(),
             sets: Vec::new(),
-            exact: HashMap::new(),
+            exact: FastMap::default(),
+            empty_non_terminals: FastSet::default(),
+            wildcards: FastMap::default(),
         };
         let infra = |rtype, value: String| RrSet {
             name: apex.clone(),
@@ -112,6 +122,7 @@ impl Zone {
                 self.sets.push(Vec::new());
                 self.nodes.insert(reversed(&set.name), i);
                 self.exact.insert(set.name.clone(), i);
+                self.index_new_name(&set.name, i);
                 i
             }
         };
@@ -134,6 +145,29 @@ impl Zone {
         }
     }
 
+    /// Keeps the lookup indexes true for a name that just got its first record set: it is no
+    /// longer an empty non-terminal, its ancestors inside the zone without records become ones,
+    /// and a wildcard is filed under its parent.
+    fn index_new_name(&mut self, name: &str, i: usize) {
+        self.empty_non_terminals.remove(name);
+        if let Some(parent) = name.strip_prefix("*.") {
+            self.wildcards.insert(parent.to_string(), i);
+        }
+        let mut ancestor = name;
+        while let Some((_, parent)) = ancestor.split_once('.') {
+            ancestor = parent;
+            if ancestor == self.apex || !in_zone(ancestor, &self.apex) {
+                break;
+            }
+            if self.exact.contains_key(ancestor)
+                || !self.empty_non_terminals.insert(ancestor.to_string())
+            {
+                // An ancestor that exists already has every further ancestor indexed.
+                break;
+            }
+        }
+    }
+
     /// Number of names with records (the apex included).
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -149,14 +183,13 @@ impl Zone {
         self.nodes.values().flat_map(|&i| &self.sets[i])
     }
 
-    /// Looks `qname` (inside this zone) up for `qtype`.
+    /// Looks `qname` (inside this zone) up for `qtype`. Allocates nothing but the answer.
     pub fn lookup(&self, qname: &str, qtype: RecordType) -> ZoneAnswer {
         if let Some(&i) = self.exact.get(qname) {
             return Self::select(&self.sets[i], qtype, None);
         }
-        let key = reversed(qname);
         // An empty non-terminal (a name with descendants but no records) exists: NODATA.
-        if self.has_descendants(&key) {
+        if self.empty_non_terminals.contains(qname) {
             return ZoneAnswer::NoData;
         }
         // RFC 4592: only the wildcard child of the closest encloser (the nearest existing
@@ -167,27 +200,17 @@ impl Zone {
             if !in_zone(encloser, &self.apex) {
                 break;
             }
-            let enc_key = reversed(encloser);
             if encloser == self.apex
-                || self.nodes.contains_key(&enc_key)
-                || self.has_descendants(&enc_key)
+                || self.exact.contains_key(encloser)
+                || self.empty_non_terminals.contains(encloser)
             {
-                let wild = format!("{enc_key}.*");
-                return match self.nodes.get(&wild) {
+                return match self.wildcards.get(encloser) {
                     Some(&i) => Self::select(&self.sets[i], qtype, Some(qname)),
                     None => ZoneAnswer::NxDomain,
                 };
             }
         }
         ZoneAnswer::NxDomain
-    }
-
-    fn has_descendants(&self, key: &str) -> bool {
-        let prefix = format!("{key}.");
-        self.nodes
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|(k, _)| k.starts_with(&prefix))
     }
 
     fn select(sets: &[RrSet], qtype: RecordType, synthesize: Option<&str>) -> ZoneAnswer {
@@ -358,6 +381,24 @@ mod tests {
             ZoneAnswer::Found(s) => assert_eq!(s[0].data.len(), 1),
             other => panic!("{other:?}"),
         }
+        // An empty non-terminal that later gets records of its own is no longer one, whatever
+        // the order the names were added in.
+        z.add(a("bucket.x.example.com", [192, 0, 2, 4]));
+        assert!(matches!(
+            z.lookup("bucket.x.example.com", RecordType::A),
+            ZoneAnswer::Found(_)
+        ));
+        assert_eq!(z.lookup("x.example.com", RecordType::A), ZoneAnswer::NoData);
+        z.add(a("deep.er.bucket.x.example.com", [192, 0, 2, 5]));
+        assert_eq!(
+            z.lookup("er.bucket.x.example.com", RecordType::A),
+            ZoneAnswer::NoData
+        );
+        // `er` is now the closest encloser of names below it: no wildcard there.
+        assert_eq!(
+            z.lookup("q.er.bucket.x.example.com", RecordType::A),
+            ZoneAnswer::NxDomain
+        );
         assert!(in_zone("a.example.com", "example.com"));
         assert!(!in_zone("aexample.com", "example.com"));
     }

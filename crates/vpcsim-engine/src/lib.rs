@@ -36,6 +36,10 @@ macro_rules! push_hop {
     }};
 }
 
+/// The hash maps of the trace path: keys are names and addresses from the topology, so a fast
+/// hash with a fixed seed (lookups only; nothing iterates them into output).
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 pub mod request;
 mod service;
 mod walk;
@@ -235,16 +239,13 @@ pub struct Engine<'t> {
     pub topo: &'t Topology,
     /// Its DNS.
     pub dns: Dns,
-    pub(crate) eni_by_ip: std::collections::HashMap<
-        (vpcsim_topology::model::VpcId, Ipv4Addr),
-        vpcsim_topology::model::EniId,
-    >,
-    pub(crate) coip: std::collections::HashMap<Ipv4Addr, vpcsim_topology::model::EniId>,
+    pub(crate) eni_by_ip:
+        FastMap<(vpcsim_topology::model::VpcId, Ipv4Addr), vpcsim_topology::model::EniId>,
+    pub(crate) coip: FastMap<Ipv4Addr, vpcsim_topology::model::EniId>,
     /// Buckets outside Outposts by name.
-    pub(crate) buckets: std::collections::HashMap<&'t str, vpcsim_topology::model::BucketId>,
+    pub(crate) buckets: FastMap<&'t str, vpcsim_topology::model::BucketId>,
     /// Access points by the label of their names (`NAME-ACCOUNT`).
-    pub(crate) access_points:
-        std::collections::HashMap<String, vpcsim_topology::model::AccessPointId>,
+    pub(crate) access_points: FastMap<String, vpcsim_topology::model::AccessPointId>,
     /// Each principal as a policy caller (ARN and account), by principal index.
     pub(crate) callers: Vec<vpcsim_policy::Caller>,
     /// The labels policies are named by in verdicts.
@@ -264,7 +265,7 @@ impl<'t> Engine<'t> {
     /// Derives the DNS model.
     pub fn new(topo: &'t Topology) -> Self {
         let (eni_by_ip, coip) = walk::indexes(topo);
-        let mut buckets = std::collections::HashMap::new();
+        let mut buckets = FastMap::default();
         for (i, b) in topo.buckets.iter().enumerate() {
             if b.outpost.is_none() {
                 buckets
@@ -272,7 +273,7 @@ impl<'t> Engine<'t> {
                     .or_insert(vpcsim_topology::model::BucketId(i as u32));
             }
         }
-        let mut access_points = std::collections::HashMap::new();
+        let mut access_points = FastMap::default();
         for (i, a) in topo.access_points.iter().enumerate() {
             access_points
                 .entry(service::access_point_label(topo, a))

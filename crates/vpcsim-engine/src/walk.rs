@@ -1,6 +1,6 @@
 //! The packet walk: from the source to the destination address, then the reply back.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::Ipv4Addr;
 
 use vpcsim_dns::{RecordType, Rotation, View};
@@ -69,8 +69,8 @@ pub(crate) struct Walker<'a> {
     pub topo: &'a Topology,
     pub net: &'a Network,
     pub hops: Vec<Hop>,
-    pub eni_by_ip: &'a HashMap<(VpcId, Ipv4Addr), EniId>,
-    pub coip: &'a HashMap<Ipv4Addr, EniId>,
+    pub eni_by_ip: &'a FastMap<(VpcId, Ipv4Addr), EniId>,
+    pub coip: &'a FastMap<Ipv4Addr, EniId>,
     pub port: u16,
     pub protocol: Protocol,
     /// The source instance's public address, for internet gateway routes.
@@ -1119,7 +1119,8 @@ pub(crate) fn run(
     let mut w = Walker {
         topo,
         net,
-        hops: Vec::new(),
+        // The trace's preallocated vectors: forward first, then back.
+        hops: std::mem::take(&mut t.forward),
         eni_by_ip: &eng.eni_by_ip,
         coip: &eng.coip,
         port: t.request.port,
@@ -1140,7 +1141,7 @@ pub(crate) fn run(
             return t;
         }
     };
-    t.forward = std::mem::take(&mut w.hops);
+    t.forward = std::mem::replace(&mut w.hops, std::mem::take(&mut t.back));
     let back = w.back(arrival, origin, dst);
     t.back = std::mem::take(&mut w.hops);
     if let Err(s) = back {
@@ -1171,8 +1172,9 @@ fn empty_trace(
         principal,
         dns: None,
         destination: None,
-        forward: Vec::new(),
-        back: Vec::new(),
+        // Room for the hops of a typical trace (about a dozen there, half as many back).
+        forward: Vec::with_capacity(16),
+        back: Vec::with_capacity(8),
         access: None,
         s3: None,
         context: Vec::new(),
@@ -1187,9 +1189,9 @@ fn empty_trace(
 /// Address indexes the walk needs, built once per engine.
 pub(crate) fn indexes(
     topo: &Topology,
-) -> (HashMap<(VpcId, Ipv4Addr), EniId>, HashMap<Ipv4Addr, EniId>) {
-    let mut by_ip = HashMap::new();
-    let mut coip = HashMap::new();
+) -> (FastMap<(VpcId, Ipv4Addr), EniId>, FastMap<Ipv4Addr, EniId>) {
+    let mut by_ip = FastMap::default();
+    let mut coip = FastMap::default();
     for (i, e) in topo.enis.iter().enumerate() {
         let id = EniId(i as u32);
         if let EniOwner::OutpostXeni(o, _) = e.owner

@@ -64,6 +64,24 @@ impl Expand<'_> {
         let substitutes = self.vars.is_some() && pat_text.contains("${");
         if !substitutes && pat_text.is_ascii() && text.is_ascii() {
             let pat = pat_text.as_bytes();
+            let same = |p: &[u8], t: &[u8]| {
+                if fold {
+                    p.eq_ignore_ascii_case(t)
+                } else {
+                    p == t
+                }
+            };
+            let wild = |p: &[u8]| self.wildcards && p.iter().any(|&c| c == b'*' || c == b'?');
+            // The shapes policies are mostly written in: no wildcard, or one trailing `*`.
+            if !wild(pat) {
+                return same(pat, text.as_bytes());
+            }
+            if let Some(prefix) = pat.strip_suffix(b"*")
+                && !wild(prefix)
+            {
+                let text = text.as_bytes();
+                return text.len() >= prefix.len() && same(prefix, &text[..prefix.len()]);
+            }
             let tok = |i: usize| match pat[i] {
                 b'*' if self.wildcards => Tok::Star,
                 b'?' if self.wildcards => Tok::One,
@@ -127,7 +145,16 @@ fn match_with(
     text: impl Fn(usize) -> char,
     fold: bool,
 ) -> bool {
-    let eq = |a: char, b: char| a == b || (fold && a.to_lowercase().eq(b.to_lowercase()));
+    let eq = |a: char, b: char| {
+        a == b
+            || (fold
+                && if a.is_ascii() && b.is_ascii() {
+                    a.eq_ignore_ascii_case(&b)
+                } else {
+                    // Not only for non-ASCII pairs: the Kelvin sign lower-cases to `k`.
+                    a.to_lowercase().eq(b.to_lowercase())
+                })
+    };
     // Iterative matching with backtracking to the last `*`.
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
@@ -200,6 +227,12 @@ mod tests {
             "${aws:missing, 'x'}",
             "é*",
             "vpce-1",
+            "s3:get*",
+            "a*c",
+            "ab?",
+            "abc*",
+            "abcd*",
+            "**",
         ];
         let texts = [
             "",
