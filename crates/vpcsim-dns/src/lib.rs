@@ -367,7 +367,8 @@ impl Resolution {
 /// session; the same seed and the same sequence of queries give the same answers.
 #[derive(Clone, Debug, Default)]
 pub struct Rotation {
-    counters: HashMap<(View, String), u64>,
+    /// Per view, per name: the name's starting offset (from the seed) and the queries so far.
+    counters: FastMap<View, FastMap<String, (u64, u64)>>,
 }
 
 impl Rotation {
@@ -376,11 +377,18 @@ impl Rotation {
         Self::default()
     }
 
-    pub(crate) fn next(&mut self, view: View, name: &str) -> u64 {
-        let c = self.counters.entry((view, name.to_string())).or_insert(0);
-        let n = *c;
-        *c += 1;
-        n
+    /// The rotation of `name`'s next answer in `view`: its starting offset (`start()`, computed
+    /// on the name's first query and kept) plus the number of earlier queries. Allocates only on a
+    /// name's first query.
+    pub(crate) fn next(&mut self, view: View, name: &str, start: impl FnOnce() -> u64) -> u64 {
+        let names = self.counters.entry(view).or_default();
+        let c = match names.get_mut(name) {
+            Some(c) => c,
+            None => names.entry(name.to_string()).or_insert((start(), 0)),
+        };
+        let k = c.0.wrapping_add(c.1);
+        c.1 += 1;
+        k
     }
 }
 

@@ -543,8 +543,10 @@ impl Dns {
                 for mut set in sets {
                     if set.rotate && set.data.len() > 1 {
                         let n = set.data.len() as u64;
-                        let start = hash(self.seed, &["rotate", name]) % n;
-                        let k = ((start + rot.rotation.next(view, name)) % n) as usize;
+                        let k = rot
+                            .rotation
+                            .next(view, name, || hash(self.seed, &["rotate", name]) % n);
+                        let k = (k % n) as usize;
                         set.data.rotate_left(k);
                     }
                     let count = set.data.len();

@@ -119,8 +119,8 @@ fn public_service(eng: &Engine, ip: Ipv4Addr) -> Option<(String, String)> {
 }
 
 /// `call` is the trace's S3 call (`t.s3`), passed apart so that `t` can be updated meanwhile.
-pub(crate) fn reach(
-    eng: &Engine,
+pub(crate) fn reach<'e>(
+    eng: &'e Engine<'_>,
     quiet: bool,
     t: &mut Trace,
     call: Option<&S3Call>,
@@ -140,7 +140,7 @@ pub(crate) fn reach(
         },
     );
     let mut endpoint = None;
-    let region: Option<String>;
+    let region: Option<Cow<'e, str>>;
     match arrival {
         Arrival::Eni { eni, client_ip } => {
             let e = &topo.enis[eni.index()];
@@ -323,7 +323,7 @@ pub(crate) fn reach(
                     region = topo
                         .regions
                         .get(topo.vpcs[outpost.vpc.index()].region.index())
-                        .map(|r| r.name.clone());
+                        .map(|r| r.name.as_str().into());
                     let call = call.expect("S3 request");
                     let bucket = Some(apv.bucket);
                     return authorize(
@@ -416,7 +416,12 @@ pub(crate) fn reach(
                     ctx.set("aws:SourceIp", public_ip.to_string());
                     region = Some(r)
                         .filter(|r| !r.is_empty())
-                        .or_else(|| s3host.and_then(|h| h.region()).map(str::to_string));
+                        .map(Cow::Owned)
+                        .or_else(|| {
+                            s3host
+                                .and_then(|h| h.region())
+                                .map(|r| r.to_string().into())
+                        });
                 }
                 None => {
                     return finish!(
@@ -449,14 +454,14 @@ pub(crate) fn reach(
 }
 
 /// Finds the bucket or access point an S3 request names, then authorizes it.
-fn resource(
-    eng: &Engine,
+fn resource<'e>(
+    eng: &'e Engine<'_>,
     quiet: bool,
     t: &mut Trace,
     call: &S3Call,
-    ctx: Context,
-    endpoint: Option<(Cow<'_, str>, Option<&vpcsim_policy::Policy>)>,
-    region: Option<String>,
+    ctx: Context<'e>,
+    endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
+    region: Option<Cow<'e, str>>,
 ) {
     let topo = eng.topo;
     let mut ap_id = None;
@@ -535,8 +540,8 @@ fn resource(
                 ),
             );
         }
-        let brg = topo.regions.get(bk.region.index()).map(|r| r.name.clone());
-        if let (Some(r), Some(br)) = (&region, &brg)
+        let brg = topo.regions.get(bk.region.index()).map(|r| r.name.as_str());
+        if let (Some(r), Some(br)) = (region.as_deref(), brg)
             && r != br
         {
             return finish!(
@@ -557,27 +562,26 @@ fn resource(
 }
 
 /// The condition keys AWS sets for a request through a VPC endpoint; returns the endpoint's Region.
-fn endpoint_context(
-    topo: &vpcsim_topology::Topology,
-    ctx: &mut Context,
-    end: &vpcsim_topology::model::Endpoint,
+fn endpoint_context<'e>(
+    topo: &'e vpcsim_topology::Topology,
+    ctx: &mut Context<'e>,
+    end: &'e vpcsim_topology::model::Endpoint,
     client_ip: Ipv4Addr,
-) -> String {
+) -> Cow<'e, str> {
     let vpc = &topo.vpcs[end.vpc.index()];
-    ctx.set("aws:SourceVpce", end.aws_id.clone());
-    ctx.set("aws:SourceVpc", vpc.aws_id.clone());
+    ctx.set("aws:SourceVpce", end.aws_id.as_str());
+    ctx.set("aws:SourceVpc", vpc.aws_id.as_str());
     ctx.set("aws:VpcSourceIp", client_ip.to_string());
     ctx.set(
         "aws:VpceAccount",
         topo.accounts
             .get(vpc.account.index())
-            .map(|a| a.id.clone())
-            .unwrap_or_default(),
+            .map_or("", |a| a.id.as_str()),
     );
     topo.regions
         .get(vpc.region.index())
-        .map(|r| r.name.clone())
-        .unwrap_or_default()
+        .map_or("", |r| r.name.as_str())
+        .into()
 }
 
 fn finish_non_s3(quiet: bool, t: &mut Trace, service: &str) {
@@ -592,14 +596,14 @@ fn finish_non_s3(quiet: bool, t: &mut Trace, service: &str) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn authorize(
-    eng: &Engine,
+fn authorize<'e>(
+    eng: &'e Engine<'_>,
     quiet: bool,
     t: &mut Trace,
     call: &S3Call,
-    mut ctx: Context,
-    endpoint: Option<(Cow<'_, str>, Option<&vpcsim_policy::Policy>)>,
-    region: Option<String>,
+    mut ctx: Context<'e>,
+    endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
+    region: Option<Cow<'e, str>>,
     ap: Option<AccessPointId>,
     bucket: Option<BucketId>,
     outposts: bool,
@@ -607,37 +611,30 @@ fn authorize(
     let topo = eng.topo;
     let region = region.unwrap_or_default();
     // The caller.
-    let caller: Option<&Caller> = t.principal.map(|p| &eng.callers[p.index()]);
+    let caller: Option<&'e Caller> = t.principal.map(|p| &eng.callers[p.index()]);
     if let (Some(c), Some(p)) = (caller, t.principal) {
-        ctx.set("aws:PrincipalArn", c.arn.clone());
-        ctx.set("aws:PrincipalAccount", c.account.clone());
+        ctx.set("aws:PrincipalArn", c.arn.as_str());
+        ctx.set("aws:PrincipalAccount", c.account.as_str());
         let pr = &topo.principals[p.index()];
         if pr.kind == PrincipalKind::User {
-            ctx.set("aws:username", pr.name.clone());
+            ctx.set("aws:username", pr.name.as_str());
         }
     }
     // The resource.
-    let (bucket_name, owner) = match bucket {
+    let (bucket_name, owner): (Option<&str>, &str) = match bucket {
         Some(b) => {
             let bk = &topo.buckets[b.index()];
             (
-                Some(bk.name.clone()),
+                Some(bk.name.as_str()),
                 topo.accounts
                     .get(bk.account.index())
-                    .map(|a| a.id.clone())
-                    .unwrap_or_default(),
+                    .map_or("", |a| a.id.as_str()),
             )
         }
-        None => (
-            None,
-            caller
-                .as_ref()
-                .map(|c| c.account.clone())
-                .unwrap_or_default(),
-        ),
+        None => (None, caller.map_or("", |c| c.account.as_str())),
     };
-    ctx.set("s3:ResourceAccount", owner.clone());
-    ctx.set("aws:ResourceAccount", owner.clone());
+    ctx.set("s3:ResourceAccount", owner);
+    ctx.set("aws:ResourceAccount", owner);
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
@@ -649,13 +646,11 @@ fn authorize(
             let acct = topo
                 .accounts
                 .get(apv.account.index())
-                .map(|x| x.id.clone())
-                .unwrap_or_default();
+                .map_or("", |x| x.id.as_str());
             let arn = if outposts {
                 let o = topo.buckets[apv.bucket.index()]
                     .outpost
-                    .map(|o| topo.outposts[o.index()].aws_id.clone())
-                    .unwrap_or_default();
+                    .map_or("", |o| topo.outposts[o.index()].aws_id.as_str());
                 format!(
                     "arn:aws:s3-outposts:{region}:{acct}:outpost/{o}/accesspoint/{}",
                     apv.name
@@ -686,11 +681,13 @@ fn authorize(
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if apv.network_origin == NetworkOrigin::Vpc && !outposts {
-            let want = apv
-                .vpc
-                .map(|v| topo.vpcs[v.index()].aws_id.clone())
-                .unwrap_or_default();
-            if ctx.get("aws:SourceVpc").and_then(|v| v.first()) != Some(&want) {
+            let want = apv.vpc.map_or("", |v| topo.vpcs[v.index()].aws_id.as_str());
+            if ctx
+                .get("aws:SourceVpc")
+                .and_then(|v| v.first())
+                .map(|v| v.as_ref())
+                != Some(want)
+            {
                 if !quiet {
                     t.context = context_of(&ctx);
                 }
@@ -778,6 +775,6 @@ fn authorize(
 /// The request context as a trace shows it: keys as written, sorted.
 fn context_of(ctx: &Context) -> Vec<(String, Vec<String>)> {
     ctx.iter()
-        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .map(|(k, v)| (k.to_string(), v.iter().map(|v| v.to_string()).collect()))
         .collect()
 }

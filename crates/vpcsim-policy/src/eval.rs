@@ -27,22 +27,24 @@ use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 /// Condition keys of a request: case-insensitive names, each with one or more values.
 ///
 /// A request has a few dozen keys at most, so they are kept in a vector in the order set and found
-/// by comparing names case-insensitively: setting a key with a `&'static` name and one value
-/// allocates only that value, and no lookup allocates. [`Context::iter`] sorts for display.
+/// by comparing names case-insensitively. Values are borrowed where the caller has them (names
+/// and ids of the topology live as long as the context), so setting a key with a `&'static` name
+/// and a borrowed value allocates nothing, and no lookup allocates. [`Context::iter`] sorts for
+/// display.
 #[derive(Clone, Debug, Default)]
-pub struct Context {
-    keys: Vec<(Cow<'static, str>, Values)>,
+pub struct Context<'a> {
+    keys: Vec<(Cow<'static, str>, Values<'a>)>,
 }
 
 /// The values of one key: one without a vector, or several.
 #[derive(Clone, Debug, PartialEq)]
-enum Values {
-    One([String; 1]),
-    Many(Vec<String>),
+enum Values<'a> {
+    One([Cow<'a, str>; 1]),
+    Many(Vec<Cow<'a, str>>),
 }
 
-impl Values {
-    fn as_slice(&self) -> &[String] {
+impl<'a> Values<'a> {
+    fn as_slice(&self) -> &[Cow<'a, str>] {
         match self {
             Values::One(v) => v,
             Values::Many(v) => v,
@@ -57,7 +59,7 @@ fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
         .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
-impl PartialEq for Context {
+impl PartialEq for Context<'_> {
     /// The same keys (case-insensitively) with the same values, in any order.
     fn eq(&self, other: &Self) -> bool {
         self.keys.len() == other.keys.len()
@@ -68,7 +70,7 @@ impl PartialEq for Context {
     }
 }
 
-impl Context {
+impl<'a> Context<'a> {
     /// An empty context (with room for the keys a request usually has).
     pub fn new() -> Self {
         Context {
@@ -82,7 +84,7 @@ impl Context {
             .position(|(k, _)| k.len() == key.len() && k.eq_ignore_ascii_case(key))
     }
 
-    fn put(&mut self, key: Cow<'static, str>, values: Values) {
+    fn put(&mut self, key: Cow<'static, str>, values: Values<'a>) {
         match self.position(&key) {
             Some(i) => self.keys[i] = (key, values),
             None => self.keys.push((key, values)),
@@ -90,23 +92,30 @@ impl Context {
     }
 
     /// Sets a single-valued key, replacing any earlier value (names compare case-insensitively).
-    pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<String>) {
+    pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Cow<'a, str>>) {
         self.put(key.into(), Values::One([value.into()]));
     }
 
     /// Sets a multivalued key. An empty list counts as an absent key for every operator.
-    pub fn set_many(&mut self, key: impl Into<Cow<'static, str>>, values: Vec<String>) {
-        self.put(key.into(), Values::Many(values));
+    pub fn set_many<V: Into<Cow<'a, str>>>(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        values: impl IntoIterator<Item = V>,
+    ) {
+        self.put(
+            key.into(),
+            Values::Many(values.into_iter().map(Into::into).collect()),
+        );
     }
 
     /// The values of `key`, looked up case-insensitively.
-    pub fn get(&self, key: &str) -> Option<&[String]> {
+    pub fn get(&self, key: &str) -> Option<&[Cow<'a, str>]> {
         self.position(key).map(|i| self.keys[i].1.as_slice())
     }
 
     /// Keys (as written) with their values, sorted by key, for display.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        let mut v: Vec<(&str, &[String])> = self
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[Cow<'a, str>])> {
+        let mut v: Vec<(&str, &[Cow<'a, str>])> = self
             .keys
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_slice()))
@@ -184,7 +193,7 @@ pub struct Request<'a> {
     /// Who signs; `None` for an anonymous request.
     pub caller: Option<&'a Caller>,
     /// Condition keys of the request.
-    pub context: &'a Context,
+    pub context: &'a Context<'a>,
 }
 
 /// What one policy says about a request.
@@ -241,7 +250,7 @@ pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
     verdict
 }
 
-fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context>) -> bool {
+fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -> bool {
     if let Some(p) = &s.principal {
         let applies = if p.negated {
             !principal_names(&p.value, req.caller, true)
@@ -402,16 +411,16 @@ pub fn authorize(a: &Authorization) -> Outcome {
     let mut ctx = Cow::Borrowed(req.context);
     if let Some(c) = req.caller {
         supply(&mut ctx, "aws:PrincipalArn", || principal_arn(c));
-        supply(&mut ctx, "aws:PrincipalAccount", || c.account.clone());
+        supply(&mut ctx, "aws:PrincipalAccount", || {
+            c.account.as_str().into()
+        });
         if let Some(user) = user {
-            supply(&mut ctx, "aws:username", || user.to_string());
+            supply(&mut ctx, "aws:username", || user.into());
         }
     }
-    supply(&mut ctx, "s3:ResourceAccount", || {
-        a.resource_account.to_string()
-    });
+    supply(&mut ctx, "s3:ResourceAccount", || a.resource_account.into());
     supply(&mut ctx, "aws:ResourceAccount", || {
-        a.resource_account.to_string()
+        a.resource_account.into()
     });
     let req = Request {
         context: &ctx,
@@ -589,7 +598,11 @@ pub fn authorize(a: &Authorization) -> Outcome {
 }
 
 /// Sets `key` to `value()` unless the context has it, copying a borrowed context only then.
-fn supply(ctx: &mut Cow<Context>, key: &'static str, value: impl FnOnce() -> String) {
+fn supply<'a>(
+    ctx: &mut Cow<'_, Context<'a>>,
+    key: &'static str,
+    value: impl FnOnce() -> Cow<'a, str>,
+) {
     if ctx.get(key).is_none() {
         ctx.to_mut().set(key, value());
     }
@@ -605,10 +618,10 @@ fn implicit(explanation: String) -> Outcome {
 
 /// `aws:PrincipalArn`: the role ARN for an assumed-role session (without a path: the session ARN
 /// does not carry it), else the caller's ARN.
-fn principal_arn(c: &Caller) -> String {
+fn principal_arn(c: &Caller) -> Cow<'_, str> {
     match c.session_role() {
-        Some(role) => format!("arn:aws:iam::{}:role/{role}", c.account),
-        None => c.arn.clone(),
+        Some(role) => format!("arn:aws:iam::{}:role/{role}", c.account).into(),
+        None => c.arn.as_str().into(),
     }
 }
 

@@ -142,6 +142,42 @@ pub struct Condition {
     pub values: Vec<String>,
     /// Where the key is written.
     pub span: Span,
+    /// Positions of `values` in byte order, for exact matches by binary search (a policy that
+    /// lists every endpoint of an organisation has dozens of `aws:SourceVpce` values).
+    sorted: Vec<u32>,
+    /// Whether a value holds a policy variable (`${…}`): then exact matches are found by
+    /// substituting each value in turn.
+    variables: bool,
+}
+
+impl Condition {
+    /// A condition test; `values` are OR'ed.
+    pub fn new(operator: Operator, key: String, values: Vec<String>, span: Span) -> Self {
+        let mut sorted: Vec<u32> = (0..values.len() as u32).collect();
+        sorted.sort_by(|&a, &b| values[a as usize].cmp(&values[b as usize]));
+        let variables = values.iter().any(|v| v.contains("${"));
+        Condition {
+            operator,
+            key,
+            values,
+            span,
+            sorted,
+            variables,
+        }
+    }
+
+    /// Whether some value is `text` exactly, when no value holds a policy variable; `None` when
+    /// one does (the caller substitutes).
+    pub(crate) fn has_literal(&self, text: &str) -> Option<bool> {
+        if self.variables {
+            return None;
+        }
+        Some(
+            self.sorted
+                .binary_search_by(|&i| self.values[i as usize].as_str().cmp(text))
+                .is_ok(),
+        )
+    }
 }
 
 /// A condition operator: `ForAnyValue:StringLikeIfExists` is set `ForAnyValue`, base `StringLike`,

@@ -216,12 +216,12 @@ fn statement(
             continue;
         };
         for key in op.value.iter().flat_map(|k| k.iter()) {
-            conditions.push(Condition {
+            conditions.push(Condition::new(
                 operator,
-                key: key.key.value.clone(),
-                values: key.value.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
-                span: key.key.span,
-            });
+                key.key.value.clone(),
+                key.value.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
+                key.key.span,
+            ));
         }
     }
     let principal = principal.map(|(negated, p)| Negatable {

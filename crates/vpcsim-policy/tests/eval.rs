@@ -16,10 +16,10 @@ fn policy(text: &str, kind: PolicyKind) -> Policy {
     p.expect("policy")
 }
 
-fn context(keys: &[(&str, &[&str])]) -> Context {
+fn context(keys: &[(&str, &[&str])]) -> Context<'static> {
     let mut ctx = Context::new();
     for (k, v) in keys {
-        ctx.set_many(k.to_string(), v.iter().map(|s| s.to_string()).collect());
+        ctx.set_many(k.to_string(), v.iter().map(|s| s.to_string()));
     }
     ctx
 }
@@ -68,6 +68,11 @@ fn every_operator_present_absent_and_multivalued() {
         (r#"{"StringEquals": {"k": "abc"}}"#, &[("k", &["ABC"])], false),
         (r#"{"StringEquals": {"k": "a*"}}"#, &[("k", &["abc"])], false),
         (r#"{"StringEquals": {"k": ["x", "abc"]}}"#, &[("k", &["abc"])], true),
+        // Many values (found by binary search), unsorted, with prefixes and a variable among them.
+        (r#"{"StringEquals": {"k": ["vpce-9", "vpce-10", "vpce-1", "vpce-100", "b", "a"]}}"#, &[("k", &["vpce-10"])], true),
+        (r#"{"StringEquals": {"k": ["vpce-9", "vpce-10", "vpce-1", "vpce-100", "b", "a"]}}"#, &[("k", &["vpce-1000"])], false),
+        (r#"{"StringNotEquals": {"k": ["vpce-9", "vpce-10", "vpce-1", "vpce-100", "b", "a"]}}"#, &[("k", &["a"])], false),
+        (r#"{"StringEquals": {"k": ["z", "${aws:username}-x", "y"]}}"#, &[("k", &["bob-x"]), ("aws:username", &["bob"])], true),
         (r#"{"StringEquals": {"k": "abc"}}"#, &[], false),
         (r#"{"StringEquals": {"k": "abc"}}"#, &[("k", &["x", "abc"])], true),
         (r#"{"StringNotEquals": {"k": "abc"}}"#, &[("k", &["abd"])], true),

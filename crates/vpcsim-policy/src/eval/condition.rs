@@ -22,7 +22,7 @@ use crate::{BaseOperator, Condition, SetQualifier};
 /// - No set qualifier: a positive operator holds when any request value matches; a negated operator
 ///   holds when no request value matches (NOT of the OR over every pair). For a single-valued key
 ///   both readings agree with IAM; for multivalued keys IAM asks for a qualifier.
-pub(crate) fn holds(cond: &Condition, ctx: &Context, vars: Option<&Context>) -> bool {
+pub(crate) fn holds(cond: &Condition, ctx: &Context<'_>, vars: Option<&Context<'_>>) -> bool {
     let op = cond.operator;
     let values = ctx.get(&cond.key).filter(|v| !v.is_empty());
     if op.base == BaseOperator::Null {
@@ -58,6 +58,11 @@ pub(crate) fn holds(cond: &Condition, ctx: &Context, vars: Option<&Context>) -> 
         ),
     };
     let matches_any = |value: &str| {
+        if positive == BaseOperator::StringEquals
+            && let Some(hit) = cond.has_literal(value)
+        {
+            return hit;
+        }
         cond.values
             .iter()
             .any(|c| value_matches(positive, expand, c, value))

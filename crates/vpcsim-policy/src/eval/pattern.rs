@@ -18,7 +18,7 @@ pub(crate) enum Tok {
 pub(crate) struct Expand<'c> {
     /// Variables are resolved from this context; `None` when the policy's `Version` is not
     /// `2012-10-17` (then `${…}` is literal text, as in IAM).
-    pub vars: Option<&'c Context>,
+    pub vars: Option<&'c Context<'c>>,
     /// `*` and `?` in the policy text are wildcards (Resource, Action, `…Like`, `Arn…`).
     pub wildcards: bool,
 }
@@ -107,7 +107,7 @@ impl Expand<'_> {
 
 /// The value of `${name}` or `${name, 'default'}`: a single-valued key of the context (IAM does not
 /// allow multivalued keys as variables, so those count as unresolved), else the default.
-fn resolve(vars: &Context, inner: &str) -> Option<String> {
+fn resolve(vars: &Context<'_>, inner: &str) -> Option<String> {
     let (name, default) = match inner.split_once(',') {
         Some((name, d)) => {
             let d = d.trim();
@@ -120,7 +120,7 @@ fn resolve(vars: &Context, inner: &str) -> Option<String> {
         None => (inner.trim(), None),
     };
     match vars.get(name) {
-        Some([one]) => Some(one.clone()),
+        Some([one]) => Some(one.to_string()),
         _ => default,
     }
 }
@@ -286,7 +286,7 @@ mod tests {
     fn variables() {
         let mut ctx = Context::new();
         ctx.set("aws:username", "alice");
-        ctx.set_many("aws:TagKeys", vec!["a".into(), "b".into()]);
+        ctx.set_many("aws:TagKeys", ["a", "b"]);
         let e = Expand {
             vars: Some(&ctx),
             wildcards: true,
