@@ -754,7 +754,7 @@ fn authorize<'e>(
         request,
         identity,
         resource: resource_policies,
-        resource_account: &owner,
+        resource_account: owner,
         endpoint,
         explain: !quiet,
     });
