@@ -21,6 +21,7 @@ mod pattern;
 use std::borrow::Cow;
 
 use pattern::Expand;
+pub(crate) use pattern::Shape;
 
 use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 
@@ -265,11 +266,12 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -
         vars: None,
         wildcards: true,
     };
-    let hit = s
-        .action
-        .value
-        .iter()
-        .any(|a| action.matches(a, req.action, true));
+    // Shapes are position for position; `General` covers fields changed after parsing.
+    let shape = |shapes: &[Shape], i: usize| shapes.get(i).copied().unwrap_or(Shape::General);
+    let ascii = req.action.is_ascii();
+    let hit = s.action.value.iter().enumerate().any(|(i, a)| {
+        action.matches_shaped(a, shape(s.action_shapes(), i), req.action, ascii, true)
+    });
     if hit == s.action.negated {
         return false;
     }
@@ -278,10 +280,16 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -
             vars,
             wildcards: true,
         };
-        let hit = r
-            .value
-            .iter()
-            .any(|pat| resource.matches(pat, req.resource, false));
+        let ascii = req.resource.is_ascii();
+        let hit = r.value.iter().enumerate().any(|(i, pat)| {
+            resource.matches_shaped(
+                pat,
+                shape(s.resource_shapes(), i),
+                req.resource,
+                ascii,
+                false,
+            )
+        });
         if hit == r.negated {
             return false;
         }

@@ -89,9 +89,56 @@ pub struct Statement {
     pub conditions: Vec<Condition>,
     /// Where the statement is written.
     pub span: Span,
+    /// The shape of each `Action` and `Resource` pattern, decided once when parsed.
+    shapes: Shapes,
+}
+
+/// Shapes of a statement's `Action` and `Resource` patterns, position for position.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Shapes {
+    action: Vec<eval::Shape>,
+    resource: Vec<eval::Shape>,
 }
 
 impl Statement {
+    /// A statement; `Action` and `Resource` patterns are classified for matching here.
+    pub fn new(
+        sid: Option<String>,
+        effect: Effect,
+        principal: Option<Negatable<Principal>>,
+        action: Negatable<Vec<String>>,
+        resource: Option<Negatable<Vec<String>>>,
+        conditions: Vec<Condition>,
+        span: Span,
+    ) -> Self {
+        let shapes = Shapes {
+            action: action.value.iter().map(|a| eval::Shape::of(a)).collect(),
+            resource: resource
+                .iter()
+                .flat_map(|r| &r.value)
+                .map(|r| eval::Shape::of(r))
+                .collect(),
+        };
+        Statement {
+            sid,
+            effect,
+            principal,
+            action,
+            resource,
+            conditions,
+            span,
+            shapes,
+        }
+    }
+
+    fn action_shapes(&self) -> &[eval::Shape] {
+        &self.shapes.action
+    }
+
+    fn resource_shapes(&self) -> &[eval::Shape] {
+        &self.shapes.resource
+    }
+
     /// `Sid` or `#n` (1-based position) to name the statement in explanations.
     pub fn name(&self, index: usize) -> String {
         self.sid

@@ -228,15 +228,9 @@ fn statement(
         negated,
         value: p.value,
     });
-    Some(Statement {
-        sid: s.Sid,
-        effect: effect?,
-        principal,
-        action: action?,
-        resource,
-        conditions,
-        span,
-    })
+    Some(Statement::new(
+        s.Sid, effect?, principal, action?, resource, conditions, span,
+    ))
 }
 
 fn actions(

@@ -13,6 +13,32 @@ pub(crate) enum Tok {
     One,
 }
 
+/// How an `Action` or `Resource` pattern is matched, decided once when the policy is parsed: most
+/// are written as a literal or with one trailing `*`, which need no scan of the pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// ASCII, without `*`, `?` or `${`: equal to the text (ASCII case folding when asked).
+    Literal,
+    /// ASCII, one `*` at the end and no other `*`, `?` or `${`: a prefix of the text.
+    Prefix,
+    /// Anything else: [`Expand::matches`].
+    General,
+}
+
+impl Shape {
+    /// The shape of a pattern whose `*` and `?` are wildcards.
+    pub fn of(pat: &str) -> Shape {
+        if !pat.is_ascii() || pat.contains("${") {
+            return Shape::General;
+        }
+        match pat.find(['*', '?']) {
+            None => Shape::Literal,
+            Some(i) if i + 1 == pat.len() && pat.ends_with('*') => Shape::Prefix,
+            Some(_) => Shape::General,
+        }
+    }
+}
+
 /// How policy text is turned into a [`Tok`] pattern.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Expand<'c> {
@@ -92,6 +118,33 @@ impl Expand<'_> {
         }
         self.pattern(pat_text)
             .is_some_and(|p| matches(&p, text, fold))
+    }
+
+    /// [`Expand::matches`] for a pattern of a known [`Shape`] (wildcards on): `ascii` says
+    /// whether `text` is ASCII, so that a shape needs no look at the pattern's characters.
+    pub fn matches_shaped(
+        &self,
+        pat: &str,
+        shape: Shape,
+        text: &str,
+        ascii: bool,
+        fold: bool,
+    ) -> bool {
+        let same = |p: &[u8], t: &[u8]| {
+            if fold {
+                p.eq_ignore_ascii_case(t)
+            } else {
+                p == t
+            }
+        };
+        match shape {
+            Shape::Literal if ascii && self.wildcards => same(pat.as_bytes(), text.as_bytes()),
+            Shape::Prefix if ascii && self.wildcards => {
+                let prefix = &pat.as_bytes()[..pat.len() - 1];
+                text.len() >= prefix.len() && same(prefix, &text.as_bytes()[..prefix.len()])
+            }
+            _ => self.matches(pat, text, fold),
+        }
     }
 
     /// The pattern's text after substitution, as `literal(&self.pattern(pat_text)?)` gives it,
@@ -233,6 +286,8 @@ mod tests {
             "abc*",
             "abcd*",
             "**",
+            "s3:*",
+            "K*",
         ];
         let texts = [
             "",
@@ -248,6 +303,8 @@ mod tests {
             "éa",
             "vpce-1",
             "VPCE-1",
+            "s3:",
+            "\u{212A}elvin",
         ];
         for vars in [None, Some(&ctx)] {
             for wildcards in [false, true] {
@@ -261,6 +318,11 @@ mod tests {
                                 slow,
                                 "{p:?} {t:?} {fold} {wildcards}"
                             );
+                            if wildcards {
+                                let shaped =
+                                    e.matches_shaped(p, Shape::of(p), t, t.is_ascii(), fold);
+                                assert_eq!(shaped, slow, "shaped {p:?} {t:?} {fold}");
+                            }
                         }
                         let slow = e.pattern(p).is_some_and(|x| literal(&x) == t);
                         assert_eq!(e.literal_eq(p, t), slow, "{p:?} {t:?}");
