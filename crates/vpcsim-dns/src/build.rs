@@ -525,7 +525,7 @@ impl Dns {
                                     .parse()
                                     .map(RData::Aaaa)
                                     .unwrap_or_else(|_| RData::Other(v.clone())),
-                                RecordType::Cname => RData::Cname(crate::normalize(v)),
+                                RecordType::Cname => RData::Cname(crate::normalize(v).into_owned()),
                                 RecordType::Txt if !v.starts_with('"') => {
                                     RData::Other(format!("\"{}\"", v.replace('"', "\\\"")))
                                 }

@@ -483,7 +483,13 @@ pub fn check_expectation(
     Ok(res)
 }
 
-/// Normalises a query name: lowercase, no final dot.
-pub fn normalize(name: &str) -> String {
-    name.trim().trim_end_matches('.').to_ascii_lowercase()
+/// Normalises a query name: lowercase, no final dot (borrowed when it is so already, as names
+/// from a parsed request are).
+pub fn normalize(name: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = name.trim().trim_end_matches('.');
+    if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+        trimmed.to_ascii_lowercase().into()
+    } else {
+        trimmed.into()
+    }
 }

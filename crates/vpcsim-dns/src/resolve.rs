@@ -170,9 +170,10 @@ impl Dns {
         let name = normalize(name);
         let mut r = Resolution {
             rcode: Rcode::NoError,
-            answers: Vec::new(),
+            answers: Vec::with_capacity(2),
             authoritative: false,
-            steps: Vec::new(),
+            // Room for a typical resolution (view, rules, zone, answer, a CNAME or two).
+            steps: Vec::with_capacity(8),
         };
         let mut cx = Cx {
             rotation,

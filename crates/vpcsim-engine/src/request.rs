@@ -54,7 +54,13 @@ impl Request {
                 METHODS.join(", ")
             )));
         }
-        let (scheme, rest) = match target.split_once("://") {
+        // The scheme ends at the first `://`; the byte search for `:` finds it at once in a URL.
+        let scheme_end = match target.bytes().position(|b| b == b':') {
+            Some(i) if target[i..].starts_with("://") => Some(i),
+            Some(_) => target.find("://"),
+            None => None,
+        };
+        let (scheme, rest) = match scheme_end.map(|i| (&target[..i], &target[i + 3..])) {
             Some((s, r)) => {
                 let s = s.to_ascii_lowercase();
                 if s != "http" && s != "https" {
@@ -67,7 +73,7 @@ impl Request {
             }
             None => (String::new(), target),
         };
-        let (authority, path_query) = match rest.find(['/', '?']) {
+        let (authority, path_query) = match rest.bytes().position(|b| b == b'/' || b == b'?') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
@@ -414,6 +420,20 @@ mod tests {
         assert_eq!(Request::parse("db.internal:5432").unwrap().port, 5432);
         assert!(Request::parse("FETCH https://x/").is_err());
         assert!(Request::parse("GET x").is_err());
+        // The scheme ends at the first `://`, even after another colon.
+        let e = Request::parse("host:80/x://y").unwrap_err();
+        assert!(e.why.contains("scheme 'host:80/x'"), "{e}");
+        assert!(Request::parse("ftp://x/").is_err());
+        let r = Request::parse("HTTPS://Host.Example./a?b").unwrap();
+        assert_eq!(
+            (
+                r.scheme.as_str(),
+                r.host.as_str(),
+                r.path.as_str(),
+                r.query.as_str()
+            ),
+            ("https", "host.example", "/a", "b")
+        );
     }
 
     #[test]

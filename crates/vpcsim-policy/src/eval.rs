@@ -35,6 +35,16 @@ use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 #[derive(Clone, Debug, Default)]
 pub struct Context<'a> {
     keys: Vec<(Cow<'static, str>, Values<'a>)>,
+    /// [`signature`] of each key, position for position: a lookup compares names only where
+    /// signatures agree.
+    sigs: Vec<u32>,
+}
+
+/// Length, last and middle byte of a key name, lower-cased: equal for names equal up to ASCII case.
+fn signature(key: &str) -> u32 {
+    let b = key.as_bytes();
+    let at = |i: usize| u32::from(b.get(i).map_or(0, u8::to_ascii_lowercase));
+    (b.len() as u32 & 0xffff) | (at(b.len().wrapping_sub(1)) << 16) | (at(b.len() / 2) << 24)
 }
 
 /// The values of one key: one without a vector, or several.
@@ -76,19 +86,27 @@ impl<'a> Context<'a> {
     pub fn new() -> Self {
         Context {
             keys: Vec::with_capacity(16),
+            sigs: Vec::with_capacity(16),
         }
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.keys
+        let sig = signature(key);
+        self.sigs
             .iter()
-            .position(|(k, _)| k.len() == key.len() && k.eq_ignore_ascii_case(key))
+            .enumerate()
+            .filter(|&(_, &s)| s == sig)
+            .map(|(i, _)| i)
+            .find(|&i| self.keys[i].0.eq_ignore_ascii_case(key))
     }
 
     fn put(&mut self, key: Cow<'static, str>, values: Values<'a>) {
         match self.position(&key) {
             Some(i) => self.keys[i] = (key, values),
-            None => self.keys.push((key, values)),
+            None => {
+                self.sigs.push(signature(&key));
+                self.keys.push((key, values));
+            }
         }
     }
 

@@ -189,26 +189,32 @@ pub struct Condition {
     pub values: Vec<String>,
     /// Where the key is written.
     pub span: Span,
-    /// Positions of `values` in byte order, for exact matches by binary search (a policy that
-    /// lists every endpoint of an organisation has dozens of `aws:SourceVpce` values).
-    sorted: Vec<u32>,
+    /// The values as a set, for exact matches without a scan (a policy that lists every endpoint
+    /// of an organisation has dozens of `aws:SourceVpce` values); empty for a few values.
+    set: std::collections::HashSet<String, foldhash::fast::FixedState>,
     /// Whether a value holds a policy variable (`${…}`): then exact matches are found by
     /// substituting each value in turn.
     variables: bool,
 }
 
+/// Up to this many condition values, an exact match scans them rather than hashing.
+const SCAN_MAX: usize = 4;
+
 impl Condition {
     /// A condition test; `values` are OR'ed.
     pub fn new(operator: Operator, key: String, values: Vec<String>, span: Span) -> Self {
-        let mut sorted: Vec<u32> = (0..values.len() as u32).collect();
-        sorted.sort_by(|&a, &b| values[a as usize].cmp(&values[b as usize]));
         let variables = values.iter().any(|v| v.contains("${"));
+        let set = if values.len() > SCAN_MAX {
+            values.iter().cloned().collect()
+        } else {
+            Default::default()
+        };
         Condition {
             operator,
             key,
             values,
             span,
-            sorted,
+            set,
             variables,
         }
     }
@@ -219,11 +225,11 @@ impl Condition {
         if self.variables {
             return None;
         }
-        Some(
-            self.sorted
-                .binary_search_by(|&i| self.values[i as usize].as_str().cmp(text))
-                .is_ok(),
-        )
+        Some(if self.values.len() > SCAN_MAX {
+            self.set.contains(text)
+        } else {
+            self.values.iter().any(|v| v == text)
+        })
     }
 }
 

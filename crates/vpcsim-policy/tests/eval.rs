@@ -151,6 +151,10 @@ fn every_operator_present_absent_and_multivalued() {
         (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[("aws:SourceIp", &["203.0.113.9"])], true),
         (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[("aws:SourceIp", &["203.0.114.9"])], false),
         (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.7"}}"#, &[("aws:SourceIp", &["203.0.113.7"])], true),
+        // Key names compare case-insensitively (values do not).
+        (r#"{"StringEquals": {"AWS:SOURCEVPCE": "vpce-1"}}"#, &[("aws:sourceVpce", &["vpce-1"])], true),
+        (r#"{"StringEquals": {"aws:SourceVpce": "vpce-1"}}"#, &[("aws:SourceVpc", &["vpce-1"])], false),
+        (r#"{"StringEquals": {"aws:SourceVpc": "VPC-1"}}"#, &[("aws:sourcevpc", &["vpc-1"])], false),
         (r#"{"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}"#, &[("aws:SourceIp", &["2001:db8:1::5"])], true),
         (r#"{"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}"#, &[("aws:SourceIp", &["203.0.113.7"])], false),
         (r#"{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#, &[], false),
