@@ -413,7 +413,7 @@ pub(crate) fn reach<'e>(
                     if s3host.is_none() {
                         return finish_non_s3(quiet, t, &service);
                     }
-                    ctx.set("aws:SourceIp", public_ip.to_string());
+                    ctx.set("aws:SourceIp", ip_text(public_ip));
                     region = Some(r)
                         .filter(|r| !r.is_empty())
                         .map(Cow::Owned)
@@ -571,7 +571,7 @@ fn endpoint_context<'e>(
     let vpc = &topo.vpcs[end.vpc.index()];
     ctx.set("aws:SourceVpce", end.aws_id.as_str());
     ctx.set("aws:SourceVpc", vpc.aws_id.as_str());
-    ctx.set("aws:VpcSourceIp", client_ip.to_string());
+    ctx.set("aws:VpcSourceIp", ip_text(client_ip));
     ctx.set(
         "aws:VpceAccount",
         topo.accounts
@@ -673,8 +673,7 @@ fn authorize<'e>(
                 format!("{arn}/object/{}", call.key)
             }
         }
-        (None, Some(b)) if call.key.is_empty() => format!("arn:aws:s3:::{b}"),
-        (None, Some(b)) => format!("arn:aws:s3:::{b}/{}", call.key),
+        (None, Some(b)) => object_arn(b, &call.key),
         (None, None) => "*".to_string(),
     };
     // A VPC access point accepts requests from its VPC only.
@@ -722,13 +721,7 @@ fn authorize<'e>(
     let bucket_arn = bucket_name
         .as_ref()
         .filter(|_| ap.is_some() && !outposts)
-        .map(|b| {
-            if call.key.is_empty() {
-                format!("arn:aws:s3:::{b}")
-            } else {
-                format!("arn:aws:s3:::{b}/{}", call.key)
-            }
-        });
+        .map(|b| object_arn(b, &call.key));
     let mut resource_policies: Vec<(Cow<str>, &vpcsim_policy::Policy, Option<&str>)> = Vec::new();
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
@@ -777,4 +770,57 @@ fn context_of(ctx: &Context) -> Vec<(String, Vec<String>)> {
     ctx.iter()
         .map(|(k, v)| (k.to_string(), v.iter().map(|v| v.to_string()).collect()))
         .collect()
+}
+
+/// `arn:aws:s3:::BUCKET`, or `arn:aws:s3:::BUCKET/KEY` for a key (built without the formatting
+/// machinery: it is on every trace's path).
+fn object_arn(bucket: &str, key: &str) -> String {
+    const PREFIX: &str = "arn:aws:s3:::";
+    let mut arn = String::with_capacity(PREFIX.len() + bucket.len() + 1 + key.len());
+    arn.push_str(PREFIX);
+    arn.push_str(bucket);
+    if !key.is_empty() {
+        arn.push('/');
+        arn.push_str(key);
+    }
+    arn
+}
+
+/// An address in dotted-quad form, as `Ipv4Addr`'s `Display` writes it, without the formatting
+/// machinery.
+fn ip_text(ip: Ipv4Addr) -> String {
+    let mut out = String::with_capacity(15);
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_without_formatting_agree_with_display() {
+        for ip in [
+            Ipv4Addr::new(0, 0, 0, 0),
+            Ipv4Addr::new(10, 0, 1, 9),
+            Ipv4Addr::new(172, 16, 100, 255),
+            Ipv4Addr::new(255, 255, 255, 255),
+            Ipv4Addr::new(1, 20, 100, 109),
+        ] {
+            assert_eq!(ip_text(ip), ip.to_string());
+        }
+        assert_eq!(object_arn("b", ""), "arn:aws:s3:::b");
+        assert_eq!(object_arn("b", "k/x.csv"), "arn:aws:s3:::b/k/x.csv");
+    }
 }
