@@ -180,18 +180,24 @@ fn is_subsequence(topo: &Topology, want: &[String], got: &[String]) -> bool {
 /// Runs every expectation of the topology and of each scenario.
 pub fn check(topo: &Topology) -> CheckResult {
     let engine = Engine::new(topo);
-    let mut out = CheckResult::default();
     let base = engine.network(&[]);
+    check_with(&engine, &base)
+}
+
+/// [`check`] with an engine and its network without failures already built (a server keeps them
+/// per topology it serves).
+pub fn check_with(engine: &Engine, base: &Network) -> CheckResult {
+    let topo = engine.topo;
+    let mut out = CheckResult::default();
     for exp in &topo.expectations {
-        out.results
-            .push(check_expectation(&engine, &base, exp, None));
+        out.results.push(check_expectation(engine, base, exp, None));
     }
     for s in &topo.scenarios {
         let down: Vec<(LinkId, Option<usize>)> = s.fail.clone();
         let net = engine.network(&down);
         for exp in &s.expectations {
             out.results
-                .push(check_expectation(&engine, &net, exp, Some(&s.name)));
+                .push(check_expectation(engine, &net, exp, Some(&s.name)));
         }
     }
     out

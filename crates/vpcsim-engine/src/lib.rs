@@ -53,7 +53,7 @@ use vpcsim_topology::model::{EndpointId, LinkId, OutpostId, PrincipalId, Source,
 
 pub mod check;
 pub use check::check;
-pub use check::{CheckResult, ExpectationResult, check_expectation};
+pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
 pub use request::{Request, RequestError, S3Call, S3Host};
 pub use walk::PathNet;
 

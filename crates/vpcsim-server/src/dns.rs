@@ -342,7 +342,7 @@ impl ViewHandler {
         let res = {
             let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
             // The answer without the explanation steps, which a DNS reply does not carry.
-            snap.dns.resolve_quiet(
+            snap.dns().resolve_quiet(
                 view,
                 qname,
                 qtype,

@@ -30,7 +30,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{debug, warn};
 use vpcsim_dns::{RecordType, Rotation};
-use vpcsim_engine::{Engine, Options};
+use vpcsim_engine::Options;
 use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
@@ -180,7 +180,7 @@ impl Api {
         json!({
             "status": "ok",
             "topology": self.shared.path().display().to_string(),
-            "name": snap.topology.name,
+            "name": snap.topology().name,
             "generation": snap.generation,
             "views": self.listeners.len(),
             "reload_error": self.shared.last_error().map(|e| json!({
@@ -192,7 +192,7 @@ impl Api {
 
     fn topology(&self) -> Value {
         let snap = self.shared.current();
-        let mut v = shapes::topology(&snap.topology, &self.listeners);
+        let mut v = shapes::topology(snap.topology(), &self.listeners);
         v["file"] = json!(self.shared.path().display().to_string());
         v["generation"] = json!(snap.generation);
         v
@@ -211,7 +211,7 @@ impl Api {
             ));
         };
         let snap = self.shared.current();
-        let topo = &snap.topology;
+        let topo = snap.topology();
         let Some(source) = topo.find_source(from) else {
             let names = topo.source_names();
             return Err(ApiError::bad(
@@ -222,9 +222,16 @@ impl Api {
         let view = vpcsim_dns::view_of(topo, source);
         let res = {
             let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
-            snap.dns.resolve(view, name, qtype, &mut rotation)
+            snap.dns().resolve(view, name, qtype, &mut rotation)
         };
-        Ok(shapes::resolution(&snap.dns, view, from, name, qtype, &res))
+        Ok(shapes::resolution(
+            snap.dns(),
+            view,
+            from,
+            name,
+            qtype,
+            &res,
+        ))
     }
 
     fn trace(&self, body: &Value) -> Answer {
@@ -257,17 +264,25 @@ impl Api {
         };
         let principal = string(f, "principal")?;
         let snap = self.shared.current();
-        let topo = &snap.topology;
+        let topo = snap.topology();
         let source = topo
             .find_sender(from)
             .map_err(|e| ApiError::bad(e.message, e.hint))?;
         let down = failures(topo, &fail)?;
         let opts = options(topo, principal)?;
-        let engine = Engine::new(topo);
-        let net = engine.network(&down);
+        // The snapshot keeps the engine and the routes with every link up; failed links need
+        // their own routes.
+        let engine = snap.engine();
+        let failed;
+        let net = if down.is_empty() {
+            snap.base_network()
+        } else {
+            failed = engine.network(&down);
+            &failed
+        };
         let result = {
             let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
-            engine.trace(&net, source, from, request, &opts, &mut rotation)
+            engine.trace(net, source, from, request, &opts, &mut rotation)
         };
         match result {
             Ok(t) => Ok(shapes::trace(&t)),
@@ -283,7 +298,7 @@ impl Api {
             fields(body, &[], &[])?;
         }
         let snap = self.shared.current();
-        let result = vpcsim_engine::check(&snap.topology);
+        let result = vpcsim_engine::check_with(snap.engine(), snap.base_network());
         let results = shapes::check_results(&result.results);
         Ok(json!({
             "file": self.shared.path().display().to_string(),

@@ -246,7 +246,7 @@ pub async fn start(
 ) -> Result<Running, StartError> {
     let shared = Shared::new(path, topology, files);
     let snap = shared.current();
-    let views = select_views(view_names(&snap.topology, &snap.dns), &config.views)?;
+    let views = select_views(view_names(snap.topology(), snap.dns()), &config.views)?;
     // Public DNS and the site resolvers get their sockets first, then the others in order.
     let first_tier = |i: &usize| {
         matches!(

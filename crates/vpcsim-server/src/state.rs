@@ -6,15 +6,27 @@ use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use vpcsim_dns::{Dns, View};
+use vpcsim_engine::{Engine, Network};
 use vpcsim_topology::{StdFs, Topology};
 
-/// One loaded topology and the DNS model derived from it. Immutable: a reload builds a new one.
+self_cell::self_cell!(
+    /// A topology with the engine built over it (its DNS model and trace indexes), kept together
+    /// so that a request does not rebuild them.
+    struct Model {
+        owner: Topology,
+        #[covariant]
+        dependent: Engine,
+    }
+    impl {Debug}
+);
+
+/// One loaded topology with its engine (DNS model, indexes) and its routes without failures.
+/// Immutable: a reload builds a new one.
 #[derive(Debug)]
 pub struct Snapshot {
-    /// The validated topology.
-    pub topology: Topology,
-    /// Its DNS model.
-    pub dns: Dns,
+    model: Model,
+    /// The compiled routes with every link up (a request that fails links compiles its own).
+    base: Network,
     /// 1 for the topology read at start, +1 for each successful reload.
     pub generation: u64,
     /// The files it was read from (the topology, then its policy files), for `--watch`.
@@ -25,21 +37,43 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Derives the DNS model of `topology`.
+    /// Derives the engine (DNS model, indexes) and the routes of `topology`.
     pub fn new(topology: Topology, generation: u64, files: Vec<PathBuf>) -> Self {
-        let dns = Dns::build(&topology);
-        let views = crate::view_names(&topology, &dns)
+        let model = Model::new(topology, |t| Engine::new(t));
+        let engine = model.borrow_dependent();
+        let base = engine.network(&[]);
+        let views = crate::view_names(engine.topo, &engine.dns)
             .into_iter()
-            .zip(dns.views())
+            .zip(engine.dns.views())
             .map(|((name, _), view)| (name, view))
             .collect();
         Snapshot {
-            topology,
-            dns,
+            model,
+            base,
             generation,
             files,
             views,
         }
+    }
+
+    /// The validated topology.
+    pub fn topology(&self) -> &Topology {
+        self.model.borrow_owner()
+    }
+
+    /// Its DNS model.
+    pub fn dns(&self) -> &Dns {
+        &self.model.borrow_dependent().dns
+    }
+
+    /// The engine over the topology.
+    pub fn engine(&self) -> &Engine<'_> {
+        self.model.borrow_dependent()
+    }
+
+    /// The compiled routes with every link up.
+    pub fn base_network(&self) -> &Network {
+        &self.base
     }
 
     /// The view named `name` (`public`, `VPC`, `VPC/inbound`, `SITE`), if this topology has it.

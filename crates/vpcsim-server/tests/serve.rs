@@ -156,8 +156,8 @@ async fn every_view_answers_as_the_model_over_udp_and_tcp() {
         ("amazonaws.com", RecordType::Ns),
     ];
     for listener in &running.listeners {
-        let source = snap.topology.find_source(&listener.view).unwrap();
-        let view = vpcsim_dns::view_of(&snap.topology, source);
+        let source = snap.topology().find_source(&listener.view).unwrap();
+        let view = vpcsim_dns::view_of(snap.topology(), source);
         let mut rotation = Rotation::new();
 
         let udp = UdpClientStream::builder(listener.addr, TokioRuntimeProvider::default()).build();
@@ -172,7 +172,7 @@ async fn every_view_answers_as_the_model_over_udp_and_tcp() {
         for (name, rtype) in names {
             let wtype = WireType::from_str(rtype.as_str()).unwrap();
             for (proto, client) in [("udp", &mut udp_client), ("tcp", &mut tcp_client)] {
-                let want = snap.dns.resolve(view, name, *rtype, &mut rotation);
+                let want = snap.dns().resolve(view, name, *rtype, &mut rotation);
                 let got = client
                     .query(
                         Name::from_str(&format!("{name}.")).unwrap(),
@@ -399,11 +399,11 @@ async fn malformed_packets_leave_the_server_answering() {
     let snap = running.shared.current();
     for (view_name, addr) in [("public", targets[0]), ("shared", targets[1])] {
         let view = vpcsim_dns::view_of(
-            &snap.topology,
-            snap.topology.find_source(view_name).unwrap(),
+            snap.topology(),
+            snap.topology().find_source(view_name).unwrap(),
         );
         let want = snap
-            .dns
+            .dns()
             .resolve(view, REGIONAL, RecordType::A, &mut Rotation::new());
         let mut want_sorted = model_data(&want);
         want_sorted.sort();
@@ -549,6 +549,15 @@ async fn http_api_routes_and_errors() {
         via.contains(&"vpn-backup") && !via.contains(&"dx-primary"),
         "{via:?}"
     );
+    // The failure applied to that request only: the kept routes still have every link up.
+    let (s, v) = post(
+        a,
+        "/trace",
+        json!({"from": "datacenter/build-server", "request": request}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["via"], json!(["dx-primary", "s3-interface"]));
 
     let (s, _, v) = http(a, "POST", "/check", None, b"").await;
     assert_eq!(s, 200, "{v}");
@@ -653,6 +662,15 @@ async fn watch_reloads_a_good_edit_and_keeps_serving_through_a_bad_one() {
     assert_eq!(ask(REGIONAL.into()).await, ResponseCode::NXDomain);
     assert_eq!(running.shared.current().generation, 2);
     assert!(running.shared.last_error().is_none());
+    // The HTTP API traces over the reloaded topology too (the engine is rebuilt with it).
+    let (s, v) = post(
+        running.http,
+        "/trace",
+        json!({"from": "datacenter/build-server", "request": format!("GET https://bucket.{renamed}/DOC-EXAMPLE-BUCKET1/report.csv")}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["verdict"], "allowed", "{v}");
 
     // A bad edit: a subnet that does not exist. The last good topology keeps serving.
     tokio::time::sleep(Duration::from_millis(20)).await;
