@@ -14,7 +14,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cargo build -q -p vpcsim
-bin=./target/debug/vpcsim
+# The binary `cargo build` just made, wherever CARGO_TARGET_DIR puts it.
+bin="${CARGO_TARGET_DIR:-target}/debug/vpcsim"
 topo=topologies/hybrid-s3.yaml
 base=15300
 http=127.0.0.1:18053
