@@ -1,0 +1,338 @@
+//! The outputs pasted in the documentation are the program's own.
+//!
+//! Every `$ vpcsim …` line inside a ```` ```text ```` block of `README.md`, `docs/*.md` and
+//! `docs/tutorials/*.md` is run from the repository root, and what it prints is compared with the
+//! lines below it (up to the next `$ ` line or the end of the block). Rules of the pasted text:
+//!
+//! - A line that is only `…` stands for any run of lines, none included: an elision.
+//! - `; echo "exit $?"` at the end of a command adds the line `exit N` after the output.
+//! - The output is standard output alone, or standard error followed by standard output (errors,
+//!   `validate`'s warnings, then the summary), with or without the one-line warnings other commands
+//!   print on standard error.
+//! - `# …` after the command is a comment.
+//! - Commands on files that are not shipped (a copy under `/tmp` that the tutorial asks the
+//!   reader to edit, a `scratch.yaml`) are not run.
+//!
+//! `BLESS=1 cargo test -p vpcsim --test docs` rewrites the blocks that differ with the
+//! program's output, keeping their elisions; review the diff before committing it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn doc_files() -> Vec<PathBuf> {
+    let root = root();
+    let mut files = vec![root.join("README.md")];
+    for dir in ["docs", "docs/tutorials"] {
+        let mut md: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .expect("docs directory")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        md.sort();
+        files.extend(md);
+    }
+    files
+}
+
+/// One `$ vpcsim …` line and the output pasted below it.
+struct Example {
+    /// 1-based line of the command in the file.
+    line: usize,
+    command: String,
+    /// Lines of the file (0-based, end exclusive) holding the expected output.
+    lines: std::ops::Range<usize>,
+    /// The block's indentation, taken off every line.
+    indent: usize,
+    expected: Vec<String>,
+}
+
+fn examples(text: &str) -> Vec<Example> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let trimmed = lines[i].trim_start();
+        if trimmed != "```text" {
+            i += 1;
+            continue;
+        }
+        let indent = lines[i].len() - trimmed.len();
+        let start = i + 1;
+        let mut end = start;
+        while end < lines.len() && lines[end].trim() != "```" {
+            end += 1;
+        }
+        let body = |k: usize| lines[k].get(indent..).unwrap_or("").trim_end();
+        let mut k = start;
+        while k < end {
+            let Some(command) = body(k).strip_prefix("$ vpcsim ") else {
+                k += 1;
+                continue;
+            };
+            let mut stop = k + 1;
+            while stop < end && !body(stop).starts_with("$ ") {
+                stop += 1;
+            }
+            let mut last = stop;
+            while last > k + 1 && body(last - 1).is_empty() {
+                last -= 1;
+            }
+            out.push(Example {
+                line: k + 1,
+                command: command.to_string(),
+                lines: k + 1..last,
+                indent,
+                expected: (k + 1..last).map(|x| body(x).to_string()).collect(),
+            });
+            k = stop;
+        }
+        i = end + 1;
+    }
+    out
+}
+
+/// The words of a command line as a POSIX shell splits them (quotes, no expansions), up to a
+/// `#` comment; `None` for shell syntax this test does not run.
+fn words(command: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if let Some(w) = word.take() {
+                    out.push(w);
+                }
+            }
+            '#' if word.is_none() => break,
+            '"' | '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some(q) if q == c => break,
+                        Some(x) => w.push(x),
+                        None => return None,
+                    }
+                }
+            }
+            '|' | '>' | '<' | ';' | '&' | '$' | '`' => return None,
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    out.extend(word);
+    Some(out)
+}
+
+/// Whether `want` (with `…` elisions) is `got`.
+fn matches(want: &[String], got: &[String]) -> bool {
+    align(want, got).0 == 0
+}
+
+fn is_elision(line: &str) -> bool {
+    line.trim() == "…"
+}
+
+/// The cheapest alignment of `want` (with elisions) to `got`, counting a changed, missing or extra
+/// line as 1, and `want` rewritten to agree with `got` where it differs, elisions kept.
+fn align(want: &[String], got: &[String]) -> (usize, Vec<String>) {
+    let (n, m) = (want.len(), got.len());
+    // cost[i][j]: aligning want[i..] with got[j..].
+    let mut cost = vec![vec![0usize; m + 1]; n + 1];
+    for j in (0..m).rev() {
+        cost[n][j] = m - j;
+    }
+    for i in (0..n).rev() {
+        for j in (0..=m).rev() {
+            cost[i][j] = if is_elision(&want[i]) {
+                let skip = cost[i + 1][j];
+                if j < m {
+                    skip.min(cost[i][j + 1])
+                } else {
+                    skip
+                }
+            } else {
+                let mut c = 1 + cost[i + 1][j];
+                if j < m {
+                    let same = usize::from(want[i] != got[j]);
+                    c = c.min(same + cost[i + 1][j + 1]).min(1 + cost[i][j + 1]);
+                }
+                c
+            };
+        }
+    }
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i == n {
+            out.push(got[j].clone());
+            j += 1;
+        } else if is_elision(&want[i]) {
+            if j < m && cost[i][j] == cost[i][j + 1] && cost[i][j] != cost[i + 1][j] {
+                j += 1;
+            } else {
+                out.push(want[i].clone());
+                i += 1;
+            }
+        } else if j < m && cost[i][j] == usize::from(want[i] != got[j]) + cost[i + 1][j + 1] {
+            out.push(got[j].clone());
+            i += 1;
+            j += 1;
+        } else if j < m && cost[i][j] == 1 + cost[i][j + 1] {
+            out.push(got[j].clone());
+            j += 1;
+        } else {
+            i += 1;
+        }
+    }
+    (cost[0][0], out)
+}
+
+/// What the command prints, in the forms the pasted text may show (see the module documentation).
+fn outputs(args: &[String], with_exit: bool) -> Vec<Vec<String>> {
+    let out = Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("vpcsim runs");
+    let lines = |bytes: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect()
+    };
+    let stdout = lines(&out.stdout);
+    let stderr = lines(&out.stderr);
+    let mut both = stderr.clone();
+    both.extend(stdout.iter().cloned());
+    // Commands other than `validate` print each warning on one line; the pasted text leaves them
+    // out.
+    let mut quiet: Vec<String> = stderr
+        .into_iter()
+        .filter(|l| !l.contains(": warning["))
+        .collect();
+    quiet.extend(stdout.iter().cloned());
+    let exit = format!("exit {}", out.status.code().unwrap_or(-1));
+    let mut forms = vec![stdout, both, quiet];
+    for f in &mut forms {
+        while f.last().is_some_and(|l| l.is_empty()) {
+            f.pop();
+        }
+        if with_exit {
+            f.push(exit.clone());
+        }
+    }
+    forms
+}
+
+#[test]
+fn pasted_outputs_are_what_vpcsim_prints() {
+    let bless = std::env::var_os("BLESS").is_some();
+    let root = root();
+    let (mut run, mut skipped) = (0, 0);
+    let mut failures = Vec::new();
+    for file in doc_files() {
+        let text = std::fs::read_to_string(&file).expect("readable doc");
+        let shown = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        let mut rewrites: Vec<(std::ops::Range<usize>, usize, Vec<String>)> = Vec::new();
+        for ex in examples(&text) {
+            let (command, with_exit) = match ex.command.strip_suffix("; echo \"exit $?\"") {
+                Some(c) => (c, true),
+                None => (ex.command.as_str(), false),
+            };
+            let Some(args) = words(command) else {
+                failures.push(format!(
+                    "{shown}:{}: `vpcsim {}`: shell syntax this test cannot run",
+                    ex.line, ex.command
+                ));
+                continue;
+            };
+            let files: Vec<&String> = args
+                .iter()
+                .filter(|a| a.ends_with(".yaml") || a.ends_with(".yml"))
+                .collect();
+            let shipped = |f: &&String| {
+                (f.starts_with("topologies/") || f.starts_with("tests/")) && root.join(f).exists()
+            };
+            if files.is_empty() || !files.iter().all(shipped) {
+                skipped += 1;
+                continue;
+            }
+            run += 1;
+            let forms = outputs(&args, with_exit);
+            if forms.iter().any(|got| matches(&ex.expected, got)) {
+                continue;
+            }
+            let (cost, fixed) = forms
+                .iter()
+                .map(|got| align(&ex.expected, got))
+                .min_by_key(|(cost, _)| *cost)
+                .expect("one form at least");
+            if bless {
+                rewrites.push((ex.lines.clone(), ex.indent, fixed));
+            } else {
+                failures.push(format!(
+                    "{shown}:{}: `vpcsim {}` prints something else ({cost} lines differ)\n--- pasted\n{}\n--- printed (elisions kept)\n{}",
+                    ex.line,
+                    ex.command,
+                    ex.expected.join("\n"),
+                    fixed.join("\n")
+                ));
+            }
+        }
+        if !rewrites.is_empty() {
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            for (range, indent, fixed) in rewrites.into_iter().rev() {
+                let pad = " ".repeat(indent);
+                let new: Vec<String> = fixed
+                    .into_iter()
+                    .map(|l| if l.is_empty() { l } else { format!("{pad}{l}") })
+                    .collect();
+                lines.splice(range, new);
+            }
+            let mut out = lines.join("\n");
+            out.push('\n');
+            std::fs::write(&file, out).expect("writable doc");
+        }
+    }
+    assert!(
+        run >= 100,
+        "only {run} pasted commands were run ({skipped} skipped): did the docs lose their examples?"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {run} pasted outputs differ from the program's ({skipped} commands on files that are not shipped were not run); \
+         BLESS=1 rewrites them:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn elisions_match_any_run_of_lines() {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert!(matches(&s(&["a", "…", "d"]), &s(&["a", "b", "c", "d"])));
+    assert!(matches(&s(&["a", "…", "d"]), &s(&["a", "d"])));
+    assert!(!matches(&s(&["a", "…", "d"]), &s(&["a", "b", "c"])));
+    assert!(!matches(&s(&["a", "b"]), &s(&["a", "b", "c"])));
+    // Rewriting keeps the elision and fixes the lines around it.
+    let (cost, fixed) = align(
+        &s(&["a", "…", "x", "e"]),
+        &s(&["a", "b", "c", "d", "e", "f"]),
+    );
+    assert_eq!(cost, 2);
+    assert_eq!(fixed, s(&["a", "…", "d", "e", "f"]));
+    assert_eq!(
+        words(r#"trace t.yaml --from "a b" 'c' x # note"#),
+        Some(s(&["trace", "t.yaml", "--from", "a b", "c", "x"]))
+    );
+    assert_eq!(words("check t.yaml | head"), None);
+}
