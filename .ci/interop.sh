@@ -84,7 +84,12 @@ status() { dig +time=2 +tries=1 @127.0.0.1 -p "$1" "$2" | sed -n 's/.*status: \(
 [ "$(status "$base" www.example.com)" = REFUSED ] || fail "expected REFUSED"
 dig @127.0.0.1 -p "$base" "$regional" | grep -q 'flags: qr aa' || fail "public DNS answers without AA"
 kdig @127.0.0.1 -p "$base" "$regional" | grep -q 'status: NOERROR' || fail "kdig: no NOERROR"
-echo "NXDOMAIN, REFUSED and AA as expected"
+# A negative answer carries its zone's SOA (RFC 2308), over UDP and TCP.
+for t in +notcp +tcp; do
+  dig $t +noall +authority @127.0.0.1 -p "$base" vpce-1a2b3c4d-5e6f-us-east-1c.s3.us-east-1.vpce.amazonaws.com |
+    grep -Eq '^amazonaws\.com\.[[:space:]]+60[[:space:]]+IN[[:space:]]+SOA[[:space:]]' || fail "NXDOMAIN without the zone's SOA ($t)"
+done
+echo "NXDOMAIN (with its SOA), REFUSED and AA as expected"
 
 # HTTP API.
 curl -sf "http://$http/health" | grep -q '"status": "ok"' || fail "/health"

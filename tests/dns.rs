@@ -217,8 +217,13 @@ fn golden_answers() {
                 &vpcsim_dns::net::Unconstrained,
             );
             assert_eq!(
-                (quiet.rcode, &quiet.answers, quiet.authoritative),
-                (res.rcode, &res.answers, res.authoritative),
+                (
+                    quiet.rcode,
+                    &quiet.answers,
+                    &quiet.authority,
+                    quiet.authoritative
+                ),
+                (res.rcode, &res.answers, &res.authority, res.authoritative),
                 "{stem}: {line}"
             );
             let codes = |r: &vpcsim_dns::Resolution| -> Vec<&str> {

@@ -329,6 +329,10 @@ pub struct Resolution {
     pub rcode: Rcode,
     /// Answer records, in order (a CNAME chain first).
     pub answers: Vec<RrSet>,
+    /// For a negative answer (NXDOMAIN or NODATA) from a zone: that zone's SOA, with the TTL a
+    /// resolver caches the negative answer for (RFC 2308: the smaller of the SOA record's TTL and
+    /// its minimum field); empty otherwise. Resolvers pass it on, as Route 53 Resolver does.
+    pub authority: Vec<RrSet>,
     /// True when the answering server is authoritative for the name.
     pub authoritative: bool,
     /// The chain of resolvers, rules and zones.
@@ -433,6 +437,7 @@ pub fn check_expectation(
             Resolution {
                 rcode: Rcode::NoError,
                 answers: vec![],
+                authority: vec![],
                 authoritative: false,
                 steps: vec![],
             },

@@ -89,13 +89,21 @@ impl Dns {
                 ""
             }
         ));
-        for set in &res.answers {
-            for d in &set.data {
-                out.push_str(&format!(
-                    "{}.\t{}\tIN\t{}\t{}\n",
-                    set.name, set.ttl, set.rtype, d
-                ));
+        let records = |out: &mut String, sets: &[crate::RrSet]| {
+            for set in sets {
+                for d in &set.data {
+                    out.push_str(&format!(
+                        "{}.\t{}\tIN\t{}\t{}\n",
+                        set.name, set.ttl, set.rtype, d
+                    ));
+                }
             }
+        };
+        records(&mut out, &res.answers);
+        // A negative answer's SOA, as dig shows it: it names the zone that said no.
+        if !res.authority.is_empty() {
+            out.push_str(";; AUTHORITY SECTION:\n");
+            records(&mut out, &res.authority);
         }
         out
     }
@@ -171,6 +179,7 @@ impl Dns {
         let mut r = Resolution {
             rcode: Rcode::NoError,
             answers: Vec::with_capacity(2),
+            authority: Vec::new(),
             authoritative: false,
             // Room for a typical resolution (view, rules, zone, answer, a CNAME or two).
             steps: Vec::with_capacity(8),
@@ -181,6 +190,10 @@ impl Dns {
             quiet,
         };
         self.in_view(view, &name, qtype, &mut cx, &mut r, 0);
+        // Only a negative answer carries a zone's SOA (a failure or a refusal after it does not).
+        if r.rcode != Rcode::NxDomain && !r.is_nodata() {
+            r.authority.clear();
+        }
         // Only AWS's public DNS servers are authoritative; resolvers answer recursively.
         r.authoritative &= view == View::Public;
         r
@@ -594,6 +607,7 @@ impl Dns {
                 }
             }
             ZoneAnswer::NoData => {
+                r.authority = zone.negative_soa().into_iter().collect();
                 let detail = if name == zone.apex {
                     format!(
                         "{name} has no {qtype} record (it is the apex of zone {})",
@@ -606,6 +620,7 @@ impl Dns {
             }
             ZoneAnswer::NxDomain => {
                 r.rcode = Rcode::NxDomain;
+                r.authority = zone.negative_soa().into_iter().collect();
                 let why = self.explain_nxdomain(name, zone);
                 step!(rot.quiet, r, at, why.0, why.1);
             }

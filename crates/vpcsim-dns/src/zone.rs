@@ -168,6 +168,21 @@ impl Zone {
         }
     }
 
+    /// The zone's SOA as the authority section of a negative answer carries it: the TTL is the
+    /// smaller of the record's TTL and its minimum field (RFC 2308 §3), the TTL resolvers cache
+    /// the negative answer for.
+    pub fn negative_soa(&self) -> Option<RrSet> {
+        let &i = self.exact.get(self.apex.as_str())?;
+        let soa = self.sets[i].iter().find(|s| s.rtype == RecordType::Soa)?;
+        let minimum = soa.data.first().and_then(|d| match d {
+            RData::Other(text) => text.split_whitespace().last()?.parse::<u32>().ok(),
+            _ => None,
+        });
+        let mut out = soa.clone();
+        out.ttl = minimum.map_or(soa.ttl, |m| m.min(soa.ttl));
+        Some(out)
+    }
+
     /// Number of names with records (the apex included).
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -399,6 +414,24 @@ mod tests {
             z.lookup("q.er.bucket.x.example.com", RecordType::A),
             ZoneAnswer::NxDomain
         );
+        // The SOA of a negative answer: TTL min(SOA TTL, minimum field) (RFC 2308).
+        let soa = z.negative_soa().expect("every zone has an SOA");
+        assert_eq!(
+            (soa.name.as_str(), soa.rtype, soa.ttl),
+            ("example.com", RecordType::Soa, 60)
+        );
+        let mut own = a("example.com", [0, 0, 0, 0]);
+        own.rtype = RecordType::Soa;
+        own.ttl = 300;
+        own.data = vec![RData::Other(
+            "ns1.example.net. admin.example.net. 7 1 1 1 3600".into(),
+        )];
+        own.origin = Origin::HostedZone {
+            zone: vpcsim_topology::model::HostedZoneId(0),
+            alias: None,
+        };
+        z.add(own);
+        assert_eq!(z.negative_soa().map(|s| s.ttl), Some(300));
         assert!(in_zone("a.example.com", "example.com"));
         assert!(!in_zone("aexample.com", "example.com"));
     }

@@ -50,6 +50,8 @@ impl ViewHandler {
 pub(crate) struct Outcome {
     pub(crate) metadata: Metadata,
     pub(crate) answers: Arc<[Record]>,
+    /// The zone's SOA of a negative answer (RFC 2308), for the authority section.
+    pub(crate) authority: Arc<[Record]>,
     pub(crate) edns: Option<Edns>,
 }
 
@@ -72,6 +74,7 @@ struct Cached {
     rcode: Rcode,
     authoritative: bool,
     answers: Arc<[Record]>,
+    authority: Arc<[Record]>,
 }
 
 impl AnswerCache {
@@ -228,6 +231,7 @@ impl ViewHandler {
         let mut out = Outcome {
             metadata,
             answers: Arc::from([]),
+            authority: Arc::from([]),
             edns: None,
         };
         // EDNS (RFC 6891): answer with an OPT when asked with one; a payload below 512 counts as 512.
@@ -273,11 +277,16 @@ impl ViewHandler {
             c.entries.clear();
             c.generation = snap.generation;
         }
-        let (model_rcode, authoritative, answers) =
+        let (model_rcode, authoritative, answers, authority) =
             match cache.as_ref().and_then(|c| c.entries.get(&key)) {
-                Some(hit) => (hit.rcode, hit.authoritative, hit.answers.clone()),
+                Some(hit) => (
+                    hit.rcode,
+                    hit.authoritative,
+                    hit.answers.clone(),
+                    hit.authority.clone(),
+                ),
                 None => {
-                    let (model_rcode, authoritative, answers, rotated) =
+                    let (model_rcode, authoritative, answers, authority, rotated) =
                         self.resolve(&snap, view, &key.0, wtype);
                     if let Some(c) = cache
                         && !rotated
@@ -291,20 +300,23 @@ impl ViewHandler {
                                 rcode: model_rcode,
                                 authoritative,
                                 answers: answers.clone(),
+                                authority: authority.clone(),
                             },
                         );
                     }
-                    (model_rcode, authoritative, answers)
+                    (model_rcode, authoritative, answers, authority)
                 }
             };
         let qname = key.0;
         out.metadata.response_code = rcode(model_rcode);
         out.metadata.authoritative = authoritative;
         out.answers = answers;
+        out.authority = authority;
         // Truncation (RFC 1035 4.2.1, RFC 6891 7): over UDP, an answer larger than the client's
         // buffer goes out empty with TC set, and the client asks again over TCP.
         if request.protocol() == Protocol::Udp && !fits(request, &out, limit) {
             out.answers = Arc::from([]);
+            out.authority = Arc::from([]);
             out.metadata.truncation = true;
         }
         debug!(
@@ -324,15 +336,16 @@ impl ViewHandler {
 }
 
 impl ViewHandler {
-    /// Asks the model, advancing the listener's rotation: the code, AA, the wire records, and
-    /// whether a record set rotates (so that the answer must not be cached).
+    /// Asks the model, advancing the listener's rotation: the code, AA, the wire records of the
+    /// answer and of the authority section, and whether a record set rotates (so that the answer
+    /// must not be cached).
     fn resolve(
         &self,
         snap: &Snapshot,
         view: View,
         qname: &str,
         wtype: WireType,
-    ) -> (Rcode, bool, Arc<[Record]>, bool) {
+    ) -> (Rcode, bool, Arc<[Record]>, Arc<[Record]>, bool) {
         // A type the model does not hold: resolve as TXT (which no generated name has) to get the
         // right code and any CNAME chain, then answer NODATA at the end of the chain.
         let (qtype, known) = match model_type(wtype) {
@@ -363,6 +376,7 @@ impl ViewHandler {
             res.rcode,
             res.authoritative,
             Arc::from(records(&answers)),
+            Arc::from(records(&res.authority)),
             rotated,
         )
     }
@@ -374,6 +388,10 @@ fn fits(request: &Request, out: &Outcome, limit: usize) -> bool {
     let mut bound = 12 + usize::from(out.edns.is_some()) * 11;
     for q in request.queries.queries() {
         bound += wire_len(q.original().name()) + 4;
+    }
+    // Negative answers carry an SOA: no bound for it, encode (they are small).
+    if !out.authority.is_empty() {
+        return encoded_len(request, out) <= limit;
     }
     for r in out.answers.iter() {
         let rdata = match &r.data {
@@ -400,6 +418,7 @@ fn encoded_len(request: &Request, out: &Outcome) -> usize {
         msg.add_query(q.original().clone());
     }
     msg.add_answers(out.answers.iter().cloned());
+    msg.add_authorities(out.authority.iter().cloned());
     if let Some(e) = &out.edns {
         msg.set_edns(e.clone());
     }
@@ -415,7 +434,13 @@ impl RequestHandler for ViewHandler {
     ) -> ResponseInfo {
         let out = self.answer(request);
         let builder = MessageResponseBuilder::new(&request.queries, out.edns.as_ref());
-        let message = builder.build(out.metadata, out.answers.iter(), [], [], []);
+        let message = builder.build(
+            out.metadata,
+            out.answers.iter(),
+            [],
+            out.authority.iter(),
+            [],
+        );
         match response_handle.send_response(message).await {
             Ok(info) => info,
             Err(error) => {

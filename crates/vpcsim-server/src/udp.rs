@@ -139,7 +139,7 @@ pub fn respond(
         outcome.metadata,
         outcome.answers.iter(),
         [],
-        [],
+        outcome.authority.iter(),
         [],
     );
     encode(message, max, out);

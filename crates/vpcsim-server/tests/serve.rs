@@ -191,6 +191,28 @@ async fn every_view_answers_as_the_model_over_udp_and_tcp() {
                 );
                 assert!(!got.metadata.truncation, "{ctx}");
                 assert_eq!(data(&got), model_data(&want), "{ctx}");
+                // A negative answer carries its zone's SOA, with the negative-caching TTL.
+                let authority: Vec<(String, u32, String)> = got
+                    .authorities
+                    .iter()
+                    .map(|r| (r.name.to_string(), r.ttl, r.data.to_string()))
+                    .collect();
+                let model_authority: Vec<(String, u32, String)> = want
+                    .authority
+                    .iter()
+                    .flat_map(|s| {
+                        s.data
+                            .iter()
+                            .map(|d| (format!("{}.", s.name), s.ttl, d.to_string()))
+                    })
+                    .collect();
+                assert_eq!(authority, model_authority, "{ctx}");
+                let negative = want.rcode == Rcode::NxDomain || want.is_nodata();
+                assert_eq!(
+                    authority.len(),
+                    usize::from(negative),
+                    "{ctx}: {authority:?}"
+                );
                 assert!(got.edns.is_some(), "{ctx}: OPT echoed");
             }
         }
