@@ -371,8 +371,16 @@ impl Resolution {
 /// session; the same seed and the same sequence of queries give the same answers.
 #[derive(Clone, Debug, Default)]
 pub struct Rotation {
-    /// Per view, per name: the name's starting offset (from the seed) and the queries so far.
-    counters: FastMap<View, FastMap<String, (u64, u64)>>,
+    /// Per view, per name: the queries so far, and the name's starting offset with what it was
+    /// computed for (the seed and the number of records: a reload may change either).
+    counters: FastMap<View, FastMap<String, Counter>>,
+}
+
+#[derive(Clone, Debug)]
+struct Counter {
+    queries: u64,
+    start: u64,
+    for_seed_and_len: (u64, u64),
 }
 
 impl Rotation {
@@ -381,17 +389,33 @@ impl Rotation {
         Self::default()
     }
 
-    /// The rotation of `name`'s next answer in `view`: its starting offset (`start()`, computed
-    /// on the name's first query and kept) plus the number of earlier queries. Allocates only on a
-    /// name's first query.
-    pub(crate) fn next(&mut self, view: View, name: &str, start: impl FnOnce() -> u64) -> u64 {
+    /// The rotation of `name`'s next answer of `len` records in `view`: its starting offset
+    /// (`start()`, computed on the name's first query and kept while `seed` and `len` stay the
+    /// same) plus the number of earlier queries, modulo `len`. Allocates only on a name's first
+    /// query.
+    pub(crate) fn next(
+        &mut self,
+        view: View,
+        name: &str,
+        seed: u64,
+        len: u64,
+        start: impl FnOnce() -> u64,
+    ) -> u64 {
         let names = self.counters.entry(view).or_default();
         let c = match names.get_mut(name) {
             Some(c) => c,
-            None => names.entry(name.to_string()).or_insert((start(), 0)),
+            None => names.entry(name.to_string()).or_insert(Counter {
+                queries: 0,
+                start: 0,
+                for_seed_and_len: (seed, 0),
+            }),
         };
-        let k = c.0.wrapping_add(c.1);
-        c.1 += 1;
+        if c.for_seed_and_len != (seed, len) {
+            c.start = start();
+            c.for_seed_and_len = (seed, len);
+        }
+        let k = (c.start + c.queries % len) % len;
+        c.queries += 1;
         k
     }
 }
@@ -496,5 +520,27 @@ pub fn normalize(name: &str) -> std::borrow::Cow<'_, str> {
         trimmed.to_ascii_lowercase().into()
     } else {
         trimmed.into()
+    }
+}
+
+#[cfg(test)]
+mod rotation_tests {
+    use super::*;
+
+    #[test]
+    fn the_start_follows_the_seed_and_the_size_and_the_count_goes_on() {
+        let mut r = Rotation::new();
+        let v = View::Public;
+        let first: Vec<u64> = (0..5).map(|_| r.next(v, "n", 1, 4, || 3)).collect();
+        assert_eq!(first, [3, 0, 1, 2, 3]);
+        // Kept: the start is not computed again for the same seed and size.
+        assert_eq!(r.next(v, "n", 1, 4, || unreachable!()), 0);
+        // A reload with another seed: a new start, the count (6) goes on.
+        assert_eq!(r.next(v, "n", 2, 4, || 1), (1 + 6) % 4);
+        // Another number of records.
+        assert_eq!(r.next(v, "n", 2, 3, || 2), (2 + 7 % 3) % 3);
+        // Names and views count apart.
+        assert_eq!(r.next(v, "m", 2, 3, || 1), 1);
+        assert_eq!(r.next(View::Vpc(VpcId(0)), "n", 2, 3, || 0), 0);
     }
 }

@@ -557,10 +557,9 @@ impl Dns {
                 for mut set in sets {
                     if set.rotate && set.data.len() > 1 {
                         let n = set.data.len() as u64;
-                        let k = rot
-                            .rotation
-                            .next(view, name, || hash(self.seed, &["rotate", name]) % n);
-                        let k = (k % n) as usize;
+                        let k = rot.rotation.next(view, name, self.seed, n, || {
+                            hash(self.seed, &["rotate", name]) % n
+                        }) as usize;
                         set.data.rotate_left(k);
                     }
                     let count = set.data.len();

@@ -284,7 +284,7 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -
         vars: None,
         wildcards: true,
     };
-    // Shapes are position for position; `General` covers fields changed after parsing.
+    // Shapes are position for position (patterns added after construction match as `General`).
     let shape = |shapes: &[Shape], i: usize| shapes.get(i).copied().unwrap_or(Shape::General);
     let ascii = req.action.is_ascii();
     let hit = s.action.value.iter().enumerate().any(|(i, a)| {

@@ -72,7 +72,9 @@ pub enum Effect {
     Deny,
 }
 
-/// One statement.
+/// One statement. Built by [`parse`] or [`Statement::new`], which classify the `Action` and
+/// `Resource` patterns for matching; the fields are public for reading. To change a statement,
+/// build a new one: the classification is not redone when a field is edited in place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     /// `Sid`, when given.
@@ -178,7 +180,10 @@ pub enum PrincipalType {
     CanonicalUser,
 }
 
-/// One condition test: an operator applied to one key with its values (OR'ed).
+/// One condition test: an operator applied to one key with its values (OR'ed). Built by [`parse`]
+/// or [`Condition::new`], which index the values for exact matches; the fields are public for
+/// reading. To change a condition, build a new one: the index is not redone when `values` is
+/// edited in place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Condition {
     /// The operator with its qualifiers.
@@ -226,6 +231,10 @@ impl Condition {
             return None;
         }
         Some(if self.values.len() > SCAN_MAX {
+            if self.set.is_empty() {
+                // Values added after construction: no index to trust.
+                return None;
+            }
             self.set.contains(text)
         } else {
             self.values.iter().any(|v| v == text)

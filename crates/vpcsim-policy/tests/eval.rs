@@ -68,7 +68,7 @@ fn every_operator_present_absent_and_multivalued() {
         (r#"{"StringEquals": {"k": "abc"}}"#, &[("k", &["ABC"])], false),
         (r#"{"StringEquals": {"k": "a*"}}"#, &[("k", &["abc"])], false),
         (r#"{"StringEquals": {"k": ["x", "abc"]}}"#, &[("k", &["abc"])], true),
-        // Many values (found by binary search), unsorted, with prefixes and a variable among them.
+        // Many values (found in a hash set), unsorted, with prefixes and a variable among them.
         (r#"{"StringEquals": {"k": ["vpce-9", "vpce-10", "vpce-1", "vpce-100", "b", "a"]}}"#, &[("k", &["vpce-10"])], true),
         (r#"{"StringEquals": {"k": ["vpce-9", "vpce-10", "vpce-1", "vpce-100", "b", "a"]}}"#, &[("k", &["vpce-1000"])], false),
         (r#"{"StringNotEquals": {"k": ["vpce-9", "vpce-10", "vpce-1", "vpce-100", "b", "a"]}}"#, &[("k", &["a"])], false),

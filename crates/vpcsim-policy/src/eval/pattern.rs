@@ -139,7 +139,7 @@ impl Expand<'_> {
         };
         match shape {
             Shape::Literal if ascii && self.wildcards => same(pat.as_bytes(), text.as_bytes()),
-            Shape::Prefix if ascii && self.wildcards => {
+            Shape::Prefix if ascii && self.wildcards && pat.ends_with('*') => {
                 let prefix = &pat.as_bytes()[..pat.len() - 1];
                 text.len() >= prefix.len() && same(prefix, &text.as_bytes()[..prefix.len()])
             }
