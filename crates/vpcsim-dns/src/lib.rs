@@ -376,11 +376,12 @@ pub struct Rotation {
     counters: FastMap<View, FastMap<String, Counter>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct Counter {
     queries: u64,
     start: u64,
-    for_seed_and_len: (u64, u64),
+    /// The seed and the number of records `start` was computed for.
+    computed_for: Option<(u64, u64)>,
 }
 
 impl Rotation {
@@ -404,15 +405,11 @@ impl Rotation {
         let names = self.counters.entry(view).or_default();
         let c = match names.get_mut(name) {
             Some(c) => c,
-            None => names.entry(name.to_string()).or_insert(Counter {
-                queries: 0,
-                start: 0,
-                for_seed_and_len: (seed, 0),
-            }),
+            None => names.entry(name.to_string()).or_default(),
         };
-        if c.for_seed_and_len != (seed, len) {
+        if c.computed_for != Some((seed, len)) {
             c.start = start();
-            c.for_seed_and_len = (seed, len);
+            c.computed_for = Some((seed, len));
         }
         let k = (c.start + c.queries % len) % len;
         c.queries += 1;

@@ -288,7 +288,7 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -
     let shape = |shapes: &[Shape], i: usize| shapes.get(i).copied().unwrap_or(Shape::General);
     let ascii = req.action.is_ascii();
     let hit = s.action.value.iter().enumerate().any(|(i, a)| {
-        action.matches_shaped(a, shape(s.action_shapes(), i), req.action, ascii, true)
+        action.matches_shaped(a, shape(&s.shapes.action, i), req.action, ascii, true)
     });
     if hit == s.action.negated {
         return false;
@@ -302,7 +302,7 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -
         let hit = r.value.iter().enumerate().any(|(i, pat)| {
             resource.matches_shaped(
                 pat,
-                shape(s.resource_shapes(), i),
+                shape(&s.shapes.resource, i),
                 req.resource,
                 ascii,
                 false,

@@ -133,14 +133,6 @@ impl Statement {
         }
     }
 
-    fn action_shapes(&self) -> &[eval::Shape] {
-        &self.shapes.action
-    }
-
-    fn resource_shapes(&self) -> &[eval::Shape] {
-        &self.shapes.resource
-    }
-
     /// `Sid` or `#n` (1-based position) to name the statement in explanations.
     pub fn name(&self, index: usize) -> String {
         self.sid

@@ -389,15 +389,14 @@ fn fits(request: &Request, out: &Outcome, limit: usize) -> bool {
     for q in request.queries.queries() {
         bound += wire_len(q.original().name()) + 4;
     }
-    // Negative answers carry an SOA: no bound for it, encode (they are small).
-    if !out.authority.is_empty() {
-        return encoded_len(request, out) <= limit;
-    }
-    for r in out.answers.iter() {
+    // Answers, then a negative answer's SOA.
+    for r in out.answers.iter().chain(out.authority.iter()) {
         let rdata = match &r.data {
             RData::A(_) => 4,
             RData::AAAA(_) => 16,
             RData::CNAME(c) => wire_len(&c.0),
+            // Two names and five 32-bit fields.
+            RData::SOA(soa) => wire_len(&soa.mname) + wire_len(&soa.rname) + 20,
             // Other types: no bound here, encode.
             _ => return encoded_len(request, out) <= limit,
         };

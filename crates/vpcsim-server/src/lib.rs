@@ -141,41 +141,53 @@ impl std::error::Error for StartError {
 
 /// The name `--from` takes for each view of a topology, with the model's description, in the
 /// model's order (public, then each VPC and its inbound endpoint, then each site resolver).
-pub fn view_names(topology: &Topology, dns: &vpcsim_dns::Dns) -> Vec<(String, String)> {
+pub fn view_names(topology: &Topology, dns: &vpcsim_dns::Dns) -> Vec<NamedView> {
     use vpcsim_dns::View;
     dns.views()
         .into_iter()
-        .map(|v| {
-            let name = match v {
+        .map(|view| {
+            let name = match view {
                 View::Public => "public".to_string(),
                 View::Vpc(id) => topology.vpcs[id.index()].name.clone(),
                 View::Inbound(id) => format!("{}/inbound", topology.vpcs[id.index()].name),
                 View::Site(id) => topology.sites[id.index()].name.clone(),
             };
-            (name, dns.view_name(v))
+            NamedView {
+                name,
+                description: dns.view_name(view),
+                view,
+            }
         })
         .collect()
 }
 
+/// A view of the model with the name `--view` and `from` take and its description.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedView {
+    /// `public`, `VPC`, `VPC/inbound` or `SITE`.
+    pub name: String,
+    /// What the view is (`Route 53 Resolver of VPC shared (10.0.0.2)`).
+    pub description: String,
+    /// The view itself.
+    pub view: vpcsim_dns::View,
+}
+
 /// The views to serve: every view of the topology, in the model's order, or those named in
 /// `wanted` (in that order, each once). An unknown name is an error with the closest name as hint.
-pub fn select_views(
-    all: Vec<(String, String)>,
-    wanted: &[String],
-) -> Result<Vec<(String, String)>, StartError> {
+pub fn select_views(all: Vec<NamedView>, wanted: &[String]) -> Result<Vec<NamedView>, StartError> {
     if wanted.is_empty() {
         return Ok(all);
     }
-    let mut out: Vec<(String, String)> = Vec::new();
+    let mut out: Vec<NamedView> = Vec::new();
     for name in wanted {
-        if out.iter().any(|(n, _)| n == name) {
+        if out.iter().any(|v| &v.name == name) {
             continue;
         }
-        match all.iter().find(|(n, _)| n == name) {
+        match all.iter().find(|v| &v.name == name) {
             Some(v) => out.push(v.clone()),
             None => {
                 let closest =
-                    vpcsim_syntax::suggest::closest(name, all.iter().map(|(n, _)| n.as_str()));
+                    vpcsim_syntax::suggest::closest(name, all.iter().map(|v| v.name.as_str()));
                 return Err(StartError {
                     message: format!("the topology has no view '{name}'"),
                     hint: Some(match closest {
@@ -250,8 +262,8 @@ pub async fn start(
     // Public DNS and the site resolvers get their sockets first, then the others in order.
     let first_tier = |i: &usize| {
         matches!(
-            snap.view(&views[*i].0),
-            Some(vpcsim_dns::View::Public | vpcsim_dns::View::Site(_))
+            views[*i].view,
+            vpcsim_dns::View::Public | vpcsim_dns::View::Site(_)
         )
     };
     let (mut order, rest): (Vec<usize>, Vec<usize>) = (0..views.len()).partition(first_tier);
@@ -279,7 +291,15 @@ pub async fn start(
     let mut udp_tasks = Vec::new();
     let mut listeners = Vec::new();
     let mut servers = Vec::new();
-    for (i, (view, description)) in views.into_iter().enumerate() {
+    for (
+        i,
+        NamedView {
+            name: view,
+            description,
+            ..
+        },
+    ) in views.into_iter().enumerate()
+    {
         let port = if config.dns_base_port == 0 {
             0
         } else {

@@ -44,8 +44,7 @@ impl Snapshot {
         let base = engine.network(&[]);
         let views = crate::view_names(engine.topo, &engine.dns)
             .into_iter()
-            .zip(engine.dns.views())
-            .map(|((name, _), view)| (name, view))
+            .map(|v| (v.name, v.view))
             .collect();
         Snapshot {
             model,

@@ -28,18 +28,28 @@ fn topology_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-async fn start_at(path: &Path, watch: bool) -> Running {
-    let (topology, files) = vpcsim_server::load(path).expect("valid topology");
-    let config = Config {
+/// The defaults, on ports the system chooses.
+fn test_config() -> Config {
+    Config {
         dns_base_port: 0,
         http: SocketAddr::from(([127, 0, 0, 1], 0)),
-        watch,
         watch_interval: Duration::from_millis(50),
         ..Config::default()
+    }
+}
+
+/// Loads `path` and starts a server on it with `config`.
+async fn try_start(path: &Path, config: &Config) -> Result<Running, vpcsim_server::StartError> {
+    let (topology, files) = vpcsim_server::load(path).expect("valid topology");
+    vpcsim_server::start(path, topology, files, config).await
+}
+
+async fn start_at(path: &Path, watch: bool) -> Running {
+    let config = Config {
+        watch,
+        ..test_config()
     };
-    vpcsim_server::start(path, topology, files, &config)
-        .await
-        .expect("server starts")
+    try_start(path, &config).await.expect("server starts")
 }
 
 async fn start() -> Running {
@@ -913,16 +923,11 @@ async fn udp_answers_are_byte_for_byte_those_of_hickory_servers_udp_loop() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_chosen_views_are_served_in_the_order_given() {
     let path = topology_path("hybrid-s3.yaml");
-    let (topology, files) = vpcsim_server::load(&path).unwrap();
     let config = Config {
-        dns_base_port: 0,
-        http: SocketAddr::from(([127, 0, 0, 1], 0)),
         views: vec!["datacenter".into(), "public".into(), "datacenter".into()],
-        ..Config::default()
+        ..test_config()
     };
-    let running = vpcsim_server::start(&path, topology, files, &config)
-        .await
-        .expect("server starts");
+    let running = try_start(&path, &config).await.expect("server starts");
     let views: Vec<&str> = running.listeners.iter().map(|l| l.view.as_str()).collect();
     assert_eq!(views, ["datacenter", "public"]);
     assert!(running.listeners.iter().all(|l| l.tcp));
@@ -943,14 +948,11 @@ async fn only_the_chosen_views_are_served_in_the_order_given() {
     running.shutdown().await;
 
     // An unknown view: no server, and the closest name as hint.
-    let (topology, files) = vpcsim_server::load(&path).unwrap();
     let config = Config {
         views: vec!["public".into(), "sharde".into()],
         ..config
     };
-    let err = vpcsim_server::start(&path, topology, files, &config)
-        .await
-        .expect_err("unknown view");
+    let err = try_start(&path, &config).await.expect_err("unknown view");
     assert_eq!(err.message, "the topology has no view 'sharde'");
     assert!(
         err.hint
@@ -962,16 +964,12 @@ async fn only_the_chosen_views_are_served_in_the_order_given() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_udp_sockets_of_a_listener_share_its_rotation() {
-    let path = topology_path("hybrid-s3.yaml");
-    let (topology, files) = vpcsim_server::load(&path).unwrap();
     let config = Config {
-        dns_base_port: 0,
-        http: SocketAddr::from(([127, 0, 0, 1], 0)),
         views: vec!["shared".into()],
         udp_sockets: 4,
-        ..Config::default()
+        ..test_config()
     };
-    let running = vpcsim_server::start(&path, topology, files, &config)
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
         .await
         .expect("server starts");
     let addr = addr_of(&running, "shared");

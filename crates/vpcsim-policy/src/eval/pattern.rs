@@ -90,13 +90,7 @@ impl Expand<'_> {
         let substitutes = self.vars.is_some() && pat_text.contains("${");
         if !substitutes && pat_text.is_ascii() && text.is_ascii() {
             let pat = pat_text.as_bytes();
-            let same = |p: &[u8], t: &[u8]| {
-                if fold {
-                    p.eq_ignore_ascii_case(t)
-                } else {
-                    p == t
-                }
-            };
+            let same = |p: &[u8], t: &[u8]| same_ascii(p, t, fold);
             let wild = |p: &[u8]| self.wildcards && p.iter().any(|&c| c == b'*' || c == b'?');
             // The shapes policies are mostly written in: no wildcard, or one trailing `*`.
             if !wild(pat) {
@@ -130,13 +124,7 @@ impl Expand<'_> {
         ascii: bool,
         fold: bool,
     ) -> bool {
-        let same = |p: &[u8], t: &[u8]| {
-            if fold {
-                p.eq_ignore_ascii_case(t)
-            } else {
-                p == t
-            }
-        };
+        let same = |p: &[u8], t: &[u8]| same_ascii(p, t, fold);
         match shape {
             Shape::Literal if ascii && self.wildcards => same(pat.as_bytes(), text.as_bytes()),
             Shape::Prefix if ascii && self.wildcards && pat.ends_with('*') => {
@@ -155,6 +143,15 @@ impl Expand<'_> {
             return pat_text == text;
         }
         self.pattern(pat_text).is_some_and(|p| literal(&p) == text)
+    }
+}
+
+/// Equal bytes, or equal up to ASCII case with `fold`.
+fn same_ascii(p: &[u8], t: &[u8], fold: bool) -> bool {
+    if fold {
+        p.eq_ignore_ascii_case(t)
+    } else {
+        p == t
     }
 }
 
