@@ -105,4 +105,28 @@ echo "HTTP API: /health ok, /trace allowed, 404 for an unknown route"
 kill -TERM "$pid"
 wait "$pid" || fail "vpcsim serve exited with $? on SIGTERM"
 trap 'rm -rf "$work"' EXIT
+
+# One truth: an inbound Resolver endpoint whose security group refuses the data center's resolver.
+# `vpcsim resolve` walks the forwarded query and says SERVFAIL; dig against the server must too.
+blocked=tests/scenarios/blocked-inbound-resolver.yaml
+"$bin" serve "$blocked" --dns-base-port 0 --http 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+pid=$!
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  grep -q '^Ctrl-C to stop' "$work/out" && break
+  kill -0 "$pid" 2>/dev/null || fail "vpcsim serve exited ($blocked)"
+  sleep 0.2
+done
+port_dc=$(awk '$2=="datacenter"{sub(/.*:/,"",$1); print $1}' "$work/out")
+want=$("$bin" resolve "$blocked" --from datacenter s3.us-east-1.amazonaws.com --format json 2>/dev/null |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+[ "$want" = SERVFAIL ] || fail "vpcsim resolve says $want for the blocked inbound endpoint"
+for client in "dig +tries=1" "kdig +retry=0"; do
+  got=$($client +time=2 @127.0.0.1 -p "$port_dc" s3.us-east-1.amazonaws.com | sed -n 's/.*status: \([A-Z]*\).*/\1/p')
+  [ "$got" = SERVFAIL ] || fail "$client on the datacenter view: $got, vpcsim resolve says SERVFAIL"
+done
+echo "blocked inbound Resolver endpoint: SERVFAIL from vpcsim resolve, dig and kdig"
+kill -TERM "$pid"
+wait "$pid" || fail "vpcsim serve exited with $? on SIGTERM"
+trap 'rm -rf "$work"' EXIT
 echo "interop passed"

@@ -4,8 +4,8 @@
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use vpcsim_dns::{Dns, RecordType, Rotation, View};
-use vpcsim_topology::model::Check;
+use vpcsim_dns::{RecordType, Resolution, Rotation, View};
+use vpcsim_engine::{Engine, Network};
 use vpcsim_topology::{StdFs, Topology};
 
 fn root() -> PathBuf {
@@ -26,7 +26,26 @@ fn view(topo: &Topology, from: &str) -> View {
     )
 }
 
-fn ips(dns: &Dns, v: View, name: &str) -> Vec<Ipv4Addr> {
+/// A topology's engine and its network with every link up: the one way vpcsim resolves (forwarded
+/// queries walk the real paths).
+struct Resolver<'t> {
+    engine: Engine<'t>,
+    net: Network,
+}
+
+impl<'t> Resolver<'t> {
+    fn new(topo: &'t Topology) -> Self {
+        let engine = Engine::new(topo);
+        let net = engine.network(&[]);
+        Resolver { engine, net }
+    }
+
+    fn resolve(&self, v: View, name: &str, qtype: RecordType, rot: &mut Rotation) -> Resolution {
+        self.engine.resolve(&self.net, v, name, qtype, rot)
+    }
+}
+
+fn ips(dns: &Resolver, v: View, name: &str) -> Vec<Ipv4Addr> {
     let mut a = dns
         .resolve(v, name, RecordType::A, &mut Rotation::new())
         .addresses();
@@ -40,7 +59,7 @@ fn ips(dns: &Dns, v: View, name: &str) -> Vec<Ipv4Addr> {
 #[test]
 fn seed_001_endpoint_specific_names() {
     let topo = topology("hybrid-s3.yaml");
-    let dns = Dns::build(&topo);
+    let dns = Resolver::new(&topo);
     let ep = topo
         .endpoints
         .iter()
@@ -108,7 +127,7 @@ fn seed_001_endpoint_specific_names() {
 #[test]
 fn outposts_names_rotate_over_four_xenis() {
     let topo = topology("hybrid-s3.yaml");
-    let dns = Dns::build(&topo);
+    let dns = Resolver::new(&topo);
     let name = "reports-111122223333.op-01234567890123456.s3-outposts.us-east-1.amazonaws.com";
     let v = view(&topo, "shared/app-1");
     let run = || {
@@ -138,7 +157,8 @@ fn outposts_names_rotate_over_four_xenis() {
     }
 }
 
-/// Every `resolve:` expectation of every shipped topology (and of its scenarios) holds.
+/// Every `resolve:` expectation of every shipped topology (and of its scenarios) holds, asked as
+/// `vpcsim check` asks it.
 #[test]
 fn shipped_dns_expectations_hold() {
     let mut failures = Vec::new();
@@ -149,25 +169,20 @@ fn shipped_dns_expectations_hold() {
             continue;
         }
         let topo = topology(path.file_name().unwrap().to_str().unwrap());
-        let dns = Dns::build(&topo);
-        let none = Vec::new();
-        let runs = std::iter::once((&none, &topo.expectations))
-            .chain(topo.scenarios.iter().map(|s| (&s.fail, &s.expectations)));
-        for (down, exps) in runs {
-            let net = vpcsim_dns::LinkState::new(&topo, down);
-            for exp in exps
-                .iter()
-                .filter(|e| matches!(e.check, Check::Resolve { .. }))
-            {
-                checked += 1;
-                if let Err((res, why)) = vpcsim_dns::check_expectation(&dns, &topo, exp, &net) {
-                    failures.push(format!(
-                        "{}: {}: {why}\n{:#?}",
-                        path.display(),
-                        exp.name,
-                        res.steps
-                    ));
-                }
+        // DNS expectations are the ones without a trace; forwarded queries walk the real paths
+        // with the scenario's links down.
+        for r in &vpcsim_engine::check(&topo).results {
+            if r.trace.is_some() {
+                continue;
+            }
+            checked += 1;
+            if !r.passed {
+                failures.push(format!(
+                    "{}: {}: {:?}",
+                    path.display(),
+                    r.name,
+                    r.mismatches
+                ));
             }
         }
     }
@@ -192,7 +207,7 @@ fn golden_answers() {
     for qfile in files {
         let stem = qfile.file_stem().unwrap().to_str().unwrap().to_string();
         let topo = topology(&format!("{stem}.yaml"));
-        let dns = Dns::build(&topo);
+        let dns = Resolver::new(&topo);
         let mut out = String::new();
         for line in std::fs::read_to_string(&qfile).unwrap().lines() {
             let line = line.trim();
@@ -209,13 +224,9 @@ fn golden_answers() {
             let qtype = RecordType::parse(rtype).expect("record type");
             let res = dns.resolve(v, name, qtype, &mut Rotation::new());
             // Without text, the same answer through the same steps.
-            let quiet = dns.resolve_quiet(
-                v,
-                name,
-                qtype,
-                &mut Rotation::new(),
-                &vpcsim_dns::net::Unconstrained,
-            );
+            let quiet = dns
+                .engine
+                .resolve_quiet(&dns.net, v, name, qtype, &mut Rotation::new());
             assert_eq!(
                 (
                     quiet.rcode,
@@ -226,9 +237,7 @@ fn golden_answers() {
                 (res.rcode, &res.answers, &res.authority, res.authoritative),
                 "{stem}: {line}"
             );
-            let codes = |r: &vpcsim_dns::Resolution| -> Vec<&str> {
-                r.steps.iter().map(|s| s.code).collect()
-            };
+            let codes = |r: &Resolution| -> Vec<&str> { r.steps.iter().map(|s| s.code).collect() };
             assert_eq!(codes(&quiet), codes(&res), "{stem}: {line}");
             assert!(
                 quiet
@@ -236,7 +245,7 @@ fn golden_answers() {
                     .iter()
                     .all(|s| s.at.is_empty() && s.detail.is_empty())
             );
-            out.push_str(&dns.report(v, from, name, qtype, &res));
+            out.push_str(&dns.engine.dns.report(v, from, name, qtype, &res));
             out.push('\n');
         }
         let golden = dir.join(format!("{stem}.golden"));

@@ -15,7 +15,7 @@
 //! - an **on-premises resolver**: conditional forwarders, else public DNS.
 //!
 //! [`Dns::build`] derives all zones from a [`Topology`](vpcsim_topology::Topology) once;
-//! [`Dns::resolve`] answers a query in a view and returns a [`Resolution`] whose [`Step`]s say which
+//! [`Dns::resolve_over`] answers a query in a view and returns a [`Resolution`] whose [`Step`]s say which
 //! resolver received the query, which rule or zone matched, where it was forwarded, and why a
 //! negative answer was given. [`Zone::to_master_file`] exports a view's zones for BIND and NSD.
 //!
@@ -41,7 +41,7 @@ pub use build::{Dns, public_address};
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// The set counterpart of [`FastMap`].
 pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
-pub use net::{LinkState, Network, Unconstrained};
+pub use net::{Network, Unconstrained};
 pub use zone::{Zone, ZoneAnswer, ZoneKind};
 
 /// DNS record types vpcsim answers.

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::build::{Dns, hash};
-use crate::net::{Network, Unconstrained};
+use crate::net::Network;
 use crate::zone::{Zone, ZoneAnswer, ZoneKind, in_zone};
 use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
 
@@ -126,21 +126,12 @@ impl Dns {
         v
     }
 
-    /// Answers `name`/`qtype` asked in `view`. `rotation` advances the DNS load balancing of
-    /// rotated names (Regional endpoint names, S3 on Outposts); pass a fresh one for a single,
-    /// repeatable answer.
-    pub fn resolve(
-        &self,
-        view: View,
-        name: &str,
-        qtype: RecordType,
-        rotation: &mut Rotation,
-    ) -> Resolution {
-        self.resolve_over(view, name, qtype, rotation, &Unconstrained)
-    }
-
-    /// Like [`Dns::resolve`], with `net` deciding whether each forwarded query reaches its
-    /// target (links down, missing routes): a query that cannot reach any target fails with SERVFAIL.
+    /// Answers `name`/`qtype` asked in `view`, with `net` deciding whether each forwarded query
+    /// reaches its target (links down, missing routes, security groups): a query that cannot reach
+    /// any target fails with SERVFAIL. `rotation` advances the DNS load balancing of rotated names
+    /// (Regional endpoint names, S3 on Outposts); pass a fresh one for a single, repeatable answer.
+    /// Callers outside tests go through `vpcsim_engine::Engine::resolve`, which supplies the
+    /// network.
     pub fn resolve_over(
         &self,
         view: View,

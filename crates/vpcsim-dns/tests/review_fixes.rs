@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vpcsim_dns::{Dns, Origin, RData, RecordType, Resolution, Rotation, View};
+use vpcsim_dns::{Dns, Origin, RData, RecordType, Resolution, Rotation, Unconstrained, View};
 use vpcsim_topology::{StdFs, Topology};
 
 fn topology(name: &str) -> Topology {
@@ -15,7 +15,13 @@ fn topology(name: &str) -> Topology {
 }
 
 fn ask(dns: &Dns, name: &str, qtype: RecordType) -> Resolution {
-    dns.resolve(View::Public, name, qtype, &mut Rotation::new())
+    dns.resolve_over(
+        View::Public,
+        name,
+        qtype,
+        &mut Rotation::new(),
+        &Unconstrained,
+    )
 }
 
 fn last(r: &Resolution) -> &str {
@@ -116,10 +122,10 @@ fn regional_endpoint_names_rotate_and_zonal_names_do_not() {
     ] {
         let mut rot = Rotation::new();
         let first = dns
-            .resolve(View::Public, name, RecordType::A, &mut rot)
+            .resolve_over(View::Public, name, RecordType::A, &mut rot, &Unconstrained)
             .addresses();
         let second = dns
-            .resolve(View::Public, name, RecordType::A, &mut rot)
+            .resolve_over(View::Public, name, RecordType::A, &mut rot, &Unconstrained)
             .addresses();
         assert_eq!(first.len(), 2);
         assert_ne!(first, second, "{name} rotates");
@@ -193,22 +199,24 @@ fn private_zone_steps() {
     let dns = Dns::build(&topo);
     let app = vpcsim_dns::view_of(&topo, topo.find_source("shared/app-1").expect("source"));
     let inbound = vpcsim_dns::view_of(&topo, topo.find_source("shared/inbound").expect("source"));
-    let r = dns.resolve(
+    let r = dns.resolve_over(
         app,
         "s3.us-east-1.amazonaws.com",
         RecordType::A,
         &mut Rotation::new(),
+        &Unconstrained,
     );
     assert!(
         r.steps[1]
             .detail
             .starts_with("no other rule or private zone matches")
     );
-    let r = dns.resolve(
+    let r = dns.resolve_over(
         inbound,
         "s3.us-east-1.amazonaws.com",
         RecordType::A,
         &mut Rotation::new(),
+        &Unconstrained,
     );
     assert_eq!(
         r.steps[1].detail,
@@ -218,19 +226,21 @@ fn private_zone_steps() {
     let topo = topology("onprem-dx-vpn.yaml");
     let dns = Dns::build(&topo);
     let vpc = vpcsim_dns::view_of(&topo, topo.find_source("shared").expect("source"));
-    let r = dns.resolve(
+    let r = dns.resolve_over(
         vpc,
         "nope.aws.corp.internal",
         RecordType::A,
         &mut Rotation::new(),
+        &Unconstrained,
     );
     assert_eq!(r.status(), "NXDOMAIN");
     assert_eq!(r.steps.len(), 1, "{:#?}", r.steps);
-    let r = dns.resolve(
+    let r = dns.resolve_over(
         vpc,
         "build-cache.aws.corp.internal",
         RecordType::A,
         &mut Rotation::new(),
+        &Unconstrained,
     );
     assert_eq!(
         r.steps[0].detail,

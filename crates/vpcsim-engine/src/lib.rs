@@ -46,7 +46,7 @@ mod walk;
 
 use std::net::Ipv4Addr;
 
-use vpcsim_dns::{Dns, Resolution, Rotation};
+use vpcsim_dns::{Dns, RecordType, Resolution, Rotation, View};
 use vpcsim_routing::Routes;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{EndpointId, LinkId, OutpostId, PrincipalId, Source, Span};
@@ -55,7 +55,6 @@ pub mod check;
 pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
 pub use request::{Request, RequestError, S3Call, S3Host};
-pub use walk::PathNet;
 
 /// Where the request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -312,6 +311,36 @@ impl<'t> Engine<'t> {
             routes: Routes::build(self.topo, down),
             down: down.to_vec(),
         }
+    }
+
+    /// Answers `name`/`qtype` asked in `view`. Forwarded queries (conditional forwarders, Resolver
+    /// rules) travel like any packet over `net`: UDP 53 from the forwarding resolver through
+    /// security groups, network ACLs, routes and links, and the reply back; a query that reaches
+    /// no target is SERVFAIL. This is the one way vpcsim resolves: the CLI, the DNS server, the
+    /// HTTP API and traces all call it (or [`Engine::resolve_quiet`]).
+    pub fn resolve(
+        &self,
+        net: &Network,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rotation: &mut Rotation,
+    ) -> Resolution {
+        let paths = walk::PathNet { engine: self, net };
+        self.dns.resolve_over(view, name, qtype, rotation, &paths)
+    }
+
+    /// [`Engine::resolve`] without the text of the steps (the same codes, answers and flags).
+    pub fn resolve_quiet(
+        &self,
+        net: &Network,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rotation: &mut Rotation,
+    ) -> Resolution {
+        let paths = walk::PathNet { engine: self, net };
+        self.dns.resolve_quiet(view, name, qtype, rotation, &paths)
     }
 
     /// Traces one request from `source`.

@@ -1086,13 +1086,10 @@ pub(crate) fn run(
         Some(ip) => ip,
         None => {
             let view = vpcsim_dns::view_of(topo, source);
-            let paths = PathNet { engine: eng, net };
             let res = if opts.quiet {
-                eng.dns
-                    .resolve_quiet(view, &t.request.host, RecordType::A, rot, &paths)
+                eng.resolve_quiet(net, view, &t.request.host, RecordType::A, rot)
             } else {
-                eng.dns
-                    .resolve_over(view, &t.request.host, RecordType::A, rot, &paths)
+                eng.resolve(net, view, &t.request.host, RecordType::A, rot)
             };
             let first = res.addresses().first().copied();
             let status = res.status();
@@ -1208,7 +1205,7 @@ pub(crate) fn indexes(
 /// Decides whether forwarded DNS queries get through by walking them like any packet: UDP 53 from
 /// the forwarding resolver (an on-premises resolver, or a VPC's outbound Resolver endpoint) to the
 /// target, with security groups, network ACLs, routes, links and the reply path.
-pub struct PathNet<'a> {
+pub(crate) struct PathNet<'a> {
     /// The engine.
     pub engine: &'a Engine<'a>,
     /// The routes for the failure set in force.

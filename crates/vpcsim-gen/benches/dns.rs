@@ -1,9 +1,10 @@
-//! The DNS model answering in process (`Dns::resolve`), as the DNS server calls it per query.
+//! The DNS model answering in process (`Engine::resolve`), as the DNS server calls it per query.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use vpcsim_dns::{Dns, RecordType, Rotation, View};
+use vpcsim_dns::{RecordType, Rotation, View};
+use vpcsim_engine::Engine;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::Source;
 
@@ -17,13 +18,14 @@ fn view(topo: &Topology, name: &str) -> View {
 }
 
 fn bench(c: &mut Criterion, group: &str, topo: &Topology, cases: &[(&str, &str, &str)]) {
-    let dns = Dns::build(topo);
+    let engine = Engine::new(topo);
+    let net = engine.network(&[]);
     let mut g = c.benchmark_group(group);
     for &(name, from, qname) in cases {
         let v = view(topo, from);
         let mut rotation = Rotation::new();
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| dns.resolve(v, black_box(qname), RecordType::A, &mut rotation))
+            b.iter(|| engine.resolve(&net, v, black_box(qname), RecordType::A, &mut rotation))
         });
     }
     g.finish();

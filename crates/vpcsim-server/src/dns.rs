@@ -355,13 +355,10 @@ impl ViewHandler {
         let res = {
             let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
             // The answer without the explanation steps, which a DNS reply does not carry.
-            snap.dns().resolve_quiet(
-                view,
-                qname,
-                qtype,
-                &mut rotation,
-                &vpcsim_dns::Unconstrained,
-            )
+            // Forwarded queries travel the paths of the served topology with every link up,
+            // exactly as `vpcsim resolve` and `POST /resolve` ask.
+            snap.engine()
+                .resolve_quiet(snap.base_network(), view, qname, qtype, &mut rotation)
         };
         let rotated = res.answers.iter().any(|s| s.rotate);
         let answers: Vec<vpcsim_dns::RrSet> = if known {

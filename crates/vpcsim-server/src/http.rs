@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `GET /health` | | `{status, generation, topology, views, reload_error}` |
 //! | `GET /topology` | | the scenario, VPCs, endpoints and views with their listeners |
-//! | `POST /resolve` | `{from, name, type}` | a resolution, as `vpcsim resolve --format json` |
+//! | `POST /resolve` | `{from, name, type, fail}` | a resolution, as `vpcsim resolve --format json` |
 //! | `POST /trace` | `{from, request, fail, principal}` | a trace, as `vpcsim trace --format json` |
 //! | `POST /check` | nothing or `{}` | every expectation's result, as `vpcsim check --format json` |
 //!
@@ -199,7 +199,7 @@ impl Api {
     }
 
     fn resolve(&self, body: &Value) -> Answer {
-        let f = fields(body, &["from", "name", "type"], &["from", "name"])?;
+        let f = fields(body, &["from", "name", "type", "fail"], &["from", "name"])?;
         let from = string(f, "from")?.unwrap_or_default();
         let name = string(f, "name")?.unwrap_or_default();
         let rtype = string(f, "type")?.unwrap_or("A");
@@ -220,9 +220,19 @@ impl Api {
             ));
         };
         let view = vpcsim_dns::view_of(topo, source);
+        let down = failures(topo, &fail_list(f)?)?;
+        // Forwarded queries travel the same paths as in `vpcsim resolve` and the DNS server.
+        let engine = snap.engine();
+        let failed;
+        let net = if down.is_empty() {
+            snap.base_network()
+        } else {
+            failed = engine.network(&down);
+            &failed
+        };
         let res = {
             let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
-            snap.dns().resolve(view, name, qtype, &mut rotation)
+            engine.resolve(net, view, name, qtype, &mut rotation)
         };
         Ok(shapes::resolution(
             snap.dns(),
@@ -242,26 +252,7 @@ impl Api {
         )?;
         let from = string(f, "from")?.unwrap_or_default();
         let request = string(f, "request")?.unwrap_or_default();
-        let fail: Vec<&str> = match f.get("fail") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|i| {
-                    i.as_str().ok_or_else(|| {
-                        ApiError::bad(
-                            "'fail' must be a list of link names",
-                            r#"write "fail": ["dx-primary"] or ["vpn-backup/tunnel1"]"#,
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(ApiError::bad(
-                    "'fail' must be a list of link names",
-                    r#"write "fail": ["dx-primary"] or ["vpn-backup/tunnel1"]"#,
-                ));
-            }
-        };
+        let fail = fail_list(f)?;
         let principal = string(f, "principal")?;
         let snap = self.shared.current();
         let topo = snap.topology();
@@ -370,6 +361,21 @@ fn string<'v>(obj: &'v Map<String, Value>, key: &str) -> Result<Option<&'v str>,
 }
 
 /// `LINK` or `LINK/TUNNEL` names to failed links.
+/// The optional `fail` field: a list of link (or `LINK/TUNNEL`) names.
+fn fail_list(f: &Map<String, Value>) -> Result<Vec<&str>, ApiError> {
+    let bad = || {
+        ApiError::bad(
+            "'fail' must be a list of link names",
+            r#"write "fail": ["dx-primary"] or ["vpn-backup/tunnel1"]"#,
+        )
+    };
+    match f.get("fail") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().map(|i| i.as_str().ok_or_else(bad)).collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
 fn failures(topo: &Topology, fail: &[&str]) -> Result<Vec<(LinkId, Option<usize>)>, ApiError> {
     fail.iter()
         .map(|f| {

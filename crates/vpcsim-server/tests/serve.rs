@@ -182,7 +182,9 @@ async fn every_view_answers_as_the_model_over_udp_and_tcp() {
         for (name, rtype) in names {
             let wtype = WireType::from_str(rtype.as_str()).unwrap();
             for (proto, client) in [("udp", &mut udp_client), ("tcp", &mut tcp_client)] {
-                let want = snap.dns().resolve(view, name, *rtype, &mut rotation);
+                let want =
+                    snap.engine()
+                        .resolve(snap.base_network(), view, name, *rtype, &mut rotation);
                 let got = client
                     .query(
                         Name::from_str(&format!("{name}.")).unwrap(),
@@ -434,9 +436,13 @@ async fn malformed_packets_leave_the_server_answering() {
             snap.topology(),
             snap.topology().find_source(view_name).unwrap(),
         );
-        let want = snap
-            .dns()
-            .resolve(view, REGIONAL, RecordType::A, &mut Rotation::new());
+        let want = snap.engine().resolve(
+            snap.base_network(),
+            view,
+            REGIONAL,
+            RecordType::A,
+            &mut Rotation::new(),
+        );
         let mut want_sorted = model_data(&want);
         want_sorted.sort();
         for m in [

@@ -52,13 +52,7 @@ pub(crate) fn resolve(
     // Forwarded queries travel like any packet: links, routes, security groups (UDP 53).
     let engine = vpcsim_engine::Engine::new(&topo);
     let net = engine.network(&down);
-    let paths = vpcsim_engine::PathNet {
-        engine: &engine,
-        net: &net,
-    };
-    let res = engine
-        .dns
-        .resolve_over(view, name, qtype, &mut Rotation::new(), &paths);
+    let res = engine.resolve(&net, view, name, qtype, &mut Rotation::new());
     match format {
         Format::Text => print!("{}", engine.dns.report(view, from, name, qtype, &res)),
         Format::Json => println!(
