@@ -44,7 +44,7 @@ pub mod request;
 mod service;
 mod walk;
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use vpcsim_dns::{Dns, RecordType, Resolution, Rotation, View};
 use vpcsim_routing::Routes;
@@ -122,21 +122,21 @@ pub enum Access {
         /// The endpoint.
         endpoint: EndpointId,
         /// The client's private address.
-        client_ip: Ipv4Addr,
+        client_ip: IpAddr,
     },
     /// Through an interface endpoint's network interface.
     InterfaceEndpoint {
         /// The endpoint.
         endpoint: EndpointId,
         /// The ENI's address.
-        eni_ip: Ipv4Addr,
+        eni_ip: IpAddr,
         /// The client's address as the endpoint sees it.
-        client_ip: Ipv4Addr,
+        client_ip: IpAddr,
     },
     /// Over the internet to the service's public address.
     Public {
         /// The public source address (site egress, NAT gateway, instance).
-        source_ip: Ipv4Addr,
+        source_ip: IpAddr,
     },
     /// Through one of an S3 on Outposts endpoint's X-ENIs.
     Outposts {
@@ -145,14 +145,14 @@ pub enum Access {
         /// X-ENI index 0–3.
         xeni: u8,
         /// Its address.
-        ip: Ipv4Addr,
+        ip: IpAddr,
         /// The client's address.
-        client_ip: Ipv4Addr,
+        client_ip: IpAddr,
     },
     /// Directly to a host or interface (not an AWS service).
     Host {
         /// The address reached.
-        ip: Ipv4Addr,
+        ip: IpAddr,
     },
 }
 
@@ -164,13 +164,13 @@ pub struct Trace {
     /// Who sent it (as the user named it).
     pub from: String,
     /// The source's address.
-    pub source_ip: Ipv4Addr,
+    pub source_ip: IpAddr,
     /// The principal that signed it (`None`: anonymous).
     pub principal: Option<PrincipalId>,
     /// Name resolution, unless the host was an address.
     pub dns: Option<Resolution>,
     /// The address connected to.
-    pub destination: Option<Ipv4Addr>,
+    pub destination: Option<IpAddr>,
     /// Hops there.
     pub forward: Vec<Hop>,
     /// Hops back.
@@ -239,8 +239,8 @@ pub struct Engine<'t> {
     /// Its DNS.
     pub dns: Dns,
     pub(crate) eni_by_ip:
-        FastMap<(vpcsim_topology::model::VpcId, Ipv4Addr), vpcsim_topology::model::EniId>,
-    pub(crate) coip: FastMap<Ipv4Addr, vpcsim_topology::model::EniId>,
+        FastMap<(vpcsim_topology::model::VpcId, IpAddr), vpcsim_topology::model::EniId>,
+    pub(crate) coip: FastMap<IpAddr, vpcsim_topology::model::EniId>,
     /// Buckets outside Outposts by name.
     pub(crate) buckets: FastMap<&'t str, vpcsim_topology::model::BucketId>,
     /// Access points by the label of their names (`NAME-ACCOUNT`).

@@ -1,7 +1,7 @@
 //! The service step: what was reached, whether it serves this request, and what the policies say.
 
 use std::borrow::Cow;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
 use vpcsim_topology::model::{AccessPointId, BucketId, EniOwner, NetworkOrigin, PrincipalKind};
@@ -89,7 +89,9 @@ pub(crate) fn access_point_label(
 }
 
 /// The Region and service a public address belongs to, from the AWS-managed prefix lists.
-fn public_service(eng: &Engine, ip: Ipv4Addr) -> Option<(String, String)> {
+fn public_service(eng: &Engine, ip: IpAddr) -> Option<(String, String)> {
+    // The prefix lists vpcsim knows are IPv4.
+    let IpAddr::V4(ip) = ip else { return None };
     let topo = eng.topo;
     if let Some(pl) = topo
         .prefix_lists
@@ -149,7 +151,7 @@ pub(crate) fn reach<'e>(
                     let end = &topo.endpoints[ep.index()];
                     t.access = Some(Access::InterfaceEndpoint {
                         endpoint: ep,
-                        eni_ip: e.ip,
+                        eni_ip: IpAddr::V4(e.ip),
                         client_ip,
                     });
                     hop!(
@@ -205,7 +207,7 @@ pub(crate) fn reach<'e>(
                     t.access = Some(Access::Outposts {
                         outpost: o,
                         xeni: k,
-                        ip: e.ip,
+                        ip: IpAddr::V4(e.ip),
                         client_ip,
                     });
                     hop!(
@@ -340,7 +342,9 @@ pub(crate) fn reach<'e>(
                     );
                 }
                 _ => {
-                    t.access = Some(Access::Host { ip: e.ip });
+                    t.access = Some(Access::Host {
+                        ip: IpAddr::V4(e.ip),
+                    });
                     if s3host.is_some() {
                         return finish!(
                             quiet,
@@ -389,7 +393,7 @@ pub(crate) fn reach<'e>(
             ));
         }
         Arrival::Internet { public_ip, .. } => {
-            let dst = t.destination.unwrap_or(Ipv4Addr::UNSPECIFIED);
+            let dst = t.destination.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
             match public_service(eng, dst) {
                 Some((service, r)) => {
                     t.access = Some(Access::Public {
@@ -436,7 +440,7 @@ pub(crate) fn reach<'e>(
         }
         Arrival::Site => {
             t.access = Some(Access::Host {
-                ip: t.destination.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                ip: t.destination.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             });
             t.verdict = Verdict::Allowed;
             return finish!(
@@ -566,7 +570,7 @@ fn endpoint_context<'e>(
     topo: &'e vpcsim_topology::Topology,
     ctx: &mut Context<'e>,
     end: &'e vpcsim_topology::model::Endpoint,
-    client_ip: Ipv4Addr,
+    client_ip: IpAddr,
 ) -> Cow<'e, str> {
     let vpc = &topo.vpcs[end.vpc.index()];
     ctx.set("aws:SourceVpce", end.aws_id.as_str());
@@ -786,9 +790,16 @@ fn object_arn(bucket: &str, key: &str) -> String {
     arn
 }
 
-/// An address in dotted-quad form, as `Ipv4Addr`'s `Display` writes it, without the formatting
+/// An address as `IpAddr`'s `Display` writes it; IPv4 (the common case) without the formatting
 /// machinery.
-fn ip_text(ip: Ipv4Addr) -> String {
+fn ip_text(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => ip4_text(v4),
+        IpAddr::V6(v6) => v6.to_string(),
+    }
+}
+
+fn ip4_text(ip: Ipv4Addr) -> String {
     let mut out = String::with_capacity(15);
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
@@ -818,7 +829,7 @@ mod tests {
             Ipv4Addr::new(255, 255, 255, 255),
             Ipv4Addr::new(1, 20, 100, 109),
         ] {
-            assert_eq!(ip_text(ip), ip.to_string());
+            assert_eq!(ip_text(IpAddr::V4(ip)), ip.to_string());
         }
         assert_eq!(object_arn("b", ""), "arn:aws:s3:::b");
         assert_eq!(object_arn("b", "k/x.csv"), "arn:aws:s3:::b/k/x.csv");

@@ -1,7 +1,9 @@
 //! The packet walk: from the source to the destination address, then the reply back.
 
 use crate::FastMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::IpNet;
 
 use vpcsim_dns::{RecordType, Rotation, View};
 use vpcsim_routing::filters::{self, Direction, Packet};
@@ -21,16 +23,16 @@ pub(crate) const EPHEMERAL: u16 = 49152;
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Arrival {
     /// A network interface (endpoint ENI, X-ENI, instance, Resolver endpoint).
-    Eni { eni: EniId, client_ip: Ipv4Addr },
+    Eni { eni: EniId, client_ip: IpAddr },
     /// A gateway endpoint's prefix-list route.
     Gateway {
         endpoint: vpcsim_topology::model::EndpointId,
-        client_ip: Ipv4Addr,
+        client_ip: IpAddr,
     },
     /// The internet, leaving from a public address.
     Internet {
-        public_ip: Ipv4Addr,
-        via_nat: Option<Ipv4Addr>,
+        public_ip: IpAddr,
+        via_nat: Option<IpAddr>,
     },
     /// A host on premises.
     Site,
@@ -69,12 +71,12 @@ pub(crate) struct Walker<'a> {
     pub topo: &'a Topology,
     pub net: &'a Network,
     pub hops: Vec<Hop>,
-    pub eni_by_ip: &'a FastMap<(VpcId, Ipv4Addr), EniId>,
-    pub coip: &'a FastMap<Ipv4Addr, EniId>,
+    pub eni_by_ip: &'a FastMap<(VpcId, IpAddr), EniId>,
+    pub coip: &'a FastMap<IpAddr, EniId>,
     pub port: u16,
     pub protocol: Protocol,
     /// The source instance's public address, for internet gateway routes.
-    pub public_ip: Option<Ipv4Addr>,
+    pub public_ip: Option<IpAddr>,
     /// Leave the text out (hops' `at` and `detail`, reasons).
     pub quiet: bool,
 }
@@ -108,7 +110,7 @@ impl Walker<'_> {
         &mut self,
         subnet: SubnetId,
         dir: Direction,
-        remote: Ipv4Addr,
+        remote: IpAddr,
         port: u16,
     ) -> Result<(), Stop> {
         let v = filters::network_acl(
@@ -156,7 +158,7 @@ impl Walker<'_> {
         &mut self,
         eni: EniId,
         dir: Direction,
-        remote: Ipv4Addr,
+        remote: IpAddr,
         remote_eni: Option<EniId>,
         port: u16,
     ) -> Result<(), Stop> {
@@ -183,7 +185,11 @@ impl Walker<'_> {
             }
             _ => None,
         };
-        let at = || format!("network interface {}", e.ip);
+        // The interface by the address of the packet's family.
+        let at = || match (remote, e.ipv6) {
+            (IpAddr::V6(_), Some(v6)) => format!("network interface {v6}"),
+            _ => format!("network interface {}", e.ip),
+        };
         if v.allowed {
             hop!(
                 self,
@@ -215,8 +221,8 @@ impl Walker<'_> {
     pub fn forward(
         &mut self,
         origin: Origin,
-        src_ip: Ipv4Addr,
-        dst: Ipv4Addr,
+        src_ip: IpAddr,
+        dst: IpAddr,
     ) -> Result<Arrival, Stop> {
         match origin {
             Origin::Instance { eni, subnet, vpc } => {
@@ -231,9 +237,9 @@ impl Walker<'_> {
         &mut self,
         vpc: VpcId,
         subnet: SubnetId,
-        src_ip: Ipv4Addr,
+        src_ip: IpAddr,
         src_eni: Option<EniId>,
-        dst: Ipv4Addr,
+        dst: IpAddr,
     ) -> Result<Arrival, Stop> {
         let topo = self.topo;
         // Customer-owned IP addresses of an Outpost in this VPC are reached through its local gateway.
@@ -330,7 +336,11 @@ impl Walker<'_> {
                         "internet gateway",
                         Some("igw".into()),
                         "route.internet",
-                        format!("{igw} translates {src_ip} to its public address {public}"),
+                        if src_ip.is_ipv6() {
+                            format!("{igw} carries {src_ip} to the internet as it is (IPv6 addresses are public)")
+                        } else {
+                            format!("{igw} translates {src_ip} to its public address {public}")
+                        },
                         Some(sel.route.span),
                     );
                     return Ok(Arrival::Internet {
@@ -381,8 +391,8 @@ impl Walker<'_> {
                             Some(s.route.span),
                         );
                         Ok(Arrival::Internet {
-                            public_ip: public,
-                            via_nat: Some(nat_eni.ip),
+                            public_ip: IpAddr::V4(public),
+                            via_nat: Some(IpAddr::V4(nat_eni.ip)),
                         })
                     }
                     _ => {
@@ -427,7 +437,7 @@ impl Walker<'_> {
                 if site
                     .cidrs
                     .iter()
-                    .any(|c| c.contains(&std::net::IpAddr::V4(dst)))
+                    .any(|c| c.contains(&dst))
                 {
                     Ok(Arrival::Site)
                 } else {
@@ -449,7 +459,7 @@ impl Walker<'_> {
                     format!("crosses to VPC {}", topo.vpcs[other.index()].name),
                     Some(peering.span),
                 );
-                if topo.vpcs[other.index()].contains(dst) {
+                if topo.vpcs[other.index()].contains_ip(dst) {
                     self.deliver(other, dst, src_ip, src_eni, None)
                 } else {
                     let mut reason = self.text(|| format!(
@@ -540,7 +550,7 @@ impl Walker<'_> {
         }
     }
 
-    fn gateway_endpoint_prefix(&self, vpc: VpcId, dst: Ipv4Addr) -> Option<String> {
+    fn gateway_endpoint_prefix(&self, vpc: VpcId, dst: IpAddr) -> Option<String> {
         self.topo.vpcs[vpc.index()]
             .endpoints
             .iter()
@@ -556,13 +566,13 @@ impl Walker<'_> {
                     .find(|p| {
                         p.region == region
                             && p.service == e.service
-                            && p.cidrs.iter().any(|c| c.contains(&dst))
+                            && p.cidrs.iter().any(|c| IpNet::V4(*c).contains(&dst))
                     })
                     .map(|_| e.name.clone())
             })
     }
 
-    fn explain_no_route(&self, vpc: VpcId, dst: Ipv4Addr, reason: String) -> Stop {
+    fn explain_no_route(&self, vpc: VpcId, dst: IpAddr, reason: String) -> Stop {
         if let Some(ep) = self.gateway_endpoint_prefix(vpc, dst) {
             return stop(
                 Disposition::NoRoute,
@@ -575,7 +585,7 @@ impl Walker<'_> {
         stop(Disposition::NoRoute, "route.no-route", reason)
     }
 
-    fn vgw_failure(&self, vpc: VpcId, dst: Ipv4Addr) -> Stop {
+    fn vgw_failure(&self, vpc: VpcId, dst: IpAddr) -> Stop {
         let topo = self.topo;
         let links: Vec<LinkId> = topo.vpcs[vpc.index()]
             .vpn_gateway
@@ -585,7 +595,7 @@ impl Walker<'_> {
                 topo.links[l.index()]
                     .advertise
                     .iter()
-                    .any(|p| p.contains(&std::net::IpAddr::V4(dst)))
+                    .any(|p| p.contains(&dst))
             })
             .collect();
         if links.is_empty() {
@@ -611,8 +621,8 @@ impl Walker<'_> {
     fn deliver(
         &mut self,
         vpc: VpcId,
-        dst: Ipv4Addr,
-        src_ip: Ipv4Addr,
+        dst: IpAddr,
+        src_ip: IpAddr,
         src_eni: Option<EniId>,
         from_subnet: Option<SubnetId>,
     ) -> Result<Arrival, Stop> {
@@ -645,18 +655,10 @@ impl Walker<'_> {
         })
     }
 
-    fn leave_site(
-        &mut self,
-        site: SiteId,
-        src_ip: Ipv4Addr,
-        dst: Ipv4Addr,
-    ) -> Result<Arrival, Stop> {
+    fn leave_site(&mut self, site: SiteId, src_ip: IpAddr, dst: IpAddr) -> Result<Arrival, Stop> {
         let topo = self.topo;
         let s = &topo.sites[site.index()];
-        if s.cidrs
-            .iter()
-            .any(|c| c.contains(&std::net::IpAddr::V4(dst)))
-        {
+        if s.cidrs.iter().any(|c| c.contains(&dst)) {
             hop!(
                 self,
                 format!("site {}", s.name),
@@ -687,7 +689,7 @@ impl Walker<'_> {
         let route = s
             .routes
             .iter()
-            .filter(|r| r.destination.contains(&std::net::IpAddr::V4(dst)))
+            .filter(|r| r.destination.contains(&dst))
             .max_by_key(|r| r.destination.prefix_len());
         let Some(route) = route else {
             // No route toward AWS: public addresses leave through the internet egress, if any.
@@ -695,7 +697,7 @@ impl Walker<'_> {
                 Some(public) if !is_private(dst) => {
                     hop!(self, format!("site {}", s.name), Some("internet".into()), "site.internet", format!("no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}"), Some(s.span));
                     return Ok(Arrival::Internet {
-                        public_ip: public,
+                        public_ip: IpAddr::V4(public),
                         via_nat: None,
                     });
                 }
@@ -828,14 +830,16 @@ impl Walker<'_> {
         &mut self,
         arrival: Arrival,
         origin: Origin,
-        server_ip: Ipv4Addr,
+        server_ip: IpAddr,
     ) -> Result<(), Stop> {
         let topo = self.topo;
         match arrival {
             Arrival::Eni { eni, client_ip } => {
                 let e = &topo.enis[eni.index()];
                 let vpc = topo.eni_vpc(eni);
-                if self.coip.get(&e.ip) == Some(&eni) && matches!(origin, Origin::Host { .. }) {
+                if self.coip.get(&IpAddr::V4(e.ip)) == Some(&eni)
+                    && matches!(origin, Origin::Host { .. })
+                {
                     hop!(
                         self,
                         "Outpost local gateway",
@@ -1023,12 +1027,23 @@ impl Walker<'_> {
     }
 }
 
-/// RFC 1918 and other non-internet IPv4 space (shared, link-local, loopback).
-fn is_private(ip: Ipv4Addr) -> bool {
-    ip.is_private()
-        || ip.is_loopback()
-        || ip.is_link_local()
-        || (ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1]))
+/// Address space the internet does not carry: RFC 1918, shared, link-local and loopback IPv4;
+/// unique local (fc00::/7), link-local (fe80::/10), loopback and unspecified IPv6.
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => {
+            ip.is_private()
+                || ip.is_loopback()
+                || ip.is_link_local()
+                || (ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1]))
+        }
+        IpAddr::V6(ip) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
 }
 
 /// Runs a trace.
@@ -1042,7 +1057,7 @@ pub(crate) fn run(
     rot: &mut Rotation,
 ) -> Trace {
     let topo = eng.topo;
-    let (origin, src_ip, default_principal) = match source {
+    let (origin, src_ip, src_ipv6, default_principal) = match source {
         Source::Instance(i) => {
             let inst = &topo.instances[i.index()];
             let e = &topo.enis[inst.eni.index()];
@@ -1053,15 +1068,21 @@ pub(crate) fn run(
                     vpc: inst.vpc,
                 },
                 e.ip,
+                e.ipv6,
                 inst.role,
             )
         }
         Source::Host(h) => {
             let host = &topo.hosts[h.index()];
-            (Origin::Host { site: host.site }, host.ip, host.principal)
+            (
+                Origin::Host { site: host.site },
+                host.ip,
+                host.ipv6,
+                host.principal,
+            )
         }
         _ => {
-            let mut t = empty_trace(req, from, Ipv4Addr::UNSPECIFIED, None);
+            let mut t = empty_trace(req, from, IpAddr::V4(Ipv4Addr::UNSPECIFIED), None);
             t.disposition = Disposition::Unsupported;
             t.code = "source.not-a-host";
             if !opts.quiet {
@@ -1073,7 +1094,7 @@ pub(crate) fn run(
         }
     };
     let principal = opts.principal.unwrap_or(default_principal);
-    let mut t = empty_trace(req, from, src_ip, principal);
+    let mut t = empty_trace(req, from, IpAddr::V4(src_ip), principal);
     let s3host = if t.request.scheme.is_empty() {
         None
     } else {
@@ -1082,7 +1103,7 @@ pub(crate) fn run(
     t.s3 = s3host.as_ref().map(|h| S3Call::new(h, &t.request));
 
     // 1. The name.
-    let dst = match t.request.host_ip() {
+    let dst: IpAddr = match t.request.host_ip() {
         Some(ip) => ip,
         None => {
             let view = vpcsim_dns::view_of(topo, source);
@@ -1091,7 +1112,7 @@ pub(crate) fn run(
             } else {
                 eng.resolve(net, view, &t.request.host, RecordType::A, rot)
             };
-            let first = res.addresses().first().copied();
+            let first = res.addresses().first().copied().map(IpAddr::V4);
             let status = res.status();
             t.dns = Some(res);
             match first {
@@ -1111,6 +1132,24 @@ pub(crate) fn run(
         }
     };
     t.destination = Some(dst);
+    // The source address of the family of the destination.
+    let src_ip = match dst {
+        IpAddr::V4(_) => IpAddr::V4(src_ip),
+        IpAddr::V6(_) => match src_ipv6 {
+            Some(v6) => IpAddr::V6(v6),
+            None => {
+                t.disposition = Disposition::NoRoute;
+                t.code = "source.no-ipv6";
+                if !opts.quiet {
+                    t.reason = format!(
+                        "{dst} is an IPv6 address and {from} has none (put it in a dual-stack subnet, one with `ipv6_cidr`, or give the host `ipv6`)"
+                    );
+                }
+                return t;
+            }
+        },
+    };
+    t.source_ip = src_ip;
 
     // 2. There and back.
     let mut w = Walker {
@@ -1122,8 +1161,13 @@ pub(crate) fn run(
         coip: &eng.coip,
         port: t.request.port,
         protocol: Protocol::Tcp,
-        public_ip: match source {
-            Source::Instance(i) => topo.instances[i.index()].public_ip,
+        // IPv4 needs a public address at an internet gateway; an instance's IPv6 address is
+        // globally unique and is its own public address.
+        public_ip: match (source, src_ip) {
+            (Source::Instance(_), IpAddr::V6(_)) => Some(src_ip),
+            (Source::Instance(i), IpAddr::V4(_)) => {
+                topo.instances[i.index()].public_ip.map(IpAddr::V4)
+            }
             _ => None,
         },
         quiet: opts.quiet,
@@ -1159,7 +1203,7 @@ pub(crate) fn run(
 fn empty_trace(
     request: Request,
     from: &str,
-    source_ip: Ipv4Addr,
+    source_ip: IpAddr,
     principal: Option<vpcsim_topology::model::PrincipalId>,
 ) -> Trace {
     Trace {
@@ -1186,7 +1230,7 @@ fn empty_trace(
 /// Address indexes the walk needs, built once per engine.
 pub(crate) fn indexes(
     topo: &Topology,
-) -> (FastMap<(VpcId, Ipv4Addr), EniId>, FastMap<Ipv4Addr, EniId>) {
+) -> (FastMap<(VpcId, IpAddr), EniId>, FastMap<IpAddr, EniId>) {
     let mut by_ip = FastMap::default();
     let mut coip = FastMap::default();
     for (i, e) in topo.enis.iter().enumerate() {
@@ -1194,10 +1238,14 @@ pub(crate) fn indexes(
         if let EniOwner::OutpostXeni(o, _) = e.owner
             && topo.outposts[o.index()].coip_pool.is_some()
         {
-            coip.insert(e.ip, id);
+            coip.insert(IpAddr::V4(e.ip), id);
             continue;
         }
-        by_ip.insert((topo.subnets[e.subnet.index()].vpc, e.ip), id);
+        let vpc = topo.subnets[e.subnet.index()].vpc;
+        by_ip.insert((vpc, IpAddr::V4(e.ip)), id);
+        if let Some(v6) = e.ipv6 {
+            by_ip.insert((vpc, IpAddr::V6(v6)), id);
+        }
     }
     (by_ip, coip)
 }
@@ -1214,9 +1262,7 @@ pub(crate) struct PathNet<'a> {
 
 impl vpcsim_dns::Network for PathNet<'_> {
     fn dns_reachable(&self, from: View, to: std::net::IpAddr) -> Result<Option<String>, String> {
-        let std::net::IpAddr::V4(dst) = to else {
-            return Ok(None);
-        };
+        let dst = to;
         let topo = self.engine.topo;
         let (origin, src_ip) = match from {
             View::Site(s) => match topo.sites[s.index()].dns.as_ref() {
@@ -1253,6 +1299,7 @@ impl vpcsim_dns::Network for PathNet<'_> {
             public_ip: None,
             quiet: false,
         };
+        let src_ip = IpAddr::V4(src_ip);
         let arrival = w.forward(origin, src_ip, dst).map_err(|s| s.reason)?;
         w.back(arrival, origin, dst).map_err(|s| s.reason)?;
         let via: Vec<String> = w.hops.iter().filter_map(|h| h.component.clone()).collect();

@@ -1,7 +1,7 @@
 //! Route lookup, full traces (DNS, routes there and back, policies) and `check`.
 
 use std::hint::black_box;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -38,7 +38,7 @@ fn route_lookup(c: &mut Criterion) {
     ];
     for (name, table, dst) in cases {
         g.bench_function(BenchmarkId::new("10000-vpcs", name), |b| {
-            b.iter(|| routes.lookup(black_box(table), black_box(dst)))
+            b.iter(|| routes.lookup(black_box(table), black_box(IpAddr::V4(dst))))
         });
     }
     g.finish();

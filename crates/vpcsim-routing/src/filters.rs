@@ -1,6 +1,6 @@
 //! Security groups and network ACLs.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{
@@ -20,7 +20,7 @@ pub enum Direction {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Packet {
     /// The far side's address (source for inbound, destination for outbound).
-    pub remote: Ipv4Addr,
+    pub remote: IpAddr,
     /// The far side's interface when it is one of the topology's (for security group references).
     pub remote_eni: Option<EniId>,
     /// Protocol.
@@ -266,11 +266,11 @@ pub fn security_groups(topo: &Topology, eni: EniId, dir: Direction, pkt: &Packet
 
 fn peer_matches(topo: &Topology, peer: &Peer, pkt: &Packet) -> bool {
     match peer {
-        Peer::Cidr(net) => net.contains(&IpAddr::V4(pkt.remote)),
+        Peer::Cidr(net) => net.contains(&pkt.remote),
         Peer::PrefixList(pl) => topo.prefix_lists[pl.index()]
             .cidrs
             .iter()
-            .any(|c| c.contains(&pkt.remote)),
+            .any(|c| matches!(pkt.remote, IpAddr::V4(v4) if c.contains(&v4))),
         Peer::SecurityGroup(sg) => pkt
             .remote_eni
             .is_some_and(|r| topo.enis[r.index()].security_groups.contains(sg)),
@@ -308,7 +308,7 @@ pub fn network_acl(topo: &Topology, subnet: SubnetId, dir: Direction, pkt: &Pack
         &acl.egress
     };
     for (index, r) in rules.iter().enumerate() {
-        if r.cidr.contains(&IpAddr::V4(pkt.remote))
+        if r.cidr.contains(&pkt.remote)
             && protocol_matches(r.protocol, pkt.protocol)
             && ports_match(r.ports, pkt.protocol, pkt.port)
         {

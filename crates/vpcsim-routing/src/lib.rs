@@ -17,10 +17,10 @@
 
 pub mod filters;
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
-use ipnet::{IpNet, Ipv4Net};
-use prefix_trie::PrefixMap;
+use ipnet::IpNet;
+use prefix_trie::joint::map::JointPrefixMap;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::Link;
 use vpcsim_topology::model::Span;
@@ -75,8 +75,9 @@ impl RouteKind {
 /// A route as the table holds it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
-    /// The prefix (a prefix-list route contributes one candidate per CIDR of the list).
-    pub prefix: Ipv4Net,
+    /// The prefix, IPv4 or IPv6 (a prefix-list route contributes one candidate per CIDR of the
+    /// list).
+    pub prefix: IpNet,
     /// The target.
     pub target: Target,
     /// How it got there.
@@ -99,8 +100,8 @@ pub struct Selected {
 /// Every route table of a topology, compiled for one set of failed links.
 #[derive(Clone, Debug)]
 pub struct Routes {
-    tables: Vec<PrefixMap<Ipv4Net, Vec<Candidate>>>,
-    local: Vec<Vec<Ipv4Net>>,
+    tables: Vec<JointPrefixMap<IpNet, Vec<Candidate>>>,
+    local: Vec<Vec<IpNet>>,
     up: Vec<bool>,
 }
 
@@ -131,11 +132,11 @@ impl Routes {
         let mut local = Vec::with_capacity(topo.route_tables.len());
         for rt in &topo.route_tables {
             let vpc = &topo.vpcs[rt.vpc.index()];
-            let mut map: PrefixMap<Ipv4Net, Vec<Candidate>> = PrefixMap::new();
+            let mut map: JointPrefixMap<IpNet, Vec<Candidate>> = JointPrefixMap::new();
             let mut add = |c: Candidate| map.entry(c.prefix).or_default().push(c);
-            for cidr in &vpc.cidrs {
+            for cidr in vpc.all_cidrs() {
                 add(Candidate {
-                    prefix: *cidr,
+                    prefix: cidr,
                     target: Target::Local,
                     kind: RouteKind::Local,
                     span: vpc.span,
@@ -143,17 +144,16 @@ impl Routes {
             }
             for r in &rt.routes {
                 match r.destination {
-                    Destination::Cidr(IpNet::V4(net)) => add(Candidate {
+                    Destination::Cidr(net) => add(Candidate {
                         prefix: net,
                         target: r.target,
                         kind: RouteKind::Static,
                         span: r.span,
                     }),
-                    Destination::Cidr(IpNet::V6(_)) => {}
                     Destination::PrefixList(pl) => {
                         for cidr in &topo.prefix_lists[pl.index()].cidrs {
                             add(Candidate {
-                                prefix: *cidr,
+                                prefix: IpNet::V4(*cidr),
                                 target: r.target,
                                 kind: RouteKind::PrefixList(pl),
                                 span: r.span,
@@ -176,18 +176,16 @@ impl Routes {
                         (LinkType::Vpn, Routing::Bgp) => Learned::VpnBgp,
                     };
                     for p in &l.advertise {
-                        if let IpNet::V4(net) = p {
-                            add(Candidate {
-                                prefix: *net,
-                                target: Target::VpnGateway,
-                                kind: RouteKind::Propagated {
-                                    link: *link,
-                                    learned,
-                                    as_path: 1 + l.as_path_prepend,
-                                },
-                                span: l.span,
-                            });
-                        }
+                        add(Candidate {
+                            prefix: *p,
+                            target: Target::VpnGateway,
+                            kind: RouteKind::Propagated {
+                                link: *link,
+                                learned,
+                                as_path: 1 + l.as_path_prepend,
+                            },
+                            span: l.span,
+                        });
                     }
                 }
             }
@@ -195,7 +193,7 @@ impl Routes {
                 cands.sort_by_key(|c| c.kind.rank());
             }
             tables.push(map);
-            local.push(vpc.cidrs.clone());
+            local.push(vpc.all_cidrs().collect());
         }
         Routes { tables, local, up }
     }
@@ -206,9 +204,9 @@ impl Routes {
     }
 
     /// The route `table` uses for `dst`, or `None` when no route matches.
-    pub fn lookup(&self, table: RouteTableId, dst: Ipv4Addr) -> Option<Selected> {
+    pub fn lookup(&self, table: RouteTableId, dst: IpAddr) -> Option<Selected> {
         let map = self.tables.get(table.index())?;
-        let (_, cands) = map.get_lpm(&Ipv4Net::from(dst))?;
+        let (_, cands) = map.get_lpm(&IpNet::from(dst))?;
         let best = cands.first()?;
         // The local route wins over a propagated route, even a more specific one.
         if matches!(best.kind, RouteKind::Propagated { .. })
@@ -243,7 +241,7 @@ impl Routes {
     /// The link a VPN gateway of `vpc` sends traffic for `dst` over: among the links that are up
     /// and advertise a prefix containing `dst`, the longest prefix, then Direct Connect over VPN
     /// static over VPN BGP, then the shorter AS_PATH, then the name.
-    pub fn vgw_link(&self, topo: &Topology, vpc: VpcId, dst: Ipv4Addr) -> Option<LinkId> {
+    pub fn vgw_link(&self, topo: &Topology, vpc: VpcId, dst: IpAddr) -> Option<LinkId> {
         let gw = topo.vpcs[vpc.index()].vpn_gateway.as_ref()?;
         gw.links
             .iter()
@@ -253,7 +251,7 @@ impl Routes {
                 let best = link
                     .advertise
                     .iter()
-                    .filter(|p| p.contains(&std::net::IpAddr::V4(dst)))
+                    .filter(|p| p.contains(&dst))
                     .map(|p| p.prefix_len())
                     .max()?;
                 let learned = match (link.kind, link.routing) {
@@ -276,14 +274,14 @@ impl Routes {
     /// The VPC a link delivers `dst` into: its VPN gateway's VPC, or through a Direct Connect
     /// gateway the associated VPC, whose CIDRs contain `dst`; `None` when no such VPC does (a link
     /// reaches only VPC addresses).
-    pub fn link_vpc(&self, topo: &Topology, link: LinkId, dst: Ipv4Addr) -> Option<VpcId> {
+    pub fn link_vpc(&self, topo: &Topology, link: LinkId, dst: IpAddr) -> Option<VpcId> {
         match topo.links[link.index()].attach {
-            Attachment::VpnGateway(v) => Some(v).filter(|v| topo.vpcs[v.index()].contains(dst)),
+            Attachment::VpnGateway(v) => Some(v).filter(|v| topo.vpcs[v.index()].contains_ip(dst)),
             Attachment::DxGateway(g) => topo.dx_gateways[g.index()]
                 .vpcs
                 .iter()
                 .copied()
-                .find(|v| topo.vpcs[v.index()].contains(dst)),
+                .find(|v| topo.vpcs[v.index()].contains_ip(dst)),
         }
     }
 }

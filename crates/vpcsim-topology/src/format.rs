@@ -109,6 +109,8 @@ pub struct Vpc {
     pub id: Option<Text>,
     /// One CIDR or a list (primary first).
     pub cidr: Spanned<OneOrMany<Text>>,
+    /// IPv6 CIDR blocks: one or a list (Amazon-provided blocks are /56; /44 to /60 in steps of /4).
+    pub ipv6_cidr: Option<Spanned<OneOrMany<Text>>>,
     #[serde(default)]
     pub subnets: Entries<Subnet>,
     #[serde(default)]
@@ -142,6 +144,9 @@ pub struct Vpc {
 pub struct Subnet {
     pub az: Text,
     pub cidr: Text,
+    /// IPv6 CIDR of a dual-stack subnet, inside one of the VPC's `ipv6_cidr` blocks (/44 to /64 in
+    /// steps of /4; usually /64).
+    pub ipv6_cidr: Option<Text>,
     /// The associated route table; the VPC's main route table when absent.
     pub route_table: Option<Text>,
 }
@@ -306,6 +311,8 @@ pub struct Instance {
     pub subnet: Text,
     /// Private address; allocated when absent.
     pub ip: Option<Text>,
+    /// IPv6 address in a dual-stack subnet; allocated when absent.
+    pub ipv6: Option<Text>,
     /// Public IPv4 address (or Elastic IP): lets it use an internet gateway route.
     pub public_ip: Option<Text>,
     #[serde(default)]
@@ -458,6 +465,8 @@ pub struct Forward {
 #[serde(deny_unknown_fields)]
 pub struct Host {
     pub ip: Text,
+    /// IPv6 address, inside one of the site's IPv6 CIDRs.
+    pub ipv6: Option<Text>,
     /// The IAM principal its requests are signed with.
     pub principal: Option<Text>,
 }

@@ -16,6 +16,7 @@
 pub mod format;
 pub mod load;
 pub mod model;
+pub mod request;
 pub mod services;
 mod validate;
 

@@ -5,9 +5,9 @@
 //! ([`Topology::find_source`] and friends). Every entity keeps the [`Span`] of its definition so
 //! later explanations can point into the file.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use vpcsim_policy::Policy;
 pub use vpcsim_syntax::Span;
 
@@ -177,6 +177,8 @@ pub struct Vpc {
     pub region: RegionId,
     /// CIDR blocks, primary first.
     pub cidrs: Vec<Ipv4Net>,
+    /// IPv6 CIDR blocks (`ipv6_cidr:`); empty for an IPv4-only VPC.
+    pub ipv6_cidrs: Vec<Ipv6Net>,
     /// Subnets.
     pub subnets: Vec<SubnetId>,
     /// Route tables.
@@ -212,9 +214,25 @@ impl Vpc {
         Ipv4Addr::from(base + 2)
     }
 
-    /// True when the address is inside one of the VPC's CIDRs.
+    /// True when the address is inside one of the VPC's IPv4 CIDRs.
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         self.cidrs.iter().any(|c| c.contains(&ip))
+    }
+
+    /// True when the address is inside one of the VPC's CIDRs, IPv4 or IPv6.
+    pub fn contains_ip(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(v4) => self.contains(v4),
+            IpAddr::V6(v6) => self.ipv6_cidrs.iter().any(|c| c.contains(&v6)),
+        }
+    }
+
+    /// Every CIDR of the VPC, IPv4 then IPv6.
+    pub fn all_cidrs(&self) -> impl Iterator<Item = IpNet> + '_ {
+        self.cidrs
+            .iter()
+            .map(|c| IpNet::V4(*c))
+            .chain(self.ipv6_cidrs.iter().map(|c| IpNet::V6(*c)))
     }
 }
 
@@ -240,6 +258,8 @@ pub struct Subnet {
     pub az: String,
     /// CIDR.
     pub cidr: Ipv4Net,
+    /// IPv6 CIDR of a dual-stack subnet.
+    pub ipv6_cidr: Option<Ipv6Net>,
     /// Associated route table (explicit or the main one).
     pub route_table: RouteTableId,
     /// Network ACL, when one is associated (otherwise the default ACL, which allows all).
@@ -503,6 +523,8 @@ pub struct Eni {
     pub subnet: SubnetId,
     /// Private address.
     pub ip: Ipv4Addr,
+    /// IPv6 address (instances in dual-stack subnets).
+    pub ipv6: Option<Ipv6Addr>,
     /// True when vpcsim chose the address (deterministically from the seed).
     pub allocated: bool,
     /// Security groups.
@@ -710,6 +732,8 @@ pub struct Host {
     pub site: SiteId,
     /// Address.
     pub ip: Ipv4Addr,
+    /// IPv6 address, when the host has one.
+    pub ipv6: Option<Ipv6Addr>,
     /// Principal its requests are signed with.
     pub principal: Option<PrincipalId>,
     /// Where defined.

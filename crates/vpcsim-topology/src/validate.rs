@@ -6,10 +6,10 @@
 //! cause a second, confusing error), then entities are built, then cross-entity rules are checked.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use vpcsim_policy::{Policy, PolicyKind};
 use vpcsim_syntax::{
     Diagnostic, Diagnostics, Entries, Node, NodeKind, SourceMap, Span, Spanned, suggest, yaml,
@@ -110,6 +110,11 @@ struct EniRequest {
     key: String,
     /// Address must come from this pool instead of the subnet (Outposts CoIP).
     pool: Option<Ipv4Net>,
+    /// An instance's interface: it gets an IPv6 address in a dual-stack subnet (`ipv6:` or
+    /// allocated).
+    dual_stack: bool,
+    /// The `ipv6:` written for it.
+    ipv6: Option<Spanned<String>>,
 }
 
 struct Builder<'a> {
@@ -268,6 +273,43 @@ impl<'a> Builder<'a> {
                     "invalid-cidr",
                     text.span,
                     format!("'{s}' is not a valid CIDR"),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    /// An IPv6 CIDR (`ipv6_cidr:`), with host bits clear.
+    fn cidr6(&self, text: &Spanned<String>) -> Option<Ipv6Net> {
+        match self.cidr(text)? {
+            IpNet::V6(n) => Some(n),
+            IpNet::V4(_) => {
+                self.err(
+                    "invalid-cidr",
+                    text.span,
+                    format!("'{}' is an IPv4 CIDR; `ipv6_cidr` takes IPv6", text.value),
+                    "write an IPv6 CIDR such as 2600:1f18:1234:5600::/56, or put IPv4 blocks under `cidr`",
+                );
+                None
+            }
+        }
+    }
+
+    fn ip6(&self, text: &Spanned<String>) -> Option<Ipv6Addr> {
+        let s = text.as_str().trim();
+        match s.parse::<Ipv6Addr>() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                let help = if s.contains('/') {
+                    "an address has no prefix length: drop the '/…'".to_string()
+                } else {
+                    "write an IPv6 address such as 2600:1f18:1234:5601::10".to_string()
+                };
+                self.err(
+                    "invalid-address",
+                    text.span,
+                    format!("'{s}' is not a valid IPv6 address"),
                     help,
                 );
                 None

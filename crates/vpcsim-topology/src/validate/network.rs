@@ -53,6 +53,7 @@ impl Builder<'_> {
                 }
                 cidrs.push(net);
             }
+            let ipv6_cidrs = self.vpc_ipv6_cidrs(v);
             let aws_id = self.aws_id(v.id.as_ref(), "vpc", &["vpc", &e.key.value]);
             self.t.vpcs.push(Vpc {
                 name: e.key.value.clone(),
@@ -60,6 +61,7 @@ impl Builder<'_> {
                 account: account.unwrap_or(AccountId(u32::MAX)),
                 region: region.unwrap_or(RegionId(u32::MAX)),
                 cidrs,
+                ipv6_cidrs,
                 subnets: Vec::new(),
                 route_tables: Vec::new(),
                 main_route_table: RouteTableId(u32::MAX),
@@ -87,6 +89,112 @@ impl Builder<'_> {
             self.network_acls(id, v);
             self.nat_gateways(id, v);
         }
+    }
+
+    /// A VPC's `ipv6_cidr` blocks: IPv6, /44 to /60 in steps of /4 (Amazon-provided blocks are
+    /// /56), not overlapping each other.
+    fn vpc_ipv6_cidrs(&self, v: &f::Vpc) -> Vec<Ipv6Net> {
+        let mut out: Vec<Ipv6Net> = Vec::new();
+        let Some(list) = &v.ipv6_cidr else {
+            return out;
+        };
+        for c in list.value.iter() {
+            let Some(net) = self.cidr6(c) else { continue };
+            let len = net.prefix_len();
+            if !(44..=60).contains(&len) || len % 4 != 0 {
+                self.err(
+                    "invalid-cidr",
+                    c.span,
+                    format!(
+                        "a VPC IPv6 CIDR block must be /44 to /60 in steps of /4; '{net}' is /{len}"
+                    ),
+                    "Amazon-provided IPv6 blocks are /56, for example 2600:1f18:1234:5600::/56",
+                );
+                continue;
+            }
+            if let Some(other) = out
+                .iter()
+                .find(|o| o.contains(&net.network()) || net.contains(&o.network()))
+            {
+                self.err(
+                    "invalid-cidr",
+                    c.span,
+                    format!("'{net}' overlaps '{other}' of the same VPC"),
+                    "a VPC's CIDR blocks must not overlap",
+                );
+                continue;
+            }
+            out.push(net);
+        }
+        out
+    }
+
+    /// A subnet's `ipv6_cidr`: inside one of its VPC's IPv6 blocks, /44 to /64 in steps of /4,
+    /// not overlapping another subnet's.
+    fn subnet_ipv6_cidr(
+        &self,
+        vpc: VpcId,
+        name: &str,
+        text: &Spanned<String>,
+        placed: &mut Vec<(Ipv6Net, Span, String)>,
+    ) -> Option<Ipv6Net> {
+        let net = self.cidr6(text)?;
+        let len = net.prefix_len();
+        let vpc_cidrs = &self.t.vpcs[vpc.index()].ipv6_cidrs;
+        if !(44..=64).contains(&len) || len % 4 != 0 {
+            self.err(
+                "invalid-cidr",
+                text.span,
+                format!("a subnet IPv6 CIDR must be /44 to /64 in steps of /4; '{net}' is /{len}"),
+                "subnet IPv6 blocks are usually /64",
+            );
+            return None;
+        }
+        if vpc_cidrs.is_empty() {
+            self.err(
+                "subnet-outside-vpc",
+                text.span,
+                format!(
+                    "subnet '{name}' has an IPv6 CIDR but VPC '{}' has no `ipv6_cidr`",
+                    self.vpc_name(vpc)
+                ),
+                "associate an IPv6 block with the VPC first: `ipv6_cidr: 2600:1f18:1234:5600::/56`",
+            );
+            return None;
+        }
+        if !vpc_cidrs.iter().any(|c| c.contains(&net)) {
+            let list: Vec<String> = vpc_cidrs.iter().map(|c| c.to_string()).collect();
+            self.err(
+                "subnet-outside-vpc",
+                text.span,
+                format!(
+                    "subnet '{name}' ({net}) is not inside VPC '{}'",
+                    self.vpc_name(vpc)
+                ),
+                format!(
+                    "the VPC's IPv6 CIDRs are {}; pick a subnet inside one of them",
+                    list.join(", ")
+                ),
+            );
+            return None;
+        }
+        if let Some((other, span, other_name)) = placed
+            .iter()
+            .find(|(o, _, _)| o.contains(&net.network()) || net.contains(&o.network()))
+        {
+            self.d.push(
+                Diagnostic::error(
+                    "subnet-overlap",
+                    text.span,
+                    format!("subnet '{name}' ({net}) overlaps subnet '{other_name}' ({other})"),
+                )
+                .with_related(*span, "the other subnet")
+                .with_help("subnets of a VPC must not overlap"),
+            );
+            return None;
+        }
+        placed.push((net, text.span, name.to_string()));
+        Some(net)
     }
 
     fn vpc_name(&self, vpc: VpcId) -> &str {
@@ -207,6 +315,7 @@ impl Builder<'_> {
     fn subnets(&mut self, vpc: VpcId, v: &f::Vpc, region: Option<RegionId>) {
         let mut table = Table::new();
         let mut placed: Vec<(Ipv4Net, Span, String)> = Vec::new();
+        let mut placed6: Vec<(Ipv6Net, Span, String)> = Vec::new();
         for e in v.subnets.iter() {
             let Some(s) = &e.value else {
                 table.insert(e.key.value.clone(), None);
@@ -299,6 +408,10 @@ impl Builder<'_> {
                     self.resolve_in_vpc(&self.names.route_tables, vpc, name, "route table")
                 }
             };
+            let ipv6_cidr = s
+                .ipv6_cidr
+                .as_ref()
+                .and_then(|t| self.subnet_ipv6_cidr(vpc, &e.key.value, t, &mut placed6));
             let id = SubnetId(self.t.subnets.len() as u32);
             table.insert(e.key.value.clone(), Some(id));
             self.t.subnets.push(Subnet {
@@ -306,6 +419,7 @@ impl Builder<'_> {
                 vpc,
                 az: s.az.value.clone(),
                 cidr: cidr.unwrap_or_default(),
+                ipv6_cidr,
                 route_table: route_table.unwrap_or(RouteTableId(u32::MAX)),
                 network_acl: None,
                 span: e.key.span,
@@ -337,11 +451,16 @@ impl Builder<'_> {
                 .iter()
                 .filter_map(|r| self.sg_rule(vpc, r, true))
                 .collect();
+            // A new group allows all outbound IPv4, and all IPv6 in a VPC with an IPv6 block.
+            let mut all_out = vec![Peer::Cidr("0.0.0.0/0".parse().expect("valid"))];
+            if !self.t.vpcs[vpc.index()].ipv6_cidrs.is_empty() {
+                all_out.push(Peer::Cidr("::/0".parse().expect("valid")));
+            }
             let egress = match &sg.egress {
                 None => vec![SgRule {
                     protocol: Protocol::All,
                     ports: PortRange::ALL,
-                    peers: vec![Peer::Cidr("0.0.0.0/0".parse().expect("valid"))],
+                    peers: all_out,
                     span: e.key.span,
                 }],
                 Some(rules) => rules
@@ -663,6 +782,8 @@ impl Builder<'_> {
             span,
             key: format!("{}/{key}", self.t.subnets[subnet.index()].name),
             pool,
+            dual_stack: false,
+            ipv6: None,
         });
         id
     }
@@ -784,16 +905,102 @@ impl Builder<'_> {
                 ),
             }
         }
-        for (r, ip) in requests.into_iter().zip(ips) {
+        let ipv6s = self.assign_ipv6(&requests);
+        for ((r, ip), ipv6) in requests.into_iter().zip(ips).zip(ipv6s) {
             self.t.enis.push(Eni {
                 subnet: r.subnet,
                 ip: ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                ipv6,
                 allocated: r.ip.is_none(),
                 security_groups: r.security_groups,
                 owner: r.owner,
                 span: r.ip.as_ref().map_or(r.span, |t| t.span),
             });
         }
+    }
+
+    /// IPv6 addresses of instances: checked when written (inside the subnet's IPv6 CIDR, not one
+    /// of the five AWS reserves, not used twice), else allocated from the seed in a dual-stack
+    /// subnet. Interfaces in IPv4-only subnets have none.
+    fn assign_ipv6(&self, requests: &[EniRequest]) -> Vec<Option<Ipv6Addr>> {
+        let mut out = vec![None; requests.len()];
+        let mut used: HashMap<Ipv6Addr, Span> = HashMap::new();
+        let reserved = |net: Ipv6Net, ip: Ipv6Addr| {
+            let off = u128::from(ip) - u128::from(net.network());
+            off <= 3 || ip == net.broadcast()
+        };
+        for (i, r) in requests.iter().enumerate() {
+            let Some(text) = &r.ipv6 else { continue };
+            let Some(ip) = self.ip6(text) else { continue };
+            let subnet = &self.t.subnets[r.subnet.index()];
+            let Some(net) = subnet.ipv6_cidr else {
+                self.err(
+                    "address-outside-subnet",
+                    text.span,
+                    format!(
+                        "subnet '{}' has no IPv6 CIDR, so {ip} cannot be used",
+                        subnet.name
+                    ),
+                    "give the subnet an `ipv6_cidr` (a dual-stack subnet), or remove `ipv6`",
+                );
+                continue;
+            };
+            if !net.contains(&ip) {
+                self.err(
+                    "address-outside-subnet",
+                    text.span,
+                    format!("{ip} is not in subnet '{}' ({net})", subnet.name),
+                    format!(
+                        "pick an address from {net}, or leave `ipv6` out to have one allocated"
+                    ),
+                );
+                continue;
+            }
+            if reserved(net, ip) {
+                self.err(
+                    "address-reserved",
+                    text.span,
+                    format!("{ip} is reserved by AWS in subnet '{}' ({net})", subnet.name),
+                    "AWS reserves the first four IPv6 addresses and the last one of every subnet CIDR",
+                );
+                continue;
+            }
+            if let Some(first) = used.get(&ip) {
+                self.d.push(
+                    Diagnostic::error(
+                        "address-in-use",
+                        text.span,
+                        format!("{ip} is already used by another network interface"),
+                    )
+                    .with_related(*first, "first used here")
+                    .with_help("every network interface needs its own address"),
+                );
+                continue;
+            }
+            used.insert(ip, text.span);
+            out[i] = Some(ip);
+        }
+        for (i, r) in requests.iter().enumerate() {
+            if !r.dual_stack || r.ipv6.is_some() {
+                continue;
+            }
+            let Some(net) = self.t.subnets[r.subnet.index()].ipv6_cidr else {
+                continue;
+            };
+            // Host addresses 4 .. size-2 (a /64 has 2^64 of them; the probe below is bounded).
+            let size: u128 = 1u128 << (128 - u32::from(net.prefix_len()));
+            let count = (size - 5).min(u128::from(u64::MAX)) as u64;
+            let start = stable_hash(self.t.seed, &[&r.key, "ipv6"]) % count;
+            let base = u128::from(net.network());
+            let found = (0..count.min(1 << 20))
+                .map(|k| Ipv6Addr::from(base + 4 + u128::from((start + k) % count)))
+                .find(|ip| !used.contains_key(ip));
+            if let Some(ip) = found {
+                used.insert(ip, r.span);
+                out[i] = Some(ip);
+            }
+        }
+        out
     }
 
     pub(super) fn vpc_members(&mut self, raw: &f::Topology) {
@@ -836,6 +1043,11 @@ impl Builder<'_> {
                     i.key.span,
                     &format!("instance/{}", i.key.value),
                 );
+                if let Some(e) = eni {
+                    let r = &mut self.eni_requests[e.index()];
+                    r.dual_stack = true;
+                    r.ipv6 = def.ipv6.clone();
+                }
                 let role = def.role.as_ref().and_then(|r| {
                     self.resolve(
                         Some(&self.names.principals),

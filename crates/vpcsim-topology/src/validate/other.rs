@@ -3,8 +3,6 @@
 
 use super::*;
 
-const METHODS: &[&str] = &["GET", "HEAD", "PUT", "POST", "DELETE"];
-
 impl Builder<'_> {
     pub(super) fn sites_and_links(&mut self, raw: &f::Topology) {
         if let Some(links) = &raw.links.0 {
@@ -178,6 +176,7 @@ impl Builder<'_> {
         });
         let mut hosts = Vec::new();
         let mut used: HashMap<Ipv4Addr, Span> = HashMap::new();
+        let mut used6: HashMap<std::net::Ipv6Addr, Span> = HashMap::new();
         for h in s.hosts.iter() {
             let Some(def) = &h.value else { continue };
             let Some(ip) = self.ip4(&def.ip) else {
@@ -214,11 +213,44 @@ impl Builder<'_> {
                     " under `principals:`",
                 )
             });
+            let ipv6 = def.ipv6.as_ref().and_then(|t| {
+                let v6 = self.ip6(t)?;
+                if !cidrs.iter().any(|c| c.contains(&IpAddr::V6(v6))) {
+                    let list: Vec<String> = cidrs.iter().map(|c| c.to_string()).collect();
+                    self.err(
+                        "address-outside-site",
+                        t.span,
+                        format!(
+                            "host '{}' ({v6}) is not inside site '{}'",
+                            h.key.value, key.value
+                        ),
+                        format!(
+                            "the site's CIDRs are {}; add its IPv6 block to `cidrs`",
+                            list.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+                if let Some(first) = used6.get(&v6) {
+                    self.d.push(
+                        Diagnostic::error(
+                            "address-in-use",
+                            t.span,
+                            format!("{v6} is already used by another host"),
+                        )
+                        .with_related(*first, "first used here"),
+                    );
+                    return None;
+                }
+                used6.insert(v6, t.span);
+                Some(v6)
+            });
             let hid = HostId(self.t.hosts.len() as u32);
             self.t.hosts.push(Host {
                 name: h.key.value.clone(),
                 site: id,
                 ip,
+                ipv6,
                 principal,
                 span: h.key.span,
             });
@@ -912,7 +944,8 @@ impl Builder<'_> {
                     );
                     return None;
                 }
-                if let Err(why) = check_request(req.as_str()) {
+                if let Err(e) = crate::request::Request::parse(req.as_str()) {
+                    let why = e.why;
                     self.err("invalid-request", req.span, format!("'{}' is not a request: {why}", req.value), "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT");
                     return None;
                 }
@@ -1029,47 +1062,4 @@ impl Builder<'_> {
             span,
         })
     }
-}
-
-/// Light structural check of a request: `[METHOD ]URL` or `HOST[:PORT]`.
-pub(crate) fn check_request(text: &str) -> Result<(), String> {
-    let text = text.trim();
-    let (method, target) = match text.split_once(char::is_whitespace) {
-        Some((m, rest)) => (Some(m), rest.trim()),
-        None => (None, text),
-    };
-    if let Some(m) = method
-        && !METHODS.contains(&m)
-    {
-        return Err(format!(
-            "'{m}' is not an HTTP method (use {})",
-            METHODS.join(", ")
-        ));
-    }
-    let host_part = match target.split_once("://") {
-        Some((scheme, rest)) => {
-            if scheme != "https" && scheme != "http" {
-                return Err(format!("scheme '{scheme}' is not http or https"));
-            }
-            rest.split(['/', '?']).next().unwrap_or("")
-        }
-        None => {
-            if method.is_some() {
-                return Err("a request with a method needs a full URL".into());
-            }
-            target
-        }
-    };
-    let host = match host_part.rsplit_once(':') {
-        Some((h, p)) => {
-            p.parse::<u16>()
-                .map_err(|_| format!("'{p}' is not a port"))?;
-            h
-        }
-        None => host_part,
-    };
-    if host.is_empty() {
-        return Err("there is no host".into());
-    }
-    Ok(())
 }

@@ -1,0 +1,205 @@
+//! Requests as expectations and users write them: `GET https://host/path`, a URL, or `host:port`.
+//! The one parser of request syntax: the loader checks `request:` expectations with it and the
+//! engine traces what it returns.
+
+use std::net::IpAddr;
+
+/// Why a request could not be parsed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("'{text}' is not a request: {why}")]
+pub struct RequestError {
+    /// The text.
+    pub text: String,
+    /// What is wrong.
+    pub why: String,
+}
+
+/// A parsed request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// As written.
+    pub text: String,
+    /// `GET`, `PUT`… (`GET` when only a URL is given; empty for a bare `host:port`).
+    pub method: String,
+    /// `https`, `http`, or empty for `host:port`.
+    pub scheme: String,
+    /// Host, lowercase.
+    pub host: String,
+    /// Port (from the URL or the scheme).
+    pub port: u16,
+    /// Path without the query, starting with `/` (empty for `host:port`).
+    pub path: String,
+    /// Query string without `?`.
+    pub query: String,
+}
+
+const METHODS: &[&str] = &["GET", "HEAD", "PUT", "POST", "DELETE"];
+
+impl Request {
+    /// Parses `[METHOD ]URL` or `HOST:PORT`.
+    pub fn parse(text: &str) -> Result<Request, RequestError> {
+        let err = |why: &str| RequestError {
+            text: text.to_string(),
+            why: why.to_string(),
+        };
+        let t = text.trim();
+        let (method, target) = match t.split_once(char::is_whitespace) {
+            Some((m, rest)) => (Some(m.to_ascii_uppercase()), rest.trim()),
+            None => (None, t),
+        };
+        if let Some(m) = &method
+            && !METHODS.contains(&m.as_str())
+        {
+            return Err(err(&format!(
+                "'{m}' is not an HTTP method (use {})",
+                METHODS.join(", ")
+            )));
+        }
+        // The scheme ends at the first `://`; the byte search for `:` finds it at once in a URL.
+        let scheme_end = match target.bytes().position(|b| b == b':') {
+            Some(i) if target[i..].starts_with("://") => Some(i),
+            Some(_) => target.find("://"),
+            None => None,
+        };
+        let (scheme, rest) = match scheme_end.map(|i| (&target[..i], &target[i + 3..])) {
+            Some((s, r)) => {
+                let s = s.to_ascii_lowercase();
+                if s != "http" && s != "https" {
+                    return Err(err(&format!("scheme '{s}' is not http or https")));
+                }
+                (s, r)
+            }
+            None if method.is_some() => {
+                return Err(err("a request with a method needs a full URL"));
+            }
+            None => (String::new(), target),
+        };
+        let (authority, path_query) = match rest.bytes().position(|b| b == b'/' || b == b'?') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let default_port = || match scheme.as_str() {
+            "https" => Ok(443),
+            "http" => Ok(80),
+            _ => Err(err("give a port: HOST:PORT")),
+        };
+        // An IPv6 literal is bracketed (RFC 3986 3.2.2): `[2001:db8::1]` or `[2001:db8::1]:8443`.
+        let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+            let Some((literal, after)) = inner.split_once(']') else {
+                return Err(err("an IPv6 address in a URL ends with ']'"));
+            };
+            if literal.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(err(&format!("'{literal}' is not an IPv6 address")));
+            }
+            let port = match after.strip_prefix(':') {
+                Some(p) => p
+                    .parse::<u16>()
+                    .map_err(|_| err(&format!("'{p}' is not a port")))?,
+                None if after.is_empty() => default_port()?,
+                None => return Err(err(&format!("unexpected '{after}' after ']'"))),
+            };
+            (literal, port)
+        } else if authority.bytes().filter(|b| *b == b':').count() > 1 {
+            return Err(err(
+                "an IPv6 address needs brackets: https://[2001:db8::1]/ or [2001:db8::1]:443",
+            ));
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (
+                    h,
+                    p.parse::<u16>()
+                        .map_err(|_| err(&format!("'{p}' is not a port")))?,
+                ),
+                None => (authority, default_port()?),
+            }
+        };
+        if host.is_empty() {
+            return Err(err("there is no host"));
+        }
+        let (path, query) = match path_query.split_once('?') {
+            Some((p, q)) => (p, q),
+            None => (path_query, ""),
+        };
+        let path = if path.is_empty() && !scheme.is_empty() {
+            "/"
+        } else {
+            path
+        };
+        Ok(Request {
+            text: t.to_string(),
+            method: method.unwrap_or_else(|| {
+                if scheme.is_empty() {
+                    String::new()
+                } else {
+                    "GET".into()
+                }
+            }),
+            scheme,
+            host: host.trim_end_matches('.').to_ascii_lowercase(),
+            port,
+            path: path.to_string(),
+            query: query.to_string(),
+        })
+    }
+
+    /// The host as an address (IPv4, or IPv6 written in brackets), when it is one.
+    pub fn host_ip(&self) -> Option<IpAddr> {
+        self.host.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_requests() {
+        let r = Request::parse("GET https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv").unwrap();
+        assert_eq!(
+            (r.method.as_str(), r.port, r.path.as_str()),
+            ("GET", 443, "/DOC-EXAMPLE-BUCKET1/report.csv")
+        );
+        let r = Request::parse("http://10.0.1.5:8080/x?y=1").unwrap();
+        assert_eq!(
+            (r.port, r.query.as_str(), r.host_ip()),
+            (8080, "y=1", Some(IpAddr::from([10, 0, 1, 5])))
+        );
+        assert_eq!(Request::parse("db.internal:5432").unwrap().port, 5432);
+        assert!(Request::parse("FETCH https://x/").is_err());
+        assert!(Request::parse("GET x").is_err());
+        // The scheme ends at the first `://`, even after another colon.
+        let e = Request::parse("host:80/x://y").unwrap_err();
+        assert!(e.why.contains("scheme 'host:80/x'"), "{e}");
+        assert!(Request::parse("ftp://x/").is_err());
+        let r = Request::parse("HTTPS://Host.Example./a?b").unwrap();
+        assert_eq!(
+            (
+                r.scheme.as_str(),
+                r.host.as_str(),
+                r.path.as_str(),
+                r.query.as_str()
+            ),
+            ("https", "host.example", "/a", "b")
+        );
+    }
+
+    #[test]
+    fn parses_ipv6_literals() {
+        let r = Request::parse("GET https://[2606:4700::1111]/a?b").unwrap();
+        assert_eq!((r.host.as_str(), r.port), ("2606:4700::1111", 443));
+        assert_eq!(r.host_ip(), Some("2606:4700::1111".parse().unwrap()));
+        let r = Request::parse("http://[2001:db8::1]:8080/").unwrap();
+        assert_eq!((r.host.as_str(), r.port), ("2001:db8::1", 8080));
+        let r = Request::parse("[2001:db8::1]:22").unwrap();
+        assert_eq!((r.port, r.scheme.as_str()), (22, ""));
+        for bad in [
+            "https://2001:db8::1/",
+            "https://[2001:db8::1/",
+            "https://[nope]/",
+            "[2001:db8::1]",
+            "https://[2001:db8::1]x/",
+        ] {
+            assert!(Request::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
