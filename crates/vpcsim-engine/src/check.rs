@@ -112,7 +112,7 @@ pub fn check_expectation(
             }
         }
         Check::Resolve { .. } => {
-            let paths = crate::walk::PathNet { engine, net };
+            let paths = crate::trace::PathNet { engine, net };
             match vpcsim_dns::check_expectation(&engine.dns, topo, exp, &paths) {
                 Ok(res) => (describe_dns(&res), None),
                 Err((res, why)) => {

@@ -40,14 +40,15 @@ macro_rules! push_hop {
 /// hash with a fixed seed (lookups only; nothing iterates them into output).
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
+mod render;
 pub mod request;
 mod service;
-mod walk;
+mod trace;
 
 use std::net::IpAddr;
 
 use vpcsim_dns::{Dns, RecordType, Resolution, Rotation, View};
-use vpcsim_routing::Routes;
+use vpcsim_routing::{Graph, LinkState};
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{EndpointId, LinkId, OutpostId, PrincipalId, Source, Span};
 
@@ -56,45 +57,8 @@ pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
 pub use request::{Request, RequestError, S3Call, S3Host};
 
-/// Where the request ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Disposition {
-    /// The request reached the service (its policies then decide).
-    Delivered,
-    /// The name did not resolve.
-    DnsFailure,
-    /// A route table, a site router or a peering had no route on the way there.
-    NoRoute,
-    /// The reply has no way back.
-    NoReturnRoute,
-    /// A security group refused it.
-    DeniedBySecurityGroup,
-    /// A network ACL refused it.
-    DeniedByNetworkAcl,
-    /// Every link that could carry it is down.
-    LinkDown,
-    /// It reached something that does not serve this request (an unsupported name or path).
-    Unsupported,
-    /// It left for the internet, to an address vpcsim does not model.
-    ExitsToInternet,
-}
-
-impl Disposition {
-    /// Kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Disposition::Delivered => "delivered",
-            Disposition::DnsFailure => "dns-failure",
-            Disposition::NoRoute => "no-route",
-            Disposition::NoReturnRoute => "no-return-route",
-            Disposition::DeniedBySecurityGroup => "denied-by-security-group",
-            Disposition::DeniedByNetworkAcl => "denied-by-network-acl",
-            Disposition::LinkDown => "link-down",
-            Disposition::Unsupported => "unsupported",
-            Disposition::ExitsToInternet => "exits-to-internet",
-        }
-    }
-}
+/// Where the request ended (the forwarding model's dispositions, and the service's).
+pub use vpcsim_routing::Disposition;
 
 /// The verdict an expectation names.
 pub use vpcsim_topology::model::Verdict;
@@ -238,9 +202,8 @@ pub struct Engine<'t> {
     pub topo: &'t Topology,
     /// Its DNS.
     pub dns: Dns,
-    pub(crate) eni_by_ip:
-        FastMap<(vpcsim_topology::model::VpcId, IpAddr), vpcsim_topology::model::EniId>,
-    pub(crate) coip: FastMap<IpAddr, vpcsim_topology::model::EniId>,
+    /// The topology compiled for forwarding.
+    pub graph: Graph<'t>,
     /// Buckets outside Outposts by name.
     pub(crate) buckets: FastMap<&'t str, vpcsim_topology::model::BucketId>,
     /// Access points by the label of their names (`NAME-ACCOUNT`).
@@ -251,19 +214,17 @@ pub struct Engine<'t> {
     pub(crate) labels: service::Labels,
 }
 
-/// Routes compiled for one set of failed links.
+/// The state of the network a walk sees: which links and tunnels are down. Cheap to make: the
+/// forwarding graph is compiled once per engine, and link state is an input to each walk.
 #[derive(Clone, Debug)]
 pub struct Network {
-    /// The compiled route tables.
-    pub routes: Routes,
-    /// The failed links and tunnels.
-    pub down: Vec<(LinkId, Option<usize>)>,
+    /// Links and tunnels up or down.
+    pub links: LinkState,
 }
 
 impl<'t> Engine<'t> {
     /// Derives the DNS model.
     pub fn new(topo: &'t Topology) -> Self {
-        let (eni_by_ip, coip) = walk::indexes(topo);
         let mut buckets = FastMap::default();
         for (i, b) in topo.buckets.iter().enumerate() {
             if b.outpost.is_none() {
@@ -296,8 +257,7 @@ impl<'t> Engine<'t> {
         Engine {
             topo,
             dns: Dns::build(topo),
-            eni_by_ip,
-            coip,
+            graph: Graph::compile(topo),
             buckets,
             access_points,
             callers,
@@ -305,11 +265,10 @@ impl<'t> Engine<'t> {
         }
     }
 
-    /// Compiles the routes with these links (or `link`, tunnel) down.
+    /// The network with these links (or `link`, tunnel) down.
     pub fn network(&self, down: &[(LinkId, Option<usize>)]) -> Network {
         Network {
-            routes: Routes::build(self.topo, down),
-            down: down.to_vec(),
+            links: LinkState::new(self.topo, down),
         }
     }
 
@@ -326,7 +285,7 @@ impl<'t> Engine<'t> {
         qtype: RecordType,
         rotation: &mut Rotation,
     ) -> Resolution {
-        let paths = walk::PathNet { engine: self, net };
+        let paths = trace::PathNet { engine: self, net };
         self.dns.resolve_over(view, name, qtype, rotation, &paths)
     }
 
@@ -339,7 +298,7 @@ impl<'t> Engine<'t> {
         qtype: RecordType,
         rotation: &mut Rotation,
     ) -> Resolution {
-        let paths = walk::PathNet { engine: self, net };
+        let paths = trace::PathNet { engine: self, net };
         self.dns.resolve_quiet(view, name, qtype, rotation, &paths)
     }
 
@@ -354,6 +313,6 @@ impl<'t> Engine<'t> {
         rotation: &mut Rotation,
     ) -> Result<Trace, RequestError> {
         let req = Request::parse(request)?;
-        Ok(walk::run(self, net, source, from, req, opts, rotation))
+        Ok(trace::run(self, net, source, from, req, opts, rotation))
     }
 }

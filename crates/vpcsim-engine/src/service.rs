@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
 use vpcsim_topology::model::{AccessPointId, BucketId, EniOwner, NetworkOrigin, PrincipalKind};
 
-use crate::walk::{Arrival, Origin};
 use crate::{Access, Disposition, Engine, S3Call, S3Host, Trace, Verdict};
+use vpcsim_routing::{Arrival, Origin};
 
 /// Ends the trace; the reason is written only when the trace is explained.
 macro_rules! finish {
@@ -438,7 +438,7 @@ pub(crate) fn reach<'e>(
                 }
             }
         }
-        Arrival::Site => {
+        Arrival::Site { .. } => {
             t.access = Some(Access::Host {
                 ip: t.destination.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             });

@@ -20,7 +20,8 @@ fn vpc_table(topo: &Topology, vpc: &str) -> vpcsim_topology::model::RouteTableId
 fn route_lookup(c: &mut Criterion) {
     let mut g = c.benchmark_group("route_lookup");
     let topo = common::generated(10_000);
-    let routes = Routes::build(&topo, &[]);
+    let routes = Routes::build(&topo);
+    let links = vpcsim_routing::LinkState::all_up(&topo);
     // A hub's table: 49 peering routes and the extra static routes (hub-0 also learns site-0's prefix).
     let hub = vpc_table(&topo, "hub-100");
     let hub0 = vpc_table(&topo, "hub-0");
@@ -38,7 +39,7 @@ fn route_lookup(c: &mut Criterion) {
     ];
     for (name, table, dst) in cases {
         g.bench_function(BenchmarkId::new("10000-vpcs", name), |b| {
-            b.iter(|| routes.lookup(black_box(table), black_box(IpAddr::V4(dst))))
+            b.iter(|| routes.lookup(black_box(table), black_box(IpAddr::V4(dst)), &links))
         });
     }
     g.finish();

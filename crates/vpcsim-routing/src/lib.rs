@@ -16,6 +16,17 @@
 //! route or rule that made it, with its span in the topology file.
 
 pub mod filters;
+mod graph;
+mod links;
+mod nodes;
+mod walk;
+
+pub use graph::Graph;
+pub use links::LinkState;
+pub use nodes::is_private;
+pub use walk::{
+    Arrival, Disposition, EPHEMERAL, Event, LocalGatewayFrom, Origin, Packet, Step, Stop, Walk,
+};
 
 use std::net::IpAddr;
 
@@ -97,12 +108,13 @@ pub struct Selected {
     pub rule: Option<&'static str>,
 }
 
-/// Every route table of a topology, compiled for one set of failed links.
+/// Every route table of a topology, compiled once: all candidate routes per prefix, the
+/// propagated ones with the link they were learned over, so that a lookup can leave out the links
+/// that are down ([`LinkState`]) without compiling again.
 #[derive(Clone, Debug)]
 pub struct Routes {
     tables: Vec<JointPrefixMap<IpNet, Vec<Candidate>>>,
     local: Vec<Vec<IpNet>>,
-    up: Vec<bool>,
 }
 
 /// A link's name and type, for messages.
@@ -114,20 +126,9 @@ pub fn describe_link(link: &Link) -> String {
 }
 
 impl Routes {
-    /// Compiles the route tables. `down` lists failed links (`None`: the whole link) and tunnels.
-    pub fn build(topo: &Topology, down: &[(LinkId, Option<usize>)]) -> Routes {
-        let up: Vec<bool> = topo
-            .links
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let id = LinkId(i as u32);
-                if down.contains(&(id, None)) {
-                    return false;
-                }
-                l.tunnels.is_empty() || (0..l.tunnels.len()).any(|t| !down.contains(&(id, Some(t))))
-            })
-            .collect();
+    /// Compiles the route tables, with the routes propagated over every link (a lookup leaves out
+    /// the links that are down).
+    pub fn build(topo: &Topology) -> Routes {
         let mut tables = Vec::with_capacity(topo.route_tables.len());
         let mut local = Vec::with_capacity(topo.route_tables.len());
         for rt in &topo.route_tables {
@@ -166,9 +167,6 @@ impl Routes {
                 && let Some(gw) = &vpc.vpn_gateway
             {
                 for link in &gw.links {
-                    if !up[link.index()] {
-                        continue;
-                    }
                     let l = &topo.links[link.index()];
                     let learned = match (l.kind, l.routing) {
                         (LinkType::DirectConnect, _) => Learned::DirectConnect,
@@ -195,18 +193,39 @@ impl Routes {
             tables.push(map);
             local.push(vpc.all_cidrs().collect());
         }
-        Routes { tables, local, up }
+        Routes { tables, local }
     }
 
-    /// True when the link carries traffic in this failure set.
-    pub fn link_up(&self, link: LinkId) -> bool {
-        self.up.get(link.index()).copied().unwrap_or(false)
-    }
-
-    /// The route `table` uses for `dst`, or `None` when no route matches.
-    pub fn lookup(&self, table: RouteTableId, dst: IpAddr) -> Option<Selected> {
+    /// The candidates `table` holds for the longest prefix containing `dst` that has one
+    /// available with `links` (a propagated route is withdrawn while its link is down, and the
+    /// next shorter prefix applies). Borrowed when none of them is withdrawn, the usual case.
+    fn candidates<'a>(
+        &'a self,
+        table: RouteTableId,
+        dst: IpAddr,
+        links: &LinkState,
+    ) -> Option<std::borrow::Cow<'a, [Candidate]>> {
         let map = self.tables.get(table.index())?;
+        let available = |c: &Candidate| match c.kind {
+            RouteKind::Propagated { link, .. } => links.link_up(link),
+            _ => true,
+        };
         let (_, cands) = map.get_lpm(&IpNet::from(dst))?;
+        if cands.iter().all(available) {
+            return Some(std::borrow::Cow::Borrowed(cands.as_slice()));
+        }
+        let mut covering: Vec<(IpNet, &Vec<Candidate>)> = map.cover(&IpNet::from(dst)).collect();
+        covering.sort_by_key(|(p, _)| std::cmp::Reverse(p.prefix_len()));
+        covering.into_iter().find_map(|(_, cands)| {
+            let up: Vec<Candidate> = cands.iter().filter(|c| available(c)).cloned().collect();
+            (!up.is_empty()).then_some(std::borrow::Cow::Owned(up))
+        })
+    }
+
+    /// The route `table` uses for `dst` with `links`, or `None` when no route matches.
+    pub fn lookup(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Selected> {
+        let map = self.tables.get(table.index())?;
+        let cands = self.candidates(table, dst, links)?;
         let best = cands.first()?;
         // The local route wins over a propagated route, even a more specific one.
         if matches!(best.kind, RouteKind::Propagated { .. })
@@ -218,7 +237,7 @@ impl Routes {
                 .cloned()?;
             return Some(Selected {
                 route: local,
-                beaten: cands.clone(),
+                beaten: cands.to_vec(),
                 rule: Some(
                     "the local route takes priority over propagated routes, even more specific ones",
                 ),
@@ -241,11 +260,17 @@ impl Routes {
     /// The link a VPN gateway of `vpc` sends traffic for `dst` over: among the links that are up
     /// and advertise a prefix containing `dst`, the longest prefix, then Direct Connect over VPN
     /// static over VPN BGP, then the shorter AS_PATH, then the name.
-    pub fn vgw_link(&self, topo: &Topology, vpc: VpcId, dst: IpAddr) -> Option<LinkId> {
+    pub fn vgw_link(
+        &self,
+        topo: &Topology,
+        vpc: VpcId,
+        dst: IpAddr,
+        links: &LinkState,
+    ) -> Option<LinkId> {
         let gw = topo.vpcs[vpc.index()].vpn_gateway.as_ref()?;
         gw.links
             .iter()
-            .filter(|l| self.link_up(**l))
+            .filter(|l| links.link_up(**l))
             .filter_map(|l| {
                 let link = &topo.links[l.index()];
                 let best = link

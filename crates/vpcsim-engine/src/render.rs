@@ -1,0 +1,484 @@
+//! The walker's steps in words: where (`at`), the component passed (for `via:`), and what happened,
+//! naming the route, rule or link. The walker records data only; this is the one place its
+//! sentences are written.
+
+use std::net::IpAddr;
+
+use vpcsim_routing::filters::Direction;
+use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Step, describe_link};
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Target, VpcId};
+
+use crate::Hop;
+
+/// A step as a hop: with its text when `explain`, else only its code, component and span.
+pub(crate) fn hop(topo: &Topology, step: &Step, explain: bool) -> Hop {
+    let component = component(topo, step);
+    let (at, detail) = if explain {
+        words(topo, step)
+    } else {
+        (String::new(), String::new())
+    };
+    Hop {
+        at,
+        component,
+        code: step.code(),
+        detail,
+        span: step.span,
+    }
+}
+
+/// The reason a walk stopped: the deciding step's sentence.
+pub(crate) fn reason(topo: &Topology, step: &Step) -> String {
+    words(topo, step).1
+}
+
+/// The named component a step passes, for `via:` (forward steps; replies name none).
+fn component(topo: &Topology, step: &Step) -> Option<String> {
+    if step.reply {
+        return None;
+    }
+    match &step.event {
+        Event::SecurityGroup {
+            eni,
+            dir: Direction::Inbound,
+            ..
+        } => match topo.enis[eni.index()].owner {
+            EniOwner::Endpoint(ep) => Some(topo.endpoints[ep.index()].name.clone()),
+            EniOwner::OutpostXeni(o, _) => Some(topo.outposts[o.index()].name.clone()),
+            _ => None,
+        },
+        Event::GatewayEndpoint { endpoint } => Some(topo.endpoints[endpoint.index()].name.clone()),
+        Event::InternetGateway { .. } | Event::NoPublicIp { .. } => Some("igw".into()),
+        Event::Nat { nat, .. } => Some(topo.nat_gateways[nat.index()].name.clone()),
+        Event::VpnGatewayLink { link } | Event::LinkInto { link, .. } => {
+            Some(topo.links[link.index()].name.clone())
+        }
+        Event::Tunnel { link, tunnel } => {
+            let l = &topo.links[link.index()];
+            Some(format!("{}/{}", l.name, l.tunnels[*tunnel]))
+        }
+        Event::DxGateway { gateway, .. } => Some(topo.dx_gateways[gateway.index()].name.clone()),
+        Event::Peering { peering, .. } => Some(topo.peerings[peering.index()].name.clone()),
+        Event::SiteInternet { .. } => Some("internet".into()),
+        _ => None,
+    }
+}
+
+fn vpc_name(topo: &Topology, vpc: VpcId) -> &str {
+    &topo.vpcs[vpc.index()].name
+}
+
+fn subnet_label(topo: &Topology, s: SubnetId) -> String {
+    let sub = &topo.subnets[s.index()];
+    format!("subnet {} (VPC {})", sub.name, vpc_name(topo, sub.vpc))
+}
+
+fn table_name(topo: &Topology, t: RouteTableId) -> &str {
+    &topo.route_tables[t.index()].name
+}
+
+fn link_names(topo: &Topology, links: &[LinkId]) -> String {
+    links
+        .iter()
+        .map(|l| topo.links[l.index()].name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The interface by its address of the family the packet uses.
+fn interface(topo: &Topology, eni: EniId, family: IpAddr) -> String {
+    let e = &topo.enis[eni.index()];
+    match (family, e.ipv6) {
+        (IpAddr::V6(_), Some(v6)) => format!("network interface {v6}"),
+        _ => format!("network interface {}", e.ip),
+    }
+}
+
+fn igw_id(topo: &Topology, vpc: VpcId) -> &str {
+    topo.vpcs[vpc.index()]
+        .internet_gateway
+        .as_deref()
+        .unwrap_or_default()
+}
+
+/// A route target in words.
+pub(crate) fn target_name(topo: &Topology, vpc: VpcId, t: &Target, kind: &RouteKind) -> String {
+    let base = match t {
+        Target::Local => "local".to_string(),
+        Target::InternetGateway => format!("internet gateway {}", igw_id(topo, vpc)),
+        Target::NatGateway(n) => format!("NAT gateway {}", topo.nat_gateways[n.index()].name),
+        Target::VpnGateway => format!(
+            "VPN gateway {}",
+            topo.vpcs[vpc.index()]
+                .vpn_gateway
+                .as_ref()
+                .map_or("", |g| g.aws_id.as_str())
+        ),
+        Target::Peering(p) => format!("peering {}", topo.peerings[p.index()].name),
+        Target::GatewayEndpoint(e) => format!(
+            "gateway endpoint {} ({})",
+            topo.endpoints[e.index()].name,
+            topo.endpoints[e.index()].aws_id
+        ),
+        Target::Eni(e) => format!("network interface {}", topo.enis[e.index()].ip),
+    };
+    match kind {
+        RouteKind::PrefixList(pl) => format!(
+            "{base}, through prefix list {}",
+            topo.prefix_lists[pl.index()].aws_id
+        ),
+        RouteKind::Propagated { link, .. } => {
+            format!("{base}, propagated from {}", topo.links[link.index()].name)
+        }
+        _ => base,
+    }
+}
+
+/// `(at, detail)` of a step.
+fn words(topo: &Topology, step: &Step) -> (String, String) {
+    let reply = step.reply;
+    let what = if reply { "reply" } else { "request" };
+    match &step.event {
+        Event::SecurityGroup {
+            eni,
+            verdict,
+            remote,
+            ..
+        } => (interface(topo, *eni, *remote), verdict.describe(topo)),
+        Event::Tracked { eni, dir, remote } => (
+            interface(topo, *eni, *remote),
+            match dir {
+                Direction::Outbound => "the reply leaves: security groups are stateful, and this connection was let in".into(),
+                Direction::Inbound => "the reply is let in: security groups are stateful, and this connection was let out".into(),
+            },
+        ),
+        Event::NetworkAcl {
+            subnet, verdict, ..
+        } => (subnet_label(topo, *subnet), verdict.describe(topo)),
+        Event::Route {
+            table,
+            vpc,
+            dst,
+            selected,
+        } => (
+            format!("route table {}", table_name(topo, *table)),
+            format!(
+                "{dst} matches {} → {}{}",
+                selected.route.prefix,
+                target_name(topo, *vpc, &selected.route.target, &selected.route.kind),
+                selected.rule.map(|r| format!(" ({r})")).unwrap_or_default()
+            ),
+        ),
+        Event::NoRoute {
+            table,
+            subnet,
+            dst,
+            unassociated,
+        } => {
+            let back = if reply { " back" } else { "" };
+            let mut d = format!(
+                "route table {} of {} has no route{back} to {dst}",
+                table_name(topo, *table),
+                subnet_label(topo, *subnet)
+            );
+            if let Some(ep) = unassociated {
+                d.push_str(&format!(
+                    ": the gateway endpoint {} is not associated with this route table",
+                    topo.endpoints[ep.index()].name
+                ));
+            }
+            (format!("route table {}", table_name(topo, *table)), d)
+        }
+        Event::NoInterface { vpc, dst } => (
+            format!("VPC {}", vpc_name(topo, *vpc)),
+            format!(
+                "no network interface has the address {dst} in VPC {}",
+                vpc_name(topo, *vpc)
+            ),
+        ),
+        Event::LocalGateway { dst, from } => match from {
+            LocalGatewayFrom::Vpc(v) => (
+                format!("VPC {}", vpc_name(topo, *v)),
+                format!(
+                    "{dst} is a customer-owned IP of the Outpost, reached through its local gateway"
+                ),
+            ),
+            LocalGatewayFrom::Site(s) => (
+                format!("site {}", topo.sites[s.index()].name),
+                format!(
+                    "{dst} is a customer-owned IP of an Outpost, reached through the Outpost's local gateway on the site network"
+                ),
+            ),
+            LocalGatewayFrom::Reply => (
+                "Outpost local gateway".into(),
+                format!("the reply returns to {dst} through the local gateway"),
+            ),
+        },
+        Event::GatewayEndpoint { endpoint } => {
+            let e = &topo.endpoints[endpoint.index()];
+            let detail = if reply {
+                format!("{} replies through {}", e.service, e.name)
+            } else {
+                format!(
+                    "{} ({}) carries the request to {} over the AWS network",
+                    e.name, e.aws_id, e.service
+                )
+            };
+            (format!("gateway endpoint {}", e.name), detail)
+        }
+        Event::InternetGateway {
+            vpc,
+            src,
+            public,
+            after_nat,
+        } => (
+            "internet gateway".into(),
+            if *after_nat {
+                format!("leaves for the internet from {public}")
+            } else if src == public {
+                format!(
+                    "{} carries {src} to the internet as it is (IPv6 addresses are public)",
+                    igw_id(topo, *vpc)
+                )
+            } else {
+                format!(
+                    "{} translates {src} to its public address {public}",
+                    igw_id(topo, *vpc)
+                )
+            },
+        ),
+        Event::NoPublicIp { vpc, src } => (
+            "internet gateway".into(),
+            format!(
+                "the internet gateway {} carries only traffic from addresses with a public IPv4 address, and {src} has none (give the instance a `public_ip`, or route through a NAT gateway)",
+                igw_id(topo, *vpc)
+            ),
+        ),
+        Event::InternetGatewayReturn { .. } => (
+            "internet gateway".into(),
+            "the reply comes back through the internet gateway".into(),
+        ),
+        Event::Nat { nat, src } => (
+            format!("NAT gateway {}", topo.nat_gateways[nat.index()].name),
+            format!("translates {src} to its public address"),
+        ),
+        Event::NatNoPublicIp { nat } => {
+            let n = &topo.nat_gateways[nat.index()].name;
+            (
+                format!("NAT gateway {n}"),
+                format!("NAT gateway {n} has no `public_ip`"),
+            )
+        }
+        Event::NatNoRoute { nat, dst } => (
+            format!("NAT gateway {}", topo.nat_gateways[nat.index()].name),
+            format!(
+                "the NAT gateway's subnet has no route to {dst} through an internet gateway"
+            ),
+        ),
+        Event::NatReturn { .. } => (
+            "NAT gateway".into(),
+            "the reply comes back through the NAT gateway".into(),
+        ),
+        Event::InternetReturn { public } => (
+            "internet".into(),
+            format!("the reply comes back over the internet to {public}"),
+        ),
+        Event::VpnGatewayLink { link } => {
+            let l = &topo.links[link.index()];
+            let site = &topo.sites[l.site.index()].name;
+            let detail = if reply {
+                format!("the reply returns over {} to site {site}", l.name)
+            } else {
+                format!("the VPN gateway sends it over {} to site {site}", l.name)
+            };
+            (describe_link(l), detail)
+        }
+        Event::VpnGatewayNoLink { vpc, dst, links } => (
+            format!(
+                "VPN gateway {}",
+                topo.vpcs[vpc.index()]
+                    .vpn_gateway
+                    .as_ref()
+                    .map_or("", |g| g.aws_id.as_str())
+            ),
+            if links.is_empty() {
+                format!("the VPN gateway learned no route to {dst} from any link")
+            } else {
+                format!(
+                    "every link toward {dst} is down: {}",
+                    link_names(topo, links)
+                )
+            },
+        ),
+        Event::Tunnel { link, tunnel } => {
+            let l = &topo.links[link.index()];
+            let failed: Vec<&str> = l.tunnels[..*tunnel].iter().map(String::as_str).collect();
+            let note = if failed.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} down)", failed.join(", "))
+            };
+            (
+                format!("{} {}", l.name, l.tunnels[*tunnel]),
+                format!("IPsec tunnel {}{note}", l.tunnels[*tunnel]),
+            )
+        }
+        Event::SiteLocal { site, dst } => (
+            format!("site {}", topo.sites[site.index()].name),
+            format!("{dst} is inside the site"),
+        ),
+        Event::SiteInternet { site, dst, public } => (
+            format!("site {}", topo.sites[site.index()].name),
+            format!(
+                "no route toward AWS covers {dst}; it leaves through the site's internet egress as {public}"
+            ),
+        ),
+        Event::SiteNoRoute { site, dst } => {
+            let s = &topo.sites[site.index()];
+            let why = if crate::trace::is_private(*dst) {
+                format!(
+                    "has no route to the private address {dst}; internet egress does not carry private addresses"
+                )
+            } else if s.public_ip.is_some() {
+                format!("has no route to {dst}, and its internet egress is IPv4 only")
+            } else {
+                format!("has no route to {dst} and the site has no internet egress")
+            };
+            (
+                format!("site {}", s.name),
+                format!("the site router of {} {why}", s.name),
+            )
+        }
+        Event::LinkDown { link } => {
+            let l = &topo.links[link.index()];
+            (
+                describe_link(l),
+                format!("{} is down; the site router tries the next link", l.name),
+            )
+        }
+        Event::SiteRoute {
+            site,
+            route,
+            link,
+            failed,
+        } => {
+            let s = &topo.sites[site.index()];
+            let r = &s.routes[*route];
+            let failover = if failed.is_empty() {
+                String::new()
+            } else {
+                format!(" (failed over from {})", link_names(topo, failed))
+            };
+            (
+                format!("site {}", s.name),
+                format!(
+                    "route {} via {} in order of preference: {} is up{failover}",
+                    r.destination,
+                    link_names(topo, &r.via),
+                    topo.links[link.index()].name
+                ),
+            )
+        }
+        Event::AllLinksDown { site, route, links } => {
+            let s = &topo.sites[site.index()];
+            (
+                format!("site {}", s.name),
+                format!(
+                    "every link of the route to {} is down: {}",
+                    s.routes[*route].destination,
+                    link_names(topo, links)
+                ),
+            )
+        }
+        Event::LinkInto { link, vpc } => (
+            describe_link(&topo.links[link.index()]),
+            format!("carries the {what} into VPC {}", vpc_name(topo, *vpc)),
+        ),
+        Event::LinkNoVpc {
+            link,
+            dst,
+            gateway_endpoint,
+        } => {
+            let l = &topo.links[link.index()];
+            let detail = match gateway_endpoint {
+                Some(ep) => format!(
+                    "{dst} is behind the gateway endpoint {}, and gateway endpoints cannot be used from on premises (over Direct Connect or VPN)",
+                    topo.endpoints[ep.index()].name
+                ),
+                None => format!(
+                    "{} lands on a VPN gateway whose VPCs do not contain {dst}: a private virtual interface or VPN reaches only VPC addresses",
+                    l.name
+                ),
+            };
+            (describe_link(l), detail)
+        }
+        Event::DxGateway { gateway, vpc } => (
+            format!(
+                "Direct Connect gateway {}",
+                topo.dx_gateways[gateway.index()].name
+            ),
+            format!(
+                "forwards to the VPN gateway of VPC {}",
+                vpc_name(topo, *vpc)
+            ),
+        ),
+        Event::NotInSite { site, dst } => {
+            let s = &topo.sites[site.index()].name;
+            (format!("site {s}"), format!("{dst} is not in site {s}"))
+        }
+        Event::Peering { peering, to } => (
+            format!("peering {}", topo.peerings[peering.index()].name),
+            if reply {
+                format!("the reply crosses back to VPC {}", vpc_name(topo, *to))
+            } else {
+                format!("crosses to VPC {}", vpc_name(topo, *to))
+            },
+        ),
+        Event::PeeringNotTransitive {
+            peering,
+            to,
+            dst,
+            gateway_endpoint,
+        } => (
+            format!("peering {}", topo.peerings[peering.index()].name),
+            match gateway_endpoint {
+                Some(_) => format!(
+                    "{dst} is behind a gateway endpoint of VPC {}, and gateway endpoint connections cannot be extended out of a VPC (not over peering)",
+                    vpc_name(topo, *to)
+                ),
+                None => format!(
+                    "VPC peering is not transitive: VPC {} does not forward traffic for {dst}, which is outside its CIDRs, to its own gateways or endpoints",
+                    vpc_name(topo, *to)
+                ),
+            },
+        ),
+        Event::Appliance { eni } => {
+            let ip = topo.enis[eni.index()].ip;
+            (
+                format!("network interface {ip}"),
+                format!(
+                    "the route hands the traffic to the network interface {ip} (an appliance); vpcsim does not model forwarding through appliances"
+                ),
+            )
+        }
+        Event::ReplyElsewhere { client, arrival } => {
+            let to = match arrival {
+                Arrival::Internet { .. } => "the internet".to_string(),
+                Arrival::Gateway { endpoint, .. } => {
+                    format!("gateway endpoint {}", topo.endpoints[endpoint.index()].name)
+                }
+                Arrival::Eni { eni, .. } => interface(topo, *eni, *client),
+                Arrival::Site { site } => format!("site {}", topo.sites[site.index()].name),
+            };
+            (
+                "reply".into(),
+                format!("the reply to {client} goes to {to}, not back the way the request came"),
+            )
+        }
+        Event::Loop => (
+            "route".into(),
+            "the packet went through more than 64 nodes: a routing loop".into(),
+        ),
+    }
+}

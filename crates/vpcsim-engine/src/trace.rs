@@ -1,0 +1,261 @@
+//! One request, start to end: the name from the source's view, the packet there and back on the
+//! forwarding graph (one walker, `vpcsim_routing::Walk`), then the service and its policies.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use vpcsim_dns::{RecordType, Rotation, View};
+use vpcsim_routing::{Origin, Packet, Step, Walk};
+use vpcsim_topology::model::{PrincipalId, Protocol, Source};
+
+use crate::{Disposition, Engine, Hop, Network, Options, Request, S3Call, S3Host, Trace, Verdict};
+
+pub(crate) use vpcsim_routing::is_private;
+
+/// Runs a trace.
+pub(crate) fn run(
+    eng: &Engine,
+    net: &Network,
+    source: Source,
+    from: &str,
+    req: Request,
+    opts: &Options,
+    rot: &mut Rotation,
+) -> Trace {
+    let topo = eng.topo;
+    let explain = !opts.quiet;
+    let (origin, src_ip, src_ipv6, default_principal) = match source {
+        Source::Instance(i) => {
+            let inst = &topo.instances[i.index()];
+            let e = &topo.enis[inst.eni.index()];
+            (
+                Origin::Instance {
+                    eni: inst.eni,
+                    subnet: e.subnet,
+                    vpc: inst.vpc,
+                },
+                e.ip,
+                e.ipv6,
+                inst.role,
+            )
+        }
+        Source::Host(h) => {
+            let host = &topo.hosts[h.index()];
+            (
+                Origin::Host { site: host.site },
+                host.ip,
+                host.ipv6,
+                host.principal,
+            )
+        }
+        _ => {
+            let mut t = empty_trace(req, from, IpAddr::V4(Ipv4Addr::UNSPECIFIED), None);
+            t.disposition = Disposition::Unsupported;
+            t.code = "source.not-a-host";
+            if explain {
+                t.reason = format!(
+                    "'{from}' is a DNS view; requests start at an instance or an on-premises host"
+                );
+            }
+            return t;
+        }
+    };
+    let principal = opts.principal.unwrap_or(default_principal);
+    let mut t = empty_trace(req, from, IpAddr::V4(src_ip), principal);
+    let s3host = if t.request.scheme.is_empty() {
+        None
+    } else {
+        S3Host::parse(&t.request.host)
+    };
+    t.s3 = s3host.as_ref().map(|h| S3Call::new(h, &t.request));
+
+    // 1. The name.
+    let dst: IpAddr = match t.request.host_ip() {
+        Some(ip) => ip,
+        None => {
+            let view = vpcsim_dns::view_of(topo, source);
+            let res = if explain {
+                eng.resolve(net, view, &t.request.host, RecordType::A, rot)
+            } else {
+                eng.resolve_quiet(net, view, &t.request.host, RecordType::A, rot)
+            };
+            let first = res.addresses().first().copied().map(IpAddr::V4);
+            let status = res.status();
+            t.dns = Some(res);
+            match first {
+                Some(ip) => ip,
+                None => {
+                    t.disposition = Disposition::DnsFailure;
+                    t.code = "dns.failure";
+                    if explain {
+                        let last = t.dns.as_ref().and_then(|r| r.steps.last());
+                        let last = last.map_or("", |s| s.detail.as_str());
+                        t.reason =
+                            format!("{} does not resolve ({status}): {last}", t.request.host);
+                    }
+                    return t;
+                }
+            }
+        }
+    };
+    t.destination = Some(dst);
+    // The source address of the destination's family.
+    let src_ip = match dst {
+        IpAddr::V4(_) => IpAddr::V4(src_ip),
+        IpAddr::V6(_) => match src_ipv6 {
+            Some(v6) => IpAddr::V6(v6),
+            None => {
+                t.disposition = Disposition::NoRoute;
+                t.code = "source.no-ipv6";
+                if explain {
+                    t.reason = format!(
+                        "{dst} is an IPv6 address and {from} has none (put it in a dual-stack subnet, one with `ipv6_cidr`, or give the host `ipv6`)"
+                    );
+                }
+                return t;
+            }
+        },
+    };
+    t.source_ip = src_ip;
+
+    // 2. There and back, on one walker.
+    let pkt = Packet::request(src_ip, dst, Protocol::Tcp, t.request.port);
+    let mut w = Walk::new(&eng.graph, &net.links);
+    let there = w.there(origin, pkt);
+    let steps = w.take_steps();
+    t.forward = hops(eng, &steps, explain);
+    let arrival = match there {
+        Ok(a) => a,
+        Err(s) => {
+            stopped(topo, &mut t, s, &steps, explain);
+            return t;
+        }
+    };
+    let back = w.back(origin, arrival, pkt);
+    let steps = w.take_steps();
+    t.back = hops(eng, &steps, explain);
+    if let Err(s) = back {
+        stopped(topo, &mut t, s, &steps, explain);
+        return t;
+    }
+
+    // 3. The service and its policies.
+    let call = t.s3.take();
+    crate::service::reach(
+        eng,
+        opts.quiet,
+        &mut t,
+        call.as_ref(),
+        arrival,
+        origin,
+        s3host.as_ref(),
+    );
+    t.s3 = call;
+    t
+}
+
+/// A walk that stopped: its disposition, code and, explained, the deciding (last) step's words.
+fn stopped(
+    topo: &vpcsim_topology::Topology,
+    t: &mut Trace,
+    s: vpcsim_routing::Stop,
+    steps: &[Step],
+    explain: bool,
+) {
+    t.disposition = s.disposition;
+    t.code = s.code;
+    if explain && let Some(last) = steps.last() {
+        t.reason = crate::render::reason(topo, last);
+    }
+}
+
+fn hops(eng: &Engine, steps: &[Step], explain: bool) -> Vec<Hop> {
+    let mut out = Vec::with_capacity(steps.len() + 4);
+    out.extend(
+        steps
+            .iter()
+            .map(|s| crate::render::hop(eng.topo, s, explain)),
+    );
+    out
+}
+
+fn empty_trace(
+    request: Request,
+    from: &str,
+    source_ip: IpAddr,
+    principal: Option<PrincipalId>,
+) -> Trace {
+    Trace {
+        request,
+        from: from.to_string(),
+        source_ip,
+        principal,
+        dns: None,
+        destination: None,
+        forward: Vec::new(),
+        back: Vec::new(),
+        access: None,
+        s3: None,
+        context: Vec::new(),
+        policy: None,
+        disposition: Disposition::Unsupported,
+        verdict: Verdict::Unreachable,
+        code: "",
+        reason: String::new(),
+    }
+}
+
+/// Decides whether forwarded DNS queries get through by walking them like any packet: UDP 53 from
+/// the forwarding resolver (an on-premises resolver, or a VPC's outbound Resolver endpoint) to the
+/// target, with security groups, network ACLs, routes, links and the reply path.
+pub(crate) struct PathNet<'a> {
+    /// The engine.
+    pub engine: &'a Engine<'a>,
+    /// The link state in force.
+    pub net: &'a Network,
+}
+
+impl vpcsim_dns::Network for PathNet<'_> {
+    fn dns_reachable(&self, from: View, to: IpAddr) -> Result<Option<String>, String> {
+        let topo = self.engine.topo;
+        let (origin, src_ip) = match from {
+            View::Site(s) => match topo.sites[s.index()].dns.as_ref() {
+                Some(d) => (Origin::Host { site: s }, d.resolver),
+                None => return Ok(None),
+            },
+            View::Vpc(v) | View::Inbound(v) => {
+                let Some(out) = topo.vpcs[v.index()].outbound_resolver else {
+                    return Ok(None);
+                };
+                let Some(&eni) = topo.resolver_endpoints[out.index()].enis.first() else {
+                    return Ok(None);
+                };
+                let e = &topo.enis[eni.index()];
+                (
+                    Origin::Instance {
+                        eni,
+                        subnet: e.subnet,
+                        vpc: v,
+                    },
+                    e.ip,
+                )
+            }
+            View::Public => return Ok(None),
+        };
+        let pkt = Packet::request(IpAddr::V4(src_ip), to, Protocol::Udp, 53);
+        let mut w = Walk::new(&self.engine.graph, &self.net.links);
+        let why = |w: &Walk| w.steps.last().map(|s| crate::render::reason(topo, s));
+        let arrival = match w.there(origin, pkt) {
+            Ok(a) => a,
+            Err(_) => return Err(why(&w).unwrap_or_default()),
+        };
+        if w.back(origin, arrival, pkt).is_err() {
+            return Err(why(&w).unwrap_or_default());
+        }
+        let via: Vec<String> = w
+            .steps
+            .iter()
+            .filter_map(|s| crate::render::hop(topo, s, false).component)
+            .collect();
+        Ok((!via.is_empty()).then(|| format!("over {}", via.join(", "))))
+    }
+}

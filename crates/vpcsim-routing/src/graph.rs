@@ -1,0 +1,95 @@
+//! The forwarding graph: a topology compiled once into what a packet needs at each node.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use vpcsim_topology::Topology;
+use vpcsim_topology::model::{EniId, EniOwner, NatGatewayId, SiteId, VpcId};
+
+use crate::Routes;
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// What owns a public address (where a reply from the internet goes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Public {
+    /// An instance's public IPv4 address, or an IPv6 address of an interface in a VPC.
+    Interface(EniId),
+    /// A NAT gateway's Elastic IP.
+    Nat(NatGatewayId),
+    /// A site's internet egress address.
+    Site(SiteId),
+}
+
+/// A topology compiled for forwarding. The nodes are the topology's own elements, addressed by
+/// their ids (an interface, a subnet, a route table, a gateway, a link, a site router…, see
+/// `nodes`); the edges are decided by the tables compiled here: every route table as a
+/// longest-prefix-match trie over IPv4 and IPv6 with all its candidate routes ([`Routes`]), the
+/// interfaces of each VPC by address, the customer-owned addresses of Outposts, and who owns each
+/// public address. Built once per topology; link state is given to each walk, not compiled in.
+#[derive(Clone, Debug)]
+pub struct Graph<'t> {
+    /// The topology.
+    pub topo: &'t Topology,
+    /// Every route table.
+    pub routes: Routes,
+    pub(crate) by_ip: FastMap<(VpcId, IpAddr), EniId>,
+    pub(crate) coip: FastMap<IpAddr, EniId>,
+    pub(crate) public: FastMap<IpAddr, Public>,
+}
+
+impl<'t> Graph<'t> {
+    /// Compiles `topo`.
+    pub fn compile(topo: &'t Topology) -> Self {
+        let mut by_ip = FastMap::default();
+        let mut coip = FastMap::default();
+        let mut public = FastMap::default();
+        for (i, e) in topo.enis.iter().enumerate() {
+            let id = EniId(i as u32);
+            if let EniOwner::OutpostXeni(o, _) = e.owner
+                && topo.outposts[o.index()].coip_pool.is_some()
+            {
+                coip.insert(IpAddr::V4(e.ip), id);
+                continue;
+            }
+            let vpc = topo.subnets[e.subnet.index()].vpc;
+            by_ip.insert((vpc, IpAddr::V4(e.ip)), id);
+            if let Some(v6) = e.ipv6 {
+                by_ip.insert((vpc, IpAddr::V6(v6)), id);
+                public.insert(IpAddr::V6(v6), Public::Interface(id));
+            }
+        }
+        for inst in &topo.instances {
+            if let Some(ip) = inst.public_ip {
+                public.insert(IpAddr::V4(ip), Public::Interface(inst.eni));
+            }
+        }
+        for (i, n) in topo.nat_gateways.iter().enumerate() {
+            if let Some(ip) = n.public_ip {
+                public.insert(IpAddr::V4(ip), Public::Nat(NatGatewayId(i as u32)));
+            }
+        }
+        for (i, s) in topo.sites.iter().enumerate() {
+            if let Some(ip) = s.public_ip {
+                public.insert(IpAddr::V4(ip), Public::Site(SiteId(i as u32)));
+            }
+        }
+        Graph {
+            topo,
+            routes: Routes::build(topo),
+            by_ip,
+            coip,
+            public,
+        }
+    }
+
+    /// The interface with address `ip` in `vpc`.
+    pub fn interface(&self, vpc: VpcId, ip: IpAddr) -> Option<EniId> {
+        self.by_ip.get(&(vpc, ip)).copied()
+    }
+
+    /// The Outpost X-ENI with customer-owned address `ip`.
+    pub fn coip(&self, ip: IpAddr) -> Option<EniId> {
+        self.coip.get(&ip).copied()
+    }
+}

@@ -1,0 +1,24 @@
+//! The VPC router: local delivery to the interface that has the destination address.
+
+use vpcsim_topology::model::{SubnetId, VpcId};
+
+use super::{Next, Node};
+use crate::walk::{Disposition, Event, Packet, Walk};
+
+/// Delivers inside `vpc` (after a local route, a peering, a link or a gateway's reply).
+pub(super) fn deliver(
+    w: &mut Walk<'_>,
+    pkt: &mut Packet,
+    vpc: VpcId,
+    from: Option<SubnetId>,
+) -> Next {
+    let Some(eni) = w.g.interface(vpc, pkt.dst) else {
+        return w.stop(
+            Disposition::NoRoute,
+            Event::NoInterface { vpc, dst: pkt.dst },
+            None,
+        );
+    };
+    let subnet = w.g.topo.enis[eni.index()].subnet;
+    Next::Go(Node::SubnetIn { subnet, eni, from })
+}
