@@ -16,7 +16,7 @@ use vpcsim_syntax::{
 };
 
 use crate::format::{self as f, PolicyForm, PolicySource};
-use crate::load::FileSystem;
+use crate::load::{FileSystem, Limit};
 use crate::model::*;
 use crate::services;
 
@@ -328,7 +328,7 @@ impl<'a> Builder<'a> {
             }
             PolicyForm::Text(path) => {
                 let full = self.base.join(path.trim());
-                match self.fs.read(&full) {
+                match self.fs.read(&full, Limit::POLICY) {
                     Ok(text) => self.parse_policy_text(full.display().to_string(), text, kind),
                     Err(e) => {
                         self.err(

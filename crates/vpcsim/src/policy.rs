@@ -7,6 +7,7 @@ use vpcsim_policy::{
     Authorization, Caller, Context, Decision, Policy, PolicyKind, Request, evaluate,
 };
 use vpcsim_syntax::{Diagnostics, SourceMap, yaml};
+use vpcsim_topology::{FileSystem, Limit, StdFs};
 
 use crate::{Format, color, usage};
 
@@ -26,7 +27,7 @@ pub(crate) struct EvalArgs<'a> {
 
 /// Reads and checks a policy file; diagnostics are printed. `Err` is the exit code.
 fn read(path: &Path, kind: PolicyKind, sources: &mut SourceMap) -> Result<Policy, ExitCode> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match StdFs.read(path, Limit::POLICY) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
