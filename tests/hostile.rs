@@ -1,5 +1,6 @@
-//! The binary against hostile files (issue 14): special files and files over the size limits,
-//! and FIFOs under `validate` and `serve --watch`. Every command runs under a deadline: a hang fails the test instead of
+//! The binary against hostile files (issue 14): policy paths that lead out of the topology's
+//! folder or at files full of secrets, special files and files over the size limits, and FIFOs
+//! under `validate` and `serve --watch`. Every command runs under a deadline: a hang fails the test instead of
 //! stalling the suite.
 
 use std::io::{Read, Write};
@@ -9,6 +10,9 @@ use std::time::{Duration, Instant};
 
 /// How long any one command may take here (each one answers in well under a second).
 const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A secret that must never be printed whole.
+const SECRET: &str = "SECRET-0123456789-abcdefghijklmnopqrstuvwxyz-do-not-print";
 
 /// A fresh directory under the system's temporary directory.
 fn tempdir(tag: &str) -> PathBuf {
@@ -71,6 +75,75 @@ const HEAD: &str = r#"regions:
 accounts:
   "111122223333": {}
 "#;
+
+// ---- item 2: policy files stay inside the topology's folder and are never echoed ----
+
+#[test]
+fn policy_files_outside_the_folder_are_refused_and_secrets_never_printed() {
+    let dir = tempdir("policy");
+    let top = dir.join("top");
+    std::fs::create_dir_all(&top).unwrap();
+    std::fs::write(dir.join("secret.txt"), format!("{SECRET}\n")).unwrap();
+    std::fs::write(top.join("notes.txt"), format!("token {SECRET}\n")).unwrap();
+    let secret = dir.join("secret.txt");
+    let mut paths = vec![
+        "../secret.txt".to_string(),
+        secret.display().to_string(),
+        "notes.txt".to_string(),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&secret, top.join("link.json")).unwrap();
+        paths.push("link.json".into());
+    }
+    for path in &paths {
+        let topo = format!(
+            "{HEAD}buckets:\n  reports:\n    account: \"111122223333\"\n    region: us-east-1\n    policy: {path}\n"
+        );
+        std::fs::write(top.join("t.yaml"), topo).unwrap();
+        for format in ["text", "json"] {
+            let o = vpcsim_in(&top, &["validate", "--format", format, "t.yaml"]);
+            assert_eq!(code(&o), 1, "{path}: {}", text(&o));
+            // Before the fix, the error quoted the whole file.
+            assert!(!text(&o).contains(&SECRET[8..]), "{path}: {}", text(&o));
+        }
+        let o = vpcsim_in(&top, &["validate", "t.yaml"]);
+        let expected = if path == "notes.txt" {
+            "not-a-policy"
+        } else {
+            "policy-outside-folder"
+        };
+        assert!(text(&o).contains(expected), "{path}: {}", text(&o));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn policy_eval_quotes_no_more_than_an_excerpt_of_a_file_that_is_no_policy() {
+    let dir = tempdir("eval");
+    std::fs::write(dir.join("secret.env"), format!("TOKEN={SECRET}\n")).unwrap();
+    let o = vpcsim_in(
+        &dir,
+        &[
+            "policy",
+            "eval",
+            "--identity",
+            "secret.env",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "*",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(
+        text(&o).contains("is not a policy document"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains(&SECRET[8..]), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
 // ---- items 3 and 4: special files, size limits, FIFOs ----
 
@@ -165,14 +238,23 @@ fn health(addr: &str) -> String {
     out
 }
 
-/// Polls `GET /health` until it contains `needle`; kills the server and fails otherwise.
-fn health_until(child: &mut Child, addr: &str, needle: &str) -> String {
+/// Makes `edit` and polls `GET /health` until it contains `needle`, making the edit again each
+/// second: the watcher takes its first look at the files some time after the listing is printed,
+/// and an edit made before that look is not seen as one. Kills the server and fails at the
+/// deadline.
+fn health_until(child: &mut Child, addr: &str, edit: &dyn Fn(), needle: &str) -> String {
     let start = Instant::now();
+    let mut edited = start;
+    edit();
     let mut last = String::new();
     while start.elapsed() < DEADLINE {
         last = health(addr);
         if last.contains(needle) {
             return last;
+        }
+        if edited.elapsed() > Duration::from_secs(1) {
+            edit();
+            edited = Instant::now();
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -181,19 +263,27 @@ fn health_until(child: &mut Child, addr: &str, needle: &str) -> String {
     panic!("`GET /health` never said {needle:?}: {last}");
 }
 
-/// `serve --watch`: a topology file that becomes a FIFO is reported (before the fix the reload
-/// blocked forever, and SIGTERM then no longer stopped the server: the runtime waited for the
-/// blocked reload).
+/// `serve --watch` on hostile edits. The errors `GET /health` serves quote no secret (before the
+/// fix a policy path could name any file, whose text the error quoted); a topology file that
+/// becomes a FIFO is reported (before the fix the reload blocked forever, and SIGTERM then no
+/// longer stopped the server: the runtime waited for the blocked reload).
 #[cfg(unix)]
 #[test]
-fn serve_watch_reports_a_fifo_and_sigterm_still_stops_it() {
+fn serve_watch_reports_hostile_edits_without_secrets_and_sigterm_still_stops_it() {
     use std::io::BufRead;
     let dir = tempdir("serve");
     let top = dir.join("top");
     std::fs::create_dir_all(&top).unwrap();
+    std::fs::write(dir.join("secret.txt"), format!("{SECRET}\n")).unwrap();
+    std::fs::write(top.join("notes.txt"), format!("token {SECRET}\n")).unwrap();
     let path = top.join("t.yaml");
     let vpc =
         "vpcs:\n  main: { account: \"111122223333\", region: us-east-1, cidr: 10.0.0.0/16 }\n";
+    let bucket = |policy: &str| {
+        format!(
+            "{HEAD}{vpc}buckets:\n  reports:\n    account: \"111122223333\"\n    region: us-east-1\n    policy: {policy}\n"
+        )
+    };
     std::fs::write(&path, format!("{HEAD}{vpc}")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_vpcsim"))
         .args([
@@ -231,11 +321,22 @@ fn serve_watch_reports_a_fifo_and_sigterm_still_stops_it() {
         let _ = child.kill();
         panic!("the server did not start");
     };
-    std::fs::remove_file(&path).unwrap();
-    mkfifo(&path);
+    for (policy, code) in [
+        ("../secret.txt", "policy-outside-folder"),
+        ("notes.txt", "not-a-policy"),
+    ] {
+        let edit = || std::fs::write(&path, bucket(policy)).unwrap();
+        let h = health_until(&mut child, &addr, &edit, code);
+        assert!(!h.contains(&SECRET[8..]), "{h}");
+    }
+    let fifo = || {
+        let _ = std::fs::remove_file(&path);
+        mkfifo(&path);
+    };
     let h = health_until(
         &mut child,
         &addr,
+        &fifo,
         "it is a FIFO (named pipe), not a regular file",
     );
     assert!(h.contains("\"generation\": 1"), "still serving: {h}");

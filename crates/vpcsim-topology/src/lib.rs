@@ -20,7 +20,9 @@ pub mod model;
 pub mod services;
 mod validate;
 
-pub use load::{FileError, FileSystem, Limit, Loaded, MemFs, ReadError, StdFs, load, load_str};
+pub use load::{
+    FileError, FileSystem, Limit, Loaded, MemFs, ReadError, StdFs, load, load_str, not_a_policy,
+};
 pub use model::Topology;
 pub use validate::stable_hash;
 

@@ -10,7 +10,7 @@ use std::fs::Metadata;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use vpcsim_syntax::{Diagnostic, Diagnostics, SourceMap, yaml};
+use vpcsim_syntax::{Diagnostic, Diagnostics, NodeKind, SourceFile, SourceId, SourceMap, yaml};
 
 use crate::format;
 use crate::model::Topology;
@@ -262,4 +262,69 @@ pub fn load_str(path: &Path, text: impl Into<String>, fs: &dyn FileSystem) -> Lo
         topology,
         diagnostics: diags.into_sorted(),
     }
+}
+
+/// How many characters of a file that is not a policy document an error may quote.
+pub const EXCERPT_CHARS: usize = 16;
+
+/// Why `text`, read from a policy file, is not a policy document; `None` when it is one: a JSON
+/// object, or YAML whose top level is a mapping with a `Statement`, `Version` or `Id` key. Such a
+/// document is diagnosed in full, with its lines quoted. Anything else may be a file never meant as
+/// a policy (a key, a password file), so the reason quotes at most its first [`EXCERPT_CHARS`]
+/// characters, and never the line of a syntax error.
+pub fn not_a_policy(text: &str) -> Option<String> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.is_empty() {
+        return Some("it is empty".into());
+    }
+    if body.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok() {
+        return None;
+    }
+    let file = SourceFile::new("policy", text);
+    let diags = Diagnostics::new();
+    let root = yaml::parse(SourceId(u32::MAX), &file, &diags);
+    let syntax = diags
+        .into_sorted()
+        .into_iter()
+        .find(|d| d.severity == vpcsim_syntax::Severity::Error);
+    let why = match (&root, syntax) {
+        (_, Some(d)) => {
+            let (line, col) = d.span.map_or((1, 1), |s| file.line_col(s.start));
+            // The parser's own words (saphyr's say what it expected, not what it found).
+            let what = if d.code == "yaml-syntax" {
+                format!(": {}", d.message)
+            } else {
+                String::new()
+            };
+            format!("it is neither JSON nor YAML (line {line}, column {col}{what})")
+        }
+        (Some(node), None) => match &node.kind {
+            NodeKind::Map(entries)
+                if entries
+                    .iter()
+                    .any(|(k, _)| matches!(k.as_str(), Some("Statement" | "Version" | "Id"))) =>
+            {
+                return None;
+            }
+            NodeKind::Map(_) => "it has no `Statement`".into(),
+            NodeKind::Seq(_) => "it is a list, not a mapping".into(),
+            NodeKind::Scalar { .. } => "it is text, not a mapping".into(),
+        },
+        (None, None) => "it is not a mapping".into(),
+    };
+    Some(format!("{why}; it starts with {}", excerpt(body)))
+}
+
+/// The first [`EXCERPT_CHARS`] characters of the first line, quoted, control characters escaped.
+fn excerpt(body: &str) -> String {
+    let line = body.lines().next().unwrap_or_default();
+    let mut out: String = line
+        .chars()
+        .take(EXCERPT_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if line.chars().nth(EXCERPT_CHARS).is_some() || body.trim_end().len() > line.len() {
+        out.push('…');
+    }
+    format!("\"{out}\"")
 }

@@ -7,7 +7,7 @@ use vpcsim_policy::{
     Authorization, Caller, Context, Decision, Policy, PolicyKind, Request, evaluate,
 };
 use vpcsim_syntax::{Diagnostics, SourceMap, yaml};
-use vpcsim_topology::{FileSystem, Limit, StdFs};
+use vpcsim_topology::{FileSystem, Limit, StdFs, not_a_policy};
 
 use crate::{Format, color, usage};
 
@@ -34,6 +34,11 @@ fn read(path: &Path, kind: PolicyKind, sources: &mut SourceMap) -> Result<Policy
             return Err(ExitCode::from(2));
         }
     };
+    // A file that is no policy at all is quoted by a short excerpt only (it may hold secrets).
+    if let Some(why) = not_a_policy(&text) {
+        eprintln!("error: {} is not a policy document: {why}", path.display());
+        return Err(ExitCode::from(1));
+    }
     let id = sources.add(path.display().to_string(), text);
     let file = sources.get(id).expect("just added").clone();
     let diags = Diagnostics::new();
