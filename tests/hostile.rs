@@ -1,6 +1,7 @@
-//! The binary against hostile files (issue 14): policy paths that lead out of the topology's
-//! folder or at files full of secrets, special files and files over the size limits, and FIFOs
-//! under `validate` and `serve --watch`. Every command runs under a deadline: a hang fails the test instead of
+//! The binary against hostile files (issue 14, items 1–4): names that would write outside the
+//! export folder, policy paths that lead out of the topology's folder or at files full of
+//! secrets, special files and files over the size limits, and FIFOs under `validate` and
+//! `serve --watch`. Every command runs under a deadline: a hang fails the test instead of
 //! stalling the suite.
 
 use std::io::{Read, Write};
@@ -75,6 +76,60 @@ const HEAD: &str = r#"regions:
 accounts:
   "111122223333": {}
 "#;
+
+// ---- item 1: export stays in its folder ----
+
+#[test]
+fn dns_export_writes_nothing_outside_its_folder() {
+    let dir = tempdir("export");
+    let topo = format!(
+        r#"{HEAD}vpcs:
+  ../../vpc-escaped:
+    account: "111122223333"
+    region: us-east-1
+    cidr: 10.0.0.0/16
+hosted_zones:
+  ../zone-escaped:
+    vpcs: [../../vpc-escaped]
+    records:
+      - {{ name: www, type: A, values: [10.0.0.10] }}
+"#
+    );
+    std::fs::create_dir_all(dir.join("a/b")).unwrap();
+    std::fs::write(dir.join("a/b/t.yaml"), topo).unwrap();
+    for view in ["all", "../../vpc-escaped"] {
+        let o = vpcsim_in(
+            &dir.join("a/b"),
+            &["dns", "export", "t.yaml", "--view", view, "--out", "out"],
+        );
+        // Before the fix: exit 0, with `a/zone-escaped.zone` and `a/vpc-escaped/` written next to
+        // (not inside) `a/b/out`.
+        assert_eq!(code(&o), 1, "{}", text(&o));
+        assert!(text(&o).contains("invalid-name"), "{}", text(&o));
+        assert!(text(&o).contains("invalid-dns-name"), "{}", text(&o));
+    }
+    let written: Vec<String> = walk(&dir)
+        .into_iter()
+        .filter(|p| !p.ends_with("t.yaml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(written, Vec::<String>::new(), "nothing may be written");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
 
 // ---- item 2: policy files stay inside the topology's folder and are never echoed ----
 

@@ -51,6 +51,7 @@ pub(crate) fn build(
         gateway_assoc: HashMap::new(),
         gateway_tables_written: HashSet::new(),
     };
+    b.names(raw);
     b.regions_and_accounts(raw);
     b.register_globals(raw);
     b.vpcs(raw);
@@ -628,5 +629,6 @@ fn find_node(node: &Node, span: Span) -> Option<&Node> {
 }
 
 mod lints;
+mod names;
 mod network;
 mod other;
