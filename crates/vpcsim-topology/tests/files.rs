@@ -67,6 +67,7 @@ fn a_directory_is_refused() {
     let dir = tempdir("dir");
     let e = StdFs.read(&dir, Limit::TOPOLOGY).unwrap_err();
     assert!(matches!(e, FileError::NotRegular("a directory")), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[cfg(unix)]
