@@ -5,14 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use vpcsim_topology::{FileSystem, Loaded};
+use vpcsim_topology::{FileError, FileSystem, Limit, Loaded, StdFs};
 
 /// Reads paths relative to the workspace root, so diagnostics name `tests/invalid/x.yaml`.
 struct Rooted(PathBuf);
 
 impl FileSystem for Rooted {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(self.0.join(path))
+    fn read(&self, path: &Path, limit: Limit) -> Result<String, FileError> {
+        StdFs.read(&self.0.join(path), limit)
     }
 }
 

@@ -437,7 +437,13 @@ async fn watch_files(shared: Shared, every: Duration, mut stopped: watch::Receiv
         }
         seen = now;
         let cell = shared.clone();
-        let result = tokio::task::spawn_blocking(move || cell.reload()).await;
+        // Files are read without blocking (a FIFO is refused, not waited on); stopping still
+        // does not wait for a reload in progress.
+        let reload = tokio::task::spawn_blocking(move || cell.reload());
+        let result = tokio::select! {
+            r = reload => r,
+            _ = stopped.changed() => return,
+        };
         match result {
             Ok(Ok(generation)) => {
                 // The new topology may read other policy files: watch those from now on.

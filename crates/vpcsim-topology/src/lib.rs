@@ -11,7 +11,8 @@
 //! [`load`] reads files (through a [`FileSystem`], so tests and servers can use memory) and
 //! [`services`] holds what vpcsim knows of AWS services and managed prefix lists.
 //!
-//! Invariant: pure and synchronous; the only I/O is reading files through [`FileSystem`].
+//! Invariant: pure and synchronous; the only I/O is reading files through [`FileSystem`]
+//! (regular files only, size-capped: [`Limit`]).
 
 pub mod format;
 pub mod load;
@@ -20,7 +21,9 @@ pub mod request;
 pub mod services;
 mod validate;
 
-pub use load::{FileSystem, Loaded, MemFs, ReadError, StdFs, load, load_str};
+pub use load::{
+    FileError, FileSystem, Limit, Loaded, MemFs, ReadError, StdFs, load, load_str, not_a_policy,
+};
 pub use model::Topology;
 pub use validate::stable_hash;
 

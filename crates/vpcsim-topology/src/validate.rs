@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::Path;
+use std::path::{Component, Path};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use vpcsim_policy::{Policy, PolicyKind};
@@ -16,7 +16,7 @@ use vpcsim_syntax::{
 };
 
 use crate::format::{self as f, PolicyForm, PolicySource};
-use crate::load::FileSystem;
+use crate::load::{FileError, FileSystem, Limit, not_a_policy};
 use crate::model::*;
 use crate::services;
 
@@ -51,6 +51,7 @@ pub(crate) fn build(
         gateway_assoc: HashMap::new(),
         gateway_tables_written: HashSet::new(),
     };
+    b.names(raw);
     b.regions_and_accounts(raw);
     b.register_globals(raw);
     b.vpcs(raw);
@@ -368,22 +369,63 @@ impl<'a> Builder<'a> {
                 );
                 self.parse_policy_text(name, text.clone(), kind)
             }
-            PolicyForm::Text(path) => {
-                let full = self.base.join(path.trim());
-                match self.fs.read(&full) {
-                    Ok(text) => self.parse_policy_text(full.display().to_string(), text, kind),
-                    Err(e) => {
-                        self.err(
-                            "policy-file",
-                            spanned.span,
-                            format!("cannot read policy file '{}': {e}", full.display()),
-                            "policy paths are relative to the topology file; or write the policy inline",
-                        );
-                        None
-                    }
-                }
-            }
+            PolicyForm::Text(path) => self.policy_file(path.trim(), spanned.span, kind),
         }
+    }
+
+    /// A policy written as a path: it must stay inside the topology's folder (no absolute path, no
+    /// `..` out of it, no symbolic link out of it), be a regular file within [`Limit::POLICY`],
+    /// and be a policy document; a file that is not one is quoted by a short excerpt only.
+    fn policy_file(&mut self, path: &str, at: Span, kind: PolicyKind) -> Option<Policy> {
+        let full = self.base.join(path);
+        let outside = |this: &Self, why: &str| {
+            this.err(
+                "policy-outside-folder",
+                at,
+                format!("policy file '{path}' is outside the topology's folder: {why}"),
+                "a policy file must be in the topology file's folder or below it; copy it there, or write the policy inline",
+            );
+        };
+        if let Some(why) = leaves_folder(Path::new(path)) {
+            outside(self, why);
+            return None;
+        }
+        let cannot_read = |this: &Self, e: FileError| {
+            this.err(
+                "policy-file",
+                at,
+                format!("cannot read policy file '{}': {e}", full.display()),
+                "policy paths are relative to the topology file; or write the policy inline",
+            );
+        };
+        let real = match (self.fs.canonicalize(self.base), self.fs.canonicalize(&full)) {
+            (Ok(base), Ok(real)) if real.starts_with(&base) => real,
+            (Ok(_), Ok(_)) => {
+                outside(self, "a symbolic link on the way leads out of it");
+                return None;
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                cannot_read(self, e);
+                return None;
+            }
+        };
+        let text = match self.fs.read(&real, Limit::POLICY) {
+            Ok(text) => text,
+            Err(e) => {
+                cannot_read(self, e);
+                return None;
+            }
+        };
+        if let Some(why) = not_a_policy(&text) {
+            self.err(
+                "not-a-policy",
+                at,
+                format!("policy file '{}' is not a policy document: {why}", full.display()),
+                "a policy file holds one policy document in JSON (or YAML): {\"Version\": \"2012-10-17\", \"Statement\": [ … ]}",
+            );
+            return None;
+        }
+        self.parse_policy_text(full.display().to_string(), text, kind)
     }
 
     fn parse_policy_text(
@@ -597,6 +639,22 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Why a relative path leads out of its folder (an absolute path, or more `..` than folders),
+/// judged on the text alone.
+fn leaves_folder(path: &Path) -> Option<&'static str> {
+    let mut depth = 0usize;
+    for c in path.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return Some("it is an absolute path"),
+            Component::CurDir => {}
+            Component::ParentDir if depth == 0 => return Some("'..' leads out of it"),
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+        }
+    }
+    None
+}
+
 /// The node written at `span` (inline policies are found again this way).
 fn find_node(node: &Node, span: Span) -> Option<&Node> {
     if node.span == span && matches!(node.kind, NodeKind::Map(_)) {
@@ -613,5 +671,6 @@ fn find_node(node: &Node, span: Span) -> Option<&Node> {
 }
 
 mod lints;
+mod names;
 mod network;
 mod other;

@@ -91,7 +91,11 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
                 View::Inbound(id) => format!("{}-inbound", topo.vpcs[id.index()].name),
                 View::Site(_) => continue,
             };
-            if let Err(code) = write_zones(&dns, v, Some(&dir.join(slug))) {
+            let sub = match inside(dir, &slug) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            if let Err(code) = write_zones(&dns, v, Some(&sub)) {
                 return code;
             }
         }
@@ -110,6 +114,28 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
     match write_zones(&dns, view, out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
+    }
+}
+
+/// `dir/name`, when `name` is one plain file name, so that the path stays inside `dir`. Names are
+/// validated at load (docs/topology.md, "References and names"); this is the second line of
+/// defence: no separator, no `..`, nothing absolute, whatever a zone or view is called.
+fn inside(dir: &Path, name: &str) -> Result<std::path::PathBuf, ExitCode> {
+    let plain = !name.is_empty()
+        && !name.contains(['/', '\\', '\0'])
+        && matches!(
+            Path::new(name).components().collect::<Vec<_>>().as_slice(),
+            [std::path::Component::Normal(n)] if *n == std::ffi::OsStr::new(name)
+        );
+    if plain {
+        Ok(dir.join(name))
+    } else {
+        eprintln!(
+            "error: refusing to write '{}': not a plain file name, it would land outside {}",
+            name.escape_debug(),
+            dir.display()
+        );
+        Err(ExitCode::from(2))
     }
 }
 
@@ -136,7 +162,7 @@ fn write_zones(dns: &Dns, view: View, out: Option<&Path>) -> Result<(), ExitCode
             file = format!("{}.{n}.zone", z.apex);
             n += 1;
         }
-        let target = dir.join(&file);
+        let target = inside(dir, &file)?;
         if let Err(e) = std::fs::write(&target, z.to_master_file(serial)) {
             eprintln!("error: cannot write {}: {e}", target.display());
             return Err(ExitCode::from(2));
@@ -144,4 +170,37 @@ fn write_zones(dns: &Dns, view: View, out: Option<&Path>) -> Result<(), ExitCode
         println!("{}\t{}", z.apex, target.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_and_view_files_stay_in_the_output_folder() {
+        let dir = Path::new("out");
+        for ok in [
+            "public",
+            "shared-inbound",
+            "corp.internal.zone",
+            "a..b.zone",
+            "...zone",
+        ] {
+            assert_eq!(inside(dir, ok).ok(), Some(dir.join(ok)), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x.zone",
+            "a/b.zone",
+            "/etc/x.zone",
+            "a\\b",
+            "x/..",
+            "./x",
+            "nul\0",
+        ] {
+            assert!(inside(dir, bad).is_err(), "{bad:?}");
+        }
+    }
 }

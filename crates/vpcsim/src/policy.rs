@@ -7,6 +7,7 @@ use vpcsim_policy::{
     Authorization, Caller, Context, Decision, Policy, PolicyKind, Request, evaluate,
 };
 use vpcsim_syntax::{Diagnostics, SourceMap, yaml};
+use vpcsim_topology::{FileSystem, Limit, StdFs, not_a_policy};
 
 use crate::{Format, color, usage};
 
@@ -26,13 +27,18 @@ pub(crate) struct EvalArgs<'a> {
 
 /// Reads and checks a policy file; diagnostics are printed. `Err` is the exit code.
 fn read(path: &Path, kind: PolicyKind, sources: &mut SourceMap) -> Result<Policy, ExitCode> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match StdFs.read(path, Limit::POLICY) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
             return Err(ExitCode::from(2));
         }
     };
+    // A file that is no policy at all is quoted by a short excerpt only (it may hold secrets).
+    if let Some(why) = not_a_policy(&text) {
+        eprintln!("error: {} is not a policy document: {why}", path.display());
+        return Err(ExitCode::from(1));
+    }
     let id = sources.add(path.display().to_string(), text);
     let file = sources.get(id).expect("just added").clone();
     let diags = Diagnostics::new();

@@ -113,7 +113,7 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         views: args.views,
         udp_sockets: 0,
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let example = example_name(&topology);
         let (trace_from, trace_request) = example_trace(&topology, &example);
         let running = match vpcsim_server::start(path, topology, files, &config).await {
@@ -184,7 +184,11 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         eprintln!("stopping");
         running.shutdown().await;
         ExitCode::SUCCESS
-    })
+    });
+    // Do not wait for blocking work still running (a reload reading a slow file): the signal
+    // asked to stop.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    code
 }
 
 async fn wait_for_signal() {
