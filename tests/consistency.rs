@@ -351,3 +351,45 @@ fn a_blocked_inbound_resolver_is_servfail_everywhere_and_fail_is_honoured() {
     let (status, bad) = ask(json!("vpn-1"));
     assert_eq!(status, 400, "{bad}");
 }
+
+/// `POST /trace` answers what `vpcsim trace` answers, every time: each request starts from a fresh
+/// DNS rotation (no state shared between requests), so repeating it does not move to the next ENI.
+#[test]
+fn http_traces_are_the_cli_traces_every_time() {
+    let topo = root().join("topologies/hybrid-s3.yaml");
+    let served = serve(&topo);
+    let request = "GET https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv";
+    let cli = Command::new(bin())
+        .arg("trace")
+        .arg(&topo)
+        .args([
+            "--from",
+            "datacenter/build-server",
+            request,
+            "--format",
+            "json",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let cli: Value = serde_json::from_slice(&cli.stdout).expect("JSON");
+    let key = |v: &Value| {
+        (
+            v["verdict"].clone(),
+            v["code"].clone(),
+            v["destination"].clone(),
+            v["via"].clone(),
+            v["forward"].clone(),
+            v["back"].clone(),
+        )
+    };
+    for _ in 0..3 {
+        let (status, api) = post(
+            served.http,
+            "/trace",
+            &json!({"from": "datacenter/build-server", "request": request}),
+        );
+        assert_eq!(status, 200, "{api}");
+        assert_eq!(key(&api), key(&cli));
+    }
+}

@@ -13,7 +13,7 @@
 //! [`MAX_BODY`]) or 415 (a body that is not `application/json`).
 
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -65,13 +65,14 @@ impl ApiError {
     }
 }
 
-/// The API's state: the served topology, the DNS listeners (for `/topology`), and the rotation
-/// the API's resolutions and traces advance.
+/// The API's state: the served topology and the DNS listeners (for `/topology`). Nothing is
+/// shared between requests beyond the snapshot: each resolution and trace starts from a fresh DNS
+/// rotation, exactly as `vpcsim resolve` and `vpcsim trace` do, so concurrent requests take no
+/// lock and the API answers what the command line answers.
 #[derive(Debug)]
 pub struct Api {
     shared: Shared,
     listeners: Vec<Listener>,
-    rotation: Mutex<Rotation>,
 }
 
 type Answer = Result<Value, ApiError>;
@@ -81,11 +82,7 @@ const ROUTES: &str = "GET /health, GET /topology, POST /resolve, POST /trace, PO
 impl Api {
     /// An API over `shared`, listing `listeners` in `/topology`.
     pub fn new(shared: Shared, listeners: Vec<Listener>) -> Self {
-        Api {
-            shared,
-            listeners,
-            rotation: Mutex::new(Rotation::new()),
-        }
+        Api { shared, listeners }
     }
 
     /// Answers one request.
@@ -230,10 +227,7 @@ impl Api {
             failed = engine.network(&down);
             &failed
         };
-        let res = {
-            let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
-            engine.resolve(net, view, name, qtype, &mut rotation)
-        };
+        let res = engine.resolve(net, view, name, qtype, &mut Rotation::new());
         Ok(shapes::resolution(
             snap.dns(),
             view,
@@ -271,10 +265,7 @@ impl Api {
             failed = engine.network(&down);
             &failed
         };
-        let result = {
-            let mut rotation = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
-            engine.trace(net, source, from, request, &opts, &mut rotation)
-        };
+        let result = engine.trace(net, source, from, request, &opts, &mut Rotation::new());
         match result {
             Ok(t) => Ok(shapes::trace(&t)),
             Err(e) => Err(ApiError::bad(
