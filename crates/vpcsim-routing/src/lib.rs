@@ -1,19 +1,30 @@
-//! Routing: which way a packet goes, and whether the filters on the way let it pass.
+//! The forwarding model: which way a packet goes, there and back, and whether the filters on the
+//! way let it pass.
 //!
-//! [`Routes::build`] compiles every route table of a topology, for one set of failed links, into a
-//! prefix trie ([`prefix_trie::PrefixMap`]) holding, per prefix, every candidate route: the local
-//! routes, the routes written in the file, the prefix-list routes of gateway endpoints (expanded to
-//! their CIDRs) and the routes propagated from the VPN gateway for the prefixes advertised over links
-//! that are up. [`Routes::lookup`] applies AWS's priority rules (`route-tables-priority`,
-//! `vpn-route-priority`): longest prefix first; the local route wins over a propagated route even a
-//! more specific one; on one prefix, static routes beat prefix-list routes, which beat propagated
-//! routes, in the order Direct Connect BGP, VPN static, VPN BGP, then the shorter AS_PATH.
+//! [`Graph::compile`] turns a topology into a forwarding graph once: its nodes are the topology's
+//! own elements (interfaces, subnets, the VPC router, internet, NAT and VPN gateways, peerings,
+//! gateway endpoints, Direct Connect gateways, site routers; see `nodes`), its edges are decided by
+//! compiled tables. [`Walk`] moves a [`Packet`] (a 5-tuple over IPv4 or IPv6) through it with one
+//! loop: [`Walk::there`] from an [`Origin`] to an [`Arrival`] or a [`Stop`], then [`Walk::back`] on
+//! the reversed packet, keeping connection tracking for security groups (stateful) and none for
+//! network ACLs (stateless). [`LinkState`] — which links and tunnels are down — is the one input
+//! that says what failed. Every decision is a [`Step`]: an [`Event`] naming the route, rule, link
+//! or component by id, with its span and a stable code; the words are written by the engine.
 //!
-//! [`filters`] evaluates security groups (stateful, allow-only, on every network interface) and
-//! network ACLs (stateless, ordered rules, on every subnet boundary, both directions).
+//! [`Routes`] holds every route table as a prefix trie over IPv4 and IPv6 with all candidate
+//! routes per prefix (local, static, prefix-list routes of gateway endpoints, routes propagated
+//! over links); [`Routes::lookup`] applies AWS's priority rules (`route-tables-priority`,
+//! `vpn-route-priority`) for a link state: longest prefix first, leaving out routes whose link is
+//! down; the local route wins over a propagated route even a more specific one; on one prefix,
+//! static routes beat prefix-list routes, which beat propagated routes, in the order Direct Connect
+//! BGP, VPN static, VPN BGP, then the shorter AS_PATH.
 //!
-//! Invariant: pure; compiled once per (topology, failures) and then read-only. Each decision names the
-//! route or rule that made it, with its span in the topology file.
+//! [`filters`] evaluates security groups (allow-only, on every network interface) and network ACLs
+//! (ordered rules, on every subnet boundary, both directions).
+//!
+//! Invariant: pure; compiled once per topology and then read-only; a walk depends only on the
+//! graph, the link state and the packet. Each decision names the route or rule that made it, with
+//! its span in the topology file.
 
 pub mod filters;
 mod graph;
