@@ -177,6 +177,59 @@ fn trace_json_names_the_path_and_the_deciding_statement() {
     assert_eq!(v["via"][0], "internet");
 }
 
+/// Requests as users write them: percent-escapes in the key are decoded (the object ARN the policies
+/// see names the real key), `s3://BUCKET/KEY` is what `aws s3` sends (HTTPS to the bucket's
+/// Regional name), and an IPv6 literal needs its brackets.
+#[test]
+fn requests_decode_keys_and_take_s3_uris() {
+    let json = |request: &str| -> serde_json::Value {
+        let o = vpcsim(&[
+            "trace",
+            "topologies/gateway-endpoint.yaml",
+            "--from",
+            "app/web-a",
+            request,
+            "--format",
+            "json",
+        ]);
+        serde_json::from_slice(&o.stdout).expect("json")
+    };
+    let v = json(
+        "GET https://example-app-data.s3.us-east-1.amazonaws.com/reports/2024%2006%20final.csv",
+    );
+    assert_eq!(v["s3"]["key"], "reports/2024 06 final.csv");
+    assert_eq!(v["verdict"], "allowed", "{v}");
+    let v = json("s3://example-app-data/reports/2024-06.csv");
+    assert_eq!(v["verdict"], "allowed", "{v}");
+    assert_eq!(v["s3"]["bucket"], "example-app-data");
+    assert_eq!(v["via"][0], "s3-gateway");
+    assert!(
+        v["dns"]["steps"][1]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("example-app-data.s3.us-east-1.amazonaws.com A"),
+        "{v}"
+    );
+    let o = vpcsim(&[
+        "trace",
+        "topologies/gateway-endpoint.yaml",
+        "--from",
+        "app/web-a",
+        "GET https://h/a%zz",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'%zz' is not a percent-escape"));
+    let o = vpcsim(&[
+        "trace",
+        "topologies/gateway-endpoint.yaml",
+        "--from",
+        "app/web-a",
+        "GET https://2001:db8::1/",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs brackets"));
+}
+
 #[test]
 fn trace_rejects_bad_input_with_exit_2() {
     for args in [

@@ -241,7 +241,8 @@ pub fn s3_action(method: &str, has_bucket: bool, key: &str, query: &str, control
 impl S3Call {
     /// Works out bucket, key and action from a parsed host and the request.
     pub fn new(host: &S3Host, req: &Request) -> S3Call {
-        let path = req.path.trim_start_matches('/');
+        let decoded = req.decoded_path();
+        let path = decoded.trim_start_matches('/');
         let (vh_bucket, access_point, control) = match host {
             S3Host::EndpointBucket { bucket }
             | S3Host::Regional { bucket, .. }

@@ -60,6 +60,10 @@ pub(crate) fn run(
         }
     };
     let principal = opts.principal.unwrap_or(default_principal);
+    let mut req = req;
+    if req.scheme == "s3" {
+        s3_uri(eng, source, &mut req);
+    }
     let mut t = empty_trace(req, from, IpAddr::V4(src_ip), principal);
     let s3host = if t.request.scheme.is_empty() {
         None
@@ -166,6 +170,31 @@ fn stopped(
     if explain && let Some(last) = steps.last() {
         t.reason = crate::render::reason(topo, last);
     }
+}
+
+/// `s3://BUCKET/KEY` as the aws CLI sends it: HTTPS to the bucket's Regional virtual-hosted name
+/// (path style for a bucket name with dots, which a virtual-hosted name cannot carry over TLS),
+/// in the bucket's Region, or the source's for a bucket the topology does not have.
+fn s3_uri(eng: &Engine, source: Source, req: &mut Request) {
+    let topo = eng.topo;
+    let bucket = std::mem::take(&mut req.host);
+    let region = eng
+        .buckets
+        .get(bucket.as_str())
+        .map(|b| topo.buckets[b.index()].region)
+        .or(match source {
+            Source::Instance(i) => Some(topo.vpcs[topo.instances[i.index()].vpc.index()].region),
+            _ => None,
+        })
+        .and_then(|r| topo.regions.get(r.index()))
+        .map_or("us-east-1", |r| r.name.as_str());
+    if bucket.contains('.') {
+        req.host = format!("s3.{region}.amazonaws.com");
+        req.path = format!("/{bucket}{}", req.path);
+    } else {
+        req.host = format!("{bucket}.s3.{region}.amazonaws.com");
+    }
+    req.scheme = "https".into();
 }
 
 fn hops(eng: &Engine, steps: &[Step], explain: bool) -> Vec<Hop> {

@@ -64,8 +64,8 @@ impl Request {
         let (scheme, rest) = match scheme_end.map(|i| (&target[..i], &target[i + 3..])) {
             Some((s, r)) => {
                 let s = s.to_ascii_lowercase();
-                if s != "http" && s != "https" {
-                    return Err(err(&format!("scheme '{s}' is not http or https")));
+                if s != "http" && s != "https" && s != "s3" {
+                    return Err(err(&format!("scheme '{s}' is not http, https or s3")));
                 }
                 (s, r)
             }
@@ -79,7 +79,7 @@ impl Request {
             None => (rest, ""),
         };
         let default_port = || match scheme.as_str() {
-            "https" => Ok(443),
+            "https" | "s3" => Ok(443),
             "http" => Ok(80),
             _ => Err(err("give a port: HOST:PORT")),
         };
@@ -120,6 +120,10 @@ impl Request {
             Some((p, q)) => (p, q),
             None => (path_query, ""),
         };
+        if scheme == "s3" && (authority.contains(':') || authority.contains('[')) {
+            return Err(err("an s3:// URI names a bucket, not a host and port"));
+        }
+        percent_decode(path).map_err(|why| err(&why))?;
         let path = if path.is_empty() && !scheme.is_empty() {
             "/"
         } else {
@@ -142,10 +146,48 @@ impl Request {
         })
     }
 
+    /// The path with its percent-escapes decoded (`/my%20bucket/a%2Fb` → `/my bucket/a/b`); the
+    /// parser has checked that it decodes.
+    pub fn decoded_path(&self) -> std::borrow::Cow<'_, str> {
+        percent_decode(&self.path).unwrap_or(std::borrow::Cow::Borrowed(&self.path))
+    }
+
     /// The host as an address (IPv4, or IPv6 written in brackets), when it is one.
     pub fn host_ip(&self) -> Option<IpAddr> {
         self.host.parse().ok()
     }
+}
+
+/// Decodes `%XX` escapes (RFC 3986 2.1); the result must be UTF-8.
+pub fn percent_decode(s: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    if !s.contains('%') {
+        return Ok(std::borrow::Cow::Borrowed(s));
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            let Some(b) = hex else {
+                let bad: String = s[i..].chars().take(3).collect();
+                return Err(format!(
+                    "'{bad}' is not a percent-escape (write %25 for a literal %)"
+                ));
+            };
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|_| "the path's percent-escapes do not decode to UTF-8".to_string())
 }
 
 #[cfg(test)]
@@ -201,5 +243,28 @@ mod tests {
         ] {
             assert!(Request::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn decodes_paths_and_takes_s3_uris() {
+        let r =
+            Request::parse("GET https://b.s3.us-east-1.amazonaws.com/my%20file%2Fx.csv").unwrap();
+        assert_eq!(r.path, "/my%20file%2Fx.csv");
+        assert_eq!(r.decoded_path(), "/my file/x.csv");
+        assert!(Request::parse("GET https://h/a%zz").is_err());
+        assert!(Request::parse("GET https://h/a%").is_err());
+        assert!(Request::parse("GET https://h/a%ff").is_err(), "not UTF-8");
+        let r = Request::parse("s3://reports/2024/a.csv").unwrap();
+        assert_eq!(
+            (
+                r.scheme.as_str(),
+                r.host.as_str(),
+                r.port,
+                r.path.as_str(),
+                r.method.as_str()
+            ),
+            ("s3", "reports", 443, "/2024/a.csv", "GET")
+        );
+        assert!(Request::parse("s3://reports:443/a").is_err());
     }
 }
