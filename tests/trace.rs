@@ -230,6 +230,24 @@ fn requests_decode_keys_and_take_s3_uris() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("needs brackets"));
 }
 
+/// An interface endpoint whose security group refuses the request was not passed: `via` stops
+/// before it.
+#[test]
+fn a_refused_endpoint_is_not_in_via() {
+    let o = vpcsim(&[
+        "trace",
+        "tests/scenarios/path-failures.yaml",
+        "--from",
+        "east/builder",
+        "GET https://bucket.vpce-0c0d0e0f-cd90ef12.s3.us-east-1.vpce.amazonaws.com/reports/a.csv",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["code"], "sg.no-matching-rule");
+    assert_eq!(v["via"], serde_json::json!(["dx-east"]), "{v}");
+}
+
 #[test]
 fn trace_rejects_bad_input_with_exit_2() {
     for args in [

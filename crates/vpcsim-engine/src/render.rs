@@ -39,11 +39,13 @@ fn component(topo: &Topology, step: &Step) -> Option<String> {
         return None;
     }
     match &step.event {
+        // An endpoint or Outpost is passed only when its interface lets the request in.
         Event::SecurityGroup {
             eni,
             dir: Direction::Inbound,
+            verdict,
             ..
-        } => match topo.enis[eni.index()].owner {
+        } if verdict.allowed => match topo.enis[eni.index()].owner {
             EniOwner::Endpoint(ep) => Some(topo.endpoints[ep.index()].name.clone()),
             EniOwner::OutpostXeni(o, _) => Some(topo.outposts[o.index()].name.clone()),
             _ => None,
