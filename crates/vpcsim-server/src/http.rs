@@ -35,7 +35,8 @@ use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
 
-use crate::{Listener, Shared, json as shapes};
+use crate::{Listener, Shared};
+use vpcsim_report::json as shapes;
 
 /// The largest request body accepted (64 KiB).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -189,7 +190,16 @@ impl Api {
 
     fn topology(&self) -> Value {
         let snap = self.shared.current();
-        let mut v = shapes::topology(snap.topology(), &self.listeners);
+        let views: Vec<shapes::ServedView<'_>> = self
+            .listeners
+            .iter()
+            .map(|l| shapes::ServedView {
+                name: &l.view,
+                description: &l.description,
+                dns: l.addr.to_string(),
+            })
+            .collect();
+        let mut v = shapes::topology(snap.topology(), &views);
         v["file"] = json!(self.shared.path().display().to_string());
         v["generation"] = json!(snap.generation);
         v

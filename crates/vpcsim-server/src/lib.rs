@@ -25,7 +25,6 @@
 
 pub mod dns;
 pub mod http;
-pub mod json;
 pub mod sockets;
 mod state;
 pub mod udp;

@@ -57,7 +57,7 @@ pub(crate) fn resolve(
         Format::Text => print!("{}", engine.dns.report(view, from, name, qtype, &res)),
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&vpcsim_server::json::resolution(
+            serde_json::to_string_pretty(&vpcsim_report::json::resolution(
                 &engine.dns,
                 view,
                 from,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use vpcsim_dns::Rotation;
-use vpcsim_engine::{Engine, Hop, Options, Trace, check::ExpectationResult};
+use vpcsim_engine::{Engine, Options, Trace, check::ExpectationResult};
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
 
@@ -63,13 +63,13 @@ pub(crate) fn trace(
     let first = &traces[0];
     match format {
         Format::Text => {
-            print!("{}", render(&topo, &engine, first, fail));
+            print!("{}", vpcsim_report::text::trace(first, fail));
             if repeat > 1 {
                 print!("{}", spread(&traces));
             }
         }
         Format::Json => {
-            let mut v = to_json(&topo, first);
+            let mut v = vpcsim_report::json::trace(first);
             if repeat > 1 {
                 let counts = counts(&traces);
                 v["spread"] = serde_json::json!(
@@ -108,79 +108,6 @@ fn spread(traces: &[Trace]) -> String {
         ));
     }
     out
-}
-
-fn hop_table(hops: &[Hop]) -> String {
-    let width = hops
-        .iter()
-        .map(|h| h.at.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(44);
-    let mut out = String::new();
-    for (i, h) in hops.iter().enumerate() {
-        out.push_str(&format!("  {:>2}. {:<width$}  {}\n", i + 1, h.at, h.detail));
-    }
-    out
-}
-
-/// The readable report.
-pub(crate) fn render(topo: &Topology, engine: &Engine, t: &Trace, fail: &[String]) -> String {
-    let _ = topo;
-    let mut out = format!("{} from {} ({})\n", t.request.text, t.from, t.source_ip);
-    if !fail.is_empty() {
-        out.push_str(&format!("with down: {}\n", fail.join(", ")));
-    }
-    if let Some(dns) = &t.dns {
-        out.push_str(&format!(
-            "\nDNS  {} → {}\n",
-            t.request.host,
-            if dns.addresses().is_empty() {
-                dns.status().to_string()
-            } else {
-                dns.addresses()
-                    .iter()
-                    .map(|a| a.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        ));
-        for (i, s) in dns.steps.iter().enumerate() {
-            out.push_str(&format!("  {:>2}. [{}] {}\n", i + 1, s.at, s.detail));
-        }
-    }
-    let _ = engine;
-    if !t.forward.is_empty() {
-        out.push_str(&format!(
-            "\nthere ({} → {})\n",
-            t.source_ip,
-            t.destination.map_or("?".into(), |d| d.to_string())
-        ));
-        out.push_str(&hop_table(&t.forward));
-    }
-    if !t.back.is_empty() {
-        out.push_str("\nback\n");
-        out.push_str(&hop_table(&t.back));
-    }
-    if !t.context.is_empty() {
-        out.push_str("\nrequest context\n");
-        for (k, v) in &t.context {
-            out.push_str(&format!("  {k} = {}\n", v.join(", ")));
-        }
-    }
-    out.push_str(&format!(
-        "\n{}: {} [{}]\n",
-        t.verdict.as_str().to_uppercase(),
-        t.reason,
-        t.code
-    ));
-    out
-}
-
-/// The JSON of a trace: the same shape as the HTTP API's `/trace`.
-pub(crate) fn to_json(topo: &Topology, t: &Trace) -> serde_json::Value {
-    let _ = topo;
-    vpcsim_server::json::trace(t)
 }
 
 pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> ExitCode {

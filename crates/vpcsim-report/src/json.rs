@@ -1,4 +1,5 @@
-//! The JSON shapes of results, shared by the HTTP API and the command line's `--format json`.
+//! The JSON shapes of results, shared by the HTTP API and the command line's `--format json`, so
+//! that both answer in one shape.
 
 use serde_json::{Value, json};
 use vpcsim_dns::{Dns, RecordType, Resolution, View};
@@ -7,7 +8,16 @@ use vpcsim_engine::{Hop, Trace};
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::EndpointType;
 
-use crate::Listener;
+/// A DNS listener as `/topology` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedView<'a> {
+    /// The view as `--from` names it.
+    pub name: &'a str,
+    /// What the view is.
+    pub description: &'a str,
+    /// Where its DNS listener is (`127.0.0.1:15353`).
+    pub dns: String,
+}
 
 /// A resolution: the query, status, code, answers (one object per value) and steps.
 pub fn resolution(
@@ -75,7 +85,7 @@ pub fn check_results(results: &[ExpectationResult]) -> Vec<Value> {
 }
 
 /// What is served: the scenario, its VPCs and endpoints, and each view with its listener.
-pub fn topology(topo: &Topology, listeners: &[Listener]) -> Value {
+pub fn topology(topo: &Topology, listeners: &[ServedView<'_>]) -> Value {
     let region = |v: &vpcsim_topology::model::Vpc| topo.regions[v.region.index()].name.clone();
     json!({
         "name": topo.name,
@@ -110,9 +120,9 @@ pub fn topology(topo: &Topology, listeners: &[Listener]) -> Value {
             })
         }).collect::<Vec<_>>(),
         "views": listeners.iter().map(|l| json!({
-            "name": l.view,
+            "name": l.name,
             "description": l.description,
-            "dns": l.addr.to_string(),
+            "dns": l.dns,
         })).collect::<Vec<_>>(),
     })
 }
