@@ -35,6 +35,10 @@ vpcs:
     security_groups:
       client-sg:                      # nothing in at all: replies still come back (stateful)
         ingress: []
+      to-servers:                     # out only to members of server-sg
+        ingress: []
+        egress:
+          - { protocol: tcp, ports: 443, to: sg/server-sg }
       server-sg:                      # 443 in, nothing out: replies still leave (stateful)
         ingress:
           - { protocol: tcp, ports: 443, from: [10.0.0.0/16, 172.16.0.0/16] }
@@ -50,6 +54,7 @@ vpcs:
       client: { subnet: a, ip: 10.0.1.10, security_groups: [client-sg] }
       server: { subnet: b, ip: 10.0.2.20, security_groups: [server-sg] }
       locked: { subnet: strict, ip: 10.0.3.30, security_groups: [client-sg] }
+      picky: { subnet: a, ip: 10.0.1.40, security_groups: [to-servers] }
 onprem:
   dc:
     cidrs: [172.16.0.0/16]
@@ -163,6 +168,17 @@ fn a_request_the_security_group_does_not_allow_is_refused_and_not_tracked() {
     // server-sg admits 443 only; client-sg admits nothing: the server cannot open a connection to
     // the client, although the client's replies would pass.
     let (_, _, result) = walk(&topo, &links, "app/server", "10.0.1.10", 443);
+    assert_eq!(result, Err(Disposition::DeniedBySecurityGroup));
+}
+
+#[test]
+fn an_egress_rule_to_a_security_group_matches_its_members() {
+    let topo = topology();
+    let links = LinkState::all_up(&topo);
+    let (there, _, result) = walk(&topo, &links, "app/picky", "10.0.2.20", 443);
+    assert!(result.is_ok(), "{result:?} {there:?}");
+    // The client is not a member of server-sg: the rule does not let it reach the client.
+    let (_, _, result) = walk(&topo, &links, "app/picky", "10.0.1.10", 443);
     assert_eq!(result, Err(Disposition::DeniedBySecurityGroup));
 }
 

@@ -21,9 +21,11 @@ pub(super) fn gateway_out(
     let via_nat = w
         .nat
         .map(|n| IpAddr::V4(topo.enis[topo.nat_gateways[n.index()].eni.index()].ip));
+    // A NAT gateway of this walk translated the request's source already.
+    let after_nat = w.nat.is_some() && !w.reply;
     let public = match src {
         IpAddr::V6(_) => Some(src),
-        IpAddr::V4(_) if w.nat.is_some() => Some(src),
+        IpAddr::V4(_) if after_nat => Some(src),
         IpAddr::V4(_) => {
             w.g.interface(vpc, src)
                 .and_then(|e| match topo.enis[e.index()].owner {
@@ -44,7 +46,7 @@ pub(super) fn gateway_out(
             vpc,
             src,
             public,
-            after_nat: w.nat.is_some(),
+            after_nat,
         },
         span,
     );
