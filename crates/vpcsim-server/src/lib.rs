@@ -4,8 +4,8 @@
 //! *view* of the topology — public DNS, each VPC's Route 53 Resolver, each inbound Resolver
 //! endpoint, each on-premises resolver — gets its own listener (UDP and TCP on one port; the
 //! [`sockets`] plan fits them in the open-files limit), answered by a [`ViewHandler`] from
-//! [`vpcsim_dns::Dns::resolve`] — over TCP through hickory-server, over UDP through the [`udp`]
-//! loop, which uses hickory-server's decoding and encoding without a task per datagram. Answers
+//! [`vpcsim_dns::Dns::resolve`] — over UDP through the [`udp`] loop, over TCP through the [`tcp`]
+//! loop, both with hickory-server's decoding and encoding. Answers
 //! are the model's records and codes, AA when the model is authoritative, RA on resolver views,
 //! EDNS echoed with the client's payload size honoured, TC over UDP when the answer does not fit
 //! (the client retries over TCP), REFUSED outside the served zones, FORMERR/NOTIMP for what is
@@ -23,11 +23,14 @@
 //! Invariant: this crate (and the binary) is the only place with async code and sockets; it
 //! computes nothing itself — every answer comes from the core crates.
 
+pub mod accept;
 pub mod dns;
 pub mod http;
 pub mod json;
+mod logs;
 pub mod sockets;
 mod state;
+pub mod tcp;
 pub mod udp;
 
 use std::net::{IpAddr, SocketAddr};
@@ -35,9 +38,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_server::Server;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 use vpcsim_topology::Topology;
@@ -62,6 +64,32 @@ pub struct Config {
     pub views: Vec<String>,
     /// UDP sockets per listener, sharing its port (`SO_REUSEPORT`); 0: one per core, up to 4.
     pub udp_sockets: usize,
+    /// What one client may hold: connections, time.
+    pub limits: Limits,
+}
+
+/// What clients may hold of the server. The defaults are the limits `vpcsim serve` keeps; each is
+/// explained in docs/reliability.md ("Limits").
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// DNS-over-TCP connections open at once on one view's listener.
+    pub dns_tcp_connections: usize,
+    /// DNS-over-TCP connections open at once on all listeners together (also kept within the
+    /// open-files limit, see [`sockets::connection_budget`]).
+    pub dns_tcp_total: usize,
+    /// How long a DNS-over-TCP connection may take to send a complete query (from its opening or
+    /// the previous answer), and to take an answer.
+    pub dns_tcp_idle: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            dns_tcp_connections: 64,
+            dns_tcp_total: 1024,
+            dns_tcp_idle: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for Config {
@@ -74,6 +102,7 @@ impl Default for Config {
             watch_interval: Duration::from_millis(500),
             views: Vec::new(),
             udp_sockets: 0,
+            limits: Limits::default(),
         }
     }
 }
@@ -99,7 +128,6 @@ pub struct Running {
     pub http: SocketAddr,
     /// The served topology.
     pub shared: Shared,
-    dns: Vec<Server<ViewHandler>>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -287,10 +315,17 @@ pub async fn start(
              choose views with --view or raise the hard limit"
         );
     }
+    // Connections take descriptors too: DNS over TCP gets what the listeners leave.
+    let budget = sockets::connection_budget(limit, plan.descriptors());
+    let dns_tcp_budget = Arc::new(Semaphore::new(
+        usize::try_from(budget)
+            .unwrap_or(usize::MAX)
+            .min(config.limits.dns_tcp_total)
+            .max(1),
+    ));
     let (stop, stopped) = watch::channel(false);
-    let mut udp_tasks = Vec::new();
+    let mut tasks = Vec::new();
     let mut listeners = Vec::new();
-    let mut servers = Vec::new();
     for (
         i,
         NamedView {
@@ -339,7 +374,7 @@ pub async fn start(
             })?;
         let handler = ViewHandler::new(shared.clone(), view.clone());
         for socket in bound.udp {
-            udp_tasks.push(tokio::spawn(udp::serve(
+            tasks.push(tokio::spawn(udp::serve(
                 socket,
                 handler.clone(),
                 stopped.clone(),
@@ -347,9 +382,16 @@ pub async fn start(
         }
         let tcp = bound.tcp.is_some();
         if let Some(listener) = bound.tcp {
-            let mut server = Server::new(handler.clone());
-            server.register_listener(listener, Duration::from_secs(10), 64);
-            servers.push(server);
+            tasks.push(tokio::spawn(tcp::serve(
+                listener,
+                handler.clone(),
+                accept::Gate::new(
+                    config.limits.dns_tcp_connections,
+                    Some(dns_tcp_budget.clone()),
+                ),
+                config.limits.dns_tcp_idle,
+                stopped.clone(),
+            )));
         }
         listeners.push(Listener {
             view,
@@ -371,7 +413,6 @@ pub async fn start(
         source: Some(source),
     })?;
     let api = Arc::new(http::Api::new(shared.clone(), listeners.clone()));
-    let mut tasks = udp_tasks;
     tasks.push(tokio::spawn(http::serve(
         http_listener,
         api,
@@ -394,7 +435,6 @@ pub async fn start(
         listeners,
         http: http_addr,
         shared,
-        dns: servers,
         stop,
         tasks,
     })
@@ -404,11 +444,6 @@ impl Running {
     /// Stops accepting, lets requests in flight finish (HTTP connections get 5 s), and returns.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        for server in &mut self.dns {
-            if let Err(error) = server.shutdown_gracefully().await {
-                warn!(%error, "DNS listener stopped with an error");
-            }
-        }
         for task in self.tasks.drain(..) {
             let abort = task.abort_handle();
             if tokio::time::timeout(Duration::from_secs(5), task)

@@ -1,5 +1,6 @@
 //! `vpcsim serve` in process: DNS over UDP and TCP for every view, truncation, rotation, error
-//! codes, a fuzz run of malformed packets, the HTTP API, and reload.
+//! codes, a fuzz run of malformed packets, the HTTP API, reload, and the limits hostile clients
+//! meet (issue 14).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -995,4 +996,248 @@ async fn several_udp_sockets_of_a_listener_share_its_rotation() {
     assert_eq!(firsts[0..4], firsts[4..8], "{firsts:?}");
     assert_eq!(firsts[4..8], firsts[8..12], "{firsts:?}");
     running.shutdown().await;
+}
+
+// ---- DNS over TCP: the loop, its limits ----
+
+/// `bytes` with its two-byte length in front, as DNS over TCP sends a message.
+fn framed(bytes: &[u8]) -> Vec<u8> {
+    let mut out = (bytes.len() as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// Reads one length-prefixed answer (`None`: the server closed the connection), waiting at most
+/// 10 s.
+async fn tcp_read_answer(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let read = async {
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).await.ok()?;
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut buf).await.ok()?;
+        Some(buf)
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("an answer or the end of the connection within 10 s")
+}
+
+/// True when the server closes `s` (end of stream or reset) within 10 s, reading and discarding
+/// anything it sends first.
+async fn closed_by_server(s: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 512];
+    let until_closed = async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), until_closed)
+        .await
+        .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_over_tcp_answers_pipelined_and_split_queries_in_order() {
+    let running = start().await;
+    let public = addr_of(&running, "public");
+    let mut s = TcpStream::connect(public).await.unwrap();
+    // Three queries in one write, answered in order.
+    let mut burst = Vec::new();
+    for id in [1u16, 2, 3] {
+        burst.extend(framed(&query(
+            id,
+            &format!("{REGIONAL}."),
+            WireType::A,
+            None,
+        )));
+    }
+    s.write_all(&burst).await.unwrap();
+    for id in [1u16, 2, 3] {
+        let m = Message::from_vec(&tcp_read_answer(&mut s).await.expect("an answer")).unwrap();
+        assert_eq!(m.metadata.id, id);
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(data(&m).len(), 2);
+    }
+    // One query a byte at a time, the length prefix included.
+    for b in framed(&query(4, &format!("{REGIONAL}."), WireType::A, None)) {
+        s.write_all(&[b]).await.unwrap();
+        s.flush().await.unwrap();
+        tokio::task::yield_now().await;
+    }
+    let m = Message::from_vec(&tcp_read_answer(&mut s).await.expect("an answer")).unwrap();
+    assert_eq!(m.metadata.id, 4);
+    // A message shorter than a header gets no answer; the connection goes on.
+    s.write_all(&framed(&[0x12, 0x34, 0x01])).await.unwrap();
+    s.write_all(&framed(&query(5, "example.com.", WireType::A, None)))
+        .await
+        .unwrap();
+    let m = Message::from_vec(&tcp_read_answer(&mut s).await.expect("an answer")).unwrap();
+    assert_eq!(m.metadata.id, 5);
+    assert_eq!(m.metadata.response_code, ResponseCode::Refused);
+    running.shutdown().await;
+}
+
+/// Before the fix hickory-server's TCP loop accepted every connection, kept an idle one for its
+/// own 10 s whatever was configured, and reserved the announced length (64 KiB) before a byte of
+/// the message came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_over_tcp_caps_connections_per_view_and_closes_idle_ones() {
+    let config = Config {
+        views: vec!["public".into()],
+        limits: vpcsim_server::Limits {
+            dns_tcp_connections: 3,
+            dns_tcp_idle: Duration::from_secs(120),
+            ..vpcsim_server::Limits::default()
+        },
+        ..test_config()
+    };
+    let path = topology_path("hybrid-s3.yaml");
+    let running = try_start(&path, &config).await.expect("server starts");
+    let public = addr_of(&running, "public");
+    let ask = query(9, &format!("{REGIONAL}."), WireType::A, None);
+    // Three connections that sent a query each and stay open: the limit.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = TcpStream::connect(public).await.unwrap();
+        s.write_all(&framed(&ask)).await.unwrap();
+        assert!(tcp_read_answer(&mut s).await.is_some(), "answered");
+        held.push(s);
+    }
+    // A fourth is closed without an answer.
+    let mut over = TcpStream::connect(public).await.unwrap();
+    let _ = over.write_all(&framed(&ask)).await;
+    assert!(
+        closed_by_server(&mut over).await,
+        "a connection over the limit is closed"
+    );
+    // UDP is not affected.
+    let m = udp_exchange(public, &ask).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+    // When one ends, its place is free again.
+    drop(held.pop());
+    wait_until("a new connection is answered", || {
+        let ask = ask.clone();
+        async move {
+            let mut s = TcpStream::connect(public).await.unwrap();
+            let _ = s.write_all(&framed(&ask)).await;
+            tcp_read_answer(&mut s).await.is_some()
+        }
+    })
+    .await;
+    running.shutdown().await;
+
+    // A short idle timeout: a connection that sends nothing, one that sends half a length, and
+    // one that announces 65,535 bytes and sends 10 are all closed; an answered one is closed
+    // after it.
+    let config = Config {
+        limits: vpcsim_server::Limits {
+            dns_tcp_idle: Duration::from_millis(300),
+            ..vpcsim_server::Limits::default()
+        },
+        ..config
+    };
+    let running = try_start(&path, &config).await.expect("server starts");
+    let public = addr_of(&running, "public");
+    for sent in [vec![], vec![0xff], {
+        let mut v = vec![0xff, 0xff];
+        v.extend_from_slice(&[0u8; 10]);
+        v
+    }] {
+        let mut s = TcpStream::connect(public).await.unwrap();
+        s.write_all(&sent).await.unwrap();
+        assert!(
+            closed_by_server(&mut s).await,
+            "idle after {sent:02x?}: closed"
+        );
+    }
+    let mut s = TcpStream::connect(public).await.unwrap();
+    s.write_all(&framed(&ask)).await.unwrap();
+    assert!(tcp_read_answer(&mut s).await.is_some());
+    assert!(
+        closed_by_server(&mut s).await,
+        "idle after an answer: closed"
+    );
+    running.shutdown().await;
+}
+
+/// The TCP loop answers every message exactly as hickory-server's own TCP loop does with the same
+/// handler: the same bytes, or no answer for both (the queries of the UDP differential test, each
+/// followed by a marker query on the same connection).
+#[tokio::test]
+async fn tcp_answers_are_byte_for_byte_those_of_hickory_servers_tcp_loop() {
+    const MARKER: u16 = 0xfff7;
+    let marker_name = Name::from_str("marker.vpcsim.invalid.").unwrap();
+    let marker = {
+        let mut m = Message::new(MARKER, MessageType::Query, OpCode::Query);
+        m.add_query(Query::query(marker_name.clone(), WireType::A));
+        framed(&m.to_vec().unwrap())
+    };
+    let is_marker = |bytes: &[u8]| {
+        Message::from_vec(bytes).is_ok_and(|m| {
+            m.metadata.id == MARKER && m.queries.first().is_some_and(|q| q.name() == &marker_name)
+        })
+    };
+    let packets = differential_packets();
+    let path = topology_path("hybrid-s3.yaml");
+    for view in ["public", "shared", "datacenter"] {
+        let (topology, files) = vpcsim_server::load(&path).unwrap();
+        let shared = vpcsim_server::Shared::new(&path, topology, files);
+        let mut server =
+            hickory_server::Server::new(vpcsim_server::ViewHandler::new(shared.clone(), view));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let theirs_addr = listener.local_addr().unwrap();
+        // Accepted sockets inherit it: no Nagle delay between hickory-server's two answers.
+        socket2::SockRef::from(&listener)
+            .set_tcp_nodelay(true)
+            .unwrap();
+        server.register_listener(listener, Duration::from_secs(10), 64);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ours_addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let ours = tokio::spawn(vpcsim_server::tcp::serve(
+            listener,
+            vpcsim_server::ViewHandler::new(shared.clone(), view),
+            vpcsim_server::accept::Gate::new(4, None),
+            Duration::from_secs(10),
+            stopped,
+        ));
+        let mut theirs_conn = TcpStream::connect(theirs_addr).await.unwrap();
+        let mut ours_conn = TcpStream::connect(ours_addr).await.unwrap();
+        theirs_conn.set_nodelay(true).unwrap();
+        ours_conn.set_nodelay(true).unwrap();
+        let mut answered = 0;
+        for (i, p) in packets.iter().enumerate() {
+            if p.is_empty() {
+                // A length of 0 is not a message: both close the connection.
+                continue;
+            }
+            let mut answers = Vec::new();
+            for (side, conn) in [("hickory", &mut theirs_conn), ("ours", &mut ours_conn)] {
+                let mut both = framed(p);
+                both.extend_from_slice(&marker);
+                conn.write_all(&both).await.unwrap();
+                let mut answer = None;
+                loop {
+                    let bytes = tcp_read_answer(conn).await.unwrap_or_else(|| {
+                        panic!("{side}, packet {i} {p:02x?}: connection closed")
+                    });
+                    if is_marker(&bytes) {
+                        break;
+                    }
+                    assert!(answer.is_none(), "packet {i}: two answers");
+                    answer = Some(bytes);
+                }
+                answers.push(answer);
+            }
+            answered += usize::from(answers[1].is_some());
+            assert_eq!(answers[1], answers[0], "view {view}, packet {i}: {p:02x?}");
+        }
+        assert!(answered > packets.len() / 2, "{answered} answered");
+        server.shutdown_gracefully().await.unwrap();
+        let _ = stop.send(true);
+        ours.await.unwrap();
+    }
 }

@@ -112,6 +112,7 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         watch_interval: Duration::from_millis(500),
         views: args.views,
         udp_sockets: 0,
+        limits: vpcsim_server::Limits::default(),
     };
     let code = runtime.block_on(async move {
         let example = example_name(&topology);
