@@ -9,25 +9,36 @@
 //! | `POST /check` | nothing or `{}` | every expectation's result, as `vpcsim check --format json` |
 //!
 //! Errors are `{error, hint}` with 400 (bad JSON, a field missing or unknown, a name the topology
-//! does not have), 404 (no such route), 405 (wrong method, with `Allow`), 413 (body over
-//! [`MAX_BODY`]) or 415 (a body that is not `application/json`).
+//! does not have), 404 (no such route), 405 (wrong method, with `Allow`), 408 (a body that did not
+//! come in time), 413 (body over [`MAX_BODY`]), 415 (a body that is not `application/json`) or 503
+//! (the connection limit is reached).
+//!
+//! What a client can hold is bounded ([`Limits`]): a request head must come within the header
+//! timeout (also between requests on a kept-alive connection), its body within the body timeout,
+//! and a response must be taken within the send timeout; the listener keeps a limited number of
+//! connections open at once and answers 503 to the ones beyond.
 
 use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Map, Value, json};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio::time::Sleep;
 use tracing::{debug, warn};
 use vpcsim_dns::{RecordType, Rotation};
 use vpcsim_engine::Options;
@@ -35,7 +46,8 @@ use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
 
-use crate::{Listener, Shared, json as shapes};
+use crate::accept::{Accepted, Acceptor, Gate};
+use crate::{Limits, Listener, Shared, json as shapes};
 
 /// The largest request body accepted (64 KiB).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -72,6 +84,7 @@ pub struct Api {
     shared: Shared,
     listeners: Vec<Listener>,
     rotation: Mutex<Rotation>,
+    body_timeout: Duration,
 }
 
 type Answer = Result<Value, ApiError>;
@@ -79,12 +92,13 @@ type Answer = Result<Value, ApiError>;
 const ROUTES: &str = "GET /health, GET /topology, POST /resolve, POST /trace, POST /check";
 
 impl Api {
-    /// An API over `shared`, listing `listeners` in `/topology`.
-    pub fn new(shared: Shared, listeners: Vec<Listener>) -> Self {
+    /// An API over `shared`, listing `listeners` in `/topology`, within `limits`.
+    pub fn new(shared: Shared, listeners: Vec<Listener>, limits: &Limits) -> Self {
         Api {
             shared,
             listeners,
             rotation: Mutex::new(Rotation::new()),
+            body_timeout: limits.http_body_timeout,
         }
     }
 
@@ -103,6 +117,11 @@ impl Api {
         *resp.status_mut() = status;
         resp.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still come: the connection cannot serve another request.
+            resp.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::METHOD_NOT_ALLOWED {
             let allow = if matches!(path.as_str(), "/health" | "/topology") {
                 "GET, HEAD"
@@ -153,7 +172,7 @@ impl Api {
             Route::Health => Ok(self.health()),
             Route::Topology => Ok(self.topology()),
             Route::Resolve | Route::Trace | Route::Check => {
-                let body = read_json(req).await?;
+                let body = read_json(req, self.body_timeout).await?;
                 let api = self.clone();
                 let work = tokio::task::spawn_blocking(move || match route {
                     Route::Resolve => api.resolve(&body),
@@ -398,8 +417,8 @@ fn options(topo: &Topology, principal: Option<&str>) -> Result<Options, ApiError
 }
 
 /// Reads a JSON body: `null` when empty; 415 for another content type, 413 over [`MAX_BODY`],
-/// 400 for bad JSON.
-async fn read_json(req: Request<Incoming>) -> Result<Value, ApiError> {
+/// 408 when it does not come within `timeout`, 400 for bad JSON.
+async fn read_json(req: Request<Incoming>, timeout: Duration) -> Result<Value, ApiError> {
     if let Some(ct) = req.headers().get(CONTENT_TYPE) {
         let mime = ct
             .to_str()
@@ -435,7 +454,15 @@ async fn read_json(req: Request<Incoming>) -> Result<Value, ApiError> {
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());
     }
-    let bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+    let body = Limited::new(req.into_body(), MAX_BODY).collect();
+    let Ok(collected) = tokio::time::timeout(timeout, body).await else {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not come within {} s", timeout.as_secs_f64()),
+            "send the whole body (as many bytes as Content-Length says) with the request",
+        ));
+    };
+    let bytes = match collected {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
         Err(e) => {
@@ -456,33 +483,61 @@ async fn read_json(req: Request<Incoming>) -> Result<Value, ApiError> {
     })
 }
 
-/// Accepts connections until `stopped`, then lets each connection finish its request.
-pub async fn serve(listener: TcpListener, api: Arc<Api>, mut stopped: watch::Receiver<bool>) {
+/// The answer to a connection over the limit, written without waiting before it is closed.
+static OVER_LIMIT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let body = serde_json::to_string_pretty(&json!({
+        "error": "too many connections to the API are open",
+        "hint": "close idle connections, or try again when others have ended",
+    }))
+    .unwrap_or_default()
+        + "\n";
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         connection: close\r\nretry-after: 1\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+});
+
+/// Accepts connections within `gate` until `stopped`, then lets each connection finish its
+/// request; each has the header and send timeouts of `limits`.
+pub async fn serve(
+    listener: TcpListener,
+    api: Arc<Api>,
+    gate: Gate,
+    limits: Limits,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut acceptor = Acceptor::new(listener, gate, "the HTTP API");
     let mut conns = JoinSet::new();
     loop {
         let accepted = tokio::select! {
-            a = listener.accept() => a,
+            a = acceptor.next() => a,
             _ = stopped.wait_for(|s| *s) => break,
         };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
-            Err(error) => {
-                warn!(%error, "HTTP accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+        let (stream, peer, pass) = match accepted {
+            Accepted::Open(stream, peer, pass) => (stream, peer, pass),
+            Accepted::Over(stream, peer) => {
+                // A fresh connection's send buffer takes these bytes at once; if not, the client
+                // only sees the connection close.
+                let _ = stream.try_write(OVER_LIMIT.as_bytes());
+                debug!(%peer, "over the HTTP connection limit: 503");
                 continue;
             }
         };
         let api = api.clone();
         let mut stopped = stopped.clone();
+        let limits = limits.clone();
         conns.spawn(async move {
+            let _pass = pass;
             let service = service_fn(move |req| {
                 let api = api.clone();
                 async move { Ok::<_, Infallible>(api.handle(req).await) }
             });
+            let io = SendTimeout::new(stream, limits.http_send_timeout);
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(TokioIo::new(stream), service);
+                .header_read_timeout(limits.http_header_timeout)
+                .serve_connection(TokioIo::new(io), service);
             tokio::pin!(conn);
             let finished = tokio::select! {
                 r = conn.as_mut() => Some(r),
@@ -502,4 +557,97 @@ pub async fn serve(listener: TcpListener, api: Arc<Api>, mut stopped: watch::Rec
         while conns.try_join_next().is_some() {}
     }
     while conns.join_next().await.is_some() {}
+}
+
+/// A connection whose writes fail (`TimedOut`) when the client takes nothing for `limit`: a client
+/// that asks and never reads must not hold its place for ever.
+struct SendTimeout {
+    stream: TcpStream,
+    limit: Duration,
+    /// Running while a write waits for the client.
+    stalled: Pin<Box<Sleep>>,
+    waiting: bool,
+}
+
+impl SendTimeout {
+    fn new(stream: TcpStream, limit: Duration) -> Self {
+        SendTimeout {
+            stream,
+            limit,
+            stalled: Box::pin(tokio::time::sleep(limit)),
+            waiting: false,
+        }
+    }
+
+    /// `poll` of a write: done, or waiting within the limit, or timed out.
+    fn within<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Ready(r) => {
+                self.waiting = false;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                if !self.waiting {
+                    self.waiting = true;
+                    let deadline = tokio::time::Instant::now() + self.limit;
+                    self.stalled.as_mut().reset(deadline);
+                }
+                match self.stalled.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client took nothing of the response in time",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl AsyncRead for SendTimeout {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SendTimeout {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.within(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.within(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.stream).poll_flush(cx);
+        self.within(cx, poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.stream).poll_shutdown(cx);
+        self.within(cx, poll)
+    }
 }

@@ -80,6 +80,15 @@ pub struct Limits {
     /// How long a DNS-over-TCP connection may take to send a complete query (from its opening or
     /// the previous answer), and to take an answer.
     pub dns_tcp_idle: Duration,
+    /// HTTP connections open at once (also kept within the open-files limit).
+    pub http_connections: usize,
+    /// How long an HTTP client may take to send a request head (from the connection's opening or
+    /// the previous response).
+    pub http_header_timeout: Duration,
+    /// How long an HTTP client may take to send a request body once its head has come.
+    pub http_body_timeout: Duration,
+    /// How long an HTTP client may leave a response unread before its connection is closed.
+    pub http_send_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -88,6 +97,10 @@ impl Default for Limits {
             dns_tcp_connections: 64,
             dns_tcp_total: 1024,
             dns_tcp_idle: Duration::from_secs(10),
+            http_connections: 128,
+            http_header_timeout: Duration::from_secs(10),
+            http_body_timeout: Duration::from_secs(10),
+            http_send_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -315,11 +328,14 @@ pub async fn start(
              choose views with --view or raise the hard limit"
         );
     }
-    // Connections take descriptors too: DNS over TCP gets what the listeners leave.
-    let budget = sockets::connection_budget(limit, plan.descriptors());
+    // Connections take descriptors too: the HTTP API gets up to half of what the listeners
+    // leave, DNS over TCP the rest.
+    let budget = usize::try_from(sockets::connection_budget(limit, plan.descriptors()))
+        .unwrap_or(usize::MAX);
+    let http_connections = config.limits.http_connections.min(budget / 2).max(1);
     let dns_tcp_budget = Arc::new(Semaphore::new(
-        usize::try_from(budget)
-            .unwrap_or(usize::MAX)
+        budget
+            .saturating_sub(http_connections)
             .min(config.limits.dns_tcp_total)
             .max(1),
     ));
@@ -412,10 +428,16 @@ pub async fn start(
         hint: None,
         source: Some(source),
     })?;
-    let api = Arc::new(http::Api::new(shared.clone(), listeners.clone()));
+    let api = Arc::new(http::Api::new(
+        shared.clone(),
+        listeners.clone(),
+        &config.limits,
+    ));
     tasks.push(tokio::spawn(http::serve(
         http_listener,
         api,
+        accept::Gate::new(http_connections, None),
+        config.limits.clone(),
         stopped.clone(),
     )));
     if config.watch {

@@ -479,7 +479,7 @@ async fn http(
 ) -> (u16, String, Value) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     if let Some(ct) = content_type {
@@ -1240,4 +1240,133 @@ async fn tcp_answers_are_byte_for_byte_those_of_hickory_servers_tcp_loop() {
         let _ = stop.send(true);
         ours.await.unwrap();
     }
+}
+
+// ---- HTTP: timeouts and the connection limit ----
+
+/// Reads what the server sends on `s` until it closes the connection (at most 10 s): the status
+/// and the JSON body of the first response, if any.
+async fn response_then_close(s: &mut TcpStream) -> Option<(u16, Value)> {
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .expect("the server closes the connection within 10 s");
+    let text = String::from_utf8_lossy(&out).to_string();
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+fn http_limits(limits: vpcsim_server::Limits) -> Config {
+    Config {
+        views: vec!["public".into()],
+        limits,
+        ..test_config()
+    }
+}
+
+/// Before the fix a client that sent 10 of the 100 bytes it announced held its connection (and a
+/// task) for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_bodies_and_heads_that_do_not_come_in_time_close_the_connection() {
+    let config = http_limits(vpcsim_server::Limits {
+        http_body_timeout: Duration::from_millis(300),
+        http_header_timeout: Duration::from_millis(300),
+        ..vpcsim_server::Limits::default()
+    });
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    // 10 of 100 bytes: 408 with the usual error shape, and the connection closes.
+    let mut s = TcpStream::connect(running.http).await.unwrap();
+    s.write_all(
+        b"POST /trace HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"from\": \"",
+    )
+    .await
+    .unwrap();
+    let (status, body) = response_then_close(&mut s).await.expect("a response");
+    assert_eq!(status, 408, "{body}");
+    assert!(
+        body["error"].is_string() && body["hint"].is_string(),
+        "{body}"
+    );
+    // Half a head, and nothing at all: closed.
+    for sent in [&b"GET /health HTTP/1.1\r\nhost: local"[..], b""] {
+        let mut s = TcpStream::connect(running.http).await.unwrap();
+        s.write_all(sent).await.unwrap();
+        let _ = response_then_close(&mut s).await;
+    }
+    // Still answering.
+    let (s, _, v) = http(running.http, "GET", "/health", None, b"").await;
+    assert_eq!(s, 200, "{v}");
+    running.shutdown().await;
+}
+
+/// Before the fix the API accepted every connection: idle ones ran the process out of
+/// descriptors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_connections_over_the_limit_get_503_until_one_ends() {
+    let config = http_limits(vpcsim_server::Limits {
+        http_connections: 3,
+        http_header_timeout: Duration::from_secs(120),
+        ..vpcsim_server::Limits::default()
+    });
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    let a = running.http;
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(TcpStream::connect(a).await.unwrap());
+    }
+    let (s, _, v) = http(a, "GET", "/health", None, b"").await;
+    assert_eq!(s, 503, "{v}");
+    assert!(v["error"].is_string() && v["hint"].is_string(), "{v}");
+    drop(idle.pop());
+    wait_until("a place is free again", || async move {
+        http(a, "GET", "/health", None, b"").await.0 == 200
+    })
+    .await;
+    running.shutdown().await;
+}
+
+/// A client that asks and never reads its responses gives its place back after the send timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_clients_that_do_not_read_their_responses_are_closed() {
+    let config = http_limits(vpcsim_server::Limits {
+        http_connections: 1,
+        http_send_timeout: Duration::from_millis(300),
+        ..vpcsim_server::Limits::default()
+    });
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    let a = running.http;
+    // Requests for /topology, pipelined and never read, until the buffers between are full.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(a).await.unwrap();
+    let writer = tokio::spawn(async move {
+        let mut stream = stream;
+        let request = b"GET /topology HTTP/1.1\r\nhost: localhost\r\n\r\n".repeat(64);
+        while stream.write_all(&request).await.is_ok() {}
+    });
+    // The one place is taken (connections are accepted in order)...
+    let (s, _, v) = http(a, "GET", "/health", None, b"").await;
+    assert_eq!(s, 503, "{v}");
+    // ...and given back when the server gives up on that client.
+    wait_until("the API answers a new client", || async move {
+        http(a, "GET", "/health", None, b"").await.0 == 200
+    })
+    .await;
+    writer.abort();
+    running.shutdown().await;
 }
