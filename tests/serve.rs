@@ -376,3 +376,44 @@ fn stop(mut served: Served) -> Child {
     assert!(ok.success());
     child
 }
+
+/// `GET /health` with `Host: host` to the API of the listing; the status line.
+fn health_status(listing: &str, host: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("HTTP API on http://"))
+        .expect("the API's address");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET /health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.lines().next().unwrap_or_default().to_string()
+}
+
+/// Issue 14, item 8: the API answers loopback names and those of `--allow-host` only.
+#[test]
+fn allow_host_names_the_hosts_the_api_answers_besides_loopback() {
+    let s = serve(None, &["--view", "public", "--allow-host", "vpcsim.test"]);
+    for (host, want) in [
+        ("localhost:8053", "200"),
+        ("127.0.0.1", "200"),
+        ("vpcsim.test:8053", "200"),
+        ("evil.example", "403"),
+        ("evil.example:8053", "403"),
+    ] {
+        let status = health_status(&s.listing, host);
+        assert!(status.contains(want), "Host {host}: {status}");
+    }
+    let o = serve_fails(None, &["--allow-host", "vpcsim.test:8053"]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("has a port"), "{stderr}");
+    let o = serve_fails(None, &["--allow-host", "evil example"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -9,9 +9,10 @@
 //! | `POST /check` | nothing or `{}` | every expectation's result, as `vpcsim check --format json` |
 //!
 //! Errors are `{error, hint}` with 400 (bad JSON, a field missing or unknown, a name the topology
-//! does not have), 404 (no such route), 405 (wrong method, with `Allow`), 408 (a body that did not
-//! come in time), 413 (body over [`MAX_BODY`]), 415 (a body that is not `application/json`) or 503
-//! (the connection limit is reached).
+//! does not have), 403 (a `Host` the API does not answer, see [`Hosts`]), 404 (no such route), 405
+//! (wrong method, with `Allow`), 408 (a body that did not come in time), 413 (body over
+//! [`MAX_BODY`]), 415 (a body that is not `application/json`) or 503 (the connection limit is
+//! reached).
 //!
 //! What a client can hold is bounded ([`Limits`]): a request head must come within the header
 //! timeout (also between requests on a kept-alive connection), its body within the body timeout,
@@ -20,6 +21,7 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -28,7 +30,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -85,6 +87,7 @@ pub struct Api {
     listeners: Vec<Listener>,
     rotation: Mutex<Rotation>,
     body_timeout: Duration,
+    hosts: Hosts,
 }
 
 type Answer = Result<Value, ApiError>;
@@ -92,13 +95,15 @@ type Answer = Result<Value, ApiError>;
 const ROUTES: &str = "GET /health, GET /topology, POST /resolve, POST /trace, POST /check";
 
 impl Api {
-    /// An API over `shared`, listing `listeners` in `/topology`, within `limits`.
-    pub fn new(shared: Shared, listeners: Vec<Listener>, limits: &Limits) -> Self {
+    /// An API over `shared`, listing `listeners` in `/topology`, within `limits`, answering
+    /// requests addressed to `hosts`.
+    pub fn new(shared: Shared, listeners: Vec<Listener>, limits: &Limits, hosts: Hosts) -> Self {
         Api {
             shared,
             listeners,
             rotation: Mutex::new(Rotation::new()),
             body_timeout: limits.http_body_timeout,
+            hosts,
         }
     }
 
@@ -135,6 +140,7 @@ impl Api {
     }
 
     async fn route(self: &Arc<Self>, req: Request<Incoming>) -> Answer {
+        self.hosts.check(&req)?;
         let path = req.uri().path();
         let get = matches!(*req.method(), Method::GET | Method::HEAD);
         let post = *req.method() == Method::POST;
@@ -318,6 +324,139 @@ impl Api {
             "failed": result.failed(),
         }))
     }
+}
+
+/// The hosts the API answers for, by the request's `Host` (and the authority of an absolute
+/// URI): loopback names and addresses (`localhost`, `127.0.0.1` and the rest of 127/8, `[::1]`),
+/// the address it listens on, and the names given (`--allow-host`), with any port. A web page
+/// that reaches the API by DNS rebinding (its own name now resolving to 127.0.0.1) sends its own
+/// name, and gets 403. A request without `Host` (HTTP/1.0) cannot come from a browser, and is
+/// answered.
+#[derive(Clone, Debug, Default)]
+pub struct Hosts {
+    listen: Option<IpAddr>,
+    names: Vec<String>,
+}
+
+/// The most of a refused `Host` an error quotes.
+const HOST_QUOTE: usize = 64;
+
+impl Hosts {
+    /// Loopback, `listen` (unless it is unspecified: `0.0.0.0` is no name a client uses), and
+    /// `names` (each a host name or an address, as [`allowed_host`] takes it).
+    pub fn new(listen: IpAddr, names: &[String]) -> Self {
+        Hosts {
+            listen: (!listen.is_unspecified()).then_some(listen),
+            names: names.iter().filter_map(|n| allowed_host(n).ok()).collect(),
+        }
+    }
+
+    /// True when `value`, a `Host` header (`name`, `name:port`, `[v6]:port`), names this API.
+    pub fn allows(&self, value: &str) -> bool {
+        let Some(name) = host_of(value) else {
+            return false;
+        };
+        let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        if name == "localhost" {
+            return true;
+        }
+        if let Ok(ip) = name.parse::<IpAddr>()
+            && (ip.is_loopback() || Some(ip) == self.listen)
+        {
+            return true;
+        }
+        self.names.contains(&name)
+    }
+
+    /// 403 unless the request is addressed to an allowed host; 400 for several `Host` headers.
+    fn check(&self, req: &Request<Incoming>) -> Result<(), ApiError> {
+        let mut hosts = req.headers().get_all(HOST).iter();
+        let header = hosts.next();
+        if hosts.next().is_some() {
+            return Err(ApiError::bad(
+                "the request has several Host headers",
+                "send one Host header",
+            ));
+        }
+        let authority = req.uri().authority().map(|a| {
+            let a = a.as_str();
+            // Without user information (`user@host`).
+            a.rsplit_once('@').map_or(a, |(_, host)| host)
+        });
+        let header = header.map(|h| h.to_str().unwrap_or("\u{fffd}"));
+        for host in [authority, header].into_iter().flatten() {
+            if !self.allows(host) {
+                let quoted: String = host.chars().take(HOST_QUOTE).collect();
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    format!("the API does not answer requests for host '{quoted}'"),
+                    format!(
+                        "call it as localhost, 127.0.0.1 or [::1]; to use another name, start \
+                         vpcsim serve with --allow-host {}. This keeps web pages from reaching \
+                         the API through DNS rebinding",
+                        host_of(host)
+                            .filter(|h| allowed_host(h).is_ok())
+                            .unwrap_or("NAME")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The host of a `Host` value without its port: `name`, `1.2.3.4` or `::1` (brackets removed);
+/// `None` when it is malformed (a port that is not a number, an unclosed bracket, an empty name).
+fn host_of(value: &str) -> Option<&str> {
+    let port_ok = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+    let host = if let Some(rest) = value.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        match after.strip_prefix(':') {
+            None if after.is_empty() => {}
+            Some(port) if port_ok(port) => {}
+            _ => return None,
+        }
+        inside.parse::<std::net::Ipv6Addr>().ok()?;
+        inside
+    } else {
+        match value.split_once(':') {
+            None => value,
+            Some((host, port)) if port_ok(port) => host,
+            Some(_) => return None,
+        }
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// A name `--allow-host` takes, as the API compares it (lowercase, without a final dot or IPv6
+/// brackets): a DNS name (letters, digits, `-`, `_`, dots) or an IP address. No port: every port
+/// is allowed.
+pub fn allowed_host(name: &str) -> Result<String, String> {
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    if bare.parse::<IpAddr>().is_ok() {
+        return Ok(bare.to_ascii_lowercase());
+    }
+    let trimmed = bare.strip_suffix('.').unwrap_or(bare);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if trimmed.contains(':') {
+        return Err(format!(
+            "'{name}' has a port: give the name alone (every port is allowed)"
+        ));
+    }
+    if trimmed.is_empty() || trimmed.len() > 253 || !trimmed.split('.').all(label_ok) {
+        return Err(format!(
+            "'{name}' is not a host name (letters, digits, '-', '_' and dots) or an IP address"
+        ));
+    }
+    Ok(trimmed.to_ascii_lowercase())
 }
 
 /// The body's object, checking that it names only `allowed` fields and has every `required` one.

@@ -66,6 +66,9 @@ pub struct Config {
     pub udp_sockets: usize,
     /// What one client may hold: connections, time.
     pub limits: Limits,
+    /// Host names (or addresses) the HTTP API answers besides loopback ones and its own address
+    /// (see [`http::Hosts`]).
+    pub allowed_hosts: Vec<String>,
 }
 
 /// What clients may hold of the server. The defaults are the limits `vpcsim serve` keeps; each is
@@ -116,6 +119,7 @@ impl Default for Config {
             views: Vec::new(),
             udp_sockets: 0,
             limits: Limits::default(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -432,6 +436,7 @@ pub async fn start(
         shared.clone(),
         listeners.clone(),
         &config.limits,
+        http::Hosts::new(http_addr.ip(), &config.allowed_hosts),
     ));
     tasks.push(tokio::spawn(http::serve(
         http_listener,

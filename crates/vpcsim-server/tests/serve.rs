@@ -1370,3 +1370,101 @@ async fn http_clients_that_do_not_read_their_responses_are_closed() {
     writer.abort();
     running.shutdown().await;
 }
+
+// ---- HTTP: the Host header ----
+
+/// Sends `head` (a request head, CRLF line ends, without the final empty line) with
+/// `Connection: close` and returns the status and JSON body.
+async fn raw_http(addr: SocketAddr, head: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("{head}\r\nconnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    response_then_close(&mut s).await.expect("a response")
+}
+
+/// Before the fix the API answered any `Host`, so a web page could reach it by DNS rebinding
+/// (`curl -H 'Host: evil.example' …/health` was 200).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_answers_only_loopback_and_allowed_hosts() {
+    let config = Config {
+        views: vec!["public".into()],
+        allowed_hosts: vec!["vpcsim.test".into(), "192.0.2.7".into()],
+        ..test_config()
+    };
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    let a = running.http;
+    for host in [
+        "localhost",
+        "localhost:8053",
+        "LOCALHOST.",
+        "127.0.0.1",
+        &a.to_string(),
+        "127.9.9.9:80",
+        "[::1]",
+        "[::1]:8053",
+        "vpcsim.test",
+        "VPCSIM.test:1234",
+        "192.0.2.7:8053",
+    ] {
+        let (s, v) = raw_http(a, &format!("GET /health HTTP/1.1\r\nhost: {host}")).await;
+        assert_eq!(s, 200, "Host: {host}: {v}");
+    }
+    for host in [
+        "evil.example",
+        "evil.example:8053",
+        "localhost.evil.example",
+        "vpcsim.test.evil.example",
+        "10.0.0.1",
+        "[2001:db8::1]:80",
+        "localhost:http",
+        "[::1",
+        "::1",
+        "",
+    ] {
+        let (s, v) = raw_http(a, &format!("GET /health HTTP/1.1\r\nhost: {host}")).await;
+        assert_eq!(s, 403, "Host: {host}: {v}");
+        assert!(v["error"].is_string() && v["hint"].is_string(), "{v}");
+    }
+    // The hint names the flag with the host refused.
+    let (_, v) = raw_http(a, "GET /topology HTTP/1.1\r\nhost: evil.example:8053").await;
+    assert!(
+        v["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("--allow-host evil.example")),
+        "{v}"
+    );
+    // Every route, before its body is read.
+    let (s, _) = raw_http(
+        a,
+        "POST /trace HTTP/1.1\r\nhost: evil.example\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+    )
+    .await;
+    assert_eq!(s, 403);
+    // An absolute URI names the host too.
+    let (s, _) = raw_http(
+        a,
+        "GET http://evil.example/health HTTP/1.1\r\nhost: localhost",
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = raw_http(
+        a,
+        "GET http://localhost:8053/health HTTP/1.1\r\nhost: localhost",
+    )
+    .await;
+    assert_eq!(s, 200);
+    // Two Host headers: 400.
+    let (s, _) = raw_http(
+        a,
+        "GET /health HTTP/1.1\r\nhost: localhost\r\nhost: evil.example",
+    )
+    .await;
+    assert_eq!(s, 400);
+    // HTTP/1.0 without Host (no browser sends that) is answered.
+    let (s, _) = raw_http(a, "GET /health HTTP/1.0").await;
+    assert_eq!(s, 200);
+    running.shutdown().await;
+}

@@ -123,6 +123,11 @@ enum Command {
         /// Allow --bind and --http beyond loopback (there is no authentication).
         #[arg(long)]
         allow_remote: bool,
+        /// A host name (or address) the HTTP API answers requests for, besides localhost,
+        /// 127.0.0.1, [::1] and the --http address; repeatable. Other Host headers get 403
+        /// (protection from DNS rebinding).
+        #[arg(long = "allow-host", value_name = "NAME", value_parser = vpcsim_server::http::allowed_host)]
+        allow_hosts: Vec<String>,
         /// Reload the topology when its files change (an invalid edit keeps the last valid one).
         #[arg(long)]
         watch: bool,
@@ -258,6 +263,7 @@ fn main() -> ExitCode {
             http,
             bind,
             allow_remote,
+            allow_hosts,
             watch,
             views,
         } => serve::serve(
@@ -267,6 +273,7 @@ fn main() -> ExitCode {
                 http,
                 bind,
                 allow_remote,
+                allow_hosts,
                 watch,
                 views,
             },

@@ -15,6 +15,7 @@ pub(crate) struct Args {
     pub http: SocketAddr,
     pub bind: IpAddr,
     pub allow_remote: bool,
+    pub allow_hosts: Vec<String>,
     pub watch: bool,
     pub views: Vec<String>,
 }
@@ -113,6 +114,7 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         views: args.views,
         udp_sockets: 0,
         limits: vpcsim_server::Limits::default(),
+        allowed_hosts: args.allow_hosts.clone(),
     };
     let code = runtime.block_on(async move {
         let example = example_name(&topology);
@@ -171,6 +173,19 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         }
         println!();
         println!("HTTP API on http://{}", running.http);
+        if !running.http.ip().is_loopback() {
+            let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "[::1]".into()];
+            match running.http.ip() {
+                ip if ip.is_unspecified() => {}
+                IpAddr::V4(ip) => names.push(ip.to_string()),
+                IpAddr::V6(ip) => names.push(format!("[{ip}]")),
+            }
+            names.extend(args.allow_hosts.iter().cloned());
+            println!(
+                "  it answers requests addressed to {} (add names clients use with --allow-host NAME)",
+                names.join(", ")
+            );
+        }
         println!("  curl http://{}/health", running.http);
         println!(
             "  curl http://{}/trace --json '{{\"from\": \"{trace_from}\", \"request\": \"{trace_request}\"}}'",
