@@ -17,8 +17,9 @@
 //!
 //! Everything reads the served topology from one [`Shared`] cell: a request takes an
 //! `Arc<Snapshot>` and keeps it while it is answered. With `watch`, a task polls the topology's
-//! files and swaps in the new topology only when it is valid; an invalid edit is logged with its
-//! diagnostics and the last valid topology keeps serving.
+//! files, waits until they have stopped changing, and swaps in the new topology only when it is
+//! valid and not empty; otherwise the edit is logged with its diagnostics, reported by
+//! `GET /health`, and the last valid topology keeps serving.
 //!
 //! Invariant: this crate (and the binary) is the only place with async code and sockets; it
 //! computes nothing itself — every answer comes from the core crates.
@@ -28,6 +29,7 @@ pub mod dns;
 pub mod http;
 pub mod json;
 mod logs;
+mod reload;
 pub mod sockets;
 mod state;
 pub mod tcp;
@@ -45,7 +47,7 @@ use tracing::{info, warn};
 use vpcsim_topology::Topology;
 
 pub use dns::ViewHandler;
-pub use state::{ReloadError, Shared, Snapshot, load};
+pub use state::{Files, Reload, ReloadError, Shared, Snapshot, Stamp, load, read};
 
 /// Where to listen.
 #[derive(Clone, Debug)]
@@ -60,6 +62,8 @@ pub struct Config {
     pub watch: bool,
     /// How often `watch` polls.
     pub watch_interval: Duration,
+    /// How long the files must stay unchanged (length, times, inode) before `watch` reloads them.
+    pub watch_settle: Duration,
     /// The views to serve, by name; empty: every view.
     pub views: Vec<String>,
     /// UDP sockets per listener, sharing its port (`SO_REUSEPORT`); 0: one per core, up to 4.
@@ -116,6 +120,7 @@ impl Default for Config {
             http: SocketAddr::from(([127, 0, 0, 1], 8053)),
             watch: false,
             watch_interval: Duration::from_millis(500),
+            watch_settle: Duration::from_secs(1),
             views: Vec::new(),
             udp_sockets: 0,
             limits: Limits::default(),
@@ -293,12 +298,13 @@ fn bind_hint(kind: std::io::ErrorKind, flags: &str) -> Option<String> {
 }
 
 /// Starts a DNS listener per view (or per view of `config.views`) and the HTTP API for `topology`
-/// (read from `path`, whose files are `files`), and the reload watcher when asked. Raises the soft
+/// (read from `path`, whose files are `files`, as [`read`] or [`load`] give them: an edit made
+/// since they were read is reloaded), and the reload watcher when asked. Raises the soft
 /// open-files limit to the hard one first. Must run inside a Tokio runtime.
 pub async fn start(
     path: &Path,
     topology: Topology,
-    files: Vec<std::path::PathBuf>,
+    files: Files,
     config: &Config,
 ) -> Result<Running, StartError> {
     let shared = Shared::new(path, topology, files);
@@ -446,9 +452,10 @@ pub async fn start(
         stopped.clone(),
     )));
     if config.watch {
-        tasks.push(tokio::spawn(watch_files(
+        tasks.push(tokio::spawn(reload::watch(
             shared.clone(),
             config.watch_interval,
+            config.watch_settle,
             stopped,
         )));
     }
@@ -481,41 +488,5 @@ impl Running {
             }
         }
         info!("stopped");
-    }
-}
-
-/// Polls the served files; on a change, reloads (see [`Shared::reload`]).
-async fn watch_files(shared: Shared, every: Duration, mut stopped: watch::Receiver<bool>) {
-    let mut seen = state::stamps(&shared.current().files);
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stopped.changed() => return,
-        }
-        let files = shared.current().files.clone();
-        let now = state::stamps(&files);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        let cell = shared.clone();
-        // Files are read without blocking (a FIFO is refused, not waited on); stopping still
-        // does not wait for a reload in progress.
-        let reload = tokio::task::spawn_blocking(move || cell.reload());
-        let result = tokio::select! {
-            r = reload => r,
-            _ = stopped.changed() => return,
-        };
-        match result {
-            Ok(Ok(generation)) => {
-                // The new topology may read other policy files: watch those from now on.
-                seen = state::stamps(&shared.current().files);
-                info!(generation, topology = %shared.path().display(), "reloaded");
-            }
-            Ok(Err(e)) => {
-                warn!("{}\n{}", e.message, e.rendered);
-            }
-            Err(error) => warn!(%error, "reload task failed"),
-        }
     }
 }

@@ -35,6 +35,7 @@ fn test_config() -> Config {
         dns_base_port: 0,
         http: SocketAddr::from(([127, 0, 0, 1], 0)),
         watch_interval: Duration::from_millis(50),
+        watch_settle: Duration::from_millis(200),
         ..Config::default()
     }
 }
@@ -1467,4 +1468,225 @@ async fn http_answers_only_loopback_and_allowed_hosts() {
     let (s, _) = raw_http(a, "GET /health HTTP/1.0").await;
     assert_eq!(s, 200);
     running.shutdown().await;
+}
+
+// ---- reload: settling, empty files, edits during startup ----
+
+/// A VPC with a private zone holding `a` and `b`.
+const SMALL: &str = r#"regions:
+  us-east-1: { azs: [us-east-1a] }
+accounts:
+  "111122223333": {}
+vpcs:
+  main: { account: "111122223333", region: us-east-1, cidr: 10.0.0.0/16 }
+hosted_zones:
+  corp.internal:
+    vpcs: [main]
+    records:
+      - { name: a, type: A, values: [10.0.0.1] }
+      - { name: b, type: A, values: [10.0.0.2] }
+"#;
+
+/// SMALL with `c` too.
+fn small_with_c() -> String {
+    format!("{SMALL}      - {{ name: c, type: A, values: [10.0.0.3] }}\n")
+}
+
+/// The answer code for `name` (A) from the view `main`.
+async fn code_of(addr: SocketAddr, name: &str) -> ResponseCode {
+    udp_exchange(addr, &query(1, name, WireType::A, Some(1232)))
+        .await
+        .metadata
+        .response_code
+}
+
+async fn start_watching(path: &Path, settle: Duration) -> Running {
+    let config = Config {
+        watch: true,
+        watch_settle: settle,
+        ..test_config()
+    };
+    try_start(path, &config).await.expect("server starts")
+}
+
+/// Issue 14, item 5: a topology rewritten in place in two writes 200 ms apart (the first half
+/// valid on its own, without `b`) was served half-written: `b`, in both versions, was NXDOMAIN
+/// (and SERVFAIL while the file was empty). The watcher now waits for the file to settle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_does_not_serve_a_file_rewritten_in_two_slow_writes() {
+    use std::io::Write;
+    let dir = tempdir("two-writes");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let new = small_with_c();
+    let (first, second) = new.split_at(new.find("      - { name: b").unwrap());
+    // The first half alone is a valid topology without `b`: served, it would be NXDOMAIN.
+    std::fs::write(dir.join("half.yaml"), first).unwrap();
+    let (half, _) = vpcsim_server::load(&dir.join("half.yaml")).expect("the half is valid");
+    assert!(
+        half.hosted_zones[0].records.len() == 1,
+        "one record in the half"
+    );
+
+    let running = start_watching(&path, Duration::from_secs(2)).await;
+    let main = addr_of(&running, "main");
+    assert_eq!(
+        code_of(main, "b.corp.internal.").await,
+        ResponseCode::NoError
+    );
+    // Ask for `b` all along the rewrite.
+    let (done, mut finished) = tokio::sync::watch::channel(false);
+    let checker = tokio::spawn(async move {
+        let mut wrong = Vec::new();
+        while !*finished.borrow_and_update() {
+            let code = code_of(main, "b.corp.internal.").await;
+            if code != ResponseCode::NoError {
+                wrong.push(code);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        wrong
+    });
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(first.as_bytes()).unwrap();
+    f.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    f.write_all(second.as_bytes()).unwrap();
+    drop(f);
+    wait_until("c resolves", || async move {
+        code_of(main, "c.corp.internal.").await == ResponseCode::NoError
+    })
+    .await;
+    let _ = done.send(true);
+    let wrong = checker.await.unwrap();
+    assert!(wrong.is_empty(), "b answered {wrong:?} during the rewrite");
+    assert_eq!(
+        running.shared.current().generation,
+        2,
+        "one reload, of the whole file"
+    );
+    assert!(running.shared.last_error().is_none());
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 14, item 5: a file truncated to 0 bytes was loaded as an empty topology. An empty file
+/// (or one with comments only: the first lines of a file being written) is now an error that
+/// `GET /health` reports, and the last valid topology keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_keeps_serving_through_an_empty_file() {
+    let dir = tempdir("empty");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let running = start_watching(&path, Duration::from_millis(200)).await;
+    let main = addr_of(&running, "main");
+    for (text, says) in [
+        ("", "(0 bytes)"),
+        ("# vpcsim topology, being written\n\n", "only comments"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let shared = running.shared.clone();
+        wait_until(&format!("the error says {says}"), || {
+            let shared = shared.clone();
+            async move {
+                shared
+                    .last_error()
+                    .is_some_and(|e| e.message.contains(says))
+            }
+        })
+        .await;
+        let (s, _, health) = http(running.http, "GET", "/health", None, b"").await;
+        assert_eq!(s, 200);
+        assert_eq!(health["generation"], 1, "{health}");
+        let error = health["reload_error"]["error"].as_str().unwrap_or_default();
+        assert!(error.contains("is empty"), "{health}");
+        assert!(error.contains("still serving generation 1"), "{health}");
+        assert_eq!(
+            code_of(main, "b.corp.internal.").await,
+            ResponseCode::NoError
+        );
+    }
+    std::fs::write(&path, small_with_c()).unwrap();
+    wait_until("c resolves", || async move {
+        code_of(main, "c.corp.internal.").await == ResponseCode::NoError
+    })
+    .await;
+    assert!(running.shared.last_error().is_none());
+    assert_eq!(running.shared.current().generation, 2);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An edit made after the topology was read but before the watcher's first look was never
+/// reloaded: the watcher took its first stamps from the edited file. The stamps are now taken
+/// just before each file is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reloads_an_edit_made_while_the_server_was_starting() {
+    let dir = tempdir("early-edit");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let (topology, files) = vpcsim_server::load(&path).unwrap();
+    std::fs::write(&path, small_with_c()).unwrap();
+    let config = Config {
+        watch: true,
+        ..test_config()
+    };
+    let running = vpcsim_server::start(&path, topology, files, &config)
+        .await
+        .expect("server starts");
+    let main = addr_of(&running, "main");
+    wait_until("c resolves", || async move {
+        code_of(main, "c.corp.internal.").await == ResponseCode::NoError
+    })
+    .await;
+    assert_eq!(running.shared.current().generation, 2);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A reload that failed for want of a policy file is tried again when the file appears: the
+/// watcher follows the files the failed reload read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reloads_when_a_missing_policy_file_appears() {
+    let dir = tempdir("policy-appears");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let running = start_watching(&path, Duration::from_millis(200)).await;
+    std::fs::write(
+        &path,
+        format!(
+            "{}buckets:\n  reports-111122223333:\n    account: \"111122223333\"\n    region: us-east-1\n    policy: policy.json\n",
+            small_with_c()
+        ),
+    )
+    .unwrap();
+    let shared = running.shared.clone();
+    wait_until("the missing policy file is reported", || {
+        let shared = shared.clone();
+        async move {
+            shared
+                .last_error()
+                .is_some_and(|e| e.diagnostics.iter().any(|d| d.contains("policy.json")))
+        }
+    })
+    .await;
+    std::fs::write(
+        dir.join("policy.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports-111122223333/*"}]}"#,
+    )
+    .unwrap();
+    let shared = running.shared.clone();
+    wait_until("the topology with its policy is served", || {
+        let shared = shared.clone();
+        async move { shared.current().generation == 2 }
+    })
+    .await;
+    assert!(running.shared.last_error().is_none());
+    // What is watched: the topology and its policy file, not the folder (which any file saved
+    // beside changes).
+    let snap = running.shared.current();
+    let watched: Vec<&Path> = snap.files.paths().collect();
+    assert_eq!(watched, [path.as_path(), &dir.join("policy.json")]);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -315,26 +315,33 @@ fn load_valid(path: &std::path::Path) -> Result<vpcsim_topology::Topology, ExitC
             eprintln!("error: {e}");
             Err(ExitCode::from(2))
         }
-        Ok(loaded) => {
-            // Errors in full; warnings (which `validate` shows in full) in one line each.
-            let color = color();
-            for d in &loaded.diagnostics {
-                if d.severity == Severity::Error {
-                    eprintln!("{}", d.render(&loaded.sources, color));
-                } else {
-                    eprintln!("{}", d.one_line(&loaded.sources));
-                }
-            }
-            match loaded.topology {
-                Some(t) => Ok(t),
-                None => {
-                    eprintln!(
-                        "{}: invalid; fix it first (`vpcsim validate` lists every problem)",
-                        path.display()
-                    );
-                    Err(ExitCode::from(1))
-                }
-            }
+        Ok(loaded) => valid(path, loaded),
+    }
+}
+
+/// The topology of `loaded` (read from `path`), after printing its errors in full and its
+/// warnings in one line each; exit code 1 when it is invalid.
+fn valid(
+    path: &std::path::Path,
+    loaded: vpcsim_topology::load::Loaded,
+) -> Result<vpcsim_topology::Topology, ExitCode> {
+    // Errors in full; warnings (which `validate` shows in full) in one line each.
+    let color = color();
+    for d in &loaded.diagnostics {
+        if d.severity == Severity::Error {
+            eprintln!("{}", d.render(&loaded.sources, color));
+        } else {
+            eprintln!("{}", d.one_line(&loaded.sources));
+        }
+    }
+    match loaded.topology {
+        Some(t) => Ok(t),
+        None => {
+            eprintln!(
+                "{}: invalid; fix it first (`vpcsim validate` lists every problem)",
+                path.display()
+            );
+            Err(ExitCode::from(1))
         }
     }
 }
