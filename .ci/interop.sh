@@ -99,7 +99,17 @@ verdict=$(curl -sf "http://$http/trace" -H 'content-type: application/json' \
 [ "$verdict" = allowed ] || fail "/trace verdict $verdict"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$http/nope")
 [ "$code" = 404 ] || fail "unknown route gave $code"
-echo "HTTP API: /health ok, /trace allowed, 404 for an unknown route"
+# DNS rebinding: another Host is refused, localhost (any port) is answered.
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example' "http://$http/health")
+[ "$code" = 403 ] || fail "Host evil.example gave $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:${http##*:}/health")
+[ "$code" = 200 ] || fail "localhost gave $code"
+echo "HTTP API: /health ok, /trace allowed, 404 for an unknown route, 403 for Host evil.example"
+
+# Several queries on one TCP connection (dig +keepopen), answered in order.
+got=$(dig +tcp +keepopen +short @127.0.0.1 -p "$base" "$regional" A s3.us-east-1.amazonaws.com A "$regional" AAAA | grep -cE '^[0-9.]+$')
+[ "$got" -ge 3 ] || fail "dig +tcp +keepopen: $got addresses"
+echo "DNS over TCP: three queries on one connection"
 
 # Graceful stop.
 kill -TERM "$pid"

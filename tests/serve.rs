@@ -1,5 +1,6 @@
-//! `vpcsim serve` as a process: choosing views, and what happens when the open-files limit is too
-//! low for the listeners (a clear error, or views answering over UDP only).
+//! `vpcsim serve` as a process: choosing views, what happens when the open-files limit is too
+//! low for the listeners (a clear error, or views answering over UDP only), and what hostile
+//! clients cannot do (issue 14): reserve memory with DNS-over-TCP lengths, fill the log.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -55,14 +56,22 @@ fn serve_fails(nofile: Option<Limit>, args: &[&str]) -> Output {
 
 /// A running server and its startup listing (standard output up to "Ctrl-C to stop").
 struct Served {
-    child: Child,
+    child: Option<Child>,
     listing: String,
+}
+
+impl Served {
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
 }
 
 impl Drop for Served {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -88,7 +97,10 @@ fn serve(nofile: Option<Limit>, args: &[&str]) -> Served {
     let listing = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("the server starts and lists its listeners");
-    Served { child, listing }
+    Served {
+        child: Some(child),
+        listing,
+    }
 }
 
 /// The `(view, rest of the line)` of each listener in the listing.
@@ -219,4 +231,189 @@ fn udp_query(addr: &str, name: &str) -> Vec<u8> {
         }
     }
     panic!("no answer from {addr}");
+}
+
+/// An A query for `name` with id `id`, as sent over UDP.
+fn query_bytes(id: u16, name: &str) -> Vec<u8> {
+    let mut q = id.to_be_bytes().to_vec();
+    q.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    q
+}
+
+/// Sends an A query for `name` over TCP to `addr` and returns the answer's bytes.
+fn tcp_query(addr: &str, id: u16, name: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect over TCP");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let q = query_bytes(id, name);
+    let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&q);
+    s.write_all(&framed).unwrap();
+    let mut len = [0u8; 2];
+    s.read_exact(&mut len).expect("an answer over TCP");
+    let mut answer = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    s.read_exact(&mut answer).unwrap();
+    answer
+}
+
+/// The resident memory of process `pid` in KiB.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS")
+}
+
+/// Issue 14, item 7: a DNS-over-TCP client that announces a 65,535-byte message and sends nothing
+/// more made the server reserve 64 KiB for it (300 such connections: +20 MB resident). Buffers
+/// now grow as bytes arrive.
+#[cfg(target_os = "linux")]
+#[test]
+fn announced_dns_over_tcp_lengths_reserve_no_memory() {
+    use std::io::Write;
+    let s = serve(None, &[]);
+    let addrs: Vec<String> = listeners(&s.listing)
+        .iter()
+        .map(|(_, line)| line.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(addrs.len(), 5, "{}", s.listing);
+    // Warm up: every listener has answered over TCP once.
+    for a in &addrs {
+        tcp_query(a, 1, "s3.us-east-1.amazonaws.com");
+    }
+    let pid = s.pid();
+    let before = resident_kib(pid);
+    // 60 per view: within the per-view connection limit, so each one is accepted and read.
+    let mut held = Vec::new();
+    for i in 0..300 {
+        let mut c = std::net::TcpStream::connect(&addrs[i % addrs.len()]).unwrap();
+        c.write_all(&[0xff, 0xff]).unwrap();
+        held.push(c);
+    }
+    // Every view still answers over TCP (accepting is in order: the 60 came first).
+    for a in &addrs {
+        let answer = tcp_query(a, 2, "s3.us-east-1.amazonaws.com");
+        assert_eq!(&answer[..2], &[0, 2], "same id");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let grown = resident_kib(pid).saturating_sub(before);
+    // Before the fix: about 20,000 KiB (68 KiB per connection).
+    assert!(
+        grown < 8 * 1024,
+        "300 connections that announced 64 KiB each grew the server by {grown} KiB"
+    );
+    drop(held);
+}
+
+/// Issue 14, item 9: at `RUST_LOG=info`, which the docs give as the default, a query writes no log
+/// line (DNS over TCP wrote two per query, through hickory-server).
+#[test]
+fn queries_write_no_log_lines_at_info() {
+    let mut child = serve_command(None, &[])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start vpcsim serve");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut listing = String::new();
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        for line in lines.by_ref() {
+            listing.push_str(&line);
+            listing.push('\n');
+            if line == "Ctrl-C to stop" {
+                break;
+            }
+        }
+        let _ = tx.send(listing);
+        lines.for_each(drop);
+    });
+    let listing = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server starts");
+    let served = Served {
+        child: Some(child),
+        listing: listing.clone(),
+    };
+    let public = listeners(&listing)
+        .into_iter()
+        .find(|(v, _)| v == "public")
+        .map(|(_, line)| line.split_whitespace().next().unwrap().to_string())
+        .expect("a public view");
+    for i in 0..20 {
+        tcp_query(&public, i, "s3.us-east-1.amazonaws.com");
+        udp_query(&public, "s3.us-east-1.amazonaws.com");
+    }
+    let mut child = stop(served);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{stderr}");
+    // "serving" at start (after the topology's warnings), then "stopping" and "stopped": the log
+    // does not grow with the 40 queries (before the fix: two lines per TCP query).
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() < 20, "{} lines:\n{stderr}", lines.len());
+    assert!(!stderr.contains("s3.us-east-1.amazonaws.com"), "{stderr}");
+}
+
+/// Sends SIGTERM to the server and gives back its process, to wait for.
+fn stop(mut served: Served) -> Child {
+    let child = served.child.take().expect("running");
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(ok.success());
+    child
+}
+
+/// `GET /health` with `Host: host` to the API of the listing; the status line.
+fn health_status(listing: &str, host: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("HTTP API on http://"))
+        .expect("the API's address");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET /health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.lines().next().unwrap_or_default().to_string()
+}
+
+/// Issue 14, item 8: the API answers loopback names and those of `--allow-host` only.
+#[test]
+fn allow_host_names_the_hosts_the_api_answers_besides_loopback() {
+    let s = serve(None, &["--view", "public", "--allow-host", "vpcsim.test"]);
+    for (host, want) in [
+        ("localhost:8053", "200"),
+        ("127.0.0.1", "200"),
+        ("vpcsim.test:8053", "200"),
+        ("evil.example", "403"),
+        ("evil.example:8053", "403"),
+    ] {
+        let status = health_status(&s.listing, host);
+        assert!(status.contains(want), "Host {host}: {status}");
+    }
+    let o = serve_fails(None, &["--allow-host", "vpcsim.test:8053"]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("has a port"), "{stderr}");
+    let o = serve_fails(None, &["--allow-host", "evil example"]);
+    assert_eq!(o.status.code(), Some(2));
 }

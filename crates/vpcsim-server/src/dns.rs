@@ -1,18 +1,32 @@
 //! The DNS side: one [`ViewHandler`] per view, answering from [`Dns::resolve`](vpcsim_dns::Dns).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
-use hickory_proto::op::{Edns, Header, HeaderCounts, Message, Metadata, OpCode, ResponseCode};
+use hickory_proto::op::{
+    Edns, Header, HeaderCounts, Message, MessageType, Metadata, OpCode, ResponseCode,
+};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType as WireType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 use hickory_server::net::runtime::Time;
 use hickory_server::net::xfer::Protocol;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
-use hickory_server::zone_handler::MessageResponseBuilder;
-use tracing::{debug, warn};
+use hickory_server::zone_handler::{MessageResponse, MessageResponseBuilder, Queries};
+use tracing::debug;
 use vpcsim_dns::{Rcode, RecordType, Rotation, View};
 
+use crate::logs::Throttle;
 use crate::state::{Shared, Snapshot};
+
+/// Answers that could not be encoded (SERVFAIL instead).
+static ENCODING: Throttle = Throttle::new();
+/// Record data that does not convert to wire form.
+static CONVERSION: Throttle = Throttle::new();
+/// Queries to a view that a reload removed.
+static NO_VIEW: Throttle = Throttle::new();
+/// Answers that could not be sent.
+pub(crate) static SENDING: Throttle = Throttle::new();
 
 /// The largest UDP payload the server advertises and sends (RFC 6891 and the DNS flag day 2020
 /// recommend 1232; vpcsim is local, so it accepts what the client asks up to this).
@@ -176,7 +190,10 @@ pub fn records(answers: &[vpcsim_dns::RrSet]) -> Vec<Record> {
     let mut out = Vec::with_capacity(answers.iter().map(|s| s.data.len()).sum());
     for set in answers {
         let Some(owner) = wire_name(&set.name) else {
-            warn!(name = %set.name, "owner name does not convert to wire form");
+            CONVERSION.warn(format_args!(
+                "owner name {} does not convert to wire form",
+                set.name
+            ));
             continue;
         };
         for d in &set.data {
@@ -190,9 +207,10 @@ pub fn records(answers: &[vpcsim_dns::RrSet]) -> Vec<Record> {
             };
             match rdata {
                 Some(r) => out.push(Record::from_rdata(owner.clone(), set.ttl, r)),
-                None => {
-                    warn!(name = %set.name, rtype = %set.rtype, data = %d, "record data does not convert to wire form")
-                }
+                None => CONVERSION.warn(format_args!(
+                    "record data does not convert to wire form: {} {} {d}",
+                    set.name, set.rtype
+                )),
             }
         }
     }
@@ -265,7 +283,10 @@ impl ViewHandler {
         }
         let snap = self.shared.current();
         let Some(view) = self.view(&snap) else {
-            warn!(view = %self.label, "the reloaded topology has no such view; answering SERVFAIL");
+            NO_VIEW.warn(format_args!(
+                "view {}: the reloaded topology has no such view; answering SERVFAIL",
+                self.label
+            ));
             out.metadata.response_code = ResponseCode::ServFail;
             return out;
         };
@@ -440,7 +461,10 @@ impl RequestHandler for ViewHandler {
         match response_handle.send_response(message).await {
             Ok(info) => info,
             Err(error) => {
-                warn!(view = %self.label, %error, "could not send a DNS response");
+                SENDING.warn(format_args!(
+                    "view {}: could not send a DNS response: {error}",
+                    self.label
+                ));
                 let mut metadata = out.metadata;
                 metadata.response_code = ResponseCode::ServFail;
                 ResponseInfo::from(Header {
@@ -449,5 +473,96 @@ impl RequestHandler for ViewHandler {
                 })
             }
         }
+    }
+}
+
+/// True when an answer may be sent to `src` (not port 0, not an unspecified or broadcast address).
+pub(crate) fn answerable(src: SocketAddr) -> bool {
+    src.port() != 0
+        && match src.ip() {
+            IpAddr::V4(ip) => !ip.is_unspecified() && !ip.is_broadcast(),
+            IpAddr::V6(ip) => !ip.is_unspecified(),
+        }
+}
+
+/// Writes the answer to one DNS message from `src`, received over `protocol`, into `out`; false
+/// when it gets none. Decoding and encoding are hickory-server's, with its rules for what gets an
+/// answer: a message shorter than a header or from port 0 gets none, one whose header decodes but
+/// the rest does not gets FORMERR, a response is ignored, an answer that cannot be encoded becomes
+/// SERVFAIL. Over UDP the answer fits the client's payload size (512 bytes without EDNS), over TCP
+/// 65,535 bytes. `cache`, when given, keeps the answers (see [`AnswerCache`]).
+pub(crate) fn respond(
+    handler: &ViewHandler,
+    message: &[u8],
+    src: SocketAddr,
+    protocol: Protocol,
+    out: &mut Vec<u8>,
+    cache: Option<&mut AnswerCache>,
+) -> bool {
+    if !answerable(src) {
+        debug!(%src, "message from an address that cannot be answered");
+        return false;
+    }
+    let Ok(header) = Header::read(&mut BinDecoder::new(message)) else {
+        // Shorter than a header: not DNS.
+        return false;
+    };
+    let request = match Request::from_bytes(message.to_vec(), src, protocol) {
+        Ok(request) => request,
+        Err(error) => {
+            debug!(view = handler.label(), %src, %error, "undecodable query: FORMERR");
+            let Ok(none) = Queries::read(&mut BinDecoder::new(&[]), 0) else {
+                return false;
+            };
+            let message = MessageResponseBuilder::new(&none, None)
+                .error_msg(&header.metadata, ResponseCode::FormErr);
+            encode(message, 512, out);
+            return true;
+        }
+    };
+    if request.metadata.message_type == MessageType::Response {
+        return false;
+    }
+    let outcome = handler.answer_with(&request, cache);
+    let max = match protocol {
+        Protocol::Udp => outcome.edns.as_ref().map_or(512, |e| e.max_payload()),
+        _ => u16::MAX,
+    };
+    let message = MessageResponseBuilder::new(&request.queries, outcome.edns.as_ref()).build(
+        outcome.metadata,
+        outcome.answers.iter(),
+        [],
+        outcome.authority.iter(),
+        [],
+    );
+    encode(message, max, out);
+    true
+}
+
+/// Encodes `message` into `out` within `max` bytes; SERVFAIL if it cannot be encoded.
+fn encode<'a, A, N, S, D>(message: MessageResponse<'_, 'a, A, N, S, D>, max: u16, out: &mut Vec<u8>)
+where
+    A: Iterator<Item = &'a Record> + Send + 'a,
+    N: Iterator<Item = &'a Record> + Send + 'a,
+    S: Iterator<Item = &'a Record> + Send + 'a,
+    D: Iterator<Item = &'a Record> + Send + 'a,
+{
+    let id = message.metadata().id;
+    out.clear();
+    let mut encoder = BinEncoder::new(out);
+    encoder.set_max_size(max);
+    if let Err(err) = message.destructive_emit(&mut encoder) {
+        ENCODING.warn(format_args!(
+            "error encoding a DNS response ({err}): SERVFAIL"
+        ));
+        out.clear();
+        let mut metadata = Metadata::new(id, MessageType::Response, OpCode::Query);
+        metadata.response_code = ResponseCode::ServFail;
+        let header = Header {
+            metadata,
+            counts: Default::default(),
+        };
+        let mut encoder = BinEncoder::new(out);
+        let _ = header.emit(&mut encoder);
     }
 }

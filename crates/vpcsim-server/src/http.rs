@@ -9,25 +9,38 @@
 //! | `POST /check` | nothing or `{}` | every expectation's result, as `vpcsim check --format json` |
 //!
 //! Errors are `{error, hint}` with 400 (bad JSON, a field missing or unknown, a name the topology
-//! does not have), 404 (no such route), 405 (wrong method, with `Allow`), 413 (body over
-//! [`MAX_BODY`]) or 415 (a body that is not `application/json`).
+//! does not have), 403 (a `Host` the API does not answer, see [`Hosts`]), 404 (no such route), 405
+//! (wrong method, with `Allow`), 408 (a body that did not come in time), 413 (body over
+//! [`MAX_BODY`]), 415 (a body that is not `application/json`) or 503 (the connection limit is
+//! reached).
+//!
+//! What a client can hold is bounded ([`Limits`]): a request head must come within the header
+//! timeout (also between requests on a kept-alive connection), its body within the body timeout,
+//! and a response must be taken within the send timeout; the listener keeps a limited number of
+//! connections open at once and answers 503 to the ones beyond.
 
 use std::convert::Infallible;
+use std::io;
+use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Map, Value, json};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio::time::Sleep;
 use tracing::{debug, warn};
 use vpcsim_dns::{RecordType, Rotation};
 use vpcsim_engine::Options;
@@ -35,7 +48,8 @@ use vpcsim_syntax::suggest;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
 
-use crate::{Listener, Shared};
+use crate::accept::{Accepted, Acceptor, Gate};
+use crate::{Limits, Listener, Shared};
 use vpcsim_report::json as shapes;
 
 /// The largest request body accepted (64 KiB).
@@ -74,6 +88,8 @@ impl ApiError {
 pub struct Api {
     shared: Shared,
     listeners: Vec<Listener>,
+    body_timeout: Duration,
+    hosts: Hosts,
 }
 
 type Answer = Result<Value, ApiError>;
@@ -81,9 +97,15 @@ type Answer = Result<Value, ApiError>;
 const ROUTES: &str = "GET /health, GET /topology, POST /resolve, POST /trace, POST /check";
 
 impl Api {
-    /// An API over `shared`, listing `listeners` in `/topology`.
-    pub fn new(shared: Shared, listeners: Vec<Listener>) -> Self {
-        Api { shared, listeners }
+    /// An API over `shared`, listing `listeners` in `/topology`, within `limits`, answering
+    /// requests addressed to `hosts`.
+    pub fn new(shared: Shared, listeners: Vec<Listener>, limits: &Limits, hosts: Hosts) -> Self {
+        Api {
+            shared,
+            listeners,
+            body_timeout: limits.http_body_timeout,
+            hosts,
+        }
     }
 
     /// Answers one request.
@@ -101,6 +123,11 @@ impl Api {
         *resp.status_mut() = status;
         resp.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still come: the connection cannot serve another request.
+            resp.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::METHOD_NOT_ALLOWED {
             let allow = if matches!(path.as_str(), "/health" | "/topology") {
                 "GET, HEAD"
@@ -114,6 +141,7 @@ impl Api {
     }
 
     async fn route(self: &Arc<Self>, req: Request<Incoming>) -> Answer {
+        self.hosts.check(&req)?;
         let path = req.uri().path();
         let get = matches!(*req.method(), Method::GET | Method::HEAD);
         let post = *req.method() == Method::POST;
@@ -151,7 +179,7 @@ impl Api {
             Route::Health => Ok(self.health()),
             Route::Topology => Ok(self.topology()),
             Route::Resolve | Route::Trace | Route::Check => {
-                let body = read_json(req).await?;
+                let body = read_json(req, self.body_timeout).await?;
                 let api = self.clone();
                 let work = tokio::task::spawn_blocking(move || match route {
                     Route::Resolve => api.resolve(&body),
@@ -302,6 +330,139 @@ impl Api {
     }
 }
 
+/// The hosts the API answers for, by the request's `Host` (and the authority of an absolute
+/// URI): loopback names and addresses (`localhost`, `127.0.0.1` and the rest of 127/8, `[::1]`),
+/// the address it listens on, and the names given (`--allow-host`), with any port. A web page
+/// that reaches the API by DNS rebinding (its own name now resolving to 127.0.0.1) sends its own
+/// name, and gets 403. A request without `Host` (HTTP/1.0) cannot come from a browser, and is
+/// answered.
+#[derive(Clone, Debug, Default)]
+pub struct Hosts {
+    listen: Option<IpAddr>,
+    names: Vec<String>,
+}
+
+/// The most of a refused `Host` an error quotes.
+const HOST_QUOTE: usize = 64;
+
+impl Hosts {
+    /// Loopback, `listen` (unless it is unspecified: `0.0.0.0` is no name a client uses), and
+    /// `names` (each a host name or an address, as [`allowed_host`] takes it).
+    pub fn new(listen: IpAddr, names: &[String]) -> Self {
+        Hosts {
+            listen: (!listen.is_unspecified()).then_some(listen),
+            names: names.iter().filter_map(|n| allowed_host(n).ok()).collect(),
+        }
+    }
+
+    /// True when `value`, a `Host` header (`name`, `name:port`, `[v6]:port`), names this API.
+    pub fn allows(&self, value: &str) -> bool {
+        let Some(name) = host_of(value) else {
+            return false;
+        };
+        let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        if name == "localhost" {
+            return true;
+        }
+        if let Ok(ip) = name.parse::<IpAddr>()
+            && (ip.is_loopback() || Some(ip) == self.listen)
+        {
+            return true;
+        }
+        self.names.contains(&name)
+    }
+
+    /// 403 unless the request is addressed to an allowed host; 400 for several `Host` headers.
+    fn check(&self, req: &Request<Incoming>) -> Result<(), ApiError> {
+        let mut hosts = req.headers().get_all(HOST).iter();
+        let header = hosts.next();
+        if hosts.next().is_some() {
+            return Err(ApiError::bad(
+                "the request has several Host headers",
+                "send one Host header",
+            ));
+        }
+        let authority = req.uri().authority().map(|a| {
+            let a = a.as_str();
+            // Without user information (`user@host`).
+            a.rsplit_once('@').map_or(a, |(_, host)| host)
+        });
+        let header = header.map(|h| h.to_str().unwrap_or("\u{fffd}"));
+        for host in [authority, header].into_iter().flatten() {
+            if !self.allows(host) {
+                let quoted: String = host.chars().take(HOST_QUOTE).collect();
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    format!("the API does not answer requests for host '{quoted}'"),
+                    format!(
+                        "call it as localhost, 127.0.0.1 or [::1]; to use another name, start \
+                         vpcsim serve with --allow-host {}. This keeps web pages from reaching \
+                         the API through DNS rebinding",
+                        host_of(host)
+                            .filter(|h| allowed_host(h).is_ok())
+                            .unwrap_or("NAME")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The host of a `Host` value without its port: `name`, `1.2.3.4` or `::1` (brackets removed);
+/// `None` when it is malformed (a port that is not a number, an unclosed bracket, an empty name).
+fn host_of(value: &str) -> Option<&str> {
+    let port_ok = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+    let host = if let Some(rest) = value.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        match after.strip_prefix(':') {
+            None if after.is_empty() => {}
+            Some(port) if port_ok(port) => {}
+            _ => return None,
+        }
+        inside.parse::<std::net::Ipv6Addr>().ok()?;
+        inside
+    } else {
+        match value.split_once(':') {
+            None => value,
+            Some((host, port)) if port_ok(port) => host,
+            Some(_) => return None,
+        }
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// A name `--allow-host` takes, as the API compares it (lowercase, without a final dot or IPv6
+/// brackets): a DNS name (letters, digits, `-`, `_`, dots) or an IP address. No port: every port
+/// is allowed.
+pub fn allowed_host(name: &str) -> Result<String, String> {
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    if bare.parse::<IpAddr>().is_ok() {
+        return Ok(bare.to_ascii_lowercase());
+    }
+    let trimmed = bare.strip_suffix('.').unwrap_or(bare);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if trimmed.contains(':') {
+        return Err(format!(
+            "'{name}' has a port: give the name alone (every port is allowed)"
+        ));
+    }
+    if trimmed.is_empty() || trimmed.len() > 253 || !trimmed.split('.').all(label_ok) {
+        return Err(format!(
+            "'{name}' is not a host name (letters, digits, '-', '_' and dots) or an IP address"
+        ));
+    }
+    Ok(trimmed.to_ascii_lowercase())
+}
+
 /// The body's object, checking that it names only `allowed` fields and has every `required` one.
 fn fields<'v>(
     body: &'v Value,
@@ -399,8 +560,8 @@ fn options(topo: &Topology, principal: Option<&str>) -> Result<Options, ApiError
 }
 
 /// Reads a JSON body: `null` when empty; 415 for another content type, 413 over [`MAX_BODY`],
-/// 400 for bad JSON.
-async fn read_json(req: Request<Incoming>) -> Result<Value, ApiError> {
+/// 408 when it does not come within `timeout`, 400 for bad JSON.
+async fn read_json(req: Request<Incoming>, timeout: Duration) -> Result<Value, ApiError> {
     if let Some(ct) = req.headers().get(CONTENT_TYPE) {
         let mime = ct
             .to_str()
@@ -436,7 +597,15 @@ async fn read_json(req: Request<Incoming>) -> Result<Value, ApiError> {
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());
     }
-    let bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+    let body = Limited::new(req.into_body(), MAX_BODY).collect();
+    let Ok(collected) = tokio::time::timeout(timeout, body).await else {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not come within {} s", timeout.as_secs_f64()),
+            "send the whole body (as many bytes as Content-Length says) with the request",
+        ));
+    };
+    let bytes = match collected {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
         Err(e) => {
@@ -457,33 +626,61 @@ async fn read_json(req: Request<Incoming>) -> Result<Value, ApiError> {
     })
 }
 
-/// Accepts connections until `stopped`, then lets each connection finish its request.
-pub async fn serve(listener: TcpListener, api: Arc<Api>, mut stopped: watch::Receiver<bool>) {
+/// The answer to a connection over the limit, written without waiting before it is closed.
+static OVER_LIMIT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let body = serde_json::to_string_pretty(&json!({
+        "error": "too many connections to the API are open",
+        "hint": "close idle connections, or try again when others have ended",
+    }))
+    .unwrap_or_default()
+        + "\n";
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         connection: close\r\nretry-after: 1\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+});
+
+/// Accepts connections within `gate` until `stopped`, then lets each connection finish its
+/// request; each has the header and send timeouts of `limits`.
+pub async fn serve(
+    listener: TcpListener,
+    api: Arc<Api>,
+    gate: Gate,
+    limits: Limits,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut acceptor = Acceptor::new(listener, gate, "the HTTP API");
     let mut conns = JoinSet::new();
     loop {
         let accepted = tokio::select! {
-            a = listener.accept() => a,
+            a = acceptor.next() => a,
             _ = stopped.wait_for(|s| *s) => break,
         };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
-            Err(error) => {
-                warn!(%error, "HTTP accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+        let (stream, peer, pass) = match accepted {
+            Accepted::Open(stream, peer, pass) => (stream, peer, pass),
+            Accepted::Over(stream, peer) => {
+                // A fresh connection's send buffer takes these bytes at once; if not, the client
+                // only sees the connection close.
+                let _ = stream.try_write(OVER_LIMIT.as_bytes());
+                debug!(%peer, "over the HTTP connection limit: 503");
                 continue;
             }
         };
         let api = api.clone();
         let mut stopped = stopped.clone();
+        let limits = limits.clone();
         conns.spawn(async move {
+            let _pass = pass;
             let service = service_fn(move |req| {
                 let api = api.clone();
                 async move { Ok::<_, Infallible>(api.handle(req).await) }
             });
+            let io = SendTimeout::new(stream, limits.http_send_timeout);
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(TokioIo::new(stream), service);
+                .header_read_timeout(limits.http_header_timeout)
+                .serve_connection(TokioIo::new(io), service);
             tokio::pin!(conn);
             let finished = tokio::select! {
                 r = conn.as_mut() => Some(r),
@@ -503,4 +700,97 @@ pub async fn serve(listener: TcpListener, api: Arc<Api>, mut stopped: watch::Rec
         while conns.try_join_next().is_some() {}
     }
     while conns.join_next().await.is_some() {}
+}
+
+/// A connection whose writes fail (`TimedOut`) when the client takes nothing for `limit`: a client
+/// that asks and never reads must not hold its place for ever.
+struct SendTimeout {
+    stream: TcpStream,
+    limit: Duration,
+    /// Running while a write waits for the client.
+    stalled: Pin<Box<Sleep>>,
+    waiting: bool,
+}
+
+impl SendTimeout {
+    fn new(stream: TcpStream, limit: Duration) -> Self {
+        SendTimeout {
+            stream,
+            limit,
+            stalled: Box::pin(tokio::time::sleep(limit)),
+            waiting: false,
+        }
+    }
+
+    /// `poll` of a write: done, or waiting within the limit, or timed out.
+    fn within<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Ready(r) => {
+                self.waiting = false;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                if !self.waiting {
+                    self.waiting = true;
+                    let deadline = tokio::time::Instant::now() + self.limit;
+                    self.stalled.as_mut().reset(deadline);
+                }
+                match self.stalled.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client took nothing of the response in time",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl AsyncRead for SendTimeout {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SendTimeout {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.within(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.within(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.stream).poll_flush(cx);
+        self.within(cx, poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.stream).poll_shutdown(cx);
+        self.within(cx, poll)
+    }
 }

@@ -4,8 +4,8 @@
 //! *view* of the topology — public DNS, each VPC's Route 53 Resolver, each inbound Resolver
 //! endpoint, each on-premises resolver — gets its own listener (UDP and TCP on one port; the
 //! [`sockets`] plan fits them in the open-files limit), answered by a [`ViewHandler`] from
-//! [`vpcsim_dns::Dns::resolve`] — over TCP through hickory-server, over UDP through the [`udp`]
-//! loop, which uses hickory-server's decoding and encoding without a task per datagram. Answers
+//! [`vpcsim_dns::Dns::resolve`] — over UDP through the [`udp`] loop, over TCP through the [`tcp`]
+//! loop, both with hickory-server's decoding and encoding. Answers
 //! are the model's records and codes, AA when the model is authoritative, RA on resolver views,
 //! EDNS echoed with the client's payload size honoured, TC over UDP when the answer does not fit
 //! (the client retries over TCP), REFUSED outside the served zones, FORMERR/NOTIMP for what is
@@ -17,16 +17,21 @@
 //!
 //! Everything reads the served topology from one [`Shared`] cell: a request takes an
 //! `Arc<Snapshot>` and keeps it while it is answered. With `watch`, a task polls the topology's
-//! files and swaps in the new topology only when it is valid; an invalid edit is logged with its
-//! diagnostics and the last valid topology keeps serving.
+//! files, waits until they have stopped changing, and swaps in the new topology only when it is
+//! valid and not empty; otherwise the edit is logged with its diagnostics, reported by
+//! `GET /health`, and the last valid topology keeps serving.
 //!
 //! Invariant: this crate (and the binary) is the only place with async code and sockets; it
 //! computes nothing itself — every answer comes from the core crates.
 
+pub mod accept;
 pub mod dns;
 pub mod http;
+mod logs;
+mod reload;
 pub mod sockets;
 mod state;
+pub mod tcp;
 pub mod udp;
 
 use std::net::{IpAddr, SocketAddr};
@@ -34,15 +39,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_server::Server;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 use vpcsim_topology::Topology;
 
 pub use dns::ViewHandler;
-pub use state::{ReloadError, Shared, Snapshot, load};
+pub use state::{Files, Reload, ReloadError, Shared, Snapshot, Stamp, load, read};
 
 /// Where to listen.
 #[derive(Clone, Debug)]
@@ -57,10 +61,54 @@ pub struct Config {
     pub watch: bool,
     /// How often `watch` polls.
     pub watch_interval: Duration,
+    /// How long the files must stay unchanged (length, times, inode) before `watch` reloads them.
+    pub watch_settle: Duration,
     /// The views to serve, by name; empty: every view.
     pub views: Vec<String>,
     /// UDP sockets per listener, sharing its port (`SO_REUSEPORT`); 0: one per core, up to 4.
     pub udp_sockets: usize,
+    /// What one client may hold: connections, time.
+    pub limits: Limits,
+    /// Host names (or addresses) the HTTP API answers besides loopback ones and its own address
+    /// (see [`http::Hosts`]).
+    pub allowed_hosts: Vec<String>,
+}
+
+/// What clients may hold of the server. The defaults are the limits `vpcsim serve` keeps; each is
+/// explained in docs/reliability.md ("Limits").
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// DNS-over-TCP connections open at once on one view's listener.
+    pub dns_tcp_connections: usize,
+    /// DNS-over-TCP connections open at once on all listeners together (also kept within the
+    /// open-files limit, see [`sockets::connection_budget`]).
+    pub dns_tcp_total: usize,
+    /// How long a DNS-over-TCP connection may take to send a complete query (from its opening or
+    /// the previous answer), and to take an answer.
+    pub dns_tcp_idle: Duration,
+    /// HTTP connections open at once (also kept within the open-files limit).
+    pub http_connections: usize,
+    /// How long an HTTP client may take to send a request head (from the connection's opening or
+    /// the previous response).
+    pub http_header_timeout: Duration,
+    /// How long an HTTP client may take to send a request body once its head has come.
+    pub http_body_timeout: Duration,
+    /// How long an HTTP client may leave a response unread before its connection is closed.
+    pub http_send_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            dns_tcp_connections: 64,
+            dns_tcp_total: 1024,
+            dns_tcp_idle: Duration::from_secs(10),
+            http_connections: 128,
+            http_header_timeout: Duration::from_secs(10),
+            http_body_timeout: Duration::from_secs(10),
+            http_send_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for Config {
@@ -71,8 +119,11 @@ impl Default for Config {
             http: SocketAddr::from(([127, 0, 0, 1], 8053)),
             watch: false,
             watch_interval: Duration::from_millis(500),
+            watch_settle: Duration::from_secs(1),
             views: Vec::new(),
             udp_sockets: 0,
+            limits: Limits::default(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -98,7 +149,6 @@ pub struct Running {
     pub http: SocketAddr,
     /// The served topology.
     pub shared: Shared,
-    dns: Vec<Server<ViewHandler>>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -247,12 +297,13 @@ fn bind_hint(kind: std::io::ErrorKind, flags: &str) -> Option<String> {
 }
 
 /// Starts a DNS listener per view (or per view of `config.views`) and the HTTP API for `topology`
-/// (read from `path`, whose files are `files`), and the reload watcher when asked. Raises the soft
+/// (read from `path`, whose files are `files`, as [`read`] or [`load`] give them: an edit made
+/// since they were read is reloaded), and the reload watcher when asked. Raises the soft
 /// open-files limit to the hard one first. Must run inside a Tokio runtime.
 pub async fn start(
     path: &Path,
     topology: Topology,
-    files: Vec<std::path::PathBuf>,
+    files: Files,
     config: &Config,
 ) -> Result<Running, StartError> {
     let shared = Shared::new(path, topology, files);
@@ -286,10 +337,20 @@ pub async fn start(
              choose views with --view or raise the hard limit"
         );
     }
+    // Connections take descriptors too: the HTTP API gets up to half of what the listeners
+    // leave, DNS over TCP the rest.
+    let budget = usize::try_from(sockets::connection_budget(limit, plan.descriptors()))
+        .unwrap_or(usize::MAX);
+    let http_connections = config.limits.http_connections.min(budget / 2).max(1);
+    let dns_tcp_budget = Arc::new(Semaphore::new(
+        budget
+            .saturating_sub(http_connections)
+            .min(config.limits.dns_tcp_total)
+            .max(1),
+    ));
     let (stop, stopped) = watch::channel(false);
-    let mut udp_tasks = Vec::new();
+    let mut tasks = Vec::new();
     let mut listeners = Vec::new();
-    let mut servers = Vec::new();
     for (
         i,
         NamedView {
@@ -338,7 +399,7 @@ pub async fn start(
             })?;
         let handler = ViewHandler::new(shared.clone(), view.clone());
         for socket in bound.udp {
-            udp_tasks.push(tokio::spawn(udp::serve(
+            tasks.push(tokio::spawn(udp::serve(
                 socket,
                 handler.clone(),
                 stopped.clone(),
@@ -346,9 +407,16 @@ pub async fn start(
         }
         let tcp = bound.tcp.is_some();
         if let Some(listener) = bound.tcp {
-            let mut server = Server::new(handler.clone());
-            server.register_listener(listener, Duration::from_secs(10), 64);
-            servers.push(server);
+            tasks.push(tokio::spawn(tcp::serve(
+                listener,
+                handler.clone(),
+                accept::Gate::new(
+                    config.limits.dns_tcp_connections,
+                    Some(dns_tcp_budget.clone()),
+                ),
+                config.limits.dns_tcp_idle,
+                stopped.clone(),
+            )));
         }
         listeners.push(Listener {
             view,
@@ -369,17 +437,24 @@ pub async fn start(
         hint: None,
         source: Some(source),
     })?;
-    let api = Arc::new(http::Api::new(shared.clone(), listeners.clone()));
-    let mut tasks = udp_tasks;
+    let api = Arc::new(http::Api::new(
+        shared.clone(),
+        listeners.clone(),
+        &config.limits,
+        http::Hosts::new(http_addr.ip(), &config.allowed_hosts),
+    ));
     tasks.push(tokio::spawn(http::serve(
         http_listener,
         api,
+        accept::Gate::new(http_connections, None),
+        config.limits.clone(),
         stopped.clone(),
     )));
     if config.watch {
-        tasks.push(tokio::spawn(watch_files(
+        tasks.push(tokio::spawn(reload::watch(
             shared.clone(),
             config.watch_interval,
+            config.watch_settle,
             stopped,
         )));
     }
@@ -393,7 +468,6 @@ pub async fn start(
         listeners,
         http: http_addr,
         shared,
-        dns: servers,
         stop,
         tasks,
     })
@@ -403,11 +477,6 @@ impl Running {
     /// Stops accepting, lets requests in flight finish (HTTP connections get 5 s), and returns.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        for server in &mut self.dns {
-            if let Err(error) = server.shutdown_gracefully().await {
-                warn!(%error, "DNS listener stopped with an error");
-            }
-        }
         for task in self.tasks.drain(..) {
             let abort = task.abort_handle();
             if tokio::time::timeout(Duration::from_secs(5), task)
@@ -418,41 +487,5 @@ impl Running {
             }
         }
         info!("stopped");
-    }
-}
-
-/// Polls the served files; on a change, reloads (see [`Shared::reload`]).
-async fn watch_files(shared: Shared, every: Duration, mut stopped: watch::Receiver<bool>) {
-    let mut seen = state::stamps(&shared.current().files);
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stopped.changed() => return,
-        }
-        let files = shared.current().files.clone();
-        let now = state::stamps(&files);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        let cell = shared.clone();
-        // Files are read without blocking (a FIFO is refused, not waited on); stopping still
-        // does not wait for a reload in progress.
-        let reload = tokio::task::spawn_blocking(move || cell.reload());
-        let result = tokio::select! {
-            r = reload => r,
-            _ = stopped.changed() => return,
-        };
-        match result {
-            Ok(Ok(generation)) => {
-                // The new topology may read other policy files: watch those from now on.
-                seen = state::stamps(&shared.current().files);
-                info!(generation, topology = %shared.path().display(), "reloaded");
-            }
-            Ok(Err(e)) => {
-                warn!("{}\n{}", e.message, e.rendered);
-            }
-            Err(error) => warn!(%error, "reload task failed"),
-        }
     }
 }

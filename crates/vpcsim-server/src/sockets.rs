@@ -15,6 +15,17 @@ use tokio::net::{TcpListener, UdpSocket};
 /// poller and wakers, the HTTP API's listener and connections, TCP DNS connections, reloads.
 pub const RESERVED_DESCRIPTORS: u64 = 32;
 
+/// Descriptors of the reserve that connections never take: standard streams, the runtime's poller
+/// and wakers, signal handling, the HTTP API's listener, the files a reload reads.
+pub const PROCESS_DESCRIPTORS: u64 = 16;
+
+/// Descriptors left for connections (HTTP and DNS over TCP) under the open-files limit `limit` once
+/// the listeners have taken `listeners`: at least `RESERVED_DESCRIPTORS - PROCESS_DESCRIPTORS`
+/// when the [`plan`] fits.
+pub fn connection_budget(limit: u64, listeners: u64) -> u64 {
+    limit.saturating_sub(listeners + PROCESS_DESCRIPTORS)
+}
+
 /// Receive and send buffer asked for each UDP socket (the kernel caps it at `net.core.rmem_max` /
 /// `wmem_max`): a burst of queries waits in it instead of being dropped.
 pub const UDP_BUFFER: usize = 4 << 20;
@@ -243,6 +254,20 @@ mod tests {
         assert_eq!(p.tcp, vec![false, false, false, true]);
         assert_eq!(p.udp, vec![1, 1, 1, 2]);
         assert_eq!(p.udp_only(), 3);
+    }
+
+    #[test]
+    fn connections_get_what_the_listeners_and_the_process_leave() {
+        let p = plan(4, &[3, 0, 1, 2], 0, 2, 4 + RESERVED_DESCRIPTORS + 2).unwrap();
+        assert_eq!(
+            connection_budget(4 + RESERVED_DESCRIPTORS + 2, p.descriptors()),
+            RESERVED_DESCRIPTORS - PROCESS_DESCRIPTORS
+        );
+        assert_eq!(
+            connection_budget(20_000, 100),
+            20_000 - 100 - PROCESS_DESCRIPTORS
+        );
+        assert_eq!(connection_budget(10, 100), 0);
     }
 
     #[test]

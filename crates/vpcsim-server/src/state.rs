@@ -1,5 +1,7 @@
-//! The topology being served, swapped atomically on reload.
+//! The topology being served, swapped atomically on reload, and the files it was read from with
+//! what they were like just before they were read (their [`Stamp`]s), for the watcher.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -7,6 +9,7 @@ use std::time::SystemTime;
 
 use vpcsim_dns::{Dns, View};
 use vpcsim_engine::{Engine, Network};
+use vpcsim_topology::load::{FileError, FileSystem, Limit, Loaded, ReadError};
 use vpcsim_topology::{StdFs, Topology};
 
 self_cell::self_cell!(
@@ -30,7 +33,7 @@ pub struct Snapshot {
     /// 1 for the topology read at start, +1 for each successful reload.
     pub generation: u64,
     /// The files it was read from (the topology, then its policy files), for `--watch`.
-    pub files: Vec<PathBuf>,
+    pub files: Files,
     /// Every view by the name `--from` takes, so that a DNS query finds its view without scanning
     /// the VPCs.
     views: HashMap<String, View>,
@@ -38,7 +41,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Derives the engine (DNS model, indexes) and the routes of `topology`.
-    pub fn new(topology: Topology, generation: u64, files: Vec<PathBuf>) -> Self {
+    pub fn new(topology: Topology, generation: u64, files: Files) -> Self {
         let model = Model::new(topology, |t| Engine::new(t));
         let engine = model.borrow_dependent();
         let base = engine.network(&[]);
@@ -109,7 +112,7 @@ pub struct Shared {
 
 impl Shared {
     /// Serves `topology`, read from `path` (whose files are `files`).
-    pub fn new(path: &Path, topology: Topology, files: Vec<PathBuf>) -> Self {
+    pub fn new(path: &Path, topology: Topology, files: Files) -> Self {
         Shared {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
@@ -142,17 +145,72 @@ impl Shared {
             .clone()
     }
 
-    /// Reads the topology file again. A valid topology replaces the served one and its generation
-    /// is returned; an unreadable or invalid file leaves the served topology as it was.
-    pub fn reload(&self) -> Result<u64, ReloadError> {
-        let result = load(&self.inner.path);
+    /// Reads the topology file again. A valid topology replaces the served one; a file that
+    /// cannot be read, does not validate or is empty leaves the served topology as it was, and is
+    /// kept as [`last_error`](Self::last_error); a file that changed while it was read is not
+    /// used (see [`Reload::Moved`]).
+    pub fn reload(&self) -> Reload {
+        let serving = self.current().generation;
+        let still = |message: String| {
+            format!("{message}; still serving generation {serving}, the last valid topology")
+        };
+        let (result, files) = match read(&self.inner.path) {
+            Err((e, files)) => (
+                Err(ReloadError {
+                    message: still(e.to_string()),
+                    diagnostics: Vec::new(),
+                    rendered: String::new(),
+                }),
+                files,
+            ),
+            Ok((loaded, files)) => {
+                if files.changed() {
+                    return Reload::Moved;
+                }
+                let blank = loaded
+                    .sources
+                    .iter()
+                    .next()
+                    .is_some_and(|(_, f)| blank(&f.text));
+                if blank {
+                    (
+                        Err(ReloadError {
+                            message: still(format!(
+                                "{} is empty ({}): is it being written?",
+                                self.inner.path.display(),
+                                match loaded
+                                    .sources
+                                    .iter()
+                                    .next()
+                                    .map_or(0, |(_, f)| f.text.len())
+                                {
+                                    0 => "0 bytes".to_string(),
+                                    n => format!("{n} bytes, only comments and blank lines"),
+                                }
+                            )),
+                            diagnostics: Vec::new(),
+                            rendered: String::new(),
+                        }),
+                        files,
+                    )
+                } else {
+                    (
+                        valid(&self.inner.path, loaded).map_err(|mut e| {
+                            e.message = still(e.message);
+                            e
+                        }),
+                        files,
+                    )
+                }
+            }
+        };
         let mut last = self
             .inner
             .last_error
             .write()
             .unwrap_or_else(|e| e.into_inner());
         match result {
-            Ok((topology, files)) => {
+            Ok(topology) => {
                 let mut cur = self
                     .inner
                     .current
@@ -161,30 +219,156 @@ impl Shared {
                 let generation = cur.generation + 1;
                 *cur = Arc::new(Snapshot::new(topology, generation, files));
                 *last = None;
-                Ok(generation)
+                Reload::Swapped(generation)
             }
             Err(e) => {
                 *last = Some(e.clone());
-                Err(e)
+                Reload::Kept(e, files)
             }
         }
     }
 }
 
+/// What a [`Shared::reload`] did.
+#[derive(Debug)]
+pub enum Reload {
+    /// The new topology is served, with this generation.
+    Swapped(u64),
+    /// The files did not give a valid topology: the last valid one is still served. The files
+    /// that were read (to watch for the next edit).
+    Kept(ReloadError, Files),
+    /// A file changed while it was read: nothing was used; try again when it has settled.
+    Moved,
+}
+
+/// True for a topology text with nothing in it but blanks, comments and document markers: what a
+/// file just truncated, or whose first lines only are written, looks like.
+fn blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
+    })
+}
+
+/// A file as the watcher compares it: length, modification and status-change times, and inode.
+/// Taken just before the file is read, so that an edit made during or after the read is seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl Stamp {
+    /// The stamp of `path` now; `None` when it cannot be looked at (missing).
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+            #[cfg(unix)]
+            changed: (m.ctime(), m.ctime_nsec()),
+            #[cfg(unix)]
+            inode: (m.dev(), m.ino()),
+        })
+    }
+}
+
+/// The files a load read (the topology, then its policy files, also those that could not be
+/// read), each with its [`Stamp`] from just before it was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Files {
+    read: Vec<(PathBuf, Option<Stamp>)>,
+}
+
+impl Files {
+    /// The paths.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.read.iter().map(|(p, _)| p.as_path())
+    }
+
+    /// The stamps of the files now.
+    pub fn now(&self) -> Vec<Option<Stamp>> {
+        self.read.iter().map(|(p, _)| Stamp::of(p)).collect()
+    }
+
+    /// True when `now` is what the files were like when they were read.
+    pub fn same_as(&self, now: &[Option<Stamp>]) -> bool {
+        self.read.len() == now.len() && self.read.iter().zip(now).all(|((_, a), b)| a == b)
+    }
+
+    /// True when a file changed since it was read.
+    pub fn changed(&self) -> bool {
+        !self.same_as(&self.now())
+    }
+}
+
+/// The real file system, noting each file's stamp before reading it.
+struct Recorder {
+    read: RefCell<Vec<(PathBuf, Option<Stamp>)>>,
+}
+
+impl Recorder {
+    /// Notes `path` with its stamp now, unless it was noted already.
+    fn note(&self, path: &Path) {
+        let mut read = self.read.borrow_mut();
+        if !read.iter().any(|(p, _)| p == path) {
+            read.push((path.to_path_buf(), Stamp::of(path)));
+        }
+    }
+}
+
+impl FileSystem for Recorder {
+    fn read(&self, path: &Path, limit: Limit) -> Result<String, FileError> {
+        self.note(path);
+        StdFs.read(path, limit)
+    }
+
+    /// A policy file is looked at here first: one that does not exist yet is watched too (the
+    /// topology's folder, also looked at here, is not: any file saved beside would change it).
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, FileError> {
+        if !path.is_dir() {
+            self.note(path);
+        }
+        StdFs.canonicalize(path)
+    }
+}
+
+/// Reads and validates `path` once, with the [`Files`] it read and their stamps from before they
+/// were read: what `serve` starts with, and what a reload tries.
+pub fn read(path: &Path) -> Result<(Loaded, Files), (ReadError, Files)> {
+    let recorder = Recorder {
+        read: RefCell::new(Vec::new()),
+    };
+    let loaded = vpcsim_topology::load(path, &recorder);
+    let files = Files {
+        read: recorder.read.into_inner(),
+    };
+    match loaded {
+        Ok(l) => Ok((l, files)),
+        Err(e) => Err((e, files)),
+    }
+}
+
 /// Loads and validates `path`: the topology and every file it read.
-pub fn load(path: &Path) -> Result<(Topology, Vec<PathBuf>), ReloadError> {
-    let loaded = vpcsim_topology::load(path, &StdFs).map_err(|e| ReloadError {
+pub fn load(path: &Path) -> Result<(Topology, Files), ReloadError> {
+    let (loaded, files) = read(path).map_err(|(e, _)| ReloadError {
         message: e.to_string(),
         diagnostics: Vec::new(),
         rendered: String::new(),
     })?;
-    let files: Vec<PathBuf> = loaded
-        .sources
-        .iter()
-        .map(|(_, f)| PathBuf::from(&f.name))
-        .collect();
+    Ok((valid(path, loaded)?, files))
+}
+
+/// The topology of `loaded`, or its errors.
+fn valid(path: &Path, loaded: Loaded) -> Result<Topology, ReloadError> {
     match loaded.topology {
-        Some(t) => Ok((t, files)),
+        Some(t) => Ok(t),
         None => {
             let errors = loaded
                 .diagnostics
@@ -193,7 +377,7 @@ pub fn load(path: &Path) -> Result<(Topology, Vec<PathBuf>), ReloadError> {
                 .count();
             Err(ReloadError {
                 message: format!(
-                    "{} is invalid ({errors} error{}); still serving the last valid topology",
+                    "{} is invalid ({errors} error{})",
                     path.display(),
                     if errors == 1 { "" } else { "s" }
                 ),
@@ -212,16 +396,4 @@ pub fn load(path: &Path) -> Result<(Topology, Vec<PathBuf>), ReloadError> {
             })
         }
     }
-}
-
-/// The modification times (and lengths) of `files`, to notice an edit.
-pub(crate) fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
-    files
-        .iter()
-        .map(|f| {
-            std::fs::metadata(f)
-                .ok()
-                .and_then(|m| Some((m.modified().ok()?, m.len())))
-        })
-        .collect()
 }

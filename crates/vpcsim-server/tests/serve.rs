@@ -1,5 +1,6 @@
 //! `vpcsim serve` in process: DNS over UDP and TCP for every view, truncation, rotation, error
-//! codes, a fuzz run of malformed packets, the HTTP API, and reload.
+//! codes, a fuzz run of malformed packets, the HTTP API, reload, and the limits hostile clients
+//! meet (issue 14).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ fn test_config() -> Config {
         dns_base_port: 0,
         http: SocketAddr::from(([127, 0, 0, 1], 0)),
         watch_interval: Duration::from_millis(50),
+        watch_settle: Duration::from_millis(200),
         ..Config::default()
     }
 }
@@ -478,7 +480,7 @@ async fn http(
 ) -> (u16, String, Value) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\ncontent-length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
     );
     if let Some(ct) = content_type {
@@ -995,4 +997,696 @@ async fn several_udp_sockets_of_a_listener_share_its_rotation() {
     assert_eq!(firsts[0..4], firsts[4..8], "{firsts:?}");
     assert_eq!(firsts[4..8], firsts[8..12], "{firsts:?}");
     running.shutdown().await;
+}
+
+// ---- DNS over TCP: the loop, its limits ----
+
+/// `bytes` with its two-byte length in front, as DNS over TCP sends a message.
+fn framed(bytes: &[u8]) -> Vec<u8> {
+    let mut out = (bytes.len() as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// Reads one length-prefixed answer (`None`: the server closed the connection), waiting at most
+/// 10 s.
+async fn tcp_read_answer(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let read = async {
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).await.ok()?;
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut buf).await.ok()?;
+        Some(buf)
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("an answer or the end of the connection within 10 s")
+}
+
+/// True when the server closes `s` (end of stream or reset) within 10 s, reading and discarding
+/// anything it sends first.
+async fn closed_by_server(s: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 512];
+    let until_closed = async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), until_closed)
+        .await
+        .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_over_tcp_answers_pipelined_and_split_queries_in_order() {
+    let running = start().await;
+    let public = addr_of(&running, "public");
+    let mut s = TcpStream::connect(public).await.unwrap();
+    // Three queries in one write, answered in order.
+    let mut burst = Vec::new();
+    for id in [1u16, 2, 3] {
+        burst.extend(framed(&query(
+            id,
+            &format!("{REGIONAL}."),
+            WireType::A,
+            None,
+        )));
+    }
+    s.write_all(&burst).await.unwrap();
+    for id in [1u16, 2, 3] {
+        let m = Message::from_vec(&tcp_read_answer(&mut s).await.expect("an answer")).unwrap();
+        assert_eq!(m.metadata.id, id);
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(data(&m).len(), 2);
+    }
+    // One query a byte at a time, the length prefix included.
+    for b in framed(&query(4, &format!("{REGIONAL}."), WireType::A, None)) {
+        s.write_all(&[b]).await.unwrap();
+        s.flush().await.unwrap();
+        tokio::task::yield_now().await;
+    }
+    let m = Message::from_vec(&tcp_read_answer(&mut s).await.expect("an answer")).unwrap();
+    assert_eq!(m.metadata.id, 4);
+    // A message shorter than a header gets no answer; the connection goes on.
+    s.write_all(&framed(&[0x12, 0x34, 0x01])).await.unwrap();
+    s.write_all(&framed(&query(5, "example.com.", WireType::A, None)))
+        .await
+        .unwrap();
+    let m = Message::from_vec(&tcp_read_answer(&mut s).await.expect("an answer")).unwrap();
+    assert_eq!(m.metadata.id, 5);
+    assert_eq!(m.metadata.response_code, ResponseCode::Refused);
+    running.shutdown().await;
+}
+
+/// Before the fix hickory-server's TCP loop accepted every connection, kept an idle one for its
+/// own 10 s whatever was configured, and reserved the announced length (64 KiB) before a byte of
+/// the message came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_over_tcp_caps_connections_per_view_and_closes_idle_ones() {
+    let config = Config {
+        views: vec!["public".into()],
+        limits: vpcsim_server::Limits {
+            dns_tcp_connections: 3,
+            dns_tcp_idle: Duration::from_secs(120),
+            ..vpcsim_server::Limits::default()
+        },
+        ..test_config()
+    };
+    let path = topology_path("hybrid-s3.yaml");
+    let running = try_start(&path, &config).await.expect("server starts");
+    let public = addr_of(&running, "public");
+    let ask = query(9, &format!("{REGIONAL}."), WireType::A, None);
+    // Three connections that sent a query each and stay open: the limit.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = TcpStream::connect(public).await.unwrap();
+        s.write_all(&framed(&ask)).await.unwrap();
+        assert!(tcp_read_answer(&mut s).await.is_some(), "answered");
+        held.push(s);
+    }
+    // A fourth is closed without an answer.
+    let mut over = TcpStream::connect(public).await.unwrap();
+    let _ = over.write_all(&framed(&ask)).await;
+    assert!(
+        closed_by_server(&mut over).await,
+        "a connection over the limit is closed"
+    );
+    // UDP is not affected.
+    let m = udp_exchange(public, &ask).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+    // When one ends, its place is free again.
+    drop(held.pop());
+    wait_until("a new connection is answered", || {
+        let ask = ask.clone();
+        async move {
+            let mut s = TcpStream::connect(public).await.unwrap();
+            let _ = s.write_all(&framed(&ask)).await;
+            tcp_read_answer(&mut s).await.is_some()
+        }
+    })
+    .await;
+    running.shutdown().await;
+
+    // A short idle timeout: a connection that sends nothing, one that sends half a length, and
+    // one that announces 65,535 bytes and sends 10 are all closed; an answered one is closed
+    // after it.
+    let config = Config {
+        limits: vpcsim_server::Limits {
+            dns_tcp_idle: Duration::from_millis(300),
+            ..vpcsim_server::Limits::default()
+        },
+        ..config
+    };
+    let running = try_start(&path, &config).await.expect("server starts");
+    let public = addr_of(&running, "public");
+    for sent in [vec![], vec![0xff], {
+        let mut v = vec![0xff, 0xff];
+        v.extend_from_slice(&[0u8; 10]);
+        v
+    }] {
+        let mut s = TcpStream::connect(public).await.unwrap();
+        s.write_all(&sent).await.unwrap();
+        assert!(
+            closed_by_server(&mut s).await,
+            "idle after {sent:02x?}: closed"
+        );
+    }
+    let mut s = TcpStream::connect(public).await.unwrap();
+    s.write_all(&framed(&ask)).await.unwrap();
+    assert!(tcp_read_answer(&mut s).await.is_some());
+    assert!(
+        closed_by_server(&mut s).await,
+        "idle after an answer: closed"
+    );
+    running.shutdown().await;
+}
+
+/// The TCP loop answers every message exactly as hickory-server's own TCP loop does with the same
+/// handler: the same bytes, or no answer for both (the queries of the UDP differential test, each
+/// followed by a marker query on the same connection).
+#[tokio::test]
+async fn tcp_answers_are_byte_for_byte_those_of_hickory_servers_tcp_loop() {
+    const MARKER: u16 = 0xfff7;
+    let marker_name = Name::from_str("marker.vpcsim.invalid.").unwrap();
+    let marker = {
+        let mut m = Message::new(MARKER, MessageType::Query, OpCode::Query);
+        m.add_query(Query::query(marker_name.clone(), WireType::A));
+        framed(&m.to_vec().unwrap())
+    };
+    let is_marker = |bytes: &[u8]| {
+        Message::from_vec(bytes).is_ok_and(|m| {
+            m.metadata.id == MARKER && m.queries.first().is_some_and(|q| q.name() == &marker_name)
+        })
+    };
+    let packets = differential_packets();
+    let path = topology_path("hybrid-s3.yaml");
+    for view in ["public", "shared", "datacenter"] {
+        let (topology, files) = vpcsim_server::load(&path).unwrap();
+        let shared = vpcsim_server::Shared::new(&path, topology, files);
+        let mut server =
+            hickory_server::Server::new(vpcsim_server::ViewHandler::new(shared.clone(), view));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let theirs_addr = listener.local_addr().unwrap();
+        // Accepted sockets inherit it: no Nagle delay between hickory-server's two answers.
+        socket2::SockRef::from(&listener)
+            .set_tcp_nodelay(true)
+            .unwrap();
+        server.register_listener(listener, Duration::from_secs(10), 64);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ours_addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let ours = tokio::spawn(vpcsim_server::tcp::serve(
+            listener,
+            vpcsim_server::ViewHandler::new(shared.clone(), view),
+            vpcsim_server::accept::Gate::new(4, None),
+            Duration::from_secs(10),
+            stopped,
+        ));
+        let mut theirs_conn = TcpStream::connect(theirs_addr).await.unwrap();
+        let mut ours_conn = TcpStream::connect(ours_addr).await.unwrap();
+        theirs_conn.set_nodelay(true).unwrap();
+        ours_conn.set_nodelay(true).unwrap();
+        let mut answered = 0;
+        for (i, p) in packets.iter().enumerate() {
+            if p.is_empty() {
+                // A length of 0 is not a message: both close the connection.
+                continue;
+            }
+            let mut answers = Vec::new();
+            for (side, conn) in [("hickory", &mut theirs_conn), ("ours", &mut ours_conn)] {
+                let mut both = framed(p);
+                both.extend_from_slice(&marker);
+                conn.write_all(&both).await.unwrap();
+                let mut answer = None;
+                loop {
+                    let bytes = tcp_read_answer(conn).await.unwrap_or_else(|| {
+                        panic!("{side}, packet {i} {p:02x?}: connection closed")
+                    });
+                    if is_marker(&bytes) {
+                        break;
+                    }
+                    assert!(answer.is_none(), "packet {i}: two answers");
+                    answer = Some(bytes);
+                }
+                answers.push(answer);
+            }
+            answered += usize::from(answers[1].is_some());
+            assert_eq!(answers[1], answers[0], "view {view}, packet {i}: {p:02x?}");
+        }
+        assert!(answered > packets.len() / 2, "{answered} answered");
+        server.shutdown_gracefully().await.unwrap();
+        let _ = stop.send(true);
+        ours.await.unwrap();
+    }
+}
+
+// ---- HTTP: timeouts and the connection limit ----
+
+/// Reads what the server sends on `s` until it closes the connection (at most 10 s): the status
+/// and the JSON body of the first response, if any.
+async fn response_then_close(s: &mut TcpStream) -> Option<(u16, Value)> {
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .expect("the server closes the connection within 10 s");
+    let text = String::from_utf8_lossy(&out).to_string();
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+fn http_limits(limits: vpcsim_server::Limits) -> Config {
+    Config {
+        views: vec!["public".into()],
+        limits,
+        ..test_config()
+    }
+}
+
+/// Before the fix a client that sent 10 of the 100 bytes it announced held its connection (and a
+/// task) for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_bodies_and_heads_that_do_not_come_in_time_close_the_connection() {
+    let config = http_limits(vpcsim_server::Limits {
+        http_body_timeout: Duration::from_millis(300),
+        http_header_timeout: Duration::from_millis(300),
+        ..vpcsim_server::Limits::default()
+    });
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    // 10 of 100 bytes: 408 with the usual error shape, and the connection closes.
+    let mut s = TcpStream::connect(running.http).await.unwrap();
+    s.write_all(
+        b"POST /trace HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"from\": \"",
+    )
+    .await
+    .unwrap();
+    let (status, body) = response_then_close(&mut s).await.expect("a response");
+    assert_eq!(status, 408, "{body}");
+    assert!(
+        body["error"].is_string() && body["hint"].is_string(),
+        "{body}"
+    );
+    // Half a head, and nothing at all: closed.
+    for sent in [&b"GET /health HTTP/1.1\r\nhost: local"[..], b""] {
+        let mut s = TcpStream::connect(running.http).await.unwrap();
+        s.write_all(sent).await.unwrap();
+        let _ = response_then_close(&mut s).await;
+    }
+    // Still answering.
+    let (s, _, v) = http(running.http, "GET", "/health", None, b"").await;
+    assert_eq!(s, 200, "{v}");
+    running.shutdown().await;
+}
+
+/// Before the fix the API accepted every connection: idle ones ran the process out of
+/// descriptors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_connections_over_the_limit_get_503_until_one_ends() {
+    let config = http_limits(vpcsim_server::Limits {
+        http_connections: 3,
+        http_header_timeout: Duration::from_secs(120),
+        ..vpcsim_server::Limits::default()
+    });
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    let a = running.http;
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(TcpStream::connect(a).await.unwrap());
+    }
+    let (s, _, v) = http(a, "GET", "/health", None, b"").await;
+    assert_eq!(s, 503, "{v}");
+    assert!(v["error"].is_string() && v["hint"].is_string(), "{v}");
+    drop(idle.pop());
+    wait_until("a place is free again", || async move {
+        http(a, "GET", "/health", None, b"").await.0 == 200
+    })
+    .await;
+    running.shutdown().await;
+}
+
+/// A client that asks and never reads its responses gives its place back after the send timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_clients_that_do_not_read_their_responses_are_closed() {
+    let config = http_limits(vpcsim_server::Limits {
+        http_connections: 1,
+        http_send_timeout: Duration::from_millis(300),
+        ..vpcsim_server::Limits::default()
+    });
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    let a = running.http;
+    // Requests for /topology, pipelined and never read, until the buffers between are full.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(a).await.unwrap();
+    let writer = tokio::spawn(async move {
+        let mut stream = stream;
+        let request = b"GET /topology HTTP/1.1\r\nhost: localhost\r\n\r\n".repeat(64);
+        while stream.write_all(&request).await.is_ok() {}
+    });
+    // The one place is taken (connections are accepted in order)...
+    let (s, _, v) = http(a, "GET", "/health", None, b"").await;
+    assert_eq!(s, 503, "{v}");
+    // ...and given back when the server gives up on that client.
+    wait_until("the API answers a new client", || async move {
+        http(a, "GET", "/health", None, b"").await.0 == 200
+    })
+    .await;
+    writer.abort();
+    running.shutdown().await;
+}
+
+// ---- HTTP: the Host header ----
+
+/// Sends `head` (a request head, CRLF line ends, without the final empty line) with
+/// `Connection: close` and returns the status and JSON body.
+async fn raw_http(addr: SocketAddr, head: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("{head}\r\nconnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    response_then_close(&mut s).await.expect("a response")
+}
+
+/// Before the fix the API answered any `Host`, so a web page could reach it by DNS rebinding
+/// (`curl -H 'Host: evil.example' …/health` was 200).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_answers_only_loopback_and_allowed_hosts() {
+    let config = Config {
+        views: vec!["public".into()],
+        allowed_hosts: vec!["vpcsim.test".into(), "192.0.2.7".into()],
+        ..test_config()
+    };
+    let running = try_start(&topology_path("hybrid-s3.yaml"), &config)
+        .await
+        .expect("server starts");
+    let a = running.http;
+    for host in [
+        "localhost",
+        "localhost:8053",
+        "LOCALHOST.",
+        "127.0.0.1",
+        &a.to_string(),
+        "127.9.9.9:80",
+        "[::1]",
+        "[::1]:8053",
+        "vpcsim.test",
+        "VPCSIM.test:1234",
+        "192.0.2.7:8053",
+    ] {
+        let (s, v) = raw_http(a, &format!("GET /health HTTP/1.1\r\nhost: {host}")).await;
+        assert_eq!(s, 200, "Host: {host}: {v}");
+    }
+    for host in [
+        "evil.example",
+        "evil.example:8053",
+        "localhost.evil.example",
+        "vpcsim.test.evil.example",
+        "10.0.0.1",
+        "[2001:db8::1]:80",
+        "localhost:http",
+        "[::1",
+        "::1",
+        "",
+    ] {
+        let (s, v) = raw_http(a, &format!("GET /health HTTP/1.1\r\nhost: {host}")).await;
+        assert_eq!(s, 403, "Host: {host}: {v}");
+        assert!(v["error"].is_string() && v["hint"].is_string(), "{v}");
+    }
+    // The hint names the flag with the host refused.
+    let (_, v) = raw_http(a, "GET /topology HTTP/1.1\r\nhost: evil.example:8053").await;
+    assert!(
+        v["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("--allow-host evil.example")),
+        "{v}"
+    );
+    // Every route, before its body is read.
+    let (s, _) = raw_http(
+        a,
+        "POST /trace HTTP/1.1\r\nhost: evil.example\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+    )
+    .await;
+    assert_eq!(s, 403);
+    // An absolute URI names the host too.
+    let (s, _) = raw_http(
+        a,
+        "GET http://evil.example/health HTTP/1.1\r\nhost: localhost",
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = raw_http(
+        a,
+        "GET http://localhost:8053/health HTTP/1.1\r\nhost: localhost",
+    )
+    .await;
+    assert_eq!(s, 200);
+    // Two Host headers: 400.
+    let (s, _) = raw_http(
+        a,
+        "GET /health HTTP/1.1\r\nhost: localhost\r\nhost: evil.example",
+    )
+    .await;
+    assert_eq!(s, 400);
+    // HTTP/1.0 without Host (no browser sends that) is answered.
+    let (s, _) = raw_http(a, "GET /health HTTP/1.0").await;
+    assert_eq!(s, 200);
+    running.shutdown().await;
+}
+
+// ---- reload: settling, empty files, edits during startup ----
+
+/// A VPC with a private zone holding `a` and `b`.
+const SMALL: &str = r#"regions:
+  us-east-1: { azs: [us-east-1a] }
+accounts:
+  "111122223333": {}
+vpcs:
+  main: { account: "111122223333", region: us-east-1, cidr: 10.0.0.0/16 }
+hosted_zones:
+  corp.internal:
+    vpcs: [main]
+    records:
+      - { name: a, type: A, values: [10.0.0.1] }
+      - { name: b, type: A, values: [10.0.0.2] }
+"#;
+
+/// SMALL with `c` too.
+fn small_with_c() -> String {
+    format!("{SMALL}      - {{ name: c, type: A, values: [10.0.0.3] }}\n")
+}
+
+/// The answer code for `name` (A) from the view `main`.
+async fn code_of(addr: SocketAddr, name: &str) -> ResponseCode {
+    udp_exchange(addr, &query(1, name, WireType::A, Some(1232)))
+        .await
+        .metadata
+        .response_code
+}
+
+async fn start_watching(path: &Path, settle: Duration) -> Running {
+    let config = Config {
+        watch: true,
+        watch_settle: settle,
+        ..test_config()
+    };
+    try_start(path, &config).await.expect("server starts")
+}
+
+/// Issue 14, item 5: a topology rewritten in place in two writes 200 ms apart (the first half
+/// valid on its own, without `b`) was served half-written: `b`, in both versions, was NXDOMAIN
+/// (and SERVFAIL while the file was empty). The watcher now waits for the file to settle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_does_not_serve_a_file_rewritten_in_two_slow_writes() {
+    use std::io::Write;
+    let dir = tempdir("two-writes");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let new = small_with_c();
+    let (first, second) = new.split_at(new.find("      - { name: b").unwrap());
+    // The first half alone is a valid topology without `b`: served, it would be NXDOMAIN.
+    std::fs::write(dir.join("half.yaml"), first).unwrap();
+    let (half, _) = vpcsim_server::load(&dir.join("half.yaml")).expect("the half is valid");
+    assert!(
+        half.hosted_zones[0].records.len() == 1,
+        "one record in the half"
+    );
+
+    let running = start_watching(&path, Duration::from_secs(2)).await;
+    let main = addr_of(&running, "main");
+    assert_eq!(
+        code_of(main, "b.corp.internal.").await,
+        ResponseCode::NoError
+    );
+    // Ask for `b` all along the rewrite.
+    let (done, mut finished) = tokio::sync::watch::channel(false);
+    let checker = tokio::spawn(async move {
+        let mut wrong = Vec::new();
+        while !*finished.borrow_and_update() {
+            let code = code_of(main, "b.corp.internal.").await;
+            if code != ResponseCode::NoError {
+                wrong.push(code);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        wrong
+    });
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(first.as_bytes()).unwrap();
+    f.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    f.write_all(second.as_bytes()).unwrap();
+    drop(f);
+    wait_until("c resolves", || async move {
+        code_of(main, "c.corp.internal.").await == ResponseCode::NoError
+    })
+    .await;
+    let _ = done.send(true);
+    let wrong = checker.await.unwrap();
+    assert!(wrong.is_empty(), "b answered {wrong:?} during the rewrite");
+    assert_eq!(
+        running.shared.current().generation,
+        2,
+        "one reload, of the whole file"
+    );
+    assert!(running.shared.last_error().is_none());
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 14, item 5: a file truncated to 0 bytes was loaded as an empty topology. An empty file
+/// (or one with comments only: the first lines of a file being written) is now an error that
+/// `GET /health` reports, and the last valid topology keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_keeps_serving_through_an_empty_file() {
+    let dir = tempdir("empty");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let running = start_watching(&path, Duration::from_millis(200)).await;
+    let main = addr_of(&running, "main");
+    for (text, says) in [
+        ("", "(0 bytes)"),
+        ("# vpcsim topology, being written\n\n", "only comments"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let shared = running.shared.clone();
+        wait_until(&format!("the error says {says}"), || {
+            let shared = shared.clone();
+            async move {
+                shared
+                    .last_error()
+                    .is_some_and(|e| e.message.contains(says))
+            }
+        })
+        .await;
+        let (s, _, health) = http(running.http, "GET", "/health", None, b"").await;
+        assert_eq!(s, 200);
+        assert_eq!(health["generation"], 1, "{health}");
+        let error = health["reload_error"]["error"].as_str().unwrap_or_default();
+        assert!(error.contains("is empty"), "{health}");
+        assert!(error.contains("still serving generation 1"), "{health}");
+        assert_eq!(
+            code_of(main, "b.corp.internal.").await,
+            ResponseCode::NoError
+        );
+    }
+    std::fs::write(&path, small_with_c()).unwrap();
+    wait_until("c resolves", || async move {
+        code_of(main, "c.corp.internal.").await == ResponseCode::NoError
+    })
+    .await;
+    assert!(running.shared.last_error().is_none());
+    assert_eq!(running.shared.current().generation, 2);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An edit made after the topology was read but before the watcher's first look was never
+/// reloaded: the watcher took its first stamps from the edited file. The stamps are now taken
+/// just before each file is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reloads_an_edit_made_while_the_server_was_starting() {
+    let dir = tempdir("early-edit");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let (topology, files) = vpcsim_server::load(&path).unwrap();
+    std::fs::write(&path, small_with_c()).unwrap();
+    let config = Config {
+        watch: true,
+        ..test_config()
+    };
+    let running = vpcsim_server::start(&path, topology, files, &config)
+        .await
+        .expect("server starts");
+    let main = addr_of(&running, "main");
+    wait_until("c resolves", || async move {
+        code_of(main, "c.corp.internal.").await == ResponseCode::NoError
+    })
+    .await;
+    assert_eq!(running.shared.current().generation, 2);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A reload that failed for want of a policy file is tried again when the file appears: the
+/// watcher follows the files the failed reload read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reloads_when_a_missing_policy_file_appears() {
+    let dir = tempdir("policy-appears");
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, SMALL).unwrap();
+    let running = start_watching(&path, Duration::from_millis(200)).await;
+    std::fs::write(
+        &path,
+        format!(
+            "{}buckets:\n  reports-111122223333:\n    account: \"111122223333\"\n    region: us-east-1\n    policy: policy.json\n",
+            small_with_c()
+        ),
+    )
+    .unwrap();
+    let shared = running.shared.clone();
+    wait_until("the missing policy file is reported", || {
+        let shared = shared.clone();
+        async move {
+            shared
+                .last_error()
+                .is_some_and(|e| e.diagnostics.iter().any(|d| d.contains("policy.json")))
+        }
+    })
+    .await;
+    std::fs::write(
+        dir.join("policy.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports-111122223333/*"}]}"#,
+    )
+    .unwrap();
+    let shared = running.shared.clone();
+    wait_until("the topology with its policy is served", || {
+        let shared = shared.clone();
+        async move { shared.current().generation == 2 }
+    })
+    .await;
+    assert!(running.shared.last_error().is_none());
+    // What is watched: the topology and its policy file, not the folder (which any file saved
+    // beside changes).
+    let snap = running.shared.current();
+    let watched: Vec<&Path> = snap.files.paths().collect();
+    assert_eq!(watched, [path.as_path(), &dir.join("policy.json")]);
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -123,6 +123,11 @@ enum Command {
         /// Allow --bind and --http beyond loopback (there is no authentication).
         #[arg(long)]
         allow_remote: bool,
+        /// A host name (or address) the HTTP API answers requests for, besides localhost,
+        /// 127.0.0.1, [::1] and the --http address; repeatable. Other Host headers get 403
+        /// (protection from DNS rebinding).
+        #[arg(long = "allow-host", value_name = "NAME", value_parser = vpcsim_server::http::allowed_host)]
+        allow_hosts: Vec<String>,
         /// Reload the topology when its files change (an invalid edit keeps the last valid one).
         #[arg(long)]
         watch: bool,
@@ -258,6 +263,7 @@ fn main() -> ExitCode {
             http,
             bind,
             allow_remote,
+            allow_hosts,
             watch,
             views,
         } => serve::serve(
@@ -267,6 +273,7 @@ fn main() -> ExitCode {
                 http,
                 bind,
                 allow_remote,
+                allow_hosts,
                 watch,
                 views,
             },
@@ -308,26 +315,33 @@ fn load_valid(path: &std::path::Path) -> Result<vpcsim_topology::Topology, ExitC
             eprintln!("error: {e}");
             Err(ExitCode::from(2))
         }
-        Ok(loaded) => {
-            // Errors in full; warnings (which `validate` shows in full) in one line each.
-            let color = color();
-            for d in &loaded.diagnostics {
-                if d.severity == Severity::Error {
-                    eprintln!("{}", d.render(&loaded.sources, color));
-                } else {
-                    eprintln!("{}", d.one_line(&loaded.sources));
-                }
-            }
-            match loaded.topology {
-                Some(t) => Ok(t),
-                None => {
-                    eprintln!(
-                        "{}: invalid; fix it first (`vpcsim validate` lists every problem)",
-                        path.display()
-                    );
-                    Err(ExitCode::from(1))
-                }
-            }
+        Ok(loaded) => valid(path, loaded),
+    }
+}
+
+/// The topology of `loaded` (read from `path`), after printing its errors in full and its
+/// warnings in one line each; exit code 1 when it is invalid.
+fn valid(
+    path: &std::path::Path,
+    loaded: vpcsim_topology::load::Loaded,
+) -> Result<vpcsim_topology::Topology, ExitCode> {
+    // Errors in full; warnings (which `validate` shows in full) in one line each.
+    let color = color();
+    for d in &loaded.diagnostics {
+        if d.severity == Severity::Error {
+            eprintln!("{}", d.render(&loaded.sources, color));
+        } else {
+            eprintln!("{}", d.one_line(&loaded.sources));
+        }
+    }
+    match loaded.topology {
+        Some(t) => Ok(t),
+        None => {
+            eprintln!(
+                "{}: invalid; fix it first (`vpcsim validate` lists every problem)",
+                path.display()
+            );
+            Err(ExitCode::from(1))
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use vpcsim_server::Config;
 
-use crate::{load_valid, usage};
+use crate::{usage, valid};
 
 /// The options of `vpcsim serve`.
 pub(crate) struct Args {
@@ -15,6 +15,7 @@ pub(crate) struct Args {
     pub http: SocketAddr,
     pub bind: IpAddr,
     pub allow_remote: bool,
+    pub allow_hosts: Vec<String>,
     pub watch: bool,
     pub views: Vec<String>,
 }
@@ -86,13 +87,17 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(crate::color())
         .try_init();
-    let topology = match load_valid(path) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let files = match vpcsim_server::load(path) {
-        Ok((_, files)) => files,
-        Err(_) => vec![path.to_path_buf()],
+    // Read once: the topology served and the files `--watch` compares (as they were just
+    // before they were read, so that an edit made from now on is reloaded).
+    let (topology, files) = match vpcsim_server::read(path) {
+        Err((e, _)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Ok((loaded, files)) => match valid(path, loaded) {
+            Ok(t) => (t, files),
+            Err(code) => return code,
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -109,9 +114,11 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         dns_base_port: args.dns_base_port,
         http: args.http,
         watch: args.watch,
-        watch_interval: Duration::from_millis(500),
         views: args.views,
-        udp_sockets: 0,
+        allowed_hosts: args.allow_hosts.clone(),
+        // Poll interval, settle period, UDP sockets, limits: the defaults (docs/serve.md,
+        // docs/reliability.md).
+        ..Config::default()
     };
     let code = runtime.block_on(async move {
         let example = example_name(&topology);
@@ -170,6 +177,19 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         }
         println!();
         println!("HTTP API on http://{}", running.http);
+        if !running.http.ip().is_loopback() {
+            let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "[::1]".into()];
+            match running.http.ip() {
+                ip if ip.is_unspecified() => {}
+                IpAddr::V4(ip) => names.push(ip.to_string()),
+                IpAddr::V6(ip) => names.push(format!("[{ip}]")),
+            }
+            names.extend(args.allow_hosts.iter().cloned());
+            println!(
+                "  it answers requests addressed to {} (add names clients use with --allow-host NAME)",
+                names.join(", ")
+            );
+        }
         println!("  curl http://{}/health", running.http);
         println!(
             "  curl http://{}/trace --json '{{\"from\": \"{trace_from}\", \"request\": \"{trace_request}\"}}'",
