@@ -99,22 +99,26 @@ impl RecordType {
         format!("{} {}", if vowel_sound { "an" } else { "a" }, self.as_str())
     }
 
-    /// How a value is written, with an example: `PREFERENCE HOST (10 mail.example.com)`.
-    pub fn syntax(self) -> &'static str {
+    /// How a value is written, and an example: (`PREFERENCE HOST`, `10 mail.example.com`).
+    pub fn syntax(self) -> (&'static str, &'static str) {
         match self {
-            RecordType::A => "an IPv4 address (10.0.1.20)",
-            RecordType::Aaaa => "an IPv6 address (2001:db8::1)",
+            RecordType::A => ("an IPv4 address", "10.0.1.20"),
+            RecordType::Aaaa => ("an IPv6 address", "2001:db8::1"),
             RecordType::Cname | RecordType::Ns | RecordType::Ptr => {
-                "a domain name (host.example.com)"
+                ("a domain name", "host.example.com")
             }
-            RecordType::Txt => {
-                "text, or quoted strings of at most 255 bytes each (\"v=spf1 -all\" \"more\")"
-            }
-            RecordType::Mx => "PREFERENCE HOST (10 mail.example.com)",
-            RecordType::Srv => "PRIORITY WEIGHT PORT TARGET (10 5 443 web.example.com)",
-            RecordType::Caa => "FLAGS TAG \"VALUE\" (0 issue \"amazon.com\")",
-            RecordType::Soa => "MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM",
-            RecordType::Any => "nothing: ANY is a query type",
+            RecordType::Txt => (
+                "text, or quoted strings of at most 255 bytes each",
+                "\"v=spf1 -all\" \"more\"",
+            ),
+            RecordType::Mx => ("PREFERENCE HOST", "10 mail.example.com"),
+            RecordType::Srv => ("PRIORITY WEIGHT PORT TARGET", "10 5 443 web.example.com"),
+            RecordType::Caa => ("FLAGS TAG \"VALUE\"", "0 issue \"amazon.com\""),
+            RecordType::Soa => (
+                "MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM",
+                "ns.example.com. hostmaster.example.com. 1 7200 900 1209600 60",
+            ),
+            RecordType::Any => ("nothing: ANY is a query type", "A"),
         }
     }
 
@@ -266,7 +270,13 @@ impl ValueError {
             }
             ValueError::Ttl(_) => format!("a TTL is 0 to {MAX_TTL} seconds"),
             ValueError::QueryOnly => "use a record type such as A or TXT".into(),
-            _ => format!("{} value is {}", rtype.with_article(), rtype.syntax()),
+            _ => {
+                let (form, example) = rtype.syntax();
+                format!(
+                    "{} value is {form}, such as {example}",
+                    rtype.with_article()
+                )
+            }
         }
     }
 }
@@ -683,7 +693,7 @@ mod tests {
                 .check_value("99999 m")
                 .unwrap_err()
                 .help(RecordType::Mx),
-            "an MX value is PREFERENCE HOST (10 mail.example.com)"
+            "an MX value is PREFERENCE HOST, such as 10 mail.example.com"
         );
     }
 

@@ -321,14 +321,9 @@ impl Dns {
             );
             // Every service vpcsim knows (with or without endpoints), and any other service an
             // endpoint of this Region names.
-            let mut services: Vec<&str> = vpcsim_topology::services::INTERFACE_SERVICES
+            let mut services: Vec<&str> = vpcsim_aws::SERVICES
                 .iter()
-                .copied()
-                .chain(
-                    vpcsim_topology::services::NO_ENDPOINT
-                        .iter()
-                        .map(|(s, _)| *s),
-                )
+                .map(|s| s.id)
                 .chain(
                     topo.endpoints
                         .iter()
@@ -493,7 +488,7 @@ impl Dns {
                 ZoneKind::PrivateHosted(vpcsim_topology::model::HostedZoneId(i as u32)),
             );
             for r in &hz.records {
-                let rtype = RecordType::parse(&r.kind).unwrap_or(RecordType::Txt);
+                let rtype = r.kind;
                 let (data, alias) = match r.alias {
                     Some(ep) => {
                         let e = &topo.endpoints[ep.index()];

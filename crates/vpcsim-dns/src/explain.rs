@@ -161,13 +161,13 @@ impl Dns {
                 "{vpce}'s DNS names carry the id {}, not '{dns_id}': the Regional name is {vpce}-{}.{}.{}.vpce.amazonaws.com",
                 ep.dns_id,
                 ep.dns_id,
-                vpcsim_topology::model::service_labels(&ep.service),
+                vpcsim_aws::service::host_labels(&ep.service),
                 ep.region
             );
         }
         let expected_tail = format!(
             "{}.{}",
-            vpcsim_topology::model::service_labels(&ep.service),
+            vpcsim_aws::service::host_labels(&ep.service),
             ep.region
         );
         if svc_region != expected_tail {
