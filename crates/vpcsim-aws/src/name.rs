@@ -505,12 +505,18 @@ impl<'a> ServiceName<'a> {
         first.expect("every family has a template")
     }
 
-    /// True when AWS has this name: a public Region, and a family written for this service in
-    /// this Region (S3 FIPS names only in the FIPS Regions, …).
+    /// True when AWS has this name: a public Region ([`Region::named`]) and
+    /// [`in_scope`](Self::in_scope).
     pub fn exists(&self) -> bool {
+        Region::named(&self.region).is_some() && self.in_scope()
+    }
+
+    /// True when the family is written for this service in this Region (S3 FIPS names only in
+    /// the FIPS Regions, prefixes only for S3, resources only where names have them), whether
+    /// or not vpcsim lists the Region.
+    pub fn in_scope(&self) -> bool {
         let d = self.def();
-        Region::named(&self.region).is_some()
-            && d.regions.admit(&self.region)
+        d.regions.admit(&self.region)
             && d.services.admit(&self.service)
             && (self.prefix().is_none() || self.service == "s3")
             && (self.resource.is_none()
