@@ -183,8 +183,8 @@ impl Regions {
     fn admit(self, name: &str) -> bool {
         match self {
             Regions::Any => true,
-            Regions::Only(list) => list.contains(&name),
-            Regions::Except(list) => !list.contains(&name),
+            Regions::Only(list) => list.iter().any(|r| same(r.as_bytes(), name.as_bytes())),
+            Regions::Except(list) => !list.iter().any(|r| same(r.as_bytes(), name.as_bytes())),
             Regions::Global(r) => r == name,
         }
     }
@@ -274,11 +274,13 @@ use Piece::{DnsId, Outpost, Region as R, Service as Svc, Suffix, Text, Vpce, Zon
 /// specific ones before the Regional catch-all).
 pub const FAMILIES: &[FamilyDef] = &[
     FamilyDef {
-        family: Family::Endpoint,
+        family: Family::EndpointZonal,
         template: &[
             Vpce,
             Text("-"),
             DnsId,
+            Text("-"),
+            Zone,
             Text("."),
             Svc,
             Text("."),
@@ -291,13 +293,11 @@ pub const FAMILIES: &[FamilyDef] = &[
         lead: Lead::EndpointPrefix,
     },
     FamilyDef {
-        family: Family::EndpointZonal,
+        family: Family::Endpoint,
         template: &[
             Vpce,
             Text("-"),
             DnsId,
-            Text("-"),
-            Zone,
             Text("."),
             Svc,
             Text("."),
@@ -571,16 +571,30 @@ impl<'a> ServiceName<'a> {
             })
             .max_by_key(|s| s.len())?;
         let body = &name[..name.len() - suffix.len()];
-        FAMILIES.iter().find_map(|def| {
+        // Whether a value has a Region's shape is remembered from one family to the next.
+        let mut seen_region = None;
+        let shape = Shape::new(body.as_bytes());
+        FAMILIES.iter().zip(&PRECHECKS).find_map(|(def, pre)| {
             let (Piece::Suffix, template) = def.template.split_last()? else {
                 return None;
             };
-            let mut caps = Captures::default();
-            if !matches(def, template, body, &mut caps) {
+            if !may_match(pre, &shape) {
+                return None;
+            }
+            let mut caps = Captures {
+                seen_region,
+                ..Captures::default()
+            };
+            let found = matches(def, template, body, &mut caps);
+            seen_region = caps.seen_region;
+            if !found {
                 return None;
             }
             let host = caps.service?;
-            let service = service::id_of_host(host);
+            let service = match caps.known {
+                Some(s) => Cow::Borrowed(s.id),
+                None => service::id_of_host(host),
+            };
             let region: Cow<'a, str> = match def.regions {
                 Regions::Global(r) => Cow::Borrowed(r),
                 _ => Cow::Borrowed(caps.region?),
@@ -667,6 +681,8 @@ pub fn private_dns_names<'a>(id: &'a str, region: &'a str) -> Vec<(ServiceName<'
 #[derive(Default)]
 struct Captures<'a> {
     service: Option<&'a str>,
+    /// The service `service` names, when vpcsim knows it.
+    known: Option<&'static service::Service>,
     region: Option<&'a str>,
     zone: Option<&'a str>,
     vpce: Option<&'a str>,
@@ -674,46 +690,203 @@ struct Captures<'a> {
     outpost: Option<&'a str>,
     resource: Option<&'a str>,
     prefix: Option<EndpointPrefix>,
+    /// The last value checked for a Region's shape (its address and length) and the answer.
+    seen_region: Option<(usize, usize, bool)>,
+}
+
+/// What every family's precheck needs to know of a body, found once per parse.
+struct Shape<'b> {
+    body: &'b [u8],
+    /// For each text a template may end with: the start of the label before it.
+    last_label: [(&'static [u8], Option<usize>); 2],
+    /// A label starts with `vpce-` (an endpoint id).
+    vpce_label: bool,
+    /// A label starts with `op-` (an Outpost id).
+    op_label: bool,
+}
+
+impl<'b> Shape<'b> {
+    fn new(body: &'b [u8]) -> Self {
+        let start = |t: &'static [u8]| {
+            let rest = body.strip_suffix(t)?;
+            Some(rest.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1))
+        };
+        let (mut vpce_label, mut op_label) = (false, false);
+        for label in body.split(|&b| b == b'.') {
+            vpce_label |= label.starts_with(b"vpce-");
+            op_label |= label.starts_with(b"op-");
+        }
+        Shape {
+            body,
+            last_label: [(b".", start(b".")), (b".vpce.", start(b".vpce."))],
+            vpce_label,
+            op_label,
+        }
+    }
+}
+
+/// What a family's precheck looks at, worked out from its template at compile time.
+#[derive(Clone, Copy)]
+struct Precheck {
+    /// The template has an endpoint id, an Outpost id, a zone.
+    vpce: bool,
+    outpost: bool,
+    zone: bool,
+    /// `(L, T)` of a template ending `…{L}{X}{T}{suffix}` with `X` a one-label piece.
+    tail: Option<(&'static str, &'static str)>,
+}
+
+impl Precheck {
+    const fn of(template: &'static [Piece]) -> Precheck {
+        let mut p = Precheck {
+            vpce: false,
+            outpost: false,
+            zone: false,
+            tail: None,
+        };
+        let mut i = 0;
+        while i < template.len() {
+            match template[i] {
+                Piece::Vpce => p.vpce = true,
+                Piece::Outpost => p.outpost = true,
+                Piece::Zone => p.zone = true,
+                _ => {}
+            }
+            i += 1;
+        }
+        let n = template.len();
+        if n >= 4
+            && let (Piece::Text(l), Piece::Text(t), Piece::Suffix) =
+                (template[n - 4], template[n - 2], template[n - 1])
+            && !matches!(template[n - 3], Piece::Service | Piece::Text(_))
+        {
+            p.tail = Some((l, t));
+        }
+        p
+    }
+}
+
+/// [`FAMILIES`]' prechecks, in the same order.
+const PRECHECKS: [Precheck; FAMILIES.len()] = {
+    let mut out = [Precheck {
+        vpce: false,
+        outpost: false,
+        zone: false,
+        tail: None,
+    }; FAMILIES.len()];
+    let mut i = 0;
+    while i < FAMILIES.len() {
+        out[i] = Precheck::of(FAMILIES[i].template);
+        i += 1;
+    }
+    out
+};
+
+/// False when the body cannot be a name of the family, found with a few byte comparisons before
+/// any matching (most families are ruled out so): its ids need their labels (`vpce-…`, `op-…`);
+/// its end `…{L}{X}{T}` needs `T` to end the body and `L` to precede the last label (or stand in
+/// it), and a zone needs the Region in the endpoint's label.
+fn may_match(pre: &Precheck, shape: &Shape) -> bool {
+    if (pre.vpce && !shape.vpce_label) || (pre.outpost && !shape.op_label) {
+        return false;
+    }
+    let Some((l, t)) = pre.tail else {
+        return true;
+    };
+    let (l, t) = (l.as_bytes(), t.as_bytes());
+    let body = shape.body;
+    let Some(&(_, label)) = shape.last_label.iter().find(|(k, _)| same(k, t)) else {
+        // A template ending otherwise: only the end is checked.
+        return body.ends_with(t);
+    };
+    let Some(label) = label else {
+        return false;
+    };
+    let last = &body[label..body.len() - t.len()];
+    let fits = if l.last() == Some(&b'.') {
+        label >= l.len() && same(&body[label - l.len()..label], l)
+    } else {
+        last.windows(l.len()).any(|w| same(w, l))
+    };
+    // A zone is its Region's name and more: `-REGION` stands before the Region's label.
+    fits && (!pre.zone
+        || body[..label]
+            .windows(last.len() + 1)
+            .any(|w| w[0] == b'-' && same(&w[1..], last)))
 }
 
 /// Matches `pieces` against the end of `text`, right to left, backtracking over where each
 /// variable piece starts; what precedes the template must suit the family's [`Lead`].
-fn matches<'a>(def: &FamilyDef, pieces: &[Piece], text: &'a str, caps: &mut Captures<'a>) -> bool {
+fn matches<'a>(
+    def: &FamilyDef,
+    mut pieces: &[Piece],
+    mut text: &'a str,
+    caps: &mut Captures<'a>,
+) -> bool {
+    // Literal text needs no backtracking.
+    while let [before @ .., Piece::Text(t)] = pieces {
+        let t = t.as_bytes();
+        if text.len() < t.len() || !same(&text.as_bytes()[text.len() - t.len()..], t) {
+            return false;
+        }
+        text = &text[..text.len() - t.len()];
+        pieces = before;
+    }
     let Some((last, before)) = pieces.split_last() else {
         return lead(def, text, caps);
     };
-    if let Piece::Text(t) = last {
-        return text
-            .strip_suffix(t)
-            .is_some_and(|rest| matches(def, before, rest, caps));
-    }
     // Where the piece may start: after an occurrence of the literal before it, or (for the first
     // piece) at a label boundary, leaving the lead before it.
-    let starts = || candidate_starts(before.last(), text);
+    let starts = || candidate_starts(*last, before.last(), text);
     if *last == Piece::Service {
-        // A known service's labels first (`api.ecr` is ecr.api, not a resource `api` of an
-        // unknown `ecr`), then the shortest labels.
-        for known in [true, false] {
-            // An unknown service at the start of the name is its last label: what precedes it is
-            // a resource.
-            let take = if known || !before.is_empty() {
-                usize::MAX
-            } else {
-                1
-            };
-            for start in starts().take(take) {
-                let value = &text[start..];
-                if service::service_by_host(value).is_some() != known
-                    || !valid(def, *last, value, caps)
-                {
-                    continue;
-                }
-                let saved = caps.service.replace(value);
-                if matches(def, before, &text[..start], caps) {
-                    return true;
-                }
-                caps.service = saved;
+        // Where the service may start, with the service its labels name if vpcsim knows it.
+        let mut found = [(0, None); 8];
+        let mut n = 0;
+        for start in starts() {
+            if n == found.len() {
+                break;
             }
+            let value = &text[start..];
+            let known = if value.len() <= service::LONGEST_HOST {
+                service::service_by_host(value)
+            } else {
+                None
+            };
+            found[n] = (start, known);
+            n += 1;
+        }
+        // A known service's labels first (`api.ecr` is ecr.api, not a resource `api` of an
+        // unknown `ecr`), then unknown labels, shortest first; an unknown service at the start
+        // of the name is its last label (what precedes it is a resource).
+        let unknown = found[..if before.is_empty() { n.min(1) } else { n }]
+            .iter()
+            .filter(|(_, s)| s.is_none());
+        let candidates = found[..n]
+            .iter()
+            .filter(|(_, s)| s.is_some())
+            .chain(unknown);
+        for &(start, known) in candidates {
+            let value = &text[start..];
+            let ok = match known {
+                Some(s) => def.services.admit(s.id),
+                None => {
+                    labels_ok(value)
+                        && !has_id_label(value)
+                        && match def.services {
+                            Services::Any => !reserved(value),
+                            Services::Only(ids) => ids.contains(&&*service::id_of_host(value)),
+                        }
+                }
+            };
+            if !ok {
+                continue;
+            }
+            let saved = (caps.service.replace(value), caps.known);
+            caps.known = known;
+            if matches(def, before, &text[..start], caps) {
+                return true;
+            }
+            (caps.service, caps.known) = saved;
         }
         return false;
     }
@@ -747,23 +920,63 @@ fn matches<'a>(def: &FamilyDef, pieces: &[Piece], text: &'a str, caps: &mut Capt
     false
 }
 
+/// Byte equality written out: the texts compared here are a few bytes long, shorter than a call to
+/// `memcmp` is worth (this is on every trace's path).
+#[inline]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// Start positions of a variable piece at the end of `text`, rightmost first (shortest value
-/// first).
-fn candidate_starts<'t>(before: Option<&Piece>, text: &'t str) -> impl Iterator<Item = usize> + 't {
-    let (separator, first) = match before {
-        Some(Piece::Text(t)) => (*t, false),
+/// first): after an occurrence of the text before it, or (for the first piece) at a label
+/// boundary. Every piece but the service is one label or part of one, which bounds the search.
+fn candidate_starts<'t>(
+    piece: Piece,
+    before: Option<&Piece>,
+    text: &'t str,
+) -> impl Iterator<Item = usize> + 't {
+    let bytes = text.as_bytes();
+    let separator: &'static [u8] = match before {
+        Some(Piece::Text(t)) => t.as_bytes(),
         Some(_) => unreachable!("templates separate variable pieces with text"),
-        // The first piece starts at a label boundary.
-        None => (".", true),
+        None => b"",
     };
-    text.rmatch_indices(separator)
-        .map(move |(i, _)| i + separator.len())
-        .filter(move |&start| start < text.len())
-        .chain((first && !text.is_empty()).then_some(0))
+    // Every piece but the service is one label or part of one: it starts in the last label.
+    let one_label = piece != Piece::Service;
+    let mut next = bytes.len();
+    std::iter::from_fn(move || {
+        while next > 0 {
+            next -= 1;
+            let start = next;
+            if one_label && bytes[start] == b'.' {
+                next = 0;
+                return None;
+            }
+            let ok = if separator.is_empty() {
+                start == 0 || bytes[start - 1] == b'.'
+            } else {
+                start >= separator.len() && same(&bytes[start - separator.len()..start], separator)
+            };
+            if ok {
+                if !one_label && is_id_label(&bytes[start..]) {
+                    // Services are named before ids: nothing further left is a service.
+                    next = 0;
+                    return None;
+                }
+                return Some(start);
+            }
+        }
+        None
+    })
+}
+
+/// True when `text` starts with an id label (`vpce-…`, `op-…`), which never names a service.
+fn is_id_label(text: &[u8]) -> bool {
+    text.starts_with(b"vpce-") || text.starts_with(b"op-")
 }
 
 /// True when `value` may stand for `piece` (the Region, when captured, bounds zones).
-fn valid(def: &FamilyDef, piece: Piece, value: &str, caps: &Captures) -> bool {
+fn valid(def: &FamilyDef, piece: Piece, value: &str, caps: &mut Captures) -> bool {
     let lower_digits = |s: &str| {
         !s.is_empty()
             && s.bytes()
@@ -775,23 +988,33 @@ fn valid(def: &FamilyDef, piece: Piece, value: &str, caps: &Captures) -> bool {
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     match piece {
-        Piece::Service => {
-            labels_ok(value)
-                && def.services.admit(&service::id_of_host(value))
-                && (def.services != Services::Any || !reserved(value))
+        Piece::Region => {
+            let key = (value.as_ptr() as usize, value.len());
+            let shaped = match caps.seen_region {
+                Some((p, l, shaped)) if (p, l) == key => shaped,
+                _ => {
+                    let shaped = looks_like_region(value);
+                    caps.seen_region = Some((key.0, key.1, shaped));
+                    shaped
+                }
+            };
+            shaped && def.regions.admit(value)
         }
-        Piece::Region => looks_like_region(value) && def.regions.admit(value),
         Piece::Zone => caps.region.is_some_and(|r| zone_in_region(value, r)),
         Piece::Vpce => value.strip_prefix("vpce-").is_some_and(hex),
         Piece::DnsId => lower_digits(value),
         Piece::Outpost => value.strip_prefix("op-").is_some_and(hex),
-        Piece::Text(_) | Piece::Suffix => false,
+        Piece::Text(_) | Piece::Suffix | Piece::Service => false,
     }
 }
 
 /// True when `host` is how a family of a particular service continues the service's labels
 /// (`s3-website`, `s3-fips`, `s3-control`…): never the labels of some other service.
 fn reserved(host: &str) -> bool {
+    // Such a name is one label with a hyphen (`s3-website`).
+    if host.contains('.') || !host.contains('-') {
+        return false;
+    }
     FAMILIES.iter().any(|d| {
         let (Services::Only(ids), [Piece::Service, Piece::Text(t), ..]) = (d.services, d.template)
         else {
@@ -809,13 +1032,23 @@ fn reserved(host: &str) -> bool {
     })
 }
 
+/// True when a label of `text` is an id (`vpce-…`, `op-…`): never part of a service's labels.
+fn has_id_label(text: &str) -> bool {
+    let b = text.as_bytes();
+    (0..b.len()).any(|i| {
+        (i == 0 || b[i - 1] == b'.') && (b[i..].starts_with(b"vpce-") || b[i..].starts_with(b"op-"))
+    })
+}
+
 /// Non-empty labels of lowercase letters, digits and hyphens.
 fn labels_ok(text: &str) -> bool {
-    text.split('.').all(|l| {
-        !l.is_empty()
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    })
+    let b = text.as_bytes();
+    !b.is_empty()
+        && b[0] != b'.'
+        && b[b.len() - 1] != b'.'
+        && b.windows(2).all(|w| !(w[0] == b'.' && w[1] == b'.'))
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
 }
 
 /// Checks what precedes a matched template (`text` is empty or ends with the dot before it).
@@ -833,14 +1066,7 @@ fn lead<'a>(def: &FamilyDef, text: &'a str, caps: &mut Captures<'a>) -> bool {
     }
     match def.lead {
         Lead::None => false,
-        Lead::Wildcard
-            if !caps
-                .service
-                .and_then(service::service_by_host)
-                .is_some_and(|s| s.wildcard) =>
-        {
-            false
-        }
+        Lead::Wildcard if !caps.known.is_some_and(|s| s.wildcard) => false,
         Lead::Optional | Lead::Required | Lead::Wildcard => {
             caps.resource = Some(text);
             caps.prefix = None;
@@ -889,7 +1115,7 @@ mod tests {
             assert!(FAMILIES.iter().any(|d| d.family == f), "{f}");
         }
         assert_eq!(
-            FAMILIES[1].template_text(),
+            FAMILIES[0].template_text(),
             "{vpce}-{dns_id}-{zone}.{service}.{region}.vpce.{suffix}"
         );
     }

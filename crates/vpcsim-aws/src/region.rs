@@ -35,13 +35,10 @@ impl Partition {
         }
     }
 
-    /// The partition of a Region: the listed one for a Region in [`REGIONS`], otherwise by the
-    /// SDKs' rule on the name (`cn-…` is aws-cn, `us-gov-…` aws-us-gov), and `aws` for any other
-    /// name, as the SDKs default to.
+    /// The partition of a Region, by the SDKs' rule on the name (`cn-…` is aws-cn, `us-gov-…`
+    /// aws-us-gov), and `aws` for any other name, as the SDKs default to. Every Region of
+    /// [`REGIONS`] is in the partition the rule gives (a test holds the list to it).
     pub fn of_region(name: &str) -> Partition {
-        if let Some(r) = Region::named(name) {
-            return r.partition;
-        }
         if name.starts_with("cn-") {
             Partition::AwsCn
         } else if name.starts_with("us-gov-") {
@@ -140,18 +137,26 @@ pub const REGIONS: &[Region] = regions![
 /// lowercase letters, and a number, joined by hyphens (`us-east-1`, `us-gov-west-1`,
 /// `ap-southeast-7`). Says nothing of whether the Region exists (see [`Region::named`]).
 pub fn looks_like_region(label: &str) -> bool {
-    let lower = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
-    let Some((first, rest)) = label.split_once('-') else {
+    // One pass over the bytes (names are checked on every parse).
+    let b = label.as_bytes();
+    if b.len() < 6 || !b[0].is_ascii_lowercase() || !b[1].is_ascii_lowercase() || b[2] != b'-' {
         return false;
-    };
-    let Some((middle, last)) = rest.rsplit_once('-') else {
-        return false;
-    };
-    first.len() == 2
-        && lower(first)
-        && middle.split('-').all(lower)
-        && !last.is_empty()
-        && last.bytes().all(|b| b.is_ascii_digit())
+    }
+    // Words of letters, each followed by a hyphen, then the number.
+    let mut i = 3;
+    loop {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_lowercase() {
+            i += 1;
+        }
+        if i == start || i == b.len() || b[i] != b'-' {
+            return false;
+        }
+        i += 1;
+        if i < b.len() && b[i..].iter().all(u8::is_ascii_digit) {
+            return true;
+        }
+    }
 }
 
 /// True when zone `zone` belongs to Region `region`: an Availability Zone is the Region's name and

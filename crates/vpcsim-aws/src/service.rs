@@ -108,6 +108,19 @@ pub const SERVICES: &[Service] = &[
     },
 ];
 
+/// The length of the longest [`Service::host`]: longer labels name no service vpcsim knows.
+pub const LONGEST_HOST: usize = {
+    let mut i = 0;
+    let mut longest = 0;
+    while i < SERVICES.len() {
+        if SERVICES[i].host.len() > longest {
+            longest = SERVICES[i].host.len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 /// The service with id `id`.
 pub fn service(id: &str) -> Option<&'static Service> {
     SERVICES.iter().find(|s| s.id == id)
@@ -115,7 +128,9 @@ pub fn service(id: &str) -> Option<&'static Service> {
 
 /// The service whose DNS labels are `host` (`dkr.ecr` → ecr.dkr).
 pub fn service_by_host(host: &str) -> Option<&'static Service> {
-    SERVICES.iter().find(|s| s.host == host)
+    SERVICES
+        .iter()
+        .find(|s| crate::name::same(s.host.as_bytes(), host.as_bytes()))
 }
 
 /// True when `id` has gateway endpoints (`s3`, `dynamodb`).

@@ -224,7 +224,10 @@ fn absolute_last(value: &str) -> String {
 impl Dns {
     /// Derives every zone from the topology.
     pub fn build(topo: &Topology) -> Dns {
-        let mut public = vec![Zone::new("amazonaws.com", ZoneKind::Public)];
+        let mut public = vec![Zone::new(
+            vpcsim_aws::Partition::Aws.dns_suffix(),
+            ZoneKind::Public,
+        )];
         let region_name = |vpc: VpcId| {
             topo.regions
                 .get(topo.vpcs[vpc.index()].region.index())
