@@ -1358,6 +1358,42 @@ mod tests {
         assert!(parse("sts.us-east-1.amazonaws.com").exists());
     }
 
+    /// Parsing is exact on any input: whatever parses renders back to the same text, and nothing
+    /// panics (mutations of real names: characters dropped, doubled, replaced).
+    #[test]
+    fn whatever_parses_renders_back_and_nothing_panics() {
+        let seeds = [
+            "bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
+            "vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com",
+            "my.bucket.s3.dualstack.cn-north-1.amazonaws.com.cn",
+            "reports-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com",
+            "site.s3-website-us-east-1.amazonaws.com",
+            "b.s3-fips.dualstack.us-gov-west-1.amazonaws.com",
+            "111122223333.dkr.ecr.eu-west-1.amazonaws.com",
+            "s3.amazonaws.com",
+        ];
+        let mut parsed = 0;
+        for seed in seeds {
+            let b = seed.as_bytes();
+            let mut variants = vec![seed.to_string()];
+            for i in 0..b.len() {
+                let (head, tail) = (&seed[..i], &seed[i..]);
+                variants.push(format!("{head}{}", &tail[1..]));
+                for c in [".", "-", "a", "1", "..", "vpce-", "op-"] {
+                    variants.push(format!("{head}{c}{tail}"));
+                    variants.push(format!("{head}{c}{}", &tail[1..]));
+                }
+            }
+            for v in variants {
+                if let Some(n) = ServiceName::parse(&v) {
+                    assert_eq!(n.render(), v.trim_end_matches('.'), "{v}: {n:?}");
+                    parsed += 1;
+                }
+            }
+        }
+        assert!(parsed > 100, "{parsed}");
+    }
+
     #[test]
     fn access_point_labels_and_private_dns() {
         assert_eq!(
