@@ -197,6 +197,11 @@ impl S3Host {
     /// Recognises an S3 host name (a [`ServiceName`] of S3 or S3 on Outposts, as the AWS
     /// vocabulary writes them); `None` for other services and for names AWS does not have.
     pub fn parse(host: &str) -> Option<S3Host> {
+        // Every S3 family's name carries `s3` (`s3.`, `s3-…`, `s3-outposts`): other hosts (most
+        // of a trace's non-S3 requests) are ruled out without parsing.
+        if !host.contains("s3") {
+            return None;
+        }
         let name = ServiceName::parse(host)?;
         let owned = |c: Option<std::borrow::Cow<str>>| c.map(|c| c.into_owned());
         let region = name.region.to_string();
@@ -509,6 +514,23 @@ mod tests {
                 label: "ap-123456789012".into()
             })
         );
+        // The fast rejection above holds for every family the vocabulary has.
+        for family in vpcsim_aws::Family::ALL {
+            let name = match family {
+                Family::Endpoint | Family::EndpointZonal => ServiceName::endpoint(
+                    "s3",
+                    "eu-west-1",
+                    "vpce-1",
+                    "a",
+                    (family == Family::EndpointZonal).then(|| "eu-west-1a".into()),
+                ),
+                Family::OutpostsAccessPoint => {
+                    ServiceName::outposts_access_point("eu-west-1", "op-1", "ap-123456789012")
+                }
+                f => ServiceName::new(f, "s3", "us-east-1"),
+            };
+            assert!(name.render().contains("s3"), "{name}");
+        }
         for not_s3 in [
             // Written otherwise than AWS writes them.
             "site.s3-website.us-east-1.amazonaws.com",
