@@ -203,14 +203,14 @@ impl S3Host {
             return None;
         }
         let name = ServiceName::parse(host)?;
-        let owned = |c: Option<std::borrow::Cow<str>>| c.map(|c| c.into_owned());
-        let region = name.region.to_string();
-        let bucket = owned(name.resource.clone());
+        // Only the parts a variant carries are copied out of the host.
+        let region = || name.region.to_string();
+        let bucket = || name.resource.as_deref().map(str::to_string);
         if name.family == Family::OutpostsAccessPoint {
             return Some(S3Host::Outposts {
-                region,
-                label: bucket?,
-                outpost: owned(name.outpost)?,
+                region: region(),
+                label: bucket()?,
+                outpost: name.outpost.as_deref()?.to_string(),
             });
         }
         if name.service != "s3" {
@@ -218,21 +218,32 @@ impl S3Host {
         }
         Some(match name.family {
             Family::Endpoint | Family::EndpointZonal => match name.prefix() {
-                Some(EndpointPrefix::Bucket) => S3Host::EndpointBucket { bucket },
-                Some(EndpointPrefix::AccessPoint) => S3Host::EndpointAccessPoint { label: bucket },
+                Some(EndpointPrefix::Bucket) => S3Host::EndpointBucket { bucket: bucket() },
+                Some(EndpointPrefix::AccessPoint) => {
+                    S3Host::EndpointAccessPoint { label: bucket() }
+                }
                 Some(EndpointPrefix::Control) => S3Host::EndpointControl,
                 // The bare Regional/zonal name serves bucket requests too.
                 None => S3Host::EndpointBucket { bucket: None },
             },
-            Family::Regional | Family::DualStack => S3Host::Regional { region, bucket },
-            Family::Global => S3Host::Global { bucket },
-            Family::Fips | Family::FipsDualStack => S3Host::Fips { region, bucket },
-            Family::Website => S3Host::Website { region, bucket },
-            Family::AccessPoint => S3Host::AccessPoint {
-                region,
-                label: bucket?,
+            Family::Regional | Family::DualStack => S3Host::Regional {
+                region: region(),
+                bucket: bucket(),
             },
-            Family::Control => S3Host::Control { region },
+            Family::Global => S3Host::Global { bucket: bucket() },
+            Family::Fips | Family::FipsDualStack => S3Host::Fips {
+                region: region(),
+                bucket: bucket(),
+            },
+            Family::Website => S3Host::Website {
+                region: region(),
+                bucket: bucket(),
+            },
+            Family::AccessPoint => S3Host::AccessPoint {
+                region: region(),
+                label: bucket()?,
+            },
+            Family::Control => S3Host::Control { region: region() },
             Family::OutpostsAccessPoint => return None,
         })
     }
