@@ -943,28 +943,45 @@ fn candidate_starts<'t>(
     };
     // Every piece but the service is one label or part of one: it starts in the last label.
     let one_label = piece != Piece::Service;
+    // A start follows the separator's last byte (a dot for the first piece, which starts a label).
+    let mark = separator.last().copied().unwrap_or(b'.');
     let mut next = bytes.len();
+    let mut at_zero = separator.is_empty() && !bytes.is_empty();
     std::iter::from_fn(move || {
         while next > 0 {
-            next -= 1;
-            let start = next;
-            if one_label && bytes[start] == b'.' {
-                next = 0;
-                return None;
-            }
-            let ok = if separator.is_empty() {
-                start == 0 || bytes[start - 1] == b'.'
-            } else {
-                start >= separator.len() && same(&bytes[start - separator.len()..start], separator)
+            // The next byte to the left that may end a separator (or a dot, which a one-label
+            // piece cannot reach past).
+            let Some(at) = bytes[..next]
+                .iter()
+                .rposition(|&b| b == mark || (one_label && b == b'.'))
+            else {
+                break;
             };
-            if ok {
+            next = at;
+            if one_label && bytes[at] == b'.' {
+                // The last start this piece can have.
+                next = 0;
+                at_zero = false;
+            }
+            let start = at + 1;
+            if bytes[at] == mark
+                && start < bytes.len()
+                && start >= separator.len()
+                && same(&bytes[start - separator.len()..start], separator)
+            {
                 if !one_label && is_id_label(&bytes[start..]) {
                     // Services are named before ids: nothing further left is a service.
                     next = 0;
+                    at_zero = false;
                     return None;
                 }
                 return Some(start);
             }
+        }
+        next = 0;
+        // The first piece may also start the whole name.
+        if std::mem::take(&mut at_zero) && (one_label || !is_id_label(bytes)) {
+            return Some(0);
         }
         None
     })
