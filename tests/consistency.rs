@@ -229,7 +229,7 @@ fn questions(topo: &Path) -> Vec<(String, String, String)> {
                 .into_iter()
                 .find(|n| t.find_source(n) == Some(e.from))
                 .expect("the expectation's source has a name");
-            qs.push((from, record_type.clone(), name.clone()));
+            qs.push((from, record_type.as_str().to_string(), name.clone()));
         }
     }
     qs

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{Direction, EndpointId, EndpointType, RuleType, SiteId, VpcId};
 
@@ -9,31 +10,6 @@ use crate::zone::{Zone, ZoneKind};
 use crate::{Origin, RData, RecordType, RrSet};
 
 const TTL: u32 = 60;
-
-/// Regions whose S3 website endpoints use a dash (`s3-website-us-east-1`); the others use a dot.
-pub(crate) const WEBSITE_DASH: &[&str] = &[
-    "us-east-1",
-    "us-west-1",
-    "us-west-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-northeast-1",
-    "eu-west-1",
-    "sa-east-1",
-    "us-gov-west-1",
-];
-
-/// Regions with FIPS S3 endpoints.
-const FIPS: &[&str] = &[
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "ca-central-1",
-    "ca-west-1",
-    "us-gov-east-1",
-    "us-gov-west-1",
-];
 
 /// What the model knows of one interface endpoint, for answers and explanations.
 #[derive(Clone, Debug)]
@@ -108,7 +84,8 @@ pub(crate) struct SiteDns {
 #[derive(Clone, Debug)]
 pub struct Dns {
     pub(crate) seed: u64,
-    pub(crate) public: Zone,
+    /// AWS's public DNS: one zone per partition suffix in use, `amazonaws.com` first.
+    pub(crate) public: Vec<Zone>,
     pub(crate) private: Vec<PrivateZone>,
     pub(crate) vpcs: Vec<VpcDns>,
     pub(crate) sites: Vec<SiteDns>,
@@ -203,36 +180,34 @@ fn a_set(name: String, ips: &[Ipv4Addr], origin: Origin) -> RrSet {
     }
 }
 
-/// The labels a service's host names start with: a dotted service id's labels reversed
-/// (`ecr.api` → `api.ecr`, `sagemaker.api` → `api.sagemaker`), and `kinesis-streams` → `kinesis`.
-pub(crate) fn service_host(service: &str) -> String {
-    match service {
-        "kinesis-streams" => "kinesis".into(),
-        other => other.rsplit('.').collect::<Vec<_>>().join("."),
-    }
-}
-
 /// The private DNS zones of an interface endpoint's service: (apex, with a wildcard below it).
 /// The same names are the service's public names.
 pub(crate) fn private_dns_zones(service: &str, region: &str) -> Vec<(String, bool)> {
-    match service {
-        "s3" => vec![
-            (format!("s3.{region}.amazonaws.com"), true),
-            (format!("s3-control.{region}.amazonaws.com"), true),
-            (format!("s3-accesspoint.{region}.amazonaws.com"), true),
-        ],
-        // Registry host names are ACCOUNT.dkr.ecr.REGION.amazonaws.com.
-        "ecr.dkr" | "execute-api" => {
-            vec![(
-                format!("{}.{region}.amazonaws.com", service_host(service)),
-                true,
-            )]
+    vpcsim_aws::private_dns_names(service, region)
+        .into_iter()
+        .map(|(name, wildcard)| (name.render(), wildcard))
+        .collect()
+}
+
+/// The public zone a name belongs to, made when it is the first of its partition's suffix.
+fn public_zone<'z>(zones: &'z mut Vec<Zone>, name: &str) -> &'z mut Zone {
+    let i = match zones
+        .iter()
+        .position(|z| crate::zone::in_zone(name, &z.apex))
+    {
+        Some(i) => i,
+        None => {
+            let apex = vpcsim_aws::Partition::ALL
+                .iter()
+                .map(|p| p.dns_suffix())
+                .filter(|s| crate::zone::in_zone(name, s))
+                .max_by_key(|s| s.len())
+                .unwrap_or("amazonaws.com");
+            zones.push(Zone::new(apex, ZoneKind::Public));
+            zones.len() - 1
         }
-        other => vec![(
-            format!("{}.{region}.amazonaws.com", service_host(other)),
-            false,
-        )],
-    }
+    };
+    &mut zones[i]
 }
 
 /// Makes the last field (a domain name) of an MX, SRV, NS or PTR value absolute.
@@ -249,7 +224,10 @@ fn absolute_last(value: &str) -> String {
 impl Dns {
     /// Derives every zone from the topology.
     pub fn build(topo: &Topology) -> Dns {
-        let mut public = Zone::new("amazonaws.com", ZoneKind::Public);
+        let mut public = vec![Zone::new(
+            vpcsim_aws::Partition::Aws.dns_suffix(),
+            ZoneKind::Public,
+        )];
         let region_name = |vpc: VpcId| {
             topo.regions
                 .get(topo.vpcs[vpc.index()].region.index())
@@ -267,68 +245,42 @@ impl Dns {
         for r in &public_regions {
             let r = r.as_str();
             let mut public_name =
-                |name: String, wildcard: bool, service: &str, family: &'static str| {
+                |name: ServiceName, wildcard: bool, service: &str, family: &'static str| {
                     let (ip, pl) = public_address(topo, service, r, family);
                     let origin = Origin::ServicePublic {
                         family,
                         region: r.to_string(),
                         prefix_list: pl,
                     };
+                    let name = name.render();
+                    let zone = public_zone(&mut public, &name);
                     if wildcard {
-                        public.add(a_set(format!("*.{name}"), &[ip], origin.clone()));
+                        zone.add(a_set(format!("*.{name}"), &[ip], origin.clone()));
                     }
-                    public.add(a_set(name, &[ip], origin));
+                    zone.add(a_set(name, &[ip], origin));
                 };
-            public_name(format!("s3.{r}.amazonaws.com"), true, "s3", "s3");
-            public_name(
-                format!("s3.dualstack.{r}.amazonaws.com"),
-                true,
-                "s3",
-                "s3-dualstack",
-            );
-            public_name(
-                format!("s3-control.{r}.amazonaws.com"),
-                true,
-                "s3",
-                "s3-control",
-            );
-            public_name(
-                format!("s3-accesspoint.{r}.amazonaws.com"),
-                true,
-                "s3",
-                "s3-accesspoint",
-            );
-            if FIPS.contains(&r) {
-                public_name(format!("s3-fips.{r}.amazonaws.com"), true, "s3", "s3-fips");
+            // S3's names (a wildcard for virtual-hosted buckets, access points, accounts).
+            for (family, key) in [
+                (Family::Regional, "s3"),
+                (Family::DualStack, "s3-dualstack"),
+                (Family::Control, "s3-control"),
+                (Family::AccessPoint, "s3-accesspoint"),
+                (Family::Fips, "s3-fips"),
+                (Family::Website, "s3-website"),
+            ] {
+                let name = ServiceName::new(family, "s3", r);
+                if name.in_scope() {
+                    public_name(name, true, "s3", key);
+                }
             }
-            let website = if WEBSITE_DASH.contains(&r) {
-                format!("s3-website-{r}.amazonaws.com")
-            } else {
-                format!("s3-website.{r}.amazonaws.com")
-            };
-            public_name(website, true, "s3", "s3-website");
-            public_name(
-                format!("s3-outposts.{r}.amazonaws.com"),
-                false,
-                "s3-outposts",
-                "s3-outposts",
-            );
-            public_name(
-                format!("dynamodb.{r}.amazonaws.com"),
-                false,
-                "dynamodb",
-                "dynamodb",
-            );
+            for svc in ["s3-outposts", "dynamodb"] {
+                public_name(ServiceName::new(Family::Regional, svc, r), false, svc, svc);
+            }
             // Every service vpcsim knows (with or without endpoints), and any other service an
             // endpoint of this Region names.
-            let mut services: Vec<&str> = vpcsim_topology::services::INTERFACE_SERVICES
+            let mut services: Vec<&str> = vpcsim_aws::SERVICES
                 .iter()
-                .copied()
-                .chain(
-                    vpcsim_topology::services::NO_ENDPOINT
-                        .iter()
-                        .map(|(s, _)| *s),
-                )
+                .map(|s| s.id)
                 .chain(
                     topo.endpoints
                         .iter()
@@ -343,8 +295,18 @@ impl Dns {
             services.sort_unstable();
             services.dedup();
             for svc in services {
-                for (apex, wildcard) in private_dns_zones(svc, r) {
-                    public_name(apex, wildcard, svc, "service");
+                let names = vpcsim_aws::private_dns_names(svc, r);
+                if names.is_empty() {
+                    // A service without endpoints (Glacier) still has its Regional name.
+                    public_name(
+                        ServiceName::new(Family::Regional, svc, r),
+                        false,
+                        svc,
+                        "service",
+                    );
+                }
+                for (name, wildcard) in names {
+                    public_name(name, wildcard, svc, "service");
                 }
             }
             // Dual-stack names also answer AAAA (a stand-in address: vpcsim has no IPv6 ranges).
@@ -354,21 +316,25 @@ impl Dns {
                     family: "s3-dualstack",
                     region: r.to_string(),
                 };
-                let name = format!("s3.dualstack.{r}.amazonaws.com");
-                public.add(aaaa_set(format!("*.{name}"), ip, origin.clone()));
-                public.add(aaaa_set(name, ip, origin));
+                let name = ServiceName::new(Family::DualStack, "s3", r).render();
+                let zone = public_zone(&mut public, &name);
+                zone.add(aaaa_set(format!("*.{name}"), ip, origin.clone()));
+                zone.add(aaaa_set(name, ip, origin));
             }
         }
         // The legacy global endpoint answers from us-east-1.
         {
-            let (ip, pl) = public_address(topo, "s3", "us-east-1", "s3-global");
+            let global = ServiceName::new(Family::Global, "s3", "us-east-1");
+            let (ip, pl) = public_address(topo, "s3", &global.region, "s3-global");
             let origin = Origin::ServicePublic {
                 family: "s3-global",
                 region: "global (us-east-1)".into(),
                 prefix_list: pl,
             };
-            public.add(a_set("s3.amazonaws.com".into(), &[ip], origin.clone()));
-            public.add(a_set("*.s3.amazonaws.com".into(), &[ip], origin));
+            let name = global.render();
+            let zone = public_zone(&mut public, &name);
+            zone.add(a_set(format!("*.{name}"), &[ip], origin.clone()));
+            zone.add(a_set(name, &[ip], origin));
         }
 
         // Endpoint-specific names of every interface endpoint (resolvable from public DNS).
@@ -394,17 +360,17 @@ impl Dns {
                 })
                 .collect();
             let all: Vec<Ipv4Addr> = enis.iter().map(|(_, ip)| *ip).collect();
-            let mut names: Vec<(String, Option<String>, Vec<Ipv4Addr>)> =
-                vec![(ep.regional_dns_name(&region), None, all.clone())];
+            let mut names: Vec<(ServiceName, Option<&str>, Vec<Ipv4Addr>)> =
+                vec![(ep.regional_name(&region), None, all.clone())];
             for (az, ip) in &enis {
-                names.push((ep.zonal_dns_name(&region, az), Some(az.clone()), vec![*ip]));
+                names.push((ep.zonal_name(&region, az), Some(az.as_str()), vec![*ip]));
             }
             for (name, az, ips) in names {
-                let origin = |prefix, wildcard| Origin::EndpointName {
+                let origin = |prefix: Option<EndpointPrefix>, wildcard| Origin::EndpointName {
                     endpoint: id,
                     vpce: ep.aws_id.clone(),
-                    az: az.clone(),
-                    prefix,
+                    az: az.map(str::to_string),
+                    prefix: prefix.map(EndpointPrefix::as_str),
                     wildcard,
                 };
                 // Route 53 returns a Regional name's addresses in varying order.
@@ -413,16 +379,19 @@ impl Dns {
                     rotate,
                     ..a_set(name, &ips, origin)
                 };
-                if ep.service == "s3" {
-                    for prefix in ["bucket", "accesspoint", "control"] {
-                        public.add(set(format!("{prefix}.{name}"), origin(Some(prefix), false)));
-                        public.add(set(
-                            format!("*.{prefix}.{name}"),
-                            origin(Some(prefix), true),
-                        ));
+                let mut add = |set: RrSet| public_zone(&mut public, &set.name).add(set);
+                // bucket., accesspoint. and control. names (S3), with virtual-hosted names below.
+                for prefix in EndpointPrefix::ALL {
+                    let prefixed = name.clone().with_prefix(prefix);
+                    if !prefixed.in_scope() {
+                        continue;
                     }
+                    let prefixed = prefixed.render();
+                    let wildcard = format!("*.{prefixed}");
+                    add(set(prefixed, origin(Some(prefix), false)));
+                    add(set(wildcard, origin(Some(prefix), true)));
                 }
-                public.add(set(name, origin(None, false)));
+                add(set(name.render(), origin(None, false)));
             }
             endpoints.push(EndpointInfo {
                 id,
@@ -446,10 +415,12 @@ impl Dns {
                     .accounts
                     .get(ap.account.index())
                     .map_or("", |a| a.id.as_str());
-                let name = format!(
-                    "{}-{account}.{}.s3-outposts.{region}.amazonaws.com",
-                    ap.name, o.aws_id
-                );
+                let name = ServiceName::outposts_access_point(
+                    region.as_str(),
+                    o.aws_id.as_str(),
+                    vpcsim_aws::access_point_label(&ap.name, account),
+                )
+                .render();
                 let mut set = a_set(
                     name,
                     &ips,
@@ -459,7 +430,7 @@ impl Dns {
                     },
                 );
                 set.rotate = true;
-                public.add(set);
+                public_zone(&mut public, &set.name).add(set);
                 outposts_aps.push(OutpostsAp {
                     name: ap.name.clone(),
                     account: account.to_string(),
@@ -493,7 +464,7 @@ impl Dns {
                 ZoneKind::PrivateHosted(vpcsim_topology::model::HostedZoneId(i as u32)),
             );
             for r in &hz.records {
-                let rtype = RecordType::parse(&r.kind).unwrap_or(RecordType::Txt);
+                let rtype = r.kind;
                 let (data, alias) = match r.alias {
                     Some(ep) => {
                         let e = &topo.endpoints[ep.index()];
@@ -588,11 +559,7 @@ impl Dns {
         }
         for (v, vpc) in topo.vpcs.iter().enumerate() {
             let region = region_name(VpcId(v as u32));
-            let apex = if region == "us-east-1" {
-                "ec2.internal".to_string()
-            } else {
-                format!("{region}.compute.internal")
-            };
+            let apex = vpcsim_aws::ec2_internal_domain(&region);
             let mut zone = Zone::new(apex.clone(), ZoneKind::Ec2Internal(VpcId(v as u32)));
             for inst in &vpc.instances {
                 let i = &topo.instances[inst.index()];
@@ -698,7 +665,7 @@ impl Dns {
     /// sees the zones restricted to it); nothing for an on-premises resolver, which only forwards.
     pub fn zones(&self, view: crate::View) -> Vec<&Zone> {
         match view {
-            crate::View::Public => vec![&self.public],
+            crate::View::Public => self.public.iter().collect(),
             crate::View::Vpc(v) | crate::View::Inbound(v) => {
                 let inbound = matches!(view, crate::View::Inbound(_));
                 self.vpcs

@@ -1,7 +1,14 @@
 //! Why a name does not exist: the teaching part of NXDOMAIN.
 
+use vpcsim_aws::{EndpointPrefix, Family, ServiceName, looks_like_region, zone_in_region};
+
 use crate::build::Dns;
 use crate::zone::{Zone, ZoneKind};
+
+/// `name` without `.SUFFIX` (a public zone's apex: a partition's DNS suffix).
+fn before_suffix<'n>(name: &'n str, suffix: &str) -> Option<&'n str> {
+    name.strip_suffix(suffix)?.strip_suffix('.')
+}
 
 impl Dns {
     /// A code and a sentence for an NXDOMAIN in `zone`.
@@ -30,18 +37,35 @@ impl Dns {
             }
             ZoneKind::Public => {}
         }
-        if let Some(rest) = name.strip_suffix(".vpce.amazonaws.com") {
-            return ("dns.nxdomain.endpoint", self.explain_vpce(name, rest));
+        let suffix = zone.apex.as_str();
+        if let Some(rest) = before_suffix(name, suffix).and_then(|n| n.strip_suffix(".vpce")) {
+            return (
+                "dns.nxdomain.endpoint",
+                self.explain_vpce(name, rest, suffix),
+            );
         }
         if name.contains(".s3-outposts.") {
-            return ("dns.nxdomain.outposts", self.explain_outposts(name));
+            return ("dns.nxdomain.outposts", self.explain_outposts(name, suffix));
         }
-        if let Some(why) = self.explain_website(name) {
+        if let Some(why) = self.explain_website(name, suffix) {
             return ("dns.nxdomain", why);
         }
-        if let Some(region) = name
-            .strip_suffix(".amazonaws.com")
-            .and_then(|n| n.split('.').find(|l| looks_like_region(l)))
+        let body = before_suffix(name, suffix);
+        let region = body.and_then(|n| n.split('.').find(|l| looks_like_region(l)));
+        if let (Some(body), Some(region)) = (body, region) {
+            let partition = vpcsim_aws::Partition::of_region(region);
+            if partition.dns_suffix() != suffix {
+                return (
+                    "dns.nxdomain",
+                    format!(
+                        "{region} is a Region of partition {partition}, whose names end in {}: {body}.{}",
+                        partition.dns_suffix(),
+                        partition.dns_suffix()
+                    ),
+                );
+            }
+        }
+        if let Some(region) = region
             && !self.public_regions.iter().any(|r| r == region)
         {
             return (
@@ -71,8 +95,8 @@ impl Dns {
 
     /// S3 website endpoints: some Regions use a dash (`s3-website-us-east-1`), the others a dot
     /// (`s3-website.eu-central-1`).
-    fn explain_website(&self, name: &str) -> Option<String> {
-        let labels: Vec<&str> = name.strip_suffix(".amazonaws.com")?.split('.').collect();
+    fn explain_website(&self, name: &str, suffix: &str) -> Option<String> {
+        let labels: Vec<&str> = before_suffix(name, suffix)?.split('.').collect();
         let (i, region, dash) = labels.iter().enumerate().find_map(|(i, l)| {
             if *l == "s3-website" {
                 Some((i, *labels.get(i + 1)?, false))
@@ -80,22 +104,18 @@ impl Dns {
                 l.strip_prefix("s3-website-").map(|r| (i, r, true))
             }
         })?;
-        // The Region must be the last label before amazonaws.com.
+        // The Region must be the last label before the suffix.
         if i + if dash { 1 } else { 2 } != labels.len() {
             return None;
         }
-        let uses_dash = crate::build::WEBSITE_DASH.contains(&region);
+        let uses_dash = vpcsim_aws::name::WEBSITE_DASH.contains(&region);
         let known = uses_dash || self.public_regions.iter().any(|r| r == region);
         if !known {
             return Some(format!(
                 "{name} is the website endpoint of an unknown Region ({region})"
             ));
         }
-        let right = if uses_dash {
-            format!("s3-website-{region}.amazonaws.com")
-        } else {
-            format!("s3-website.{region}.amazonaws.com")
-        };
+        let right = ServiceName::new(Family::Website, "s3", region).render();
         if dash != uses_dash {
             let (form, wrong) = if uses_dash {
                 ("dash", format!("s3-website.{region}"))
@@ -114,11 +134,12 @@ impl Dns {
         None
     }
 
-    fn explain_vpce(&self, name: &str, rest: &str) -> String {
+    fn explain_vpce(&self, name: &str, rest: &str, suffix: &str) -> String {
         // rest: [prefix.]vpce-ID-DNSID[-AZ].SERVICE.REGION
         let Some(pos) = rest.find("vpce-") else {
             return format!(
-                "{name} has no vpce- label: endpoint-specific names look like vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com"
+                "{name} has no vpce- label: endpoint-specific names look like {}",
+                ServiceName::endpoint("s3", "us-east-1", "vpce-1a2b3c4d", "5e6f", None)
             );
         };
         let prefix = rest[..pos].trim_end_matches('.');
@@ -156,23 +177,28 @@ impl Dns {
             Some((d, az)) => (d, Some(az)),
             None => (dns_and_az, None),
         };
+        let regional = ServiceName::endpoint(
+            ep.service.as_str(),
+            ep.region.as_str(),
+            ep.vpce.as_str(),
+            ep.dns_id.as_str(),
+            None,
+        );
         if dns_id != ep.dns_id {
             return format!(
-                "{vpce}'s DNS names carry the id {}, not '{dns_id}': the Regional name is {vpce}-{}.{}.{}.vpce.amazonaws.com",
+                "{vpce}'s DNS names carry the id {}, not '{dns_id}': the Regional name is {regional}",
                 ep.dns_id,
-                ep.dns_id,
-                vpcsim_topology::model::service_labels(&ep.service),
-                ep.region
             );
         }
         let expected_tail = format!(
             "{}.{}",
-            vpcsim_topology::model::service_labels(&ep.service),
+            vpcsim_aws::service::host_labels(&ep.service),
             ep.region
         );
         if svc_region != expected_tail {
+            let ends = regional.partition().dns_suffix();
             return format!(
-                "{vpce} is an endpoint for {} in {}, so its names end in .{expected_tail}.vpce.amazonaws.com, not .{svc_region}.vpce.amazonaws.com",
+                "{vpce} is an endpoint for {} in {}, so its names end in .{expected_tail}.vpce.{ends}, not .{svc_region}.vpce.{suffix}",
                 ep.service, ep.region
             );
         }
@@ -185,7 +211,7 @@ impl Dns {
             } else {
                 azs.join(", ")
             };
-            if !az_in_region(az, &ep.region) {
+            if !zone_in_region(az, &ep.region) {
                 return format!(
                     "{az} is not in the endpoint's Region: endpoint {vpce} is in {} and has ENIs in {has}",
                     ep.region
@@ -194,14 +220,18 @@ impl Dns {
             return format!("endpoint {vpce} has no ENI in {az}; it has {has}");
         }
         if !prefix.is_empty() {
-            if ep.service != "s3" {
+            if !regional
+                .clone()
+                .with_prefix(EndpointPrefix::Bucket)
+                .in_scope()
+            {
                 return format!(
                     "bucket., accesspoint. and control. names exist only for S3 interface endpoints; {vpce} is for {}",
                     ep.service
                 );
             }
             let first = prefix.rsplit('.').next().unwrap_or(prefix);
-            if !matches!(first, "bucket" | "accesspoint" | "control") {
+            if EndpointPrefix::parse(first).is_none() {
                 return format!(
                     "'{first}.' is not an endpoint-specific prefix: S3 interface endpoints answer bucket., accesspoint. and control. names"
                 );
@@ -210,19 +240,28 @@ impl Dns {
         format!("{name} is not one of {vpce}'s names")
     }
 
-    fn explain_outposts(&self, name: &str) -> String {
-        // AP-ACCOUNT.op-ID.s3-outposts.REGION.amazonaws.com
+    fn explain_outposts(&self, name: &str, suffix: &str) -> String {
+        // AP-ACCOUNT.op-ID.s3-outposts.REGION.SUFFIX
         let (front, back) = name.split_once(".s3-outposts.").unwrap_or((name, ""));
-        let region = back.strip_suffix(".amazonaws.com").unwrap_or(back);
+        let region = before_suffix(back, suffix).unwrap_or(back);
         let labels: Vec<&str> = front.split('.').collect();
+        let ap_name = |region: &str, outpost: &str, label: &str| {
+            ServiceName::outposts_access_point(
+                region.to_string(),
+                outpost.to_string(),
+                label.to_string(),
+            )
+            .render()
+        };
         let examples = || {
             let names: Vec<String> = self
                 .outposts_aps
                 .iter()
                 .map(|a| {
-                    format!(
-                        "{}-{}.{}.s3-outposts.{}.amazonaws.com",
-                        a.name, a.account, a.outpost, a.region
+                    ap_name(
+                        &a.region,
+                        &a.outpost,
+                        &vpcsim_aws::access_point_label(&a.name, &a.account),
                     )
                 })
                 .collect();
@@ -234,7 +273,8 @@ impl Dns {
         };
         let Some(pos) = labels.iter().position(|l| l.starts_with("op-")) else {
             return format!(
-                "Outposts buckets have no DNS name of their own; reach them through an access point: AP-ACCOUNT.op-ID.s3-outposts.REGION.amazonaws.com{}",
+                "Outposts buckets have no DNS name of their own; reach them through an access point: {}{}",
+                ap_name("REGION", "op-ID", "AP-ACCOUNT"),
                 examples()
             );
         };
@@ -249,7 +289,7 @@ impl Dns {
         }
         let known: Vec<String> = matching
             .iter()
-            .map(|a| format!("{}-{}", a.name, a.account))
+            .map(|a| vpcsim_aws::access_point_label(&a.name, &a.account))
             .collect();
         let home = &matching[0].region;
         let label = if pos == 0 {
@@ -266,13 +306,16 @@ impl Dns {
                 ),
                 _ => String::new(),
             };
+            let right = ap_name(home, outpost, "x");
             return format!(
-                "the Region is wrong: Outpost {outpost} is in {home}, so its access point names end in .{outpost}.s3-outposts.{home}.amazonaws.com, not .s3-outposts.{region}.amazonaws.com{also}"
+                "the Region is wrong: Outpost {outpost} is in {home}, so its access point names end in {}, not .s3-outposts.{region}.{suffix}{also}",
+                &right[1..]
             );
         }
         match label {
             None => format!(
-                "{outpost} is an Outpost id; its names start with an access point: AP-ACCOUNT.{outpost}.s3-outposts.{home}.amazonaws.com (its access points: {})",
+                "{outpost} is an Outpost id; its names start with an access point: {} (its access points: {})",
+                ap_name(home, outpost, "AP-ACCOUNT"),
                 known.join(", ")
             ),
             Some(l) if !ap_known => format!(
@@ -280,46 +323,9 @@ impl Dns {
                 known.join(", ")
             ),
             Some(l) => format!(
-                "{name} is not an access point name: Outposts access point names are exactly {l}.{outpost}.s3-outposts.{home}.amazonaws.com"
+                "{name} is not an access point name: Outposts access point names are exactly {}",
+                ap_name(home, outpost, l)
             ),
         }
-    }
-}
-
-/// True when `label` looks like a Region name (`us-east-1`, `us-gov-west-1`, `eu-central-2`).
-fn looks_like_region(label: &str) -> bool {
-    let parts: Vec<&str> = label.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-        && parts[1..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
-}
-
-/// True when Availability Zone (or Local Zone) `az` belongs to `region`: `us-east-1a`,
-/// `us-east-1-bos-1a` are in us-east-1; `us-west-2a` is not.
-fn az_in_region(az: &str, region: &str) -> bool {
-    az.strip_prefix(region).is_some_and(|rest| {
-        rest.starts_with('-') || (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase()))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn regions_and_zones() {
-        assert!(looks_like_region("us-east-1"));
-        assert!(looks_like_region("us-gov-west-1"));
-        assert!(!looks_like_region("s3-website"));
-        assert!(!looks_like_region("kinesis-streams"));
-        assert!(az_in_region("us-east-1c", "us-east-1"));
-        assert!(az_in_region("us-east-1-bos-1a", "us-east-1"));
-        assert!(!az_in_region("us-west-2a", "us-east-1"));
-        assert!(!az_in_region("us-east-12a", "us-east-1"));
     }
 }

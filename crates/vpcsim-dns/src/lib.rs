@@ -44,79 +44,8 @@ pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedS
 pub use net::{Network, Unconstrained};
 pub use zone::{Zone, ZoneAnswer, ZoneKind};
 
-/// DNS record types vpcsim answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RecordType {
-    /// IPv4 address.
-    A,
-    /// IPv6 address.
-    Aaaa,
-    /// Alias name.
-    Cname,
-    /// Text.
-    Txt,
-    /// Mail exchanger.
-    Mx,
-    /// Service locator.
-    Srv,
-    /// Name server.
-    Ns,
-    /// Pointer.
-    Ptr,
-    /// Certification authority authorization.
-    Caa,
-    /// Start of authority.
-    Soa,
-    /// Every type at the name (query only).
-    Any,
-}
-
-impl RecordType {
-    /// Every type, for parsing and hints.
-    pub const ALL: [RecordType; 11] = [
-        RecordType::A,
-        RecordType::Aaaa,
-        RecordType::Cname,
-        RecordType::Txt,
-        RecordType::Mx,
-        RecordType::Srv,
-        RecordType::Ns,
-        RecordType::Ptr,
-        RecordType::Caa,
-        RecordType::Soa,
-        RecordType::Any,
-    ];
-
-    /// The mnemonic.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::A => "A",
-            RecordType::Aaaa => "AAAA",
-            RecordType::Cname => "CNAME",
-            RecordType::Txt => "TXT",
-            RecordType::Mx => "MX",
-            RecordType::Srv => "SRV",
-            RecordType::Ns => "NS",
-            RecordType::Ptr => "PTR",
-            RecordType::Caa => "CAA",
-            RecordType::Soa => "SOA",
-            RecordType::Any => "ANY",
-        }
-    }
-
-    /// Parses a mnemonic, case-insensitively.
-    pub fn parse(text: &str) -> Option<RecordType> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(text))
-    }
-}
-
-impl fmt::Display for RecordType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// DNS record types ([`vpcsim_aws::RecordType`]: the vocabulary's, with their value rules).
+pub use vpcsim_aws::RecordType;
 
 /// Record data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -465,7 +394,7 @@ pub fn check_expectation(
             "not a DNS expectation".into(),
         ));
     };
-    let qtype = RecordType::parse(record_type).unwrap_or(RecordType::A);
+    let qtype = *record_type;
     let res = dns.resolve_over(
         view_of(topo, exp.from),
         name,

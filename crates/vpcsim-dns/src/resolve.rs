@@ -503,7 +503,7 @@ impl Dns {
         depth: usize,
     ) {
         let at = "public DNS";
-        if !in_zone(name, &self.public.apex) {
+        let Some(zone) = self.public.iter().find(|z| in_zone(name, &z.apex)) else {
             r.rcode = Rcode::Refused;
             step!(
                 rot.quiet,
@@ -511,22 +511,17 @@ impl Dns {
                 at,
                 "dns.refused",
                 format!(
-                    "{name} is outside amazonaws.com; vpcsim models no other internet names and is not an open resolver"
+                    "{name} is outside {}; vpcsim models no other internet names and is not an open resolver",
+                    self.public
+                        .iter()
+                        .map(|z| z.apex.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" and ")
                 ),
             );
             return;
-        }
-        self.answer_from(
-            &self.public,
-            View::Public,
-            at,
-            name,
-            qtype,
-            rot,
-            r,
-            depth,
-            true,
-        );
+        };
+        self.answer_from(zone, View::Public, at, name, qtype, rot, r, depth, true);
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -2,6 +2,7 @@
 //! access point, the key and the action. The request syntax itself is parsed by
 //! [`vpcsim_topology::request`].
 
+use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
 pub use vpcsim_topology::request::{Request, RequestError};
 
 /// The S3 endpoint family a host names.
@@ -69,92 +70,58 @@ pub enum S3Host {
 }
 
 impl S3Host {
-    /// Recognises an S3 host name; `None` for other services.
+    /// Recognises an S3 host name (a [`ServiceName`] of S3 or S3 on Outposts, as the AWS
+    /// vocabulary writes them); `None` for other services and for names AWS does not have.
     pub fn parse(host: &str) -> Option<S3Host> {
-        if let Some(i) = host.find("vpce-")
-            && host.ends_with(".vpce.amazonaws.com")
-        {
-            let before = host[..i].trim_end_matches('.');
-            let service = host[i..].split('.').nth(1).unwrap_or("");
-            if service != "s3" {
-                return None;
-            }
-            let (prefix_label, kind) = match before.rsplit_once('.') {
-                Some((l, k)) => (Some(l.to_string()), k),
-                None => (None, before),
-            };
-            return Some(match kind {
-                "bucket" => S3Host::EndpointBucket {
-                    bucket: prefix_label,
-                },
-                "accesspoint" => S3Host::EndpointAccessPoint {
-                    label: prefix_label,
-                },
-                "control" => S3Host::EndpointControl,
-                // The bare Regional/zonal name serves bucket requests too.
-                _ => S3Host::EndpointBucket { bucket: None },
-            });
-        }
-        let rest = host.strip_suffix(".amazonaws.com")?;
-        let labels: Vec<&str> = rest.split('.').collect();
-        // Outposts: AP-ACCOUNT.op-ID.s3-outposts.REGION
-        if let Some(pos) = labels.iter().position(|l| *l == "s3-outposts") {
-            let region = labels.get(pos + 1)?.to_string();
-            if pos >= 2 && labels[pos - 1].starts_with("op-") {
-                return Some(S3Host::Outposts {
-                    region,
-                    label: labels[pos - 2].to_string(),
-                    outpost: labels[pos - 1].to_string(),
-                });
-            }
+        // Every S3 family's name carries `s3` (`s3.`, `s3-…`, `s3-outposts`): other hosts (most
+        // of a trace's non-S3 requests) are ruled out without parsing.
+        if !host.contains("s3") {
             return None;
         }
-        let bucket_before = |pos: usize| (pos > 0).then(|| labels[..pos].join("."));
-        if let Some(pos) = labels.iter().position(|l| *l == "s3-accesspoint") {
-            let region = labels.get(pos + 1)?.to_string();
-            return Some(S3Host::AccessPoint {
-                region,
-                label: bucket_before(pos)?,
+        let name = ServiceName::parse(host)?;
+        // Only the parts a variant carries are copied out of the host.
+        let region = || name.region.to_string();
+        let bucket = || name.resource.as_deref().map(str::to_string);
+        if name.family == Family::OutpostsAccessPoint {
+            return Some(S3Host::Outposts {
+                region: region(),
+                label: bucket()?,
+                outpost: name.outpost.as_deref()?.to_string(),
             });
         }
-        if let Some(pos) = labels.iter().position(|l| *l == "s3-control") {
-            return Some(S3Host::Control {
-                region: labels.get(pos + 1)?.to_string(),
-            });
+        if name.service != "s3" {
+            return None;
         }
-        if let Some(pos) = labels.iter().position(|l| *l == "s3-fips") {
-            return Some(S3Host::Fips {
-                region: labels.get(pos + 1)?.to_string(),
-                bucket: bucket_before(pos),
-            });
-        }
-        if let Some(pos) = labels.iter().position(|l| l.starts_with("s3-website")) {
-            let region = match labels[pos].strip_prefix("s3-website-") {
-                Some(r) => r.to_string(),
-                None => labels.get(pos + 1)?.to_string(),
-            };
-            return Some(S3Host::Website {
-                region,
-                bucket: bucket_before(pos),
-            });
-        }
-        if let Some(pos) = labels.iter().rposition(|l| *l == "s3") {
-            let after: Vec<&str> = labels[pos + 1..]
-                .iter()
-                .copied()
-                .filter(|l| *l != "dualstack")
-                .collect();
-            return Some(match after.first() {
-                None => S3Host::Global {
-                    bucket: bucket_before(pos),
-                },
-                Some(region) => S3Host::Regional {
-                    region: region.to_string(),
-                    bucket: bucket_before(pos),
-                },
-            });
-        }
-        None
+        Some(match name.family {
+            Family::Endpoint | Family::EndpointZonal => match name.prefix() {
+                Some(EndpointPrefix::Bucket) => S3Host::EndpointBucket { bucket: bucket() },
+                Some(EndpointPrefix::AccessPoint) => {
+                    S3Host::EndpointAccessPoint { label: bucket() }
+                }
+                Some(EndpointPrefix::Control) => S3Host::EndpointControl,
+                // The bare Regional/zonal name serves bucket requests too.
+                None => S3Host::EndpointBucket { bucket: None },
+            },
+            Family::Regional | Family::DualStack => S3Host::Regional {
+                region: region(),
+                bucket: bucket(),
+            },
+            Family::Global => S3Host::Global { bucket: bucket() },
+            Family::Fips | Family::FipsDualStack => S3Host::Fips {
+                region: region(),
+                bucket: bucket(),
+            },
+            Family::Website => S3Host::Website {
+                region: region(),
+                bucket: bucket(),
+            },
+            Family::AccessPoint => S3Host::AccessPoint {
+                region: region(),
+                label: bucket()?,
+            },
+            Family::Control => S3Host::Control { region: region() },
+            Family::OutpostsAccessPoint => return None,
+        })
     }
 
     /// True for the names S3 interface endpoints do not serve (FIPS, website, legacy global).
@@ -366,6 +333,73 @@ mod tests {
             Some(S3Host::Outposts { .. })
         ));
         assert_eq!(S3Host::parse("sts.us-east-1.amazonaws.com"), None);
+        // Names come from the vocabulary: every partition, every family, exactly as AWS writes
+        // them.
+        let region = |host: &str| S3Host::parse(host).and_then(|h| h.region().map(str::to_string));
+        assert_eq!(
+            S3Host::parse("b.s3.cn-north-1.amazonaws.com.cn"),
+            Some(S3Host::Regional {
+                region: "cn-north-1".into(),
+                bucket: Some("b".into())
+            })
+        );
+        assert_eq!(
+            S3Host::parse("b.s3-fips.dualstack.us-east-1.amazonaws.com"),
+            Some(S3Host::Fips {
+                region: "us-east-1".into(),
+                bucket: Some("b".into())
+            })
+        );
+        assert_eq!(
+            region("b.s3.dualstack.eu-west-1.amazonaws.com").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region("site.s3-website.eu-central-1.amazonaws.com").as_deref(),
+            Some("eu-central-1")
+        );
+        assert_eq!(
+            S3Host::parse(
+                "123456789012.control.vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com"
+            ),
+            Some(S3Host::EndpointControl)
+        );
+        assert_eq!(
+            S3Host::parse("ap-123456789012.s3-accesspoint.us-east-1.amazonaws.com"),
+            Some(S3Host::AccessPoint {
+                region: "us-east-1".into(),
+                label: "ap-123456789012".into()
+            })
+        );
+        // The fast rejection above holds for every family the vocabulary has.
+        for family in vpcsim_aws::Family::ALL {
+            let name = match family {
+                Family::Endpoint | Family::EndpointZonal => ServiceName::endpoint(
+                    "s3",
+                    "eu-west-1",
+                    "vpce-1",
+                    "a",
+                    (family == Family::EndpointZonal).then(|| "eu-west-1a".into()),
+                ),
+                Family::OutpostsAccessPoint => {
+                    ServiceName::outposts_access_point("eu-west-1", "op-1", "ap-123456789012")
+                }
+                f => ServiceName::new(f, "s3", "us-east-1"),
+            };
+            assert!(name.render().contains("s3"), "{name}");
+        }
+        for not_s3 in [
+            // Written otherwise than AWS writes them.
+            "site.s3-website.us-east-1.amazonaws.com",
+            "s3.cn-north-1.amazonaws.com",
+            "objects.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
+            // Other services.
+            "vpce-1a2b3c4d-5e6f.sts.us-east-1.vpce.amazonaws.com",
+            "s3-outposts.us-west-2.amazonaws.com",
+            "s3-accesspoint.us-east-1.amazonaws.com",
+        ] {
+            assert_eq!(S3Host::parse(not_s3), None, "{not_s3}");
+        }
         assert_eq!(
             s3_action("POST", true, "k", "restore", false),
             "s3:RestoreObject"

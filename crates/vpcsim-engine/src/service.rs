@@ -79,12 +79,11 @@ pub(crate) fn access_point_label(
     topo: &vpcsim_topology::Topology,
     ap: &vpcsim_topology::model::AccessPoint,
 ) -> String {
-    format!(
-        "{}-{}",
-        ap.name,
+    vpcsim_aws::access_point_label(
+        &ap.name,
         topo.accounts
             .get(ap.account.index())
-            .map_or("", |x| x.id.as_str())
+            .map_or("", |x| x.id.as_str()),
     )
 }
 
@@ -233,8 +232,13 @@ pub(crate) fn reach<'e>(
                             Disposition::Unsupported,
                             "outposts.not-access-point",
                             format!(
-                                "{} is an S3 on Outposts endpoint: Outposts buckets are reached only through a VPC-only access point name (AP-ACCOUNT.{}.s3-outposts.REGION.amazonaws.com)",
-                                e.ip, outpost.aws_id
+                                "{} is an S3 on Outposts endpoint: Outposts buckets are reached only through a VPC-only access point name ({})",
+                                e.ip,
+                                vpcsim_aws::ServiceName::outposts_access_point(
+                                    "REGION",
+                                    outpost.aws_id.as_str(),
+                                    "AP-ACCOUNT"
+                                )
                             ),
                         );
                     };

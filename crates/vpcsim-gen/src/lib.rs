@@ -15,6 +15,7 @@
 
 use std::fmt::Write as _;
 
+use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
 use vpcsim_topology::stable_hash;
 
 /// How many VPCs share one hub (the hub included).
@@ -235,12 +236,32 @@ fn hub_of(i: usize) -> usize {
 
 /// The DNS name of interface endpoint `e` (0 is S3) of hub `h`: Regional, or zonal in `zone`.
 pub fn vpce_name(p: &Params, h: usize, e: usize, zone: Option<&str>) -> String {
+    vpce_service_name(p, h, e, zone).render()
+}
+
+fn vpce_service_name(p: &Params, h: usize, e: usize, zone: Option<&str>) -> ServiceName<'static> {
     let (id, dns) = interface_ids(p.seed, h, e);
-    let service = INTERFACE_SERVICES[e];
-    match zone {
-        None => format!("{id}-{dns}.{service}.{REGION}.vpce.amazonaws.com"),
-        Some(z) => format!("{id}-{dns}-{z}.{service}.{REGION}.vpce.amazonaws.com"),
-    }
+    ServiceName::endpoint(
+        INTERFACE_SERVICES[e],
+        REGION,
+        id,
+        dns,
+        zone.map(|z| z.to_string().into()),
+    )
+}
+
+/// The `bucket.` name of hub `h`'s S3 interface endpoint (path-style requests).
+fn bucket_vpce_name(p: &Params, h: usize) -> String {
+    vpce_service_name(p, h, 0, None)
+        .with_prefix(EndpointPrefix::Bucket)
+        .render()
+}
+
+/// `BUCKET.s3.REGION.amazonaws.com`: a bucket's virtual-hosted Regional name.
+fn bucket_host(bucket: &str) -> String {
+    ServiceName::new(Family::Regional, "s3", REGION)
+        .with_resource(bucket)
+        .render()
 }
 
 /// Generates the topology's YAML text. Panics if [`Params::check`] fails.
@@ -490,6 +511,7 @@ fn write_expectations(o: &mut String, p: &Params, hubs: usize, buckets: usize) {
     for h in spread(hubs, SAMPLES) {
         let hub = vpc_name(h * VPCS_PER_HUB);
         let regional = vpce_name(p, h, 0, None);
+        let bucket_vpce = bucket_vpce_name(p, h);
         let _ = writeln!(
             o,
             "  - name: {hub}'s S3 endpoint name resolves in public DNS\n    from: public\n    resolve: {regional}\n    rcode: NOERROR"
@@ -508,12 +530,13 @@ fn write_expectations(o: &mut String, p: &Params, hubs: usize, buckets: usize) {
         if h < buckets {
             let _ = writeln!(
                 o,
-                "  - name: spoke-{spoke} reaches its hub's bucket through the hub's interface endpoint\n    from: spoke-{spoke}/app\n    request: GET https://bucket.{regional}/gen-bucket-{h}/{key}\n    verdict: allowed\n    via: [p-{spoke}, h{h}-s3]"
+                "  - name: spoke-{spoke} reaches its hub's bucket through the hub's interface endpoint\n    from: spoke-{spoke}/app\n    request: GET https://{bucket_vpce}/gen-bucket-{h}/{key}\n    verdict: allowed\n    via: [p-{spoke}, h{h}-s3]"
             );
             if p.gateway_endpoints {
                 let _ = writeln!(
                     o,
-                    "  - name: and through its own gateway endpoint\n    from: spoke-{spoke}/app\n    request: GET https://gen-bucket-{h}.s3.{REGION}.amazonaws.com/{key}\n    verdict: allowed\n    via: [gw-{spoke}]"
+                    "  - name: and through its own gateway endpoint\n    from: spoke-{spoke}/app\n    request: GET https://{}/{key}\n    verdict: allowed\n    via: [gw-{spoke}]",
+                    bucket_host(&format!("gen-bucket-{h}"))
                 );
             }
         }
@@ -523,8 +546,9 @@ fn write_expectations(o: &mut String, p: &Params, hubs: usize, buckets: usize) {
             if let Some(b) = other {
                 let _ = writeln!(
                     o,
-                    "  - name: a bucket of hub {} refuses spoke-{spoke}'s gateway endpoint\n    from: spoke-{spoke}/app\n    request: GET https://gen-bucket-{b}.s3.{REGION}.amazonaws.com/{key}\n    verdict: denied",
-                    b % hubs
+                    "  - name: a bucket of hub {} refuses spoke-{spoke}'s gateway endpoint\n    from: spoke-{spoke}/app\n    request: GET https://{}/{key}\n    verdict: denied",
+                    b % hubs,
+                    bucket_host(&format!("gen-bucket-{b}"))
                 );
             }
         }
@@ -532,6 +556,7 @@ fn write_expectations(o: &mut String, p: &Params, hubs: usize, buckets: usize) {
     for s in spread(p.sites, SAMPLES) {
         let h = s % hubs;
         let regional = vpce_name(p, h, 0, None);
+        let bucket_vpce = bucket_vpce_name(p, h);
         let _ = writeln!(
             o,
             "  - name: site-{s} resolves hub-{h}'s S3 endpoint\n    from: site-{s}\n    resolve: {regional}\n    rcode: NOERROR"
@@ -539,7 +564,8 @@ fn write_expectations(o: &mut String, p: &Params, hubs: usize, buckets: usize) {
         if h < buckets {
             let _ = writeln!(
                 o,
-                "  - name: site-{s} reaches its hub's bucket over Direct Connect\n    from: site-{s}/host\n    request: GET https://bucket.{regional}/gen-bucket-{h}/{key}\n    verdict: allowed\n    via: [dx-{s}, h{h}-s3]\n  - name: but not over the internet\n    from: site-{s}/host\n    request: GET https://gen-bucket-{h}.s3.{REGION}.amazonaws.com/{key}\n    verdict: denied"
+                "  - name: site-{s} reaches its hub's bucket over Direct Connect\n    from: site-{s}/host\n    request: GET https://{bucket_vpce}/gen-bucket-{h}/{key}\n    verdict: allowed\n    via: [dx-{s}, h{h}-s3]\n  - name: but not over the internet\n    from: site-{s}/host\n    request: GET https://{}/{key}\n    verdict: denied",
+                bucket_host(&format!("gen-bucket-{h}"))
             );
         }
     }
@@ -547,15 +573,19 @@ fn write_expectations(o: &mut String, p: &Params, hubs: usize, buckets: usize) {
         let vpc = vpc_name(outpost_vpc(p, x));
         let _ = writeln!(
             o,
-            "  - name: {vpc} reaches Outpost {x}'s bucket through its access point\n    from: {vpc}/app\n    request: GET https://ap-{x}-{ACCOUNT}.{}.s3-outposts.{REGION}.amazonaws.com/{key}\n    verdict: allowed\n    via: [outpost-{x}, ap-{x}]",
-            outpost_id(p.seed, x)
+            "  - name: {vpc} reaches Outpost {x}'s bucket through its access point\n    from: {vpc}/app\n    request: GET https://{}/{key}\n    verdict: allowed\n    via: [outpost-{x}, ap-{x}]",
+            ServiceName::outposts_access_point(
+                REGION,
+                outpost_id(p.seed, x),
+                vpcsim_aws::access_point_label(&format!("ap-{x}"), ACCOUNT),
+            )
         );
     }
     if p.sites > 0 && p.bucket_count() > 0 {
-        let regional = vpce_name(p, 0, 0, None);
+        let bucket_vpce = bucket_vpce_name(p, 0);
         let _ = writeln!(
             o,
-            "scenarios:\n  dx-0-down:\n    fail: [dx-0]\n    expect:\n      - name: site-0 falls back to the VPN\n        from: site-0/host\n        request: GET https://bucket.{regional}/gen-bucket-0/{key}\n        verdict: allowed\n        via: [vpn-0, h0-s3]"
+            "scenarios:\n  dx-0-down:\n    fail: [dx-0]\n    expect:\n      - name: site-0 falls back to the VPN\n        from: site-0/host\n        request: GET https://{bucket_vpce}/gen-bucket-0/{key}\n        verdict: allowed\n        via: [vpn-0, h0-s3]"
         );
     }
 }

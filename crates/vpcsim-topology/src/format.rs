@@ -392,7 +392,7 @@ pub struct Record {
     pub values: OneOrMany<Text>,
     /// Alias to an interface endpoint (`VPC/ENDPOINT`) instead of values.
     pub alias: Option<Text>,
-    pub ttl: Option<u32>,
+    pub ttl: Option<Spanned<u32>>,
 }
 
 /// A VPC peering connection.

@@ -8,6 +8,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+pub use vpcsim_aws::RecordType;
+use vpcsim_aws::{EndpointPrefix, ServiceName};
 use vpcsim_policy::Policy;
 pub use vpcsim_syntax::Span;
 
@@ -471,33 +473,51 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// The Regional endpoint-specific name as a typed value (`region` is the endpoint's VPC's).
+    pub fn regional_name<'a>(&'a self, region: &'a str) -> ServiceName<'a> {
+        ServiceName::endpoint(
+            self.service.as_str(),
+            region,
+            self.aws_id.as_str(),
+            self.dns_id.as_str(),
+            None,
+        )
+    }
+
+    /// A zonal endpoint-specific name as a typed value.
+    pub fn zonal_name<'a>(&'a self, region: &'a str, az: &'a str) -> ServiceName<'a> {
+        ServiceName::endpoint(
+            self.service.as_str(),
+            region,
+            self.aws_id.as_str(),
+            self.dns_id.as_str(),
+            Some(az.into()),
+        )
+    }
+
     /// The Regional DNS name: `vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`.
     pub fn regional_dns_name(&self, region: &str) -> String {
-        format!(
-            "{}-{}.{}.{region}.vpce.amazonaws.com",
-            self.aws_id,
-            self.dns_id,
-            service_labels(&self.service)
-        )
+        self.regional_name(region).render()
     }
 
     /// A zonal DNS name: `vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com`.
     pub fn zonal_dns_name(&self, region: &str, az: &str) -> String {
-        format!(
-            "{}-{}-{az}.{}.{region}.vpce.amazonaws.com",
-            self.aws_id,
-            self.dns_id,
-            service_labels(&self.service)
-        )
+        self.zonal_name(region, az).render()
     }
-}
 
-/// A service id as DNS labels: dotted ids are reversed (`ecr.api` → `api.ecr`), as in AWS's names.
-pub fn service_labels(service: &str) -> String {
-    if service.contains('.') {
-        service.rsplit('.').collect::<Vec<_>>().join(".")
-    } else {
-        service.to_string()
+    /// An endpoint-specific name with a prefix (`bucket.vpce-…`, S3 only), Regional or zonal.
+    pub fn prefixed_dns_name(
+        &self,
+        region: &str,
+        az: Option<&str>,
+        prefix: EndpointPrefix,
+    ) -> String {
+        match az {
+            Some(az) => self.zonal_name(region, az),
+            None => self.regional_name(region),
+        }
+        .with_prefix(prefix)
+        .render()
     }
 }
 
@@ -611,8 +631,8 @@ pub struct ResolverRule {
 pub struct Record {
     /// Absolute lowercase name without the final dot.
     pub name: String,
-    /// Record type (`A`, `AAAA`, `CNAME`, `TXT`…).
-    pub kind: String,
+    /// Record type (one of [`RecordType::RECORDS`]).
+    pub kind: RecordType,
     /// Values.
     pub values: Vec<String>,
     /// Alias to an interface endpoint.
@@ -932,7 +952,7 @@ pub enum Check {
         /// Name.
         name: String,
         /// Record type.
-        record_type: String,
+        record_type: RecordType,
         /// Expected addresses, sorted.
         answer: Option<Vec<String>>,
         /// Expected response code.

@@ -1,48 +1,6 @@
-//! What vpcsim knows about AWS services: which have gateway endpoints, which have interface
-//! endpoints, and the AWS-managed prefix lists that gateway endpoints route to.
-
-/// Services that offer gateway endpoints (AWS PrivateLink guide, "Gateway endpoints").
-pub const GATEWAY_SERVICES: &[&str] = &["s3", "dynamodb"];
-
-/// Services with interface endpoints that vpcsim knows by short name. Any `com.amazonaws.REGION.X`
-/// name is accepted too; this list only feeds the "did you mean" hint.
-pub const INTERFACE_SERVICES: &[&str] = &[
-    "s3",
-    "dynamodb",
-    "sts",
-    "ec2",
-    "ec2messages",
-    "ssm",
-    "ssmmessages",
-    "kms",
-    "logs",
-    "monitoring",
-    "secretsmanager",
-    "sqs",
-    "sns",
-    "ecr.api",
-    "ecr.dkr",
-    "ecs",
-    "lambda",
-    "elasticloadbalancing",
-    "execute-api",
-    "athena",
-    "glue",
-    "s3-outposts",
-    "kinesis-streams",
-    "events",
-    "states",
-    "ssm-contacts",
-    "rds",
-    "elasticfilesystem",
-    "sagemaker.api",
-];
-
-/// Services that have no VPC endpoint of their own, with the way to reach them.
-pub const NO_ENDPOINT: &[(&str, &str)] = &[(
-    "glacier",
-    "S3 Glacier has no VPC endpoint of its own: store objects in the GLACIER storage class of an S3 bucket and reach them through an S3 endpoint",
-)];
+//! The AWS-managed prefix lists that gateway endpoints route to, and how an endpoint names its
+//! service. What vpcsim knows of the services themselves (ids, DNS labels, which have gateway
+//! endpoints) is AWS vocabulary: [`vpcsim_aws::service`].
 
 /// One AWS-managed prefix list.
 #[derive(Clone, Copy, Debug)]
@@ -189,12 +147,10 @@ pub fn builtin_prefix_lists(region: &str) -> impl Iterator<Item = &'static Built
 /// The short service name from `s3` or `com.amazonaws.us-east-1.s3`; `Err` with the Region
 /// written in a full name when it is not `region`.
 pub fn short_name<'a>(service: &'a str, region: &str) -> Result<&'a str, String> {
-    match service.strip_prefix("com.amazonaws.") {
-        None => Ok(service),
-        Some(rest) => match rest.split_once('.') {
-            Some((r, svc)) if r == region => Ok(svc),
-            Some((r, _)) => Err(r.to_string()),
-            None => Ok(rest),
-        },
+    match vpcsim_aws::service::parse_endpoint_service_name(service) {
+        Some((r, svc)) if r == region => Ok(svc),
+        Some((r, _)) => Err(r.to_string()),
+        // `com.amazonaws.s3`: the Region left out.
+        None => Ok(service.strip_prefix("com.amazonaws.").unwrap_or(service)),
     }
 }

@@ -176,6 +176,14 @@ fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// At most the first 40 characters of user text, for messages (an ellipsis marks the cut).
+fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
+    }
+}
+
 fn normalize_domain(s: &str) -> String {
     s.trim_end_matches('.').to_ascii_lowercase()
 }
@@ -502,9 +510,10 @@ impl<'a> Builder<'a> {
                 continue;
             };
             self.names.regions.insert(e.key.value.clone(), Some(id));
+            self.region_name(&e.key);
             let mut azs: Vec<String> = Vec::new();
             for az in r.azs.iter() {
-                if !az.as_str().starts_with(e.key.as_str()) {
+                if !vpcsim_aws::zone_in_region(az.as_str(), e.key.as_str()) {
                     self.err(
                         "az-not-in-region",
                         az.span,
@@ -585,6 +594,44 @@ impl<'a> Builder<'a> {
                 span: e.key.span,
             });
         }
+    }
+
+    /// A Region's name: the shape of one (an error otherwise: names derived from it would not be
+    /// AWS's), and one of the public Regions vpcsim knows (a warning otherwise: a Region opened
+    /// after vpcsim's list still works, in the partition its name says).
+    fn region_name(&self, key: &Spanned<String>) {
+        let name = key.as_str();
+        let known = || vpcsim_aws::REGIONS.iter().map(|r| r.name);
+        if vpcsim_aws::Region::named(name).is_some() {
+            return;
+        }
+        if !vpcsim_aws::looks_like_region(name) {
+            let help = match suggest::closest(name, known()) {
+                Some(best) => format!("did you mean '{best}'?"),
+                None => "Region names look like us-east-1 or eu-central-2".to_string(),
+            };
+            self.err(
+                "invalid-region",
+                key.span,
+                format!("'{}' is not a Region name", clip(name)),
+                help,
+            );
+            return;
+        }
+        let partition = vpcsim_aws::Partition::of_region(name);
+        let help = match suggest::closest(name, known()) {
+            Some(best) => format!("did you mean '{best}'?"),
+            None => format!(
+                "vpcsim treats it as a Region of partition {partition} (names end in {}); check the name against AWS's Region list",
+                partition.dns_suffix()
+            ),
+        };
+        self.warn(
+            "unknown-region",
+            key.span,
+            format!("'{name}' is not a public AWS Region vpcsim knows"),
+            help,
+        );
     }
 
     /// Registers top-level names that other entries refer to, before building anything.

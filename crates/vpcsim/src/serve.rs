@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
 use vpcsim_server::Config;
 
 use crate::{usage, valid};
@@ -31,12 +32,13 @@ fn example_name(topo: &vpcsim_topology::Topology) -> String {
             let vpc = &topo.vpcs[e.vpc.index()];
             e.regional_dns_name(&topo.regions[vpc.region.index()].name)
         })
-        .or_else(|| {
-            topo.regions
+        .unwrap_or_else(|| {
+            let region = topo
+                .regions
                 .first()
-                .map(|r| format!("s3.{}.amazonaws.com", r.name))
+                .map_or("us-east-1", |r| r.name.as_str());
+            ServiceName::new(Family::Regional, "s3", region).render()
         })
-        .unwrap_or_else(|| "s3.us-east-1.amazonaws.com".into())
 }
 
 /// A source and request for the `curl` trace line: an on-premises host (else an instance) asking
@@ -58,10 +60,10 @@ fn example_trace(topo: &vpcsim_topology::Topology, host: &str) -> (String, Strin
         .find(|b| b.outpost.is_none())
         .map(|b| format!("/{}/report.csv", b.name))
         .unwrap_or_else(|| "/".into());
-    let host = if host.contains(".vpce.amazonaws.com") {
-        format!("bucket.{host}")
-    } else {
-        host.to_string()
+    // An S3 interface endpoint's Regional name takes bucket requests under its `bucket.` name.
+    let host = match ServiceName::parse(host).map(|n| n.with_prefix(EndpointPrefix::Bucket)) {
+        Some(name) if name.family.is_endpoint() && name.in_scope() => name.render(),
+        _ => host.to_string(),
     };
     (from, format!("GET https://{host}{path}"))
 }

@@ -136,35 +136,11 @@ impl Builder<'_> {
         }
     }
 
-    /// A Region or Availability Zone name: one DNS label of lowercase letters, digits and `-`.
-    fn region_name(&self, name: &Spanned<String>, what: &str, example: &str) {
-        let s = name.as_str();
-        let ok = !s.is_empty()
-            && s.len() <= 63
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !s.starts_with('-');
-        if !ok {
-            self.err(
-                "invalid-name",
-                name.span,
-                format!("'{}' is not a valid {what} name", shown(s)),
-                format!(
-                    "{what} names are lowercase letters, digits and '-', such as {example}; they become parts of DNS names"
-                ),
-            );
-        }
-    }
-
     /// Checks every name and domain written in the file (a pass of its own, before anything is
     /// built; a bad name is reported once, here, and otherwise used as written).
     pub(super) fn names(&self, raw: &f::Topology) {
-        for e in raw.regions.0.iter().flat_map(Entries::iter) {
-            self.region_name(&e.key, "Region", "us-east-1");
-            for az in e.value.iter().flat_map(|r| r.azs.iter()) {
-                self.region_name(az, "Availability Zone", "us-east-1a");
-            }
-        }
+        // Region and Availability Zone names are checked against the AWS vocabulary where the
+        // Regions are registered (`region_name`, `regions_and_accounts`).
         for e in raw.vpcs.0.iter().flat_map(Entries::iter) {
             self.own_name(&e.key, "VPC");
             let Some(v) = &e.value else { continue };
@@ -220,31 +196,8 @@ impl Builder<'_> {
         }
         for e in raw.hosted_zones.0.iter().flat_map(Entries::iter) {
             self.dns_name(&e.key, "hosted zone name", false);
-            let zone = e.key.as_str().trim_end_matches('.');
-            for r in e.value.iter().flat_map(|z| z.records.iter()) {
-                let n = r.name.as_str();
-                if n == "@" {
-                    continue;
-                }
-                if let Some(why) = dns_problem(n, true) {
-                    self.err(
-                        "invalid-dns-name",
-                        r.name.span,
-                        format!("'{}' is not a valid record name: {why}", shown(n)),
-                        "write a name relative to the zone (`www`, `*.app`, `@` for the apex) or an absolute name ending in a dot",
-                    );
-                } else if !n.ends_with('.') && n.len() + 1 + zone.len() > 253 {
-                    self.err(
-                        "invalid-dns-name",
-                        r.name.span,
-                        format!(
-                            "'{}' in {zone} makes a name of more than 253 characters",
-                            shown(n)
-                        ),
-                        "shorten the record name",
-                    );
-                }
-            }
+            // Record names are checked with the AWS vocabulary's rules where records are built
+            // (`record`), once the zone's own name is known to be valid.
         }
     }
 }

@@ -1090,12 +1090,12 @@ impl Builder<'_> {
                 String::new()
             }
         };
-        if let Some((_, why)) = services::NO_ENDPOINT.iter().find(|(s, _)| *s == service) {
+        if let Some(why) = vpcsim_aws::service::service(&service).and_then(|s| s.no_endpoint) {
             self.err(
                 "no-endpoint-service",
                 def.service.span,
                 format!("'{service}' has no VPC endpoint"),
-                *why,
+                why,
             );
         }
         let kind = def.kind.value;
@@ -1114,7 +1114,7 @@ impl Builder<'_> {
         let mut security_groups = Vec::new();
         match kind {
             EndpointType::Gateway => {
-                if !service.is_empty() && !services::GATEWAY_SERVICES.contains(&service.as_str()) {
+                if !service.is_empty() && !vpcsim_aws::service::has_gateway(&service) {
                     self.err(
                         "gateway-endpoint-service",
                         def.service.span,
@@ -1280,16 +1280,11 @@ impl Builder<'_> {
             Some(p) => p.value,
             // AWS's API default is true for AWS services; services that also have gateway
             // endpoints (S3, DynamoDB) default to off, see docs/decisions.md.
-            None => {
-                kind == EndpointType::Interface
-                    && !services::GATEWAY_SERVICES.contains(&service.as_str())
-            }
+            None => kind == EndpointType::Interface && !vpcsim_aws::service::has_gateway(&service),
         };
         let only_inbound = def.private_dns_only_for_inbound_resolver_endpoint.as_ref();
         if let Some(o) = only_inbound {
-            if !services::GATEWAY_SERVICES.contains(&service.as_str())
-                || kind != EndpointType::Interface
-            {
+            if !vpcsim_aws::service::has_gateway(&service) || kind != EndpointType::Interface {
                 self.err("invalid-value", o.span, "`private_dns_only_for_inbound_resolver_endpoint` applies only to interface endpoints of services that also have gateway endpoints (s3, dynamodb)", "remove it");
             } else if !private_dns {
                 self.warn("no-effect", o.span, "`private_dns_only_for_inbound_resolver_endpoint` has no effect while private DNS is off", "set `private_dns: true`, or remove this key");
@@ -1301,7 +1296,7 @@ impl Builder<'_> {
             .and_then(|p| self.policy(p, PolicyKind::Endpoint));
         // The option exists only for services that also have gateway endpoints.
         let only_inbound_effective = private_dns
-            && services::GATEWAY_SERVICES.contains(&service.as_str())
+            && vpcsim_aws::service::has_gateway(&service)
             && only_inbound.is_none_or(|o| o.value);
         self.t.endpoints.push(Endpoint {
             name: key.value.clone(),
@@ -1364,7 +1359,7 @@ impl Builder<'_> {
         for ep in &self.t.endpoints {
             if !(ep.kind == EndpointType::Interface
                 && ep.private_dns_only_for_inbound_resolver
-                && services::GATEWAY_SERVICES.contains(&ep.service.as_str()))
+                && vpcsim_aws::service::has_gateway(&ep.service))
             {
                 continue;
             }
@@ -1606,9 +1601,7 @@ impl Builder<'_> {
         // The routes AWS adds for gateway endpoints: prefix list -> vpce.
         for i in 0..self.t.endpoints.len() {
             let ep = &self.t.endpoints[i];
-            if ep.kind != EndpointType::Gateway
-                || !services::GATEWAY_SERVICES.contains(&ep.service.as_str())
-            {
+            if ep.kind != EndpointType::Gateway || !vpcsim_aws::service::has_gateway(&ep.service) {
                 continue;
             }
             let region = self.t.vpcs[ep.vpc.index()].region;

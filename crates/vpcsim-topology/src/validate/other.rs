@@ -384,17 +384,35 @@ impl Builder<'_> {
             }
             n => format!("{}.{zone}", n.to_ascii_lowercase()),
         };
-        let kind = r.kind.as_str().to_ascii_uppercase();
-        const TYPES: &[&str] = &["A", "AAAA", "CNAME", "TXT", "MX", "SRV", "NS", "PTR", "CAA"];
-        if !TYPES.contains(&kind.as_str()) {
+        // A zone whose own name is invalid was reported already; its records' full names would
+        // only repeat that.
+        if super::names::dns_problem(zone, false).is_none()
+            && let Err(e) = vpcsim_aws::check_name(&name)
+        {
             self.err(
-                "invalid-value",
-                r.kind.span,
-                format!("'{}' is not a supported record type", r.kind.value),
-                format!("use one of: {}", TYPES.join(", ")),
+                "invalid-record-name",
+                r.name.span,
+                format!(
+                    "'{}' is not a valid record name: {e}",
+                    clip(r.name.as_str())
+                ),
+                e.help(),
             );
             return None;
         }
+        let kind = match RecordType::parse(r.kind.as_str()) {
+            Some(k) if RecordType::RECORDS.contains(&k) => k,
+            _ => {
+                let names: Vec<&str> = RecordType::RECORDS.iter().map(|t| t.as_str()).collect();
+                self.err(
+                    "invalid-value",
+                    r.kind.span,
+                    format!("'{}' is not a supported record type", r.kind.value),
+                    format!("use one of: {}", names.join(", ")),
+                );
+                return None;
+            }
+        };
         let alias = match &r.alias {
             None => None,
             Some(a) => {
@@ -407,7 +425,7 @@ impl Builder<'_> {
                     );
                     return None;
                 }
-                if !matches!(kind.as_str(), "A" | "AAAA") {
+                if !matches!(kind, RecordType::A | RecordType::Aaaa) {
                     self.err(
                         "invalid-value",
                         a.span,
@@ -459,31 +477,59 @@ impl Builder<'_> {
             return None;
         }
         for v in r.values.iter() {
-            let bad = match kind.as_str() {
-                "A" => v.as_str().parse::<Ipv4Addr>().is_err(),
-                "AAAA" => v.as_str().parse::<std::net::Ipv6Addr>().is_err(),
-                _ => false,
+            let Err(e) = kind.check_value(v.as_str()) else {
+                continue;
             };
-            if bad {
+            if matches!(kind, RecordType::A | RecordType::Aaaa) {
                 self.err(
                     "invalid-address",
                     v.span,
-                    format!("'{}' is not a valid {kind} record value", v.value),
-                    if kind == "A" {
-                        "an A record holds an IPv4 address"
-                    } else {
-                        "an AAAA record holds an IPv6 address"
-                    },
+                    format!("'{}' is not a valid {kind} record value", clip(v.as_str())),
+                    format!(
+                        "{} record holds an {} address",
+                        kind.with_article(),
+                        if kind == RecordType::A {
+                            "IPv4"
+                        } else {
+                            "IPv6"
+                        }
+                    ),
                 );
-                return None;
+            } else {
+                self.err(
+                    "invalid-record-value",
+                    v.span,
+                    format!(
+                        "'{}' is not a valid {kind} record value: {e}",
+                        clip(v.as_str())
+                    ),
+                    e.help(kind),
+                );
             }
+            return None;
+        }
+        if let Err(e) = vpcsim_aws::record::check_count(kind, r.values.0.len()) {
+            let span = r.values.0.get(1).map_or(r.name.span, |v| v.span);
+            self.err(
+                "invalid-record-value",
+                span,
+                format!("record '{name}': {e}"),
+                e.help(kind),
+            );
+            return None;
+        }
+        if let Some(ttl) = &r.ttl
+            && let Err(e) = vpcsim_aws::record::check_ttl(u64::from(ttl.value))
+        {
+            self.err("invalid-value", ttl.span, e.to_string(), e.help(kind));
+            return None;
         }
         Some(Record {
             name,
             kind,
             values: r.values.iter().map(|v| v.value.clone()).collect(),
             alias,
-            ttl: r.ttl.unwrap_or(300),
+            ttl: r.ttl.as_ref().map_or(300, |t| t.value),
             span: r.name.span,
         })
     }
@@ -1026,10 +1072,23 @@ impl Builder<'_> {
                     self.err("missing-key", name.span, "this DNS expectation says nothing about the answer", "add `answer: [ADDRESSES]` or `rcode: NXDOMAIN` (or NOERROR, NODATA, REFUSED)");
                     return None;
                 }
-                let record_type = x
-                    .record_type
-                    .as_ref()
-                    .map_or("A".to_string(), |t| t.as_str().to_ascii_uppercase());
+                let record_type = match &x.record_type {
+                    None => RecordType::A,
+                    Some(t) => match RecordType::parse(t.as_str()) {
+                        Some(k) => k,
+                        None => {
+                            let names: Vec<&str> =
+                                RecordType::ALL.iter().map(|t| t.as_str()).collect();
+                            self.err(
+                                "invalid-value",
+                                t.span,
+                                format!("'{}' is not a DNS query type", clip(t.as_str())),
+                                format!("use one of: {}", names.join(", ")),
+                            );
+                            return None;
+                        }
+                    },
+                };
                 let answer = x.answer.as_ref().map(|a| {
                     let mut v: Vec<String> = a.iter().map(|s| s.value.clone()).collect();
                     v.sort();
