@@ -15,27 +15,6 @@
 //! Invariant: pure and deterministic; no I/O. The only state is the DNS [`Rotation`] a caller passes
 //! to spread repeated requests over ENIs and X-ENIs.
 
-/// Pushes a [`Hop`] onto `$hops`; its `at` and `detail` expressions are evaluated only when
-/// `$quiet` is false, so a quiet trace formats nothing.
-macro_rules! push_hop {
-    ($quiet:expr, $hops:expr, $at:expr, $component:expr, $code:expr, $detail:expr, $span:expr $(,)?) => {{
-        let (at, detail): (String, String) = if $quiet {
-            (String::new(), String::new())
-        } else {
-            ($at.into(), $detail.into())
-        };
-        let component = $component;
-        let span = $span;
-        $hops.push($crate::Hop {
-            at,
-            component,
-            code: $code,
-            detail,
-            span,
-        });
-    }};
-}
-
 /// The hash maps of the trace path: keys are names and addresses from the topology, so a fast
 /// hash with a fixed seed (lookups only; nothing iterates them into output).
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
@@ -56,6 +35,7 @@ pub mod check;
 pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
 pub use request::{Request, RequestError, S3Call, S3Host};
+pub use service::{Finding, ServiceEvent};
 
 /// Where the request ended (the forwarding model's dispositions, and the service's).
 pub use vpcsim_routing::Disposition;
@@ -147,6 +127,8 @@ pub struct Trace {
     pub context: Vec<(String, Vec<String>)>,
     /// The policy decision, when policies were evaluated.
     pub policy: Option<vpcsim_policy::Outcome>,
+    /// How the service step ended (when the walk arrived), as data; `reason` puts it in words.
+    pub finding: Option<Finding>,
     /// Where it ended.
     pub disposition: Disposition,
     /// Allowed, denied or unreachable.
@@ -187,11 +169,10 @@ impl Trace {
 pub struct Options {
     /// Sign with this principal instead of the source's own; `Some(None)` forces anonymous.
     pub principal: Option<Option<PrincipalId>>,
-    /// Decide without explaining: the verdict, disposition, codes, components (`via`), spans,
-    /// access, DNS answers and deciding statements are those of the explained trace, but the text —
-    /// hops' `at` and `detail`, the reason, the policy explanation, the request context — is left
-    /// empty. For `check` and for callers that need only the decision; a quiet trace formats
-    /// nothing.
+    /// Decide without rendering: the walk, the service step and its finding are exactly those of
+    /// the explained trace (they record data: steps, events, a `Finding`); only the words — hops'
+    /// `at` and `detail`, the reason, the DNS steps' text, the policy explanation, the request
+    /// context — are not written. For `check` and for callers that need only the decision.
     pub quiet: bool,
 }
 

@@ -9,7 +9,8 @@ use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Step, describe
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Target, VpcId};
 
-use crate::Hop;
+use crate::service::{Finding, ServiceEvent};
+use crate::{Hop, Trace};
 
 /// A step as a hop: with its text when `explain`, else only its code, component and span.
 pub(crate) fn hop(topo: &Topology, step: &Step, explain: bool) -> Hop {
@@ -482,5 +483,191 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
             "route".into(),
             "the packet went through more than 64 nodes: a routing loop".into(),
         ),
+    }
+}
+
+/// A hop of the service step: with its text when `explain`.
+pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) -> Hop {
+    let (at, component, detail) = match event {
+        ServiceEvent::InterfaceEndpoint { endpoint, eni } => {
+            let e = &topo.endpoints[endpoint.index()];
+            (
+                format!("interface endpoint {}", e.name),
+                e.name.clone(),
+                explain.then(|| {
+                    format!(
+                        "the ENI {} of {} ({}) carries the request to {} over AWS PrivateLink",
+                        topo.enis[eni.index()].ip,
+                        e.name,
+                        e.aws_id,
+                        e.service
+                    )
+                }),
+            )
+        }
+        ServiceEvent::OutpostXeni { outpost, xeni } => {
+            let o = &topo.outposts[outpost.index()];
+            (
+                format!("Outpost {}", o.name),
+                o.name.clone(),
+                explain.then(|| {
+                    format!(
+                        "X-ENI {} of the S3 on Outposts endpoint of {} ({})",
+                        xeni + 1,
+                        o.name,
+                        o.aws_id
+                    )
+                }),
+            )
+        }
+        ServiceEvent::OutpostsAccessPoint { access_point }
+        | ServiceEvent::AccessPoint { access_point } => {
+            let a = &topo.access_points[access_point.index()];
+            let vpc_only = if matches!(event, ServiceEvent::OutpostsAccessPoint { .. }) {
+                "VPC-only "
+            } else {
+                ""
+            };
+            (
+                format!("access point {}", a.name),
+                a.name.clone(),
+                explain.then(|| {
+                    format!(
+                        "{vpc_only}access point {} of bucket {}",
+                        a.name,
+                        topo.buckets[a.bucket.index()].name
+                    )
+                }),
+            )
+        }
+        ServiceEvent::Public {
+            dst,
+            from,
+            service,
+            region,
+        } => (
+            "internet".into(),
+            "internet".into(),
+            explain.then(|| {
+                format!(
+                    "reaches the public address {dst} of {} from {from}",
+                    if service == "aws" {
+                        "an AWS service".to_string()
+                    } else {
+                        format!("{service} in {region}")
+                    }
+                )
+            }),
+        ),
+    };
+    Hop {
+        at: if explain { at } else { String::new() },
+        component: Some(component),
+        code: event.code(),
+        detail: detail.unwrap_or_default(),
+        span: None,
+    }
+}
+
+/// How the service step ended, in words.
+pub(crate) fn finding(topo: &Topology, t: &Trace, f: &Finding) -> String {
+    let vpc = |v: VpcId| vpc_name(topo, v).to_string();
+    match f {
+        Finding::WrongService { endpoint } => {
+            let e = &topo.endpoints[endpoint.index()];
+            format!("{} is an endpoint for {}, not for S3", e.name, e.service)
+        }
+        Finding::UnsupportedName { endpoint, what } => format!(
+            "AWS PrivateLink for S3 does not support {what}; {} reached the interface endpoint {}",
+            t.request.host,
+            topo.endpoints[endpoint.index()].name
+        ),
+        Finding::NotAccessPoint { outpost, eni } => format!(
+            "{} is an S3 on Outposts endpoint: Outposts buckets are reached only through a VPC-only access point name ({})",
+            topo.enis[eni.index()].ip,
+            vpcsim_aws::ServiceName::outposts_access_point(
+                "REGION",
+                topo.outposts[outpost.index()].aws_id.as_str(),
+                "AP-ACCOUNT"
+            )
+        ),
+        Finding::OutpostsBucket { bucket } => format!(
+            "{} is an Outposts bucket, reached only through a VPC-only access point of its Outpost",
+            topo.buckets[bucket.index()].name
+        ),
+        Finding::WrongOutpost { outpost, named } => format!(
+            "the request names Outpost {named} but reached the endpoint of {}",
+            topo.outposts[outpost.index()].aws_id
+        ),
+        Finding::PrivateAccessType { outpost } => {
+            let o = &topo.outposts[outpost.index()];
+            format!(
+                "the S3 on Outposts endpoint of {} has access type Private: it accepts requests from VPC {} only; use CustomerOwnedIp for on-premises access",
+                o.name,
+                vpc(o.vpc)
+            )
+        }
+        Finding::OutpostsWrongVpc { outpost, from } => format!(
+            "Outposts buckets are reached only from the VPC of the endpoint and its access points ({}), not from VPC {}",
+            vpc(topo.outposts[outpost.index()].vpc),
+            vpc(*from)
+        ),
+        Finding::NoOutpostsAccessPoint { outpost, label } => format!(
+            "Outpost {} has no access point {label}",
+            topo.outposts[outpost.index()].name
+        ),
+        Finding::AccessPointWrongVpc { access_point } => {
+            let a = &topo.access_points[access_point.index()];
+            format!(
+                "access point {} accepts requests from VPC {} only",
+                a.name,
+                a.vpc.map(vpc).unwrap_or_default()
+            )
+        }
+        Finding::NotS3Endpoint { ip } => format!("{ip} is not an S3 endpoint"),
+        Finding::NotS3Request => {
+            "the request reached S3's addresses but is not an S3 request".into()
+        }
+        Finding::Delivered { ip } => format!("delivered to {ip}"),
+        Finding::DeliveredOnPremises => "delivered on premises".into(),
+        Finding::OtherService { service } => {
+            format!("delivered to {service} (vpcsim evaluates policies for S3 requests only)")
+        }
+        Finding::Internet { dst } => format!("{dst} is an internet address vpcsim does not model"),
+        Finding::NoSuchAccessPoint { label } => format!(
+            "there is no access point {label} in the topology; S3 answers NoSuchAccessPoint"
+        ),
+        Finding::NoSuchBucket { name, case } => format!(
+            "there is no bucket {name} in the topology; S3 answers NoSuchBucket{}",
+            if *case {
+                " (bucket names are case-sensitive; a name with capitals cannot be addressed virtual-hosted style, use path style)"
+            } else {
+                ""
+            }
+        ),
+        Finding::WrongRegion { bucket, reached } => {
+            let b = &topo.buckets[bucket.index()];
+            let br = topo
+                .regions
+                .get(b.region.index())
+                .map_or("", |r| r.name.as_str());
+            format!(
+                "bucket {} is in {br}, but the request reached S3 in {reached}: S3 answers 301 PermanentRedirect (a gateway or interface endpoint reaches buckets of its own Region)",
+                b.name
+            )
+        }
+        Finding::NetworkOrigin { access_point } => {
+            let a = &topo.access_points[access_point.index()];
+            format!(
+                "access point {} has network origin VPC ({}): it rejects requests that do not come from that VPC through an endpoint",
+                a.name,
+                a.vpc.map_or("", |v| topo.vpcs[v.index()].aws_id.as_str())
+            )
+        }
+        Finding::Policy(_) => t
+            .policy
+            .as_ref()
+            .map(|o| o.explanation.clone())
+            .unwrap_or_default(),
     }
 }

@@ -4,31 +4,263 @@ use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 
 use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
-use vpcsim_topology::model::{AccessPointId, BucketId, EniOwner, NetworkOrigin, PrincipalKind};
+use vpcsim_topology::model::{
+    AccessPointId, BucketId, EndpointId, EniId, EniOwner, NetworkOrigin, OutpostId, PrincipalKind,
+    VpcId,
+};
 
 use crate::{Access, Disposition, Engine, S3Call, S3Host, Trace, Verdict};
 use vpcsim_routing::{Arrival, Origin};
 
-/// Ends the trace; the reason is written only when the trace is explained.
-macro_rules! finish {
-    ($quiet:expr, $t:expr, $disposition:expr, $code:expr, $reason:expr $(,)?) => {{
-        let reason: String = if $quiet {
-            String::new()
-        } else {
-            $reason.into()
-        };
-        let t: &mut Trace = $t;
-        t.disposition = $disposition;
-        t.code = $code;
-        t.reason = reason;
-    }};
+/// What the service step passed, by reference into the topology (a hop of `there`; its words are
+/// written by `render`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServiceEvent {
+    /// An interface endpoint's ENI carries the request over PrivateLink.
+    InterfaceEndpoint {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// The ENI reached.
+        eni: EniId,
+    },
+    /// One of an S3 on Outposts endpoint's X-ENIs.
+    OutpostXeni {
+        /// The Outpost.
+        outpost: OutpostId,
+        /// X-ENI index 0–3.
+        xeni: u8,
+    },
+    /// An Outposts access point and its bucket.
+    OutpostsAccessPoint {
+        /// The access point.
+        access_point: AccessPointId,
+    },
+    /// An S3 access point and its bucket.
+    AccessPoint {
+        /// The access point.
+        access_point: AccessPointId,
+    },
+    /// A public address of an AWS service, reached over the internet.
+    Public {
+        /// The address.
+        dst: IpAddr,
+        /// From this public address.
+        from: IpAddr,
+        /// The service (`aws` for the stand-in range of other services).
+        service: String,
+        /// Its Region (empty when unknown).
+        region: String,
+    },
 }
 
-/// Records a hop of the service step; its text is made only when the trace is explained.
-macro_rules! hop {
-    ($quiet:expr, $t:expr, $at:expr, $component:expr, $code:expr, $detail:expr $(,)?) => {
-        push_hop!($quiet, $t.forward, $at, $component, $code, $detail, None)
-    };
+impl ServiceEvent {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceEvent::InterfaceEndpoint { .. } => "endpoint.interface",
+            ServiceEvent::OutpostXeni { .. } => "outposts.xeni",
+            ServiceEvent::OutpostsAccessPoint { .. } => "outposts.access-point",
+            ServiceEvent::AccessPoint { .. } => "s3.access-point",
+            ServiceEvent::Public { .. } => "service.public",
+        }
+    }
+}
+
+/// How the service step ended, by reference into the topology: with the trace's disposition and
+/// verdict, this is the reason (its words are written by `render`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finding {
+    /// An interface endpoint of another service received an S3 request.
+    WrongService {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
+    /// A name PrivateLink for S3 does not serve reached an S3 interface endpoint.
+    UnsupportedName {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// What kind of name (`FIPS endpoints`).
+        what: &'static str,
+    },
+    /// An Outposts endpoint reached without an access point name.
+    NotAccessPoint {
+        /// The Outpost.
+        outpost: OutpostId,
+        /// The X-ENI reached.
+        eni: EniId,
+    },
+    /// An Outposts bucket named directly.
+    OutpostsBucket {
+        /// The bucket.
+        bucket: BucketId,
+    },
+    /// The name is another Outpost's.
+    WrongOutpost {
+        /// The Outpost reached.
+        outpost: OutpostId,
+        /// The Outpost id the name carries.
+        named: String,
+    },
+    /// An Outposts endpoint of access type Private, from on premises.
+    PrivateAccessType {
+        /// The Outpost.
+        outpost: OutpostId,
+    },
+    /// An Outposts endpoint from another VPC.
+    OutpostsWrongVpc {
+        /// The Outpost.
+        outpost: OutpostId,
+        /// The VPC the request came from.
+        from: VpcId,
+    },
+    /// The Outpost has no access point of that name.
+    NoOutpostsAccessPoint {
+        /// The Outpost.
+        outpost: OutpostId,
+        /// The label the name carries.
+        label: String,
+    },
+    /// A VPC-only Outposts access point from another VPC.
+    AccessPointWrongVpc {
+        /// The access point.
+        access_point: AccessPointId,
+    },
+    /// An S3 request reached an interface that is not an S3 endpoint.
+    NotS3Endpoint {
+        /// The address reached.
+        ip: IpAddr,
+    },
+    /// A request that is not an S3 request reached S3's addresses.
+    NotS3Request,
+    /// Delivered to an interface (not an AWS service).
+    Delivered {
+        /// The address reached.
+        ip: IpAddr,
+    },
+    /// Delivered to a host on premises.
+    DeliveredOnPremises,
+    /// Delivered to a service other than S3 (its policies are not evaluated).
+    OtherService {
+        /// The service.
+        service: String,
+    },
+    /// Left for an internet address vpcsim does not model.
+    Internet {
+        /// The address.
+        dst: IpAddr,
+    },
+    /// No access point of that name.
+    NoSuchAccessPoint {
+        /// The label the name carries.
+        label: String,
+    },
+    /// No bucket of that name.
+    NoSuchBucket {
+        /// The name.
+        name: String,
+        /// A bucket differs only in case.
+        case: bool,
+    },
+    /// The bucket is in another Region than the S3 reached.
+    WrongRegion {
+        /// The bucket.
+        bucket: BucketId,
+        /// The Region of the S3 reached.
+        reached: String,
+    },
+    /// A VPC access point refused a request from elsewhere.
+    NetworkOrigin {
+        /// The access point.
+        access_point: AccessPointId,
+    },
+    /// The policies decided (the policy outcome has the deciding statements).
+    Policy(Decision),
+}
+
+impl Finding {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Finding::WrongService { .. } => "endpoint.wrong-service",
+            Finding::UnsupportedName { .. } => "endpoint.unsupported-name",
+            Finding::NotAccessPoint { .. } | Finding::OutpostsBucket { .. } => {
+                "outposts.not-access-point"
+            }
+            Finding::WrongOutpost { .. } => "outposts.wrong-outpost",
+            Finding::PrivateAccessType { .. } => "outposts.private-access-type",
+            Finding::OutpostsWrongVpc { .. } | Finding::AccessPointWrongVpc { .. } => {
+                "outposts.wrong-vpc"
+            }
+            Finding::NoOutpostsAccessPoint { .. } => "outposts.no-access-point",
+            Finding::NotS3Endpoint { .. } | Finding::NotS3Request => "service.not-s3",
+            Finding::Delivered { .. }
+            | Finding::DeliveredOnPremises
+            | Finding::OtherService { .. } => "delivered",
+            Finding::Internet { .. } => "service.internet",
+            Finding::NoSuchAccessPoint { .. } => "s3.no-such-access-point",
+            Finding::NoSuchBucket { .. } => "s3.no-such-bucket",
+            Finding::WrongRegion { .. } => "s3.wrong-region",
+            Finding::NetworkOrigin { .. } => "s3.access-point-network-origin",
+            Finding::Policy(Decision::Allowed) => "policy.allowed",
+            Finding::Policy(Decision::ExplicitDeny) => "policy.explicit-deny",
+            Finding::Policy(Decision::ImplicitDeny) => "policy.implicit-deny",
+        }
+    }
+
+    /// Where the request ended.
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            Finding::Internet { .. } => Disposition::ExitsToInternet,
+            Finding::Delivered { .. }
+            | Finding::DeliveredOnPremises
+            | Finding::OtherService { .. }
+            | Finding::NoSuchAccessPoint { .. }
+            | Finding::NoSuchBucket { .. }
+            | Finding::NetworkOrigin { .. }
+            | Finding::Policy(_) => Disposition::Delivered,
+            _ => Disposition::Unsupported,
+        }
+    }
+
+    /// The verdict it gives (a refusal by S3 itself is a denial; a request that cannot be served
+    /// there is unreachable).
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Finding::Delivered { .. }
+            | Finding::DeliveredOnPremises
+            | Finding::OtherService { .. }
+            | Finding::Policy(Decision::Allowed) => Verdict::Allowed,
+            Finding::NoSuchAccessPoint { .. }
+            | Finding::NoSuchBucket { .. }
+            | Finding::NetworkOrigin { .. }
+            | Finding::Policy(_) => Verdict::Denied,
+            _ => Verdict::Unreachable,
+        }
+    }
+}
+
+/// The service step's recorder: hops are appended to the trace's `there`, and its end sets the
+/// disposition, verdict, code and finding; text is rendered only when the trace is explained.
+struct Step<'t> {
+    topo: &'t vpcsim_topology::Topology,
+    explain: bool,
+}
+
+impl Step<'_> {
+    fn hop(&self, t: &mut Trace, event: ServiceEvent) {
+        t.forward
+            .push(crate::render::service_hop(self.topo, &event, self.explain));
+    }
+
+    fn finish(&self, t: &mut Trace, finding: Finding) {
+        t.disposition = finding.disposition();
+        t.verdict = finding.verdict();
+        t.code = finding.code();
+        if self.explain {
+            t.reason = crate::render::finding(self.topo, t, &finding);
+        }
+        t.finding = Some(finding);
+    }
 }
 
 /// The labels policies are named by in verdicts (`endpoint s3-interface`, `bucket B`,
@@ -122,7 +354,7 @@ fn public_service(eng: &Engine, ip: IpAddr) -> Option<(String, String)> {
 /// `call` is the trace's S3 call (`t.s3`), passed apart so that `t` can be updated meanwhile.
 pub(crate) fn reach<'e>(
     eng: &'e Engine<'_>,
-    quiet: bool,
+    explain: bool,
     t: &mut Trace,
     call: Option<&S3Call>,
     arrival: Arrival,
@@ -130,6 +362,7 @@ pub(crate) fn reach<'e>(
     s3host: Option<&S3Host>,
 ) {
     let topo = eng.topo;
+    let step = Step { topo, explain };
     // How the request reached the service, and the context that follows from it.
     let mut ctx = Context::new();
     ctx.set(
@@ -153,46 +386,24 @@ pub(crate) fn reach<'e>(
                         eni_ip: IpAddr::V4(e.ip),
                         client_ip,
                     });
-                    hop!(
-                        quiet,
-                        t,
-                        format!("interface endpoint {}", end.name),
-                        Some(end.name.clone()),
-                        "endpoint.interface",
-                        format!(
-                            "the ENI {} of {} ({}) carries the request to {} over AWS PrivateLink",
-                            e.ip, end.name, end.aws_id, end.service
-                        ),
-                    );
+                    step.hop(t, ServiceEvent::InterfaceEndpoint { endpoint: ep, eni });
                     match s3host {
                         Some(_) if end.service != "s3" => {
-                            return finish!(
-                                quiet,
-                                t,
-                                Disposition::Unsupported,
-                                "endpoint.wrong-service",
-                                format!(
-                                    "{} is an endpoint for {}, not for S3",
-                                    end.name, end.service
-                                ),
-                            );
+                            return step.finish(t, Finding::WrongService { endpoint: ep });
                         }
                         Some(h) => {
                             if let Some(what) = h.unsupported_through_interface_endpoint() {
-                                return finish!(
-                                    quiet,
-                                    t,
-                                    Disposition::Unsupported,
-                                    "endpoint.unsupported-name",
-                                    format!(
-                                        "AWS PrivateLink for S3 does not support {what}; {} reached the interface endpoint {}",
-                                        t.request.host, end.name
-                                    ),
-                                );
+                                return step
+                                    .finish(t, Finding::UnsupportedName { endpoint: ep, what });
                             }
                         }
                         None => {
-                            return finish_non_s3(quiet, t, &end.service);
+                            return step.finish(
+                                t,
+                                Finding::OtherService {
+                                    service: end.service.clone(),
+                                },
+                            );
                         }
                     }
                     region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
@@ -209,49 +420,26 @@ pub(crate) fn reach<'e>(
                         ip: IpAddr::V4(e.ip),
                         client_ip,
                     });
-                    hop!(
-                        quiet,
+                    step.hop(
                         t,
-                        format!("Outpost {}", outpost.name),
-                        Some(outpost.name.clone()),
-                        "outposts.xeni",
-                        format!(
-                            "X-ENI {} of the S3 on Outposts endpoint of {} ({})",
-                            k + 1,
-                            outpost.name,
-                            outpost.aws_id
-                        ),
+                        ServiceEvent::OutpostXeni {
+                            outpost: o,
+                            xeni: k,
+                        },
                     );
                     let Some(S3Host::Outposts {
                         label, outpost: op, ..
                     }) = s3host
                     else {
-                        return finish!(
-                            quiet,
-                            t,
-                            Disposition::Unsupported,
-                            "outposts.not-access-point",
-                            format!(
-                                "{} is an S3 on Outposts endpoint: Outposts buckets are reached only through a VPC-only access point name ({})",
-                                e.ip,
-                                vpcsim_aws::ServiceName::outposts_access_point(
-                                    "REGION",
-                                    outpost.aws_id.as_str(),
-                                    "AP-ACCOUNT"
-                                )
-                            ),
-                        );
+                        return step.finish(t, Finding::NotAccessPoint { outpost: o, eni });
                     };
                     if *op != outpost.aws_id {
-                        return finish!(
-                            quiet,
+                        return step.finish(
                             t,
-                            Disposition::Unsupported,
-                            "outposts.wrong-outpost",
-                            format!(
-                                "the request names Outpost {op} but reached the endpoint of {}",
-                                outpost.aws_id
-                            ),
+                            Finding::WrongOutpost {
+                                outpost: o,
+                                named: op.clone(),
+                            },
                         );
                     }
                     match origin {
@@ -259,29 +447,15 @@ pub(crate) fn reach<'e>(
                             if outpost.access_type
                                 == vpcsim_topology::model::AccessType::Private =>
                         {
-                            return finish!(
-                                quiet,
-                                t,
-                                Disposition::Unsupported,
-                                "outposts.private-access-type",
-                                format!(
-                                    "the S3 on Outposts endpoint of {} has access type Private: it accepts requests from VPC {} only; use CustomerOwnedIp for on-premises access",
-                                    outpost.name,
-                                    topo.vpcs[outpost.vpc.index()].name
-                                ),
-                            );
+                            return step.finish(t, Finding::PrivateAccessType { outpost: o });
                         }
                         Origin::Instance { vpc, .. } if vpc != outpost.vpc => {
-                            return finish!(
-                                quiet,
+                            return step.finish(
                                 t,
-                                Disposition::Unsupported,
-                                "outposts.wrong-vpc",
-                                format!(
-                                    "Outposts buckets are reached only from the VPC of the endpoint and its access points ({}), not from VPC {}",
-                                    topo.vpcs[outpost.vpc.index()].name,
-                                    topo.vpcs[vpc.index()].name
-                                ),
+                                Finding::OutpostsWrongVpc {
+                                    outpost: o,
+                                    from: vpc,
+                                },
                             );
                         }
                         _ => {}
@@ -290,42 +464,21 @@ pub(crate) fn reach<'e>(
                         access_point_label(topo, &topo.access_points[a.index()]) == *label
                     });
                     let Some(ap) = ap else {
-                        return finish!(
-                            quiet,
+                        return step.finish(
                             t,
-                            Disposition::Unsupported,
-                            "outposts.no-access-point",
-                            format!("Outpost {} has no access point {label}", outpost.name),
+                            Finding::NoOutpostsAccessPoint {
+                                outpost: o,
+                                label: label.clone(),
+                            },
                         );
                     };
                     let apv = &topo.access_points[ap.index()];
                     if let (Some(apvpc), Origin::Instance { vpc, .. }) = (apv.vpc, origin)
                         && apvpc != vpc
                     {
-                        return finish!(
-                            quiet,
-                            t,
-                            Disposition::Unsupported,
-                            "outposts.wrong-vpc",
-                            format!(
-                                "access point {} accepts requests from VPC {} only",
-                                apv.name,
-                                topo.vpcs[apvpc.index()].name
-                            ),
-                        );
+                        return step.finish(t, Finding::AccessPointWrongVpc { access_point: ap });
                     }
-                    hop!(
-                        quiet,
-                        t,
-                        format!("access point {}", apv.name),
-                        Some(apv.name.clone()),
-                        "outposts.access-point",
-                        format!(
-                            "VPC-only access point {} of bucket {}",
-                            apv.name,
-                            topo.buckets[apv.bucket.index()].name
-                        ),
-                    );
+                    step.hop(t, ServiceEvent::OutpostsAccessPoint { access_point: ap });
                     region = topo
                         .regions
                         .get(topo.vpcs[outpost.vpc.index()].region.index())
@@ -334,7 +487,7 @@ pub(crate) fn reach<'e>(
                     let bucket = Some(apv.bucket);
                     return authorize(
                         eng,
-                        quiet,
+                        &step,
                         t,
                         call,
                         ctx,
@@ -346,26 +499,12 @@ pub(crate) fn reach<'e>(
                     );
                 }
                 _ => {
-                    t.access = Some(Access::Host {
-                        ip: IpAddr::V4(e.ip),
-                    });
+                    let ip = IpAddr::V4(e.ip);
+                    t.access = Some(Access::Host { ip });
                     if s3host.is_some() {
-                        return finish!(
-                            quiet,
-                            t,
-                            Disposition::Unsupported,
-                            "service.not-s3",
-                            format!("{} is not an S3 endpoint", e.ip),
-                        );
+                        return step.finish(t, Finding::NotS3Endpoint { ip });
                     }
-                    t.verdict = Verdict::Allowed;
-                    return finish!(
-                        quiet,
-                        t,
-                        Disposition::Delivered,
-                        "delivered",
-                        format!("delivered to {}", e.ip),
-                    );
+                    return step.finish(t, Finding::Delivered { ip });
                 }
             }
         }
@@ -379,16 +518,15 @@ pub(crate) fn reach<'e>(
                 client_ip,
             });
             if s3host.is_none() && end.service == "s3" {
-                return finish!(
-                    quiet,
-                    t,
-                    Disposition::Unsupported,
-                    "service.not-s3",
-                    "the request reached S3's addresses but is not an S3 request",
-                );
+                return step.finish(t, Finding::NotS3Request);
             }
             if end.service != "s3" {
-                return finish_non_s3(quiet, t, &end.service);
+                return step.finish(
+                    t,
+                    Finding::OtherService {
+                        service: end.service.clone(),
+                    },
+                );
             }
             region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
             endpoint = Some((
@@ -403,23 +541,17 @@ pub(crate) fn reach<'e>(
                     t.access = Some(Access::Public {
                         source_ip: public_ip,
                     });
-                    hop!(
-                        quiet,
+                    step.hop(
                         t,
-                        "internet",
-                        Some("internet".into()),
-                        "service.public",
-                        format!(
-                            "reaches the public address {dst} of {} from {public_ip}",
-                            if service == "aws" {
-                                "an AWS service".to_string()
-                            } else {
-                                format!("{service} in {r}")
-                            }
-                        ),
+                        ServiceEvent::Public {
+                            dst,
+                            from: public_ip,
+                            service: service.clone(),
+                            region: r.clone(),
+                        },
                     );
                     if s3host.is_none() {
-                        return finish_non_s3(quiet, t, &service);
+                        return step.finish(t, Finding::OtherService { service });
                     }
                     ctx.set("aws:SourceIp", ip_text(public_ip));
                     region = Some(r)
@@ -432,13 +564,7 @@ pub(crate) fn reach<'e>(
                         });
                 }
                 None => {
-                    return finish!(
-                        quiet,
-                        t,
-                        Disposition::ExitsToInternet,
-                        "service.internet",
-                        format!("{dst} is an internet address vpcsim does not model"),
-                    );
+                    return step.finish(t, Finding::Internet { dst });
                 }
             }
         }
@@ -446,25 +572,18 @@ pub(crate) fn reach<'e>(
             t.access = Some(Access::Host {
                 ip: t.destination.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             });
-            t.verdict = Verdict::Allowed;
-            return finish!(
-                quiet,
-                t,
-                Disposition::Delivered,
-                "delivered",
-                "delivered on premises",
-            );
+            return step.finish(t, Finding::DeliveredOnPremises);
         }
     }
     // S3 through an endpoint or the internet: find the bucket or access point.
     let call = call.expect("S3 request");
-    resource(eng, quiet, t, call, ctx, endpoint, region);
+    resource(eng, &step, t, call, ctx, endpoint, region);
 }
 
 /// Finds the bucket or access point an S3 request names, then authorizes it.
 fn resource<'e>(
     eng: &'e Engine<'_>,
-    quiet: bool,
+    step: &Step<'_>,
     t: &mut Trace,
     call: &S3Call,
     ctx: Context<'e>,
@@ -477,31 +596,15 @@ fn resource<'e>(
         ap_id = eng.access_points.get(label.as_str()).copied();
         match ap_id {
             Some(a) => {
-                let apv = &topo.access_points[a.index()];
-                hop!(
-                    quiet,
-                    t,
-                    format!("access point {}", apv.name),
-                    Some(apv.name.clone()),
-                    "s3.access-point",
-                    format!(
-                        "access point {} of bucket {}",
-                        apv.name,
-                        topo.buckets[apv.bucket.index()].name
-                    ),
-                );
-                Some(apv.bucket)
+                step.hop(t, ServiceEvent::AccessPoint { access_point: a });
+                Some(topo.access_points[a.index()].bucket)
             }
             None => {
-                t.verdict = Verdict::Denied;
-                return finish!(
-                    quiet,
+                return step.finish(
                     t,
-                    Disposition::Delivered,
-                    "s3.no-such-access-point",
-                    format!(
-                        "there is no access point {label} in the topology; S3 answers NoSuchAccessPoint"
-                    ),
+                    Finding::NoSuchAccessPoint {
+                        label: label.clone(),
+                    },
                 );
             }
         }
@@ -510,24 +613,16 @@ fn resource<'e>(
             Some(name) => match eng.buckets.get(name.as_str()) {
                 Some(&b) => Some(b),
                 None => {
-                    t.verdict = Verdict::Denied;
-                    let hint = if topo
+                    let case = topo
                         .buckets
                         .iter()
-                        .any(|b| b.name.eq_ignore_ascii_case(name))
-                    {
-                        " (bucket names are case-sensitive; a name with capitals cannot be addressed virtual-hosted style, use path style)"
-                    } else {
-                        ""
-                    };
-                    return finish!(
-                        quiet,
+                        .any(|b| b.name.eq_ignore_ascii_case(name));
+                    return step.finish(
                         t,
-                        Disposition::Delivered,
-                        "s3.no-such-bucket",
-                        format!(
-                            "there is no bucket {name} in the topology; S3 answers NoSuchBucket{hint}"
-                        ),
+                        Finding::NoSuchBucket {
+                            name: name.clone(),
+                            case,
+                        },
                     );
                 }
             },
@@ -537,35 +632,23 @@ fn resource<'e>(
     if let Some(b) = bucket {
         let bk = &topo.buckets[b.index()];
         if bk.outpost.is_some() {
-            return finish!(
-                quiet,
-                t,
-                Disposition::Unsupported,
-                "outposts.not-access-point",
-                format!(
-                    "{} is an Outposts bucket, reached only through a VPC-only access point of its Outpost",
-                    bk.name
-                ),
-            );
+            return step.finish(t, Finding::OutpostsBucket { bucket: b });
         }
         let brg = topo.regions.get(bk.region.index()).map(|r| r.name.as_str());
         if let (Some(r), Some(br)) = (region.as_deref(), brg)
             && r != br
         {
-            return finish!(
-                quiet,
+            return step.finish(
                 t,
-                Disposition::Unsupported,
-                "s3.wrong-region",
-                format!(
-                    "bucket {} is in {br}, but the request reached S3 in {r}: S3 answers 301 PermanentRedirect (a gateway or interface endpoint reaches buckets of its own Region)",
-                    bk.name
-                ),
+                Finding::WrongRegion {
+                    bucket: b,
+                    reached: r.to_string(),
+                },
             );
         }
     }
     authorize(
-        eng, quiet, t, call, ctx, endpoint, region, ap_id, bucket, false,
+        eng, step, t, call, ctx, endpoint, region, ap_id, bucket, false,
     )
 }
 
@@ -592,21 +675,10 @@ fn endpoint_context<'e>(
         .into()
 }
 
-fn finish_non_s3(quiet: bool, t: &mut Trace, service: &str) {
-    t.verdict = Verdict::Allowed;
-    finish!(
-        quiet,
-        t,
-        Disposition::Delivered,
-        "delivered",
-        format!("delivered to {service} (vpcsim evaluates policies for S3 requests only)"),
-    );
-}
-
 #[allow(clippy::too_many_arguments)]
 fn authorize<'e>(
     eng: &'e Engine<'_>,
-    quiet: bool,
+    step: &Step<'_>,
     t: &mut Trace,
     call: &S3Call,
     mut ctx: Context<'e>,
@@ -617,6 +689,7 @@ fn authorize<'e>(
     outposts: bool,
 ) {
     let topo = eng.topo;
+    let explain = step.explain;
     let region = region.unwrap_or_default();
     // The caller.
     let caller: Option<&'e Caller> = t.principal.map(|p| &eng.callers[p.index()]);
@@ -695,20 +768,10 @@ fn authorize<'e>(
                 .map(|v| v.as_ref())
                 != Some(want)
             {
-                if !quiet {
+                if explain {
                     t.context = context_of(&ctx);
                 }
-                t.verdict = Verdict::Denied;
-                return finish!(
-                    quiet,
-                    t,
-                    Disposition::Delivered,
-                    "s3.access-point-network-origin",
-                    format!(
-                        "access point {} has network origin VPC ({}): it rejects requests that do not come from that VPC through an endpoint",
-                        apv.name, want
-                    ),
-                );
+                return step.finish(t, Finding::NetworkOrigin { access_point: a });
             }
         }
     }
@@ -757,20 +820,14 @@ fn authorize<'e>(
         resource: resource_policies,
         resource_account: owner,
         endpoint,
-        explain: !quiet,
+        explain,
     });
-    if !quiet {
+    if explain {
         t.context = context_of(&ctx);
     }
-    let (verdict, code) = match outcome.decision {
-        Decision::Allowed => (Verdict::Allowed, "policy.allowed"),
-        Decision::ExplicitDeny => (Verdict::Denied, "policy.explicit-deny"),
-        Decision::ImplicitDeny => (Verdict::Denied, "policy.implicit-deny"),
-    };
-    t.verdict = verdict;
-    let reason = outcome.explanation.clone();
+    let decision = outcome.decision;
     t.policy = Some(outcome);
-    finish!(quiet, t, Disposition::Delivered, code, reason);
+    step.finish(t, Finding::Policy(decision));
 }
 
 /// The request context as a trace shows it: keys as written, sorted.

@@ -146,7 +146,7 @@ pub(crate) fn run(
     let call = t.s3.take();
     crate::service::reach(
         eng,
-        opts.quiet,
+        explain,
         &mut t,
         call.as_ref(),
         arrival,
@@ -226,6 +226,7 @@ fn empty_trace(
         s3: None,
         context: Vec::new(),
         policy: None,
+        finding: None,
         disposition: Disposition::Unsupported,
         verdict: Verdict::Unreachable,
         code: "",
