@@ -205,7 +205,7 @@ pub enum Event {
         /// The destination looked up.
         dst: IpAddr,
         /// The route and the routes it beat.
-        selected: Box<Selected>,
+        selected: Selected,
     },
     /// A route table has no route for the destination.
     NoRoute {
@@ -508,8 +508,11 @@ pub struct Walk<'a> {
     pub(crate) links: &'a LinkState,
     /// The steps so far.
     pub steps: Vec<Step>,
-    /// Connections a security group allowed: (interface, packet as it passed).
-    tracked: Vec<(EniId, Packet)>,
+    /// Connections a security group allowed: (interface, packet as it passed). A path passes a
+    /// handful of interfaces, so they are kept inline.
+    tracked: [Option<(EniId, Packet)>; 4],
+    /// Beyond the inline four.
+    tracked_more: Vec<(EniId, Packet)>,
     /// The source before the walk translated it (internet gateway, NAT gateway, site egress).
     pub(crate) translated_from: Option<IpAddr>,
     /// The NAT gateway that translated.
@@ -527,7 +530,8 @@ impl<'a> Walk<'a> {
             links,
             // Room for the steps of a typical trace there and back.
             steps: Vec::with_capacity(16),
-            tracked: Vec::new(),
+            tracked: [None; 4],
+            tracked_more: Vec::new(),
             translated_from: None,
             nat: None,
             reply: false,
@@ -659,7 +663,8 @@ impl<'a> Walk<'a> {
             Direction::Outbound => pkt.dst,
         };
         let back = pkt.reversed();
-        if self.tracked.iter().any(|(e, p)| *e == eni && *p == back) {
+        let is_back = |(e, p): &(EniId, Packet)| *e == eni && *p == back;
+        if self.tracked.iter().flatten().any(is_back) || self.tracked_more.iter().any(is_back) {
             self.note(Event::Tracked { eni, dir, remote }, None);
             return Ok(());
         }
@@ -687,7 +692,10 @@ impl<'a> Walk<'a> {
             remote,
         };
         if verdict.allowed {
-            self.tracked.push((eni, *pkt));
+            match self.tracked.iter_mut().find(|t| t.is_none()) {
+                Some(slot) => *slot = Some((eni, *pkt)),
+                None => self.tracked_more.push((eni, *pkt)),
+            }
             self.note(event, span);
             Ok(())
         } else {

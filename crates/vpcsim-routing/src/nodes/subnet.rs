@@ -50,7 +50,7 @@ pub(super) fn leave(w: &mut Walk<'_>, pkt: &mut Packet, subnet: SubnetId) -> Nex
             table,
             vpc,
             dst: pkt.dst,
-            selected: Box::new(sel),
+            selected: sel,
         },
         Some(span),
     );
