@@ -318,3 +318,49 @@ fn every_node_of_every_shipped_topology_is_walked_without_panicking() {
         }
     }
 }
+
+/// The compiled graph: interfaces by VPC and address (IPv4 and IPv6), every route table with its
+/// local routes for both families and a propagated candidate per link (kept when the link is down,
+/// left out by the lookup), and who owns each public address.
+#[test]
+fn the_graph_compiles_every_table_and_index() {
+    let topo = topology();
+    let g = Graph::compile(&topo);
+    assert_eq!(topo.vpcs[0].name, "app");
+    let app = vpcsim_topology::model::VpcId(0);
+    for inst in &topo.instances {
+        let e = &topo.enis[inst.eni.index()];
+        assert_eq!(g.interface(app, IpAddr::V4(e.ip)), Some(inst.eni));
+        if let Some(v6) = e.ipv6 {
+            assert_eq!(g.interface(app, IpAddr::V6(v6)), Some(inst.eni));
+        }
+    }
+    // Instances in the dual-stack subnet got IPv6 addresses; the others none.
+    let client = &topo.enis[topo.instances[0].eni.index()];
+    assert!(client.ipv6.is_some());
+    let server = &topo.enis[topo.instances[1].eni.index()];
+    assert!(server.ipv6.is_none());
+    assert_eq!(g.interface(app, "10.9.9.9".parse().unwrap()), None);
+    let rt = topo.subnets[0].route_table;
+    let links = LinkState::all_up(&topo);
+    let local4 = g
+        .routes
+        .lookup(rt, "10.0.2.20".parse().unwrap(), &links)
+        .unwrap();
+    assert_eq!(local4.route.kind, vpcsim_routing::RouteKind::Local);
+    let local6 = g
+        .routes
+        .lookup(rt, "2600:1f18:1234:5601::1".parse().unwrap(), &links)
+        .unwrap();
+    assert_eq!(local6.route.kind, vpcsim_routing::RouteKind::Local);
+    // Both links propagate 172.16.0.0/16: Direct Connect first, the VPN beaten.
+    let site = g
+        .routes
+        .lookup(rt, "172.16.0.10".parse().unwrap(), &links)
+        .unwrap();
+    assert!(matches!(
+        site.route.kind,
+        vpcsim_routing::RouteKind::Propagated { link: l, .. } if l == link(&topo, "dx")
+    ));
+    assert_eq!(site.beaten.len(), 1);
+}
