@@ -363,6 +363,11 @@ fn no_trace_panics() {
         "GET https://sts.us-east-1.amazonaws.com/",
         "GET https://172.16.5.10/",
         "GET https://glacier.us-east-1.amazonaws.com/-/vaults",
+        "GET https://[2606:4700::1111]/",
+        "[2600:1f18:1234:5600::20]:443",
+        "[::1]:22",
+        "s3://doc-example-bucket1/report%20final.csv",
+        "s3://my.dotted.bucket/k",
     ];
     for path in yaml_files("topologies")
         .into_iter()
