@@ -717,7 +717,14 @@ fn find_node(node: &Node, span: Span) -> Option<&Node> {
     }
 }
 
+mod addresses;
+mod endpoints;
+mod filters;
+mod gateways;
 mod lints;
 mod names;
-mod network;
 mod other;
+mod peering;
+mod resolver;
+mod routes;
+mod vpcs;
