@@ -441,7 +441,8 @@ pub struct NetworkAcl {
     pub span: Span,
 }
 
-/// A VPC endpoint.
+/// A VPC endpoint: what every endpoint has, and in [`kind`](Endpoint::kind) what only its type
+/// has.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     /// The user's name.
@@ -450,74 +451,135 @@ pub struct Endpoint {
     pub vpc: VpcId,
     /// `vpce-…`.
     pub aws_id: String,
-    /// The DNS suffix after the id in DNS names.
-    pub dns_id: String,
-    /// Gateway or interface.
-    pub kind: EndpointType,
     /// Short service name (`s3`, `dynamodb`, `sts`).
     pub service: String,
-    /// Gateway endpoints: associated route tables.
-    pub route_tables: Vec<RouteTableId>,
-    /// Interface endpoints: one ENI per subnet.
-    pub enis: Vec<EniId>,
-    /// Interface endpoints: security groups.
-    pub security_groups: Vec<SecurityGroupId>,
     /// Endpoint policy; `None` is the default full-access policy.
     pub policy: Option<Policy>,
-    /// Private DNS enabled (interface endpoints).
-    pub private_dns: bool,
-    /// `PrivateDnsOnlyForInboundResolverEndpoint` (S3 interface endpoints with private DNS).
-    pub private_dns_only_for_inbound_resolver: bool,
+    /// Gateway or interface, with the fields of that type.
+    pub kind: EndpointKind,
     /// Where defined.
     pub span: Span,
 }
 
+/// The type of a VPC endpoint, with what only that type has.
+#[derive(Clone, Debug)]
+pub enum EndpointKind {
+    /// A gateway endpoint (S3, DynamoDB): a route target, reached through route tables.
+    Gateway(GatewayEndpoint),
+    /// An interface endpoint (AWS PrivateLink): network interfaces in subnets, with DNS names.
+    Interface(InterfaceEndpoint),
+}
+
+/// What only a gateway endpoint has.
+#[derive(Clone, Debug, Default)]
+pub struct GatewayEndpoint {
+    /// Associated route tables (each holds the route AWS adds: prefix list → endpoint).
+    pub route_tables: Vec<RouteTableId>,
+}
+
+/// What only an interface endpoint has.
+#[derive(Clone, Debug)]
+pub struct InterfaceEndpoint {
+    /// One network interface per subnet.
+    pub enis: Vec<EniId>,
+    /// Security groups of its network interfaces.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// The DNS suffix after the id in its DNS names (`5e6f` in `vpce-1a2b3c4d-5e6f.s3.…`).
+    pub dns_id: String,
+    /// Private DNS enabled.
+    pub private_dns: bool,
+    /// `PrivateDnsOnlyForInboundResolverEndpoint` in effect (interface endpoints with private
+    /// DNS of services that also have gateway endpoints).
+    pub private_dns_only_for_inbound_resolver: bool,
+}
+
 impl Endpoint {
-    /// The Regional endpoint-specific name as a typed value (`region` is the endpoint's VPC's).
-    pub fn regional_name<'a>(&'a self, region: &'a str) -> ServiceName<'a> {
-        ServiceName::endpoint(
+    /// Gateway or interface.
+    pub fn endpoint_type(&self) -> EndpointType {
+        match self.kind {
+            EndpointKind::Gateway(_) => EndpointType::Gateway,
+            EndpointKind::Interface(_) => EndpointType::Interface,
+        }
+    }
+
+    /// The gateway endpoint's own fields; `None` for an interface endpoint.
+    pub fn gateway(&self) -> Option<&GatewayEndpoint> {
+        match &self.kind {
+            EndpointKind::Gateway(g) => Some(g),
+            EndpointKind::Interface(_) => None,
+        }
+    }
+
+    /// The interface endpoint's own fields; `None` for a gateway endpoint.
+    pub fn interface(&self) -> Option<&InterfaceEndpoint> {
+        match &self.kind {
+            EndpointKind::Interface(i) => Some(i),
+            EndpointKind::Gateway(_) => None,
+        }
+    }
+
+    /// Its network interfaces: one per subnet for an interface endpoint, none for a gateway
+    /// endpoint.
+    pub fn enis(&self) -> &[EniId] {
+        self.interface().map_or(&[], |i| &i.enis)
+    }
+
+    /// The route tables it is associated with: a gateway endpoint's, none for an interface
+    /// endpoint.
+    pub fn route_tables(&self) -> &[RouteTableId] {
+        self.gateway().map_or(&[], |g| &g.route_tables)
+    }
+
+    /// The Regional endpoint-specific name as a typed value (`region` is the endpoint's VPC's);
+    /// `None` for a gateway endpoint, which has no DNS names.
+    pub fn regional_name<'a>(&'a self, region: &'a str) -> Option<ServiceName<'a>> {
+        let i = self.interface()?;
+        Some(ServiceName::endpoint(
             self.service.as_str(),
             region,
             self.aws_id.as_str(),
-            self.dns_id.as_str(),
+            i.dns_id.as_str(),
             None,
-        )
+        ))
     }
 
-    /// A zonal endpoint-specific name as a typed value.
-    pub fn zonal_name<'a>(&'a self, region: &'a str, az: &'a str) -> ServiceName<'a> {
-        ServiceName::endpoint(
+    /// A zonal endpoint-specific name as a typed value; `None` for a gateway endpoint.
+    pub fn zonal_name<'a>(&'a self, region: &'a str, az: &'a str) -> Option<ServiceName<'a>> {
+        let i = self.interface()?;
+        Some(ServiceName::endpoint(
             self.service.as_str(),
             region,
             self.aws_id.as_str(),
-            self.dns_id.as_str(),
+            i.dns_id.as_str(),
             Some(az.into()),
-        )
+        ))
     }
 
-    /// The Regional DNS name: `vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`.
-    pub fn regional_dns_name(&self, region: &str) -> String {
-        self.regional_name(region).render()
+    /// The Regional DNS name: `vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`; `None` for a
+    /// gateway endpoint.
+    pub fn regional_dns_name(&self, region: &str) -> Option<String> {
+        Some(self.regional_name(region)?.render())
     }
 
-    /// A zonal DNS name: `vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com`.
-    pub fn zonal_dns_name(&self, region: &str, az: &str) -> String {
-        self.zonal_name(region, az).render()
+    /// A zonal DNS name: `vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com`; `None`
+    /// for a gateway endpoint.
+    pub fn zonal_dns_name(&self, region: &str, az: &str) -> Option<String> {
+        Some(self.zonal_name(region, az)?.render())
     }
 
-    /// An endpoint-specific name with a prefix (`bucket.vpce-…`, S3 only), Regional or zonal.
+    /// An endpoint-specific name with a prefix (`bucket.vpce-…`, S3 only), Regional or zonal;
+    /// `None` for a gateway endpoint.
     pub fn prefixed_dns_name(
         &self,
         region: &str,
         az: Option<&str>,
         prefix: EndpointPrefix,
-    ) -> String {
-        match az {
-            Some(az) => self.zonal_name(region, az),
-            None => self.regional_name(region),
-        }
-        .with_prefix(prefix)
-        .render()
+    ) -> Option<String> {
+        let name = match az {
+            Some(az) => self.zonal_name(region, az)?,
+            None => self.regional_name(region)?,
+        };
+        Some(name.with_prefix(prefix).render())
     }
 }
 
@@ -1075,10 +1137,10 @@ impl Topology {
             check("eni.subnet", e.subnet.index(), self.subnets.len());
         }
         for e in &self.endpoints {
-            e.enis
+            e.enis()
                 .iter()
                 .for_each(|x| check("endpoint.eni", x.index(), self.enis.len()));
-            e.route_tables
+            e.route_tables()
                 .iter()
                 .for_each(|x| check("endpoint.route_table", x.index(), self.route_tables.len()));
         }

@@ -4,6 +4,8 @@
 use super::*;
 
 impl Builder<'_> {
+    /// An endpoint: its id and service, then what its type has (see [`Self::gateway_endpoint`]
+    /// and [`Self::interface_endpoint`]), then its policy.
     pub(super) fn endpoint(
         &mut self,
         vpc: VpcId,
@@ -12,6 +14,34 @@ impl Builder<'_> {
         def: &f::Endpoint,
     ) {
         self.vpce_id(&def.id);
+        let service = self.endpoint_service(vpc, def);
+        let kind = match def.kind.value {
+            EndpointType::Gateway => {
+                EndpointKind::Gateway(self.gateway_endpoint(vpc, id, key, def, &service))
+            }
+            EndpointType::Interface => {
+                EndpointKind::Interface(self.interface_endpoint(vpc, id, key, def, &service))
+            }
+        };
+        let policy = def
+            .policy
+            .as_ref()
+            .and_then(|p| self.policy(p, PolicyKind::Endpoint));
+        self.t.endpoints.push(Endpoint {
+            name: key.value.clone(),
+            vpc,
+            aws_id: def.id.value.clone(),
+            service,
+            policy,
+            kind,
+            span: key.span,
+        });
+        self.t.vpcs[vpc.index()].endpoints.push(id);
+    }
+
+    /// The short name of the endpoint's service, which must be of the VPC's Region and have VPC
+    /// endpoints; empty when it is of another Region (reported).
+    fn endpoint_service(&self, vpc: VpcId, def: &f::Endpoint) -> String {
         let region_id = self.t.vpcs[vpc.index()].region;
         let region = self
             .t
@@ -34,162 +64,232 @@ impl Builder<'_> {
                 why,
             );
         }
-        let kind = def.kind.value;
-        let only_for = |this: &Self, present: bool, span: Option<Span>, what: &str, k: &str| {
-            if present {
-                this.err(
-                    "invalid-value",
-                    span.unwrap_or(key.span),
-                    format!("`{what}:` is only for {k} endpoints"),
-                    format!("remove it, or set `type: {k}`"),
-                );
-            }
+        service
+    }
+
+    /// Reports a key written for the other type of endpoint (`k`).
+    fn only_for(
+        &self,
+        key: &Spanned<String>,
+        present: bool,
+        span: Option<Span>,
+        what: &str,
+        k: &str,
+    ) {
+        if present {
+            self.err(
+                "invalid-value",
+                span.unwrap_or(key.span),
+                format!("`{what}:` is only for {k} endpoints"),
+                format!("remove it, or set `type: {k}`"),
+            );
+        }
+    }
+
+    /// A gateway endpoint: a service that has one, no interface endpoint keys, and its route
+    /// tables (one gateway endpoint per service in each).
+    fn gateway_endpoint(
+        &mut self,
+        vpc: VpcId,
+        id: EndpointId,
+        key: &Spanned<String>,
+        def: &f::Endpoint,
+        service: &str,
+    ) -> GatewayEndpoint {
+        if !service.is_empty() && !vpcsim_aws::service::has_gateway(service) {
+            self.err(
+                "gateway-endpoint-service",
+                def.service.span,
+                format!("'{service}' has no gateway endpoint; only s3 and dynamodb do"),
+                "use `type: interface` for this service",
+            );
+        }
+        let first = |l: &Option<vpcsim_syntax::List<Spanned<String>>>| {
+            l.as_ref().and_then(|s| s.0.first()).map(|s| s.span)
         };
+        self.only_for(
+            key,
+            def.subnets.is_some(),
+            first(&def.subnets),
+            "subnets",
+            "interface",
+        );
+        self.only_for(
+            key,
+            def.addresses.is_some(),
+            def.addresses
+                .as_ref()
+                .and_then(|a| a.0.first())
+                .map(|a| a.key.span),
+            "addresses",
+            "interface",
+        );
+        self.only_for(
+            key,
+            def.security_groups.is_some(),
+            first(&def.security_groups),
+            "security_groups",
+            "interface",
+        );
+        self.only_for(
+            key,
+            def.private_dns.is_some(),
+            def.private_dns.as_ref().map(|s| s.span),
+            "private_dns",
+            "interface",
+        );
+        self.only_for(
+            key,
+            def.dns_id.is_some(),
+            def.dns_id.as_ref().map(|s| s.span),
+            "dns_id",
+            "interface",
+        );
         let mut route_tables = Vec::new();
-        let mut enis = Vec::new();
-        let mut security_groups = Vec::new();
-        match kind {
-            EndpointType::Gateway => {
-                if !service.is_empty() && !vpcsim_aws::service::has_gateway(&service) {
-                    self.err(
-                        "gateway-endpoint-service",
-                        def.service.span,
-                        format!("'{service}' has no gateway endpoint; only s3 and dynamodb do"),
-                        "use `type: interface` for this service",
-                    );
-                }
-                only_for(
-                    self,
-                    def.subnets.is_some(),
-                    def.subnets
-                        .as_ref()
-                        .and_then(|s| s.0.first())
-                        .map(|s| s.span),
-                    "subnets",
-                    "interface",
-                );
-                only_for(
-                    self,
-                    def.addresses.is_some(),
-                    def.addresses
-                        .as_ref()
-                        .and_then(|a| a.0.first())
-                        .map(|a| a.key.span),
-                    "addresses",
-                    "interface",
-                );
-                only_for(
-                    self,
-                    def.security_groups.is_some(),
-                    def.security_groups
-                        .as_ref()
-                        .and_then(|s| s.0.first())
-                        .map(|s| s.span),
-                    "security_groups",
-                    "interface",
-                );
-                only_for(
-                    self,
-                    def.private_dns.is_some(),
-                    def.private_dns.as_ref().map(|s| s.span),
-                    "private_dns",
-                    "interface",
-                );
-                only_for(
-                    self,
-                    def.dns_id.is_some(),
-                    def.dns_id.as_ref().map(|s| s.span),
-                    "dns_id",
-                    "interface",
-                );
-                for rt in def.route_tables.iter().flat_map(|l| l.iter()) {
-                    self.gateway_tables_written.insert(id);
-                    let Some(rid) =
-                        self.resolve_in_vpc(&self.names.route_tables, vpc, rt, "route table")
-                    else {
-                        continue;
-                    };
-                    if self.associate_gateway(rid, &service, &rt.value, rt.span) {
-                        route_tables.push(rid);
-                    }
-                }
-            }
-            EndpointType::Interface => {
-                only_for(
-                    self,
-                    def.route_tables.is_some(),
-                    def.route_tables
-                        .as_ref()
-                        .and_then(|s| s.0.first())
-                        .map(|s| s.span),
-                    "route_tables",
-                    "gateway",
-                );
-                security_groups = def
-                    .security_groups
-                    .iter()
-                    .flat_map(|l| l.iter())
-                    .filter_map(|s| {
-                        self.resolve_in_vpc(&self.names.security_groups, vpc, s, "security group")
-                    })
-                    .collect::<Vec<_>>();
-                let subnets = def.subnets.as_ref();
-                if subnets.is_none_or(|l| l.0.is_empty()) {
-                    self.err("missing-key", key.span, format!("interface endpoint '{}' has no subnets", key.value), "add `subnets: [NAME, ...]`, one subnet per Availability Zone; each gets a network interface");
-                }
-                let mut azs: HashMap<String, Span> = HashMap::new();
-                let mut chosen: Vec<String> = Vec::new();
-                for s in subnets.iter().flat_map(|l| l.iter()) {
-                    let Some(sid) = self.resolve_in_vpc(&self.names.subnets, vpc, s, "subnet")
-                    else {
-                        continue;
-                    };
-                    let az = self.t.subnets[sid.index()].az.clone();
-                    if let Some(first) = azs.get(&az) {
-                        self.d.push(
-                            Diagnostic::error("endpoint-az-twice", s.span, format!("interface endpoint '{}' already has a subnet in {az}", key.value))
-                                .with_related(*first, "the other subnet in this zone")
-                                .with_help("an interface endpoint takes at most one subnet per Availability Zone"),
-                        );
-                        continue;
-                    }
-                    azs.insert(az, s.span);
-                    chosen.push(s.value.clone());
-                    let ip = def
-                        .addresses
-                        .as_ref()
-                        .and_then(|a| a.iter().find(|x| x.key.value == s.value))
-                        .and_then(|x| x.value.clone());
-                    let eni = self.queue_eni(
-                        sid,
-                        ip,
-                        EniOwner::Endpoint(id),
-                        security_groups.clone(),
-                        s.span,
-                        &format!("endpoint/{}", key.value),
-                        None,
-                    );
-                    enis.push(eni);
-                }
-                for a in def.addresses.iter().flat_map(|a| a.iter()) {
-                    if !chosen.contains(&a.key.value)
-                        && subnets.is_some_and(|l| !l.iter().any(|s| s.value == a.key.value))
-                    {
-                        self.err(
-                            "unknown-reference",
-                            a.key.span,
-                            format!("'{}' is not one of this endpoint's subnets", a.key.value),
-                            suggest::hint(
-                                a.key.as_str(),
-                                "subnet",
-                                subnets.iter().flat_map(|l| l.iter()).map(|s| s.as_str()),
-                            ),
-                        );
-                    }
-                }
+        for rt in def.route_tables.iter().flat_map(|l| l.iter()) {
+            self.gateway_tables_written.insert(id);
+            let Some(rid) = self.resolve_in_vpc(&self.names.route_tables, vpc, rt, "route table")
+            else {
+                continue;
+            };
+            if self.associate_gateway(rid, service, &rt.value, rt.span) {
+                route_tables.push(rid);
             }
         }
-        let dns_id = match &def.dns_id {
+        // The interface endpoint keys refused above are still checked, as on an interface
+        // endpoint.
+        self.endpoint_dns_id(def);
+        self.private_dns_only_for_inbound(def, service, None);
+        GatewayEndpoint { route_tables }
+    }
+
+    /// An interface endpoint: a network interface in each of its subnets (at most one per
+    /// Availability Zone, with the address given under `addresses:` or one allocated), its
+    /// security groups, its DNS id and private DNS settings.
+    fn interface_endpoint(
+        &mut self,
+        vpc: VpcId,
+        id: EndpointId,
+        key: &Spanned<String>,
+        def: &f::Endpoint,
+        service: &str,
+    ) -> InterfaceEndpoint {
+        self.only_for(
+            key,
+            def.route_tables.is_some(),
+            def.route_tables
+                .as_ref()
+                .and_then(|s| s.0.first())
+                .map(|s| s.span),
+            "route_tables",
+            "gateway",
+        );
+        let security_groups = def
+            .security_groups
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter_map(|s| {
+                self.resolve_in_vpc(&self.names.security_groups, vpc, s, "security group")
+            })
+            .collect::<Vec<_>>();
+        let enis = self.interface_enis(vpc, id, key, def, &security_groups);
+        let dns_id = self.endpoint_dns_id(def);
+        let private_dns = match &*def.private_dns {
+            Some(p) => p.value,
+            // AWS's API default is true for AWS services; services that also have gateway
+            // endpoints (S3, DynamoDB) default to off, see docs/decisions.md.
+            None => !vpcsim_aws::service::has_gateway(service),
+        };
+        let private_dns_only_for_inbound_resolver =
+            self.private_dns_only_for_inbound(def, service, Some(private_dns));
+        InterfaceEndpoint {
+            enis,
+            security_groups,
+            dns_id,
+            private_dns,
+            private_dns_only_for_inbound_resolver,
+        }
+    }
+
+    /// An interface endpoint's network interfaces: one per subnet, at most one subnet per
+    /// Availability Zone; `addresses:` name only its subnets.
+    fn interface_enis(
+        &mut self,
+        vpc: VpcId,
+        id: EndpointId,
+        key: &Spanned<String>,
+        def: &f::Endpoint,
+        security_groups: &[SecurityGroupId],
+    ) -> Vec<EniId> {
+        let mut enis = Vec::new();
+        let subnets = def.subnets.as_ref();
+        if subnets.is_none_or(|l| l.0.is_empty()) {
+            self.err("missing-key", key.span, format!("interface endpoint '{}' has no subnets", key.value), "add `subnets: [NAME, ...]`, one subnet per Availability Zone; each gets a network interface");
+        }
+        let mut azs: HashMap<String, Span> = HashMap::new();
+        let mut chosen: Vec<String> = Vec::new();
+        for s in subnets.iter().flat_map(|l| l.iter()) {
+            let Some(sid) = self.resolve_in_vpc(&self.names.subnets, vpc, s, "subnet") else {
+                continue;
+            };
+            let az = self.t.subnets[sid.index()].az.clone();
+            if let Some(first) = azs.get(&az) {
+                self.d.push(
+                    Diagnostic::error(
+                        "endpoint-az-twice",
+                        s.span,
+                        format!(
+                            "interface endpoint '{}' already has a subnet in {az}",
+                            key.value
+                        ),
+                    )
+                    .with_related(*first, "the other subnet in this zone")
+                    .with_help(
+                        "an interface endpoint takes at most one subnet per Availability Zone",
+                    ),
+                );
+                continue;
+            }
+            azs.insert(az, s.span);
+            chosen.push(s.value.clone());
+            let ip = def
+                .addresses
+                .as_ref()
+                .and_then(|a| a.iter().find(|x| x.key.value == s.value))
+                .and_then(|x| x.value.clone());
+            let eni = self.queue_eni(
+                sid,
+                ip,
+                EniOwner::Endpoint(id),
+                security_groups.to_vec(),
+                s.span,
+                &format!("endpoint/{}", key.value),
+                None,
+            );
+            enis.push(eni);
+        }
+        for a in def.addresses.iter().flat_map(|a| a.iter()) {
+            if !chosen.contains(&a.key.value)
+                && subnets.is_some_and(|l| !l.iter().any(|s| s.value == a.key.value))
+            {
+                self.err(
+                    "unknown-reference",
+                    a.key.span,
+                    format!("'{}' is not one of this endpoint's subnets", a.key.value),
+                    suggest::hint(
+                        a.key.as_str(),
+                        "subnet",
+                        subnets.iter().flat_map(|l| l.iter()).map(|s| s.as_str()),
+                    ),
+                );
+            }
+        }
+        enis
+    }
+
+    /// The DNS id: the one written (checked), else derived from the seed and the endpoint id.
+    fn endpoint_dns_id(&self, def: &f::Endpoint) -> String {
+        match &def.dns_id {
             Some(d) => {
                 let ok = !d.value.is_empty()
                     && d.value.len() <= 16
@@ -211,45 +311,31 @@ impl Builder<'_> {
                     })
                     .collect()
             }
-        };
-        let private_dns = match &*def.private_dns {
-            Some(p) => p.value,
-            // AWS's API default is true for AWS services; services that also have gateway
-            // endpoints (S3, DynamoDB) default to off, see docs/decisions.md.
-            None => kind == EndpointType::Interface && !vpcsim_aws::service::has_gateway(&service),
-        };
-        let only_inbound = def.private_dns_only_for_inbound_resolver_endpoint.as_ref();
-        if let Some(o) = only_inbound {
-            if !vpcsim_aws::service::has_gateway(&service) || kind != EndpointType::Interface {
-                self.err("invalid-value", o.span, "`private_dns_only_for_inbound_resolver_endpoint` applies only to interface endpoints of services that also have gateway endpoints (s3, dynamodb)", "remove it");
-            } else if !private_dns {
-                self.warn("no-effect", o.span, "`private_dns_only_for_inbound_resolver_endpoint` has no effect while private DNS is off", "set `private_dns: true`, or remove this key");
+        }
+    }
+
+    /// Whether `PrivateDnsOnlyForInboundResolverEndpoint` is in effect. The option exists only
+    /// for interface endpoints (`private_dns` is `Some` for them) of services that also have
+    /// gateway endpoints, and does something only with private DNS on; it defaults to true.
+    fn private_dns_only_for_inbound(
+        &self,
+        def: &f::Endpoint,
+        service: &str,
+        private_dns: Option<bool>,
+    ) -> bool {
+        let given = def.private_dns_only_for_inbound_resolver_endpoint.as_ref();
+        let applies = vpcsim_aws::service::has_gateway(service);
+        if let Some(o) = given {
+            match private_dns {
+                Some(on) if applies => {
+                    if !on {
+                        self.warn("no-effect", o.span, "`private_dns_only_for_inbound_resolver_endpoint` has no effect while private DNS is off", "set `private_dns: true`, or remove this key");
+                    }
+                }
+                _ => self.err("invalid-value", o.span, "`private_dns_only_for_inbound_resolver_endpoint` applies only to interface endpoints of services that also have gateway endpoints (s3, dynamodb)", "remove it"),
             }
         }
-        let policy = def
-            .policy
-            .as_ref()
-            .and_then(|p| self.policy(p, PolicyKind::Endpoint));
-        // The option exists only for services that also have gateway endpoints.
-        let only_inbound_effective = private_dns
-            && vpcsim_aws::service::has_gateway(&service)
-            && only_inbound.is_none_or(|o| o.value);
-        self.t.endpoints.push(Endpoint {
-            name: key.value.clone(),
-            vpc,
-            aws_id: def.id.value.clone(),
-            dns_id,
-            kind,
-            service,
-            route_tables,
-            enis,
-            security_groups,
-            policy,
-            private_dns,
-            private_dns_only_for_inbound_resolver: only_inbound_effective,
-            span: key.span,
-        });
-        self.t.vpcs[vpc.index()].endpoints.push(id);
+        private_dns == Some(true) && applies && given.is_none_or(|o| o.value)
     }
 
     /// Records that a gateway endpoint for `service` is associated with route table `rid`;
@@ -279,7 +365,7 @@ impl Builder<'_> {
     pub(super) fn private_dns_rules(&self) {
         let mut owners: HashMap<(VpcId, &str), Span> = HashMap::new();
         for ep in &self.t.endpoints {
-            if ep.kind != EndpointType::Interface || !ep.private_dns || ep.service.is_empty() {
+            if !ep.interface().is_some_and(|i| i.private_dns) || ep.service.is_empty() {
                 continue;
             }
             if let Some(first) = owners.get(&(ep.vpc, ep.service.as_str())) {
@@ -293,15 +379,16 @@ impl Builder<'_> {
             }
         }
         for ep in &self.t.endpoints {
-            if !(ep.kind == EndpointType::Interface
-                && ep.private_dns_only_for_inbound_resolver
+            if !(ep
+                .interface()
+                .is_some_and(|i| i.private_dns_only_for_inbound_resolver)
                 && vpcsim_aws::service::has_gateway(&ep.service))
             {
                 continue;
             }
             let has_gateway = self.t.vpcs[ep.vpc.index()].endpoints.iter().any(|g| {
                 let g = &self.t.endpoints[g.index()];
-                g.kind == EndpointType::Gateway && g.service == ep.service
+                g.gateway().is_some() && g.service == ep.service
             });
             if !has_gateway {
                 self.err(

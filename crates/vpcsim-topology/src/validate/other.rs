@@ -455,7 +455,7 @@ impl Builder<'_> {
                     &Spanned::new(a.span, ep.to_string()),
                     "endpoint",
                 )?;
-                if self.t.endpoints[ep.index()].kind != EndpointType::Interface {
+                if self.t.endpoints[ep.index()].interface().is_none() {
                     self.err(
                         "invalid-value",
                         a.span,

@@ -49,10 +49,12 @@ impl Builder<'_> {
                             continue;
                         }
                         self.gateway_tables_written.insert(ep);
-                        if !self.t.endpoints[ep.index()].route_tables.contains(&rid)
+                        let associated = self.t.endpoints[ep.index()].route_tables().contains(&rid);
+                        if !associated
                             && self.associate_gateway(rid, &service, &rt.key.value, r.target.span)
+                            && let EndpointKind::Gateway(g) = &mut self.t.endpoints[ep.index()].kind
                         {
-                            self.t.endpoints[ep.index()].route_tables.push(rid);
+                            g.route_tables.push(rid);
                         }
                         continue; // its route is added below with the endpoint's other associations
                     }
@@ -82,14 +84,14 @@ impl Builder<'_> {
         }
         for (i, ep) in self.t.endpoints.iter().enumerate() {
             let written = self.gateway_tables_written.contains(&EndpointId(i as u32));
-            if ep.kind == EndpointType::Gateway && ep.route_tables.is_empty() && !written {
+            if ep.gateway().is_some_and(|g| g.route_tables.is_empty()) && !written {
                 self.warn("gateway-endpoint-unused", ep.span, format!("gateway endpoint '{}' is associated with no route table, so no traffic can use it", ep.name), "add `route_tables: [NAME]`");
             }
         }
         // The routes AWS adds for gateway endpoints: prefix list -> vpce.
         for i in 0..self.t.endpoints.len() {
             let ep = &self.t.endpoints[i];
-            if ep.kind != EndpointType::Gateway || !vpcsim_aws::service::has_gateway(&ep.service) {
+            if ep.gateway().is_none() || !vpcsim_aws::service::has_gateway(&ep.service) {
                 continue;
             }
             let region = self.t.vpcs[ep.vpc.index()].region;
@@ -99,13 +101,13 @@ impl Builder<'_> {
                 .iter()
                 .position(|p| p.region == region && p.service == ep.service)
             else {
-                if region.index() < self.t.regions.len() && !ep.route_tables.is_empty() {
+                if region.index() < self.t.regions.len() && !ep.route_tables().is_empty() {
                     let r = &self.t.regions[region.index()].name;
                     self.err("missing-prefix-list", ep.span, format!("vpcsim has no prefix list for {} in {r}", ep.service), format!("add `regions: {{ {r}: {{ prefix_lists: {{ {}: {{ id: pl-…, cidrs: [...] }} }} }} }}` with AWS's published list", ep.service));
                 }
                 continue;
             };
-            let (span, tables) = (ep.span, ep.route_tables.clone());
+            let (span, tables) = (ep.span, ep.route_tables().to_vec());
             for rid in tables {
                 self.t.route_tables[rid.index()].routes.push(Route {
                     destination: Destination::PrefixList(PrefixListId(pl as u32)),
@@ -207,7 +209,7 @@ impl Builder<'_> {
             ("endpoint", Some(n)) => {
                 let ep = self.resolve_in_vpc(&self.names.endpoints, vpc, &n, "endpoint")?;
                 let e = &self.t.endpoints[ep.index()];
-                if e.kind != EndpointType::Gateway {
+                if e.gateway().is_none() {
                     self.err("invalid-route", t.span, format!("'{}' is an interface endpoint; only gateway endpoints are route targets", n.value), "reach interface endpoints through their addresses; no route is needed inside the VPC");
                     return None;
                 }
