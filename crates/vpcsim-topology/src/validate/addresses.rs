@@ -3,6 +3,14 @@
 
 use super::*;
 
+/// Where an address must be unique: a VPC's own addresses, or the customer-owned IP pools of
+/// Outposts (one on-premises address space for all of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Space {
+    Vpc(VpcId),
+    CustomerOwned,
+}
+
 impl Builder<'_> {
     /// Queues a network interface; its address is checked or allocated in [`Self::assign_addresses`].
     #[allow(clippy::too_many_arguments)]
@@ -49,20 +57,20 @@ impl Builder<'_> {
     /// Checks every given address, then allocates the others deterministically from the seed.
     pub(super) fn assign_addresses(&mut self) {
         let requests = std::mem::take(&mut self.eni_requests);
-        // (VPC or pool marker, address) -> where first used.
-        let mut used: HashMap<(u32, Ipv4Addr), Span> = HashMap::new();
+        // (address space, address) -> where first used.
+        let mut used: HashMap<(Space, Ipv4Addr), Span> = HashMap::new();
         let mut ips: Vec<Option<Ipv4Addr>> = vec![None; requests.len()];
         for (i, r) in requests.iter().enumerate() {
             let Some(text) = &r.ip else { continue };
             let Some(ip) = self.ip4(text) else { continue };
             let subnet = &self.t.subnets[r.subnet.index()];
             let scope = if r.pool.is_some() {
-                u32::MAX
+                Space::CustomerOwned
             } else {
-                subnet.vpc.0
+                Space::Vpc(subnet.vpc)
             };
-            match r.pool {
-                Some(pool) if !pool.contains(&ip) => {
+            match (r.pool, subnet.cidr) {
+                (Some(pool), _) if !pool.contains(&ip) => {
                     self.err(
                         "address-outside-subnet",
                         text.span,
@@ -71,18 +79,18 @@ impl Builder<'_> {
                     );
                     continue;
                 }
-                Some(_) => {}
-                None if !subnet.cidr.contains(&ip) => {
+                (Some(_), _) => {}
+                (None, Some(net)) if !net.contains(&ip) => {
                     self.err(
                         "address-outside-subnet",
                         text.span,
-                        format!("{ip} is not in subnet '{}' ({})", subnet.name, subnet.cidr),
-                        format!("pick an address from {} (its first four and last address are reserved), or leave it out to have one allocated", subnet.cidr),
+                        format!("{ip} is not in subnet '{}' ({net})", subnet.name),
+                        format!("pick an address from {net} (its first four and last address are reserved), or leave it out to have one allocated"),
                     );
                     continue;
                 }
-                None if subnet.is_reserved(ip) => {
-                    let off = u32::from(ip) - u32::from(subnet.cidr.network());
+                (None, Some(net)) if is_reserved(net, ip) => {
+                    let off = u32::from(ip) - u32::from(net.network());
                     let why = match off {
                         0 => "the network address",
                         1 => "reserved by AWS for the VPC router",
@@ -93,12 +101,13 @@ impl Builder<'_> {
                     self.err(
                         "address-reserved",
                         text.span,
-                        format!("{ip} is {why} in subnet '{}' ({})", subnet.name, subnet.cidr),
+                        format!("{ip} is {why} in subnet '{}' ({net})", subnet.name),
                         "AWS reserves the first four addresses and the last address of every subnet",
                     );
                     continue;
                 }
-                None => {}
+                // In a subnet whose CIDR is invalid (reported), only uniqueness is checked.
+                (None, _) => {}
             }
             if let Some(first) = used.get(&(scope, ip)) {
                 self.d.push(
@@ -120,11 +129,13 @@ impl Builder<'_> {
                 continue;
             }
             let subnet = &self.t.subnets[r.subnet.index()];
-            let (net, first, scope) = match r.pool {
-                Some(pool) => (pool, 0u32, u32::MAX),
-                None => (subnet.cidr, 4u32, subnet.vpc.0),
+            let (net, first, scope) = match (r.pool, subnet.cidr) {
+                (Some(pool), _) => (pool, 0u32, Space::CustomerOwned),
+                (None, Some(net)) => (net, 4u32, Space::Vpc(subnet.vpc)),
+                // A subnet whose CIDR is invalid has no addresses to give (already reported).
+                (None, None) => continue,
             };
-            // A subnet whose CIDR was rejected has no addresses to give (already reported).
+            // Nor has one whose CIDR is of a size AWS rejects (already reported).
             if r.pool.is_none() && (net.prefix_len() < 16 || net.prefix_len() > 28) {
                 continue;
             }
@@ -167,7 +178,7 @@ impl Builder<'_> {
         for ((r, ip), ipv6) in requests.into_iter().zip(ips).zip(ipv6s) {
             self.t.enis.push(Eni {
                 subnet: r.subnet,
-                ip: ip.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                ip,
                 ipv6,
                 allocated: r.ip.is_none(),
                 security_groups: r.security_groups,

@@ -42,12 +42,10 @@ impl Builder<'_> {
     /// The short name of the endpoint's service, which must be of the VPC's Region and have VPC
     /// endpoints; empty when it is of another Region (reported).
     fn endpoint_service(&self, vpc: VpcId, def: &f::Endpoint) -> String {
-        let region_id = self.t.vpcs[vpc.index()].region;
-        let region = self
-            .t
-            .regions
-            .get(region_id.index())
-            .map(|r| r.name.clone())
+        // Without a Region (reported), no service is of the VPC's Region.
+        let region = self.t.vpcs[vpc.index()]
+            .region
+            .map(|r| self.t.regions[r.index()].name.clone())
             .unwrap_or_default();
         let service = match services::short_name(def.service.as_str(), &region) {
             Ok(s) => s.to_string(),

@@ -26,7 +26,7 @@ impl Builder<'_> {
             self.t.nat_gateways.push(NatGateway {
                 name: e.key.value.clone(),
                 vpc,
-                eni: eni.unwrap_or(EniId(u32::MAX)),
+                eni,
                 public_ip,
                 span: e.key.span,
             });

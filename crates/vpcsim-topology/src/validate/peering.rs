@@ -17,7 +17,7 @@ impl Builder<'_> {
                 .map(|v| self.resolve(Some(&self.names.vpcs), v, "VPC", ""))
                 .collect();
             let id = self.aws_id(p.id.as_ref(), "pcx", &["pcx", &e.key.value]);
-            let mut vpcs = [VpcId(u32::MAX); 2];
+            let mut vpcs = None;
             if ends.len() != 2 {
                 self.err(
                     "invalid-value",
@@ -26,7 +26,7 @@ impl Builder<'_> {
                     "write `between: [VPC_A, VPC_B]`",
                 );
             } else if let [Some(a), Some(b)] = ends[..] {
-                vpcs = [a, b];
+                vpcs = Some([a, b]);
                 if a == b {
                     self.err(
                         "invalid-value",

@@ -27,21 +27,19 @@ impl Builder<'_> {
                     let (Some(destination), Some(target)) = (destination, target) else {
                         continue;
                     };
-                    if target == Target::Local {
+                    if target == Some(Target::Local) {
                         continue; // the local route is implicit
                     }
-                    if let Target::GatewayEndpoint(ep) = target {
+                    if let Some(Target::GatewayEndpoint(ep)) = target {
                         // The same association as `route_tables:` on the endpoint.
                         let e = &self.t.endpoints[ep.index()];
                         let service = e.service.clone();
                         let own = self.t.prefix_lists.iter().position(|p| {
-                            p.region == self.t.vpcs[vpc.index()].region && p.service == service
+                            Some(p.region) == self.t.vpcs[vpc.index()].region
+                                && p.service == service
                         });
-                        if destination
-                            != Destination::PrefixList(PrefixListId(
-                                own.map_or(u32::MAX, |i| i as u32),
-                            ))
-                        {
+                        let own_list = own.map(|i| Destination::PrefixList(PrefixListId(i as u32)));
+                        if own_list != Some(destination) {
                             let pl = own.map_or("its prefix list".to_string(), |i| {
                                 self.t.prefix_lists[i].aws_id.clone()
                             });
@@ -74,6 +72,9 @@ impl Builder<'_> {
                         continue;
                     }
                     seen.insert(destination, r.destination.span);
+                    // A route to an instance without a network interface (reported) is checked
+                    // against the others, but not built.
+                    let Some(target) = target else { continue };
                     self.t.route_tables[rid.index()].routes.push(Route {
                         destination,
                         target,
@@ -99,9 +100,11 @@ impl Builder<'_> {
                 .t
                 .prefix_lists
                 .iter()
-                .position(|p| p.region == region && p.service == ep.service)
+                .position(|p| Some(p.region) == region && p.service == ep.service)
             else {
-                if region.index() < self.t.regions.len() && !ep.route_tables().is_empty() {
+                if let Some(region) = region
+                    && !ep.route_tables().is_empty()
+                {
                     let r = &self.t.regions[region.index()].name;
                     self.err("missing-prefix-list", ep.span, format!("vpcsim has no prefix list for {} in {r}", ep.service), format!("add `regions: {{ {r}: {{ prefix_lists: {{ {}: {{ id: pl-…, cidrs: [...] }} }} }} }}` with AWS's published list", ep.service));
                 }
@@ -118,19 +121,22 @@ impl Builder<'_> {
         }
     }
 
+    /// A route's target. `None` when it is not a valid target (reported); `Some(None)` for an
+    /// instance whose network interface could not be built (reported there): the route is
+    /// checked against the table's other routes but not built.
     fn target(
         &self,
         vpc: VpcId,
         t: &Spanned<String>,
         destination: Option<Destination>,
-    ) -> Option<Target> {
+    ) -> Option<Option<Target>> {
         let v = &self.t.vpcs[vpc.index()];
         let (kind, name) = match t.as_str().split_once('/') {
             Some((k, n)) => (k, Some(Spanned::new(t.span, n.to_string()))),
             None => (t.as_str(), None),
         };
         let forms = "local, igw, vgw, nat/NAME, peering/NAME, endpoint/NAME or instance/NAME";
-        match (kind, name) {
+        let target = match (kind, name) {
             ("local", None) => {
                 if let Some(Destination::Cidr(IpNet::V4(d))) = destination
                     && !v.cidrs.contains(&d)
@@ -177,12 +183,7 @@ impl Builder<'_> {
                 .map(Target::NatGateway),
             ("instance", Some(n)) => {
                 let i = self.resolve_in_vpc(&self.names.instances, vpc, &n, "instance")?;
-                Some(Target::Eni(
-                    self.t
-                        .instances
-                        .get(i.index())
-                        .map_or(EniId(u32::MAX), |i| i.eni),
-                ))
+                return Some(self.t.instances[i.index()].eni.map(Target::Eni));
             }
             ("peering", Some(n)) => {
                 let p = self.resolve(
@@ -192,7 +193,8 @@ impl Builder<'_> {
                     " under `peerings:`",
                 )?;
                 let peering = self.t.peerings.get(p.index())?;
-                if peering.other(vpc).is_none() {
+                // A peering whose ends did not resolve (reported) connects no VPC.
+                if !peering.vpcs.is_some_and(|ends| ends.contains(&vpc)) {
                     self.err(
                         "invalid-route",
                         t.span,
@@ -233,6 +235,7 @@ impl Builder<'_> {
                 );
                 None
             }
-        }
+        };
+        target.map(Some)
     }
 }

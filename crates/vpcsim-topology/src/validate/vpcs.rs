@@ -56,25 +56,29 @@ impl Builder<'_> {
             }
             let ipv6_cidrs = self.vpc_ipv6_cidrs(v);
             let aws_id = self.aws_id(v.id.as_ref(), "vpc", &["vpc", &e.key.value]);
+            let internet_gateway = v
+                .internet_gateway
+                .as_ref()
+                .map(|g| self.aws_id(g.value.id.as_ref(), "igw", &["igw", &e.key.value]));
+            let vpn_gateway = v.vpn_gateway.as_ref().map(|g| VpnGateway {
+                aws_id: self.aws_id(g.value.id.as_ref(), "vgw", &["vgw", &e.key.value]),
+                asn: g.value.asn.as_ref().map_or(64512, |a| a.value),
+                links: Vec::new(),
+            });
+            let (route_tables, main_route_table) =
+                self.route_tables(id, &e.key, vpn_gateway.is_some(), v);
             self.t.vpcs.push(Vpc {
                 name: e.key.value.clone(),
                 aws_id,
-                account: account.unwrap_or(AccountId(u32::MAX)),
-                region: region.unwrap_or(RegionId(u32::MAX)),
+                account,
+                region,
                 cidrs,
                 ipv6_cidrs,
                 subnets: Vec::new(),
-                route_tables: Vec::new(),
-                main_route_table: RouteTableId(u32::MAX),
-                internet_gateway: v
-                    .internet_gateway
-                    .as_ref()
-                    .map(|g| self.aws_id(g.value.id.as_ref(), "igw", &["igw", &e.key.value])),
-                vpn_gateway: v.vpn_gateway.as_ref().map(|g| VpnGateway {
-                    aws_id: self.aws_id(g.value.id.as_ref(), "vgw", &["vgw", &e.key.value]),
-                    asn: g.value.asn.as_ref().map_or(64512, |a| a.value),
-                    links: Vec::new(),
-                }),
+                route_tables,
+                main_route_table,
+                internet_gateway,
+                vpn_gateway,
                 endpoints: Vec::new(),
                 instances: Vec::new(),
                 security_groups: Vec::new(),
@@ -84,7 +88,6 @@ impl Builder<'_> {
                 hosted_zones: Vec::new(),
                 span: e.key.span,
             });
-            self.route_table_names(id, v);
             self.subnets(id, v, region);
             self.security_groups(id, v);
             self.network_acls(id, v);
@@ -202,9 +205,18 @@ impl Builder<'_> {
         &self.t.vpcs[vpc.index()].name
     }
 
-    fn route_table_names(&mut self, vpc: VpcId, v: &f::Vpc) {
+    /// A VPC's route tables (registering their names) and its main one: the one marked `main`,
+    /// else the one AWS creates. `key` is the VPC's name.
+    fn route_tables(
+        &mut self,
+        vpc: VpcId,
+        key: &Spanned<String>,
+        has_vgw: bool,
+        v: &f::Vpc,
+    ) -> (Vec<RouteTableId>, RouteTableId) {
         let mut table = Table::new();
-        let mut main: Option<Span> = None;
+        let mut ids = Vec::new();
+        let mut main: Option<(Span, RouteTableId)> = None;
         for e in v.route_tables.iter() {
             let Some(rt) = &e.value else {
                 table.insert(e.key.value.clone(), None);
@@ -213,28 +225,27 @@ impl Builder<'_> {
             let id = RouteTableId(self.t.route_tables.len() as u32);
             table.insert(e.key.value.clone(), Some(id));
             if rt.main {
-                if let Some(first) = main {
+                if let Some((first, _)) = main {
                     self.d.push(
-                        Diagnostic::error("duplicate-main-route-table", e.key.span, format!("VPC '{}' has two main route tables", self.vpc_name(vpc)))
+                        Diagnostic::error("duplicate-main-route-table", e.key.span, format!("VPC '{}' has two main route tables", key.value))
                             .with_related(first, "the first one")
                             .with_help("a VPC has exactly one main route table; remove `main: true` from one of them"),
                     );
                 } else {
-                    main = Some(e.key.span);
-                    self.t.vpcs[vpc.index()].main_route_table = id;
+                    main = Some((e.key.span, id));
                 }
             }
             let mut propagate_vgw = false;
             for p in rt.propagate.iter() {
                 if p.as_str() != "vgw" {
                     self.err("invalid-value", p.span, format!("cannot propagate routes from '{}'", p.value), "route propagation comes from the virtual private gateway: write `propagate: [vgw]`");
-                } else if self.t.vpcs[vpc.index()].vpn_gateway.is_none() {
+                } else if !has_vgw {
                     self.err(
                         "unknown-reference",
                         p.span,
                         format!(
                             "VPC '{}' has no VPN gateway to propagate routes from",
-                            self.vpc_name(vpc)
+                            key.value
                         ),
                         "add `vpn_gateway: { asn: 64512 }` to the VPC",
                     );
@@ -250,31 +261,42 @@ impl Builder<'_> {
                 propagate_vgw,
                 span: e.key.span,
             });
-            self.t.vpcs[vpc.index()].route_tables.push(id);
+            ids.push(id);
         }
-        if main.is_none() {
-            // AWS creates a main route table with only the local route. It answers to the name
-            // `main` unless a table of that name exists.
-            let id = RouteTableId(self.t.route_tables.len() as u32);
-            let span = self.t.vpcs[vpc.index()].span;
-            let name = if table.contains_key("main") {
-                "(main)"
-            } else {
-                "main"
-            };
-            table.entry(name.to_string()).or_insert(Some(id));
-            self.t.route_tables.push(RouteTable {
-                name: name.into(),
-                vpc,
-                main: true,
-                routes: Vec::new(),
-                propagate_vgw: false,
-                span,
-            });
-            self.t.vpcs[vpc.index()].route_tables.push(id);
-            self.t.vpcs[vpc.index()].main_route_table = id;
-        }
+        let main = match main {
+            Some((_, id)) => id,
+            None => self.implicit_main_route_table(vpc, key.span, &mut table, &mut ids),
+        };
         self.names.route_tables.insert(vpc, table);
+        (ids, main)
+    }
+
+    /// The main route table AWS creates, with only the local route, when none is marked `main`.
+    /// It answers to the name `main` unless a table of that name exists.
+    fn implicit_main_route_table(
+        &mut self,
+        vpc: VpcId,
+        span: Span,
+        table: &mut Table<RouteTableId>,
+        ids: &mut Vec<RouteTableId>,
+    ) -> RouteTableId {
+        let id = RouteTableId(self.t.route_tables.len() as u32);
+        let name = if table.contains_key("main") {
+            "(main)"
+        } else {
+            "main"
+        };
+        table.entry(name.to_string()).or_insert(Some(id));
+        self.t.route_tables.push(RouteTable {
+            name: name.into(),
+            vpc,
+            main: true,
+            routes: Vec::new(),
+            propagate_vgw: false,
+            span,
+        });
+        ids.push(id);
+        id
     }
 
     /// Resolves a name in a per-VPC table; when it exists in another VPC, says so.
@@ -419,9 +441,9 @@ impl Builder<'_> {
                 name: e.key.value.clone(),
                 vpc,
                 az: s.az.value.clone(),
-                cidr: cidr.unwrap_or_default(),
+                cidr,
                 ipv6_cidr,
-                route_table: route_table.unwrap_or(RouteTableId(u32::MAX)),
+                route_table,
                 network_acl: None,
                 span: e.key.span,
             });
@@ -436,13 +458,13 @@ impl Builder<'_> {
             .t
             .prefix_lists
             .iter()
-            .position(|p| p.aws_id == id.value && p.region == region);
+            .position(|p| p.aws_id == id.value && Some(p.region) == region);
         if found.is_none() {
             let known: Vec<&str> = self
                 .t
                 .prefix_lists
                 .iter()
-                .filter(|p| p.region == region)
+                .filter(|p| Some(p.region) == region)
                 .map(|p| p.aws_id.as_str())
                 .collect();
             self.err(
@@ -518,7 +540,7 @@ impl Builder<'_> {
                 self.t.instances.push(Instance {
                     name: i.key.value.clone(),
                     vpc,
-                    eni: eni.unwrap_or(EniId(u32::MAX)),
+                    eni,
                     public_ip: def.public_ip.as_ref().and_then(|p| self.ip4(p)),
                     role,
                     span: i.key.span,
