@@ -508,44 +508,7 @@ impl Builder<'_> {
                 };
                 let id = InstanceId(self.t.instances.len() as u32);
                 inst_table.insert(i.key.value.clone(), Some(id));
-                let sgs = def
-                    .security_groups
-                    .iter()
-                    .filter_map(|s| {
-                        self.resolve_in_vpc(&self.names.security_groups, vpc, s, "security group")
-                    })
-                    .collect();
-                let eni = self.request_eni(
-                    vpc,
-                    &def.subnet,
-                    def.ip.clone(),
-                    EniOwner::Instance(id),
-                    sgs,
-                    i.key.span,
-                    &format!("instance/{}", i.key.value),
-                );
-                if let Some(e) = eni {
-                    let r = &mut self.eni_requests[e.index()];
-                    r.dual_stack = true;
-                    r.ipv6 = def.ipv6.clone();
-                }
-                let role = def.role.as_ref().and_then(|r| {
-                    self.resolve(
-                        Some(&self.names.principals),
-                        r,
-                        "principal",
-                        " under `principals:`",
-                    )
-                });
-                self.t.instances.push(Instance {
-                    name: i.key.value.clone(),
-                    vpc,
-                    eni,
-                    public_ip: def.public_ip.as_ref().and_then(|p| self.ip4(p)),
-                    role,
-                    span: i.key.span,
-                });
-                self.t.vpcs[vpc.index()].instances.push(id);
+                self.instance(vpc, id, &i.key, def);
             }
             self.names.instances.insert(vpc, inst_table);
             if let Some(r) = &*v.resolver {
@@ -553,5 +516,48 @@ impl Builder<'_> {
             }
         }
         self.private_dns_rules();
+    }
+
+    /// An instance: its network interface (dual-stack in a subnet with an IPv6 CIDR), its
+    /// security groups and role.
+    fn instance(&mut self, vpc: VpcId, id: InstanceId, key: &Spanned<String>, def: &f::Instance) {
+        let sgs = def
+            .security_groups
+            .iter()
+            .filter_map(|s| {
+                self.resolve_in_vpc(&self.names.security_groups, vpc, s, "security group")
+            })
+            .collect();
+        let eni = self.request_eni(
+            vpc,
+            &def.subnet,
+            def.ip.clone(),
+            EniOwner::Instance(id),
+            sgs,
+            key.span,
+            &format!("instance/{}", key.value),
+        );
+        if let Some(e) = eni {
+            let r = &mut self.eni_requests[e.index()];
+            r.dual_stack = true;
+            r.ipv6 = def.ipv6.clone();
+        }
+        let role = def.role.as_ref().and_then(|r| {
+            self.resolve(
+                Some(&self.names.principals),
+                r,
+                "principal",
+                " under `principals:`",
+            )
+        });
+        self.t.instances.push(Instance {
+            name: key.value.clone(),
+            vpc,
+            eni,
+            public_ip: def.public_ip.as_ref().and_then(|p| self.ip4(p)),
+            role,
+            span: key.span,
+        });
+        self.t.vpcs[vpc.index()].instances.push(id);
     }
 }
