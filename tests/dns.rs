@@ -66,7 +66,7 @@ fn seed_001_endpoint_specific_names() {
         .find(|e| e.aws_id == "vpce-1a2b3c4d")
         .expect("endpoint");
     let eni_ip = |az: &str| {
-        ep.enis
+        ep.enis()
             .iter()
             .map(|e| &topo.enis[e.index()])
             .find(|e| topo.subnets[e.subnet.index()].az == az)

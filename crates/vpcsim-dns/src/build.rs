@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::{Direction, EndpointId, EndpointType, RuleType, SiteId, VpcId};
+use vpcsim_topology::model::{Direction, EndpointId, RuleType, SiteId, VpcId};
 
 use crate::zone::{Zone, ZoneKind};
 use crate::{Origin, RData, RecordType, RrSet};
@@ -341,17 +341,17 @@ impl Dns {
         let mut endpoints = Vec::new();
         let mut gateways = Vec::new();
         for (i, ep) in topo.endpoints.iter().enumerate() {
-            if ep.kind != EndpointType::Interface {
+            let Some(iface) = ep.interface() else {
                 gateways.push(GatewayInfo {
                     vpce: ep.aws_id.clone(),
                     service: ep.service.clone(),
                     region: region_name(ep.vpc),
                 });
                 continue;
-            }
+            };
             let id = EndpointId(i as u32);
             let region = region_name(ep.vpc);
-            let enis: Vec<(String, Ipv4Addr)> = ep
+            let enis: Vec<(String, Ipv4Addr)> = iface
                 .enis
                 .iter()
                 .map(|e| {
@@ -360,10 +360,13 @@ impl Dns {
                 })
                 .collect();
             let all: Vec<Ipv4Addr> = enis.iter().map(|(_, ip)| *ip).collect();
-            let mut names: Vec<(ServiceName, Option<&str>, Vec<Ipv4Addr>)> =
-                vec![(ep.regional_name(&region), None, all.clone())];
+            let mut names: Vec<(ServiceName, Option<&str>, Vec<Ipv4Addr>)> = Vec::new();
+            names.extend(ep.regional_name(&region).map(|n| (n, None, all.clone())));
             for (az, ip) in &enis {
-                names.push((ep.zonal_name(&region, az), Some(az.as_str()), vec![*ip]));
+                names.extend(
+                    ep.zonal_name(&region, az)
+                        .map(|n| (n, Some(az.as_str()), vec![*ip])),
+                );
             }
             for (name, az, ips) in names {
                 let origin = |prefix: Option<EndpointPrefix>, wildcard| Origin::EndpointName {
@@ -396,7 +399,7 @@ impl Dns {
             endpoints.push(EndpointInfo {
                 id,
                 vpce: ep.aws_id.clone(),
-                dns_id: ep.dns_id.clone(),
+                dns_id: iface.dns_id.clone(),
                 service: ep.service.clone(),
                 region,
                 vpc: ep.vpc,
@@ -470,19 +473,14 @@ impl Dns {
                         let e = &topo.endpoints[ep.index()];
                         // vpcsim's endpoints are IPv4-only: an AAAA alias has no data (NODATA).
                         let ips: Vec<RData> = e
-                            .enis
+                            .enis()
                             .iter()
                             .filter(|_| rtype == RecordType::A)
                             .map(|x| RData::A(topo.enis[x.index()].ip))
                             .collect();
-                        (
-                            ips,
-                            Some(format!(
-                                "{} ({})",
-                                e.regional_dns_name(&region_name(e.vpc)),
-                                e.aws_id
-                            )),
-                        )
+                        // An alias names an interface endpoint (validated), which has names.
+                        let name = e.regional_dns_name(&region_name(e.vpc));
+                        (ips, name.map(|n| format!("{n} ({})", e.aws_id)))
                     }
                     None => (
                         r.values
@@ -534,10 +532,12 @@ impl Dns {
             }
         }
         for info in &endpoints {
-            let ep = &topo.endpoints[info.id.index()];
-            if !ep.private_dns {
+            let Some(iface) = topo.endpoints[info.id.index()]
+                .interface()
+                .filter(|i| i.private_dns)
+            else {
                 continue;
-            }
+            };
             let ips: Vec<Ipv4Addr> = info.enis.iter().map(|(_, ip)| *ip).collect();
             for (apex, wildcard) in private_dns_zones(&info.service, &info.region) {
                 let mut zone = Zone::new(apex.clone(), ZoneKind::PrivateDns(info.id));
@@ -552,7 +552,7 @@ impl Dns {
                 let idx = private.len();
                 private.push(PrivateZone {
                     zone,
-                    inbound_only: ep.private_dns_only_for_inbound_resolver,
+                    inbound_only: iface.private_dns_only_for_inbound_resolver,
                 });
                 vpcs[info.vpc.index()].zones.push(idx);
             }

@@ -165,12 +165,14 @@ fn china_names_end_in_their_partition_suffix_and_have_their_own_zone() {
 fn kinesis_streams_endpoints_are_named_kinesis() {
     let topo = topology();
     let dns = Dns::build(&topo);
-    let ep = &topo.endpoints[0];
+    let name = topo.endpoints[0]
+        .regional_dns_name("cn-north-1")
+        .expect("an interface endpoint");
     assert_eq!(
-        ep.regional_dns_name("cn-north-1"),
+        name,
         "vpce-0123456789abcdef0-k1n3.kinesis.cn-north-1.vpce.amazonaws.com.cn"
     );
-    let r = ask(&dns, View::Public, &ep.regional_dns_name("cn-north-1"));
+    let r = ask(&dns, View::Public, &name);
     assert_eq!(addresses(&r), ["10.0.1.50", "10.0.2.50"]);
     let r = ask(
         &dns,

@@ -99,14 +99,14 @@ pub fn topology(topo: &Topology, listeners: &[ServedView<'_>]) -> Value {
         })).collect::<Vec<_>>(),
         "endpoints": topo.endpoints.iter().map(|e| {
             let vpc = &topo.vpcs[e.vpc.index()];
-            let interface = matches!(e.kind, EndpointType::Interface);
+            let interface = e.endpoint_type() == EndpointType::Interface;
             let mut dns_names = Vec::new();
             if interface {
                 let r = region(vpc);
-                dns_names.push(e.regional_dns_name(&r));
-                for eni in &e.enis {
+                dns_names.extend(e.regional_dns_name(&r));
+                for eni in e.enis() {
                     let az = &topo.subnets[topo.enis[eni.index()].subnet.index()].az;
-                    dns_names.push(e.zonal_dns_name(&r, az));
+                    dns_names.extend(e.zonal_dns_name(&r, az));
                 }
             }
             json!({
@@ -115,7 +115,7 @@ pub fn topology(topo: &Topology, listeners: &[ServedView<'_>]) -> Value {
                 "id": e.aws_id,
                 "type": if interface { "interface" } else { "gateway" },
                 "service": e.service,
-                "addresses": e.enis.iter().map(|i| topo.enis[i.index()].ip.to_string()).collect::<Vec<_>>(),
+                "addresses": e.enis().iter().map(|i| topo.enis[i.index()].ip.to_string()).collect::<Vec<_>>(),
                 "dns_names": dns_names,
             })
         }).collect::<Vec<_>>(),

@@ -749,7 +749,7 @@ impl<'a> Walk<'a> {
         let v = &topo.vpcs[vpc.index()];
         v.endpoints.iter().copied().find(|e| {
             let e = &topo.endpoints[e.index()];
-            e.kind == vpcsim_topology::model::EndpointType::Gateway
+            e.gateway().is_some()
                 && topo.prefix_lists.iter().any(|p| {
                     p.region == v.region
                         && p.service == e.service

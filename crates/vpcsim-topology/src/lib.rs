@@ -6,7 +6,8 @@
 //! - [`validate`] (internal): resolves every reference and checks AWS's rules, reporting *all*
 //!   problems at once as located [`Diagnostic`](vpcsim_syntax::Diagnostic)s.
 //! - [`model`]: the result. Entities live in arenas and refer to each other by typed ids; later
-//!   crates (DNS, routing, policy, engine) never look a name up by string.
+//!   crates (DNS, routing, policy, engine) never look a name up by string. A model exists only
+//!   when every reference resolved, so none of its ids is a placeholder.
 //!
 //! [`load`] reads files (through a [`FileSystem`], so tests and servers can use memory) and
 //! [`services`] holds what vpcsim knows of AWS services and managed prefix lists.

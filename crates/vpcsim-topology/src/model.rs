@@ -4,7 +4,14 @@
 //! ([`VpcId`], [`SubnetId`], …). Nothing here is looked up by name except user input at the edges
 //! ([`Topology::find_source`] and friends). Every entity keeps the [`Span`] of its definition so
 //! later explanations can point into the file.
+//!
+//! No placeholder stands for "not resolved": entities with references that can fail to resolve
+//! are generic over a [`Stage`] whose default, [`Resolved`], makes each such reference a plain id
+//! (`Vpc::account` is an [`AccountId`]). Validation builds a draft in which they are `Option`s and
+//! turns it into a [`Topology`] only when nothing failed. A VPC endpoint is an [`Endpoint`] with
+//! what every endpoint has, and its type's own fields in [`EndpointKind`].
 
+use std::fmt::Debug;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -81,9 +88,44 @@ ids!(
     PrefixListId,
 );
 
+/// How far a topology's references are resolved.
+///
+/// A [`Topology`] is [`Resolved`] (the default parameter of every generic entity, so consumers
+/// write `Topology`, `Vpc`, … and read plain ids): every reference is an id. While validation
+/// builds a topology, a reference that does not resolve — an unknown name, an invalid address, a
+/// subnet without an address to give — is `None` in a draft (the problem is reported where it is
+/// written). A model is made from a draft only when no error was recorded, and then every
+/// reference is `Some`: a [`Topology`] never holds a placeholder.
+pub trait Stage: sealed::Sealed + Clone + Copy + Debug + Default + 'static {
+    /// A reference at this stage: `T` when resolved, `Option<T>` in a draft.
+    type Ref<T: Clone + Debug>: Clone + Debug;
+}
+
+/// The stage of a validated [`Topology`]: every reference resolved.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Resolved;
+
+impl Stage for Resolved {
+    type Ref<T: Clone + Debug> = T;
+}
+
+/// The stage of a topology being validated: a reference that did not resolve is `None`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Draft;
+
+impl Stage for Draft {
+    type Ref<T: Clone + Debug> = Option<T>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Resolved {}
+    impl Sealed for super::Draft {}
+}
+
 /// The whole validated topology.
 #[derive(Clone, Debug, Default)]
-pub struct Topology {
+pub struct Topology<S: Stage = Resolved> {
     /// Scenario name.
     pub name: String,
     /// Description.
@@ -95,9 +137,9 @@ pub struct Topology {
     /// Accounts.
     pub accounts: Vec<Account>,
     /// VPCs.
-    pub vpcs: Vec<Vpc>,
+    pub vpcs: Vec<Vpc<S>>,
     /// Subnets of all VPCs.
-    pub subnets: Vec<Subnet>,
+    pub subnets: Vec<Subnet<S>>,
     /// Route tables of all VPCs.
     pub route_tables: Vec<RouteTable>,
     /// Security groups of all VPCs.
@@ -107,11 +149,11 @@ pub struct Topology {
     /// Endpoints of all VPCs.
     pub endpoints: Vec<Endpoint>,
     /// Every network interface: instances, endpoint ENIs, Resolver ENIs, NAT gateways, X-ENIs.
-    pub enis: Vec<Eni>,
+    pub enis: Vec<Eni<S>>,
     /// Instances.
-    pub instances: Vec<Instance>,
+    pub instances: Vec<Instance<S>>,
     /// NAT gateways.
-    pub nat_gateways: Vec<NatGateway>,
+    pub nat_gateways: Vec<NatGateway<S>>,
     /// Resolver endpoints.
     pub resolver_endpoints: Vec<ResolverEndpoint>,
     /// Resolver rules.
@@ -119,7 +161,7 @@ pub struct Topology {
     /// Private hosted zones.
     pub hosted_zones: Vec<HostedZone>,
     /// Peering connections.
-    pub peerings: Vec<Peering>,
+    pub peerings: Vec<Peering<S>>,
     /// Direct Connect gateways.
     pub dx_gateways: Vec<DxGateway>,
     /// On-premises sites.
@@ -127,15 +169,15 @@ pub struct Topology {
     /// On-premises hosts.
     pub hosts: Vec<Host>,
     /// Links.
-    pub links: Vec<Link>,
+    pub links: Vec<Link<S>>,
     /// Buckets.
-    pub buckets: Vec<Bucket>,
+    pub buckets: Vec<Bucket<S>>,
     /// Access points (of buckets and of Outposts buckets).
-    pub access_points: Vec<AccessPoint>,
+    pub access_points: Vec<AccessPoint<S>>,
     /// IAM principals.
-    pub principals: Vec<Principal>,
+    pub principals: Vec<Principal<S>>,
     /// Outposts.
-    pub outposts: Vec<Outpost>,
+    pub outposts: Vec<Outpost<S>>,
     /// AWS-managed prefix lists in use.
     pub prefix_lists: Vec<PrefixList>,
     /// Top-level expectations.
@@ -168,15 +210,15 @@ pub struct Account {
 
 /// A VPC.
 #[derive(Clone, Debug)]
-pub struct Vpc {
+pub struct Vpc<S: Stage = Resolved> {
     /// The user's name.
     pub name: String,
     /// `vpc-…`.
     pub aws_id: String,
     /// Owner.
-    pub account: AccountId,
+    pub account: S::Ref<AccountId>,
     /// Region.
-    pub region: RegionId,
+    pub region: S::Ref<RegionId>,
     /// CIDR blocks, primary first.
     pub cidrs: Vec<Ipv4Net>,
     /// IPv6 CIDR blocks (`ipv6_cidr:`); empty for an IPv4-only VPC.
@@ -209,7 +251,7 @@ pub struct Vpc {
     pub span: Span,
 }
 
-impl Vpc {
+impl<S: Stage> Vpc<S> {
     /// The Route 53 Resolver address: the VPC's primary CIDR base plus two.
     pub fn dns_resolver_ip(&self) -> Ipv4Addr {
         let base = u32::from(self.cidrs[0].network());
@@ -251,7 +293,7 @@ pub struct VpnGateway {
 
 /// A subnet.
 #[derive(Clone, Debug)]
-pub struct Subnet {
+pub struct Subnet<S: Stage = Resolved> {
     /// The user's name.
     pub name: String,
     /// VPC.
@@ -259,11 +301,11 @@ pub struct Subnet {
     /// Availability Zone name.
     pub az: String,
     /// CIDR.
-    pub cidr: Ipv4Net,
+    pub cidr: S::Ref<Ipv4Net>,
     /// IPv6 CIDR of a dual-stack subnet.
     pub ipv6_cidr: Option<Ipv6Net>,
     /// Associated route table (explicit or the main one).
-    pub route_table: RouteTableId,
+    pub route_table: S::Ref<RouteTableId>,
     /// Network ACL, when one is associated (otherwise the default ACL, which allows all).
     pub network_acl: Option<NetworkAclId>,
     /// Where defined.
@@ -273,10 +315,15 @@ pub struct Subnet {
 impl Subnet {
     /// The five addresses AWS reserves in every subnet: network, +1 router, +2 DNS, +3 future, broadcast.
     pub fn is_reserved(&self, ip: Ipv4Addr) -> bool {
-        let base = u32::from(self.cidr.network());
-        let off = u32::from(ip).wrapping_sub(base);
-        off <= 3 || ip == self.cidr.broadcast()
+        is_reserved(self.cidr, ip)
     }
+}
+
+/// True when `ip` is one of the five addresses AWS reserves in a subnet of `cidr`.
+pub(crate) fn is_reserved(cidr: Ipv4Net, ip: Ipv4Addr) -> bool {
+    let base = u32::from(cidr.network());
+    let off = u32::from(ip).wrapping_sub(base);
+    off <= 3 || ip == cidr.broadcast()
 }
 
 /// A route table.
@@ -441,7 +488,8 @@ pub struct NetworkAcl {
     pub span: Span,
 }
 
-/// A VPC endpoint.
+/// A VPC endpoint: what every endpoint has, and in [`kind`](Endpoint::kind) what only its type
+/// has.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     /// The user's name.
@@ -450,74 +498,135 @@ pub struct Endpoint {
     pub vpc: VpcId,
     /// `vpce-…`.
     pub aws_id: String,
-    /// The DNS suffix after the id in DNS names.
-    pub dns_id: String,
-    /// Gateway or interface.
-    pub kind: EndpointType,
     /// Short service name (`s3`, `dynamodb`, `sts`).
     pub service: String,
-    /// Gateway endpoints: associated route tables.
-    pub route_tables: Vec<RouteTableId>,
-    /// Interface endpoints: one ENI per subnet.
-    pub enis: Vec<EniId>,
-    /// Interface endpoints: security groups.
-    pub security_groups: Vec<SecurityGroupId>,
     /// Endpoint policy; `None` is the default full-access policy.
     pub policy: Option<Policy>,
-    /// Private DNS enabled (interface endpoints).
-    pub private_dns: bool,
-    /// `PrivateDnsOnlyForInboundResolverEndpoint` (S3 interface endpoints with private DNS).
-    pub private_dns_only_for_inbound_resolver: bool,
+    /// Gateway or interface, with the fields of that type.
+    pub kind: EndpointKind,
     /// Where defined.
     pub span: Span,
 }
 
+/// The type of a VPC endpoint, with what only that type has.
+#[derive(Clone, Debug)]
+pub enum EndpointKind {
+    /// A gateway endpoint (S3, DynamoDB): a route target, reached through route tables.
+    Gateway(GatewayEndpoint),
+    /// An interface endpoint (AWS PrivateLink): network interfaces in subnets, with DNS names.
+    Interface(InterfaceEndpoint),
+}
+
+/// What only a gateway endpoint has.
+#[derive(Clone, Debug, Default)]
+pub struct GatewayEndpoint {
+    /// Associated route tables (each holds the route AWS adds: prefix list → endpoint).
+    pub route_tables: Vec<RouteTableId>,
+}
+
+/// What only an interface endpoint has.
+#[derive(Clone, Debug)]
+pub struct InterfaceEndpoint {
+    /// One network interface per subnet.
+    pub enis: Vec<EniId>,
+    /// Security groups of its network interfaces.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// The DNS suffix after the id in its DNS names (`5e6f` in `vpce-1a2b3c4d-5e6f.s3.…`).
+    pub dns_id: String,
+    /// Private DNS enabled.
+    pub private_dns: bool,
+    /// `PrivateDnsOnlyForInboundResolverEndpoint` in effect (interface endpoints with private
+    /// DNS of services that also have gateway endpoints).
+    pub private_dns_only_for_inbound_resolver: bool,
+}
+
 impl Endpoint {
-    /// The Regional endpoint-specific name as a typed value (`region` is the endpoint's VPC's).
-    pub fn regional_name<'a>(&'a self, region: &'a str) -> ServiceName<'a> {
-        ServiceName::endpoint(
+    /// Gateway or interface.
+    pub fn endpoint_type(&self) -> EndpointType {
+        match self.kind {
+            EndpointKind::Gateway(_) => EndpointType::Gateway,
+            EndpointKind::Interface(_) => EndpointType::Interface,
+        }
+    }
+
+    /// The gateway endpoint's own fields; `None` for an interface endpoint.
+    pub fn gateway(&self) -> Option<&GatewayEndpoint> {
+        match &self.kind {
+            EndpointKind::Gateway(g) => Some(g),
+            EndpointKind::Interface(_) => None,
+        }
+    }
+
+    /// The interface endpoint's own fields; `None` for a gateway endpoint.
+    pub fn interface(&self) -> Option<&InterfaceEndpoint> {
+        match &self.kind {
+            EndpointKind::Interface(i) => Some(i),
+            EndpointKind::Gateway(_) => None,
+        }
+    }
+
+    /// Its network interfaces: one per subnet for an interface endpoint, none for a gateway
+    /// endpoint.
+    pub fn enis(&self) -> &[EniId] {
+        self.interface().map_or(&[], |i| &i.enis)
+    }
+
+    /// The route tables it is associated with: a gateway endpoint's, none for an interface
+    /// endpoint.
+    pub fn route_tables(&self) -> &[RouteTableId] {
+        self.gateway().map_or(&[], |g| &g.route_tables)
+    }
+
+    /// The Regional endpoint-specific name as a typed value (`region` is the endpoint's VPC's);
+    /// `None` for a gateway endpoint, which has no DNS names.
+    pub fn regional_name<'a>(&'a self, region: &'a str) -> Option<ServiceName<'a>> {
+        let i = self.interface()?;
+        Some(ServiceName::endpoint(
             self.service.as_str(),
             region,
             self.aws_id.as_str(),
-            self.dns_id.as_str(),
+            i.dns_id.as_str(),
             None,
-        )
+        ))
     }
 
-    /// A zonal endpoint-specific name as a typed value.
-    pub fn zonal_name<'a>(&'a self, region: &'a str, az: &'a str) -> ServiceName<'a> {
-        ServiceName::endpoint(
+    /// A zonal endpoint-specific name as a typed value; `None` for a gateway endpoint.
+    pub fn zonal_name<'a>(&'a self, region: &'a str, az: &'a str) -> Option<ServiceName<'a>> {
+        let i = self.interface()?;
+        Some(ServiceName::endpoint(
             self.service.as_str(),
             region,
             self.aws_id.as_str(),
-            self.dns_id.as_str(),
+            i.dns_id.as_str(),
             Some(az.into()),
-        )
+        ))
     }
 
-    /// The Regional DNS name: `vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`.
-    pub fn regional_dns_name(&self, region: &str) -> String {
-        self.regional_name(region).render()
+    /// The Regional DNS name: `vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`; `None` for a
+    /// gateway endpoint.
+    pub fn regional_dns_name(&self, region: &str) -> Option<String> {
+        Some(self.regional_name(region)?.render())
     }
 
-    /// A zonal DNS name: `vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com`.
-    pub fn zonal_dns_name(&self, region: &str, az: &str) -> String {
-        self.zonal_name(region, az).render()
+    /// A zonal DNS name: `vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com`; `None`
+    /// for a gateway endpoint.
+    pub fn zonal_dns_name(&self, region: &str, az: &str) -> Option<String> {
+        Some(self.zonal_name(region, az)?.render())
     }
 
-    /// An endpoint-specific name with a prefix (`bucket.vpce-…`, S3 only), Regional or zonal.
+    /// An endpoint-specific name with a prefix (`bucket.vpce-…`, S3 only), Regional or zonal;
+    /// `None` for a gateway endpoint.
     pub fn prefixed_dns_name(
         &self,
         region: &str,
         az: Option<&str>,
         prefix: EndpointPrefix,
-    ) -> String {
-        match az {
-            Some(az) => self.zonal_name(region, az),
-            None => self.regional_name(region),
-        }
-        .with_prefix(prefix)
-        .render()
+    ) -> Option<String> {
+        let name = match az {
+            Some(az) => self.zonal_name(region, az)?,
+            None => self.regional_name(region)?,
+        };
+        Some(name.with_prefix(prefix).render())
     }
 }
 
@@ -538,11 +647,11 @@ pub enum EniOwner {
 
 /// A network interface with its private address.
 #[derive(Clone, Debug)]
-pub struct Eni {
+pub struct Eni<S: Stage = Resolved> {
     /// Subnet.
     pub subnet: SubnetId,
     /// Private address.
-    pub ip: Ipv4Addr,
+    pub ip: S::Ref<Ipv4Addr>,
     /// IPv6 address (instances in dual-stack subnets).
     pub ipv6: Option<Ipv6Addr>,
     /// True when vpcsim chose the address (deterministically from the seed).
@@ -557,13 +666,13 @@ pub struct Eni {
 
 /// An instance.
 #[derive(Clone, Debug)]
-pub struct Instance {
+pub struct Instance<S: Stage = Resolved> {
     /// The user's name.
     pub name: String,
     /// VPC.
     pub vpc: VpcId,
     /// Its network interface.
-    pub eni: EniId,
+    pub eni: S::Ref<EniId>,
     /// Public IPv4 address, when it has one.
     pub public_ip: Option<Ipv4Addr>,
     /// IAM role.
@@ -574,13 +683,13 @@ pub struct Instance {
 
 /// A NAT gateway.
 #[derive(Clone, Debug)]
-pub struct NatGateway {
+pub struct NatGateway<S: Stage = Resolved> {
     /// The user's name.
     pub name: String,
     /// VPC.
     pub vpc: VpcId,
     /// Its network interface.
-    pub eni: EniId,
+    pub eni: S::Ref<EniId>,
     /// Elastic IP.
     pub public_ip: Option<Ipv4Addr>,
     /// Where defined.
@@ -658,13 +767,13 @@ pub struct HostedZone {
 
 /// A peering connection.
 #[derive(Clone, Debug)]
-pub struct Peering {
+pub struct Peering<S: Stage = Resolved> {
     /// The user's name.
     pub name: String,
     /// `pcx-…`.
     pub aws_id: String,
     /// The two VPCs.
-    pub vpcs: [VpcId; 2],
+    pub vpcs: S::Ref<[VpcId; 2]>,
     /// Where defined.
     pub span: Span,
 }
@@ -771,15 +880,15 @@ pub enum Attachment {
 
 /// A link between a site and AWS.
 #[derive(Clone, Debug)]
-pub struct Link {
+pub struct Link<S: Stage = Resolved> {
     /// The user's name.
     pub name: String,
     /// VPN or Direct Connect.
     pub kind: LinkType,
     /// Site.
-    pub site: SiteId,
+    pub site: S::Ref<SiteId>,
     /// Where it lands.
-    pub attach: Attachment,
+    pub attach: S::Ref<Attachment>,
     /// Static or BGP (Direct Connect: BGP).
     pub routing: Routing,
     /// Tunnel names (`tunnel1`, `tunnel2`) for VPN, none for Direct Connect.
@@ -796,13 +905,13 @@ pub struct Link {
 
 /// A bucket.
 #[derive(Clone, Debug)]
-pub struct Bucket {
+pub struct Bucket<S: Stage = Resolved> {
     /// Name.
     pub name: String,
     /// Owner.
-    pub account: AccountId,
+    pub account: S::Ref<AccountId>,
     /// Region (for Outposts buckets: the Outpost's VPC's Region).
-    pub region: RegionId,
+    pub region: S::Ref<RegionId>,
     /// Bucket policy.
     pub policy: Option<Policy>,
     /// Storage classes.
@@ -817,13 +926,13 @@ pub struct Bucket {
 
 /// An access point.
 #[derive(Clone, Debug)]
-pub struct AccessPoint {
+pub struct AccessPoint<S: Stage = Resolved> {
     /// Name.
     pub name: String,
     /// Bucket.
     pub bucket: BucketId,
     /// Owner account.
-    pub account: AccountId,
+    pub account: S::Ref<AccountId>,
     /// Network origin.
     pub network_origin: NetworkOrigin,
     /// VPC for VPC-origin access points.
@@ -836,11 +945,11 @@ pub struct AccessPoint {
 
 /// An IAM principal.
 #[derive(Clone, Debug)]
-pub struct Principal {
+pub struct Principal<S: Stage = Resolved> {
     /// Name.
     pub name: String,
     /// Account.
-    pub account: AccountId,
+    pub account: S::Ref<AccountId>,
     /// Role or user.
     pub kind: PrincipalKind,
     /// Identity policies, by name.
@@ -849,7 +958,7 @@ pub struct Principal {
     pub span: Span,
 }
 
-impl Principal {
+impl<S: Stage> Principal<S> {
     /// `arn:aws:iam::ACCOUNT:role/NAME` or `…:user/NAME`.
     pub fn arn(&self, account_id: &str) -> String {
         let kind = match self.kind {
@@ -862,17 +971,17 @@ impl Principal {
 
 /// An Outpost.
 #[derive(Clone, Debug)]
-pub struct Outpost {
+pub struct Outpost<S: Stage = Resolved> {
     /// Name.
     pub name: String,
     /// `op-…`.
     pub aws_id: String,
     /// Owner.
-    pub account: AccountId,
+    pub account: S::Ref<AccountId>,
     /// VPC.
     pub vpc: VpcId,
     /// Subnet.
-    pub subnet: SubnetId,
+    pub subnet: S::Ref<SubnetId>,
     /// S3 on Outposts endpoint id.
     pub endpoint_id: String,
     /// Access type.
@@ -988,7 +1097,7 @@ pub struct Scenario {
     pub span: Span,
 }
 
-impl Topology {
+impl<S: Stage> Topology<S> {
     /// A source named as `VPC/INSTANCE`, `SITE/HOST`, `public`, `VPC`, `VPC/inbound` or `SITE`.
     pub fn find_source(&self, text: &str) -> Option<Source> {
         if text == "public" {
@@ -1044,7 +1153,9 @@ impl Topology {
         }
         out
     }
+}
 
+impl Topology {
     /// Ids that point outside their arena. Always empty for a model built by validation; tests use
     /// it to hold that invariant.
     pub fn dangling_ids(&self) -> Vec<String> {
@@ -1075,10 +1186,10 @@ impl Topology {
             check("eni.subnet", e.subnet.index(), self.subnets.len());
         }
         for e in &self.endpoints {
-            e.enis
+            e.enis()
                 .iter()
                 .for_each(|x| check("endpoint.eni", x.index(), self.enis.len()));
-            e.route_tables
+            e.route_tables()
                 .iter()
                 .for_each(|x| check("endpoint.route_table", x.index(), self.route_tables.len()));
         }

@@ -4,6 +4,14 @@
 //! The build runs in passes so that references can point forward in the file: names are
 //! registered first (a broken entry registers its name as *poisoned*, so references to it do not
 //! cause a second, confusing error), then entities are built, then cross-entity rules are checked.
+//! Entities are built into a draft ([`Topology<Draft>`](Draft)), where a reference that does not
+//! resolve is `None`; when no error was recorded, [`finish`] turns it into the model.
+//!
+//! The passes, by module: [`names`] (names first), [`vpcs`] (VPCs, route tables, subnets, and
+//! their members), [`filters`] (security groups, network ACLs), [`gateways`] (NAT, Direct
+//! Connect, `VPC/vgw`), [`endpoints`], [`resolver`], [`addresses`] (every interface's address),
+//! [`peering`], [`routes`], [`other`] (sites and links, principals, hosted zones, buckets,
+//! Outposts, expectations), [`lints`] (policy warnings).
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -67,7 +75,19 @@ pub(crate) fn build(
     b.buckets(raw);
     b.expectations(raw);
     b.lints();
-    if diags.has_errors() { None } else { Some(b.t) }
+    if diags.has_errors() {
+        return None;
+    }
+    let t = b.t.finish();
+    if t.is_none() {
+        // Every reference that does not resolve is reported where it is written; a draft
+        // without errors has none left.
+        diags.push(Diagnostic::unlocated(
+            "internal-error",
+            "vpcsim could not resolve a reference of this topology but reported no problem; please report this",
+        ));
+    }
+    t
 }
 
 /// A name table: `None` marks a poisoned entry (defined, but broken).
@@ -124,7 +144,8 @@ struct Builder<'a> {
     base: &'a Path,
     fs: &'a dyn FileSystem,
     sources: &'a mut SourceMap,
-    t: Topology,
+    /// The topology being built: a reference that did not resolve is `None` (reported).
+    t: Topology<Draft>,
     names: Names,
     eni_requests: Vec<EniRequest>,
     vpce_ids: HashMap<String, Span>,
@@ -717,7 +738,15 @@ fn find_node(node: &Node, span: Span) -> Option<&Node> {
     }
 }
 
+mod addresses;
+mod endpoints;
+mod filters;
+mod finish;
+mod gateways;
 mod lints;
 mod names;
-mod network;
 mod other;
+mod peering;
+mod resolver;
+mod routes;
+mod vpcs;

@@ -24,11 +24,9 @@ pub(crate) struct Args {
 /// A name the view's DNS answers, for the `dig` line: the first interface endpoint's Regional
 /// name for public DNS and the resolvers, a host name of the VPC otherwise.
 fn example_name(topo: &vpcsim_topology::Topology) -> String {
-    use vpcsim_topology::model::EndpointType;
     topo.endpoints
         .iter()
-        .find(|e| matches!(e.kind, EndpointType::Interface))
-        .map(|e| {
+        .find_map(|e| {
             let vpc = &topo.vpcs[e.vpc.index()];
             e.regional_dns_name(&topo.regions[vpc.region.index()].name)
         })

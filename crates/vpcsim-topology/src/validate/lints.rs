@@ -52,7 +52,7 @@ impl Builder<'_> {
                 if !p.statements.iter().any(|s| s.effect == Effect::Allow) {
                     self.warn("endpoint-policy-allows-nothing", p.span, format!("the policy of endpoint '{}' has no Allow statement, so it allows nothing through the endpoint", ep.name), "an endpoint policy replaces the default full-access policy: add an Allow statement for what may pass");
                 }
-                if ep.kind == EndpointType::Gateway {
+                if ep.gateway().is_some() {
                     for s in &p.statements {
                         if let Some(pr) = &s.principal
                             && (pr.negated || pr.value != Principal::Any)

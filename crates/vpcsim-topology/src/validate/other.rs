@@ -136,8 +136,8 @@ impl Builder<'_> {
         self.t.links.push(Link {
             name: key.value.clone(),
             kind,
-            site: site.unwrap_or(SiteId(u32::MAX)),
-            attach: attach.unwrap_or(Attachment::VpnGateway(VpcId(u32::MAX))),
+            site,
+            attach,
             routing,
             tunnels,
             advertise,
@@ -266,7 +266,12 @@ impl Builder<'_> {
                 else {
                     continue;
                 };
-                if self.t.links.get(link.index()).is_some_and(|x| x.site != id) {
+                if self
+                    .t
+                    .links
+                    .get(link.index())
+                    .is_some_and(|x| x.site != Some(id))
+                {
                     self.err(
                         "invalid-route",
                         l.span,
@@ -319,7 +324,7 @@ impl Builder<'_> {
             }
             self.t.principals.push(Principal {
                 name: e.key.value.clone(),
-                account: account.unwrap_or(AccountId(u32::MAX)),
+                account,
                 kind: p.kind,
                 policies,
                 span: e.key.span,
@@ -455,7 +460,7 @@ impl Builder<'_> {
                     &Spanned::new(a.span, ep.to_string()),
                     "endpoint",
                 )?;
-                if self.t.endpoints[ep.index()].kind != EndpointType::Interface {
+                if self.t.endpoints[ep.index()].interface().is_none() {
                     self.err(
                         "invalid-value",
                         a.span,
@@ -627,7 +632,7 @@ impl Builder<'_> {
                     (None, None) => NetworkOrigin::Internet,
                 };
                 if let (Some(v), Some(r), Some(text)) = (vpc, region, &def.vpc)
-                    && self.t.vpcs[v.index()].region != r
+                    && self.t.vpcs[v.index()].region != Some(r)
                 {
                     self.err(
                         "invalid-value",
@@ -650,7 +655,7 @@ impl Builder<'_> {
                 self.t.access_points.push(AccessPoint {
                     name: n.to_string(),
                     bucket: id,
-                    account: account.unwrap_or(AccountId(u32::MAX)),
+                    account,
                     network_origin: origin,
                     vpc,
                     policy,
@@ -660,8 +665,8 @@ impl Builder<'_> {
             }
             self.t.buckets.push(Bucket {
                 name: e.key.value.clone(),
-                account: account.unwrap_or(AccountId(u32::MAX)),
-                region: region.unwrap_or(RegionId(u32::MAX)),
+                account,
+                region,
                 policy,
                 storage_classes: b.storage_classes.iter().map(|s| s.value).collect(),
                 outpost: None,
@@ -690,7 +695,7 @@ impl Builder<'_> {
             };
             let account = match &o.account {
                 Some(a) => self.account(a),
-                None => Some(self.t.vpcs[vpc.index()].account).filter(|a| a.0 != u32::MAX),
+                None => self.t.vpcs[vpc.index()].account,
             };
             let subnet = self.resolve_in_vpc(&self.names.subnets, vpc, &o.subnet, "subnet");
             let ep = &o.s3_endpoint.value;
@@ -788,7 +793,7 @@ impl Builder<'_> {
                     .and_then(|p| self.policy(p, PolicyKind::Resource));
                 self.t.buckets.push(Bucket {
                     name: b.key.value.clone(),
-                    account: owner.unwrap_or(AccountId(u32::MAX)),
+                    account: owner,
                     region,
                     policy,
                     storage_classes: vec![],
@@ -827,7 +832,7 @@ impl Builder<'_> {
                 self.t.access_points.push(AccessPoint {
                     name: ap.key.value.clone(),
                     bucket: bid,
-                    account: account.unwrap_or(AccountId(u32::MAX)),
+                    account,
                     network_origin: NetworkOrigin::Vpc,
                     vpc: ap_vpc,
                     policy,
@@ -839,9 +844,9 @@ impl Builder<'_> {
             self.t.outposts.push(Outpost {
                 name: e.key.value.clone(),
                 aws_id: o.id.value.clone(),
-                account: account.unwrap_or(AccountId(u32::MAX)),
+                account,
                 vpc,
-                subnet: subnet.unwrap_or(SubnetId(u32::MAX)),
+                subnet,
                 endpoint_id,
                 access_type,
                 coip_pool,
