@@ -7,28 +7,115 @@ use crate::net::Network;
 use crate::zone::{Zone, ZoneAnswer, ZoneKind, in_zone};
 use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
 
-/// What one query carries through the resolvers.
+/// What one query carries through the resolvers: the rotation, the network forwarded queries
+/// cross, and the steps recorded so far, as data (rendered into [`Step`]s at the end, and only
+/// when the resolution is explained).
 pub(crate) struct Cx<'a> {
     pub rotation: &'a mut Rotation,
     pub net: &'a dyn Network,
-    /// Leave the steps' text out ([`Dns::resolve_quiet`]).
-    pub quiet: bool,
+    events: Vec<(View, Event)>,
 }
 
-/// Records a step; `at` and `detail` are evaluated only when the resolution is explained.
-macro_rules! step {
-    ($quiet:expr, $r:expr, $at:expr, $code:expr, $detail:expr $(,)?) => {{
-        let (at, detail): (String, String) = if $quiet {
-            (String::new(), String::new())
-        } else {
-            ($at.to_string(), $detail.into())
-        };
-        $r.steps.push(Step {
-            at,
-            code: $code,
-            detail,
-        });
-    }};
+impl Cx<'_> {
+    /// Records what happened at the resolver of `at`.
+    fn note(&mut self, at: View, event: Event) {
+        self.events.push((at, event));
+    }
+}
+
+/// A zone of the model.
+#[derive(Clone, Copy, Debug)]
+enum ZoneRef {
+    /// A public zone (index into `Dns::public`).
+    Public(usize),
+    /// A private zone (index into `Dns::private`).
+    Private(usize),
+}
+
+/// What happened at one step, by reference into the model.
+#[derive(Clone, Debug)]
+enum Event {
+    /// Too many forwarding hops or CNAME links.
+    Loop,
+    /// A site's conditional forwarder (its index) matched.
+    Forwarded {
+        site: vpcsim_topology::model::SiteId,
+        forward: usize,
+    },
+    /// Nothing matched: public DNS (`other`: a rule or zone was skipped; `site`: a site resolver).
+    Recursive { site: bool, other: bool },
+    /// The query entered a VPC through its inbound endpoint.
+    Inbound { vpc: vpcsim_topology::model::VpcId },
+    /// A target is a VPC's `.2` Resolver, which takes no forwarded queries.
+    UnreachableResolver {
+        target: IpAddr,
+        vpc: vpcsim_topology::model::VpcId,
+    },
+    /// The forwarded query's path, in the network's words.
+    Path { target: IpAddr, path: String },
+    /// A target cannot be reached, in the network's words.
+    TargetUnreachable { target: IpAddr, why: String },
+    /// Nothing answers DNS at a target.
+    NoServer { target: IpAddr },
+    /// No target answered.
+    ServFail,
+    /// A forwarding rule (its index in the VPC's rules) matched.
+    RuleForward {
+        vpc: vpcsim_topology::model::VpcId,
+        rule: usize,
+    },
+    /// A system rule matched.
+    RuleSystem {
+        vpc: vpcsim_topology::model::VpcId,
+        rule: usize,
+    },
+    /// A private DNS zone answers inbound queries only.
+    PrivateDnsInboundOnly { zone: usize },
+    /// A private zone matched.
+    PrivateZone { zone: usize },
+    /// The name is outside every public zone.
+    Refused { name: String },
+    /// An answer (its index in the resolution's answers).
+    Answer { answer: usize },
+    /// Following the CNAME of an answer.
+    Cname { answer: usize },
+    /// The name exists without records of the type.
+    NoData {
+        name: String,
+        qtype: RecordType,
+        zone: ZoneRef,
+    },
+    /// The name does not exist (the code was worked out when it was recorded).
+    NxDomain {
+        name: String,
+        zone: ZoneRef,
+        code: &'static str,
+    },
+}
+
+impl Event {
+    fn code(&self) -> &'static str {
+        match self {
+            Event::Loop => "dns.loop",
+            Event::Forwarded { .. } => "dns.forwarded",
+            Event::Recursive { .. } => "dns.recursive",
+            Event::Inbound { .. } => "dns.inbound",
+            Event::UnreachableResolver { .. } => "dns.unreachable-resolver",
+            Event::Path { .. } => "dns.path",
+            Event::TargetUnreachable { .. } => "dns.target-unreachable",
+            Event::NoServer { .. } => "dns.no-server",
+            Event::ServFail => "dns.servfail",
+            Event::RuleForward { .. } => "dns.rule-forward",
+            Event::RuleSystem { .. } => "dns.rule-system",
+            Event::PrivateDnsInboundOnly { .. } => "dns.private-dns-inbound-only",
+            Event::PrivateZone { .. } => "dns.private-zone",
+            Event::Refused { .. } => "dns.refused",
+            Event::Answer { .. } => "dns.answer",
+            Event::Cname { .. } => "dns.cname",
+            Event::NoData { .. } => "dns.nodata",
+            Event::NxDomain { code, .. } => code,
+        }
+    }
 }
 
 /// Forwarding hops and CNAME links followed before giving up with SERVFAIL.
@@ -178,9 +265,26 @@ impl Dns {
         let mut cx = Cx {
             rotation,
             net,
-            quiet,
+            events: Vec::with_capacity(8),
         };
         self.in_view(view, &name, qtype, &mut cx, &mut r, 0);
+        // The steps: their codes always, their words only when explained.
+        r.steps = cx
+            .events
+            .iter()
+            .map(|(at, e)| {
+                let (at, detail) = if quiet {
+                    (String::new(), String::new())
+                } else {
+                    (self.view_name(*at), self.words(e, &r))
+                };
+                Step {
+                    at,
+                    code: e.code(),
+                    detail,
+                }
+            })
+            .collect();
         // Only a negative answer carries a zone's SOA (a failure or a refusal after it does not).
         if r.rcode != Rcode::NxDomain && !r.is_nodata() {
             r.authority.clear();
@@ -199,22 +303,10 @@ impl Dns {
         r: &mut Resolution,
         depth: usize,
     ) {
-        let at = if rot.quiet {
-            String::new()
-        } else {
-            self.view_name(view)
-        };
+        let at = view;
         if depth > MAX_DEPTH {
             r.rcode = Rcode::ServFail;
-            step!(
-                rot.quiet,
-                r,
-                &at,
-                "dns.loop",
-                format!(
-                    "gave up after {MAX_DEPTH} forwarding hops or CNAME links: the configuration loops"
-                ),
-            );
+            rot.note(at, Event::Loop);
             return;
         }
         match view {
@@ -224,22 +316,12 @@ impl Dns {
                 let best = site
                     .forwards
                     .iter()
-                    .filter(|(d, _)| in_zone(name, d))
-                    .max_by_key(|(d, _)| d.len());
+                    .enumerate()
+                    .filter(|(_, (d, _))| in_zone(name, d))
+                    .max_by_key(|(_, (d, _))| d.len());
                 match best {
-                    Some((domain, targets)) => {
-                        let list =
-                            || -> Vec<String> { targets.iter().map(|t| t.to_string()).collect() };
-                        step!(
-                            rot.quiet,
-                            r,
-                            &at,
-                            "dns.forwarded",
-                            format!(
-                                "conditional forwarder for {domain} sends the query to {}",
-                                list().join(", ")
-                            ),
-                        );
+                    Some((forward, (_, targets))) => {
+                        rot.note(at, Event::Forwarded { site: s, forward });
                         self.forward(
                             targets.iter().map(|t| IpAddr::V4(*t)).collect(),
                             name,
@@ -247,33 +329,24 @@ impl Dns {
                             rot,
                             r,
                             depth,
-                            &at,
+                            at,
                             view,
                         );
                     }
                     None => {
-                        step!(
-                            rot.quiet,
-                            r,
-                            &at,
-                            "dns.recursive",
-                            "no conditional forwarder matches; the resolver asks public DNS",
+                        rot.note(
+                            at,
+                            Event::Recursive {
+                                site: true,
+                                other: false,
+                            },
                         );
                         self.in_view(View::Public, name, qtype, rot, r, depth + 1);
                     }
                 }
             }
             View::Inbound(v) => {
-                step!(
-                    rot.quiet,
-                    r,
-                    &at,
-                    "dns.inbound",
-                    format!(
-                        "the query enters VPC {} through its inbound Resolver endpoint and is resolved by the VPC's Route 53 Resolver",
-                        self.vpcs[v.index()].name
-                    ),
-                );
+                rot.note(at, Event::Inbound { vpc: v });
                 self.vpc(v, true, name, qtype, rot, r, depth);
             }
             View::Vpc(v) => self.vpc(v, false, name, qtype, rot, r, depth),
@@ -289,7 +362,7 @@ impl Dns {
         rot: &mut Cx<'_>,
         r: &mut Resolution,
         depth: usize,
-        at: &str,
+        at: View,
         from: View,
     ) {
         // The first target that is a DNS server and can be reached answers (resolvers try
@@ -297,55 +370,28 @@ impl Dns {
         for t in &targets {
             match self.dns_servers.get(t) {
                 Some(View::Vpc(v)) => {
-                    step!(
-                        rot.quiet,
-                        r,
+                    rot.note(
                         at,
-                        "dns.unreachable-resolver",
-                        format!(
-                            "{t} is the Route 53 Resolver of VPC {}, which answers only queries from instances inside that VPC, not forwarded ones; forward to an inbound Resolver endpoint instead",
-                            self.vpcs[v.index()].name
-                        ),
+                        Event::UnreachableResolver {
+                            target: *t,
+                            vpc: *v,
+                        },
                     );
                 }
                 Some(view) => match rot.net.dns_reachable(from, *t) {
                     Ok(path) => {
                         if let Some(path) = path {
-                            step!(
-                                rot.quiet,
-                                r,
-                                at,
-                                "dns.path",
-                                format!("the query to {t} travels {path}"),
-                            );
+                            rot.note(at, Event::Path { target: *t, path });
                         }
                         return self.in_view(*view, name, qtype, rot, r, depth + 1);
                     }
-                    Err(why) => step!(
-                        rot.quiet,
-                        r,
-                        at,
-                        "dns.target-unreachable",
-                        format!("{t} cannot be reached: {why}"),
-                    ),
+                    Err(why) => rot.note(at, Event::TargetUnreachable { target: *t, why }),
                 },
-                None => step!(
-                    rot.quiet,
-                    r,
-                    at,
-                    "dns.no-server",
-                    format!("nothing in the topology answers DNS at {t}"),
-                ),
+                None => rot.note(at, Event::NoServer { target: *t }),
             }
         }
         r.rcode = Rcode::ServFail;
-        step!(
-            rot.quiet,
-            r,
-            at,
-            "dns.servfail",
-            "no forwarding target answered",
-        );
+        rot.note(at, Event::ServFail);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -360,59 +406,34 @@ impl Dns {
         depth: usize,
     ) {
         let d = &self.vpcs[v.index()];
-        let at = if rot.quiet {
-            String::new()
-        } else {
-            format!("Route 53 Resolver of VPC {} ({})", d.name, d.resolver_ip)
-        };
+        // The VPC's Resolver answers (also for a query that came through the inbound endpoint).
+        let at = View::Vpc(v);
         // 1. Resolver rules: the most specific domain wins.
         let rule = d
             .rules
             .iter()
-            .filter(|rule| in_zone(name, &rule.domain))
-            .max_by_key(|rule| rule.domain.len());
-        if let Some(crate::build::Rule {
-            name: rule_name,
-            domain,
-            targets,
-        }) = rule
-        {
+            .enumerate()
+            .filter(|(_, rule)| in_zone(name, &rule.domain))
+            .max_by_key(|(_, rule)| rule.domain.len());
+        if let Some((index, crate::build::Rule { targets, .. })) = rule {
             match targets {
                 Some(targets) => {
-                    let list = || -> Vec<String> {
-                        targets
-                            .iter()
-                            .map(|(ip, port)| {
-                                if *port == 53 {
-                                    ip.to_string()
-                                } else {
-                                    format!("{ip}:{port}")
-                                }
-                            })
-                            .collect()
-                    };
-                    let via =
-                        || -> Vec<String> { d.outbound.iter().map(|i| i.to_string()).collect() };
-                    step!(
-                        rot.quiet,
-                        r,
-                        &at,
-                        "dns.rule-forward",
-                        format!(
-                            "forwarding rule {rule_name} ({domain}) sends the query through the outbound endpoint ({}) to {}",
-                            via().join(", "),
-                            list().join(", ")
-                        ),
+                    rot.note(
+                        at,
+                        Event::RuleForward {
+                            vpc: v,
+                            rule: index,
+                        },
                     );
                     let ips = targets.iter().map(|(ip, _)| *ip).collect();
-                    return self.forward(ips, name, qtype, rot, r, depth, &at, View::Vpc(v));
+                    return self.forward(ips, name, qtype, rot, r, depth, at, View::Vpc(v));
                 }
-                None => step!(
-                    rot.quiet,
-                    r,
-                    &at,
-                    "dns.rule-system",
-                    format!("system rule {rule_name} ({domain}) keeps the query with the Resolver"),
+                None => rot.note(
+                    at,
+                    Event::RuleSystem {
+                        vpc: v,
+                        rule: index,
+                    },
                 ),
             }
         }
@@ -422,56 +443,36 @@ impl Dns {
         let zone = d
             .zones
             .iter()
-            .map(|i| &self.private[*i])
-            .filter(|z| in_zone(name, &z.zone.apex))
-            .filter(|z| {
+            .map(|i| (*i, &self.private[*i]))
+            .filter(|(_, z)| in_zone(name, &z.zone.apex))
+            .filter(|(i, z)| {
                 if z.inbound_only && !inbound {
-                    let ZoneKind::PrivateDns(ep) = z.zone.kind else { return false };
-                    let vpce = &self.endpoints.iter().find(|e| e.id == ep).map(|e| e.vpce.clone()).unwrap_or_default();
-                    step!(rot.quiet, r, &at, "dns.private-dns-inbound-only", format!(
-                        "{} answers private DNS for {} only to queries from an inbound Resolver endpoint (PrivateDnsOnlyForInboundResolverEndpoint): in-VPC clients use the public name and the gateway endpoint",
-                        vpce, z.zone.apex
-                    ));
-                    skipped = true;
+                    if matches!(z.zone.kind, ZoneKind::PrivateDns(_)) {
+                        rot.note(at, Event::PrivateDnsInboundOnly { zone: *i });
+                        skipped = true;
+                    }
                     return false;
                 }
                 true
             })
-            .max_by_key(|z| z.zone.apex.len());
-        if let Some(z) = zone {
-            let apex = &z.zone.apex;
-            let matches = match z.zone.kind {
-                // A name missing from a private hosted zone is explained in one step (the
-                // NXDOMAIN says the zone matches).
-                ZoneKind::PrivateHosted(_)
-                    if z.zone.lookup(name, qtype) == ZoneAnswer::NxDomain =>
-                {
-                    None
-                }
-                ZoneKind::PrivateHosted(_) => Some(format!("private hosted zone {apex} matches")),
-                ZoneKind::PrivateDns(ep) => {
-                    let vpce = self
-                        .endpoints
-                        .iter()
-                        .find(|e| e.id == ep)
-                        .map_or("?", |e| e.vpce.as_str());
-                    Some(format!(
-                        "the private DNS zone {apex} of interface endpoint {vpce} matches"
-                    ))
-                }
-                _ => Some(format!("EC2 host name zone {apex} matches")),
-            };
-            if let Some(detail) = matches {
-                step!(rot.quiet, r, &at, "dns.private-zone", detail);
+            .max_by_key(|(_, z)| z.zone.apex.len());
+        if let Some((index, z)) = zone {
+            // A name missing from a private hosted zone is explained in one step (the NXDOMAIN
+            // says the zone matches).
+            let missing = matches!(z.zone.kind, ZoneKind::PrivateHosted(_))
+                && z.zone.lookup(name, qtype) == ZoneAnswer::NxDomain;
+            if !missing {
+                rot.note(at, Event::PrivateZone { zone: index });
             }
             return self.answer_from(
                 &z.zone,
+                ZoneRef::Private(index),
                 if inbound {
                     View::Inbound(v)
                 } else {
                     View::Vpc(v)
                 },
-                &at,
+                at,
                 name,
                 qtype,
                 rot,
@@ -481,15 +482,12 @@ impl Dns {
             );
         }
         // 3. Everything else is resolved publicly.
-        step!(
-            rot.quiet,
-            r,
-            &at,
-            "dns.recursive",
-            format!(
-                "no {}rule or private zone matches; the Resolver resolves the name publicly",
-                if skipped { "other " } else { "" }
-            ),
+        rot.note(
+            at,
+            Event::Recursive {
+                site: false,
+                other: skipped,
+            },
         );
         self.in_view(View::Public, name, qtype, rot, r, depth + 1);
     }
@@ -502,34 +500,39 @@ impl Dns {
         r: &mut Resolution,
         depth: usize,
     ) {
-        let at = "public DNS";
-        let Some(zone) = self.public.iter().find(|z| in_zone(name, &z.apex)) else {
+        let at = View::Public;
+        let Some(index) = self.public.iter().position(|z| in_zone(name, &z.apex)) else {
             r.rcode = Rcode::Refused;
-            step!(
-                rot.quiet,
-                r,
+            rot.note(
                 at,
-                "dns.refused",
-                format!(
-                    "{name} is outside {}; vpcsim models no other internet names and is not an open resolver",
-                    self.public
-                        .iter()
-                        .map(|z| z.apex.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                ),
+                Event::Refused {
+                    name: name.to_string(),
+                },
             );
             return;
         };
-        self.answer_from(zone, View::Public, at, name, qtype, rot, r, depth, true);
+        let zone = &self.public[index];
+        self.answer_from(
+            zone,
+            ZoneRef::Public(index),
+            View::Public,
+            at,
+            name,
+            qtype,
+            rot,
+            r,
+            depth,
+            true,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
     fn answer_from(
         &self,
         zone: &Zone,
+        zref: ZoneRef,
         view: View,
-        at: &str,
+        at: View,
         name: &str,
         qtype: RecordType,
         rot: &mut Cx<'_>,
@@ -548,21 +551,8 @@ impl Dns {
                         }) as usize;
                         set.data.rotate_left(k);
                     }
-                    let count = set.data.len();
-                    step!(
-                        rot.quiet,
-                        r,
-                        at,
-                        "dns.answer",
-                        format!(
-                            "{} {} ({}): {} record{}",
-                            set.name,
-                            set.rtype,
-                            set.origin,
-                            count,
-                            if count == 1 { "" } else { "s" }
-                        ),
-                    );
+                    let answer = r.answers.len();
+                    rot.note(at, Event::Answer { answer });
                     let follow = match (&set.rtype, set.data.first()) {
                         (RecordType::Cname, Some(RData::Cname(target)))
                             if qtype != RecordType::Cname && qtype != RecordType::Any =>
@@ -573,13 +563,7 @@ impl Dns {
                     };
                     r.answers.push(set);
                     if let Some(target) = follow {
-                        step!(
-                            rot.quiet,
-                            r,
-                            at,
-                            "dns.cname",
-                            format!("following the CNAME to {target}"),
-                        );
+                        rot.note(at, Event::Cname { answer });
                         // The target is resolved by the same resolver, in the same context
                         // (a query that came through an inbound endpoint stays one).
                         match view {
@@ -593,22 +577,178 @@ impl Dns {
             }
             ZoneAnswer::NoData => {
                 r.authority = zone.negative_soa().into_iter().collect();
-                let detail = if name == zone.apex {
+                rot.note(
+                    at,
+                    Event::NoData {
+                        name: name.to_string(),
+                        qtype,
+                        zone: zref,
+                    },
+                );
+            }
+            ZoneAnswer::NxDomain => {
+                r.rcode = Rcode::NxDomain;
+                r.authority = zone.negative_soa().into_iter().collect();
+                let code = self.explain_nxdomain(name, zone).0;
+                rot.note(
+                    at,
+                    Event::NxDomain {
+                        name: name.to_string(),
+                        zone: zref,
+                        code,
+                    },
+                );
+            }
+        }
+    }
+}
+
+impl Dns {
+    fn zone(&self, z: ZoneRef) -> &Zone {
+        match z {
+            ZoneRef::Public(i) => &self.public[i],
+            ZoneRef::Private(i) => &self.private[i].zone,
+        }
+    }
+
+    fn vpce_of(&self, z: &Zone) -> &str {
+        match z.kind {
+            ZoneKind::PrivateDns(ep) => self
+                .endpoints
+                .iter()
+                .find(|e| e.id == ep)
+                .map_or("?", |e| e.vpce.as_str()),
+            _ => "?",
+        }
+    }
+
+    /// A step in words: the one place the resolver's sentences are written.
+    fn words(&self, e: &Event, r: &Resolution) -> String {
+        match e {
+            Event::Loop => format!(
+                "gave up after {MAX_DEPTH} forwarding hops or CNAME links: the configuration loops"
+            ),
+            Event::Forwarded { site, forward } => {
+                let (domain, targets) = &self.sites[site.index()].forwards[*forward];
+                let list: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
+                format!(
+                    "conditional forwarder for {domain} sends the query to {}",
+                    list.join(", ")
+                )
+            }
+            Event::Recursive { site: true, .. } => {
+                "no conditional forwarder matches; the resolver asks public DNS".into()
+            }
+            Event::Recursive { other, .. } => format!(
+                "no {}rule or private zone matches; the Resolver resolves the name publicly",
+                if *other { "other " } else { "" }
+            ),
+            Event::Inbound { vpc } => format!(
+                "the query enters VPC {} through its inbound Resolver endpoint and is resolved by the VPC's Route 53 Resolver",
+                self.vpcs[vpc.index()].name
+            ),
+            Event::UnreachableResolver { target, vpc } => format!(
+                "{target} is the Route 53 Resolver of VPC {}, which answers only queries from instances inside that VPC, not forwarded ones; forward to an inbound Resolver endpoint instead",
+                self.vpcs[vpc.index()].name
+            ),
+            Event::Path { target, path } => format!("the query to {target} travels {path}"),
+            Event::TargetUnreachable { target, why } => {
+                format!("{target} cannot be reached: {why}")
+            }
+            Event::NoServer { target } => {
+                format!("nothing in the topology answers DNS at {target}")
+            }
+            Event::ServFail => "no forwarding target answered".into(),
+            Event::RuleForward { vpc, rule } => {
+                let d = &self.vpcs[vpc.index()];
+                let rule = &d.rules[*rule];
+                let list: Vec<String> = rule
+                    .targets
+                    .iter()
+                    .flatten()
+                    .map(|(ip, port)| {
+                        if *port == 53 {
+                            ip.to_string()
+                        } else {
+                            format!("{ip}:{port}")
+                        }
+                    })
+                    .collect();
+                let via: Vec<String> = d.outbound.iter().map(|i| i.to_string()).collect();
+                format!(
+                    "forwarding rule {} ({}) sends the query through the outbound endpoint ({}) to {}",
+                    rule.name,
+                    rule.domain,
+                    via.join(", "),
+                    list.join(", ")
+                )
+            }
+            Event::RuleSystem { vpc, rule } => {
+                let rule = &self.vpcs[vpc.index()].rules[*rule];
+                format!(
+                    "system rule {} ({}) keeps the query with the Resolver",
+                    rule.name, rule.domain
+                )
+            }
+            Event::PrivateDnsInboundOnly { zone } => {
+                let z = &self.private[*zone].zone;
+                format!(
+                    "{} answers private DNS for {} only to queries from an inbound Resolver endpoint (PrivateDnsOnlyForInboundResolverEndpoint): in-VPC clients use the public name and the gateway endpoint",
+                    self.vpce_of(z),
+                    z.apex
+                )
+            }
+            Event::PrivateZone { zone } => {
+                let z = &self.private[*zone].zone;
+                let apex = &z.apex;
+                match z.kind {
+                    ZoneKind::PrivateHosted(_) => format!("private hosted zone {apex} matches"),
+                    ZoneKind::PrivateDns(_) => format!(
+                        "the private DNS zone {apex} of interface endpoint {} matches",
+                        self.vpce_of(z)
+                    ),
+                    _ => format!("EC2 host name zone {apex} matches"),
+                }
+            }
+            Event::Refused { name } => format!(
+                "{name} is outside {}; vpcsim models no other internet names and is not an open resolver",
+                self.public
+                    .iter()
+                    .map(|z| z.apex.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            Event::Answer { answer } => {
+                let set = &r.answers[*answer];
+                let count = set.data.len();
+                format!(
+                    "{} {} ({}): {} record{}",
+                    set.name,
+                    set.rtype,
+                    set.origin,
+                    count,
+                    if count == 1 { "" } else { "s" }
+                )
+            }
+            Event::Cname { answer } => {
+                let target = match r.answers[*answer].data.first() {
+                    Some(RData::Cname(t)) => t.as_str(),
+                    _ => "",
+                };
+                format!("following the CNAME to {target}")
+            }
+            Event::NoData { name, qtype, zone } => {
+                let zone = self.zone(*zone);
+                if *name == zone.apex {
                     format!(
                         "{name} has no {qtype} record (it is the apex of zone {})",
                         zone.apex
                     )
                 } else {
                     format!("{name} exists in {} but has no {qtype} record", zone.apex)
-                };
-                step!(rot.quiet, r, at, "dns.nodata", detail);
+                }
             }
-            ZoneAnswer::NxDomain => {
-                r.rcode = Rcode::NxDomain;
-                r.authority = zone.negative_soa().into_iter().collect();
-                let why = self.explain_nxdomain(name, zone);
-                step!(rot.quiet, r, at, why.0, why.1);
-            }
+            Event::NxDomain { name, zone, .. } => self.explain_nxdomain(name, self.zone(*zone)).1,
         }
     }
 }
