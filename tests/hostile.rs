@@ -497,3 +497,77 @@ fn errors_on_very_long_lines_quote_a_window_and_never_panic() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- item 10: `trace --repeat` counts as it goes, and is capped ----
+
+const REPEATED: &[&str] = &[
+    "trace",
+    "topologies/onprem-dx-vpn.yaml",
+    "--from",
+    "datacenter/build-server",
+    "GET https://bucket.vpce-0d1e2f3a4b5c6d7e8-k7m2x9qp.s3.us-east-1.vpce.amazonaws.com/corp-build-artifacts/app-1.4.2.tar.gz",
+    "--repeat",
+];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn trace_repeat_over_the_cap_is_a_usage_error() {
+    for n in ["4294967295", "100001", "99999999999999999999999"] {
+        let args: Vec<&str> = REPEATED.iter().copied().chain([n]).collect();
+        // Before the fix, 4294967295 kept every trace until the process was killed for memory.
+        let o = vpcsim_in(&repo(), &args);
+        assert_eq!(code(&o), 2, "{}", text(&o));
+        assert!(text(&o).contains("at most 100000 requests"), "{}", text(&o));
+    }
+    let args: Vec<&str> = REPEATED.iter().copied().chain(["x1"]).collect();
+    let o = vpcsim_in(&repo(), &args);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("'x1' is not a number"), "{}", text(&o));
+}
+
+/// The resident size of process `pid` in KiB, from `/proc`.
+#[cfg(target_os = "linux")]
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn trace_repeat_keeps_counts_not_traces() {
+    let n = 50_000;
+    let count = n.to_string();
+    let args: Vec<&str> = REPEATED.iter().copied().chain([count.as_str()]).collect();
+    let child = Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+        .args(&args)
+        .current_dir(repo())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run vpcsim");
+    let pid = child.id();
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = {
+        let peak = peak.clone();
+        std::thread::spawn(move || {
+            while let Some(kib) = rss_kib(pid) {
+                peak.fetch_max(kib, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let o = wait(child, "vpcsim trace --repeat 50000");
+    sampler.join().unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("spread of 50000 requests:"), "{out}");
+    assert!(out.contains("25000   50.0%  (25000 allowed)"), "{out}");
+    // Before the fix every trace was kept: about 8.5 KB each, 430 MB for 50,000.
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(peak < 100 * 1024, "peak resident size {peak} KiB");
+}
