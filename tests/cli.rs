@@ -176,3 +176,63 @@ fn policy_eval_explains_the_seed_bucket_policy() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("'Permit' is not an Effect"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `policy eval` with the policy `text`, as the caller's identity policy, for s3:GetObject.
+fn eval_identity(tag: &str, text: &str) -> Output {
+    let dir = std::env::temp_dir().join(format!("vpcsim-eval-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("identity.json");
+    std::fs::write(&path, text).unwrap();
+    let o = vpcsim(&[
+        "policy",
+        "eval",
+        "--identity",
+        path.to_str().unwrap(),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::reports/a.csv",
+        "--caller",
+        "arn:aws:iam::111122223333:role/app",
+        "--context",
+        "aws:SourceIp=203.0.113.9",
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    o
+}
+
+/// An invalid policy never yields a verdict (issue 14, item 16): a duplicate `Effect` was
+/// reported, and then the first one answered ALLOWED with exit 0.
+#[test]
+fn policy_eval_gives_no_verdict_for_a_policy_with_a_duplicate_key() {
+    let o = eval_identity(
+        "dup",
+        r#"{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}"#,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{stderr}");
+    assert!(stderr.contains("duplicate key 'Effect'"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "no verdict");
+}
+
+/// Condition values are checked at load (issue 14, item 15): `NotIpAddress` with `abc` was
+/// accepted and then held for every request (this Deny refused everyone).
+#[test]
+fn policy_eval_refuses_condition_values_the_operator_cannot_read() {
+    let o = eval_identity(
+        "cond",
+        r#"{"Statement": [
+  {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+  {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+   "Condition": {"NotIpAddress": {"aws:SourceIp": "abc"}}}
+]}"#,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{stderr}");
+    assert!(
+        stderr.contains("'abc' is not an IP address or CIDR block, as NotIpAddress needs"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("identity.json:4:51]"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "no verdict");
+}
