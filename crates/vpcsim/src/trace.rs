@@ -173,25 +173,25 @@ pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> Ex
                     let scenario = r
                         .scenario
                         .as_ref()
-                        .map(|s| format!("[{s}] "))
+                        .map(|s| format!("[{}] ", text(s)))
                         .unwrap_or_default();
                     let mark = if r.passed { "pass" } else { "FAIL" };
                     println!(
                         "{mark} {}:{}: {scenario}{}",
-                        path.display(),
+                        text(&path.display().to_string()),
                         r.span.line,
-                        r.name
+                        text(&r.name)
                     );
                     if !r.passed {
                         for m in &r.mismatches {
-                            println!("       {m}");
+                            println!("       {}", text(m));
                         }
-                        println!("       actual: {}", r.actual);
+                        println!("       actual: {}", text(&r.actual));
                     }
                 }
                 println!(
                     "{}: {} expectations, {} passed, {} failed",
-                    path.display(),
+                    text(&path.display().to_string()),
                     results.len(),
                     results.len() - n_failed,
                     n_failed
@@ -224,11 +224,32 @@ pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> Ex
     }
 }
 
+/// `s` for XML 1.0 attribute values and text. XML 1.0 forbids most control characters even as
+/// character references (a parser stops at `&#1;` as at a raw U+0001), so they, the others a
+/// terminal would act on (ESC, newlines, bidirectional overrides) and the non-characters U+FFFE
+/// and U+FFFF are written as visible escapes (`\u{1}`, `\n`), then markup characters as entities.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let visible = vpcsim_syntax::text::escape(s);
+    let mut out = String::with_capacity(visible.len());
+    for c in visible.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\u{FFFE}' | '\u{FFFF}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` for the text report: control characters (newlines included) and bidirectional overrides
+/// escaped visibly, so that a name cannot print a line of its own (`FAIL …`), move the cursor or
+/// reorder what is shown.
+fn text(s: &str) -> std::borrow::Cow<'_, str> {
+    vpcsim_syntax::text::escape(s)
 }
 
 fn junit(all: &[(PathBuf, Vec<ExpectationResult>)]) -> String {
