@@ -176,3 +176,128 @@ fn policy_eval_explains_the_seed_bucket_policy() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("'Permit' is not an Effect"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `policy eval` with the policy `text`, as the caller's identity policy, for s3:GetObject.
+fn eval_identity(tag: &str, text: &str) -> Output {
+    let dir = std::env::temp_dir().join(format!("vpcsim-eval-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("identity.json");
+    std::fs::write(&path, text).unwrap();
+    let o = vpcsim(&[
+        "policy",
+        "eval",
+        "--identity",
+        path.to_str().unwrap(),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::reports/a.csv",
+        "--caller",
+        "arn:aws:iam::111122223333:role/app",
+        "--context",
+        "aws:SourceIp=203.0.113.9",
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    o
+}
+
+/// An invalid policy never yields a verdict (issue 14, item 16): a duplicate `Effect` was
+/// reported, and then the first one answered ALLOWED with exit 0.
+#[test]
+fn policy_eval_gives_no_verdict_for_a_policy_with_a_duplicate_key() {
+    let o = eval_identity(
+        "dup",
+        r#"{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}"#,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{stderr}");
+    assert!(stderr.contains("duplicate key 'Effect'"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "no verdict");
+}
+
+/// Condition values are checked at load (issue 14, item 15): `NotIpAddress` with `abc` was
+/// accepted and then held for every request (this Deny refused everyone).
+#[test]
+fn policy_eval_refuses_condition_values_the_operator_cannot_read() {
+    let o = eval_identity(
+        "cond",
+        r#"{"Statement": [
+  {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+  {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+   "Condition": {"NotIpAddress": {"aws:SourceIp": "abc"}}}
+]}"#,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{stderr}");
+    assert!(
+        stderr.contains("'abc' is not an IP address or CIDR block, as NotIpAddress needs"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("identity.json:4:51]"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "", "no verdict");
+}
+
+/// Names and values printed by `check` are escaped (issue 14, item 17): control characters made
+/// the JUnit XML unparseable (XML 1.0 forbids them even as `&#1;`), and a newline in a name
+/// printed a line of its own in the text report.
+#[test]
+fn check_escapes_control_characters_in_text_and_junit() {
+    let dir = std::env::temp_dir().join(format!("vpcsim-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let topo = dir.join("t.yaml");
+    std::fs::write(
+        &topo,
+        r#"regions:
+  us-east-1: { azs: [us-east-1a] }
+accounts:
+  "111122223333": { name: workload }
+vpcs:
+  main:
+    account: "111122223333"
+    region: us-east-1
+    cidr: 10.0.0.0/16
+    subnets:
+      a: { az: us-east-1a, cidr: 10.0.1.0/24 }
+    instances:
+      app: { subnet: a, ip: 10.0.1.10 }
+expect:
+  - name: "evil\x01 \e[2J\rX\nFAIL forged.yaml:1: all good\u202e <x> & \"q\" 'a' \uFFFE"
+    from: main/app
+    request: "example.com:443"
+    verdict: allowed
+"#,
+    )
+    .unwrap();
+    let path = topo.to_str().unwrap();
+    let o = vpcsim(&["check", "--format", "junit", path]);
+    assert_eq!(code(&o), 1);
+    let xml = String::from_utf8(o.stdout).unwrap();
+    // Every character is one XML 1.0 allows (no C0 control but tab, LF, CR; no U+FFFE/U+FFFF),
+    // and the markup characters of the name are entities.
+    let bad: Vec<char> = xml
+        .chars()
+        .filter(|&c| {
+            (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} in {xml}");
+    assert!(
+        xml.contains(r#"name="evil\u{1} \u{1b}[2J\rX\nFAIL forged.yaml:1: all good\u{202e} &lt;x&gt; &amp; &quot;q&quot; &apos;a&apos; \u{fffe}""#),
+        "{xml}"
+    );
+    let o = vpcsim(&["check", path]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        !text.contains(['\x01', '\x1b', '\r', '\u{202e}']),
+        "{text:?}"
+    );
+    assert!(
+        text.lines().all(|l| !l.starts_with("FAIL forged")),
+        "a name printed a line of its own: {text}"
+    );
+    assert!(
+        text.contains(r"evil\u{1} \u{1b}[2J\rX\nFAIL forged.yaml:1"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -53,6 +53,28 @@ fn vpcsim_in(dir: &Path, args: &[&str]) -> Output {
     wait(child, &format!("vpcsim {}", args.join(" ")))
 }
 
+/// Runs vpcsim in `dir` with `args`, under the deadline, its output going to files (for outputs
+/// larger than a pipe holds, which the child would wait on for ever).
+fn vpcsim_to_files(dir: &Path, args: &[&str]) -> Output {
+    let out = dir.join("stdout.txt");
+    let err = dir.join("stderr.txt");
+    let child = Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .expect("run vpcsim");
+    let status = wait(child, &format!("vpcsim {}", args.join(" "))).status;
+    Output {
+        status,
+        stdout: std::fs::read(&out).unwrap(),
+        stderr: std::fs::read(&err).unwrap(),
+    }
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().expect("exit code")
 }
@@ -397,4 +419,155 @@ fn serve_watch_reports_hostile_edits_without_secrets_and_sigterm_still_stops_it(
     let o = wait(child, "vpcsim serve after SIGTERM");
     assert_eq!(code(&o), 0);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- items 11 and 12: reporting errors costs what is reported ----
+
+/// A topology whose one route table holds `n` copies of one route: `n - 1` duplicate routes.
+fn duplicate_routes(n: usize) -> String {
+    let mut topo = format!(
+        "{HEAD}vpcs:
+  hub:
+    account: \"111122223333\"
+    region: us-east-1
+    cidr: 10.0.0.0/16
+    internet_gateway: {{}}
+    subnets:
+      a: {{ az: us-east-1a, cidr: 10.0.1.0/24, route_table: app }}
+    route_tables:
+      app:
+        main: true
+        routes:
+"
+    );
+    for _ in 0..n {
+        topo.push_str("          - { destination: 0.0.0.0/0, target: igw }\n");
+    }
+    topo
+}
+
+#[test]
+fn many_errors_are_rendered_in_linear_time() {
+    let dir = tempdir("quadratic");
+    let n = 20_000;
+    std::fs::write(dir.join("t.yaml"), duplicate_routes(n)).unwrap();
+    // Before the fix each snippet was found by scanning the file from its start: 4,000
+    // duplicates took 28 s in a debug build, 20,000 would take about 12 minutes (the deadline
+    // fails it); now 20,000 take a few seconds.
+    let o = vpcsim_to_files(&dir, &["validate", "t.yaml"]);
+    assert_eq!(code(&o), 1, "{}", &text(&o)[..2000]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(stderr.matches("duplicate-route").count(), n - 1);
+    assert!(
+        stderr.len() < 1_000 * n,
+        "{} bytes for {n} errors",
+        stderr.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn errors_on_very_long_lines_quote_a_window_and_never_panic() {
+    let dir = tempdir("longline");
+    let pad = "x".repeat(8 << 20);
+    // One line of 8 MB: the bad value at its end (miette panicked: a column past 65,535) and
+    // at its start (the whole line was quoted: an 8 MB error).
+    let cases = [
+        format!(
+            "{{name: \"{pad}\", regions: {{us-east-1: {{azs: [us-east-1a]}}}}, vpcs: {{hub: {{account: \"111122223333\", region: us-east-1, cidr: nope}}}}}}\n"
+        ),
+        format!(
+            "{{vpcs: {{hub: {{account: \"111122223333\", region: us-east-1, cidr: nope}}}}, name: \"{pad}\", regions: {{us-east-1: {{azs: [us-east-1a]}}}}}}\n"
+        ),
+    ];
+    for (i, topo) in cases.iter().enumerate() {
+        std::fs::write(dir.join("t.yaml"), topo).unwrap();
+        for args in [&["validate", "t.yaml"][..], &["check", "t.yaml"]] {
+            let o = vpcsim_to_files(&dir, args);
+            let out = text(&o);
+            assert_eq!(
+                code(&o),
+                1,
+                "case {i} {args:?}: {}",
+                &out[..out.len().min(2000)]
+            );
+            assert!(out.contains("'nope'"), "case {i}: {out}");
+            assert!(out.len() < 4_000, "case {i} {args:?}: {} bytes", out.len());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- item 10: `trace --repeat` counts as it goes, and is capped ----
+
+const REPEATED: &[&str] = &[
+    "trace",
+    "topologies/onprem-dx-vpn.yaml",
+    "--from",
+    "datacenter/build-server",
+    "GET https://bucket.vpce-0d1e2f3a4b5c6d7e8-k7m2x9qp.s3.us-east-1.vpce.amazonaws.com/corp-build-artifacts/app-1.4.2.tar.gz",
+    "--repeat",
+];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn trace_repeat_over_the_cap_is_a_usage_error() {
+    for n in ["4294967295", "100001", "99999999999999999999999"] {
+        let args: Vec<&str> = REPEATED.iter().copied().chain([n]).collect();
+        // Before the fix, 4294967295 kept every trace until the process was killed for memory.
+        let o = vpcsim_in(&repo(), &args);
+        assert_eq!(code(&o), 2, "{}", text(&o));
+        assert!(text(&o).contains("at most 100000 requests"), "{}", text(&o));
+    }
+    let args: Vec<&str> = REPEATED.iter().copied().chain(["x1"]).collect();
+    let o = vpcsim_in(&repo(), &args);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("'x1' is not a number"), "{}", text(&o));
+}
+
+/// The resident size of process `pid` in KiB, from `/proc`.
+#[cfg(target_os = "linux")]
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn trace_repeat_keeps_counts_not_traces() {
+    let n = 50_000;
+    let count = n.to_string();
+    let args: Vec<&str> = REPEATED.iter().copied().chain([count.as_str()]).collect();
+    let child = Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+        .args(&args)
+        .current_dir(repo())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run vpcsim");
+    let pid = child.id();
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = {
+        let peak = peak.clone();
+        std::thread::spawn(move || {
+            while let Some(kib) = rss_kib(pid) {
+                peak.fetch_max(kib, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let o = wait(child, "vpcsim trace --repeat 50000");
+    sampler.join().unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("spread of 50000 requests:"), "{out}");
+    assert!(out.contains("25000   50.0%  (25000 allowed)"), "{out}");
+    // Before the fix every trace was kept: about 8.5 KB each, 430 MB for 50,000.
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(peak < 100 * 1024, "peak resident size {peak} KiB");
 }

@@ -20,6 +20,7 @@ mod pattern;
 
 use std::borrow::Cow;
 
+pub(crate) use condition::{base64, date_millis, network, number};
 use pattern::Expand;
 pub(crate) use pattern::Shape;
 

@@ -25,7 +25,7 @@ pub use eval::{
     Authorization, Caller, Context, Decision, Outcome, PolicyVerdict, Request, StatementRef,
     authorize, evaluate,
 };
-pub use parse::parse;
+pub use parse::{parse, read};
 use vpcsim_syntax::Span;
 
 /// Where a policy is attached; decides which elements it must or must not have.

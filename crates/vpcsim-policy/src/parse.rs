@@ -5,11 +5,13 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use vpcsim_syntax::{
-    Diagnostic, Diagnostics, Entries, Node, OneOrMany, Spanned, from_node, suggest,
+    Diagnostic, Diagnostics, Entries, Node, OneOrMany, SourceFile, SourceId, Spanned, from_node,
+    suggest, yaml,
 };
 
 use crate::{
-    Condition, Effect, Negatable, Operator, Policy, PolicyKind, Principal, PrincipalType, Statement,
+    BaseOperator, Condition, Effect, Negatable, Operator, Policy, PolicyKind, Principal,
+    PrincipalType, Statement,
 };
 
 mod raw {
@@ -36,14 +38,31 @@ mod raw {
         pub NotAction: Option<Spanned<OneOrMany<Spanned<String>>>>,
         pub Resource: Option<Spanned<OneOrMany<String>>>,
         pub NotResource: Option<Spanned<OneOrMany<String>>>,
-        pub Condition: Option<Entries<Entries<OneOrMany<String>>>>,
+        pub Condition: Option<Entries<Entries<OneOrMany<Spanned<String>>>>>,
     }
 }
 
 const VERSIONS: [&str; 2] = ["2012-10-17", "2008-10-17"];
 
+/// Reads a policy document from the text of `file` (JSON or YAML) and checks it for `kind`.
+/// Problems go to `diags`; `None` when the text or the document has an error, including those
+/// the YAML reader finds (a duplicate key, whose second value it drops: the document [`parse`]
+/// sees is then not the one written).
+pub fn read(
+    id: SourceId,
+    file: &SourceFile,
+    kind: PolicyKind,
+    diags: &Diagnostics,
+) -> Option<Policy> {
+    let before = diags.error_count();
+    let node = yaml::parse(id, file, diags)?;
+    let policy = parse(&node, kind, diags)?;
+    (diags.error_count() == before).then_some(policy)
+}
+
 /// Reads a policy document from `node` and checks its structure for `kind`. Problems go to `diags`;
-/// `None` when the document has errors.
+/// `None` when the document has errors. Errors recorded before the call are not this
+/// document's: when `node` comes from text read with errors, use [`read`] (or check `diags`).
 pub fn parse(node: &Node, kind: PolicyKind, diags: &Diagnostics) -> Option<Policy> {
     let before = diags.error_count();
     let raw: raw::Policy = from_node(node, diags)?;
@@ -216,10 +235,27 @@ fn statement(
             continue;
         };
         for key in op.value.iter().flat_map(|k| k.iter()) {
+            let values = key.value.as_ref().map_or(&[][..], |v| &v.0[..]);
+            for value in values {
+                if let Some((what, help)) = bad_value(operator.base, value.as_str()) {
+                    diags.push(
+                        Diagnostic::error(
+                            "policy-structure",
+                            value.span,
+                            format!(
+                                "'{}' is not {what}, as {} needs",
+                                value.value,
+                                operator.name(),
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
             conditions.push(Condition::new(
                 operator,
                 key.key.value.clone(),
-                key.value.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
+                values.iter().map(|v| v.value.clone()).collect(),
                 key.key.span,
             ));
         }
@@ -231,6 +267,72 @@ fn statement(
     Some(Statement::new(
         s.Sid, effect?, principal, action?, resource, conditions, span,
     ))
+}
+
+/// What a value of `op` must be and how to write it, when `value` is not one: IAM refuses such a
+/// policy when it is saved, and an operator given a value it cannot read never matches, so
+/// `NotIpAddress` with `abc` would hold for every request. String operators take any text.
+fn bad_value(op: BaseOperator, value: &str) -> Option<(&'static str, &'static str)> {
+    use BaseOperator::*;
+    let ok = match op {
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => crate::eval::number(value).is_some(),
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals => crate::eval::date_millis(value).is_some(),
+        Bool | Null => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+        BinaryEquals => crate::eval::base64(value).is_some(),
+        IpAddress | NotIpAddress => crate::eval::network(value).is_some(),
+        ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => arn_pattern(value),
+        StringEquals
+        | StringNotEquals
+        | StringEqualsIgnoreCase
+        | StringNotEqualsIgnoreCase
+        | StringLike
+        | StringNotLike => true,
+    };
+    if ok {
+        return None;
+    }
+    Some(match op {
+        Bool | Null => ("a boolean", "write true or false"),
+        BinaryEquals => (
+            "base64 data",
+            "write the value in base64, such as QmluYXJ5VmFsdWU=",
+        ),
+        IpAddress | NotIpAddress => (
+            "an IP address or CIDR block",
+            "write an IPv4 or IPv6 address or CIDR block, such as 203.0.113.0/24 or 2001:db8::/32",
+        ),
+        ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => (
+            "an ARN",
+            "write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (wildcards allowed in each part, such as arn:aws:iam::111122223333:role/*), or *",
+        ),
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals => (
+            "a date",
+            "write an ISO 8601 date or date and time, such as 2024-05-01 or 2024-05-01T12:00:00Z, or seconds since 1970",
+        ),
+        _ => ("a number", "write a number, such as 10 or 2.5"),
+    })
+}
+
+/// `*`, or text starting with `arn:` or with a policy variable (`${aws:SourceArn}`). The parts
+/// are not counted: a pattern of fewer than six parts (`arn:aws:*`) is accepted, and matches no
+/// ARN when evaluated (each part is matched on its own).
+fn arn_pattern(value: &str) -> bool {
+    value == "*" || value.starts_with("arn:") || value.starts_with("${")
 }
 
 fn actions(
@@ -306,7 +408,6 @@ impl<'de> Deserialize<'de> for Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vpcsim_syntax::{SourceFile, SourceId, yaml};
 
     fn check(text: &str, kind: PolicyKind) -> (Option<Policy>, Vec<String>) {
         let file = SourceFile::new("p.json", text);
@@ -391,5 +492,51 @@ mod tests {
             msgs,
             vec!["1:12 a statement in a VPC endpoint policy needs a 'Principal'"]
         );
+    }
+
+    /// Condition values each operator cannot read are errors where they are written (IAM refuses
+    /// such policies); before, `NotIpAddress` with `abc` was accepted and held for every request.
+    #[test]
+    fn condition_values_are_checked_by_operator() {
+        let text = r#"{"Statement": {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {
+  "NotIpAddress": {"aws:SourceIp": "abc"},
+  "IpAddressIfExists": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7", "10.0.0.0/33"]},
+  "NumericLessThan": {"s3:max-keys": ["10", "2.5", "ten"]},
+  "DateGreaterThan": {"aws:CurrentTime": ["2024-05-01T12:00:00Z", "1714564800", "2023-02-29"]},
+  "Bool": {"aws:SecureTransport": ["true", "False", "yes"]},
+  "Null": {"aws:TokenIssueTime": "maybe"},
+  "BinaryEquals": {"k": ["aGVsbG8=", "!!"]},
+  "ForAnyValue:ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/x", "*", "${aws:PrincipalArn}", "arn:aws:iam::${aws:PrincipalAccount}:root", "role/x", "s3:::bucket"]},
+  "StringEquals": {"s3:prefix": ["", "anything: at all", "${aws:username}"]}
+}}}"#;
+        let (p, msgs) = check(text, PolicyKind::Identity);
+        assert!(p.is_none());
+        assert_eq!(
+            msgs,
+            vec![
+                "2:36 'abc' is not an IP address or CIDR block, as NotIpAddress needs",
+                "3:86 '10.0.0.0/33' is not an IP address or CIDR block, as IpAddressIfExists needs",
+                "4:52 'ten' is not a number, as NumericLessThan needs",
+                "5:81 '2023-02-29' is not a date, as DateGreaterThan needs",
+                "6:53 'yes' is not a boolean, as Bool needs",
+                "7:34 'maybe' is not a boolean, as Null needs",
+                "8:38 '!!' is not base64 data, as BinaryEquals needs",
+                "9:146 'role/x' is not an ARN, as ForAnyValue:ArnLike needs",
+                "9:156 's3:::bucket' is not an ARN, as ForAnyValue:ArnLike needs",
+            ]
+        );
+    }
+
+    /// A duplicate key is an error of the YAML reader, which keeps the first value: the policy
+    /// read from such a text is none at all (before, `policy eval` answered with it).
+    #[test]
+    fn a_duplicate_key_leaves_no_policy() {
+        let text = r#"{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}"#;
+        let file = SourceFile::new("p.json", text);
+        let diags = Diagnostics::new();
+        assert_eq!(read(SourceId(0), &file, PolicyKind::Identity, &diags), None);
+        let d = diags.into_sorted();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].message, "duplicate key 'Effect'");
     }
 }

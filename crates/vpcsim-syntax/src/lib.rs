@@ -19,8 +19,10 @@
 
 pub mod de;
 pub mod diag;
+mod excerpt;
 pub mod source;
 pub mod suggest;
+pub mod text;
 pub mod types;
 pub mod yaml;
 

@@ -76,8 +76,8 @@ enum Command {
         /// Sign with this principal (a key of `principals`, or `anonymous`).
         #[arg(long)]
         principal: Option<String>,
-        /// Send the request N times and show how they spread over ENIs and X-ENIs.
-        #[arg(long, default_value_t = 1)]
+        /// Send the request N times (at most 100000) and show how they spread over ENIs and X-ENIs.
+        #[arg(long, default_value_t = 1, value_parser = trace::repeat_count)]
         repeat: u32,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]

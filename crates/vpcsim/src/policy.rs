@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use vpcsim_policy::{
     Authorization, Caller, Context, Decision, Policy, PolicyKind, Request, evaluate,
 };
-use vpcsim_syntax::{Diagnostics, SourceMap, yaml};
+use vpcsim_syntax::{Diagnostics, SourceMap};
 use vpcsim_topology::{FileSystem, Limit, StdFs, not_a_policy};
 
 use crate::{Format, color, usage};
@@ -42,8 +42,8 @@ fn read(path: &Path, kind: PolicyKind, sources: &mut SourceMap) -> Result<Policy
     let id = sources.add(path.display().to_string(), text);
     let file = sources.get(id).expect("just added").clone();
     let diags = Diagnostics::new();
-    let policy =
-        yaml::parse(id, &file, &diags).and_then(|node| vpcsim_policy::parse(&node, kind, &diags));
+    // `None` after any error, the YAML reader's included: an invalid policy yields no verdict.
+    let policy = vpcsim_policy::read(id, &file, kind, &diags);
     let findings = diags.into_sorted();
     for d in &findings {
         eprintln!("{}", d.render(sources, color()));

@@ -53,27 +53,34 @@ pub(crate) fn trace(
     let engine = Engine::new(&topo);
     let net = engine.network(&down);
     let mut rotation = Rotation::new();
-    let mut traces = Vec::new();
+    // Only the first trace is kept (it is the one shown); the others are counted and dropped.
+    let mut first: Option<Trace> = None;
+    let mut spread = Spread::default();
     for _ in 0..repeat.max(1) {
         match engine.trace(&net, source, from, request, &opts, &mut rotation) {
-            Ok(t) => traces.push(t),
+            Ok(t) => {
+                spread.add(&t);
+                first.get_or_insert(t);
+            }
             Err(e) => return usage(e.to_string(), "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT".into()),
         }
     }
-    let first = &traces[0];
+    let Some(first) = first else {
+        return ExitCode::SUCCESS;
+    };
     match format {
         Format::Text => {
-            print!("{}", vpcsim_report::text::trace(first, fail));
+            print!("{}", vpcsim_report::text::trace(&first, fail));
             if repeat > 1 {
-                print!("{}", spread(&traces));
+                print!("{}", spread.text());
             }
         }
         Format::Json => {
-            let mut v = vpcsim_report::json::trace(first);
+            let mut v = vpcsim_report::json::trace(&first);
             if repeat > 1 {
-                let counts = counts(&traces);
                 v["spread"] = serde_json::json!(
-                    counts
+                    spread
+                        .by_destination
                         .iter()
                         .map(|(k, (n, verdicts))| serde_json::json!({"destination": k, "requests": n, "verdicts": verdicts}))
                         .collect::<Vec<_>>()
@@ -85,29 +92,55 @@ pub(crate) fn trace(
     ExitCode::SUCCESS
 }
 
-/// Requests per destination address, with how many of them each verdict got.
-fn counts(traces: &[Trace]) -> BTreeMap<String, (usize, BTreeMap<&'static str, usize>)> {
-    let mut m: BTreeMap<String, (usize, BTreeMap<&'static str, usize>)> = BTreeMap::new();
-    for t in traces {
+/// The most repetitions `trace --repeat` takes (docs/reliability.md).
+pub(crate) const MAX_REPEAT: u32 = 100_000;
+
+/// Parses `--repeat N`: at most [`MAX_REPEAT`].
+pub(crate) fn repeat_count(s: &str) -> Result<u32, String> {
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits {
+        return Err(format!("'{s}' is not a number of requests"));
+    }
+    let n: u64 = s.parse().unwrap_or(u64::MAX);
+    if n > u64::from(MAX_REPEAT) {
+        return Err(format!(
+            "at most {MAX_REPEAT} requests: the spread over addresses follows a fixed rotation, \
+             which a few hundred requests show in full"
+        ));
+    }
+    Ok(n as u32)
+}
+
+/// What `--repeat` reports, counted as the requests are traced: requests per destination
+/// address, with how many of them each verdict got. Its size depends on the addresses, not on
+/// the number of requests.
+#[derive(Default)]
+struct Spread {
+    total: u64,
+    by_destination: BTreeMap<String, (u64, BTreeMap<&'static str, u64>)>,
+}
+
+impl Spread {
+    fn add(&mut self, t: &Trace) {
+        self.total += 1;
         let key = t.destination.map_or("(none)".into(), |d| d.to_string());
-        let e = m.entry(key).or_default();
+        let e = self.by_destination.entry(key).or_default();
         e.0 += 1;
         *e.1.entry(t.verdict.as_str()).or_insert(0) += 1;
     }
-    m
-}
 
-fn spread(traces: &[Trace]) -> String {
-    let mut out = format!("\nspread of {} requests:\n", traces.len());
-    for (dst, (n, verdicts)) in counts(traces) {
-        let v: Vec<String> = verdicts.iter().map(|(k, c)| format!("{c} {k}")).collect();
-        out.push_str(&format!(
-            "  {dst:<16} {n:>6}  {:>5.1}%  ({})\n",
-            100.0 * n as f64 / traces.len() as f64,
-            v.join(", ")
-        ));
+    fn text(&self) -> String {
+        let mut out = format!("\nspread of {} requests:\n", self.total);
+        for (dst, (n, verdicts)) in &self.by_destination {
+            let v: Vec<String> = verdicts.iter().map(|(k, c)| format!("{c} {k}")).collect();
+            out.push_str(&format!(
+                "  {dst:<16} {n:>6}  {:>5.1}%  ({})\n",
+                100.0 * *n as f64 / self.total as f64,
+                v.join(", ")
+            ));
+        }
+        out
     }
-    out
 }
 
 pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> ExitCode {
@@ -140,25 +173,25 @@ pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> Ex
                     let scenario = r
                         .scenario
                         .as_ref()
-                        .map(|s| format!("[{s}] "))
+                        .map(|s| format!("[{}] ", text(s)))
                         .unwrap_or_default();
                     let mark = if r.passed { "pass" } else { "FAIL" };
                     println!(
                         "{mark} {}:{}: {scenario}{}",
-                        path.display(),
+                        text(&path.display().to_string()),
                         r.span.line,
-                        r.name
+                        text(&r.name)
                     );
                     if !r.passed {
                         for m in &r.mismatches {
-                            println!("       {m}");
+                            println!("       {}", text(m));
                         }
-                        println!("       actual: {}", r.actual);
+                        println!("       actual: {}", text(&r.actual));
                     }
                 }
                 println!(
                     "{}: {} expectations, {} passed, {} failed",
-                    path.display(),
+                    text(&path.display().to_string()),
                     results.len(),
                     results.len() - n_failed,
                     n_failed
@@ -191,11 +224,32 @@ pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> Ex
     }
 }
 
+/// `s` for XML 1.0 attribute values and text. XML 1.0 forbids most control characters even as
+/// character references (a parser stops at `&#1;` as at a raw U+0001), so they, the others a
+/// terminal would act on (ESC, newlines, bidirectional overrides) and the non-characters U+FFFE
+/// and U+FFFF are written as visible escapes (`\u{1}`, `\n`), then markup characters as entities.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let visible = vpcsim_syntax::text::escape(s);
+    let mut out = String::with_capacity(visible.len());
+    for c in visible.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\u{FFFE}' | '\u{FFFF}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` for the text report: control characters (newlines included) and bidirectional overrides
+/// escaped visibly, so that a name cannot print a line of its own (`FAIL …`), move the cursor or
+/// reorder what is shown.
+fn text(s: &str) -> std::borrow::Cow<'_, str> {
+    vpcsim_syntax::text::escape(s)
 }
 
 fn junit(all: &[(PathBuf, Vec<ExpectationResult>)]) -> String {

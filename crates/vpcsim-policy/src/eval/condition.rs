@@ -158,12 +158,12 @@ fn compare(op: BaseOperator, ord: Option<std::cmp::Ordering>) -> bool {
     }
 }
 
-fn number(s: &str) -> Option<f64> {
+pub(crate) fn number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 /// A CIDR block, or a single address as a host network.
-fn network(s: &str) -> Option<IpNet> {
+pub(crate) fn network(s: &str) -> Option<IpNet> {
     let s = s.trim();
     s.parse::<IpNet>()
         .ok()
