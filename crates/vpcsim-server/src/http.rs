@@ -258,14 +258,8 @@ impl Api {
         let down = failures(topo, &fail_list(f)?)?;
         // Forwarded queries travel the same paths as in `vpcsim resolve` and the DNS server.
         let engine = snap.engine();
-        let failed;
-        let net = if down.is_empty() {
-            snap.base_network()
-        } else {
-            failed = engine.network(&down);
-            &failed
-        };
-        let res = engine.resolve(net, view, name, qtype, &mut Rotation::new());
+        let net = engine.network(&down);
+        let res = engine.resolve(&net, view, name, qtype, &mut Rotation::new());
         Ok(shapes::resolution(
             snap.dns(),
             view,
@@ -293,17 +287,11 @@ impl Api {
             .map_err(|e| ApiError::bad(e.message, e.hint))?;
         let down = failures(topo, &fail)?;
         let opts = options(topo, principal)?;
-        // The snapshot keeps the engine and the routes with every link up; failed links need
-        // their own routes.
+        // The snapshot keeps the engine and its compiled forwarding graph; the failed links are
+        // only this request's link state (nothing is compiled per request).
         let engine = snap.engine();
-        let failed;
-        let net = if down.is_empty() {
-            snap.base_network()
-        } else {
-            failed = engine.network(&down);
-            &failed
-        };
-        let result = engine.trace(net, source, from, request, &opts, &mut Rotation::new());
+        let net = engine.network(&down);
+        let result = engine.trace(&net, source, from, request, &opts, &mut Rotation::new());
         match result {
             Ok(t) => Ok(shapes::trace(&t)),
             Err(e) => Err(ApiError::bad(

@@ -199,8 +199,11 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
             println!();
             println!("watching {} for changes", path.display());
         }
+        // The handlers are installed before the server says it can be stopped: a SIGTERM sent as
+        // soon as "Ctrl-C to stop" is read must stop it cleanly, not kill it.
+        let stop = stop_signal();
         println!("Ctrl-C to stop");
-        wait_for_signal().await;
+        stop.await;
         eprintln!("stopping");
         running.shutdown().await;
         ExitCode::SUCCESS
@@ -211,17 +214,29 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
     code
 }
 
-async fn wait_for_signal() {
+/// Installs the Ctrl-C and SIGTERM handlers now; the future completes on either.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
