@@ -6,6 +6,7 @@
 #
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Environment:
 #   FUZZ_JOBS=N   run N worker processes per target (libFuzzer's -fork=N; default 1)
+#   FUZZ_RUNS=N   stop a target after N executions if that comes before SECONDS (-runs=N)
 #
 # Builds without a sanitizer (`-s none`: vpcsim forbids unsafe code, so what fuzzing finds are
 # panics, hangs and memory growth, and a sanitizer would halve the executions) and with debug
@@ -46,6 +47,10 @@ for t in "${targets[@]}"; do
   if [ "$jobs" -gt 1 ]; then
     extra=(-fork="$jobs" -ignore_crashes=1)
   fi
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    extra+=(-runs="$FUZZ_RUNS")
+  fi
+  start=$(date +%s)
   cargo +nightly fuzz run -s none -a "$t" "work/$t" "corpus/$t" -- \
     -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 "${extra[@]}" >"$log" 2>&1 || status=1
@@ -55,6 +60,7 @@ for t in "${targets[@]}"; do
   fi
   cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
   crashes=$(find "artifacts/$t" -type f | wc -l)
-  echo "$t: ${runs:-?} executions in ${seconds} s, ${cov:-no coverage line}, ${crashes} crash file(s) in fuzz/artifacts/$t (log: fuzz/$log)"
+  took=$(($(date +%s) - start))
+  echo "$t: ${runs:-?} executions in ${took} s, ${cov:-no coverage line}, ${crashes} crash file(s) in fuzz/artifacts/$t (log: fuzz/$log)"
 done
 exit $status
