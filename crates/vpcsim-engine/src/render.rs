@@ -339,7 +339,7 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
         ),
         Event::SiteNoRoute { site, dst } => {
             let s = &topo.sites[site.index()];
-            let why = if crate::trace::is_private(*dst) {
+            let why = if vpcsim_routing::is_private(*dst) {
                 format!(
                     "has no route to the private address {dst}; internet egress does not carry private addresses"
                 )

@@ -9,8 +9,6 @@ use vpcsim_topology::model::{PrincipalId, Protocol, Source};
 
 use crate::{Disposition, Engine, Hop, Network, Options, Request, S3Call, S3Host, Trace, Verdict};
 
-pub(crate) use vpcsim_routing::is_private;
-
 /// Runs a trace.
 pub(crate) fn run(
     eng: &Engine,

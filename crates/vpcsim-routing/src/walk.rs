@@ -564,6 +564,9 @@ impl<'a> Walk<'a> {
     /// come back to `origin`.
     pub fn back(&mut self, origin: Origin, arrived: Arrival, pkt: Packet) -> Result<(), Stop> {
         self.reply = true;
+        // The request's NAT translated its source; the reply is translated back by the address
+        // the NAT recorded (`translated_from`), and nothing on the way back is "after a NAT".
+        self.nat = None;
         let mut reply = pkt.reversed();
         let start = match arrived {
             Arrival::Eni { eni, .. } => {
@@ -658,10 +661,7 @@ impl<'a> Walk<'a> {
         dir: Direction,
         pkt: &Packet,
     ) -> Result<(), Next> {
-        let remote = match dir {
-            Direction::Inbound => pkt.src,
-            Direction::Outbound => pkt.dst,
-        };
+        let remote = remote(dir, pkt);
         let back = pkt.reversed();
         let is_back = |(e, p): &(EniId, Packet)| *e == eni && *p == back;
         if self.tracked.iter().flatten().any(is_back) || self.tracked_more.iter().any(is_back) {
@@ -712,10 +712,7 @@ impl<'a> Walk<'a> {
         pkt: &Packet,
     ) -> Result<(), Next> {
         let topo = self.g.topo;
-        let remote = match dir {
-            Direction::Inbound => pkt.src,
-            Direction::Outbound => pkt.dst,
-        };
+        let remote = remote(dir, pkt);
         let verdict = filters::network_acl(
             topo,
             subnet,
@@ -763,5 +760,14 @@ impl<'a> Walk<'a> {
         let topo = self.g.topo;
         matches!(topo.enis[eni.index()].owner, EniOwner::OutpostXeni(o, _)
             if topo.outposts[o.index()].coip_pool.is_some())
+    }
+}
+
+/// The far side of `pkt` as a filter in direction `dir` sees it: the source of what comes in, the
+/// destination of what goes out.
+fn remote(dir: Direction, pkt: &Packet) -> IpAddr {
+    match dir {
+        Direction::Inbound => pkt.src,
+        Direction::Outbound => pkt.dst,
     }
 }

@@ -121,7 +121,9 @@ impl Request {
             None => (path_query, ""),
         };
         if scheme == "s3" && (authority.contains(':') || authority.contains('[')) {
-            return Err(err("an s3:// URI names a bucket, not a host and port"));
+            return Err(err(
+                "an s3:// URI names a bucket, not a host and port: write s3://BUCKET/KEY, or https://HOST:PORT/… for an endpoint",
+            ));
         }
         percent_decode(path).map_err(|why| err(&why))?;
         let path = if path.is_empty() && !scheme.is_empty() {

@@ -22,7 +22,7 @@ pub(super) fn gateway_out(
         .nat
         .map(|n| IpAddr::V4(topo.enis[topo.nat_gateways[n.index()].eni.index()].ip));
     // A NAT gateway of this walk translated the request's source already.
-    let after_nat = w.nat.is_some() && !w.reply;
+    let after_nat = w.nat.is_some();
     let public = match src {
         IpAddr::V6(_) => Some(src),
         IpAddr::V4(_) if after_nat => Some(src),
