@@ -60,7 +60,7 @@ pub fn check_expectation(
         } => {
             let opts = Options {
                 principal: *principal,
-                quiet: false,
+                ..Options::default()
             };
             let from = source_name(topo, exp);
             match engine.trace(net, exp.from, &from, request, &opts, &mut Rotation::new()) {

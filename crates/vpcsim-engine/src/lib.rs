@@ -34,7 +34,7 @@ use vpcsim_topology::model::{EndpointId, LinkId, OutpostId, PrincipalId, Source,
 pub mod check;
 pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
-pub use request::{Request, RequestError, S3Call, S3Host};
+pub use request::{Request, RequestError, S3Call, S3Host, TlsVersion};
 pub use service::{Finding, ServiceEvent};
 
 /// Where the request ended (the forwarding model's dispositions, and the service's).
@@ -115,6 +115,8 @@ pub struct Trace {
     pub dns: Option<Resolution>,
     /// The address connected to.
     pub destination: Option<IpAddr>,
+    /// The TLS version of an `https` request to S3 (its `s3:TlsVersion`).
+    pub tls: Option<TlsVersion>,
     /// Hops there.
     pub forward: Vec<Hop>,
     /// Hops back.
@@ -174,6 +176,9 @@ pub struct Options {
     /// `at` and `detail`, the reason, the DNS steps' text, the policy explanation, the request
     /// context — are not written. For `check` and for callers that need only the decision.
     pub quiet: bool,
+    /// The TLS version an `https` request was made over (`s3:TlsVersion`); `None`: the highest
+    /// the name negotiates ([`S3Host::max_tls`]), as a current client gets.
+    pub tls: Option<TlsVersion>,
 }
 
 /// The engine: a topology with its DNS model.

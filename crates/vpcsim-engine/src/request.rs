@@ -134,6 +134,18 @@ impl S3Host {
         }
     }
 
+    /// The highest TLS version this name negotiates: S3 supports TLS 1.3 on all its endpoints
+    /// except AWS PrivateLink for S3 (S3 User Guide, "Protecting data in transit with
+    /// encryption"), so interface endpoint (`vpce`) names stop at TLS 1.2.
+    pub fn max_tls(&self) -> TlsVersion {
+        match self {
+            S3Host::EndpointBucket { .. }
+            | S3Host::EndpointAccessPoint { .. }
+            | S3Host::EndpointControl => TlsVersion::Tls12,
+            _ => TlsVersion::Tls13,
+        }
+    }
+
     /// The Region the host names, when it names one.
     pub fn region(&self) -> Option<&str> {
         match self {
@@ -145,6 +157,25 @@ impl S3Host {
             | S3Host::Outposts { region, .. } => Some(region),
             S3Host::Global { .. } => Some("us-east-1"),
             _ => None,
+        }
+    }
+}
+
+/// A TLS version S3 negotiates (it refuses TLS 1.0 and 1.1 on every endpoint).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+impl TlsVersion {
+    /// As `s3:TlsVersion` carries it (`1.2`, `1.3`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsVersion::Tls12 => "1.2",
+            TlsVersion::Tls13 => "1.3",
         }
     }
 }
@@ -162,7 +193,9 @@ pub struct S3Call {
     pub action: String,
 }
 
-/// The S3 action a method, key and query mean (AWS's "Actions, resources, and condition keys for S3").
+/// The S3 action a method, key and query mean (AWS's "Actions, resources, and condition keys for S3";
+/// the multipart calls as "Multipart upload API and permissions" in the S3 User Guide lists them:
+/// CreateMultipartUpload, UploadPart and CompleteMultipartUpload are `s3:PutObject`).
 pub fn s3_action(method: &str, has_bucket: bool, key: &str, query: &str, control: bool) -> String {
     let has = |k: &str| {
         query
@@ -183,10 +216,17 @@ pub fn s3_action(method: &str, has_bucket: bool, key: &str, query: &str, control
         match method {
             "PUT" => "CreateBucket",
             "DELETE" => "DeleteBucket",
+            // DeleteObjects is authorized as s3:DeleteObject for each key.
+            "POST" if has("delete") => "DeleteObject",
+            _ if has("location") => "GetBucketLocation",
             _ if has("versions") => "ListBucketVersions",
             _ if has("uploads") => "ListBucketMultipartUploads",
             _ => "ListBucket",
         }
+    } else if has("uploadId") && method == "DELETE" {
+        "AbortMultipartUpload"
+    } else if has("uploadId") && method == "GET" {
+        "ListMultipartUploadParts"
     } else if has("restore") && method == "POST" {
         "RestoreObject"
     } else if has("tagging") {

@@ -373,6 +373,9 @@ pub(crate) fn reach<'e>(
             "false"
         },
     );
+    if let Some(v) = t.tls {
+        ctx.set("s3:TlsVersion", v.as_str());
+    }
     let mut endpoint = None;
     let region: Option<Cow<'e, str>>;
     match arrival {

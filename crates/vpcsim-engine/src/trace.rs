@@ -142,6 +142,10 @@ pub(crate) fn run(
 
     // 3. The service and its policies.
     let call = t.s3.take();
+    t.tls = match &s3host {
+        Some(h) if t.request.scheme == "https" => Some(opts.tls.unwrap_or(h.max_tls())),
+        _ => None,
+    };
     crate::service::reach(
         eng,
         explain,
@@ -218,6 +222,7 @@ fn empty_trace(
         principal,
         dns: None,
         destination: None,
+        tls: None,
         forward: Vec::new(),
         back: Vec::new(),
         access: None,

@@ -94,7 +94,8 @@ pub struct Api {
 
 type Answer = Result<Value, ApiError>;
 
-const ROUTES: &str = "GET /health, GET /topology, POST /resolve, POST /trace, POST /check";
+const ROUTES: &str =
+    "GET /health, GET /topology, GET /requests, POST /resolve, POST /trace, POST /check";
 
 impl Api {
     /// An API over `shared`, listing `listeners` in `/topology`, within `limits`, answering
@@ -155,6 +156,7 @@ impl Api {
         enum Route {
             Health,
             Topology,
+            Requests,
             Resolve,
             Trace,
             Check,
@@ -162,10 +164,11 @@ impl Api {
         let route = match path {
             "/health" if get => Route::Health,
             "/topology" if get => Route::Topology,
+            "/requests" if get => Route::Requests,
             "/resolve" if post => Route::Resolve,
             "/trace" if post => Route::Trace,
             "/check" if post => Route::Check,
-            "/health" | "/topology" => return Err(wrong("GET")),
+            "/health" | "/topology" | "/requests" => return Err(wrong("GET")),
             "/resolve" | "/trace" | "/check" => return Err(wrong("POST")),
             _ => {
                 return Err(ApiError::new(
@@ -178,6 +181,16 @@ impl Api {
         match route {
             Route::Health => Ok(self.health()),
             Route::Topology => Ok(self.topology()),
+            Route::Requests => {
+                // `?last=N` (default 100): the last N requests the emulation front served.
+                let n = req
+                    .uri()
+                    .query()
+                    .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("last=")))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(100);
+                Ok(json!({ "requests": self.shared.requests().last(n) }))
+            }
             Route::Resolve | Route::Trace | Route::Check => {
                 let body = read_json(req, self.body_timeout).await?;
                 let api = self.clone();

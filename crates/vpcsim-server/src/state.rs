@@ -100,6 +100,40 @@ struct Inner {
     path: PathBuf,
     current: RwLock<Arc<Snapshot>>,
     last_error: RwLock<Option<ReloadError>>,
+    requests: RequestLog,
+}
+
+/// The last requests the emulation front served (`GET /requests`), newest last: each the JSON the
+/// front wrote for it (its trace included). Bounded: the oldest go first.
+#[derive(Debug)]
+pub struct RequestLog {
+    entries: std::sync::Mutex<std::collections::VecDeque<serde_json::Value>>,
+    capacity: usize,
+}
+
+impl RequestLog {
+    /// A log keeping the last `capacity` requests.
+    pub fn new(capacity: usize) -> Self {
+        RequestLog {
+            entries: std::sync::Mutex::new(std::collections::VecDeque::new()),
+            capacity,
+        }
+    }
+
+    /// Adds one request.
+    pub fn push(&self, entry: serde_json::Value) {
+        let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if e.len() >= self.capacity {
+            e.pop_front();
+        }
+        e.push_back(entry);
+    }
+
+    /// The last `n` requests, oldest first.
+    pub fn last(&self, n: usize) -> Vec<serde_json::Value> {
+        let e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        e.iter().skip(e.len().saturating_sub(n)).cloned().collect()
+    }
 }
 
 /// The cell every DNS listener and HTTP request reads the topology from. Readers take an
@@ -118,8 +152,14 @@ impl Shared {
                 path: path.to_path_buf(),
                 current: RwLock::new(Arc::new(Snapshot::new(topology, 1, files))),
                 last_error: RwLock::new(None),
+                requests: RequestLog::new(1000),
             }),
         }
+    }
+
+    /// The requests the emulation front served.
+    pub fn requests(&self) -> &RequestLog {
+        &self.inner.requests
     }
 
     /// The topology file.

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod dns;
+mod front;
 mod generate;
 mod policy;
 mod serve;
@@ -135,6 +136,70 @@ enum Command {
         /// consecutive ports in the order given. Default: every view.
         #[arg(long = "view", value_name = "NAME")]
         views: Vec<String>,
+        /// Also run the emulation front, an HTTP proxy real clients run through
+        /// (docs/emulation.md), on this address (`127.0.0.1:8443`).
+        #[arg(long, value_name = "ADDR")]
+        front: Option<std::net::SocketAddr>,
+        /// The source of front clients that name none in their proxy user name (VPC/INSTANCE or
+        /// SITE/HOST).
+        #[arg(long, value_name = "SOURCE", requires = "front")]
+        default_source: Option<String>,
+        /// Seconds a dropped connection takes to fail at the front (a client's timeout).
+        #[arg(
+            long,
+            value_name = "SECONDS",
+            default_value_t = 3.0,
+            requires = "front"
+        )]
+        drop_delay: f64,
+        /// The data folder (the front's CA); default `$XDG_DATA_HOME/vpcsim` or
+        /// `~/.local/share/vpcsim`.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Run a command (the aws CLI, curl, a boto3 script) as if on a simulated host: its HTTP(S)
+    /// goes through the emulation front, which resolves, routes and decides as AWS would.
+    Exec {
+        /// Topology file.
+        topology: PathBuf,
+        /// The host the command runs on: VPC/INSTANCE or SITE/HOST.
+        #[arg(long)]
+        from: String,
+        /// Take a link (`dx-primary`) or a tunnel (`vpn-backup/tunnel1`) down; repeatable.
+        #[arg(long = "fail", value_name = "LINK")]
+        fail: Vec<String>,
+        /// Give the command this principal's test keys (default: the source's own principal).
+        #[arg(long)]
+        principal: Option<String>,
+        /// After the command, print one line per request: verdict, path, deciding rule.
+        #[arg(long)]
+        explain: bool,
+        /// Seconds a dropped connection takes to fail (what the client waits).
+        #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+        drop_delay: f64,
+        /// The data folder (the front's CA).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// The emulation front's local certificate authority.
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Write the CA certificate (PEM) clients must trust; `-` for standard output.
+    Export {
+        /// Where to write it.
+        path: PathBuf,
+        /// The data folder.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
 }
 
@@ -266,6 +331,10 @@ fn main() -> ExitCode {
             allow_hosts,
             watch,
             views,
+            front,
+            default_source,
+            drop_delay,
+            data,
         } => serve::serve(
             &topology,
             serve::Args {
@@ -276,8 +345,36 @@ fn main() -> ExitCode {
                 allow_hosts,
                 watch,
                 views,
+                front,
+                default_source,
+                drop_delay,
+                data,
             },
         ),
+        Command::Exec {
+            topology,
+            from,
+            fail,
+            principal,
+            explain,
+            drop_delay,
+            data,
+            command,
+        } => front::exec(
+            &topology,
+            front::ExecArgs {
+                from,
+                fail,
+                principal,
+                explain,
+                data,
+                drop_delay,
+                command,
+            },
+        ),
+        Command::Ca {
+            command: CaCommand::Export { path, data },
+        } => front::ca_export(&path, data),
         Command::Policy {
             command:
                 PolicyCommand::Eval {

@@ -19,6 +19,10 @@ pub(crate) struct Args {
     pub allow_hosts: Vec<String>,
     pub watch: bool,
     pub views: Vec<String>,
+    pub front: Option<SocketAddr>,
+    pub default_source: Option<String>,
+    pub drop_delay: f64,
+    pub data: Option<std::path::PathBuf>,
 }
 
 /// A name the view's DNS answers, for the `dig` line: the first interface endpoint's Regional
@@ -66,11 +70,26 @@ fn example_trace(topo: &vpcsim_topology::Topology, host: &str) -> (String, Strin
     (from, format!("GET https://{host}{path}"))
 }
 
+/// A source as a proxy user name (`/` as `%2F`).
+fn percent_encoding_source(s: &str) -> String {
+    s.replace('%', "%25").replace('/', "%2F")
+}
+
 /// `dig` lines in the startup listing at most (a large topology has thousands of views).
 const TRY_LINES: usize = 10;
 
 pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
-    for (what, ip) in [("--bind", args.bind), ("--http", args.http.ip())] {
+    if !(0.0..=600.0).contains(&args.drop_delay) {
+        return usage(
+            format!("--drop-delay {} is out of range", args.drop_delay),
+            "give seconds between 0 and 600".into(),
+        );
+    }
+    let mut listening = vec![("--bind", args.bind), ("--http", args.http.ip())];
+    if let Some(f) = args.front {
+        listening.push(("--front", f.ip()));
+    }
+    for (what, ip) in listening {
         if !ip.is_loopback() && !args.allow_remote {
             return usage(
                 format!("{what} {ip} would listen beyond this machine"),
@@ -131,6 +150,29 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
                     eprintln!("  help: {hint}");
                 }
                 return ExitCode::from(2);
+            }
+        };
+        let front = match args.front {
+            None => None,
+            Some(listen) => {
+                let config = vpcsim_front::Config {
+                    listen,
+                    default_source: args.default_source.clone(),
+                    drop_delay: Duration::from_secs_f64(args.drop_delay),
+                    data_dir: crate::front::data_dir(args.data.clone()),
+                    ..vpcsim_front::Config::default()
+                };
+                match vpcsim_front::start(running.shared.clone(), config).await {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        if let vpcsim_front::StartError::Name { hint, .. } = &e {
+                            eprintln!("  help: {hint}");
+                        }
+                        running.shutdown().await;
+                        return ExitCode::from(2);
+                    }
+                }
             }
         };
         println!("vpcsim serving {}", path.display());
@@ -195,6 +237,18 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
             "  curl http://{}/trace --json '{{\"from\": \"{trace_from}\", \"request\": \"{trace_request}\"}}'",
             running.http
         );
+        if let Some(f) = &front {
+            let data = crate::front::data_dir(args.data.clone());
+            println!();
+            println!("emulation front (an HTTP proxy) on http://{}", f.addr);
+            println!(
+                "  HTTPS_PROXY=http://{}:x@{} AWS_CA_BUNDLE={} aws s3 ls …",
+                percent_encoding_source(&trace_from),
+                f.addr,
+                data.join("ca.pem").display()
+            );
+            println!("  or: vpcsim exec {} --from {trace_from} -- COMMAND", path.display());
+        }
         if config.watch {
             println!();
             println!("watching {} for changes", path.display());
@@ -205,6 +259,9 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         println!("Ctrl-C to stop");
         stop.await;
         eprintln!("stopping");
+        if let Some(f) = front {
+            f.shutdown().await;
+        }
         running.shutdown().await;
         ExitCode::SUCCESS
     });
