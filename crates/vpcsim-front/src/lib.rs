@@ -50,6 +50,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The most bytes of objects kept in memory.
     pub max_stored_bytes: u64,
+    /// Keep objects in `data_dir/objects` across runs (else in memory only).
+    pub persist: bool,
     /// Connections open at once.
     pub max_connections: usize,
 }
@@ -63,6 +65,7 @@ impl Default for Config {
             drop_delay: Duration::from_secs(3),
             data_dir: ca::default_data_dir(),
             max_stored_bytes: 1 << 30,
+            persist: false,
             max_connections: 256,
         }
     }
@@ -79,6 +82,14 @@ pub enum StartError {
     Bind {
         /// The address.
         addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The objects folder could not be read.
+    #[error("{path}: {source}")]
+    Data {
+        /// The folder.
+        path: PathBuf,
         /// Why.
         source: std::io::Error,
     },
@@ -184,7 +195,13 @@ pub async fn start(shared: Shared, config: Config) -> Result<Front, StartError> 
         addr: config.listen,
         source,
     })?;
-    let objects = Arc::new(s3::Objects::new(config.max_stored_bytes));
+    let objects = Arc::new(if config.persist {
+        let dir = config.data_dir.join("objects");
+        s3::Objects::persistent(config.max_stored_bytes, dir.clone())
+            .map_err(|source| StartError::Data { path: dir, source })?
+    } else {
+        s3::Objects::new(config.max_stored_bytes)
+    });
     let core = Arc::new_cyclic(|weak: &std::sync::Weak<Core>| {
         let service = s3::Service {
             shared: shared.clone(),

@@ -7,6 +7,7 @@
 //! `InvalidPart`…). Operations not listed here answer S3's `NotImplemented`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -53,6 +54,24 @@ struct State {
 pub struct Objects {
     state: Mutex<State>,
     budget: u64,
+    /// Where objects persist (`DATA/objects/BUCKET/`), when they do.
+    dir: Option<PathBuf>,
+}
+
+/// What is kept beside an object's bytes on disk.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Meta {
+    key: String,
+    etag: String,
+    modified_ms: u64,
+    content_type: Option<String>,
+    metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
+fn file_name(key: &str) -> String {
+    let mut h = s3s::crypto::Sha256::new();
+    h.update(key.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Objects {
@@ -61,6 +80,95 @@ impl Objects {
         Objects {
             state: Mutex::new(State::default()),
             budget,
+            dir: None,
+        }
+    }
+
+    /// A store whose objects persist in `dir` (one folder per bucket, each object as its bytes
+    /// and a JSON file of its key, ETag, time and metadata), loaded from there. Uploads in
+    /// progress are not kept.
+    pub fn persistent(budget: u64, dir: PathBuf) -> std::io::Result<Objects> {
+        std::fs::create_dir_all(&dir)?;
+        let mut st = State::default();
+        for bucket in std::fs::read_dir(&dir)? {
+            let bucket = bucket?;
+            if !bucket.file_type()?.is_dir() {
+                continue;
+            }
+            let name = bucket.file_name().to_string_lossy().into_owned();
+            let mut data = BucketData::default();
+            for f in std::fs::read_dir(bucket.path())? {
+                let path = f?.path();
+                if path.extension().is_none_or(|e| e != "json") {
+                    continue;
+                }
+                let Ok(meta) = std::fs::read(&path)
+                    .map_err(|_| ())
+                    .and_then(|b| serde_json::from_slice::<Meta>(&b).map_err(|_| ()))
+                else {
+                    continue;
+                };
+                let Ok(bytes) = std::fs::read(path.with_extension("bin")) else {
+                    continue;
+                };
+                st.used += bytes.len() as u64;
+                data.objects.insert(
+                    meta.key,
+                    Stored {
+                        data: Bytes::from(bytes),
+                        etag: meta.etag,
+                        modified: SystemTime::UNIX_EPOCH
+                            + std::time::Duration::from_millis(meta.modified_ms),
+                        content_type: meta.content_type,
+                        metadata: meta.metadata.map(|m| m.into_iter().collect()),
+                    },
+                );
+            }
+            st.buckets.insert(name, data);
+        }
+        Ok(Objects {
+            state: Mutex::new(st),
+            budget,
+            dir: Some(dir),
+        })
+    }
+
+    /// Writes (or, `None`, removes) one object's files.
+    fn persist(&self, bucket: &str, key: &str, obj: Option<&Stored>) {
+        let Some(dir) = &self.dir else { return };
+        let folder = dir.join(bucket);
+        let base = folder.join(file_name(key));
+        let r = match obj {
+            None => std::fs::remove_file(base.with_extension("bin"))
+                .and_then(|()| std::fs::remove_file(base.with_extension("json"))),
+            Some(o) => {
+                let meta = Meta {
+                    key: key.to_string(),
+                    etag: o.etag.clone(),
+                    modified_ms: o
+                        .modified
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as u64),
+                    content_type: o.content_type.clone(),
+                    metadata: o
+                        .metadata
+                        .as_ref()
+                        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+                };
+                std::fs::create_dir_all(&folder)
+                    .and_then(|()| std::fs::write(base.with_extension("bin"), &o.data))
+                    .and_then(|()| {
+                        std::fs::write(
+                            base.with_extension("json"),
+                            serde_json::to_vec(&meta).unwrap_or_default(),
+                        )
+                    })
+            }
+        };
+        if let Err(e) = r
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %e, folder = %folder.display(), "front: cannot persist an object");
         }
     }
 
@@ -146,6 +254,7 @@ impl Service {
     }
 
     fn store(&self, bucket: &str, key: &str, obj: Stored) {
+        self.objects.persist(bucket, key, Some(&obj));
         let mut st = self.objects.lock();
         let len = obj.data.len() as u64;
         let old = st
@@ -459,6 +568,7 @@ impl S3 for Service {
             .and_then(|b| b.objects.remove(&input.key));
         if let Some(o) = removed {
             st.used -= o.data.len() as u64;
+            self.objects.persist(&input.bucket, &input.key, None);
         }
         // S3 answers 204 whether or not the key was there.
         Ok(S3Response::new(DeleteObjectOutput::default()))
@@ -495,6 +605,7 @@ impl S3 for Service {
                 .and_then(|b| b.objects.remove(&id.key));
             if let Some(o) = removed {
                 st.used -= o.data.len() as u64;
+                self.objects.persist(&input.bucket, &id.key, None);
             }
             if !quiet {
                 deleted.push(DeletedObject {
@@ -694,6 +805,7 @@ impl S3 for Service {
             metadata: upload.metadata,
         };
         let len = obj.data.len() as u64;
+        self.objects.persist(&input.bucket, &input.key, Some(&obj));
         let old = bucket.objects.insert(input.key.clone(), obj);
         st.used = st.used + len - parts_len - old.map_or(0, |o| o.data.len() as u64);
         Ok(S3Response::new(CompleteMultipartUploadOutput {

@@ -152,8 +152,9 @@ enum Command {
             requires = "front"
         )]
         drop_delay: f64,
-        /// The data folder (the front's CA); default `$XDG_DATA_HOME/vpcsim` or
-        /// `~/.local/share/vpcsim`.
+        /// The data folder: the front's CA, and the objects clients store, which persist there
+        /// (without it the CA is in `$XDG_DATA_HOME/vpcsim` or `~/.local/share/vpcsim` and
+        /// objects live in memory).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
@@ -177,7 +178,8 @@ enum Command {
         /// Seconds a dropped connection takes to fail (what the client waits).
         #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
         drop_delay: f64,
-        /// The data folder (the front's CA).
+        /// The data folder: the CA, and the objects, which persist there (without it objects
+        /// live as long as the command).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
         /// The command and its arguments, after `--`.
