@@ -105,7 +105,7 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
         fail: args.fail.clone(),
         drop_delay: Duration::from_secs_f64(args.drop_delay),
         data_dir: data.clone(),
-        persist: persist,
+        persist,
         ..vpcsim_front::Config::default()
     };
     let front = match runtime.block_on(vpcsim_front::start(shared.clone(), config)) {
