@@ -8,10 +8,15 @@
 //! - `; echo "exit $?"` at the end of a command adds the line `exit N` after the output.
 //! - The output is standard output alone, or standard error followed by standard output (errors,
 //!   `validate`'s warnings, then the summary), with or without the one-line warnings other commands
-//!   print on standard error.
+//!   print on standard error, or standard output followed by standard error without them (what
+//!   `vpcsim exec --explain` prints after its command).
 //! - `# …` after the command is a comment.
 //! - Commands on files that are not shipped (a copy under `/tmp` that the tutorial asks the
 //!   reader to edit, a `scratch.yaml`) are not run; every other one is.
+//! - `vpcsim exec` examples run in a scratch folder (with a `report.csv`, the shipped
+//!   `topologies/` and `tests/`, and its own data folder), in document order; those whose program
+//!   (the aws CLI, curl) is not installed are skipped, unless `VPCSIM_DOCS_TOOLS=1` — which
+//!   `.ci/run` sets once it has installed them — makes a missing one an error.
 //!
 //! `BLESS=1 cargo test -p vpcsim --test docs` rewrites the blocks that differ with the
 //! program's output, keeping their elisions; review the diff before committing it.
@@ -196,14 +201,55 @@ fn align(want: &[String], got: &[String]) -> (usize, Vec<String>) {
     (cost[0][0], out)
 }
 
+/// Where `vpcsim exec` examples run: a folder holding the `report.csv` the docs upload, links to
+/// the shipped `topologies/` and `tests/`, and the data folder (CA, objects), made fresh for each
+/// run of this test so that the examples see the objects the ones before them stored.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(format!("vpcsim-docs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("data")).expect("scratch folder");
+        std::fs::write(dir.join("report.csv"), "id,total\n1,42\n").expect("report.csv");
+        #[cfg(unix)]
+        for d in ["topologies", "tests"] {
+            std::os::unix::fs::symlink(root().join(d), dir.join(d)).expect("link");
+        }
+        Scratch { dir }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The program a `vpcsim exec … -- PROGRAM …` example runs, when it is not on this machine.
+fn missing_tool(args: &[String]) -> Option<String> {
+    if args.first().map(String::as_str) != Some("exec") {
+        return None;
+    }
+    let program = args.iter().skip_while(|a| *a != "--").nth(1)?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).any(|d| d.join(program).is_file());
+    (!found).then(|| program.clone())
+}
+
 /// What the command prints, in the forms the pasted text may show (see the module documentation).
-fn outputs(args: &[String], with_exit: bool) -> Vec<Vec<String>> {
-    let out = Command::new(env!("CARGO_BIN_EXE_vpcsim"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("vpcsim runs");
+fn outputs(args: &[String], with_exit: bool, scratch: &Scratch) -> Vec<Vec<String>> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vpcsim"));
+    cmd.args(args).env("NO_COLOR", "1");
+    if args.first().map(String::as_str) == Some("exec") {
+        cmd.current_dir(&scratch.dir)
+            .env("XDG_DATA_HOME", scratch.dir.join("data"));
+    } else {
+        cmd.current_dir(root());
+    }
+    let out = cmd.output().expect("vpcsim runs");
     let lines = |bytes: &[u8]| -> Vec<String> {
         String::from_utf8_lossy(bytes)
             .lines()
@@ -221,8 +267,17 @@ fn outputs(args: &[String], with_exit: bool) -> Vec<Vec<String>> {
         .filter(|l| !l.contains(": warning["))
         .collect();
     quiet.extend(stdout.iter().cloned());
+    // `vpcsim exec --explain` prints its lines after the command's output: standard output first.
+    let mut after: Vec<String> = stdout.clone();
+    after.extend(quiet[quiet.len() - stdout.len()..].iter().take(0).cloned());
+    after.extend(
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .filter(|l| !l.contains(": warning[")),
+    );
     let exit = format!("exit {}", out.status.code().unwrap_or(-1));
-    let mut forms = vec![stdout, both, quiet];
+    let mut forms = vec![stdout, both, quiet, after];
     for f in &mut forms {
         while f.last().is_some_and(|l| l.is_empty()) {
             f.pop();
@@ -240,6 +295,11 @@ fn pasted_outputs_are_what_vpcsim_prints() {
     let root = root();
     let (mut run, mut skipped) = (0, 0);
     let mut failures = Vec::new();
+    let scratch = Scratch::new();
+    // `vpcsim exec` examples run a real client (the aws CLI, curl): without it they are skipped,
+    // unless VPCSIM_DOCS_TOOLS=1 (as .ci/run sets once it has installed them) makes that an error.
+    let tools_required = std::env::var_os("VPCSIM_DOCS_TOOLS").is_some_and(|v| v == "1");
+    let mut without_tools = Vec::new();
     for file in doc_files() {
         let text = std::fs::read_to_string(&file).expect("readable doc");
         let shown = file
@@ -271,8 +331,20 @@ fn pasted_outputs_are_what_vpcsim_prints() {
                 skipped += 1;
                 continue;
             }
+            if let Some(tool) = missing_tool(&args) {
+                if tools_required {
+                    failures.push(format!(
+                        "{shown}:{}: `vpcsim {}`: {tool} is not installed",
+                        ex.line, ex.command
+                    ));
+                } else {
+                    without_tools.push(tool);
+                }
+                skipped += 1;
+                continue;
+            }
             run += 1;
-            let forms = outputs(&args, with_exit);
+            let forms = outputs(&args, with_exit, &scratch);
             if forms.iter().any(|got| matches(&ex.expected, got)) {
                 continue;
             }
@@ -307,6 +379,14 @@ fn pasted_outputs_are_what_vpcsim_prints() {
             out.push('\n');
             std::fs::write(&file, out).expect("writable doc");
         }
+    }
+    if !without_tools.is_empty() {
+        without_tools.sort();
+        without_tools.dedup();
+        eprintln!(
+            "note: the `vpcsim exec` examples that run {} were skipped: not installed here",
+            without_tools.join(", ")
+        );
     }
     assert!(
         run >= 100,

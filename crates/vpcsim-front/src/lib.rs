@@ -50,7 +50,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The most bytes of objects kept in memory.
     pub max_stored_bytes: u64,
-    /// Keep objects in `data_dir/objects` across runs (else in memory only).
+    /// Keep objects in `data_dir/objects/TOPOLOGY-NAME` across runs (else in memory only).
     pub persist: bool,
     /// Connections open at once.
     pub max_connections: usize,
@@ -196,7 +196,26 @@ pub async fn start(shared: Shared, config: Config) -> Result<Front, StartError> 
         source,
     })?;
     let objects = Arc::new(if config.persist {
-        let dir = config.data_dir.join("objects");
+        // One folder per topology (by its name), so that two topologies' buckets do not mix.
+        let name: String = shared
+            .current()
+            .topology()
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = if name.is_empty() || name.starts_with('.') {
+            format!("_{name}")
+        } else {
+            name
+        };
+        let dir = config.data_dir.join("objects").join(name);
         s3::Objects::persistent(config.max_stored_bytes, dir.clone())
             .map_err(|source| StartError::Data { path: dir, source })?
     } else {

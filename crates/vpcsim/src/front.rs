@@ -85,8 +85,6 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
     };
     let keys = principal.map(|p| vpcsim_front::keys::of(&topology, p));
     let region = region_of(&topology, source);
-    // Objects persist in an explicit data folder; without one they live as long as the command.
-    let persist = args.data.is_some();
     let data = data_dir(args.data);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -105,7 +103,7 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
         fail: args.fail.clone(),
         drop_delay: Duration::from_secs_f64(args.drop_delay),
         data_dir: data.clone(),
-        persist,
+        persist: true,
         ..vpcsim_front::Config::default()
     };
     let front = match runtime.block_on(vpcsim_front::start(shared.clone(), config)) {
@@ -171,8 +169,13 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
         }
     };
     if args.explain {
+        // A tunnel that opened says nothing the requests inside it do not say.
+        let opened =
+            |r: &serde_json::Value| r.get("connection").and_then(|c| c.as_str()) == Some("open");
         for r in shared.requests().last(usize::MAX) {
-            eprintln!("{}", explain_entry(&r));
+            if !opened(&r) {
+                eprintln!("{}", explain_entry(&r));
+            }
         }
     }
     runtime.block_on(front.shutdown());

@@ -152,9 +152,8 @@ enum Command {
             requires = "front"
         )]
         drop_delay: f64,
-        /// The data folder: the front's CA, and the objects clients store, which persist there
-        /// (without it the CA is in `$XDG_DATA_HOME/vpcsim` or `~/.local/share/vpcsim` and
-        /// objects live in memory).
+        /// The data folder: the front's CA and the objects clients store (default
+        /// `$XDG_DATA_HOME/vpcsim`, else `~/.local/share/vpcsim`).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
     },
@@ -178,8 +177,8 @@ enum Command {
         /// Seconds a dropped connection takes to fail (what the client waits).
         #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
         drop_delay: f64,
-        /// The data folder: the CA, and the objects, which persist there (without it objects
-        /// live as long as the command).
+        /// The data folder: the front's CA and the objects clients store (default
+        /// `$XDG_DATA_HOME/vpcsim`, else `~/.local/share/vpcsim`).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
         /// The command and its arguments, after `--`.

@@ -160,7 +160,7 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
                     default_source: args.default_source.clone(),
                     drop_delay: Duration::from_secs_f64(args.drop_delay),
                     data_dir: crate::front::data_dir(args.data.clone()),
-                    persist: args.data.is_some(),
+                    persist: true,
                     ..vpcsim_front::Config::default()
                 };
                 match vpcsim_front::start(running.shared.clone(), config).await {
