@@ -383,6 +383,7 @@ fn pasted_outputs_are_what_vpcsim_prints() {
     if !without_tools.is_empty() {
         without_tools.sort();
         without_tools.dedup();
+        #[allow(clippy::print_stderr)] // a note for whoever runs the suite
         eprintln!(
             "note: the `vpcsim exec` examples that run {} were skipped: not installed here",
             without_tools.join(", ")
