@@ -290,6 +290,7 @@ fn outputs(args: &[String], with_exit: bool, scratch: &Scratch) -> Vec<Vec<Strin
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the note on examples skipped for want of a tool
 fn pasted_outputs_are_what_vpcsim_prints() {
     let bless = std::env::var_os("BLESS").is_some();
     let root = root();
@@ -383,7 +384,6 @@ fn pasted_outputs_are_what_vpcsim_prints() {
     if !without_tools.is_empty() {
         without_tools.sort();
         without_tools.dedup();
-        #[allow(clippy::print_stderr)] // a note for whoever runs the suite
         eprintln!(
             "note: the `vpcsim exec` examples that run {} were skipped: not installed here",
             without_tools.join(", ")
