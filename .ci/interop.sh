@@ -38,7 +38,7 @@ fail() {
   exit 1
 }
 
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   if dig +short +time=1 +tries=1 @127.0.0.1 -p "$base" "$regional" 2>/dev/null | grep -q .; then
     break
   fi
@@ -122,7 +122,7 @@ blocked=tests/scenarios/blocked-inbound-resolver.yaml
 "$bin" serve "$blocked" --dns-base-port 0 --http 127.0.0.1:0 >"$work/out" 2>"$work/err" &
 pid=$!
 trap cleanup EXIT
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   grep -q '^Ctrl-C to stop' "$work/out" && break
   kill -0 "$pid" 2>/dev/null || fail "vpcsim serve exited ($blocked)"
   sleep 0.2

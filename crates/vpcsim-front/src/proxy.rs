@@ -215,6 +215,11 @@ fn failure(core: &Core, status: StatusCode, why: &str, id: &str) -> Response<Bod
     if let Ok(v) = id.parse() {
         h.insert("x-amz-request-id", v);
     }
+    // The connection the client asked for is not there: close this one too.
+    h.insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
     let _ = core;
     r
 }
