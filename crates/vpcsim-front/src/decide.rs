@@ -46,8 +46,8 @@ pub struct Decision {
     pub request: String,
     /// The signing principal, by name (`None`: anonymous).
     pub principal: Option<String>,
-    /// The trace (as JSON, for the request log).
-    pub trace: serde_json::Value,
+    /// The trace (written as JSON when the request log is read).
+    pub trace: Trace,
     /// Allowed, denied or unreachable.
     pub verdict: Verdict,
     /// The deciding code.
@@ -153,7 +153,7 @@ impl Core {
                 .push(Decision {
                     request: request.to_string(),
                     principal: principal.map(|p| topo.principals[p.index()].name.clone()),
-                    trace: vpcsim_report::json::trace(&t),
+                    trace: t.clone(),
                     verdict: t.verdict,
                     code: t.code,
                     explain: explain_line(&t),

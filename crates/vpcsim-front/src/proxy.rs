@@ -371,14 +371,23 @@ fn log_connect(
     } else {
         info!(%from, %target, %why, "front: {method} {outcome}");
     }
-    core.shared.requests().push(serde_json::json!({
-        "id": id,
-        "from": from,
-        "method": method,
-        "target": target,
-        "connection": outcome,
-        "explain": why,
-        "trace": trace.map(vpcsim_report::json::trace),
+    let (id, from, method, target, trace) = (
+        id.to_string(),
+        from.to_string(),
+        method.to_string(),
+        target.to_string(),
+        trace.cloned(),
+    );
+    core.shared.requests().push(Arc::new(move || {
+        serde_json::json!({
+            "id": id,
+            "from": from,
+            "method": method,
+            "target": target,
+            "connection": outcome,
+            "explain": why,
+            "trace": trace.as_ref().map(vpcsim_report::json::trace),
+        })
     }));
 }
 
@@ -483,7 +492,7 @@ async fn serve(core: Arc<Core>, conn: Conn, mut req: Request<Incoming>) -> Respo
         Ok(r) => r,
         Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}\n")),
     };
-    let decisions = slot.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let decisions = std::mem::take(&mut *slot.0.lock().unwrap_or_else(|e| e.into_inner()));
     let h = resp.headers_mut();
     if let Ok(v) = conn.request_id.parse() {
         h.insert("x-amz-request-id", v);
@@ -501,23 +510,26 @@ async fn serve(core: Arc<Core>, conn: Conn, mut req: Request<Incoming>) -> Respo
         verdict = last.map_or("", |d| d.verdict.as_str()),
         "front: request"
     );
-    core.shared.requests().push(serde_json::json!({
-        "id": conn.request_id,
-        "from": conn.from,
-        "method": method,
-        "host": host,
-        "path": path,
-        "scheme": conn.scheme,
-        "tls": conn.tls.map(|v| v.as_str()),
-        "status": status,
-        "decisions": decisions.iter().map(|d| serde_json::json!({
-            "request": d.request,
-            "principal": d.principal,
-            "verdict": d.verdict.as_str(),
-            "code": d.code,
-            "explain": d.explain,
-            "trace": d.trace,
-        })).collect::<Vec<_>>(),
+    let (id, from, scheme, tls) = (conn.request_id, conn.from, conn.scheme, conn.tls);
+    core.shared.requests().push(Arc::new(move || {
+        serde_json::json!({
+            "id": id,
+            "from": from,
+            "method": method,
+            "host": host,
+            "path": path,
+            "scheme": scheme,
+            "tls": tls.map(|v| v.as_str()),
+            "status": status,
+            "decisions": decisions.iter().map(|d| serde_json::json!({
+                "request": d.request,
+                "principal": d.principal,
+                "verdict": d.verdict.as_str(),
+                "code": d.code,
+                "explain": d.explain,
+                "trace": vpcsim_report::json::trace(&d.trace),
+            })).collect::<Vec<_>>(),
+        })
     }));
     resp
 }

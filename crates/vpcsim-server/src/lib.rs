@@ -46,7 +46,9 @@ use tracing::{info, warn};
 use vpcsim_topology::Topology;
 
 pub use dns::ViewHandler;
-pub use state::{Files, Reload, ReloadError, RequestLog, Shared, Snapshot, Stamp, load, read};
+pub use state::{
+    Files, LogEntry, Reload, ReloadError, RequestLog, Shared, Snapshot, Stamp, load, read,
+};
 
 /// Where to listen.
 #[derive(Clone, Debug)]

@@ -103,12 +103,23 @@ struct Inner {
     requests: RequestLog,
 }
 
-/// The last requests the emulation front served (`GET /requests`), newest last: each the JSON the
-/// front wrote for it (its trace included). Bounded: the oldest go first.
-#[derive(Debug)]
+/// The last requests the emulation front served (`GET /requests`), newest last. Each is kept as
+/// the front recorded it (its traces as data) and written as JSON only when read, so that serving
+/// a request costs no JSON. Bounded: the oldest go first.
 pub struct RequestLog {
-    entries: std::sync::Mutex<std::collections::VecDeque<serde_json::Value>>,
+    entries: std::sync::Mutex<std::collections::VecDeque<LogEntry>>,
     capacity: usize,
+}
+
+/// One request of the log: writes its JSON when asked.
+pub type LogEntry = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestLog")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RequestLog {
@@ -121,18 +132,28 @@ impl RequestLog {
     }
 
     /// Adds one request.
-    pub fn push(&self, entry: serde_json::Value) {
-        let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if e.len() >= self.capacity {
-            e.pop_front();
-        }
-        e.push_back(entry);
+    pub fn push(&self, entry: LogEntry) {
+        let old = {
+            let mut e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let old = if e.len() >= self.capacity {
+                e.pop_front()
+            } else {
+                None
+            };
+            e.push_back(entry);
+            old
+        };
+        // Dropped outside the lock.
+        drop(old);
     }
 
-    /// The last `n` requests, oldest first.
+    /// The last `n` requests, oldest first, as JSON.
     pub fn last(&self, n: usize) -> Vec<serde_json::Value> {
-        let e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        e.iter().skip(e.len().saturating_sub(n)).cloned().collect()
+        let entries: Vec<LogEntry> = {
+            let e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            e.iter().skip(e.len().saturating_sub(n)).cloned().collect()
+        };
+        entries.iter().map(|f| f()).collect()
     }
 }
 
