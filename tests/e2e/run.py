@@ -229,6 +229,14 @@ try:
                  f"s3 --endpoint-url http://bucket.{VPCE} cp s3://{BUCKET}/r2.csv -",
                  f"s3 cp s3://{BUCKET}/r2.csv -"):
         subprocess.run(["aws"] + line.split(), env=env, capture_output=True, text=True, timeout=120)
+    # vpcsim exec --connect: the command runs behind the running front instead of its own.
+    p = subprocess.run([VPCSIM, "exec", TOPO, "--from", "datacenter/build-server", "--data", data,
+                        "--connect", f"http://127.0.0.1:{front}", "--", "aws", "s3", "--endpoint-url",
+                        BUCKET_URL, "cp", f"s3://{BUCKET}/r2.csv", "-"],
+                       env=dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", "")),
+                       capture_output=True, text=True, timeout=120)
+    check("vpcsim exec --connect runs the command behind a running front",
+          p.returncode == 0 and p.stdout == "id,total\n1,42\n", p.stdout + p.stderr)
     log = json.load(urllib.request.urlopen(f"http://127.0.0.1:{http}/requests"))["requests"]
     decisions = [d for r in log for d in r.get("decisions", [])]
     check("the front logged its decisions (GET /requests)", len(decisions) >= 4, json.dumps(log)[:2000])

@@ -18,6 +18,7 @@ pub(crate) struct ExecArgs {
     pub explain: bool,
     pub data: Option<PathBuf>,
     pub drop_delay: f64,
+    pub connect: Option<String>,
     pub command: Vec<String>,
 }
 
@@ -97,6 +98,31 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let user: String =
+        percent_encoding::utf8_percent_encode(&args.from, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    if let Some(url) = &args.connect {
+        let Some(addr) = url
+            .strip_prefix("http://")
+            .map(|a| a.trim_end_matches('/'))
+            .filter(|a| !a.is_empty() && !a.contains('/') && !a.contains('@'))
+        else {
+            return usage(
+                format!("--connect {url} is not a front's address"),
+                "give http://HOST:PORT, the address `vpcsim serve --front` printed".into(),
+            );
+        };
+        let proxy = format!("http://{user}:x@{addr}");
+        let status =
+            match client(program, program_args, &proxy, &data, &region, keys.as_ref()).status() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: cannot run {program}: {e}");
+                    return ExitCode::from(127);
+                }
+            };
+        return exit_code(status);
+    }
     let shared = vpcsim_server::Shared::new(path, topology, files);
     let config = vpcsim_front::Config {
         default_source: Some(args.from.clone()),
@@ -114,15 +140,44 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let user: String =
-        percent_encoding::utf8_percent_encode(&args.from, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
     let proxy = format!("http://{user}:x@{}", front.addr);
+    let mut cmd = client(program, program_args, &proxy, &data, &region, keys.as_ref());
+    let status = match cmd.status() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot run {program}: {e}");
+            return ExitCode::from(127);
+        }
+    };
+    if args.explain {
+        // A tunnel that opened says nothing the requests inside it do not say.
+        let opened =
+            |r: &serde_json::Value| r.get("connection").and_then(|c| c.as_str()) == Some("open");
+        for r in shared.requests().last(usize::MAX) {
+            if !opened(&r) {
+                eprintln!("{}", explain_entry(&r));
+            }
+        }
+    }
+    runtime.block_on(front.shutdown());
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    exit_code(status)
+}
+
+/// The command, with the environment that places it behind the front at `proxy`.
+fn client(
+    program: &str,
+    program_args: &[String],
+    proxy: &str,
+    data: &Path,
+    region: &str,
+    keys: Option<&vpcsim_front::keys::KeyPair>,
+) -> std::process::Command {
     let bundle = data.join("ca.pem");
     let mut cmd = std::process::Command::new(program);
     cmd.args(program_args);
     for k in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] {
-        cmd.env(k, &proxy);
+        cmd.env(k, proxy);
     }
     for k in ["NO_PROXY", "no_proxy"] {
         cmd.env(k, "localhost,127.0.0.1,::1");
@@ -149,9 +204,9 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
     cmd.env("AWS_CONFIG_FILE", "/dev/null");
     cmd.env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
     cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd.env("AWS_DEFAULT_REGION", &region);
-    cmd.env("AWS_REGION", &region);
-    match &keys {
+    cmd.env("AWS_DEFAULT_REGION", region);
+    cmd.env("AWS_REGION", region);
+    match keys {
         Some(k) => {
             cmd.env("AWS_ACCESS_KEY_ID", &k.access_key_id);
             cmd.env("AWS_SECRET_ACCESS_KEY", &k.secret_access_key);
@@ -161,26 +216,7 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
             cmd.env_remove("AWS_SECRET_ACCESS_KEY");
         }
     }
-    let status = match cmd.status() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot run {program}: {e}");
-            return ExitCode::from(127);
-        }
-    };
-    if args.explain {
-        // A tunnel that opened says nothing the requests inside it do not say.
-        let opened =
-            |r: &serde_json::Value| r.get("connection").and_then(|c| c.as_str()) == Some("open");
-        for r in shared.requests().last(usize::MAX) {
-            if !opened(&r) {
-                eprintln!("{}", explain_entry(&r));
-            }
-        }
-    }
-    runtime.block_on(front.shutdown());
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    exit_code(status)
+    cmd
 }
 
 /// One line per request of the log: `METHOD HOST PATH -> STATUS VERDICT (CODE): REASON`.

@@ -181,6 +181,10 @@ enum Command {
         /// `$XDG_DATA_HOME/vpcsim`, else `~/.local/share/vpcsim`).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Use the front of a running `vpcsim serve --front ADDR` (`http://ADDR`) instead of
+        /// starting one (give the same --data; its links are as it was started).
+        #[arg(long, value_name = "URL", conflicts_with_all = ["fail", "explain"])]
+        connect: Option<String>,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,
@@ -360,6 +364,7 @@ fn main() -> ExitCode {
             explain,
             drop_delay,
             data,
+            connect,
             command,
         } => front::exec(
             &topology,
@@ -370,6 +375,7 @@ fn main() -> ExitCode {
                 explain,
                 data,
                 drop_delay,
+                connect,
                 command,
             },
         ),
