@@ -94,6 +94,11 @@ rc, out, err = aws("datacenter/build-server",
 check("seed CLI example 3 (S3 Control list-jobs through control.vpce-…) answers an empty list",
       rc == 0 and json.loads(out) == {"Jobs": []}, out + err)
 
+rc, out, err = aws("shared/app-1", f"s3api get-bucket-policy --bucket {BUCKET} --query Policy --output text")
+sids = [st.get("Sid") for st in json.loads(out)["Statement"]] if rc == 0 else None
+check("GetBucketPolicy (the owner's role, through the gateway endpoint) returns the topology's policy",
+      sids == ["Access-to-specific-VPCE-only", "TLS-only"], out + err)
+
 # Above the aws CLI's multipart threshold (8 MB): CreateMultipartUpload, UploadPart, Complete.
 big = os.path.join(work, "big.bin")
 with open(big, "wb") as f:

@@ -345,6 +345,41 @@ impl S3 for Service {
         }))
     }
 
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+        let snap = self.shared.current();
+        let topo = snap.topology();
+        let b = topo
+            .buckets
+            .iter()
+            .find(|b| b.name == req.input.bucket)
+            .ok_or_else(|| s3_error!(NoSuchBucket, "The specified bucket does not exist"))?;
+        let owner = topo
+            .accounts
+            .get(b.account.index())
+            .map_or("", |a| a.id.as_str());
+        // Only the bucket owner's account may read its policy, whatever the policy says.
+        let caller = req
+            .extensions
+            .get::<crate::decide::Decided>()
+            .and_then(|d| d.account.clone());
+        if caller.as_deref() != Some(owner) {
+            return Err(s3_error!(
+                MethodNotAllowed,
+                "The specified method is not allowed against this resource."
+            ));
+        }
+        let policy = b
+            .policy
+            .as_ref()
+            .ok_or_else(|| s3_error!(NoSuchBucketPolicy, "The bucket policy does not exist"))?;
+        Ok(S3Response::new(GetBucketPolicyOutput {
+            policy: Some(vpcsim_report::json::policy(policy).to_string()),
+        }))
+    }
+
     async fn list_objects_v2(
         &self,
         req: S3Request<ListObjectsV2Input>,

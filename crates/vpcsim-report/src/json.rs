@@ -126,3 +126,115 @@ pub fn topology(topo: &Topology, listeners: &[ServedView<'_>]) -> Value {
         })).collect::<Vec<_>>(),
     })
 }
+
+/// A policy document as IAM writes it (what GetBucketPolicy and GetAccessPointPolicy return):
+/// `Version`, `Id`, and each statement's `Sid`, `Effect`, `Principal`/`NotPrincipal`,
+/// `Action`/`NotAction`, `Resource`/`NotResource` and `Condition` (keys in alphabetical order, as
+/// every JSON answer of vpcsim). A list of one value is written as the value, as IAM does.
+pub fn policy(p: &vpcsim_policy::Policy) -> Value {
+    use vpcsim_policy::{Effect, Principal, PrincipalType};
+    let one_or_many = |v: &[String]| match v {
+        [one] => json!(one),
+        many => json!(many),
+    };
+    let mut doc = serde_json::Map::new();
+    if let Some(v) = &p.version {
+        doc.insert("Version".into(), json!(v));
+    }
+    if let Some(id) = &p.id {
+        doc.insert("Id".into(), json!(id));
+    }
+    let statements: Vec<Value> = p
+        .statements
+        .iter()
+        .map(|s| {
+            let mut st = serde_json::Map::new();
+            if let Some(sid) = &s.sid {
+                st.insert("Sid".into(), json!(sid));
+            }
+            st.insert(
+                "Effect".into(),
+                json!(match s.effect {
+                    Effect::Allow => "Allow",
+                    Effect::Deny => "Deny",
+                }),
+            );
+            if let Some(pr) = &s.principal {
+                let value = match &pr.value {
+                    Principal::Any => json!("*"),
+                    Principal::Typed(types) => {
+                        let mut m = serde_json::Map::new();
+                        for (t, values) in types {
+                            let key = match t {
+                                PrincipalType::Aws => "AWS",
+                                PrincipalType::Service => "Service",
+                                PrincipalType::Federated => "Federated",
+                                PrincipalType::CanonicalUser => "CanonicalUser",
+                            };
+                            m.insert(key.into(), one_or_many(values));
+                        }
+                        Value::Object(m)
+                    }
+                };
+                let key = if pr.negated {
+                    "NotPrincipal"
+                } else {
+                    "Principal"
+                };
+                st.insert(key.into(), value);
+            }
+            let key = if s.action.negated {
+                "NotAction"
+            } else {
+                "Action"
+            };
+            st.insert(key.into(), one_or_many(&s.action.value));
+            if let Some(r) = &s.resource {
+                let key = if r.negated { "NotResource" } else { "Resource" };
+                st.insert(key.into(), one_or_many(&r.value));
+            }
+            if !s.conditions.is_empty() {
+                let mut ops = serde_json::Map::new();
+                for c in &s.conditions {
+                    let entry = ops
+                        .entry(c.operator.name())
+                        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                    if let Value::Object(keys) = entry {
+                        keys.insert(c.key.clone(), one_or_many(&c.values));
+                    }
+                }
+                st.insert("Condition".into(), Value::Object(ops));
+            }
+            Value::Object(st)
+        })
+        .collect();
+    doc.insert("Statement".into(), json!(statements));
+    Value::Object(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_policy_written_back_reads_the_same() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [
+            {"Sid": "Access-to-specific-VPCE-only", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+             "Condition": {"StringNotEquals": {"aws:sourceVpce": "vpce-1a2b3c4d"},
+                           "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-1/*", "o-2/*"]}}},
+            {"Effect": "Allow", "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:root"]},
+             "NotAction": ["s3:GetObject"], "NotResource": "arn:aws:s3:::b/x"}]}"#;
+        let parse = |t: &str| {
+            let mut sources = vpcsim_syntax::SourceMap::default();
+            let id = sources.add("p.json".to_string(), t.to_string());
+            let file = sources.get(id).expect("added").clone();
+            let diags = vpcsim_syntax::Diagnostics::new();
+            vpcsim_policy::read(id, &file, vpcsim_policy::PolicyKind::Resource, &diags)
+        };
+        let p = parse(text).expect("parses");
+        let written = super::policy(&p).to_string();
+        let again = parse(&written).expect("parses again");
+        assert_eq!(super::policy(&again), super::policy(&p));
+        assert_eq!(again.statements.len(), 2);
+        assert!(written.contains(r#""Principal":"*""#), "{written}");
+    }
+}
