@@ -80,7 +80,7 @@ pub(crate) fn run(
             } else {
                 eng.resolve_quiet(net, view, &t.request.host, RecordType::A, rot)
             };
-            let first = res.addresses().first().copied().map(IpAddr::V4);
+            let first = res.first_address().map(IpAddr::V4);
             let status = res.status();
             t.dns = Some(res);
             match first {
