@@ -259,12 +259,13 @@ impl Dns {
             answers: Vec::with_capacity(2),
             authority: Vec::new(),
             authoritative: false,
-            // Room for a typical resolution (view, rules, zone, answer, a CNAME or two).
-            steps: Vec::with_capacity(8),
+            // Made from the events below.
+            steps: Vec::new(),
         };
         let mut cx = Cx {
             rotation,
             net,
+            // Room for a typical resolution (view, rules, zone, answer, a CNAME or two).
             events: Vec::with_capacity(8),
         };
         self.in_view(view, &name, qtype, &mut cx, &mut r, 0);

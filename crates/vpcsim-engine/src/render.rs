@@ -492,7 +492,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
         ServiceEvent::InterfaceEndpoint { endpoint, eni } => {
             let e = &topo.endpoints[endpoint.index()];
             (
-                format!("interface endpoint {}", e.name),
+                explain.then(|| format!("interface endpoint {}", e.name)),
                 e.name.clone(),
                 explain.then(|| {
                     format!(
@@ -508,7 +508,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
         ServiceEvent::OutpostXeni { outpost, xeni } => {
             let o = &topo.outposts[outpost.index()];
             (
-                format!("Outpost {}", o.name),
+                explain.then(|| format!("Outpost {}", o.name)),
                 o.name.clone(),
                 explain.then(|| {
                     format!(
@@ -529,7 +529,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
                 ""
             };
             (
-                format!("access point {}", a.name),
+                explain.then(|| format!("access point {}", a.name)),
                 a.name.clone(),
                 explain.then(|| {
                     format!(
@@ -546,7 +546,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
             service,
             region,
         } => (
-            "internet".into(),
+            explain.then(|| "internet".into()),
             "internet".into(),
             explain.then(|| {
                 format!(
@@ -560,8 +560,9 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
             }),
         ),
     };
+    // Quiet, neither `at` nor `detail` is written.
     Hop {
-        at: if explain { at } else { String::new() },
+        at: at.unwrap_or_default(),
         component: Some(component),
         code: event.code(),
         detail: detail.unwrap_or_default(),

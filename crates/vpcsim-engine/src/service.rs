@@ -719,7 +719,7 @@ fn authorize<'e>(
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
-        call.action.as_str().into()
+        call.action.into()
     };
     let resource = match (ap, &bucket_name) {
         (Some(a), _) => {
