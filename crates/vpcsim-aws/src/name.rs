@@ -721,7 +721,9 @@ fn parse_common_s3<'a>(body: &'a str, suffix: &'static str) -> Option<ServiceNam
         let (id, dns_id) = rsplit_byte(label, b'-')?;
         let hex = id.strip_prefix("vpce-")?;
         if hex.is_empty()
-            || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
             || dns_id.is_empty()
             || !dns_id
                 .bytes()
@@ -1562,7 +1564,11 @@ mod tests {
                 continue;
             };
             if let Some(fast) = parse_common_s3(body, suffix) {
-                assert_eq!(Some(&fast), parse_templates(body, suffix).as_ref(), "{name}");
+                assert_eq!(
+                    Some(&fast),
+                    parse_templates(body, suffix).as_ref(),
+                    "{name}"
+                );
                 taken += 1;
             }
         }

@@ -163,7 +163,13 @@ pub struct S3Call {
 }
 
 /// The S3 action a method, key and query mean (AWS's "Actions, resources, and condition keys for S3").
-pub fn s3_action(method: &str, has_bucket: bool, key: &str, query: &str, control: bool) -> &'static str {
+pub fn s3_action(
+    method: &str,
+    has_bucket: bool,
+    key: &str,
+    query: &str,
+    control: bool,
+) -> &'static str {
     let has = |k: &str| {
         !query.is_empty()
             && query
@@ -298,11 +304,7 @@ mod tests {
             let h = S3Host::parse(host).unwrap();
             let call = S3Call::new(&h, &req);
             assert_eq!(
-                (
-                    call.bucket.as_deref(),
-                    call.key.as_str(),
-                    call.action
-                ),
+                (call.bucket.as_deref(), call.key.as_str(), call.action),
                 (bucket, key, action),
                 "{host}{path}"
             );

@@ -177,24 +177,23 @@ impl<'t> Hops<'t> {
         Hops {
             topo,
             explain,
-            hops: Self::room(),
+            hops: Vec::new(),
         }
     }
 
-    /// Room for one way of a typical path, and the service's hops the trace adds to the forward
-    /// way.
-    fn room() -> Vec<Hop> {
-        Vec::with_capacity(8)
-    }
-
-    /// The hops so far, leaving room for the next way.
+    /// The hops so far (the next way starts a vector of its own).
     fn take(&mut self) -> Vec<Hop> {
-        std::mem::replace(&mut self.hops, Self::room())
+        std::mem::take(&mut self.hops)
     }
 }
 
 impl Record for Hops<'_> {
     fn record(&mut self, step: Step) {
+        if self.hops.capacity() == 0 {
+            // Room for one way of a typical path, and the service's hops the trace adds to the
+            // forward way, in one allocation.
+            self.hops.reserve_exact(8);
+        }
         self.hops
             .push(crate::render::hop(self.topo, &step, self.explain));
     }

@@ -133,8 +133,8 @@ pub struct Routes {
 /// A link's name and type, for messages.
 pub fn describe_link(link: &Link) -> String {
     match link.kind {
-        LinkType::DirectConnect => format!("Direct Connect {}", link.name),
-        LinkType::Vpn => format!("Site-to-Site VPN {}", link.name),
+        LinkType::DirectConnect => ["Direct Connect ", &link.name].concat(),
+        LinkType::Vpn => ["Site-to-Site VPN ", &link.name].concat(),
     }
 }
 

@@ -246,12 +246,7 @@ mod tests {
         assert!(Request::parse("ftp://x/").is_err());
         let r = Request::parse("HTTPS://Host.Example./a?b").unwrap();
         assert_eq!(
-            (
-                r.scheme,
-                r.host.as_str(),
-                r.path.as_str(),
-                r.query.as_str()
-            ),
+            (r.scheme, r.host.as_str(), r.path.as_str(), r.query.as_str()),
             ("https", "host.example", "/a", "b")
         );
     }
@@ -287,13 +282,7 @@ mod tests {
         assert!(Request::parse("GET https://h/a%ff").is_err(), "not UTF-8");
         let r = Request::parse("s3://reports/2024/a.csv").unwrap();
         assert_eq!(
-            (
-                r.scheme,
-                r.host.as_str(),
-                r.port,
-                r.path.as_str(),
-                r.method
-            ),
+            (r.scheme, r.host.as_str(), r.port, r.path.as_str(), r.method),
             ("s3", "reports", 443, "/2024/a.csv", "GET")
         );
         assert!(Request::parse("s3://reports:443/a").is_err());

@@ -6,7 +6,7 @@ use vpcsim_topology::model::EniId;
 
 use super::{Next, Node};
 use crate::filters::Direction;
-use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Walk, Record};
+use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Record, Walk};
 
 /// An interface sends: its security groups (outbound), then its subnet.
 pub(super) fn send(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, eni: EniId) -> Next {

@@ -6,7 +6,7 @@ use vpcsim_topology::model::{EniOwner, NatGatewayId, Span, Target, VpcId};
 
 use super::{Next, Node};
 use crate::graph::Public;
-use crate::walk::{Arrival, Disposition, Event, Packet, Walk, Record};
+use crate::walk::{Arrival, Disposition, Event, Packet, Record, Walk};
 
 /// The internet gateway carries public sources out: an IPv6 address as it is, a NAT gateway's
 /// Elastic IP, or an instance's private IPv4 address translated to its public one.

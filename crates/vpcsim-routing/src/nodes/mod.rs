@@ -19,7 +19,7 @@ use vpcsim_topology::model::{
 
 pub use site::is_private;
 
-use crate::walk::{Arrival, Packet, Stop, Walk, Record};
+use crate::walk::{Arrival, Packet, Record, Stop, Walk};
 
 /// What a node decided.
 #[derive(Debug)]

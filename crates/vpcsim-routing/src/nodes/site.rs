@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use vpcsim_topology::model::{Attachment, LinkId, SiteId, VpcId};
 
 use super::{Next, Node, vpn};
-use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Walk, Record};
+use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Record, Walk};
 
 /// Address space the internet does not carry: RFC 1918, shared, link-local and loopback IPv4;
 /// unique local (fc00::/7), link-local (fe80::/10), loopback and unspecified IPv6.

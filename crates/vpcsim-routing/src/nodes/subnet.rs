@@ -5,7 +5,7 @@ use vpcsim_topology::model::{EniId, SubnetId, Target};
 use super::{Next, Node};
 use crate::RouteKind;
 use crate::filters::Direction;
-use crate::walk::{Disposition, Event, LocalGatewayFrom, Packet, Walk, Record};
+use crate::walk::{Disposition, Event, LocalGatewayFrom, Packet, Record, Walk};
 
 /// A packet leaves a subnet: the Outpost's local gateway for customer-owned addresses; the ACL
 /// (unless the destination is in the same subnet); the route table decides the next node.

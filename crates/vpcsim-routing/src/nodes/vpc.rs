@@ -3,7 +3,7 @@
 use vpcsim_topology::model::{SubnetId, VpcId};
 
 use super::{Next, Node};
-use crate::walk::{Disposition, Event, Packet, Walk, Record};
+use crate::walk::{Disposition, Event, Packet, Record, Walk};
 
 /// Delivers inside `vpc` (after a local route, a peering, a link or a gateway's reply).
 pub(super) fn deliver(

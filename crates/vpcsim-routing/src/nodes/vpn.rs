@@ -4,7 +4,7 @@
 use vpcsim_topology::model::{DxGatewayId, LinkId, VpcId};
 
 use super::{Next, Node};
-use crate::walk::{Disposition, Event, Packet, Walk, Record};
+use crate::walk::{Disposition, Event, Packet, Record, Walk};
 
 /// The VPN gateway of `vpc` sends over `link` to its site; without a link, the links that would
 /// carry the destination are all down or there is none.
