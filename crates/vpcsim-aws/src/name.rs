@@ -9,7 +9,9 @@
 //!
 //! Parsing is exact: `parse(name)` is `Some(v)` only when `v.render()` gives `name` back, so a name
 //! AWS writes differently (a website name with the other separator, a FIPS name in a Region
-//! without FIPS, the wrong partition suffix) is not a service name.
+//! without FIPS, the wrong partition suffix) is not a service name. The two S3 shapes nearly every
+//! request carries (Regional and an interface endpoint's Regional name) are read from their last
+//! labels before the templates are tried; that shortcut answers only what the templates answer.
 
 use std::borrow::Cow;
 use std::fmt;
