@@ -9,7 +9,9 @@
 //!
 //! Parsing is exact: `parse(name)` is `Some(v)` only when `v.render()` gives `name` back, so a name
 //! AWS writes differently (a website name with the other separator, a FIPS name in a Region
-//! without FIPS, the wrong partition suffix) is not a service name.
+//! without FIPS, the wrong partition suffix) is not a service name. The two S3 shapes nearly every
+//! request carries (Regional and an interface endpoint's Regional name) are read from their last
+//! labels before the templates are tried; that shortcut answers only what the templates answer.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -558,66 +560,15 @@ impl<'a> ServiceName<'a> {
 
     /// Parses a service name (lowercase; a final dot is ignored). `None` when `name` is not
     /// exactly how AWS writes a name of one of [`FAMILIES`].
+    ///
+    /// The two commonest shapes of S3 names (Regional `[BUCKET.]s3.REGION.SUFFIX` and an interface
+    /// endpoint's `[[RESOURCE.]PREFIX.]vpce-ID-DNSID.s3.REGION.vpce.SUFFIX`) are recognised from
+    /// their last labels first ([`parse_common_s3`]); every other name, and any of those shapes
+    /// the shortcut is not sure of, goes through the families' templates in order.
     pub fn parse(name: &'a str) -> Option<ServiceName<'a>> {
         let name = name.strip_suffix('.').unwrap_or(name);
-        // Every family's name ends in a partition's suffix (the longest that fits).
-        let suffix = Partition::ALL
-            .iter()
-            .map(|p| p.dns_suffix())
-            .filter(|s| {
-                name.len() > s.len()
-                    && name.ends_with(s)
-                    && name.as_bytes()[name.len() - s.len() - 1] == b'.'
-            })
-            .max_by_key(|s| s.len())?;
-        let body = &name[..name.len() - suffix.len()];
-        // Whether a value has a Region's shape is remembered from one family to the next.
-        let mut seen_region = None;
-        let shape = Shape::new(body.as_bytes());
-        FAMILIES.iter().zip(&PRECHECKS).find_map(|(def, pre)| {
-            let (Piece::Suffix, template) = def.template.split_last()? else {
-                return None;
-            };
-            if !may_match(pre, &shape) {
-                return None;
-            }
-            let mut caps = Captures {
-                seen_region,
-                ..Captures::default()
-            };
-            let found = matches(def, template, body, &mut caps);
-            seen_region = caps.seen_region;
-            if !found {
-                return None;
-            }
-            let host = caps.service?;
-            let service = match caps.known {
-                Some(s) => Cow::Borrowed(s.id),
-                None => service::id_of_host(host),
-            };
-            let region: Cow<'a, str> = match def.regions {
-                Regions::Global(r) => Cow::Borrowed(r),
-                _ => Cow::Borrowed(caps.region?),
-            };
-            // The suffix is the Region's partition's.
-            if Partition::of_region(&region).dns_suffix() != suffix {
-                return None;
-            }
-            let endpoint = caps.vpce.map(|id| EndpointLabel {
-                id: Cow::Borrowed(id),
-                dns_id: Cow::Borrowed(caps.dns_id.unwrap_or("")),
-                zone: caps.zone.map(Cow::Borrowed),
-                prefix: caps.prefix,
-            });
-            Some(ServiceName {
-                family: def.family,
-                service,
-                region,
-                resource: caps.resource.map(Cow::Borrowed),
-                endpoint,
-                outpost: caps.outpost.map(Cow::Borrowed),
-            })
-        })
+        let (body, suffix) = split_suffix(name)?;
+        parse_common_s3(body, suffix).or_else(|| parse_templates(body, suffix))
     }
 
     /// The same name owning its strings.
@@ -643,6 +594,158 @@ impl fmt::Display for ServiceName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render())
     }
+}
+
+/// `(body, suffix)` of a name: every family's name ends in a partition's suffix (the longest that
+/// fits) after a dot.
+fn split_suffix(name: &str) -> Option<(&str, &'static str)> {
+    let suffix = Partition::ALL
+        .iter()
+        .map(|p| p.dns_suffix())
+        .filter(|s| {
+            name.len() > s.len()
+                && name.ends_with(s)
+                && name.as_bytes()[name.len() - s.len() - 1] == b'.'
+        })
+        .max_by_key(|s| s.len())?;
+    Some((&name[..name.len() - suffix.len()], suffix))
+}
+
+/// Matches the body (the name without its suffix; it ends with the dot before the suffix) against
+/// every family's template, in [`FAMILIES`] order: the first that matches wins.
+fn parse_templates<'a>(body: &'a str, suffix: &'static str) -> Option<ServiceName<'a>> {
+    // Whether a value has a Region's shape is remembered from one family to the next.
+    let mut seen_region = None;
+    let shape = Shape::new(body.as_bytes());
+    FAMILIES.iter().zip(&PRECHECKS).find_map(|(def, pre)| {
+        let (Piece::Suffix, template) = def.template.split_last()? else {
+            return None;
+        };
+        if !may_match(pre, &shape) {
+            return None;
+        }
+        let mut caps = Captures {
+            seen_region,
+            ..Captures::default()
+        };
+        let found = matches(def, template, body, &mut caps);
+        seen_region = caps.seen_region;
+        if !found {
+            return None;
+        }
+        assemble(def, caps, suffix)
+    })
+}
+
+/// The name a family's match captured; `None` when the Region is not of the suffix's partition.
+fn assemble<'a>(
+    def: &FamilyDef,
+    caps: Captures<'a>,
+    suffix: &'static str,
+) -> Option<ServiceName<'a>> {
+    let host = caps.service?;
+    let service = match caps.known {
+        Some(s) => Cow::Borrowed(s.id),
+        None => service::id_of_host(host),
+    };
+    let region: Cow<'a, str> = match def.regions {
+        Regions::Global(r) => Cow::Borrowed(r),
+        _ => Cow::Borrowed(caps.region?),
+    };
+    // The suffix is the Region's partition's.
+    if Partition::of_region(&region).dns_suffix() != suffix {
+        return None;
+    }
+    let endpoint = caps.vpce.map(|id| EndpointLabel {
+        id: Cow::Borrowed(id),
+        dns_id: Cow::Borrowed(caps.dns_id.unwrap_or("")),
+        zone: caps.zone.map(Cow::Borrowed),
+        prefix: caps.prefix,
+    });
+    Some(ServiceName {
+        family: def.family,
+        service,
+        region,
+        resource: caps.resource.map(Cow::Borrowed),
+        endpoint,
+        outpost: caps.outpost.map(Cow::Borrowed),
+    })
+}
+
+/// The template of `family` written for every Region (the Regional and endpoint families).
+const fn family_def(family: Family) -> &'static FamilyDef {
+    let mut i = 0;
+    while i < FAMILIES.len() {
+        if FAMILIES[i].family as u8 == family as u8 {
+            return &FAMILIES[i];
+        }
+        i += 1;
+    }
+    panic!("every family has a template")
+}
+
+const REGIONAL: &FamilyDef = family_def(Family::Regional);
+const ENDPOINT: &FamilyDef = family_def(Family::Endpoint);
+
+/// A shortcut for the S3 names nearly every request carries, taken from their last labels: the
+/// body (the name before its suffix, ending with the dot) is `LEAD s3.REGION.` (Regional) or
+/// `LEAD vpce-ID-DNSID.s3.REGION.vpce.` (an interface endpoint's Regional name), `LEAD` being
+/// what [`lead`] admits. Only the Regional family can match a name whose label before the Region
+/// is `s3`: the other S3 families put `dualstack`, `s3-fips`, `s3-website`… there, and the
+/// endpoint families end in `vpce`, which is no Region. An endpoint label of exactly two hyphens
+/// (`vpce-HEX-DNSID`) is not zonal: a zone adds a hyphen and its Region's two or more.
+///
+/// `None` means "not sure" (not "not a name"): [`parse_templates`] then decides. Whatever this
+/// returns, the templates return too (a test holds it to them on every family's names and on
+/// thousands of mutations of them).
+fn parse_common_s3<'a>(body: &'a str, suffix: &'static str) -> Option<ServiceName<'a>> {
+    let rest = body.strip_suffix('.')?;
+    let (rest, endpoint) = match rest.strip_suffix(".vpce") {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    let (rest, region) = rsplit_byte(rest, b'.')?;
+    let lead_text = rest.strip_suffix("s3")?;
+    if !(lead_text.is_empty() || lead_text.ends_with('.')) || !looks_like_region(region) {
+        return None;
+    }
+    let mut caps = Captures {
+        service: Some(&rest[lead_text.len()..]),
+        known: service::service_by_host("s3"),
+        region: Some(region),
+        ..Captures::default()
+    };
+    let def = if endpoint {
+        // `vpce-ID-DNSID.` ends the lead text; what precedes it is the endpoint's lead.
+        let before_dot = &lead_text[..lead_text.len().checked_sub(1)?];
+        let label_start = rsplit_byte(before_dot, b'.').map_or(0, |(l, _)| l.len() + 1);
+        let label = &before_dot[label_start..];
+        let (id, dns_id) = rsplit_byte(label, b'-')?;
+        let hex = id.strip_prefix("vpce-")?;
+        if hex.is_empty()
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            || dns_id.is_empty()
+            || !dns_id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            return None;
+        }
+        caps.vpce = Some(id);
+        caps.dns_id = Some(dns_id);
+        if !lead(ENDPOINT, &lead_text[..label_start], &mut caps) {
+            return None;
+        }
+        ENDPOINT
+    } else {
+        if !lead(REGIONAL, lead_text, &mut caps) {
+            return None;
+        }
+        REGIONAL
+    };
+    assemble(def, caps, suffix)
 }
 
 /// The label an S3 access point's names carry: `NAME-ACCOUNT` (`reports-111122223333`).
@@ -1068,6 +1171,13 @@ fn labels_ok(text: &str) -> bool {
             .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
 }
 
+/// `text` split at its last `sep` (an ASCII byte), like [`str::rsplit_once`] with a `char`: a
+/// byte scan, cheaper on the few bytes of a label than the general searcher.
+fn rsplit_byte(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = text.bytes().rposition(|b| b == sep)?;
+    Some((&text[..i], &text[i + 1..]))
+}
+
 /// Checks what precedes a matched template (`text` is empty or ends with the dot before it).
 fn lead<'a>(def: &FamilyDef, text: &'a str, caps: &mut Captures<'a>) -> bool {
     if text.is_empty() {
@@ -1078,7 +1188,11 @@ fn lead<'a>(def: &FamilyDef, text: &'a str, caps: &mut Captures<'a>) -> bool {
     let Some(text) = text.strip_suffix('.') else {
         return false;
     };
-    if text.is_empty() || text.split('.').any(str::is_empty) {
+    if text.is_empty()
+        || text.starts_with('.')
+        || text.ends_with('.')
+        || text.as_bytes().windows(2).any(|w| w == b"..")
+    {
         return false;
     }
     match def.lead {
@@ -1093,7 +1207,7 @@ fn lead<'a>(def: &FamilyDef, text: &'a str, caps: &mut Captures<'a>) -> bool {
             if caps.service != Some("s3") {
                 return false;
             }
-            let (resource, label) = match text.rsplit_once('.') {
+            let (resource, label) = match rsplit_byte(text, b'.') {
                 Some((r, l)) => (Some(r), l),
                 None => (None, text),
             };
@@ -1409,6 +1523,58 @@ mod tests {
             }
         }
         assert!(parsed > 100, "{parsed}");
+    }
+
+    /// The S3 shortcut answers only what the templates answer: on every family's names in every
+    /// Region, on the seeds' mutations, and on shapes near its own.
+    #[test]
+    fn the_s3_shortcut_agrees_with_the_templates() {
+        let mut names: Vec<String> = Vec::new();
+        for def in FAMILIES {
+            for r in REGIONS {
+                if def.regions.admit(r.name) {
+                    names.extend(samples(def, r.name).iter().map(ServiceName::render));
+                }
+            }
+        }
+        let seeds = [
+            "bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
+            "my.bucket.accesspoint.vpce-0e25b8cdd720f900e-argc85vg.s3.eu-west-1.vpce.amazonaws.com",
+            "vpce-1a2b3c4d-us-east-1.s3.us-east-1.vpce.amazonaws.com",
+            "control.vpce-1a2b3c4g-5e6f.s3.us-east-1.vpce.amazonaws.com",
+            "vpce-1a2b3c4d-5e6f-us-east-1a.s3.us-east-1.vpce.amazonaws.com",
+            "my.bucket.s3.cn-north-1.amazonaws.com.cn",
+            "s3.us-gov-west-1.amazonaws.com",
+            "x.s3-fips.s3.us-east-1.amazonaws.com",
+            "s3.dualstack.s3.us-east-1.amazonaws.com",
+        ];
+        for seed in seeds {
+            names.push(seed.to_string());
+            for i in 0..seed.len() {
+                let (head, tail) = (&seed[..i], &seed[i..]);
+                names.push(format!("{head}{}", &tail[1..]));
+                for c in [".", "-", "a", "g", "1", "..", "vpce-", "s3.", "us-east-1-"] {
+                    names.push(format!("{head}{c}{tail}"));
+                    names.push(format!("{head}{c}{}", &tail[1..]));
+                }
+            }
+        }
+        let mut taken = 0;
+        for name in &names {
+            let name = name.strip_suffix('.').unwrap_or(name);
+            let Some((body, suffix)) = split_suffix(name) else {
+                continue;
+            };
+            if let Some(fast) = parse_common_s3(body, suffix) {
+                assert_eq!(
+                    Some(&fast),
+                    parse_templates(body, suffix).as_ref(),
+                    "{name}"
+                );
+                taken += 1;
+            }
+        }
+        assert!(taken > 500, "{taken}");
     }
 
     #[test]

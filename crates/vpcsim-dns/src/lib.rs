@@ -283,6 +283,18 @@ impl Resolution {
         }
     }
 
+    /// The first IPv4 address of the answer (the one a client connects to), without collecting
+    /// the others.
+    pub fn first_address(&self) -> Option<Ipv4Addr> {
+        self.answers
+            .iter()
+            .flat_map(|s| &s.data)
+            .find_map(|d| match d {
+                RData::A(ip) => Some(*ip),
+                _ => None,
+            })
+    }
+
     /// The IPv4 addresses of the answer, in answer order.
     pub fn addresses(&self) -> Vec<Ipv4Addr> {
         self.answers

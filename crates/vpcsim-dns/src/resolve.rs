@@ -2,24 +2,37 @@
 
 use std::net::IpAddr;
 
+use vpcsim_topology::text;
+
 use crate::build::{Dns, hash};
 use crate::net::Network;
 use crate::zone::{Zone, ZoneAnswer, ZoneKind, in_zone};
 use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
 
 /// What one query carries through the resolvers: the rotation, the network forwarded queries
-/// cross, and the steps recorded so far, as data (rendered into [`Step`]s at the end, and only
-/// when the resolution is explained).
+/// cross, and the steps recorded so far: explained, as data (rendered into [`Step`]s at the end,
+/// when the whole resolution is known); quiet, as the steps' codes at once.
 pub(crate) struct Cx<'a> {
     pub rotation: &'a mut Rotation,
     pub net: &'a dyn Network,
+    quiet: bool,
     events: Vec<(View, Event)>,
+    /// Quiet: the steps, codes only.
+    codes: Vec<Step>,
 }
 
 impl Cx<'_> {
     /// Records what happened at the resolver of `at`.
     fn note(&mut self, at: View, event: Event) {
-        self.events.push((at, event));
+        if self.quiet {
+            self.codes.push(Step {
+                at: String::new(),
+                code: event.code(),
+                detail: String::new(),
+            });
+        } else {
+            self.events.push((at, event));
+        }
     }
 }
 
@@ -128,7 +141,10 @@ impl Dns {
             View::Public => "public DNS".into(),
             View::Vpc(v) => {
                 let d = &self.vpcs[v.index()];
-                format!("Route 53 Resolver of VPC {} ({})", d.name, d.resolver_ip)
+                let mut out = ["Route 53 Resolver of VPC ", &d.name, " ("].concat();
+                text::push_ip(&mut out, d.resolver_ip.into());
+                out.push(')');
+                out
             }
             View::Inbound(v) => {
                 let d = &self.vpcs[v.index()];
@@ -142,8 +158,13 @@ impl Dns {
             View::Site(s) => {
                 let d = &self.sites[s.index()];
                 match d.resolver {
-                    Some(ip) => format!("{} resolver ({ip})", d.name),
-                    None => format!("{} (no resolver of its own)", d.name),
+                    Some(ip) => {
+                        let mut out = [d.name.as_str(), " resolver ("].concat();
+                        text::push_ip(&mut out, ip.into());
+                        out.push(')');
+                        out
+                    }
+                    None => [d.name.as_str(), " (no resolver of its own)"].concat(),
                 }
             }
         }
@@ -259,32 +280,33 @@ impl Dns {
             answers: Vec::with_capacity(2),
             authority: Vec::new(),
             authoritative: false,
-            // Room for a typical resolution (view, rules, zone, answer, a CNAME or two).
-            steps: Vec::with_capacity(8),
+            // Made from the events below.
+            steps: Vec::new(),
         };
+        // Room for a typical resolution (view, rules, zone, answer, a CNAME or two), on the side
+        // that records.
+        const ROOM: usize = 8;
         let mut cx = Cx {
             rotation,
             net,
-            events: Vec::with_capacity(8),
+            quiet,
+            events: Vec::with_capacity(if quiet { 0 } else { ROOM }),
+            codes: Vec::with_capacity(if quiet { ROOM } else { 0 }),
         };
         self.in_view(view, &name, qtype, &mut cx, &mut r, 0);
         // The steps: their codes always, their words only when explained.
-        r.steps = cx
-            .events
-            .iter()
-            .map(|(at, e)| {
-                let (at, detail) = if quiet {
-                    (String::new(), String::new())
-                } else {
-                    (self.view_name(*at), self.words(e, &r))
-                };
-                Step {
-                    at,
+        r.steps = if quiet {
+            cx.codes
+        } else {
+            cx.events
+                .iter()
+                .map(|(at, e)| Step {
+                    at: self.view_name(*at),
                     code: e.code(),
-                    detail,
-                }
-            })
-            .collect();
+                    detail: self.words(e, &r),
+                })
+                .collect()
+        };
         // Only a negative answer carries a zone's SOA (a failure or a refusal after it does not).
         if r.rcode != Rcode::NxDomain && !r.is_nodata() {
             r.authority.clear();

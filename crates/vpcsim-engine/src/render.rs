@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use vpcsim_routing::filters::Direction;
 use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Step, describe_link};
-use vpcsim_topology::Topology;
 use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Target, VpcId};
+use vpcsim_topology::{Topology, text};
 
 use crate::service::{Finding, ServiceEvent};
 use crate::{Hop, Trace};
@@ -74,7 +74,7 @@ fn vpc_name(topo: &Topology, vpc: VpcId) -> &str {
 
 fn subnet_label(topo: &Topology, s: SubnetId) -> String {
     let sub = &topo.subnets[s.index()];
-    format!("subnet {} (VPC {})", sub.name, vpc_name(topo, sub.vpc))
+    ["subnet ", &sub.name, " (VPC ", vpc_name(topo, sub.vpc), ")"].concat()
 }
 
 fn table_name(topo: &Topology, t: RouteTableId) -> &str {
@@ -82,20 +82,31 @@ fn table_name(topo: &Topology, t: RouteTableId) -> &str {
 }
 
 fn link_names(topo: &Topology, links: &[LinkId]) -> String {
-    links
-        .iter()
-        .map(|l| topo.links[l.index()].name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    push_link_names(&mut out, topo, links);
+    out
+}
+
+fn push_link_names(out: &mut String, topo: &Topology, links: &[LinkId]) {
+    for (i, l) in links.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&topo.links[l.index()].name);
+    }
 }
 
 /// The interface by its address of the family the packet uses.
 fn interface(topo: &Topology, eni: EniId, family: IpAddr) -> String {
     let e = &topo.enis[eni.index()];
-    match (family, e.ipv6) {
-        (IpAddr::V6(_), Some(v6)) => format!("network interface {v6}"),
-        _ => format!("network interface {}", e.ip),
-    }
+    let ip = match (family, e.ipv6) {
+        (IpAddr::V6(_), Some(v6)) => IpAddr::V6(v6),
+        _ => IpAddr::V4(e.ip),
+    };
+    let mut out = String::with_capacity(40);
+    out.push_str("network interface ");
+    text::push_ip(&mut out, ip);
+    out
 }
 
 fn igw_id(topo: &Topology, vpc: VpcId) -> &str {
@@ -105,36 +116,40 @@ fn igw_id(topo: &Topology, vpc: VpcId) -> &str {
         .unwrap_or_default()
 }
 
-/// A route target in words.
-pub(crate) fn target_name(topo: &Topology, vpc: VpcId, t: &Target, kind: &RouteKind) -> String {
-    let base = match t {
-        Target::Local => "local".to_string(),
-        Target::InternetGateway => format!("internet gateway {}", igw_id(topo, vpc)),
-        Target::NatGateway(n) => format!("NAT gateway {}", topo.nat_gateways[n.index()].name),
-        Target::VpnGateway => format!(
-            "VPN gateway {}",
+/// Appends a route target in words: `VPN gateway vgw-…, propagated from dx-primary`.
+fn push_target(out: &mut String, topo: &Topology, vpc: VpcId, t: &Target, kind: &RouteKind) {
+    let mut push = |parts: &[&str]| parts.iter().for_each(|p| out.push_str(p));
+    match t {
+        Target::Local => push(&["local"]),
+        Target::InternetGateway => push(&["internet gateway ", igw_id(topo, vpc)]),
+        Target::NatGateway(n) => push(&["NAT gateway ", &topo.nat_gateways[n.index()].name]),
+        Target::VpnGateway => push(&[
+            "VPN gateway ",
             topo.vpcs[vpc.index()]
                 .vpn_gateway
                 .as_ref()
-                .map_or("", |g| g.aws_id.as_str())
-        ),
-        Target::Peering(p) => format!("peering {}", topo.peerings[p.index()].name),
-        Target::GatewayEndpoint(e) => format!(
-            "gateway endpoint {} ({})",
-            topo.endpoints[e.index()].name,
-            topo.endpoints[e.index()].aws_id
-        ),
-        Target::Eni(e) => format!("network interface {}", topo.enis[e.index()].ip),
-    };
-    match kind {
-        RouteKind::PrefixList(pl) => format!(
-            "{base}, through prefix list {}",
-            topo.prefix_lists[pl.index()].aws_id
-        ),
-        RouteKind::Propagated { link, .. } => {
-            format!("{base}, propagated from {}", topo.links[link.index()].name)
+                .map_or("", |g| g.aws_id.as_str()),
+        ]),
+        Target::Peering(p) => push(&["peering ", &topo.peerings[p.index()].name]),
+        Target::GatewayEndpoint(e) => {
+            let e = &topo.endpoints[e.index()];
+            push(&["gateway endpoint ", &e.name, " (", &e.aws_id, ")"]);
         }
-        _ => base,
+        Target::Eni(e) => {
+            out.push_str("network interface ");
+            text::push_ipv4(out, topo.enis[e.index()].ip);
+        }
+    }
+    match kind {
+        RouteKind::PrefixList(pl) => {
+            out.push_str(", through prefix list ");
+            out.push_str(&topo.prefix_lists[pl.index()].aws_id);
+        }
+        RouteKind::Propagated { link, .. } => {
+            out.push_str(", propagated from ");
+            out.push_str(&topo.links[link.index()].name);
+        }
+        _ => {}
     }
 }
 
@@ -164,15 +179,26 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
             vpc,
             dst,
             selected,
-        } => (
-            format!("route table {}", table_name(topo, *table)),
-            format!(
-                "{dst} matches {} → {}{}",
-                selected.route.prefix,
-                target_name(topo, *vpc, &selected.route.target, &selected.route.kind),
-                selected.rule.map(|r| format!(" ({r})")).unwrap_or_default()
-            ),
-        ),
+        } => {
+            let mut d = String::with_capacity(96);
+            text::push_ip(&mut d, *dst);
+            d.push_str(" matches ");
+            text::push_net(&mut d, &selected.route.prefix);
+            d.push_str(" → ");
+            push_target(
+                &mut d,
+                topo,
+                *vpc,
+                &selected.route.target,
+                &selected.route.kind,
+            );
+            if let Some(r) = selected.rule {
+                d.push_str(" (");
+                d.push_str(r);
+                d.push(')');
+            }
+            (["route table ", table_name(topo, *table)].concat(), d)
+        }
         Event::NoRoute {
             table,
             subnet,
@@ -221,14 +247,19 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
         Event::GatewayEndpoint { endpoint } => {
             let e = &topo.endpoints[endpoint.index()];
             let detail = if reply {
-                format!("{} replies through {}", e.service, e.name)
+                [e.service.as_str(), " replies through ", &e.name].concat()
             } else {
-                format!(
-                    "{} ({}) carries the request to {} over the AWS network",
-                    e.name, e.aws_id, e.service
-                )
+                [
+                    &e.name,
+                    " (",
+                    &e.aws_id,
+                    ") carries the request to ",
+                    &e.service,
+                    " over the AWS network",
+                ]
+                .concat()
             };
-            (format!("gateway endpoint {}", e.name), detail)
+            (["gateway endpoint ", &e.name].concat(), detail)
         }
         Event::InternetGateway {
             vpc,
@@ -291,9 +322,9 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
             let l = &topo.links[link.index()];
             let site = &topo.sites[l.site.index()].name;
             let detail = if reply {
-                format!("the reply returns over {} to site {site}", l.name)
+                ["the reply returns over ", &l.name, " to site ", site].concat()
             } else {
-                format!("the VPN gateway sends it over {} to site {site}", l.name)
+                ["the VPN gateway sends it over ", &l.name, " to site ", site].concat()
             };
             (describe_link(l), detail)
         }
@@ -368,20 +399,20 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
         } => {
             let s = &topo.sites[site.index()];
             let r = &s.routes[*route];
-            let failover = if failed.is_empty() {
-                String::new()
-            } else {
-                format!(" (failed over from {})", link_names(topo, failed))
-            };
-            (
-                format!("site {}", s.name),
-                format!(
-                    "route {} via {} in order of preference: {} is up{failover}",
-                    r.destination,
-                    link_names(topo, &r.via),
-                    topo.links[link.index()].name
-                ),
-            )
+            let mut d = String::with_capacity(96);
+            d.push_str("route ");
+            text::push_net(&mut d, &r.destination);
+            d.push_str(" via ");
+            push_link_names(&mut d, topo, &r.via);
+            d.push_str(" in order of preference: ");
+            d.push_str(&topo.links[link.index()].name);
+            d.push_str(" is up");
+            if !failed.is_empty() {
+                d.push_str(" (failed over from ");
+                push_link_names(&mut d, topo, failed);
+                d.push(')');
+            }
+            (["site ", &s.name].concat(), d)
         }
         Event::AllLinksDown { site, route, links } => {
             let s = &topo.sites[site.index()];
@@ -396,7 +427,7 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
         }
         Event::LinkInto { link, vpc } => (
             describe_link(&topo.links[link.index()]),
-            format!("carries the {what} into VPC {}", vpc_name(topo, *vpc)),
+            ["carries the ", what, " into VPC ", vpc_name(topo, *vpc)].concat(),
         ),
         Event::LinkNoVpc {
             link,
@@ -431,11 +462,11 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
             (format!("site {s}"), format!("{dst} is not in site {s}"))
         }
         Event::Peering { peering, to } => (
-            format!("peering {}", topo.peerings[peering.index()].name),
+            ["peering ", &topo.peerings[peering.index()].name].concat(),
             if reply {
-                format!("the reply crosses back to VPC {}", vpc_name(topo, *to))
+                ["the reply crosses back to VPC ", vpc_name(topo, *to)].concat()
             } else {
-                format!("crosses to VPC {}", vpc_name(topo, *to))
+                ["crosses to VPC ", vpc_name(topo, *to)].concat()
             },
         ),
         Event::PeeringNotTransitive {
@@ -492,7 +523,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
         ServiceEvent::InterfaceEndpoint { endpoint, eni } => {
             let e = &topo.endpoints[endpoint.index()];
             (
-                format!("interface endpoint {}", e.name),
+                explain.then(|| format!("interface endpoint {}", e.name)),
                 e.name.clone(),
                 explain.then(|| {
                     format!(
@@ -508,7 +539,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
         ServiceEvent::OutpostXeni { outpost, xeni } => {
             let o = &topo.outposts[outpost.index()];
             (
-                format!("Outpost {}", o.name),
+                explain.then(|| format!("Outpost {}", o.name)),
                 o.name.clone(),
                 explain.then(|| {
                     format!(
@@ -529,7 +560,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
                 ""
             };
             (
-                format!("access point {}", a.name),
+                explain.then(|| format!("access point {}", a.name)),
                 a.name.clone(),
                 explain.then(|| {
                     format!(
@@ -546,7 +577,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
             service,
             region,
         } => (
-            "internet".into(),
+            explain.then(|| "internet".into()),
             "internet".into(),
             explain.then(|| {
                 format!(
@@ -560,8 +591,9 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
             }),
         ),
     };
+    // Quiet, neither `at` nor `detail` is written.
     Hop {
-        at: if explain { at } else { String::new() },
+        at: at.unwrap_or_default(),
         component: Some(component),
         code: event.code(),
         detail: detail.unwrap_or_default(),

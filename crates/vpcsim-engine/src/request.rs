@@ -190,66 +190,86 @@ pub struct S3Call {
     /// Object key (empty for bucket-level calls).
     pub key: String,
     /// IAM action (`s3:GetObject`).
-    pub action: String,
+    pub action: &'static str,
 }
 
 /// The S3 action a method, key and query mean (AWS's "Actions, resources, and condition keys for S3";
 /// the multipart calls as "Multipart upload API and permissions" in the S3 User Guide lists them:
-/// CreateMultipartUpload, UploadPart and CompleteMultipartUpload are `s3:PutObject`).
-pub fn s3_action(method: &str, has_bucket: bool, key: &str, query: &str, control: bool) -> String {
+/// CreateMultipartUpload, UploadPart and CompleteMultipartUpload are `s3:PutObject`). For S3
+/// Control, `key` is the path after the host (`v20180820/jobs`).
+pub fn s3_action(
+    method: &str,
+    has_bucket: bool,
+    key: &str,
+    query: &str,
+    control: bool,
+) -> &'static str {
     let has = |k: &str| {
-        query
-            .split('&')
-            .any(|p| p.split('=').next().unwrap_or("") == k)
+        !query.is_empty()
+            && query
+                .split('&')
+                .any(|p| p.split('=').next().unwrap_or("") == k)
     };
-    let a = if control {
-        "ListJobs"
+    if control {
+        let rest = key.strip_prefix("v20180820/").unwrap_or(key);
+        match rest.split('/').collect::<Vec<_>>().as_slice() {
+            ["accesspoint"] => "s3:ListAccessPoints",
+            ["accesspoint", _] => match method {
+                "PUT" => "s3:CreateAccessPoint",
+                "DELETE" => "s3:DeleteAccessPoint",
+                _ => "s3:GetAccessPoint",
+            },
+            ["accesspoint", _, "policy"] => match method {
+                "PUT" => "s3:PutAccessPointPolicy",
+                "DELETE" => "s3:DeleteAccessPointPolicy",
+                _ => "s3:GetAccessPointPolicy",
+            },
+            _ => "s3:ListJobs",
+        }
     } else if !has_bucket {
-        "ListAllMyBuckets"
+        "s3:ListAllMyBuckets"
     } else if has("policy") {
         match method {
-            "PUT" => "PutBucketPolicy",
-            "DELETE" => "DeleteBucketPolicy",
-            _ => "GetBucketPolicy",
+            "PUT" => "s3:PutBucketPolicy",
+            "DELETE" => "s3:DeleteBucketPolicy",
+            _ => "s3:GetBucketPolicy",
         }
     } else if key.is_empty() {
         match method {
-            "PUT" => "CreateBucket",
-            "DELETE" => "DeleteBucket",
+            "PUT" => "s3:CreateBucket",
+            "DELETE" => "s3:DeleteBucket",
             // DeleteObjects is authorized as s3:DeleteObject for each key.
-            "POST" if has("delete") => "DeleteObject",
-            _ if has("location") => "GetBucketLocation",
-            _ if has("versions") => "ListBucketVersions",
-            _ if has("uploads") => "ListBucketMultipartUploads",
-            _ => "ListBucket",
+            "POST" if has("delete") => "s3:DeleteObject",
+            _ if has("location") => "s3:GetBucketLocation",
+            _ if has("versions") => "s3:ListBucketVersions",
+            _ if has("uploads") => "s3:ListBucketMultipartUploads",
+            _ => "s3:ListBucket",
         }
     } else if has("uploadId") && method == "DELETE" {
-        "AbortMultipartUpload"
+        "s3:AbortMultipartUpload"
     } else if has("uploadId") && method == "GET" {
-        "ListMultipartUploadParts"
+        "s3:ListMultipartUploadParts"
     } else if has("restore") && method == "POST" {
-        "RestoreObject"
+        "s3:RestoreObject"
     } else if has("tagging") {
         match method {
-            "PUT" => "PutObjectTagging",
-            "DELETE" => "DeleteObjectTagging",
-            _ => "GetObjectTagging",
+            "PUT" => "s3:PutObjectTagging",
+            "DELETE" => "s3:DeleteObjectTagging",
+            _ => "s3:GetObjectTagging",
         }
     } else {
         match method {
-            "PUT" | "POST" => "PutObject",
-            "DELETE" => "DeleteObject",
-            _ => "GetObject",
+            "PUT" | "POST" => "s3:PutObject",
+            "DELETE" => "s3:DeleteObject",
+            _ => "s3:GetObject",
         }
-    };
-    ["s3:", a].concat()
+    }
 }
 
 impl S3Call {
     /// Works out bucket, key and action from a parsed host and the request.
     pub fn new(host: &S3Host, req: &Request) -> S3Call {
-        let decoded = req.decoded_path();
-        let path = decoded.trim_start_matches('/');
+        let path = req.decoded_path().trim_start_matches('/');
         let (vh_bucket, access_point, control) = match host {
             S3Host::EndpointBucket { bucket }
             | S3Host::Regional { bucket, .. }
@@ -276,7 +296,7 @@ impl S3Call {
             }
         };
         let addressed = bucket.is_some() || access_point.is_some();
-        let action = s3_action(&req.method, addressed, &key, &req.query, control);
+        let action = s3_action(req.method, addressed, &key, &req.query, control);
         S3Call {
             bucket,
             access_point,
@@ -335,23 +355,11 @@ mod tests {
             ),
         ];
         for (host, path, method, bucket, key, action) in cases {
-            let req = Request {
-                text: String::new(),
-                method: method.into(),
-                scheme: "https".into(),
-                host: host.into(),
-                port: 443,
-                path: path.into(),
-                query: String::new(),
-            };
+            let req = Request::parse(&format!("{method} https://{host}{path}")).unwrap();
             let h = S3Host::parse(host).unwrap();
             let call = S3Call::new(&h, &req);
             assert_eq!(
-                (
-                    call.bucket.as_deref(),
-                    call.key.as_str(),
-                    call.action.as_str()
-                ),
+                (call.bucket.as_deref(), call.key.as_str(), call.action),
                 (bucket, key, action),
                 "{host}{path}"
             );

@@ -722,7 +722,7 @@ fn authorize<'e>(
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
-        call.action.as_str().into()
+        call.action.into()
     };
     let resource = match (ap, &bucket_name) {
         (Some(a), _) => {
@@ -857,27 +857,7 @@ fn object_arn(bucket: &str, key: &str) -> String {
 /// An address as `IpAddr`'s `Display` writes it; IPv4 (the common case) without the formatting
 /// machinery.
 fn ip_text(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => ip4_text(v4),
-        IpAddr::V6(v6) => v6.to_string(),
-    }
-}
-
-fn ip4_text(ip: Ipv4Addr) -> String {
-    let mut out = String::with_capacity(15);
-    for (i, octet) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        if octet >= 100 {
-            out.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            out.push(char::from(b'0' + octet / 10 % 10));
-        }
-        out.push(char::from(b'0' + octet % 10));
-    }
-    out
+    vpcsim_topology::text::ip(ip)
 }
 
 #[cfg(test)]
@@ -886,15 +866,6 @@ mod tests {
 
     #[test]
     fn texts_without_formatting_agree_with_display() {
-        for ip in [
-            Ipv4Addr::new(0, 0, 0, 0),
-            Ipv4Addr::new(10, 0, 1, 9),
-            Ipv4Addr::new(172, 16, 100, 255),
-            Ipv4Addr::new(255, 255, 255, 255),
-            Ipv4Addr::new(1, 20, 100, 109),
-        ] {
-            assert_eq!(ip_text(IpAddr::V4(ip)), ip.to_string());
-        }
         assert_eq!(object_arn("b", ""), "arn:aws:s3:::b");
         assert_eq!(object_arn("b", "k/x.csv"), "arn:aws:s3:::b/k/x.csv");
     }

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use vpcsim_dns::{RecordType, Rotation, View};
-use vpcsim_routing::{Origin, Packet, Step, Walk};
+use vpcsim_routing::{Origin, Packet, Record, Step, Walk};
 use vpcsim_topology::model::{PrincipalId, Protocol, Source};
 
 use crate::{Disposition, Engine, Hop, Network, Options, Request, S3Call, S3Host, Trace, Verdict};
@@ -80,7 +80,7 @@ pub(crate) fn run(
             } else {
                 eng.resolve_quiet(net, view, &t.request.host, RecordType::A, rot)
             };
-            let first = res.addresses().first().copied().map(IpAddr::V4);
+            let first = res.first_address().map(IpAddr::V4);
             let status = res.status();
             t.dns = Some(res);
             match first {
@@ -119,24 +119,22 @@ pub(crate) fn run(
     };
     t.source_ip = src_ip;
 
-    // 2. There and back, on one walker.
+    // 2. There and back, on one walker, whose steps become the trace's hops as they are made.
     let pkt = Packet::request(src_ip, dst, Protocol::Tcp, t.request.port);
-    let mut w = Walk::new(&eng.graph, &net.links);
+    let mut w = Walk::recording(&eng.graph, &net.links, Hops::new(topo, explain));
     let there = w.there(origin, pkt);
-    let steps = w.take_steps();
-    t.forward = hops(eng, &steps, explain);
+    t.forward = w.steps.take();
     let arrival = match there {
         Ok(a) => a,
         Err(s) => {
-            stopped(topo, &mut t, s, &steps, explain);
+            stopped(&mut t, s, false, explain);
             return t;
         }
     };
     let back = w.back(origin, arrival, pkt);
-    let steps = w.take_steps();
-    t.back = hops(eng, &steps, explain);
+    t.back = w.steps.take();
     if let Err(s) = back {
-        stopped(topo, &mut t, s, &steps, explain);
+        stopped(&mut t, s, true, explain);
         return t;
     }
 
@@ -159,18 +157,49 @@ pub(crate) fn run(
     t
 }
 
-/// A walk that stopped: its disposition, code and, explained, the deciding (last) step's words.
-fn stopped(
-    topo: &vpcsim_topology::Topology,
-    t: &mut Trace,
-    s: vpcsim_routing::Stop,
-    steps: &[Step],
-    explain: bool,
-) {
+/// A walk (the reply's when `back`) that stopped: its disposition, code and, explained, the
+/// deciding (last) step's words, which its hop carries.
+fn stopped(t: &mut Trace, s: vpcsim_routing::Stop, back: bool, explain: bool) {
     t.disposition = s.disposition;
     t.code = s.code;
-    if explain && let Some(last) = steps.last() {
-        t.reason = crate::render::reason(topo, last);
+    let hops = if back { &t.back } else { &t.forward };
+    if explain && let Some(last) = hops.last() {
+        t.reason = last.detail.clone();
+    }
+}
+
+/// The walk's steps as the trace's hops, each rendered as the walker records it
+/// ([`crate::render::hop`]: with its words when explained).
+struct Hops<'t> {
+    topo: &'t vpcsim_topology::Topology,
+    explain: bool,
+    hops: Vec<Hop>,
+}
+
+impl<'t> Hops<'t> {
+    fn new(topo: &'t vpcsim_topology::Topology, explain: bool) -> Self {
+        Hops {
+            topo,
+            explain,
+            hops: Vec::new(),
+        }
+    }
+
+    /// The hops so far (the next way starts a vector of its own).
+    fn take(&mut self) -> Vec<Hop> {
+        std::mem::take(&mut self.hops)
+    }
+}
+
+impl Record for Hops<'_> {
+    fn record(&mut self, step: Step) {
+        if self.hops.capacity() == 0 {
+            // Room for one way of a typical path, and the service's hops the trace adds to the
+            // forward way, in one allocation.
+            self.hops.reserve_exact(8);
+        }
+        self.hops
+            .push(crate::render::hop(self.topo, &step, self.explain));
     }
 }
 
@@ -192,21 +221,11 @@ fn s3_uri(eng: &Engine, source: Source, req: &mut Request) {
         .map_or("us-east-1", |r| r.name.as_str());
     if bucket.contains('.') {
         req.host = format!("s3.{region}.amazonaws.com");
-        req.path = format!("/{bucket}{}", req.path);
+        req.set_path(format!("/{bucket}{}", req.path));
     } else {
         req.host = format!("{bucket}.s3.{region}.amazonaws.com");
     }
-    req.scheme = "https".into();
-}
-
-fn hops(eng: &Engine, steps: &[Step], explain: bool) -> Vec<Hop> {
-    let mut out = Vec::with_capacity(steps.len() + 4);
-    out.extend(
-        steps
-            .iter()
-            .map(|s| crate::render::hop(eng.topo, s, explain)),
-    );
-    out
+    req.scheme = "https";
 }
 
 fn empty_trace(

@@ -495,15 +495,23 @@ pub fn authorize(a: &Authorization) -> Outcome {
     let resource_ok = !resource.is_empty() && resource.iter().all(|v| !v.allows.is_empty());
     let mut denies: Vec<StatementRef> = Vec::new();
     let mut id_allows: Vec<StatementRef> = Vec::new();
+    // Gathered by moving each verdict's vectors (no copy when only one policy contributes).
+    let gather = |into: &mut Vec<StatementRef>, from: Vec<StatementRef>| {
+        if into.is_empty() {
+            *into = from;
+        } else {
+            into.extend(from);
+        }
+    };
     for v in identity {
-        id_allows.extend(v.allows);
-        denies.extend(v.denies);
+        gather(&mut id_allows, v.allows);
+        gather(&mut denies, v.denies);
     }
     let mut res_allows: Vec<StatementRef> = Vec::new();
     for v in resource {
-        res_allows.extend(v.allows);
+        gather(&mut res_allows, v.allows);
         if !root_exception {
-            denies.extend(v.denies);
+            gather(&mut denies, v.denies);
         }
     }
     let mut endpoint = endpoint;
@@ -544,8 +552,9 @@ pub fn authorize(a: &Authorization) -> Outcome {
             }
         }
     }
+    // Called once at most, on the way out: it takes the gate's statements.
     let allowed = |basis: Vec<StatementRef>, reason: String| {
-        let mut deciding = gate.clone();
+        let mut deciding = gate;
         deciding.extend(basis);
         Outcome {
             decision: Decision::Allowed,

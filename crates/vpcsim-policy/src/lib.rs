@@ -135,9 +135,24 @@ impl Statement {
 
     /// `Sid` or `#n` (1-based position) to name the statement in explanations.
     pub fn name(&self, index: usize) -> String {
-        self.sid
-            .clone()
-            .unwrap_or_else(|| format!("#{}", index + 1))
+        match &self.sid {
+            Some(sid) => sid.clone(),
+            None => {
+                // `#n` written digit by digit: every matched statement of every trace is named.
+                let mut digits = [0u8; 20];
+                let mut i = digits.len();
+                let mut n = index + 1;
+                while n > 0 {
+                    i -= 1;
+                    digits[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
+                let mut out = String::with_capacity(1 + digits.len() - i);
+                out.push('#');
+                out.extend(digits[i..].iter().map(|&d| char::from(d)));
+                out
+            }
+        }
     }
 }
 

@@ -2,10 +2,10 @@
 
 use std::net::IpAddr;
 
-use vpcsim_topology::Topology;
 use vpcsim_topology::model::{
     AclAction, EniId, NetworkAclId, Peer, PortRange, Protocol, SecurityGroupId, Span, SubnetId,
 };
+use vpcsim_topology::{Topology, text};
 
 /// Traffic direction relative to the interface or subnet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,15 +112,21 @@ impl Verdict {
                 let g = &topo.security_groups[group.index()];
                 let rules = if dir == Direction::Inbound { &g.ingress } else { &g.egress };
                 let r = &rules[index];
-                format!(
-                    "security group {}, {} rule {}: {} {} {}",
-                    g.name,
-                    dir_word(dir),
-                    index + 1,
-                    describe_ports(r.protocol, r.ports),
-                    side(dir),
-                    describe_peer(topo, &r.peers[peer])
-                )
+                let mut out = String::with_capacity(64);
+                for part in ["security group ", &g.name, ", ", dir_word(dir), " rule "] {
+                    out.push_str(part);
+                }
+                text::push_u32(&mut out, u32::try_from(index + 1).unwrap_or(u32::MAX));
+                out.push_str(": ");
+                push_ports(&mut out, r.protocol, r.ports);
+                out.push(' ');
+                out.push_str(side(dir));
+                out.push(' ');
+                match &r.peers[peer] {
+                    Peer::Cidr(net) => text::push_net(&mut out, net),
+                    other => out.push_str(&describe_peer(topo, other)),
+                }
+                out
             }
             Rule::NoGroupRule { eni, dir, packet } => {
                 let names: Vec<&str> = topo.enis[eni.index()]
@@ -180,19 +186,33 @@ fn ports_match(rule: PortRange, p: Protocol, port: u16) -> bool {
 }
 
 fn describe_ports(p: Protocol, r: PortRange) -> String {
+    let mut out = String::new();
+    push_ports(&mut out, p, r);
+    out
+}
+
+/// Appends a protocol and its ports: `all traffic`, `tcp 443`, `udp 1024-65535`, `icmp`,
+/// `protocol 47`.
+fn push_ports(out: &mut String, p: Protocol, r: PortRange) {
     let proto = match p {
-        Protocol::All => return "all traffic".into(),
+        Protocol::All => return out.push_str("all traffic"),
         Protocol::Tcp => "tcp",
         Protocol::Udp => "udp",
         Protocol::Icmp => "icmp",
-        Protocol::Number(n) => return format!("protocol {n}"),
+        Protocol::Number(n) => {
+            out.push_str("protocol ");
+            return text::push_u32(out, u32::from(n));
+        }
     };
+    out.push_str(proto);
     if r == PortRange::ALL || p == Protocol::Icmp {
-        proto.to_string()
-    } else if r.from == r.to {
-        format!("{proto} {}", r.from)
-    } else {
-        format!("{proto} {}-{}", r.from, r.to)
+        return;
+    }
+    out.push(' ');
+    text::push_u32(out, u32::from(r.from));
+    if r.from != r.to {
+        out.push('-');
+        text::push_u32(out, u32::from(r.to));
     }
 }
 

@@ -9,7 +9,8 @@
 //! the reversed packet, keeping connection tracking for security groups (stateful) and none for
 //! network ACLs (stateless). [`LinkState`] — which links and tunnels are down — is the one input
 //! that says what failed. Every decision is a [`Step`]: an [`Event`] naming the route, rule, link
-//! or component by id, with its span and a stable code; the words are written by the engine.
+//! or component by id, with its span and a stable code; the words are written by the engine. The
+//! steps go to a [`Record`]: a `Vec<Step>`, or the caller's own records made as the walk goes.
 //!
 //! [`Routes`] holds every route table as a prefix trie over IPv4 and IPv6 with all candidate
 //! routes per prefix (local, static, prefix-list routes of gateway endpoints, routes propagated
@@ -36,7 +37,8 @@ pub use graph::Graph;
 pub use links::LinkState;
 pub use nodes::is_private;
 pub use walk::{
-    Arrival, Disposition, EPHEMERAL, Event, LocalGatewayFrom, Origin, Packet, Step, Stop, Walk,
+    Arrival, Disposition, EPHEMERAL, Event, LocalGatewayFrom, Origin, Packet, Record, Step, Stop,
+    Walk,
 };
 
 use std::net::IpAddr;
@@ -131,8 +133,8 @@ pub struct Routes {
 /// A link's name and type, for messages.
 pub fn describe_link(link: &Link) -> String {
     match link.kind {
-        LinkType::DirectConnect => format!("Direct Connect {}", link.name),
-        LinkType::Vpn => format!("Site-to-Site VPN {}", link.name),
+        LinkType::DirectConnect => ["Direct Connect ", &link.name].concat(),
+        LinkType::Vpn => ["Site-to-Site VPN ", &link.name].concat(),
     }
 }
 

@@ -3,7 +3,9 @@
 //!
 //! What the walk records is data: a [`Step`] per decision, an [`Event`] naming the route, rule,
 //! link or component by id, and the span that decided it. Nothing here writes English; the engine
-//! renders steps for people, and a caller that wants only the decision ignores them.
+//! renders steps for people, and a caller that wants only the decision ignores them. Steps go to a
+//! [`Record`]: a `Vec<Step>` keeps them, and a caller with records of its own (the engine's hops)
+//! implements it to take each step as it is made, with no vector of steps in between.
 
 use std::net::IpAddr;
 
@@ -498,16 +500,30 @@ pub struct Stop {
     pub code: &'static str,
 }
 
+/// Where a walk's steps go, in walk order.
+pub trait Record {
+    /// Takes the next step.
+    fn record(&mut self, step: Step);
+}
+
+/// Keeps the steps.
+impl Record for Vec<Step> {
+    fn record(&mut self, step: Step) {
+        self.push(step);
+    }
+}
+
 /// A walk over a [`Graph`] with one [`LinkState`]: the request with [`Walk::there`], then the reply
 /// with [`Walk::back`] on the same walker, which keeps the connection-tracking state of the
 /// security groups the request passed (so that they let the reply through, as stateful filters
 /// do) and none for network ACLs (which judge the reply on its own, as stateless filters do).
+/// The steps go to `R` ([`Record`]): by default a vector of them ([`Walk::new`]).
 #[derive(Debug)]
-pub struct Walk<'a> {
+pub struct Walk<'a, R = Vec<Step>> {
     pub(crate) g: &'a Graph<'a>,
     pub(crate) links: &'a LinkState,
-    /// The steps so far.
-    pub steps: Vec<Step>,
+    /// The steps so far (or what the recorder made of them).
+    pub steps: R,
     /// Connections a security group allowed: (interface, packet as it passed). A path passes a
     /// handful of interfaces, so they are kept inline.
     tracked: [Option<(EniId, Packet)>; 4],
@@ -523,13 +539,25 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    /// A walker over `g` with `links`.
+    /// A walker over `g` with `links` that keeps its steps.
     pub fn new(g: &'a Graph<'a>, links: &'a LinkState) -> Self {
+        // Room for the steps of a typical path there and back.
+        Walk::recording(g, links, Vec::with_capacity(16))
+    }
+
+    /// Takes the steps recorded so far.
+    pub fn take_steps(&mut self) -> Vec<Step> {
+        std::mem::take(&mut self.steps)
+    }
+}
+
+impl<'a, R: Record> Walk<'a, R> {
+    /// A walker over `g` with `links` that hands its steps to `steps`.
+    pub fn recording(g: &'a Graph<'a>, links: &'a LinkState, steps: R) -> Self {
         Walk {
             g,
             links,
-            // Room for the steps of a typical trace there and back.
-            steps: Vec::with_capacity(16),
+            steps,
             tracked: [None; 4],
             tracked_more: Vec::new(),
             translated_from: None,
@@ -537,11 +565,6 @@ impl<'a> Walk<'a> {
             reply: false,
             src_eni: None,
         }
-    }
-
-    /// Takes the steps recorded so far.
-    pub fn take_steps(&mut self) -> Vec<Step> {
-        std::mem::take(&mut self.steps)
     }
 
     /// Walks the request `pkt` from `origin` until it arrives or stops.
@@ -628,7 +651,7 @@ impl<'a> Walk<'a> {
 
     /// Records a step.
     pub(crate) fn note(&mut self, event: Event, span: Option<Span>) {
-        self.steps.push(Step {
+        self.steps.record(Step {
             event,
             span,
             reply: self.reply,
@@ -648,7 +671,7 @@ impl<'a> Walk<'a> {
             reply: self.reply,
         };
         let code = step.code();
-        self.steps.push(step);
+        self.steps.record(step);
         Next::Stop(Stop { disposition, code })
     }
 

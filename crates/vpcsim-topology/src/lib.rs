@@ -9,8 +9,9 @@
 //!   crates (DNS, routing, policy, engine) never look a name up by string. A model exists only
 //!   when every reference resolved, so none of its ids is a placeholder.
 //!
-//! [`load`] reads files (through a [`FileSystem`], so tests and servers can use memory) and
-//! [`services`] holds what vpcsim knows of AWS services and managed prefix lists.
+//! [`load`] reads files (through a [`FileSystem`], so tests and servers can use memory),
+//! [`services`] holds what vpcsim knows of AWS services and managed prefix lists, and [`text`]
+//! writes the model's addresses into sentences without the formatting machinery.
 //!
 //! Invariant: pure and synchronous; the only I/O is reading files through [`FileSystem`]
 //! (regular files only, size-capped: [`Limit`]).
@@ -20,6 +21,7 @@ pub mod load;
 pub mod model;
 pub mod request;
 pub mod services;
+pub mod text;
 mod validate;
 
 pub use load::{

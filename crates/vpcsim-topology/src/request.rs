@@ -2,6 +2,7 @@
 //! The one parser of request syntax: the loader checks `request:` expectations with it and the
 //! engine traces what it returns.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// Why a request could not be parsed.
@@ -20,20 +21,27 @@ pub struct Request {
     /// As written.
     pub text: String,
     /// `GET`, `PUT`… (`GET` when only a URL is given; empty for a bare `host:port`).
-    pub method: String,
-    /// `https`, `http`, or empty for `host:port`.
-    pub scheme: String,
+    pub method: &'static str,
+    /// `https`, `http`, `s3`, or empty for `host:port`.
+    pub scheme: &'static str,
     /// Host, lowercase.
     pub host: String,
     /// Port (from the URL or the scheme).
     pub port: u16,
-    /// Path without the query, starting with `/` (empty for `host:port`).
+    /// Path without the query, starting with `/` (empty for `host:port`). Change it with
+    /// [`Request::set_path`], which keeps the decoded path in step.
     pub path: String,
+    /// The path decoded, when it has percent-escapes (decoded once, by the parser that checks
+    /// them).
+    decoded: Option<String>,
     /// Query string without `?`.
     pub query: String,
 }
 
 const METHODS: &[&str] = &["GET", "HEAD", "PUT", "POST", "DELETE"];
+
+/// The schemes a URL may have, in lowercase.
+const SCHEMES: &[&str] = &["https", "http", "s3"];
 
 impl Request {
     /// Parses `[METHOD ]URL` or `HOST:PORT`.
@@ -44,17 +52,19 @@ impl Request {
         };
         let t = text.trim();
         let (method, target) = match t.split_once(char::is_whitespace) {
-            Some((m, rest)) => (Some(m.to_ascii_uppercase()), rest.trim()),
+            Some((m, rest)) => {
+                // Methods are matched without case and kept in capitals.
+                let Some(&known) = METHODS.iter().find(|k| k.eq_ignore_ascii_case(m)) else {
+                    return Err(err(&format!(
+                        "'{}' is not an HTTP method (use {})",
+                        m.to_ascii_uppercase(),
+                        METHODS.join(", ")
+                    )));
+                };
+                (Some(known), rest.trim())
+            }
             None => (None, t),
         };
-        if let Some(m) = &method
-            && !METHODS.contains(&m.as_str())
-        {
-            return Err(err(&format!(
-                "'{m}' is not an HTTP method (use {})",
-                METHODS.join(", ")
-            )));
-        }
         // The scheme ends at the first `://`; the byte search for `:` finds it at once in a URL.
         let scheme_end = match target.bytes().position(|b| b == b':') {
             Some(i) if target[i..].starts_with("://") => Some(i),
@@ -63,22 +73,24 @@ impl Request {
         };
         let (scheme, rest) = match scheme_end.map(|i| (&target[..i], &target[i + 3..])) {
             Some((s, r)) => {
-                let s = s.to_ascii_lowercase();
-                if s != "http" && s != "https" && s != "s3" {
-                    return Err(err(&format!("scheme '{s}' is not http, https or s3")));
-                }
-                (s, r)
+                let Some(&known) = SCHEMES.iter().find(|k| k.eq_ignore_ascii_case(s)) else {
+                    return Err(err(&format!(
+                        "scheme '{}' is not http, https or s3",
+                        s.to_ascii_lowercase()
+                    )));
+                };
+                (known, r)
             }
             None if method.is_some() => {
                 return Err(err("a request with a method needs a full URL"));
             }
-            None => (String::new(), target),
+            None => ("", target),
         };
         let (authority, path_query) = match rest.bytes().position(|b| b == b'/' || b == b'?') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
-        let default_port = || match scheme.as_str() {
+        let default_port = || match scheme {
             "https" | "s3" => Ok(443),
             "http" => Ok(80),
             _ => Err(err("give a port: HOST:PORT")),
@@ -125,7 +137,10 @@ impl Request {
                 "an s3:// URI names a bucket, not a host and port: write s3://BUCKET/KEY, or https://HOST:PORT/… for an endpoint",
             ));
         }
-        percent_decode(path).map_err(|why| err(&why))?;
+        let decoded = match percent_decode(path).map_err(|why| err(&why))? {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(d) => Some(d),
+        };
         let path = if path.is_empty() && !scheme.is_empty() {
             "/"
         } else {
@@ -133,37 +148,51 @@ impl Request {
         };
         Ok(Request {
             text: t.to_string(),
-            method: method.unwrap_or_else(|| {
-                if scheme.is_empty() {
-                    String::new()
-                } else {
-                    "GET".into()
-                }
-            }),
+            method: method.unwrap_or(if scheme.is_empty() { "" } else { "GET" }),
             scheme,
             host: host.trim_end_matches('.').to_ascii_lowercase(),
             port,
             path: path.to_string(),
+            decoded,
             query: query.to_string(),
         })
     }
 
     /// The path with its percent-escapes decoded (`/my%20bucket/a%2Fb` → `/my bucket/a/b`); the
     /// parser has checked that it decodes.
-    pub fn decoded_path(&self) -> std::borrow::Cow<'_, str> {
-        percent_decode(&self.path).unwrap_or(std::borrow::Cow::Borrowed(&self.path))
+    pub fn decoded_path(&self) -> &str {
+        self.decoded.as_deref().unwrap_or(&self.path)
+    }
+
+    /// Replaces the path (the `s3://` rewrite), decoding it again; a path whose escapes do not
+    /// decode is kept as its own decoded form.
+    pub fn set_path(&mut self, path: String) {
+        self.decoded = match percent_decode(&path) {
+            Ok(Cow::Owned(d)) => Some(d),
+            Ok(Cow::Borrowed(_)) | Err(_) => None,
+        };
+        self.path = path;
     }
 
     /// The host as an address (IPv4, or IPv6 written in brackets), when it is one.
     pub fn host_ip(&self) -> Option<IpAddr> {
-        self.host.parse().ok()
+        // A name (most hosts) is told from an address by a byte or two: IPv6 has a colon, IPv4
+        // only digits and dots.
+        let b = self.host.as_bytes();
+        if b.contains(&b':') {
+            self.host.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6)
+        } else if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+            self.host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+        } else {
+            None
+        }
     }
 }
 
 /// Decodes `%XX` escapes (RFC 3986 2.1); the result must be UTF-8.
-pub fn percent_decode(s: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+pub fn percent_decode(s: &str) -> Result<Cow<'_, str>, String> {
     if !s.contains('%') {
-        return Ok(std::borrow::Cow::Borrowed(s));
+        return Ok(Cow::Borrowed(s));
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -188,7 +217,7 @@ pub fn percent_decode(s: &str) -> Result<std::borrow::Cow<'_, str>, String> {
         }
     }
     String::from_utf8(out)
-        .map(std::borrow::Cow::Owned)
+        .map(Cow::Owned)
         .map_err(|_| "the path's percent-escapes do not decode to UTF-8".to_string())
 }
 
@@ -200,7 +229,7 @@ mod tests {
     fn parses_requests() {
         let r = Request::parse("GET https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv").unwrap();
         assert_eq!(
-            (r.method.as_str(), r.port, r.path.as_str()),
+            (r.method, r.port, r.path.as_str()),
             ("GET", 443, "/DOC-EXAMPLE-BUCKET1/report.csv")
         );
         let r = Request::parse("http://10.0.1.5:8080/x?y=1").unwrap();
@@ -217,12 +246,7 @@ mod tests {
         assert!(Request::parse("ftp://x/").is_err());
         let r = Request::parse("HTTPS://Host.Example./a?b").unwrap();
         assert_eq!(
-            (
-                r.scheme.as_str(),
-                r.host.as_str(),
-                r.path.as_str(),
-                r.query.as_str()
-            ),
+            (r.scheme, r.host.as_str(), r.path.as_str(), r.query.as_str()),
             ("https", "host.example", "/a", "b")
         );
     }
@@ -235,7 +259,7 @@ mod tests {
         let r = Request::parse("http://[2001:db8::1]:8080/").unwrap();
         assert_eq!((r.host.as_str(), r.port), ("2001:db8::1", 8080));
         let r = Request::parse("[2001:db8::1]:22").unwrap();
-        assert_eq!((r.port, r.scheme.as_str()), (22, ""));
+        assert_eq!((r.port, r.scheme), (22, ""));
         for bad in [
             "https://2001:db8::1/",
             "https://[2001:db8::1/",
@@ -258,13 +282,7 @@ mod tests {
         assert!(Request::parse("GET https://h/a%ff").is_err(), "not UTF-8");
         let r = Request::parse("s3://reports/2024/a.csv").unwrap();
         assert_eq!(
-            (
-                r.scheme.as_str(),
-                r.host.as_str(),
-                r.port,
-                r.path.as_str(),
-                r.method.as_str()
-            ),
+            (r.scheme, r.host.as_str(), r.port, r.path.as_str(), r.method),
             ("s3", "reports", 443, "/2024/a.csv", "GET")
         );
         assert!(Request::parse("s3://reports:443/a").is_err());

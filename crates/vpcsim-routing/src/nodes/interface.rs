@@ -6,10 +6,10 @@ use vpcsim_topology::model::EniId;
 
 use super::{Next, Node};
 use crate::filters::Direction;
-use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Walk};
+use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Record, Walk};
 
 /// An interface sends: its security groups (outbound), then its subnet.
-pub(super) fn send(w: &mut Walk<'_>, pkt: &mut Packet, eni: EniId) -> Next {
+pub(super) fn send(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, eni: EniId) -> Next {
     if let Err(n) = w.security_groups(eni, Direction::Outbound, pkt) {
         return n;
     }
@@ -39,7 +39,7 @@ pub(super) fn send(w: &mut Walk<'_>, pkt: &mut Packet, eni: EniId) -> Next {
 }
 
 /// An interface receives: its security groups (inbound); the packet has arrived.
-pub(super) fn receive(w: &mut Walk<'_>, pkt: &mut Packet, eni: EniId) -> Next {
+pub(super) fn receive(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, eni: EniId) -> Next {
     if let Err(n) = w.security_groups(eni, Direction::Inbound, pkt) {
         return n;
     }
@@ -49,7 +49,7 @@ pub(super) fn receive(w: &mut Walk<'_>, pkt: &mut Packet, eni: EniId) -> Next {
     })
 }
 
-fn site_of(w: &Walk<'_>, ip: IpAddr) -> Option<vpcsim_topology::model::SiteId> {
+fn site_of(w: &Walk<'_, impl Record>, ip: IpAddr) -> Option<vpcsim_topology::model::SiteId> {
     w.g.topo
         .sites
         .iter()

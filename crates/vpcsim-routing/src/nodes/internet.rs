@@ -6,12 +6,12 @@ use vpcsim_topology::model::{EniOwner, NatGatewayId, Span, Target, VpcId};
 
 use super::{Next, Node};
 use crate::graph::Public;
-use crate::walk::{Arrival, Disposition, Event, Packet, Walk};
+use crate::walk::{Arrival, Disposition, Event, Packet, Record, Walk};
 
 /// The internet gateway carries public sources out: an IPv6 address as it is, a NAT gateway's
 /// Elastic IP, or an instance's private IPv4 address translated to its public one.
 pub(super) fn gateway_out(
-    w: &mut Walk<'_>,
+    w: &mut Walk<'_, impl Record>,
     pkt: &mut Packet,
     vpc: VpcId,
     span: Option<Span>,
@@ -58,7 +58,7 @@ pub(super) fn gateway_out(
 
 /// A NAT gateway translates the source to its Elastic IP and sends it by its own subnet's route
 /// table, which must lead to the internet gateway.
-pub(super) fn nat_out(w: &mut Walk<'_>, pkt: &mut Packet, nat: NatGatewayId) -> Next {
+pub(super) fn nat_out(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, nat: NatGatewayId) -> Next {
     let topo = w.g.topo;
     let n = &topo.nat_gateways[nat.index()];
     w.note(Event::Nat { nat, src: pkt.src }, Some(n.span));
@@ -86,7 +86,7 @@ pub(super) fn nat_out(w: &mut Walk<'_>, pkt: &mut Packet, nat: NatGatewayId) -> 
 }
 
 /// A NAT gateway translates a reply back to the client that sent the request.
-pub(super) fn nat_in(w: &mut Walk<'_>, pkt: &mut Packet, nat: NatGatewayId) -> Next {
+pub(super) fn nat_in(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, nat: NatGatewayId) -> Next {
     let topo = w.g.topo;
     let n = &topo.nat_gateways[nat.index()];
     w.note(Event::NatReturn { nat }, None);
@@ -100,7 +100,7 @@ pub(super) fn nat_in(w: &mut Walk<'_>, pkt: &mut Packet, nat: NatGatewayId) -> N
 }
 
 /// A reply from the internet goes to whoever owns the public address it is sent to.
-pub(super) fn internet_return(w: &mut Walk<'_>, pkt: &mut Packet) -> Next {
+pub(super) fn internet_return(w: &mut Walk<'_, impl Record>, pkt: &mut Packet) -> Next {
     let topo = w.g.topo;
     let owner = w.g.public.get(&pkt.dst).copied();
     match owner {

@@ -19,7 +19,7 @@ use vpcsim_topology::model::{
 
 pub use site::is_private;
 
-use crate::walk::{Arrival, Packet, Stop, Walk};
+use crate::walk::{Arrival, Packet, Record, Stop, Walk};
 
 /// What a node decided.
 #[derive(Debug)]
@@ -75,7 +75,7 @@ pub(crate) enum Node {
 
 impl Node {
     /// The node's decision for `pkt`, which it may rewrite (address translation).
-    pub(crate) fn step(self, w: &mut Walk<'_>, pkt: &mut Packet) -> Next {
+    pub(crate) fn step(self, w: &mut Walk<'_, impl Record>, pkt: &mut Packet) -> Next {
         match self {
             Node::InterfaceOut(eni) => interface::send(w, pkt, eni),
             Node::InterfaceIn(eni) => interface::receive(w, pkt, eni),

@@ -3,10 +3,15 @@
 use vpcsim_topology::model::{PeeringId, VpcId};
 
 use super::{Next, Node};
-use crate::walk::{Disposition, Event, Packet, Walk};
+use crate::walk::{Disposition, Event, Packet, Record, Walk};
 
 /// Crosses from `from` to the other VPC, which delivers only addresses inside its own CIDRs.
-pub(super) fn cross(w: &mut Walk<'_>, pkt: &mut Packet, peering: PeeringId, from: VpcId) -> Next {
+pub(super) fn cross(
+    w: &mut Walk<'_, impl Record>,
+    pkt: &mut Packet,
+    peering: PeeringId,
+    from: VpcId,
+) -> Next {
     let topo = w.g.topo;
     let p = &topo.peerings[peering.index()];
     let to = p.other(from).unwrap_or(from);

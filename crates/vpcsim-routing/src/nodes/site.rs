@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use vpcsim_topology::model::{Attachment, LinkId, SiteId, VpcId};
 
 use super::{Next, Node, vpn};
-use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Walk};
+use crate::walk::{Arrival, Disposition, Event, LocalGatewayFrom, Packet, Record, Walk};
 
 /// Address space the internet does not carry: RFC 1918, shared, link-local and loopback IPv4;
 /// unique local (fc00::/7), link-local (fe80::/10), loopback and unspecified IPv6.
@@ -28,7 +28,7 @@ pub fn is_private(ip: IpAddr) -> bool {
 }
 
 /// The site router sends.
-pub(super) fn send(w: &mut Walk<'_>, pkt: &mut Packet, site: SiteId) -> Next {
+pub(super) fn send(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, site: SiteId) -> Next {
     let topo = w.g.topo;
     let s = &topo.sites[site.index()];
     let dst = pkt.dst;
@@ -126,7 +126,7 @@ pub(super) fn send(w: &mut Walk<'_>, pkt: &mut Packet, site: SiteId) -> Next {
 }
 
 /// The site network receives: the destination must be one of its addresses.
-pub(super) fn receive(w: &mut Walk<'_>, pkt: &mut Packet, site: SiteId) -> Next {
+pub(super) fn receive(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, site: SiteId) -> Next {
     let s = &w.g.topo.sites[site.index()];
     if s.cidrs.iter().any(|c| c.contains(&pkt.dst)) {
         Next::Arrive(Arrival::Site { site })

@@ -5,11 +5,11 @@ use vpcsim_topology::model::{EniId, SubnetId, Target};
 use super::{Next, Node};
 use crate::RouteKind;
 use crate::filters::Direction;
-use crate::walk::{Disposition, Event, LocalGatewayFrom, Packet, Walk};
+use crate::walk::{Disposition, Event, LocalGatewayFrom, Packet, Record, Walk};
 
 /// A packet leaves a subnet: the Outpost's local gateway for customer-owned addresses; the ACL
 /// (unless the destination is in the same subnet); the route table decides the next node.
-pub(super) fn leave(w: &mut Walk<'_>, pkt: &mut Packet, subnet: SubnetId) -> Next {
+pub(super) fn leave(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, subnet: SubnetId) -> Next {
     let topo = w.g.topo;
     let vpc = topo.subnets[subnet.index()].vpc;
     if let Some(xeni) = w.g.coip(pkt.dst)
@@ -82,7 +82,7 @@ pub(super) fn leave(w: &mut Walk<'_>, pkt: &mut Packet, subnet: SubnetId) -> Nex
 
 /// A packet enters `subnet` for `eni`: the ACL, unless it comes from the same subnet.
 pub(super) fn enter(
-    w: &mut Walk<'_>,
+    w: &mut Walk<'_, impl Record>,
     pkt: &mut Packet,
     subnet: SubnetId,
     eni: EniId,

@@ -3,11 +3,11 @@
 use vpcsim_topology::model::{SubnetId, VpcId};
 
 use super::{Next, Node};
-use crate::walk::{Disposition, Event, Packet, Walk};
+use crate::walk::{Disposition, Event, Packet, Record, Walk};
 
 /// Delivers inside `vpc` (after a local route, a peering, a link or a gateway's reply).
 pub(super) fn deliver(
-    w: &mut Walk<'_>,
+    w: &mut Walk<'_, impl Record>,
     pkt: &mut Packet,
     vpc: VpcId,
     from: Option<SubnetId>,

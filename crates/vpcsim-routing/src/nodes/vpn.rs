@@ -4,12 +4,12 @@
 use vpcsim_topology::model::{DxGatewayId, LinkId, VpcId};
 
 use super::{Next, Node};
-use crate::walk::{Disposition, Event, Packet, Walk};
+use crate::walk::{Disposition, Event, Packet, Record, Walk};
 
 /// The VPN gateway of `vpc` sends over `link` to its site; without a link, the links that would
 /// carry the destination are all down or there is none.
 pub(super) fn gateway_out(
-    w: &mut Walk<'_>,
+    w: &mut Walk<'_, impl Record>,
     pkt: &mut Packet,
     vpc: VpcId,
     link: Option<LinkId>,
@@ -49,7 +49,7 @@ pub(super) fn gateway_out(
 }
 
 /// For a VPN link, the IPsec tunnel that carries the packet: the first one up.
-pub(super) fn tunnel(w: &mut Walk<'_>, link: LinkId) {
+pub(super) fn tunnel(w: &mut Walk<'_, impl Record>, link: LinkId) {
     let topo = w.g.topo;
     if let Some(t) = w.links.tunnel(topo, link) {
         w.note(
@@ -60,7 +60,7 @@ pub(super) fn tunnel(w: &mut Walk<'_>, link: LinkId) {
 }
 
 /// A Direct Connect gateway forwards to the VPN gateway of `vpc`.
-pub(super) fn dx_gateway(w: &mut Walk<'_>, gateway: DxGatewayId, vpc: VpcId) -> Next {
+pub(super) fn dx_gateway(w: &mut Walk<'_, impl Record>, gateway: DxGatewayId, vpc: VpcId) -> Next {
     w.note(Event::DxGateway { gateway, vpc }, None);
     Next::Go(Node::VpcRouter { vpc, from: None })
 }
