@@ -99,6 +99,19 @@ sids = [st.get("Sid") for st in json.loads(out)["Statement"]] if rc == 0 else No
 check("GetBucketPolicy (the owner's role, through the gateway endpoint) returns the topology's policy",
       sids == ["Access-to-specific-VPCE-only", "TLS-only"], out + err)
 
+control = f"s3control --region us-east-1 --endpoint-url https://control.{VPCE}"
+rc, out, err = aws("datacenter/build-server", f"{control} list-access-points --account-id 111122223333")
+aps = json.loads(out)["AccessPointList"] if rc == 0 else None
+check("S3 Control ListAccessPoints lists the topology's access point",
+      aps is not None and [(a["Name"], a["Bucket"], a["NetworkOrigin"]) for a in aps] == [("test", BUCKET, "Internet")],
+      out + err)
+rc, out, err = aws("datacenter/build-server", f"{control} get-access-point --account-id 111122223333 --name test")
+check("S3 Control GetAccessPoint", rc == 0 and json.loads(out)["Bucket"] == BUCKET, out + err)
+rc, out, err = aws("datacenter/build-server",
+                   f"{control} get-access-point-policy --account-id 111122223333 --name test")
+check("S3 Control GetAccessPointPolicy of an access point without one: NoSuchAccessPointPolicy",
+      rc != 0 and "NoSuchAccessPointPolicy" in err, out + err)
+
 # Above the aws CLI's multipart threshold (8 MB): CreateMultipartUpload, UploadPart, Complete.
 big = os.path.join(work, "big.bin")
 with open(big, "wb") as f:
