@@ -677,6 +677,17 @@ pub(crate) fn finding(topo: &Topology, t: &Trace, f: &Finding) -> String {
                 ""
             }
         ),
+        Finding::NotBucketOwner { bucket } => {
+            let b = &topo.buckets[bucket.index()];
+            let owner = topo
+                .accounts
+                .get(b.account.index())
+                .map_or("", |a| a.id.as_str());
+            format!(
+                "the policies allow it, but only the bucket owner's account ({owner}) may read, write or delete the policy of bucket {}: S3 answers 405 MethodNotAllowed",
+                b.name
+            )
+        }
         Finding::WrongRegion { bucket, reached } => {
             let b = &topo.buckets[bucket.index()];
             let br = topo

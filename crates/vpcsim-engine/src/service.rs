@@ -173,6 +173,11 @@ pub enum Finding {
         /// The access point.
         access_point: AccessPointId,
     },
+    /// The bucket policy of a bucket the caller's account does not own (S3: 405 MethodNotAllowed).
+    NotBucketOwner {
+        /// The bucket.
+        bucket: BucketId,
+    },
     /// The policies decided (the policy outcome has the deciding statements).
     Policy(Decision),
 }
@@ -201,6 +206,7 @@ impl Finding {
             Finding::NoSuchBucket { .. } => "s3.no-such-bucket",
             Finding::WrongRegion { .. } => "s3.wrong-region",
             Finding::NetworkOrigin { .. } => "s3.access-point-network-origin",
+            Finding::NotBucketOwner { .. } => "s3.bucket-policy-not-owner",
             Finding::Policy(Decision::Allowed) => "policy.allowed",
             Finding::Policy(Decision::ExplicitDeny) => "policy.explicit-deny",
             Finding::Policy(Decision::ImplicitDeny) => "policy.implicit-deny",
@@ -217,6 +223,7 @@ impl Finding {
             | Finding::NoSuchAccessPoint { .. }
             | Finding::NoSuchBucket { .. }
             | Finding::NetworkOrigin { .. }
+            | Finding::NotBucketOwner { .. }
             | Finding::Policy(_) => Disposition::Delivered,
             _ => Disposition::Unsupported,
         }
@@ -233,6 +240,7 @@ impl Finding {
             Finding::NoSuchAccessPoint { .. }
             | Finding::NoSuchBucket { .. }
             | Finding::NetworkOrigin { .. }
+            | Finding::NotBucketOwner { .. }
             | Finding::Policy(_) => Verdict::Denied,
             _ => Verdict::Unreachable,
         }
@@ -830,6 +838,20 @@ fn authorize<'e>(
     }
     let decision = outcome.decision;
     t.policy = Some(outcome);
+    // Only the bucket owner's account may read, write or delete the bucket policy, whatever the
+    // policies allow: S3 answers 405 MethodNotAllowed to any other (after the 403 of a policy
+    // that does not allow it). S3 API Reference, GetBucketPolicy / PutBucketPolicy.
+    let policy_call = matches!(
+        action.as_ref(),
+        "s3:GetBucketPolicy" | "s3:PutBucketPolicy" | "s3:DeleteBucketPolicy"
+    );
+    if decision == Decision::Allowed
+        && policy_call
+        && let Some(b) = bucket
+        && caller.is_none_or(|c| c.account != owner)
+    {
+        return step.finish(t, Finding::NotBucketOwner { bucket: b });
+    }
     step.finish(t, Finding::Policy(decision));
 }
 

@@ -193,6 +193,10 @@ fn refusal(t: &Trace, conn: &Conn) -> S3Error {
             S3ErrorCode::NoSuchAccessPoint,
             "The specified accesspoint does not exist",
         ),
+        Some(Finding::NotBucketOwner { .. }) => (
+            S3ErrorCode::MethodNotAllowed,
+            "The specified method is not allowed against this resource.",
+        ),
         Some(Finding::WrongRegion { .. }) => (
             S3ErrorCode::PermanentRedirect,
             "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
