@@ -261,6 +261,9 @@ try:
     for d in decisions:
         args = [VPCSIM, "trace", TOPO, "--from", "datacenter/build-server", d["request"], "--format", "json",
                 "--principal", d["principal"] or "anonymous"]
+        tls = d["trace"]["context"].get("s3:TlsVersion")
+        if tls:
+            args += ["--tls", tls[0]]
         t = json.loads(subprocess.run(args, capture_output=True, text=True).stdout)
         keys_compared = ("verdict", "code", "decided_by", "via", "context", "destination", "reason")
         same = all(t[k] == d["trace"][k] for k in keys_compared)

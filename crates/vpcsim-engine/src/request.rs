@@ -171,6 +171,17 @@ pub enum TlsVersion {
 }
 
 impl TlsVersion {
+    /// `1.2` or `1.3` (also `TLSv1.2`, `tls1.3`); `None` for a version S3 does not negotiate.
+    pub fn parse(text: &str) -> Option<TlsVersion> {
+        let t = text.trim().to_ascii_lowercase();
+        let t = t.trim_start_matches("tlsv").trim_start_matches("tls");
+        match t {
+            "1.2" => Some(TlsVersion::Tls12),
+            "1.3" => Some(TlsVersion::Tls13),
+            _ => None,
+        }
+    }
+
     /// As `s3:TlsVersion` carries it (`1.2`, `1.3`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@
 //! | `GET /health` | | `{status, generation, topology, views, reload_error}` |
 //! | `GET /topology` | | the scenario, VPCs, endpoints and views with their listeners |
 //! | `POST /resolve` | `{from, name, type, fail}` | a resolution, as `vpcsim resolve --format json` |
-//! | `POST /trace` | `{from, request, fail, principal}` | a trace, as `vpcsim trace --format json` |
+//! | `POST /trace` | `{from, request, fail, principal, tls}` | a trace, as `vpcsim trace --format json` |
 //! | `POST /check` | nothing or `{}` | every expectation's result, as `vpcsim check --format json` |
 //!
 //! Errors are `{error, hint}` with 400 (bad JSON, a field missing or unknown, a name the topology
@@ -286,20 +286,32 @@ impl Api {
     fn trace(&self, body: &Value) -> Answer {
         let f = fields(
             body,
-            &["from", "request", "fail", "principal"],
+            &["from", "request", "fail", "principal", "tls"],
             &["from", "request"],
         )?;
         let from = string(f, "from")?.unwrap_or_default();
         let request = string(f, "request")?.unwrap_or_default();
         let fail = fail_list(f)?;
         let principal = string(f, "principal")?;
+        let tls = match string(f, "tls")? {
+            None => None,
+            Some(v) => Some(vpcsim_engine::TlsVersion::parse(v).ok_or_else(|| {
+                ApiError::bad(
+                    format!("'{v}' is not a TLS version S3 negotiates"),
+                    "give \"1.2\" or \"1.3\" (S3 refuses 1.0 and 1.1)",
+                )
+            })?),
+        };
         let snap = self.shared.current();
         let topo = snap.topology();
         let source = topo
             .find_sender(from)
             .map_err(|e| ApiError::bad(e.message, e.hint))?;
         let down = failures(topo, &fail)?;
-        let opts = options(topo, principal)?;
+        let opts = Options {
+            tls,
+            ..options(topo, principal)?
+        };
         // The snapshot keeps the engine and its compiled forwarding graph; the failed links are
         // only this request's link state (nothing is compiled per request).
         let engine = snap.engine();

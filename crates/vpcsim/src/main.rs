@@ -77,6 +77,10 @@ enum Command {
         /// Sign with this principal (a key of `principals`, or `anonymous`).
         #[arg(long)]
         principal: Option<String>,
+        /// The TLS version of an https request (`1.2` or `1.3`; its `s3:TlsVersion`). Default:
+        /// the highest the name negotiates (1.2 on `vpce` names, 1.3 elsewhere).
+        #[arg(long, value_name = "VERSION", value_parser = trace::tls_version)]
+        tls: Option<vpcsim_engine::TlsVersion>,
         /// Send the request N times (at most 100000) and show how they spread over ENIs and X-ENIs.
         #[arg(long, default_value_t = 1, value_parser = trace::repeat_count)]
         repeat: u32,
@@ -310,6 +314,7 @@ fn main() -> ExitCode {
             request,
             fail,
             principal,
+            tls,
             repeat,
             format,
         } => trace::trace(
@@ -318,6 +323,7 @@ fn main() -> ExitCode {
             &request,
             &fail,
             principal.as_deref(),
+            tls,
             repeat,
             format,
         ),

@@ -11,6 +11,15 @@ use vpcsim_topology::model::LinkId;
 
 use crate::{CheckFormat, Format, load_valid, usage};
 
+/// `--tls 1.2` / `1.3`.
+pub(crate) fn tls_version(text: &str) -> Result<vpcsim_engine::TlsVersion, String> {
+    vpcsim_engine::TlsVersion::parse(text).ok_or_else(|| {
+        format!(
+            "'{text}' is not a TLS version S3 negotiates: give 1.2 or 1.3 (S3 refuses 1.0 and 1.1)"
+        )
+    })
+}
+
 /// Parses `--fail LINK` / `LINK/TUNNEL`.
 pub(crate) fn failures(
     topo: &Topology,
@@ -27,6 +36,7 @@ pub(crate) fn trace(
     request: &str,
     fail: &[String],
     principal: Option<&str>,
+    tls: Option<vpcsim_engine::TlsVersion>,
     repeat: u32,
     format: Format,
 ) -> ExitCode {
@@ -43,9 +53,13 @@ pub(crate) fn trace(
         Err(code) => return code,
     };
     let opts = match principal.map(|p| topo.find_principal(p)) {
-        None => Options::default(),
+        None => Options {
+            tls,
+            ..Options::default()
+        },
         Some(Ok(p)) => Options {
             principal: Some(p),
+            tls,
             ..Options::default()
         },
         Some(Err(e)) => return usage(e.message, e.hint),
