@@ -322,8 +322,10 @@ fn main() -> ExitCode {
             &from,
             &request,
             &fail,
-            principal.as_deref(),
-            tls,
+            trace::How {
+                principal: principal.as_deref(),
+                tls,
+            },
             repeat,
             format,
         ),

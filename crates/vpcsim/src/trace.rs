@@ -11,6 +11,14 @@ use vpcsim_topology::model::LinkId;
 
 use crate::{CheckFormat, Format, load_valid, usage};
 
+/// How a traced request is made: who signs it, over which TLS version.
+pub(crate) struct How<'a> {
+    /// `--principal`.
+    pub principal: Option<&'a str>,
+    /// `--tls`.
+    pub tls: Option<vpcsim_engine::TlsVersion>,
+}
+
 /// `--tls 1.2` / `1.3`.
 pub(crate) fn tls_version(text: &str) -> Result<vpcsim_engine::TlsVersion, String> {
     vpcsim_engine::TlsVersion::parse(text).ok_or_else(|| {
@@ -35,11 +43,11 @@ pub(crate) fn trace(
     from: &str,
     request: &str,
     fail: &[String],
-    principal: Option<&str>,
-    tls: Option<vpcsim_engine::TlsVersion>,
+    how: How<'_>,
     repeat: u32,
     format: Format,
 ) -> ExitCode {
+    let How { principal, tls } = how;
     let topo = match load_valid(path) {
         Ok(t) => t,
         Err(code) => return code,
