@@ -62,6 +62,11 @@ def aws(source, line, **kw):
 
 
 # --- The seed's three CLI examples, adapted to the topology's names ------------------------------
+rc, out, err = aws("datacenter/build-server",
+                   f"s3 --endpoint-url {BUCKET_URL} cp s3://{BUCKET}/seeded/hello.txt -")
+check("an object written in the topology (objects:) is there to download", out == "hello from the topology\n",
+      out + err)
+
 with open(os.path.join(work, "report.csv"), "w") as f:
     f.write("id,total\n1,42\n")
 
@@ -140,7 +145,7 @@ print(json.dumps({{'body': body, 'keys': sorted(keys), 'jobs': jobs}}))
 rc, out, err = vexec("datacenter/build-server", f"{sys.executable} sdk.py")
 got = json.loads(out) if rc == 0 else None
 check("the seed's three boto3 examples: bucket client, access point client, control client",
-      got == {"body": "id,total\n1,42\n", "keys": ["big.bin", "report.csv"], "jobs": []}, out + err)
+      got == {"body": "id,total\n1,42\n", "keys": ["big.bin", "report.csv", "seeded/hello.txt"], "jobs": []}, out + err)
 
 # --- curl, signed with the source's test keys (exported by vpcsim exec) ---------------------------
 # S3 requires x-amz-content-sha256 on signed requests; curl sends it when given (and signs with it).

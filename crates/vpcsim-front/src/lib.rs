@@ -221,6 +221,7 @@ pub async fn start(shared: Shared, config: Config) -> Result<Front, StartError> 
     } else {
         s3::Objects::new(config.max_stored_bytes)
     });
+    objects.seed(shared.current().topology(), SystemTime::now());
     let core = Arc::new_cyclic(|weak: &std::sync::Weak<Core>| {
         let service = s3::Service {
             shared: shared.clone(),

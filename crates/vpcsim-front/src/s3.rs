@@ -133,6 +133,39 @@ impl Objects {
         })
     }
 
+    /// Stores the topology's seed objects (`objects:` of a bucket) that are not there yet: an
+    /// object a client wrote over a seed is kept.
+    pub fn seed(&self, topo: &vpcsim_topology::Topology, now: SystemTime) {
+        for b in &topo.buckets {
+            for (key, text) in &b.objects {
+                let present = self
+                    .lock()
+                    .buckets
+                    .get(&b.name)
+                    .is_some_and(|d| d.objects.contains_key(key));
+                if present {
+                    continue;
+                }
+                let data = Bytes::from(text.clone().into_bytes());
+                let obj = Stored {
+                    etag: md5_hex(&[&data]),
+                    data,
+                    modified: now,
+                    content_type: None,
+                    metadata: None,
+                };
+                self.persist(&b.name, key, Some(&obj));
+                let mut st = self.lock();
+                st.used += obj.data.len() as u64;
+                st.buckets
+                    .entry(b.name.clone())
+                    .or_default()
+                    .objects
+                    .insert(key.clone(), obj);
+            }
+        }
+    }
+
     /// Writes (or, `None`, removes) one object's files.
     fn persist(&self, bucket: &str, key: &str, obj: Option<&Stored>) {
         let Some(dir) = &self.dir else { return };

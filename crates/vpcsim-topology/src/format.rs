@@ -550,6 +550,9 @@ pub struct Bucket {
     pub storage_classes: List<Spanned<StorageClass>>,
     #[serde(default)]
     pub access_points: Entries<AccessPoint>,
+    /// Objects the bucket starts with, key → text (for the emulation front).
+    #[serde(default)]
+    pub objects: Entries<Text>,
 }
 
 /// Access point network origin.

@@ -920,6 +920,8 @@ pub struct Bucket<S: Stage = Resolved> {
     pub outpost: Option<OutpostId>,
     /// Access points.
     pub access_points: Vec<AccessPointId>,
+    /// Objects it starts with: key and text (`objects:`; the emulation front stores them).
+    pub objects: Vec<(String, String)>,
     /// Where defined.
     pub span: Span,
 }

@@ -164,6 +164,7 @@ impl Bucket<Draft> {
             storage_classes: self.storage_classes,
             outpost: self.outpost,
             access_points: self.access_points,
+            objects: self.objects,
             span: self.span,
         })
     }

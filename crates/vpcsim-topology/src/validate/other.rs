@@ -663,6 +663,23 @@ impl Builder<'_> {
                 });
                 access_points.push(apid);
             }
+            let mut objects = Vec::new();
+            for o in b.objects.iter() {
+                let key = &o.key.value;
+                // S3's limit for a key: 1,024 bytes of UTF-8.
+                if key.is_empty() || key.len() > 1024 {
+                    self.err(
+                        "invalid-value",
+                        o.key.span,
+                        "an object key has 1 to 1,024 bytes",
+                        "shorten the key",
+                    );
+                    continue;
+                }
+                if let Some(text) = &o.value {
+                    objects.push((key.clone(), text.value.clone()));
+                }
+            }
             self.t.buckets.push(Bucket {
                 name: e.key.value.clone(),
                 account,
@@ -671,6 +688,7 @@ impl Builder<'_> {
                 storage_classes: b.storage_classes.iter().map(|s| s.value).collect(),
                 outpost: None,
                 access_points,
+                objects,
                 span: e.key.span,
             });
         }
@@ -799,6 +817,7 @@ impl Builder<'_> {
                     storage_classes: vec![],
                     outpost: Some(id),
                     access_points: vec![],
+                    objects: vec![],
                     span: b.key.span,
                 });
                 buckets.insert(b.key.value.clone(), bid);
