@@ -61,6 +61,10 @@ def aws(source, line, **kw):
     return vexec(source, "aws " + line, **kw)
 
 
+rc, out, err = vexec("datacenter/build-server", "printenv AWS_ACCESS_KEY_ID", explain=False)
+check("vpcsim exec hands the command the keys written in the topology (access_key:)",
+      out.strip() == "AKIAVPCSIME2ETEST01", out + err)
+
 # --- The seed's three CLI examples, adapted to the topology's names ------------------------------
 rc, out, err = aws("datacenter/build-server",
                    f"s3 --endpoint-url {BUCKET_URL} cp s3://{BUCKET}/seeded/hello.txt -")

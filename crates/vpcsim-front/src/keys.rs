@@ -62,9 +62,15 @@ pub fn derive(account: &str, name: &str) -> KeyPair {
     }
 }
 
-/// The keys of one principal of a topology.
+/// The keys of one principal of a topology: its `access_key:`, else derived ones.
 pub fn of(topo: &Topology, principal: PrincipalId) -> KeyPair {
     let p = &topo.principals[principal.index()];
+    if let Some((id, secret)) = &p.access_key {
+        return KeyPair {
+            access_key_id: id.clone(),
+            secret_access_key: secret.clone(),
+        };
+    }
     let account = topo
         .accounts
         .get(p.account.index())

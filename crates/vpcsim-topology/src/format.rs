@@ -594,6 +594,18 @@ pub struct PrincipalDef {
     /// Identity policies by name.
     #[serde(default)]
     pub policies: Entries<PolicySource>,
+    /// The test keys the emulation front accepts for this principal (default: derived ones).
+    pub access_key: Option<Spanned<AccessKey>>,
+}
+
+/// A test access key pair (never a real one: topologies are shared).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    /// The access key id: 16 to 128 letters and digits.
+    pub id: Text,
+    /// The secret: 1 to 128 printable ASCII characters.
+    pub secret: Text,
 }
 
 /// An Outpost with S3 on Outposts.

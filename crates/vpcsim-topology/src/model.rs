@@ -956,6 +956,8 @@ pub struct Principal<S: Stage = Resolved> {
     pub kind: PrincipalKind,
     /// Identity policies, by name.
     pub policies: Vec<(String, Policy)>,
+    /// Test keys given in the topology (`access_key:`): id and secret.
+    pub access_key: Option<(String, String)>,
     /// Where defined.
     pub span: Span,
 }

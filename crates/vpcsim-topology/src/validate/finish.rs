@@ -191,6 +191,7 @@ impl Principal<Draft> {
             account: self.account?,
             kind: self.kind,
             policies: self.policies,
+            access_key: self.access_key,
             span: self.span,
         })
     }

@@ -311,6 +311,8 @@ impl Builder<'_> {
 
     pub(super) fn principals(&mut self, raw: &f::Topology) {
         let Some(ps) = &raw.principals.0 else { return };
+        let mut key_ids: std::collections::HashMap<String, vpcsim_syntax::Span> =
+            std::collections::HashMap::new();
         for e in ps.iter() {
             let Some(p) = &e.value else { continue };
             let account = self.account(&p.account);
@@ -322,11 +324,48 @@ impl Builder<'_> {
                     policies.push((pol.key.value.clone(), doc));
                 }
             }
+            let access_key = p.access_key.as_ref().and_then(|k| {
+                let (id, secret) = (&k.value.id, &k.value.secret);
+                let id_ok = (16..=128).contains(&id.value.len())
+                    && id.value.bytes().all(|b| b.is_ascii_alphanumeric());
+                if !id_ok {
+                    self.err(
+                        "invalid-value",
+                        id.span,
+                        "an access key id has 16 to 128 letters and digits",
+                        "write an id shaped like AWS's (AKIA and 16 more), or remove `access_key:` for derived test keys",
+                    );
+                }
+                let secret_ok = (1..=128).contains(&secret.value.len())
+                    && secret.value.bytes().all(|b| b.is_ascii_graphic());
+                if !secret_ok {
+                    self.err(
+                        "invalid-value",
+                        secret.span,
+                        "a secret access key has 1 to 128 printable characters, no spaces",
+                        "write a test secret (never a real one: topologies are shared)",
+                    );
+                }
+                if let Some(first) = key_ids.get(&id.value) {
+                    self.d.push(
+                        Diagnostic::error(
+                            "duplicate-id",
+                            id.span,
+                            format!("access key id '{}' is already another principal's", id.value),
+                        )
+                        .with_related(*first, "first used here"),
+                    );
+                    return None;
+                }
+                key_ids.insert(id.value.clone(), id.span);
+                (id_ok && secret_ok).then(|| (id.value.clone(), secret.value.clone()))
+            });
             self.t.principals.push(Principal {
                 name: e.key.value.clone(),
                 account,
                 kind: p.kind,
                 policies,
+                access_key,
                 span: e.key.span,
             });
         }
