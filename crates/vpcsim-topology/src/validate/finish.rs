@@ -226,6 +226,7 @@ mod tests {
             account,
             kind: PrincipalKind::Role,
             policies: Vec::new(),
+            access_key: None,
             span: Span::default(),
         }
     }
