@@ -167,6 +167,31 @@ rc, out, err = vexec("datacenter/build-server",
                      f"{BUCKET_URL}/{BUCKET}/report.csv")
 check("a wrong secret: SignatureDoesNotMatch", "<Code>SignatureDoesNotMatch</Code>" in out, out + err)
 
+# A presigned URL (the aws CLI v1 signs it with signature version 2 in the query), fetched by curl
+# without keys.
+rc, out, err = vexec("datacenter/build-server",
+                     f"url=$(aws s3 presign s3://{BUCKET}/report.csv --endpoint-url {BUCKET_URL}) && "
+                     'curl -sS --fail-with-body "$url"')
+check("a presigned URL (aws s3 presign) fetched with curl", rc == 0 and out == "id,total\n1,42\n", out + err)
+rc, out, err = vexec("datacenter/build-server",
+                     f"url=$(aws s3 presign s3://{BUCKET}/report.csv --endpoint-url {BUCKET_URL}) && "
+                     'curl -sS "$(echo "$url" | sed "s/Signature=[^&]*/Signature=AAAA/")"')
+check("a presigned URL with a wrong signature: SignatureDoesNotMatch",
+      "<Code>SignatureDoesNotMatch</Code>" in out, out + err)
+
+presign4 = os.path.join(work, "presign4.py")
+with open(presign4, "w") as f:
+    f.write(f"""
+import boto3, botocore.config
+s3 = boto3.client('s3', region_name='us-east-1', endpoint_url='{BUCKET_URL}',
+                  config=botocore.config.Config(signature_version='s3v4'))
+print(s3.generate_presigned_url('get_object', Params={{'Bucket': '{BUCKET}', 'Key': 'report.csv'}}, ExpiresIn=300))
+""")
+rc, out, err = vexec("datacenter/build-server",
+                     f'url=$({sys.executable} presign4.py) && echo "$url" | grep -q X-Amz-Signature= && '
+                     'curl -sS --fail-with-body "$url"')
+check("a SigV4 presigned URL (boto3, s3v4) fetched with curl", rc == 0 and out == "id,total\n1,42\n", out + err)
+
 # --- Each failure kind through the real client ---------------------------------------------------
 rc, out, err = aws("datacenter/build-server",
                    f"s3 --endpoint-url https://bucket.vpce-1a2b3c4d-5e6f-us-east-1c.s3.us-east-1.vpce.amazonaws.com "
