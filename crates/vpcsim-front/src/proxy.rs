@@ -250,98 +250,70 @@ async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Response<Body> {
         Err(r) => return *r,
     };
     let id = core.request_id();
-    if req.method() == Method::CONNECT {
-        let Some(authority) = req.uri().authority().map(|a| a.to_string()) else {
-            return text(StatusCode::BAD_REQUEST, "CONNECT needs HOST:PORT\n".into());
-        };
-        let (host, port) = host_port(&authority, 443);
-        let (decision, trace) = connect(&core, &from, &host, port);
-        log_connect(
-            &core,
-            &id,
-            &from,
-            "CONNECT",
-            &authority,
-            &decision,
-            trace.as_ref(),
-        );
-        return match decision {
-            Connect::Open => {
-                let core = core.clone();
-                tokio::spawn(async move {
-                    match hyper::upgrade::on(req).await {
-                        Ok(up) => tunnel(core, up, from, host, port).await,
-                        Err(e) => debug!(error = %e, "front: the CONNECT was not upgraded"),
-                    }
-                });
-                Response::new(Body::empty())
-            }
-            Connect::Refused(status, why) => failure(&core, status, &why, &id),
-            Connect::Dropped(why) => {
-                tokio::time::sleep(core.config.drop_delay).await;
-                failure(
-                    &core,
-                    StatusCode::GATEWAY_TIMEOUT,
-                    &format!("connection timed out: {why}"),
-                    &id,
-                )
-            }
-        };
-    }
-    // Absolute form: plain HTTP through the proxy.
+    let connect_form = req.method() == Method::CONNECT;
     let uri = req.uri().clone();
-    match (uri.scheme_str(), uri.authority()) {
-        (Some("http"), Some(a)) => {
-            let (host, port) = host_port(a.as_str(), 80);
-            let (decision, trace) = connect(&core, &from, &host, port);
-            match decision {
-                Connect::Open => {
-                    let conn = Conn {
-                        from,
-                        scheme: "http",
-                        tls: None,
-                        request_id: id,
-                    };
-                    serve(core, conn, req).await
-                }
-                Connect::Refused(status, why) => {
-                    log_connect(
-                        &core,
-                        &id,
-                        &from,
-                        req.method().as_str(),
-                        &uri.to_string(),
-                        &Connect::Refused(status, why.clone()),
-                        trace.as_ref(),
-                    );
-                    failure(&core, status, &why, &id)
-                }
-                Connect::Dropped(why) => {
-                    log_connect(
-                        &core,
-                        &id,
-                        &from,
-                        req.method().as_str(),
-                        &uri.to_string(),
-                        &Connect::Dropped(why.clone()),
-                        trace.as_ref(),
-                    );
-                    tokio::time::sleep(core.config.drop_delay).await;
-                    failure(
-                        &core,
-                        StatusCode::GATEWAY_TIMEOUT,
-                        &format!("connection timed out: {why}"),
-                        &id,
-                    )
-                }
-            }
+    // CONNECT HOST:PORT (HTTPS), or an absolute-form request (plain HTTP through the proxy).
+    let (authority, default_port) = match (connect_form, uri.scheme_str(), uri.authority()) {
+        (true, _, Some(a)) => (a.to_string(), 443),
+        (false, Some("http"), Some(a)) => (a.to_string(), 80),
+        (true, _, None) => {
+            return text(StatusCode::BAD_REQUEST, "CONNECT needs HOST:PORT\n".into());
         }
-        _ => text(
-            StatusCode::BAD_REQUEST,
-            "This is vpcsim's emulation front, an HTTP proxy: send requests through it \
-             (HTTPS_PROXY=http://SOURCE:x@this-address, SOURCE with '/' written %2F), not to it.\n"
-                .into(),
-        ),
+        _ => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "This is vpcsim's emulation front, an HTTP proxy: send requests through it \
+                 (HTTPS_PROXY=http://SOURCE:x@this-address, SOURCE with '/' written %2F), not to it.\n"
+                    .into(),
+            );
+        }
+    };
+    let (host, port) = host_port(&authority, default_port);
+    let (decision, trace) = connect(&core, &from, &host, port);
+    let target = if connect_form {
+        authority
+    } else {
+        uri.to_string()
+    };
+    log_connect(
+        &core,
+        &id,
+        &from,
+        req.method().as_str(),
+        &target,
+        &decision,
+        trace.as_ref(),
+    );
+    match decision {
+        Connect::Open if connect_form => {
+            let core = core.clone();
+            tokio::spawn(async move {
+                match hyper::upgrade::on(req).await {
+                    Ok(up) => tunnel(core, up, from, host, port).await,
+                    Err(e) => debug!(error = %e, "front: the CONNECT was not upgraded"),
+                }
+            });
+            Response::new(Body::empty())
+        }
+        Connect::Open => {
+            let conn = Conn {
+                from,
+                scheme: "http",
+                tls: None,
+                request_id: id,
+            };
+            serve(core, conn, req).await
+        }
+        Connect::Refused(status, why) => failure(&core, status, &why, &id),
+        Connect::Dropped(why) => {
+            tokio::time::sleep(core.config.drop_delay).await;
+            failure(
+                &core,
+                StatusCode::GATEWAY_TIMEOUT,
+                &format!("connection timed out: {why}"),
+                &id,
+            )
+        }
     }
 }
 

@@ -87,16 +87,9 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
     let keys = principal.map(|p| vpcsim_front::keys::of(&topology, p));
     let region = region_of(&topology, source);
     let data = data_dir(args.data);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime(Some(2)) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let user: String =
         percent_encoding::utf8_percent_encode(&args.from, percent_encoding::NON_ALPHANUMERIC)

@@ -459,6 +459,19 @@ fn valid(
 }
 
 /// A usage error about a value: message plus a hint, exit code 2.
+/// The async runtime of the commands that serve (`serve`, `exec`); `workers`: its threads
+/// (default one per core).
+fn runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, ExitCode> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = workers {
+        b.worker_threads(n);
+    }
+    b.enable_all().build().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        ExitCode::from(2)
+    })
+}
+
 fn usage(message: String, hint: String) -> ExitCode {
     eprintln!("error: {message}");
     if !hint.is_empty() {

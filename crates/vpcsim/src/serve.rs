@@ -118,15 +118,9 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
             Err(code) => return code,
         },
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime(None) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let config = Config {
         bind: args.bind,
