@@ -42,9 +42,9 @@ def check(name, ok, detail=""):
     print(f"ok   {name}")
 
 
-def vexec(source, command, fail=(), explain=True, drop_delay="0.2", principal=None):
+def vexec(source, command, fail=(), explain=True, drop_delay="0.2", principal=None, topo=TOPO):
     """Runs COMMAND (a shell line) through `vpcsim exec` from SOURCE."""
-    args = [VPCSIM, "exec", TOPO, "--from", source, "--data", data, "--drop-delay", drop_delay]
+    args = [VPCSIM, "exec", topo, "--from", source, "--data", data, "--drop-delay", drop_delay]
     for f in fail:
         args += ["--fail", f]
     if principal:
@@ -191,6 +191,24 @@ rc, out, err = vexec("datacenter/build-server",
                      f'url=$({sys.executable} presign4.py) && echo "$url" | grep -q X-Amz-Signature= && '
                      'curl -sS --fail-with-body "$url"')
 check("a SigV4 presigned URL (boto3, s3v4) fetched with curl", rc == 0 and out == "id,total\n1,42\n", out + err)
+
+# S3 on Outposts (topologies/s3-outposts.yaml): the CLI turns the access point ARN into its
+# s3-outposts name, resolved to the four X-ENIs, and signs as `s3-outposts`.
+OUTPOSTS = os.path.join(ROOT, "topologies", "s3-outposts.yaml")
+ARN = "arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-01234567890123456/accesspoint/reports"
+rc, out, err = vexec("factory/historian",
+                     f"aws s3api put-object --bucket {ARN} --key t.csv --body report.csv >/dev/null && "
+                     f"aws s3api list-objects-v2 --bucket {ARN} --query 'Contents[].Key' --output text",
+                     topo=OUTPOSTS)
+check("S3 on Outposts through an access point ARN: put and list over the X-ENIs",
+      rc == 0 and out.strip() == "t.csv" and "s3-outposts:PutObject" in err, out + err)
+rc, out, err = vexec("factory/historian",
+                     'curl -sS --aws-sigv4 "aws:amz:us-west-2:s3-outposts" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" '
+                     '--user "$AWS_ACCESS_KEY_ID:wrongsecret" '
+                     "https://reports-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com/t.csv",
+                     topo=OUTPOSTS)
+check("an s3-outposts signature that does not hold: SignatureDoesNotMatch",
+      "<Code>SignatureDoesNotMatch</Code>" in out, out + err)
 
 # --- Each failure kind through the real client ---------------------------------------------------
 rc, out, err = aws("datacenter/build-server",

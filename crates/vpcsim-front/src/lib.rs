@@ -22,6 +22,7 @@ pub mod decide;
 pub mod keys;
 pub mod proxy;
 pub mod s3;
+pub mod sigv4;
 pub mod tls;
 
 use std::net::SocketAddr;

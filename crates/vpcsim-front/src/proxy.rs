@@ -457,6 +457,11 @@ async fn serve(core: Arc<Core>, conn: Conn, mut req: Request<Incoming>) -> Respo
             .to_string(),
         req.uri().to_string(),
     );
+    // S3 on Outposts is signed as `s3-outposts`, which s3s does not verify: check it here and
+    // sign it again as `s3` (the same canonical request), or answer as S3 does.
+    if let Some(refused) = outposts_signature(&core, &conn, &mut req) {
+        return refused;
+    }
     let slot = Slot::default();
     req.extensions_mut().insert(conn.clone());
     req.extensions_mut().insert(slot.clone());
@@ -504,4 +509,53 @@ async fn serve(core: Arc<Core>, conn: Conn, mut req: Request<Incoming>) -> Respo
         })
     }));
     resp
+}
+
+/// Verifies an `s3-outposts` SigV4 signature and puts the same request signed as `s3` in its
+/// place; the error response when the key is unknown or the signature does not hold.
+fn outposts_signature(
+    core: &Core,
+    conn: &Conn,
+    req: &mut Request<Incoming>,
+) -> Option<Response<Body>> {
+    let value = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .to_string();
+    let auth = crate::sigv4::parse(&value)?;
+    if auth.service != "s3-outposts" {
+        return None;
+    }
+    let keys = core.keys();
+    let error = |code: s3s::S3ErrorCode, message: &'static str| {
+        let mut e = s3s::S3Error::with_message(code, message);
+        e.set_request_id(conn.request_id.clone());
+        e.to_http_response().ok()
+    };
+    let Some((_, secret)) = keys.get(auth.access_key) else {
+        return error(
+            s3s::S3ErrorCode::InvalidAccessKeyId,
+            "The AWS Access Key Id you provided does not exist in our records.",
+        );
+    };
+    let resigned = crate::sigv4::resign_as_s3(
+        req.method().as_str(),
+        req.uri().path(),
+        req.uri().query(),
+        req.headers(),
+        &auth,
+        secret,
+    );
+    match resigned.and_then(|v| hyper::header::HeaderValue::from_str(&v).ok()) {
+        Some(v) => {
+            req.headers_mut().insert(hyper::header::AUTHORIZATION, v);
+            None
+        }
+        None => error(
+            s3s::S3ErrorCode::SignatureDoesNotMatch,
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        ),
+    }
 }
