@@ -121,6 +121,22 @@ rc, out, err = aws("datacenter/build-server",
 check("S3 Control GetAccessPointPolicy of an access point without one: NoSuchAccessPointPolicy",
       rc != 0 and "NoSuchAccessPointPolicy" in err, out + err)
 
+deny = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "no-reports", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+    "Resource": f"arn:aws:s3:::{BUCKET}/report.csv"}]})
+with open(os.path.join(work, "deny.json"), "w") as f:
+    f.write(deny)
+rc, out, err = aws("shared/app-1",
+                   f"s3api put-bucket-policy --bucket {BUCKET} --policy file://deny.json && "
+                   f"(aws s3 cp s3://{BUCKET}/report.csv - ; echo \"after put: $?\") && "
+                   f"aws s3api delete-bucket-policy --bucket {BUCKET} && "
+                   f"aws s3 cp s3://{BUCKET}/report.csv -")
+check("PutBucketPolicy takes effect at once (its Deny refuses the next GET), DeleteBucketPolicy lifts it",
+      rc == 0 and "no-reports" in err and out.endswith("id,total\n1,42\n") and "after put: 1" in out,
+      out + err)
+rc, out, err = aws("shared/app-1", f"s3api put-bucket-policy --bucket {BUCKET} --policy '{{\"Statement\": 5}}'")
+check("a malformed policy: MalformedPolicy", rc != 0 and "MalformedPolicy" in err, out + err)
+
 # Above the aws CLI's multipart threshold (8 MB): CreateMultipartUpload, UploadPart, Complete.
 big = os.path.join(work, "big.bin")
 with open(big, "wb") as f:

@@ -382,28 +382,15 @@ impl S3 for Service {
         &self,
         req: S3Request<GetBucketPolicyInput>,
     ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+        // Only the owner's account gets here: the engine refuses any other
+        // (`s3.bucket-policy-not-owner`, 405), whatever the policies allow.
         let snap = self.shared.current();
-        let topo = snap.topology();
-        let b = topo
+        let b = snap
+            .topology()
             .buckets
             .iter()
             .find(|b| b.name == req.input.bucket)
             .ok_or_else(|| s3_error!(NoSuchBucket, "The specified bucket does not exist"))?;
-        let owner = topo
-            .accounts
-            .get(b.account.index())
-            .map_or("", |a| a.id.as_str());
-        // Only the bucket owner's account may read its policy, whatever the policy says.
-        let caller = req
-            .extensions
-            .get::<crate::decide::Decided>()
-            .and_then(|d| d.account.clone());
-        if caller.as_deref() != Some(owner) {
-            return Err(s3_error!(
-                MethodNotAllowed,
-                "The specified method is not allowed against this resource."
-            ));
-        }
         let policy = b
             .policy
             .as_ref()
@@ -411,6 +398,33 @@ impl S3 for Service {
         Ok(S3Response::new(GetBucketPolicyOutput {
             policy: Some(vpcsim_report::json::policy(policy).to_string()),
         }))
+    }
+
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
+        let input = req.input;
+        self.bucket(&input.bucket)?;
+        let policy = parse_policy(&input.policy)?;
+        self.shared
+            .replace_bucket_policy(&input.bucket, Some(policy))
+            .ok_or_else(|| s3_error!(NoSuchBucket, "The specified bucket does not exist"))?;
+        tracing::info!(bucket = %input.bucket, "front: bucket policy replaced by PutBucketPolicy (the topology file is unchanged)");
+        Ok(S3Response::new(PutBucketPolicyOutput::default()))
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<DeleteBucketPolicyOutput>> {
+        let input = req.input;
+        self.bucket(&input.bucket)?;
+        self.shared
+            .replace_bucket_policy(&input.bucket, None)
+            .ok_or_else(|| s3_error!(NoSuchBucket, "The specified bucket does not exist"))?;
+        tracing::info!(bucket = %input.bucket, "front: bucket policy removed by DeleteBucketPolicy (the topology file is unchanged)");
+        Ok(S3Response::new(DeleteBucketPolicyOutput::default()))
     }
 
     async fn list_objects_v2(
@@ -899,6 +913,25 @@ impl S3 for Service {
         let len: u64 = upload.parts.values().map(|p| p.data.len() as u64).sum();
         st.used -= len;
         Ok(S3Response::new(AbortMultipartUploadOutput::default()))
+    }
+}
+
+/// A bucket policy sent by a client, checked as the topology's are (structure, `Principal`
+/// required); S3's `MalformedPolicy` with the first problem otherwise.
+fn parse_policy(text: &str) -> S3Result<vpcsim_policy::Policy> {
+    let mut sources = vpcsim_syntax::SourceMap::default();
+    let id = sources.add("PutBucketPolicy".to_string(), text.to_string());
+    let file = sources
+        .get(id)
+        .cloned()
+        .ok_or_else(|| s3_error!(InternalError))?;
+    let diags = vpcsim_syntax::Diagnostics::new();
+    let policy = vpcsim_policy::read(id, &file, vpcsim_policy::PolicyKind::Resource, &diags);
+    let problems = diags.into_sorted();
+    match (policy, problems.first()) {
+        (Some(p), _) => Ok(p),
+        (None, Some(d)) => Err(s3_error!(MalformedPolicy, "{}", d.message)),
+        (None, None) => Err(s3_error!(MalformedPolicy, "the policy cannot be read")),
     }
 }
 

@@ -290,6 +290,30 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// Serves the topology with the policy of bucket `bucket` replaced (`None`: removed), as a
+    /// client's PutBucketPolicy or DeleteBucketPolicy through the emulation front does: a new
+    /// generation, seen by every edge (DNS, the HTTP API, the front). The file is not written: a
+    /// reload reads it again. `None` when the topology has no such bucket.
+    pub fn replace_bucket_policy(
+        &self,
+        bucket: &str,
+        policy: Option<vpcsim_policy::Policy>,
+    ) -> Option<u64> {
+        let mut cur = self
+            .inner
+            .current
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut topology = cur.topology().clone();
+        let b = topology.buckets.iter_mut().find(|b| b.name == bucket)?;
+        b.policy = policy;
+        let generation = cur.generation + 1;
+        *cur = Arc::new(Snapshot::new(topology, generation, cur.files.clone()));
+        Some(generation)
+    }
+}
+
 /// What a [`Shared::reload`] did.
 #[derive(Debug)]
 pub enum Reload {
