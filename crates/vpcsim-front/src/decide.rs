@@ -317,19 +317,24 @@ impl S3Access for Access {
         };
         let host = host_of(&req.headers, &req.uri);
         let key = percent_encoding::utf8_percent_encode(key, PATH).to_string();
-        let (host, path) = match S3Host::parse(&host.to_ascii_lowercase()) {
-            // A virtual-hosted name addresses its own bucket: name the source's instead.
+        // The source, path-style on the same endpoint: a virtual-hosted name loses its bucket.
+        let lower = host.to_ascii_lowercase();
+        let base = match S3Host::parse(&lower) {
             Some(
                 S3Host::Regional {
-                    bucket: Some(_), ..
+                    bucket: Some(b), ..
                 }
-                | S3Host::EndpointBucket { bucket: Some(_) },
-            ) => {
-                let rest = host.split_once('.').map_or("", |(_, r)| r);
-                (format!("{bucket}.{rest}"), format!("/{key}"))
-            }
-            _ => (host, format!("/{bucket}/{key}")),
+                | S3Host::Global { bucket: Some(b) }
+                | S3Host::Fips {
+                    bucket: Some(b), ..
+                }
+                | S3Host::EndpointBucket { bucket: Some(b) },
+            ) => lower
+                .strip_prefix(&format!("{b}."))
+                .map_or(host.clone(), str::to_string),
+            _ => host,
         };
+        let (host, path) = (base, format!("/{bucket}/{key}"));
         let request = request_line("GET", conn.scheme, &host, &path);
         let who = principal(&core, req.credentials.as_ref());
         let t = core.decide(&conn, slot.as_ref(), &request, who)?;

@@ -474,14 +474,15 @@ async fn serve(core: Arc<Core>, conn: Conn, mut req: Request<Incoming>) -> Respo
     if let Ok(v) = conn.request_id.parse() {
         h.insert("x-amz-request-id", v);
     }
+    // The request's own decision (a copy's source and a multi-object delete's keys follow it).
     if !h.contains_key("x-vpcsim-explain")
-        && let Some(d) = decisions.last()
+        && let Some(d) = decisions.first()
         && let Ok(v) = d.explain.parse()
     {
         h.insert("x-vpcsim-explain", v);
     }
     let status = resp.status().as_u16();
-    let last = decisions.last();
+    let last = decisions.first();
     debug!(
         id = %conn.request_id, from = %conn.from, %method, %host, %path, status,
         verdict = last.map_or("", |d| d.verdict.as_str()),

@@ -227,7 +227,7 @@ fn explain_entry(r: &serde_json::Value) -> String {
     let decision = r
         .get("decisions")
         .and_then(|d| d.as_array())
-        .and_then(|d| d.last());
+        .and_then(|d| d.first());
     let explain = decision
         .and_then(|d| d.get("explain"))
         .and_then(|v| v.as_str())
