@@ -301,3 +301,58 @@ expect:
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn check_fails_when_a_file_has_nothing_to_check() {
+    // tests/e2e's topology has expectations; a copy without them checks nothing.
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("no-expectations.yaml");
+    std::fs::write(
+        &file,
+        "regions:\n  us-east-1: { azs: [us-east-1a] }\naccounts:\n  \"111122223333\": { name: a }\n",
+    )
+    .unwrap();
+    let o = vpcsim(&["check", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("has no expectations: nothing was checked"),
+        "{err}"
+    );
+    let o = vpcsim(&["check", "topologies/glacier.yaml"]);
+    assert_eq!(code(&o), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[cfg(unix)]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::Read;
+    // `vpcsim trace … --repeat 100000 | head -c 10`: the reader goes away early.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+        .args([
+            "trace",
+            "topologies/hybrid-s3.yaml",
+            "--from",
+            "datacenter/build-server",
+            "--format",
+            "json",
+            "--repeat",
+            "100000",
+            "GET https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv",
+        ])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 10];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}

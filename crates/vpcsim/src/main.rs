@@ -286,6 +286,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // A one-shot command whose output is piped into `head` stops quietly when the pipe closes, as
+    // `cat` does, instead of panicking on the failed write (Rust ignores SIGPIPE by default). The
+    // servers keep ignoring it: a client that goes away must not stop them.
+    if !matches!(cli.command, Command::Serve { .. } | Command::Exec { .. }) {
+        sigpipe::reset();
+    }
     match cli.command {
         Command::Validate { files, format } => validate(&files, format),
         Command::Schema => {

@@ -239,9 +239,23 @@ pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> Ex
         }
         CheckFormat::Junit => print!("{}", junit(&all)),
     }
+    // A file with nothing to check passes nothing: in CI that would be a silent green.
+    let mut empty = 0;
+    for (path, results) in &all {
+        if results.is_empty() {
+            empty += 1;
+            eprintln!(
+                "error: {} has no expectations: nothing was checked",
+                text(&path.display().to_string())
+            );
+            eprintln!(
+                "  help: add `expect:` entries (or scenarios with them); `vpcsim validate` checks a file without expectations"
+            );
+        }
+    }
     match broken {
         Some(code) => code,
-        None if failed > 0 => ExitCode::from(1),
+        None if failed > 0 || empty > 0 => ExitCode::from(1),
         None => ExitCode::SUCCESS,
     }
 }
