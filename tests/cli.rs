@@ -356,3 +356,34 @@ fn a_closed_pipe_ends_a_command_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(out.status.code(), Some(101), "{err}");
 }
+
+#[test]
+fn deny_warnings_fails_and_quiet_hides_them() {
+    // hybrid-s3 is valid with one warning (the bucket policy's lock-out).
+    let o = vpcsim(&["validate", "topologies/hybrid-s3.yaml"]);
+    assert_eq!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("policy-console-lockout"));
+    let o = vpcsim(&["validate", "--deny-warnings", "topologies/hybrid-s3.yaml"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("1 warning and --deny-warnings"), "{err}");
+    let o = vpcsim(&["validate", "--quiet", "topologies/hybrid-s3.yaml"]);
+    assert_eq!(code(&o), 0);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("policy-console-lockout"));
+    let o = vpcsim(&[
+        "check",
+        "--deny-warnings",
+        "--quiet",
+        "topologies/hybrid-s3.yaml",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(!err.contains("policy-console-lockout"), "{err}");
+    // A file without warnings passes either way.
+    let o = vpcsim(&[
+        "check",
+        "--deny-warnings",
+        "topologies/cross-region-peering.yaml",
+    ]);
+    assert_eq!(code(&o), 0);
+}

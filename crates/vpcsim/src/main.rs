@@ -40,6 +40,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        warnings: Warnings,
     },
     /// Print the JSON Schema of the topology format (for editor completion).
     Schema,
@@ -99,6 +101,8 @@ enum Command {
         /// Show the passing expectations too.
         #[arg(long, short)]
         verbose: bool,
+        #[command(flatten)]
+        warnings: Warnings,
     },
     /// Policy evaluation without a topology.
     Policy {
@@ -200,6 +204,17 @@ enum Command {
     },
 }
 
+/// What to do with a topology's warnings (`validate`, `check`).
+#[derive(clap::Args, Clone, Copy, Default)]
+pub(crate) struct Warnings {
+    /// Fail (exit 1) when a file has warnings, as if they were errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Do not print warnings (errors are still printed; `--deny-warnings` still counts them).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum CaCommand {
     /// Write the CA certificate (PEM) clients must trust; `-` for standard output.
@@ -293,7 +308,11 @@ fn main() -> ExitCode {
         sigpipe::reset();
     }
     match cli.command {
-        Command::Validate { files, format } => validate(&files, format),
+        Command::Validate {
+            files,
+            format,
+            warnings,
+        } => validate(&files, format, warnings),
         Command::Schema => {
             print!("{}", vpcsim_topology::json_schema());
             ExitCode::SUCCESS
@@ -339,7 +358,8 @@ fn main() -> ExitCode {
             files,
             format,
             verbose,
-        } => trace::check(&files, format, verbose),
+            warnings,
+        } => trace::check(&files, format, verbose, warnings),
         Command::Gen(args) => generate::run(&args),
         Command::Serve {
             topology,
@@ -428,12 +448,20 @@ fn main() -> ExitCode {
 /// Loads a topology for a command that needs a valid one; on failure prints why and returns the
 /// exit code (1 invalid, 2 unreadable).
 fn load_valid(path: &std::path::Path) -> Result<vpcsim_topology::Topology, ExitCode> {
+    load_valid_with(path, Warnings::default())
+}
+
+/// [`load_valid`] with a warning policy (`check`).
+fn load_valid_with(
+    path: &std::path::Path,
+    warnings: Warnings,
+) -> Result<vpcsim_topology::Topology, ExitCode> {
     match vpcsim_topology::load(path, &StdFs) {
         Err(e) => {
             eprintln!("error: {e}");
             Err(ExitCode::from(2))
         }
-        Ok(loaded) => valid(path, loaded),
+        Ok(loaded) => valid_with(path, loaded, warnings),
     }
 }
 
@@ -443,14 +471,35 @@ fn valid(
     path: &std::path::Path,
     loaded: vpcsim_topology::load::Loaded,
 ) -> Result<vpcsim_topology::Topology, ExitCode> {
+    valid_with(path, loaded, Warnings::default())
+}
+
+/// [`valid`], with `warnings`: quiet leaves them out, deny makes a file with any invalid.
+fn valid_with(
+    path: &std::path::Path,
+    loaded: vpcsim_topology::load::Loaded,
+    warnings: Warnings,
+) -> Result<vpcsim_topology::Topology, ExitCode> {
     // Errors in full; warnings (which `validate` shows in full) in one line each.
     let color = color();
+    let mut warned = 0;
     for d in &loaded.diagnostics {
         if d.severity == Severity::Error {
             eprintln!("{}", d.render(&loaded.sources, color));
         } else {
-            eprintln!("{}", d.one_line(&loaded.sources));
+            warned += 1;
+            if !warnings.quiet {
+                eprintln!("{}", d.one_line(&loaded.sources));
+            }
         }
+    }
+    if warnings.deny_warnings && warned > 0 && loaded.topology.is_some() {
+        eprintln!(
+            "{}: {} and --deny-warnings",
+            path.display(),
+            plural(warned, "warning")
+        );
+        return Err(ExitCode::from(1));
     }
     match loaded.topology {
         Some(t) => Ok(t),
@@ -464,7 +513,6 @@ fn valid(
     }
 }
 
-/// A usage error about a value: message plus a hint, exit code 2.
 /// The async runtime of the commands that serve (`serve`, `exec`); `workers`: its threads
 /// (default one per core).
 fn runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -478,6 +526,7 @@ fn runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, ExitCode> 
     })
 }
 
+/// A usage error about a value: message plus a hint, exit code 2.
 fn usage(message: String, hint: String) -> ExitCode {
     eprintln!("error: {message}");
     if !hint.is_empty() {
@@ -490,7 +539,7 @@ pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
-fn validate(files: &[PathBuf], format: Format) -> ExitCode {
+fn validate(files: &[PathBuf], format: Format, warnings: Warnings) -> ExitCode {
     let mut invalid = false;
     let mut io_error = false;
     let mut json_files = Vec::new();
@@ -511,8 +560,21 @@ fn validate(files: &[PathBuf], format: Format) -> ExitCode {
             }
         };
         invalid |= !loaded.is_valid();
+        let (_, warned) = counts(&loaded);
+        if warnings.deny_warnings && warned > 0 {
+            invalid = true;
+        }
         match format {
-            Format::Text => print_text(path, &loaded),
+            Format::Text => {
+                print_text(path, &loaded, warnings.quiet);
+                if warnings.deny_warnings && warned > 0 && loaded.is_valid() {
+                    eprintln!(
+                        "{}: {} and --deny-warnings",
+                        path.display(),
+                        plural(warned, "warning")
+                    );
+                }
+            }
             Format::Json => json_files.push(file_json(path, &loaded)),
         }
     }
@@ -542,9 +604,12 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-fn print_text(path: &std::path::Path, loaded: &Loaded) {
+fn print_text(path: &std::path::Path, loaded: &Loaded, quiet: bool) {
     let color = color();
     for d in &loaded.diagnostics {
+        if quiet && d.severity != Severity::Error {
+            continue;
+        }
         eprintln!("{}", d.render(&loaded.sources, color));
     }
     let (errors, warnings) = counts(loaded);

@@ -165,12 +165,17 @@ impl Spread {
     }
 }
 
-pub(crate) fn check(files: &[PathBuf], format: CheckFormat, verbose: bool) -> ExitCode {
+pub(crate) fn check(
+    files: &[PathBuf],
+    format: CheckFormat,
+    verbose: bool,
+    warnings: crate::Warnings,
+) -> ExitCode {
     let mut failed = 0;
     let mut all: Vec<(PathBuf, Vec<ExpectationResult>)> = Vec::new();
     let mut broken: Option<ExitCode> = None;
     for path in files {
-        let topo = match load_valid(path) {
+        let topo = match crate::load_valid_with(path, warnings) {
             Ok(t) => t,
             Err(code) => {
                 // Report the other files anyway; an unreadable file (2) outranks an invalid one (1).
