@@ -234,12 +234,17 @@ impl Dns {
                 .map_or(String::new(), |r| r.name.clone())
         };
 
-        // Public service names of every Region in the topology and every Region vpcsim has
-        // built-in prefix lists for (public DNS answers them whatever the topology lists).
+        // Public service names of every Region: the topology's, those vpcsim has built-in
+        // prefix lists for, then every other public Region of AWS's partitions (public DNS
+        // answers them whatever the topology lists: a design may call any Region).
         let mut public_regions: Vec<String> = topo.regions.iter().map(|r| r.name.clone()).collect();
-        for pl in vpcsim_topology::services::PREFIX_LISTS {
-            if !public_regions.iter().any(|r| r == pl.region) {
-                public_regions.push(pl.region.to_string());
+        let more = vpcsim_topology::services::PREFIX_LISTS
+            .iter()
+            .map(|pl| pl.region)
+            .chain(vpcsim_aws::REGIONS.iter().map(|r| r.name));
+        for region in more {
+            if !public_regions.iter().any(|r| r == region) {
+                public_regions.push(region.to_string());
             }
         }
         for r in &public_regions {
@@ -266,6 +271,7 @@ impl Dns {
                 (Family::Control, "s3-control"),
                 (Family::AccessPoint, "s3-accesspoint"),
                 (Family::Fips, "s3-fips"),
+                (Family::FipsDualStack, "s3-fips-dualstack"),
                 (Family::Website, "s3-website"),
             ] {
                 let name = ServiceName::new(family, "s3", r);
@@ -335,6 +341,18 @@ impl Dns {
             let zone = public_zone(&mut public, &name);
             zone.add(a_set(format!("*.{name}"), &[ip], origin.clone()));
             zone.add(a_set(name, &[ip], origin));
+        }
+
+        // Global service names, served from us-east-1 (STS's legacy global endpoint, IAM).
+        for svc in ["sts", "iam"] {
+            let name = format!("{svc}.amazonaws.com");
+            let (ip, _) = public_address(topo, svc, "us-east-1", svc);
+            let origin = Origin::ServicePublic {
+                family: svc,
+                region: "global (us-east-1)".into(),
+                prefix_list: None,
+            };
+            public_zone(&mut public, &name).add(a_set(name, &[ip], origin));
         }
 
         // Endpoint-specific names of every interface endpoint (resolvable from public DNS).

@@ -71,8 +71,7 @@ impl Dns {
             return (
                 "dns.nxdomain",
                 format!(
-                    "{name} is in {region}, a Region vpcsim has no names for: public names exist for the topology's Regions and the Regions with built-in prefix lists ({})",
-                    self.public_regions.join(", ")
+                    "{name} is in {region}, which is not an AWS Region (vpcsim answers the public names of every Region of the aws, aws-cn and aws-us-gov partitions)"
                 ),
             );
         }
