@@ -315,6 +315,21 @@ impl Dns {
                     public_name(name, wildcard, svc, "service");
                 }
             }
+            // S3 Control's dual-stack name (`ACCOUNT.s3-control.dualstack.REGION…`), which the
+            // name families of vpcsim-aws do not parse: a record, not a family.
+            {
+                let suffix = vpcsim_aws::Partition::of_region(r).dns_suffix();
+                let name = format!("s3-control.dualstack.{r}.{suffix}");
+                let (ip, pl) = public_address(topo, "s3", r, "s3-control-dualstack");
+                let origin = Origin::ServicePublic {
+                    family: "s3-control-dualstack",
+                    region: r.to_string(),
+                    prefix_list: pl,
+                };
+                let zone = public_zone(&mut public, &name);
+                zone.add(a_set(format!("*.{name}"), &[ip], origin.clone()));
+                zone.add(a_set(name, &[ip], origin));
+            }
             // Dual-stack names also answer AAAA (a stand-in address: vpcsim has no IPv6 ranges).
             {
                 let ip = public_address_v6(topo.seed, r, "s3-dualstack");

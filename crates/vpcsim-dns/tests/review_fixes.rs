@@ -112,6 +112,8 @@ fn built_in_regions_have_public_names() {
         "s3.ca-central-1.amazonaws.com",
         "s3.cn-north-1.amazonaws.com.cn",
         "s3-fips.dualstack.us-east-1.amazonaws.com",
+        "s3-control.dualstack.us-east-1.amazonaws.com",
+        "111122223333.s3-control.dualstack.eu-west-1.amazonaws.com",
         "sts.amazonaws.com",
         "iam.amazonaws.com",
         "ec2.us-east-1.amazonaws.com",
