@@ -79,6 +79,36 @@ impl Builder<'_> {
                 self.lint_policy(p, &vpces, &vpcs, false);
             }
         }
+        self.lint_site_overlaps();
+    }
+
+    /// An on-premises network whose addresses are also a VPC's: a packet to them cannot be told
+    /// apart (inside the VPC the local route wins, on premises the site's own network), so the
+    /// design cannot reach one of the two, whatever the routes say.
+    fn lint_site_overlaps(&self) {
+        for site in &self.t.sites {
+            for net in &site.cidrs {
+                let IpNet::V4(net) = net else { continue };
+                for vpc in &self.t.vpcs {
+                    let Some(block) = vpc
+                        .cidrs
+                        .iter()
+                        .find(|b| b.contains(&net.network()) || net.contains(&b.network()))
+                    else {
+                        continue;
+                    };
+                    self.warn(
+                        "site-overlap",
+                        site.span,
+                        format!(
+                            "site '{}' ({net}) overlaps VPC '{}' ({block}): addresses in both cannot be told apart",
+                            site.name, vpc.name
+                        ),
+                        "inside the VPC its local route wins and on premises the site's own network does, so one side is unreachable from the other: renumber one of them (AWS's route tables and VPN/Direct Connect assume distinct ranges)",
+                    );
+                }
+            }
+        }
     }
 
     fn lint_policy(
