@@ -80,6 +80,83 @@ impl Builder<'_> {
             }
         }
         self.lint_site_overlaps();
+        self.lint_forward_targets();
+    }
+
+    /// A forwarder (a site's conditional forwarder, a Resolver rule) to an address where no
+    /// resolver of the topology listens: the query cannot be answered there (SERVFAIL later).
+    /// The resolvers are the inbound Resolver endpoints' addresses and the sites' resolvers; an
+    /// address outside every VPC and site is outside the model and not reported.
+    fn lint_forward_targets(&self) {
+        let t = &self.t;
+        let mut resolvers: HashSet<IpAddr> = HashSet::new();
+        for r in &t.resolver_endpoints {
+            if r.direction == Direction::Inbound {
+                resolvers.extend(
+                    r.enis
+                        .iter()
+                        .filter_map(|e| t.enis.get(e.index()).and_then(|e| e.ip))
+                        .map(IpAddr::V4),
+                );
+            }
+        }
+        resolvers.extend(
+            t.sites
+                .iter()
+                .filter_map(|s| s.dns.as_ref())
+                .map(|d| IpAddr::V4(d.resolver)),
+        );
+        let modelled = |ip: IpAddr| {
+            t.vpcs.iter().any(|v| match ip {
+                IpAddr::V4(a) => v.cidrs.iter().any(|c| c.contains(&a)),
+                IpAddr::V6(_) => false,
+            }) || t
+                .sites
+                .iter()
+                .any(|s| s.cidrs.iter().any(|c| c.contains(&ip)))
+        };
+        let missing = |ip: IpAddr| modelled(ip) && !resolvers.contains(&ip);
+        for site in &t.sites {
+            let Some(dns) = &site.dns else { continue };
+            for fw in &dns.forwards {
+                for ip in fw.to.iter().map(|a| IpAddr::V4(*a)).filter(|a| missing(*a)) {
+                    // The VPC's own Resolver has its own warning (forward-to-vpc-resolver).
+                    if t.vpcs
+                        .iter()
+                        .any(|v| !v.cidrs.is_empty() && IpAddr::V4(v.dns_resolver_ip()) == ip)
+                    {
+                        continue;
+                    }
+                    self.warn(
+                        "forward-no-resolver",
+                        fw.span,
+                        format!("site '{}' forwards {} to {ip}, where no resolver of the topology listens", site.name, fw.domain),
+                        "forward to an inbound Resolver endpoint's addresses (or the resolver that serves the domain); otherwise the queries fail (SERVFAIL)",
+                    );
+                }
+            }
+        }
+        for rule in &t.resolver_rules {
+            for ip in rule.targets.iter().map(|(a, _)| *a).filter(|a| missing(*a)) {
+                let own = t
+                    .vpcs
+                    .iter()
+                    .find(|v| !v.cidrs.is_empty() && IpAddr::V4(v.dns_resolver_ip()) == ip);
+                let what = match own {
+                    Some(v) => format!(
+                        "the Route 53 Resolver of VPC '{}', which answers only queries from inside its VPC and is no forwarding target",
+                        v.name
+                    ),
+                    None => "where no resolver of the topology listens".into(),
+                };
+                self.warn(
+                    "forward-no-resolver",
+                    rule.span,
+                    format!("Resolver rule '{}' forwards {} to {ip}, {what}", rule.name, rule.domain),
+                    "target a site's resolver (onprem: SITE: dns: resolver) or an inbound Resolver endpoint; otherwise the queries fail (SERVFAIL)",
+                );
+            }
+        }
     }
 
     /// An on-premises network whose addresses are also a VPC's: a packet to them cannot be told
