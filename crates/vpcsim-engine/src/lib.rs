@@ -288,6 +288,17 @@ impl<'t> Engine<'t> {
         self.dns.resolve_quiet(view, name, qtype, rotation, &paths)
     }
 
+    /// The access point an `AP-ACCOUNT` label names (as S3 host names carry it), from the
+    /// engine's index.
+    pub fn access_point(&self, label: &str) -> Option<vpcsim_topology::model::AccessPointId> {
+        self.access_points.get(label).copied()
+    }
+
+    /// A principal as policies see it: its ARN and account id.
+    pub fn caller(&self, principal: PrincipalId) -> &vpcsim_policy::Caller {
+        &self.callers[principal.index()]
+    }
+
     /// Traces one request from `source`.
     pub fn trace(
         &self,

@@ -133,34 +133,55 @@ impl Core {
             .map_err(|e| e.to_string())
     }
 
-    /// Decides one request and records the decision in `slot`.
+    /// Decides one request and records the decision (with its trace) in `slot`: `Ok(Ok(()))`
+    /// when the engine allows it, `Ok(Err(refused))` with the error S3 answers otherwise.
     fn decide(
         &self,
         conn: &Conn,
         slot: Option<&Slot>,
         request: &str,
         principal: Option<PrincipalId>,
-    ) -> Result<Trace, S3Error> {
+    ) -> S3Result<Result<(), Refused>> {
         let snap = self.shared.current();
         let t = self
             .trace(&snap, &conn.from, request, Some(principal), conn.tls)
             .map_err(|e| s3_error!(InvalidRequest, "{e}"))?;
+        let outcome = match t.verdict {
+            Verdict::Allowed => Ok(()),
+            verdict => Err(Refused {
+                verdict,
+                error: refusal(&t, conn),
+            }),
+        };
         if let Some(slot) = slot {
             let topo = snap.topology();
+            let decision = Decision {
+                request: request.to_string(),
+                principal: principal.map(|p| topo.principals[p.index()].name.clone()),
+                verdict: t.verdict,
+                code: t.code,
+                explain: explain_line(&t),
+                trace: t,
+            };
             slot.0
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(Decision {
-                    request: request.to_string(),
-                    principal: principal.map(|p| topo.principals[p.index()].name.clone()),
-                    trace: t.clone(),
-                    verdict: t.verdict,
-                    code: t.code,
-                    explain: explain_line(&t),
-                });
+                .push(decision);
         }
-        Ok(t)
+        Ok(outcome)
     }
+
+    /// The account id of a signing principal (`None`: anonymous).
+    fn account(&self, who: Option<PrincipalId>) -> Option<String> {
+        let snap = self.shared.current();
+        who.map(|p| snap.engine().caller(p).account.clone())
+    }
+}
+
+/// A request the engine did not allow: its verdict and the error S3 answers.
+struct Refused {
+    verdict: Verdict,
+    error: S3Error,
 }
 
 impl Core {
@@ -174,11 +195,8 @@ impl Core {
         let host = host_of(&req.headers, &req.uri);
         let pq = req.uri.path_and_query().map_or("/", |p| p.as_str());
         let request = request_line(req.method.as_str(), conn.scheme, &host, pq);
-        let t = self.decide(&conn, slot.as_ref(), &request, who)?;
-        if t.verdict != Verdict::Allowed {
-            return Err(refusal(&t, &conn));
-        }
-        Ok(())
+        self.decide(&conn, slot.as_ref(), &request, who)?
+            .map_err(|r| r.error)
     }
 }
 
@@ -290,19 +308,10 @@ impl S3Access for Access {
         let host = host_of(cx.headers(), cx.uri());
         let pq = cx.uri().path_and_query().map_or("/", |p| p.as_str());
         let request = request_line(cx.method().as_str(), conn.scheme, &host, pq);
-        let t = core.decide(&conn, slot.as_ref(), &request, who)?;
-        if t.verdict != Verdict::Allowed {
-            return Err(refusal(&t, &conn));
-        }
-        let snap = core.shared.current();
-        let account = who.and_then(|p| {
-            let topo = snap.topology();
-            topo.accounts
-                .get(topo.principals[p.index()].account.index())
-                .map(|a| a.id.clone())
-        });
+        core.decide(&conn, slot.as_ref(), &request, who)?
+            .map_err(|r| r.error)?;
         cx.extensions_mut().insert(Decided {
-            account,
+            account: core.account(who),
             denied_keys: HashMap::new(),
         });
         Ok(())
@@ -337,11 +346,8 @@ impl S3Access for Access {
         let (host, path) = (base, format!("/{bucket}/{key}"));
         let request = request_line("GET", conn.scheme, &host, &path);
         let who = principal(&core, req.credentials.as_ref());
-        let t = core.decide(&conn, slot.as_ref(), &request, who)?;
-        if t.verdict != Verdict::Allowed {
-            return Err(refusal(&t, &conn));
-        }
-        Ok(())
+        core.decide(&conn, slot.as_ref(), &request, who)?
+            .map_err(|r| r.error)
     }
 
     async fn delete_objects(&self, req: &mut S3Request<DeleteObjectsInput>) -> S3Result<()> {
@@ -354,24 +360,17 @@ impl S3Access for Access {
         for id in &req.input.delete.objects {
             let key = percent_encoding::utf8_percent_encode(&id.key, PATH).to_string();
             let request = request_line("DELETE", conn.scheme, &host, &format!("{base}/{key}"));
-            let t = core.decide(&conn, slot.as_ref(), &request, who)?;
-            match t.verdict {
-                Verdict::Allowed => {}
-                Verdict::Denied => {
+            match core.decide(&conn, slot.as_ref(), &request, who)? {
+                Ok(()) => {}
+                // A key the caller may not delete is an error entry of the result, as S3 does.
+                Err(r) if r.verdict == Verdict::Denied => {
                     denied.insert(id.key.clone(), "Access Denied".to_string());
                 }
-                Verdict::Unreachable => return Err(refusal(&t, &conn)),
+                Err(r) => return Err(r.error),
             }
         }
-        let snap = core.shared.current();
-        let topo = snap.topology();
-        let account = who.and_then(|p| {
-            topo.accounts
-                .get(topo.principals[p.index()].account.index())
-                .map(|a| a.id.clone())
-        });
         req.extensions.insert(Decided {
-            account,
+            account: core.account(who),
             denied_keys: denied,
         });
         Ok(())
@@ -419,16 +418,13 @@ impl S3sHost for Hosts {
             ) => {
                 let snap = self.0.current();
                 let topo = snap.topology();
-                topo.access_points
-                    .iter()
-                    .find(|a| {
-                        let account = topo
-                            .accounts
-                            .get(a.account.index())
-                            .map_or("", |x| x.id.as_str());
-                        vpcsim_aws::access_point_label(&a.name, account) == l
+                snap.engine()
+                    .access_point(&l)
+                    .map(|a| {
+                        topo.buckets[topo.access_points[a.index()].bucket.index()]
+                            .name
+                            .clone()
                     })
-                    .map(|a| topo.buckets[a.bucket.index()].name.clone())
                     // Unknown: the engine answers NoSuchAccessPoint before the operation runs.
                     .or(Some(l))
             }

@@ -104,6 +104,17 @@ pub enum StartError {
     },
 }
 
+impl StartError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            StartError::Ca(_) | StartError::Data { .. } => "vpcsim keeps its CA and objects in a data folder: give a writable one with --data DIR (default $XDG_DATA_HOME/vpcsim, else ~/.local/share/vpcsim)".into(),
+            StartError::Bind { .. } => "choose another address or port (port 0 takes a free one)".into(),
+            StartError::Name { hint, .. } => hint.clone(),
+        }
+    }
+}
+
 /// What the front's tasks share.
 pub(crate) struct Core {
     pub(crate) shared: Shared,

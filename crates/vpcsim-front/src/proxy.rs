@@ -90,6 +90,13 @@ fn text(status: StatusCode, body: String) -> Response<Body> {
     r
 }
 
+/// The proxy URL that names `source` as the speaking host: `http://datacenter%2Fbuild-server:x@ADDR`
+/// (the user name percent-encoded, the password ignored). [`named_source`] reads it back.
+pub fn url_for(source: &str, addr: impl std::fmt::Display) -> String {
+    let user = percent_encoding::utf8_percent_encode(source, percent_encoding::NON_ALPHANUMERIC);
+    format!("http://{user}:x@{addr}")
+}
+
 /// The source named in `Proxy-Authorization` (Basic; the user name, percent-decoded).
 fn named_source(req: &Request<Incoming>) -> Option<String> {
     let v = req
@@ -206,7 +213,7 @@ fn connect(core: &Core, from: &str, host: &str, port: u16) -> (Connect, Option<T
     (c, Some(t))
 }
 
-fn failure(core: &Core, status: StatusCode, why: &str, id: &str) -> Response<Body> {
+fn failure(status: StatusCode, why: &str, id: &str) -> Response<Body> {
     let mut r = text(status, format!("{why}\n"));
     let h = r.headers_mut();
     if let Ok(v) = header_text(why).parse() {
@@ -220,7 +227,6 @@ fn failure(core: &Core, status: StatusCode, why: &str, id: &str) -> Response<Bod
         hyper::header::CONNECTION,
         hyper::header::HeaderValue::from_static("close"),
     );
-    let _ = core;
     r
 }
 
@@ -304,11 +310,10 @@ async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Response<Body> {
             };
             serve(core, conn, req).await
         }
-        Connect::Refused(status, why) => failure(&core, status, &why, &id),
+        Connect::Refused(status, why) => failure(status, &why, &id),
         Connect::Dropped(why) => {
             tokio::time::sleep(core.config.drop_delay).await;
             failure(
-                &core,
                 StatusCode::GATEWAY_TIMEOUT,
                 &format!("connection timed out: {why}"),
                 &id,

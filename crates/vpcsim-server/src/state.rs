@@ -265,25 +265,21 @@ impl Shared {
                 }
             }
         };
-        let mut last = self
-            .inner
-            .last_error
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
+        let last = |e: Option<ReloadError>| {
+            *self
+                .inner
+                .last_error
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = e;
+        };
         match result {
             Ok(topology) => {
-                let mut cur = self
-                    .inner
-                    .current
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner());
-                let generation = cur.generation + 1;
-                *cur = Arc::new(Snapshot::new(topology, generation, files));
-                *last = None;
+                let generation = self.swap(Snapshot::new(topology, 0, files));
+                last(None);
                 Reload::Swapped(generation)
             }
             Err(e) => {
-                *last = Some(e.clone());
+                last(Some(e.clone()));
                 Reload::Kept(e, files)
             }
         }
@@ -300,17 +296,26 @@ impl Shared {
         bucket: &str,
         policy: Option<vpcsim_policy::Policy>,
     ) -> Option<u64> {
+        let base = self.current();
+        let mut topology = base.topology().clone();
+        let b = topology.buckets.iter_mut().find(|b| b.name == bucket)?;
+        b.policy = policy;
+        // Built before the cell is locked: readers (DNS queries, requests) never wait for it.
+        Some(self.swap(Snapshot::new(topology, 0, base.files.clone())))
+    }
+
+    /// Serves `next` as the generation after the current one; returns that generation. The
+    /// snapshot is built by the caller, so the write lock is held only for the swap.
+    fn swap(&self, mut next: Snapshot) -> u64 {
         let mut cur = self
             .inner
             .current
             .write()
             .unwrap_or_else(|e| e.into_inner());
-        let mut topology = cur.topology().clone();
-        let b = topology.buckets.iter_mut().find(|b| b.name == bucket)?;
-        b.policy = policy;
-        let generation = cur.generation + 1;
-        *cur = Arc::new(Snapshot::new(topology, generation, cur.files.clone()));
-        Some(generation)
+        next.generation = cur.generation + 1;
+        let generation = next.generation;
+        *cur = Arc::new(next);
+        generation
     }
 }
 

@@ -87,13 +87,6 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
     let keys = principal.map(|p| vpcsim_front::keys::of(&topology, p));
     let region = region_of(&topology, source);
     let data = data_dir(args.data);
-    let runtime = match crate::runtime(Some(2)) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let user: String =
-        percent_encoding::utf8_percent_encode(&args.from, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
     if let Some(url) = &args.connect {
         let Some(addr) = url
             .strip_prefix("http://")
@@ -105,17 +98,14 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
                 "give http://HOST:PORT, the address `vpcsim serve --front` printed".into(),
             );
         };
-        let proxy = format!("http://{user}:x@{addr}");
-        let status =
-            match client(program, program_args, &proxy, &data, &region, keys.as_ref()).status() {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: cannot run {program}: {e}");
-                    return ExitCode::from(127);
-                }
-            };
-        return exit_code(status);
+        let proxy = vpcsim_front::proxy::url_for(&args.from, addr);
+        let mut cmd = client(program, program_args, &proxy, &data, &region, keys.as_ref());
+        return run(&mut cmd, program).map_or_else(|code| code, exit_code);
     }
+    let runtime = match crate::runtime(Some(2)) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let shared = vpcsim_server::Shared::new(path, topology, files);
     let config = vpcsim_front::Config {
         default_source: Some(args.from.clone()),
@@ -127,19 +117,15 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
     };
     let front = match runtime.block_on(vpcsim_front::start(shared.clone(), config)) {
         Ok(f) => f,
-        Err(vpcsim_front::StartError::Name { message, hint }) => return usage(message, hint),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return usage(e.to_string(), e.hint()),
     };
-    let proxy = format!("http://{user}:x@{}", front.addr);
+    let proxy = vpcsim_front::proxy::url_for(&args.from, front.addr);
     let mut cmd = client(program, program_args, &proxy, &data, &region, keys.as_ref());
-    let status = match cmd.status() {
+    let status = match run(&mut cmd, program) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot run {program}: {e}");
-            return ExitCode::from(127);
+        Err(code) => {
+            runtime.block_on(front.shutdown());
+            return code;
         }
     };
     if args.explain {
@@ -155,6 +141,18 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
     runtime.block_on(front.shutdown());
     runtime.shutdown_timeout(Duration::from_millis(200));
     exit_code(status)
+}
+
+/// Runs the command to its end; 127, as a shell says it, when it cannot be started.
+fn run(
+    cmd: &mut std::process::Command,
+    program: &str,
+) -> Result<std::process::ExitStatus, ExitCode> {
+    cmd.status().map_err(|e| {
+        eprintln!("error: cannot run {program}: {e}");
+        eprintln!("  help: install it, or give its full path after `--`");
+        ExitCode::from(127)
+    })
 }
 
 /// The command, with the environment that places it behind the front at `proxy`.
@@ -277,8 +275,8 @@ pub(crate) fn ca_export(out: &Path, data: Option<PathBuf>) -> ExitCode {
     let ca = match vpcsim_front::ca::Ca::open(&dir) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            let e = vpcsim_front::StartError::Ca(e);
+            return usage(e.to_string(), e.hint());
         }
     };
     if out == Path::new("-") {

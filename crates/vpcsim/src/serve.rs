@@ -70,11 +70,6 @@ fn example_trace(topo: &vpcsim_topology::Topology, host: &str) -> (String, Strin
     (from, format!("GET https://{host}{path}"))
 }
 
-/// A source as a proxy user name (`/` as `%2F`).
-fn percent_encoding_source(s: &str) -> String {
-    s.replace('%', "%25").replace('/', "%2F")
-}
-
 /// `dig` lines in the startup listing at most (a large topology has thousands of views).
 const TRY_LINES: usize = 10;
 
@@ -161,9 +156,7 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
                     Ok(f) => Some(f),
                     Err(e) => {
                         eprintln!("error: {e}");
-                        if let vpcsim_front::StartError::Name { hint, .. } = &e {
-                            eprintln!("  help: {hint}");
-                        }
+                        eprintln!("  help: {}", e.hint());
                         running.shutdown().await;
                         return ExitCode::from(2);
                     }
@@ -237,9 +230,8 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
             println!();
             println!("emulation front (an HTTP proxy) on http://{}", f.addr);
             println!(
-                "  HTTPS_PROXY=http://{}:x@{} AWS_CA_BUNDLE={} aws s3 ls …",
-                percent_encoding_source(&trace_from),
-                f.addr,
+                "  HTTPS_PROXY={} AWS_CA_BUNDLE={} aws s3 ls …",
+                vpcsim_front::proxy::url_for(&trace_from, f.addr),
                 data.join("ca.pem").display()
             );
             println!("  or: vpcsim exec {} --from {trace_from} -- COMMAND", path.display());
