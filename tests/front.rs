@@ -217,5 +217,8 @@ async fn a_request_in_the_tunnel_is_decided_as_vpcsim_trace_decides_it() {
     let decision = &logged[0]["decisions"][0];
     assert_eq!(decision["verdict"], t.verdict.as_str());
     assert_eq!(decision["code"], t.code);
-    assert_eq!(decision["trace"], vpcsim_report::json::trace(&t));
+    assert_eq!(
+        decision["trace"],
+        vpcsim_report::json::trace(f.shared.current().topology(), &t)
+    );
 }

@@ -56,6 +56,9 @@ pub struct Hop {
     pub detail: String,
     /// Where the deciding route or rule is written.
     pub span: Option<Span>,
+    /// The component the hop happened at (what a diagram highlights; `Topology::element_id`
+    /// names it).
+    pub element: Option<vpcsim_topology::Element>,
 }
 
 /// How the service was reached.

@@ -26,6 +26,7 @@ pub(crate) fn hop(topo: &Topology, step: &Step, explain: bool) -> Hop {
         code: step.code(),
         detail,
         span: step.span,
+        element: step.element(),
     }
 }
 
@@ -598,6 +599,7 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
         code: event.code(),
         detail: detail.unwrap_or_default(),
         span: None,
+        element: event.element(),
     }
 }
 

@@ -54,6 +54,17 @@ pub enum ServiceEvent {
 }
 
 impl ServiceEvent {
+    /// The component the service step happened at.
+    pub fn element(&self) -> Option<vpcsim_topology::Element> {
+        use vpcsim_topology::Element;
+        match self {
+            ServiceEvent::InterfaceEndpoint { endpoint, .. } => Some(Element::Endpoint(*endpoint)),
+            ServiceEvent::OutpostXeni { outpost, .. } => Some(Element::Outpost(*outpost)),
+            ServiceEvent::OutpostsAccessPoint { .. } | ServiceEvent::AccessPoint { .. } => None,
+            ServiceEvent::Public { .. } => Some(Element::Internet),
+        }
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {

@@ -48,6 +48,8 @@ pub struct Decision {
     pub principal: Option<String>,
     /// The trace (written as JSON when the request log is read).
     pub trace: Trace,
+    /// Its hops' element ids, named in the topology it was traced on.
+    pub elements: Vec<Option<String>>,
     /// Allowed, denied or unreachable.
     pub verdict: Verdict,
     /// The deciding code.
@@ -161,6 +163,7 @@ impl Core {
                 verdict: t.verdict,
                 code: t.code,
                 explain: explain_line(&t),
+                elements: vpcsim_report::json::element_ids(topo, &t),
                 trace: t,
             };
             slot.0

@@ -165,7 +165,7 @@ enum Connect {
 
 /// Traces a connection from `from` to `host:port`: the network part of a request (the name, the
 /// path there and back, what is at the address); policies are decided per request later.
-fn connect(core: &Core, from: &str, host: &str, port: u16) -> (Connect, Option<Trace>) {
+fn connect(core: &Core, from: &str, host: &str, port: u16) -> (Connect, Option<Named>) {
     let snap = core.shared.current();
     let scheme = if port == 80 { "http" } else { "https" };
     let authority = if (scheme == "https" && port == 443) || port == 80 {
@@ -210,8 +210,12 @@ fn connect(core: &Core, from: &str, host: &str, port: u16) -> (Connect, Option<T
             _ => Connect::Open,
         },
     };
-    (c, Some(t))
+    let ids = vpcsim_report::json::element_ids(snap.topology(), &t);
+    (c, Some((t, ids)))
 }
+
+/// A trace with its hops' element ids (named in the topology it was traced on).
+type Named = (Trace, Vec<Option<String>>);
 
 fn failure(status: StatusCode, why: &str, id: &str) -> Response<Body> {
     let mut r = text(status, format!("{why}\n"));
@@ -288,7 +292,7 @@ async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Response<Body> {
         req.method().as_str(),
         &target,
         &decision,
-        trace.as_ref(),
+        trace,
     );
     match decision {
         Connect::Open if connect_form => {
@@ -329,7 +333,7 @@ fn log_connect(
     method: &str,
     target: &str,
     decision: &Connect,
-    trace: Option<&Trace>,
+    trace: Option<Named>,
 ) {
     let (outcome, why) = match decision {
         Connect::Open => ("open", String::new()),
@@ -353,7 +357,7 @@ fn log_connect(
         from.to_string(),
         method.to_string(),
         target.to_string(),
-        trace.cloned(),
+        trace,
     );
     core.shared.requests().push(Arc::new(move || {
         serde_json::json!({
@@ -363,7 +367,7 @@ fn log_connect(
             "target": target,
             "connection": outcome,
             "explain": why,
-            "trace": trace.as_ref().map(vpcsim_report::json::trace),
+            "trace": trace.as_ref().map(|(t, ids)| vpcsim_report::json::trace_named(t, ids)),
         })
     }));
 }
@@ -510,7 +514,7 @@ async fn serve(core: Arc<Core>, conn: Conn, mut req: Request<Incoming>) -> Respo
                 "verdict": d.verdict.as_str(),
                 "code": d.code,
                 "explain": d.explain,
-                "trace": vpcsim_report::json::trace(&d.trace),
+                "trace": vpcsim_report::json::trace_named(&d.trace, &d.elements),
             })).collect::<Vec<_>>(),
         })
     }));

@@ -43,11 +43,29 @@ pub fn resolution(
     })
 }
 
-/// A trace: DNS, hops there and back, the request context, the decision.
-pub fn trace(t: &Trace) -> Value {
-    let hops = |hs: &[Hop]| {
-        hs.iter().map(|h| json!({"at": h.at, "component": h.component, "code": h.code, "detail": h.detail, "line": h.span.map(|s| s.line)})).collect::<Vec<_>>()
+/// A trace: DNS, hops there and back (each with the id of the element it happened at, as
+/// `GET /topology` and `vpcsim diagram` name it), the request context, the decision.
+pub fn trace(topo: &Topology, t: &Trace) -> Value {
+    trace_named(t, &element_ids(topo, t))
+}
+
+/// The element ids of a trace's hops, forward then back (`None` where a hop names none): what
+/// [`trace_named`] needs of the topology, for a caller that renders the trace later.
+pub fn element_ids(topo: &Topology, t: &Trace) -> Vec<Option<String>> {
+    t.forward
+        .iter()
+        .chain(&t.back)
+        .map(|h| h.element.map(|e| topo.element_id(e)))
+        .collect()
+}
+
+/// [`trace`] with the hops' element ids given ([`element_ids`]).
+pub fn trace_named(t: &Trace, ids: &[Option<String>]) -> Value {
+    let mut ids = ids.iter();
+    let mut hops = |hs: &[Hop]| {
+        hs.iter().map(|h| json!({"at": h.at, "component": h.component, "element": ids.next().cloned().flatten(), "code": h.code, "detail": h.detail, "line": h.span.map(|s| s.line)})).collect::<Vec<_>>()
     };
+    let (forward, back) = (hops(&t.forward), hops(&t.back));
     json!({
         "request": t.request.text,
         "from": t.from,
@@ -58,8 +76,8 @@ pub fn trace(t: &Trace) -> Value {
             "steps": d.steps.iter().map(|s| json!({"at": s.at, "code": s.code, "detail": s.detail})).collect::<Vec<_>>(),
         })),
         "destination": t.destination.map(|d| d.to_string()),
-        "forward": hops(&t.forward),
-        "back": hops(&t.back),
+        "forward": forward,
+        "back": back,
         "via": t.components(),
         "s3": t.s3.as_ref().map(|c| json!({"bucket": c.bucket, "access_point": c.access_point, "key": c.key, "action": c.action})),
         "context": t.context.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),

@@ -9,6 +9,7 @@
 
 use std::net::IpAddr;
 
+use vpcsim_topology::Element;
 use vpcsim_topology::model::{
     DxGatewayId, EndpointId, EniId, EniOwner, LinkId, NatGatewayId, PeeringId, Protocol,
     RouteTableId, SiteId, Span, SubnetId, VpcId,
@@ -487,6 +488,52 @@ impl Step {
             Event::ReplyElsewhere { .. } => "route.no-return-route",
             Event::Loop => "route.loop",
         }
+    }
+
+    /// The component the step happened at, as a diagram draws it (`None`: nowhere drawn, such as
+    /// a loop or a reply that arrived elsewhere).
+    pub fn element(&self) -> Option<Element> {
+        Some(match &self.event {
+            Event::SecurityGroup { eni, .. }
+            | Event::Tracked { eni, .. }
+            | Event::Appliance { eni } => Element::Interface(*eni),
+            Event::NetworkAcl { subnet, .. } => Element::Subnet(*subnet),
+            Event::Route { table, .. } | Event::NoRoute { table, .. } => {
+                Element::RouteTable(*table)
+            }
+            Event::NoInterface { vpc, .. } => Element::Vpc(*vpc),
+            Event::LocalGateway { from, .. } => match from {
+                LocalGatewayFrom::Vpc(v) => Element::Vpc(*v),
+                LocalGatewayFrom::Site(s) => Element::Site(*s),
+                LocalGatewayFrom::Reply => return None,
+            },
+            Event::GatewayEndpoint { endpoint } => Element::Endpoint(*endpoint),
+            Event::InternetGateway { vpc, .. }
+            | Event::NoPublicIp { vpc, .. }
+            | Event::InternetGatewayReturn { vpc } => Element::InternetGateway(*vpc),
+            Event::Nat { nat, .. }
+            | Event::NatNoPublicIp { nat }
+            | Event::NatNoRoute { nat, .. }
+            | Event::NatReturn { nat } => Element::NatGateway(*nat),
+            Event::InternetReturn { .. } => Element::Internet,
+            Event::VpnGatewayNoLink { vpc, .. } => Element::VpnGateway(*vpc),
+            Event::VpnGatewayLink { link }
+            | Event::Tunnel { link, .. }
+            | Event::LinkDown { link }
+            | Event::LinkInto { link, .. }
+            | Event::LinkNoVpc { link, .. } => Element::Link(*link),
+            Event::SiteLocal { site, .. }
+            | Event::SiteInternet { site, .. }
+            | Event::SiteNoRoute { site, .. }
+            | Event::SiteRoute { site, .. }
+            | Event::AllLinksDown { site, .. }
+            | Event::NotInSite { site, .. } => Element::Site(*site),
+            Event::DxGateway { gateway, .. } => Element::DxGateway(*gateway),
+            Event::Peering { peering, .. } | Event::PeeringNotTransitive { peering, .. } => {
+                Element::Peering(*peering)
+            }
+            Event::ReplyElsewhere { .. } | Event::Loop => return None,
+        })
     }
 }
 

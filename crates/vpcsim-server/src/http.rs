@@ -318,7 +318,7 @@ impl Api {
         let net = engine.network(&down);
         let result = engine.trace(&net, source, from, request, &opts, &mut Rotation::new());
         match result {
-            Ok(t) => Ok(shapes::trace(&t)),
+            Ok(t) => Ok(shapes::trace(snap.topology(), &t)),
             Err(e) => Err(ApiError::bad(
                 e.to_string(),
                 "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT",

@@ -16,6 +16,7 @@
 //! Invariant: pure and synchronous; the only I/O is reading files through [`FileSystem`]
 //! (regular files only, size-capped: [`Limit`]).
 
+pub mod element;
 pub mod format;
 pub mod load;
 pub mod model;
@@ -24,6 +25,7 @@ pub mod services;
 pub mod text;
 mod validate;
 
+pub use element::Element;
 pub use load::{
     FileError, FileSystem, Limit, Loaded, MemFs, ReadError, StdFs, load, load_str, not_a_policy,
 };

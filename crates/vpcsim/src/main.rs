@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod diagram;
 mod dns;
 mod front;
 mod generate;
@@ -89,6 +90,29 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Draw the topology (SVG, Graphviz DOT or Mermaid), with a traced path on it.
+    Diagram {
+        /// Topology file.
+        topology: PathBuf,
+        /// Output format (default: from the output file's extension, else svg).
+        #[arg(long, value_enum)]
+        format: Option<diagram::DiagramFormat>,
+        /// Draw the path of a request from this sender (VPC/INSTANCE or SITE/HOST); with --request.
+        #[arg(long)]
+        from: Option<String>,
+        /// The request to trace: `METHOD URL`, a URL, or HOST:PORT (quote it); with --from.
+        #[arg(long)]
+        request: Option<String>,
+        /// Take a link (`dx-primary`) or a tunnel (`vpn-backup/tunnel1`) down; repeatable.
+        #[arg(long = "fail", value_name = "LINK")]
+        fail: Vec<String>,
+        /// Sign the traced request with this principal (a key of `principals`, or `anonymous`).
+        #[arg(long)]
+        principal: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Run every expectation of each topology and of its scenarios; exit 1 if any fails.
     Check {
@@ -354,6 +378,23 @@ fn main() -> ExitCode {
             repeat,
             format,
         ),
+        Command::Diagram {
+            topology,
+            format,
+            from,
+            request,
+            fail,
+            principal,
+            output,
+        } => diagram::run(diagram::Args {
+            topology: &topology,
+            format,
+            from: from.as_deref(),
+            request: request.as_deref(),
+            fail: &fail,
+            principal: principal.as_deref(),
+            output: output.as_ref(),
+        }),
         Command::Check {
             files,
             format,

@@ -98,7 +98,7 @@ pub(crate) fn trace(
             }
         }
         Format::Json => {
-            let mut v = vpcsim_report::json::trace(&first);
+            let mut v = vpcsim_report::json::trace(&topo, &first);
             if repeat > 1 {
                 v["spread"] = serde_json::json!(
                     spread
