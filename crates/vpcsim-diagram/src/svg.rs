@@ -184,7 +184,7 @@ pub fn render(scene: &Scene, path: Option<&Path>) -> String {
                 scene,
                 i,
                 &l.boxes[i],
-                &format!("{} label", class(i)),
+                &format!("label {}", scene.nodes[i].kind.as_str()),
             );
         }
     }

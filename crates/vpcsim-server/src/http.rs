@@ -28,6 +28,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
@@ -49,7 +50,7 @@ use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
 
 use crate::accept::{Accepted, Acceptor, Gate};
-use crate::{Limits, Listener, Shared};
+use crate::{Limits, Listener, Shared, web};
 use vpcsim_report::json as shapes;
 
 /// The largest request body accepted (64 KiB).
@@ -94,8 +95,28 @@ pub struct Api {
 
 type Answer = Result<Value, ApiError>;
 
-const ROUTES: &str =
-    "GET /health, GET /topology, GET /requests, POST /resolve, POST /trace, POST /check";
+/// A response body: the API's bodies are whole, the web view's event stream is not.
+pub type Body = BoxBody<Bytes, Infallible>;
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
+}
+
+/// What a route answers.
+enum Reply {
+    /// JSON (the API).
+    Json(Value),
+    /// A page, script, style sheet or picture with its content type.
+    Raw(&'static str, Bytes),
+    /// The web view's server-sent events.
+    Events,
+}
+
+const ROUTES: &str = "GET / (the web view), GET /health, GET /topology, GET /requests, GET /events, \
+     GET|POST /diagram, POST /resolve, POST /trace, POST /check";
+
+/// The routes that only take GET.
+const GET_ROUTES: [&str; 4] = ["/health", "/topology", "/requests", "/events"];
 
 impl Api {
     /// An API over `shared`, listing `listeners` in `/topology`, within `limits`, answering
@@ -109,29 +130,50 @@ impl Api {
         }
     }
 
-    /// Answers one request.
-    pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    /// Answers one request. `stopped` ends the web view's event streams when the server stops.
+    pub async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        stopped: watch::Receiver<bool>,
+    ) -> Response<Body> {
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let result = self.route(req).await;
-        let (status, body) = match result {
-            Ok(v) => (StatusCode::OK, v),
-            Err(e) => (e.status, json!({"error": e.error, "hint": e.hint})),
+        let (status, reply) = match result {
+            Ok(r) => (StatusCode::OK, r),
+            Err(e) => (
+                e.status,
+                Reply::Json(json!({"error": e.error, "hint": e.hint})),
+            ),
         };
         debug!(%method, %path, status = status.as_u16(), "http request");
-        let text = serde_json::to_string_pretty(&body).unwrap_or_default() + "\n";
-        let mut resp = Response::new(Full::new(Bytes::from(text)));
+        let mut resp = match reply {
+            Reply::Json(body) => {
+                let text = serde_json::to_string_pretty(&body).unwrap_or_default() + "\n";
+                let mut r = Response::new(full(text));
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                r
+            }
+            Reply::Raw(content_type, body) => {
+                let mut r = Response::new(full(body));
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                r
+            }
+            Reply::Events => web::events(self.shared.changes(), stopped),
+        };
         *resp.status_mut() = status;
-        resp.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if status == StatusCode::REQUEST_TIMEOUT {
             // The rest of the body may still come: the connection cannot serve another request.
             resp.headers_mut()
                 .insert(CONNECTION, HeaderValue::from_static("close"));
         }
         if status == StatusCode::METHOD_NOT_ALLOWED {
-            let allow = if matches!(path.as_str(), "/health" | "/topology") {
+            let allow = if GET_ROUTES.contains(&path.as_str()) {
                 "GET, HEAD"
+            } else if path == "/diagram" {
+                "GET, HEAD, POST"
             } else {
                 "POST"
             };
@@ -141,7 +183,7 @@ impl Api {
         resp
     }
 
-    async fn route(self: &Arc<Self>, req: Request<Incoming>) -> Answer {
+    async fn route(self: &Arc<Self>, req: Request<Incoming>) -> Result<Reply, ApiError> {
         self.hosts.check(&req)?;
         let path = req.uri().path();
         let get = matches!(*req.method(), Method::GET | Method::HEAD);
@@ -160,6 +202,7 @@ impl Api {
             Resolve,
             Trace,
             Check,
+            Diagram,
         }
         let route = match path {
             "/health" if get => Route::Health,
@@ -168,8 +211,26 @@ impl Api {
             "/resolve" if post => Route::Resolve,
             "/trace" if post => Route::Trace,
             "/check" if post => Route::Check,
-            "/health" | "/topology" | "/requests" => return Err(wrong("GET")),
+            "/diagram" if post => Route::Diagram,
+            "/diagram" if get => {
+                let q = web::query(req.uri().query().unwrap_or_default());
+                let (ctype, body) = self.diagram(&q.to_body())?;
+                return Ok(Reply::Raw(ctype, body));
+            }
+            "/events" if get => return Ok(Reply::Events),
+            _ if get => {
+                if let Some((ctype, body)) = web::asset(path) {
+                    return Ok(Reply::Raw(ctype, body.into()));
+                }
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("no route {path}"),
+                    format!("routes: {ROUTES}"),
+                ));
+            }
+            p if GET_ROUTES.contains(&p) || web::asset(p).is_some() => return Err(wrong("GET")),
             "/resolve" | "/trace" | "/check" => return Err(wrong("POST")),
+            "/diagram" => return Err(wrong("GET or POST")),
             _ => {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
@@ -179,8 +240,8 @@ impl Api {
             }
         };
         match route {
-            Route::Health => Ok(self.health()),
-            Route::Topology => Ok(self.topology()),
+            Route::Health => Ok(Reply::Json(self.health())),
+            Route::Topology => Ok(Reply::Json(self.topology())),
             Route::Requests => {
                 // `?last=N` (default 100): the last N requests the emulation front served.
                 let n = req
@@ -189,15 +250,20 @@ impl Api {
                     .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("last=")))
                     .and_then(|n| n.parse::<usize>().ok())
                     .unwrap_or(100);
-                Ok(json!({ "requests": self.shared.requests().last(n) }))
+                Ok(Reply::Json(
+                    json!({ "requests": self.shared.requests().last(n) }),
+                ))
             }
-            Route::Resolve | Route::Trace | Route::Check => {
+            Route::Resolve | Route::Trace | Route::Check | Route::Diagram => {
                 let body = read_json(req, self.body_timeout).await?;
                 let api = self.clone();
                 let work = tokio::task::spawn_blocking(move || match route {
-                    Route::Resolve => api.resolve(&body),
-                    Route::Trace => api.trace(&body),
-                    _ => api.check(&body),
+                    Route::Resolve => api.resolve(&body).map(Reply::Json),
+                    Route::Trace => api.trace(&body).map(Reply::Json),
+                    Route::Diagram => api
+                        .diagram(&body)
+                        .map(|(ctype, body)| Reply::Raw(ctype, body)),
+                    _ => api.check(&body).map(Reply::Json),
                 });
                 match work.await {
                     Ok(answer) => answer,
@@ -240,9 +306,38 @@ impl Api {
                 dns: l.addr.to_string(),
             })
             .collect();
-        let mut v = shapes::topology(snap.topology(), &views);
+        let topo = snap.topology();
+        let mut v = shapes::topology(topo, &views);
         v["file"] = json!(self.shared.path().display().to_string());
         v["generation"] = json!(snap.generation);
+        // Everything a picture needs, under the ids trace hops name.
+        let diagram = vpcsim_diagram::Diagram::new(topo, &snap.engine().network(&[]).links).json();
+        v["elements"] = diagram["elements"].clone();
+        v["connections"] = diagram["connections"].clone();
+        v["senders"] = json!(topo.sender_names());
+        v["sources"] = json!(topo.source_names());
+        v["principals"] = json!(
+            topo.principals
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+        );
+        v["scenarios"] = json!(
+            topo.scenarios
+                .iter()
+                .map(|sc| json!({
+                    "name": sc.name,
+                    "description": sc.description,
+                    "fail": sc.fail.iter().map(|(l, t)| {
+                        let link = &topo.links[l.index()];
+                        match t {
+                            Some(t) => format!("{}/{}", link.name, link.tunnels[*t]),
+                            None => link.name.clone(),
+                        }
+                    }).collect::<Vec<_>>(),
+                }))
+                .collect::<Vec<_>>()
+        );
         v
     }
 
@@ -324,6 +419,64 @@ impl Api {
                 "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT",
             )),
         }
+    }
+
+    /// A picture of the topology, with a traced path when `from` and `request` are given:
+    /// `{from, request, fail, principal, format}` (format `svg`, the default, `dot` or
+    /// `mermaid`).
+    fn diagram(&self, body: &Value) -> Result<(&'static str, Bytes), ApiError> {
+        let f = fields(
+            body,
+            &["from", "request", "fail", "principal", "format"],
+            &[],
+        )?;
+        let (format, ctype) = match string(f, "format")?.unwrap_or("svg") {
+            "svg" => (vpcsim_diagram::Format::Svg, "image/svg+xml"),
+            "dot" => (
+                vpcsim_diagram::Format::Dot,
+                "text/vnd.graphviz; charset=utf-8",
+            ),
+            "mermaid" => (vpcsim_diagram::Format::Mermaid, "text/plain; charset=utf-8"),
+            other => {
+                return Err(ApiError::bad(
+                    format!("'{other}' is not a diagram format"),
+                    "use svg, dot or mermaid",
+                ));
+            }
+        };
+        let from = string(f, "from")?;
+        let request = string(f, "request")?;
+        let snap = self.shared.current();
+        let topo = snap.topology();
+        let down = failures(topo, &fail_list(f)?)?;
+        let engine = snap.engine();
+        let net = engine.network(&down);
+        let mut diagram = vpcsim_diagram::Diagram::new(topo, &net.links);
+        match (from, request) {
+            (Some(from), Some(request)) => {
+                let source = topo
+                    .find_sender(from)
+                    .map_err(|e| ApiError::bad(e.message, e.hint))?;
+                let opts = options(topo, string(f, "principal")?)?;
+                let t = engine
+                    .trace(&net, source, from, request, &opts, &mut Rotation::new())
+                    .map_err(|e| {
+                        ApiError::bad(
+                            e.to_string(),
+                            "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT",
+                        )
+                    })?;
+                diagram = diagram.with_trace(topo, &t);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ApiError::bad(
+                    "from and request go together",
+                    "give both to draw a path, or neither",
+                ));
+            }
+        }
+        Ok((ctype, Bytes::from(diagram.render(format))))
     }
 
     fn check(&self, body: &Value) -> Answer {
@@ -685,9 +838,11 @@ pub async fn serve(
         let limits = limits.clone();
         conns.spawn(async move {
             let _pass = pass;
+            let events_stop = stopped.clone();
             let service = service_fn(move |req| {
                 let api = api.clone();
-                async move { Ok::<_, Infallible>(api.handle(req).await) }
+                let stop = events_stop.clone();
+                async move { Ok::<_, Infallible>(api.handle(req, stop).await) }
             });
             let io = SendTimeout::new(stream, limits.http_send_timeout);
             let conn = http1::Builder::new()

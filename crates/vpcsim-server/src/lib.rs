@@ -33,6 +33,7 @@ pub mod sockets;
 mod state;
 pub mod tcp;
 pub mod udp;
+pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;

@@ -101,6 +101,9 @@ struct Inner {
     current: RwLock<Arc<Snapshot>>,
     last_error: RwLock<Option<ReloadError>>,
     requests: RequestLog,
+    /// Bumped each time what is served changes (a new generation) or a reload fails: what
+    /// `GET /events` tells the web view.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 /// The last requests the emulation front served (`GET /requests`), newest last. Each is kept as
@@ -174,8 +177,18 @@ impl Shared {
                 current: RwLock::new(Arc::new(Snapshot::new(topology, 1, files))),
                 last_error: RwLock::new(None),
                 requests: RequestLog::new(1000),
+                changes: tokio::sync::watch::Sender::new(0),
             }),
         }
+    }
+
+    /// A receiver that sees a new value each time a new generation is served or a reload fails.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.inner.changes.send_modify(|n| *n += 1);
     }
 
     /// The requests the emulation front served.
@@ -274,12 +287,14 @@ impl Shared {
         };
         match result {
             Ok(topology) => {
-                let generation = self.swap(Snapshot::new(topology, 0, files));
+                // Cleared first: a page told of the new generation finds no stale error.
                 last(None);
+                let generation = self.swap(Snapshot::new(topology, 0, files));
                 Reload::Swapped(generation)
             }
             Err(e) => {
                 last(Some(e.clone()));
+                self.changed();
                 Reload::Kept(e, files)
             }
         }
@@ -315,6 +330,8 @@ impl Shared {
         next.generation = cur.generation + 1;
         let generation = next.generation;
         *cur = Arc::new(next);
+        drop(cur);
+        self.changed();
         generation
     }
 }

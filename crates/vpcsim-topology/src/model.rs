@@ -1157,6 +1157,22 @@ impl<S: Stage> Topology<S> {
         }
         out
     }
+
+    /// Every name a request can be sent from (`VPC/INSTANCE`, `SITE/HOST`), in file order.
+    pub fn sender_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for vpc in &self.vpcs {
+            for i in &vpc.instances {
+                out.push(format!("{}/{}", vpc.name, self.instances[i.index()].name));
+            }
+        }
+        for site in &self.sites {
+            for h in &site.hosts {
+                out.push(format!("{}/{}", site.name, self.hosts[h.index()].name));
+            }
+        }
+        out
+    }
 }
 
 impl Topology {
