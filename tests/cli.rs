@@ -387,3 +387,108 @@ fn deny_warnings_fails_and_quiet_hides_them() {
     ]);
     assert_eq!(code(&o), 0);
 }
+
+#[test]
+fn diagram_draws_the_topology_and_the_path_as_the_library_does() {
+    let request = "GET https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv";
+    let o = vpcsim(&[
+        "diagram",
+        "topologies/hybrid-s3.yaml",
+        "--from",
+        "datacenter/build-server",
+        "--request",
+        request,
+        "--fail",
+        "dx-primary",
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = String::from_utf8(o.stdout).expect("UTF-8");
+    // The same picture as the library draws for the same question (the HTTP API's /diagram is
+    // held to the same bytes in crates/vpcsim-server/tests/serve.rs).
+    let loaded = vpcsim_topology::load(
+        &root().join("topologies/hybrid-s3.yaml"),
+        &vpcsim_topology::StdFs,
+    )
+    .expect("readable");
+    let topo = loaded.topology.expect("valid");
+    let engine = vpcsim_engine::Engine::new(&topo);
+    let net = engine.network(&[topo.find_failure("dx-primary").unwrap()]);
+    let source = topo.find_sender("datacenter/build-server").unwrap();
+    let t = engine
+        .trace(
+            &net,
+            source,
+            "datacenter/build-server",
+            request,
+            &vpcsim_engine::Options::default(),
+            &mut vpcsim_dns::Rotation::new(),
+        )
+        .unwrap();
+    let expected = vpcsim_diagram::Diagram::new(&topo, &net.links)
+        .with_trace(&topo, &t)
+        .render(vpcsim_diagram::Format::Svg);
+    assert_eq!(svg, expected);
+
+    // The format follows the output file's name; DOT and Mermaid name the same elements.
+    let dir = std::env::temp_dir().join(format!("vpcsim-diagram-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, start) in [
+        ("h.dot", "digraph \"hybrid-s3\""),
+        ("h.mmd", "flowchart LR"),
+    ] {
+        let out = dir.join(file);
+        let o = vpcsim(&[
+            "diagram",
+            "topologies/hybrid-s3.yaml",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.starts_with(start), "{file}: {text}");
+        assert!(text.contains("dx-primary") && text.contains("build-server"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Mistakes are usage errors with what to do.
+    for (args, says) in [
+        (
+            vec![
+                "diagram",
+                "topologies/hybrid-s3.yaml",
+                "--from",
+                "datacenter/build-server",
+            ],
+            "go together",
+        ),
+        (
+            vec!["diagram", "topologies/hybrid-s3.yaml", "-o", "x.png"],
+            ".svg, .dot or .mmd",
+        ),
+        (
+            vec![
+                "diagram",
+                "topologies/hybrid-s3.yaml",
+                "--fail",
+                "dx-primry",
+            ],
+            "dx-primary",
+        ),
+        (
+            vec![
+                "diagram",
+                "topologies/hybrid-s3.yaml",
+                "--from",
+                "datacenter/nobody",
+                "--request",
+                "GET https://x/",
+            ],
+            "build-server",
+        ),
+    ] {
+        let o = vpcsim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

@@ -170,7 +170,7 @@ impl Api {
                 .insert(CONNECTION, HeaderValue::from_static("close"));
         }
         if status == StatusCode::METHOD_NOT_ALLOWED {
-            let allow = if GET_ROUTES.contains(&path.as_str()) {
+            let allow = if GET_ROUTES.contains(&path.as_str()) || web::asset(&path).is_some() {
                 "GET, HEAD"
             } else if path == "/diagram" {
                 "GET, HEAD, POST"

@@ -1690,3 +1690,179 @@ async fn watch_reloads_when_a_missing_policy_file_appears() {
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- the web view, /diagram and /events ----
+
+/// One request with `Connection: close`: status, head and body as text.
+async fn http_text(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let ct = if body.is_empty() {
+        ""
+    } else {
+        "content-type: application/json\r\n"
+    };
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n{ct}content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a full response");
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_view_its_pictures_and_its_events() {
+    let running = start().await;
+    let a = running.http;
+
+    // The page and its files, embedded.
+    let (s, head, body) = http_text(a, "GET", "/", None).await;
+    assert_eq!(s, 200);
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(body.contains(r#"<script src="/ui/app.js">"#));
+    for (path, ct) in [
+        ("/ui/app.js", "text/javascript"),
+        ("/ui/app.css", "text/css"),
+    ] {
+        let (s, head, body) = http_text(a, "GET", path, None).await;
+        assert_eq!(s, 200, "{path}");
+        assert!(head.contains(ct), "{head}");
+        assert!(!body.is_empty());
+    }
+    let (s, head, _) = http_text(a, "POST", "/", Some(json!({}))).await;
+    assert_eq!(s, 405);
+    assert!(head.contains("allow: get, head"), "{head}");
+    let (s, _, _) = http_text(a, "GET", "/ui/nothing.js", None).await;
+    assert_eq!(s, 404);
+
+    // /topology lists every element under the ids hops name, and the connections.
+    let (_, _, v) = http(a, "GET", "/topology", None, b"").await;
+    let ids: Vec<&str> = v["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "vpc:shared",
+        "subnet:shared/app-a",
+        "rtb:shared/endpoints",
+        "link:dx-primary",
+        "host:datacenter/build-server",
+        "vpce:shared/s3-interface",
+        "outpost:factory",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert!(
+        v["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["from"] == "site:datacenter" && c["to"] == "link:dx-primary")
+    );
+    assert_eq!(
+        v["senders"],
+        json!(["shared/app-1", "analytics/etl-1", "datacenter/build-server"])
+    );
+
+    // The picture: the same bytes as the library's for the same question (one truth).
+    let request = format!("GET https://bucket.{REGIONAL}/DOC-EXAMPLE-BUCKET1/report.csv");
+    let (s, head, svg) = http_text(
+        a,
+        "POST",
+        "/diagram",
+        Some(
+            json!({"from": "datacenter/build-server", "request": request, "fail": ["dx-primary"]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 200, "{svg}");
+    assert!(head.contains("content-type: image/svg+xml"));
+    let snap = running.shared.current();
+    let topo = snap.topology();
+    let engine = snap.engine();
+    let down = vec![(topo.find_failure("dx-primary").unwrap())];
+    let net = engine.network(&down);
+    let source = topo.find_sender("datacenter/build-server").unwrap();
+    let t = engine
+        .trace(
+            &net,
+            source,
+            "datacenter/build-server",
+            &request,
+            &vpcsim_engine::Options::default(),
+            &mut Rotation::new(),
+        )
+        .unwrap();
+    let expected = vpcsim_diagram::Diagram::new(topo, &net.links)
+        .with_trace(topo, &t)
+        .render(vpcsim_diagram::Format::Svg);
+    assert_eq!(svg, expected);
+    assert!(svg.contains(r#"class="node leaf vpn on-path" data-id="link:vpn-backup""#));
+    let (s, _, dot) = http_text(a, "GET", "/diagram?format=dot&fail=dx-primary", None).await;
+    assert_eq!(s, 200);
+    assert!(dot.starts_with("digraph \"hybrid-s3\""), "{dot}");
+    let (s, _, body) = http_text(a, "POST", "/diagram", Some(json!({"format": "png"}))).await;
+    assert_eq!(s, 400);
+    assert!(body.contains("svg, dot or mermaid"), "{body}");
+    let (s, _, body) = http_text(
+        a,
+        "POST",
+        "/diagram",
+        Some(json!({"from": "datacenter/build-server"})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(body.contains("go together"), "{body}");
+    let (s, _, body) = http_text(a, "GET", "/diagram?fail=dx-primry", None).await;
+    assert_eq!(s, 400);
+    assert!(body.contains("dx-primary"), "{body}");
+
+    // Events: one at once, one per change; the stream ends when the server stops.
+    let mut es = TcpStream::connect(a).await.unwrap();
+    es.write_all(b"GET /events HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut got = String::new();
+    let mut buf = [0u8; 4096];
+    while !got.contains("event: change") {
+        let n = tokio::time::timeout(Duration::from_secs(10), es.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "{got}");
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(
+        got.to_ascii_lowercase()
+            .contains("content-type: text/event-stream"),
+        "{got}"
+    );
+    let first = got.matches("event: change").count();
+    running
+        .shared
+        .replace_bucket_policy("DOC-EXAMPLE-BUCKET1", None)
+        .expect("a bucket");
+    while got.matches("event: change").count() == first {
+        let n = tokio::time::timeout(Duration::from_secs(10), es.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "{got}");
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    tokio::time::timeout(Duration::from_secs(10), running.shutdown())
+        .await
+        .expect("an open event stream does not hold the server up");
+}
