@@ -18,8 +18,13 @@
 //!   (the aws CLI, curl) is not installed are skipped, unless `VPCSIM_DOCS_TOOLS=1` — which
 //!   `.ci/run` sets once it has installed them — makes a missing one an error.
 //!
+//! - A `vpcsim diagram … -o docs/pictures/NAME.svg` example draws the picture the page shows: it
+//!   is drawn into the scratch folder and compared with the committed file, so that a picture
+//!   goes stale only by failing this test.
+//!
 //! `BLESS=1 cargo test -p vpcsim --test docs` rewrites the blocks that differ with the
-//! program's output, keeping their elisions; review the diff before committing it.
+//! program's output, keeping their elisions, and the stale pictures; review the diff before
+//! committing it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -228,6 +233,22 @@ impl Drop for Scratch {
     }
 }
 
+/// For a `vpcsim diagram … -o docs/…` example: points `-o` into the scratch folder and returns
+/// the committed picture's path (from the repository root) and the scratch one.
+fn picture_output(args: &mut [String], scratch: &Scratch) -> Option<(String, PathBuf)> {
+    if args.first().map(String::as_str) != Some("diagram") {
+        return None;
+    }
+    let at = args.iter().position(|a| a == "-o" || a == "--output")? + 1;
+    let committed = args.get(at)?.clone();
+    if !committed.starts_with("docs/") {
+        return None;
+    }
+    let drawn = scratch.dir.join(committed.replace('/', "_"));
+    args[at] = drawn.display().to_string();
+    Some((committed, drawn))
+}
+
 /// The program a `vpcsim exec … -- PROGRAM …` example runs, when it is not on this machine.
 fn missing_tool(args: &[String]) -> Option<String> {
     if args.first().map(String::as_str) != Some("exec") {
@@ -345,7 +366,29 @@ fn pasted_outputs_are_what_vpcsim_prints() {
                 continue;
             }
             run += 1;
+            // A picture: drawn into the scratch folder, compared with the committed one.
+            let mut args = args;
+            let picture = picture_output(&mut args, &scratch);
             let forms = outputs(&args, with_exit, &scratch);
+            if let Some((committed, drawn)) = picture {
+                let new = std::fs::read(&drawn).unwrap_or_default();
+                let old = std::fs::read(root.join(&committed)).unwrap_or_default();
+                if new.is_empty() {
+                    failures.push(format!(
+                        "{shown}:{}: `vpcsim {}` drew nothing",
+                        ex.line, ex.command
+                    ));
+                } else if new != old {
+                    if bless {
+                        std::fs::write(root.join(&committed), &new).expect("writable picture");
+                    } else {
+                        failures.push(format!(
+                            "{shown}:{}: {committed} is stale: `vpcsim {}` draws another picture",
+                            ex.line, ex.command
+                        ));
+                    }
+                }
+            }
             if forms.iter().any(|got| matches(&ex.expected, got)) {
                 continue;
             }

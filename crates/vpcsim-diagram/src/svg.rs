@@ -80,7 +80,17 @@ pub fn render(scene: &Scene, path: Option<&Path>) -> String {
         })
         .collect();
     let l = layout::layout(scene, &badges);
-    let caption = caption_lines(path);
+    // The caption wraps at the picture's width (at least 120 characters).
+    let columns = (((l.width - 4.0 * PAD) / layout::CHAR_W) as usize).max(120);
+    let caption: Vec<(String, String)> = caption_lines(path)
+        .into_iter()
+        .flat_map(|(class, text)| {
+            let indent = if class == "hop-text" { 6 } else { 2 };
+            wrap(&text, columns, indent)
+                .into_iter()
+                .map(move |t| (class.clone(), t))
+        })
+        .collect();
     let caption_w = caption
         .iter()
         .map(|(_, t)| text_width(t) + 4.0 * PAD)
@@ -242,6 +252,30 @@ pub fn render(scene: &Scene, path: Option<&Path>) -> String {
     o
 }
 
+/// `text` in lines of at most `columns` characters, broken at spaces (a longer word stays whole),
+/// the lines after the first indented by `indent`.
+fn wrap(text: &str, columns: usize, indent: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for (i, word) in text.split(' ').enumerate() {
+        let w = word.chars().count();
+        if i > 0 {
+            if len + 1 + w > columns && !line.trim_start().is_empty() {
+                out.push(std::mem::replace(&mut line, " ".repeat(indent)));
+                len = indent;
+            } else {
+                line.push(' ');
+                len += 1;
+            }
+        }
+        line.push_str(word);
+        len += w;
+    }
+    out.push(line);
+    out
+}
+
 /// The caption's lines, with their classes.
 fn caption_lines(path: Option<&Path>) -> Vec<(String, String)> {
     let Some(p) = path else {
@@ -371,4 +405,22 @@ pub fn dfs(scene: &Scene) -> Vec<usize> {
         stack.extend(scene.nodes[i].children.iter().rev());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn captions_wrap_at_spaces_keeping_leading_ones() {
+        assert_eq!(wrap("   1  a b c", 80, 6), vec!["   1  a b c"]);
+        assert_eq!(
+            wrap("   1  aaa bbb ccc", 10, 6),
+            vec!["   1  aaa", "      bbb", "      ccc"]
+        );
+        assert_eq!(
+            wrap("averyveryverylongword x", 5, 2),
+            vec!["averyveryverylongword", "  x"]
+        );
+    }
 }

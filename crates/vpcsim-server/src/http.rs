@@ -1,9 +1,12 @@
-//! The HTTP API: JSON in, JSON out.
+//! The HTTP API: JSON in, JSON out; and the web view's page, pictures and events ([`web`]).
 //!
 //! | route | body | answer |
 //! |---|---|---|
 //! | `GET /health` | | `{status, generation, topology, views, reload_error}` |
-//! | `GET /topology` | | the scenario, VPCs, endpoints and views with their listeners |
+//! | `GET /topology` | | the scenario, VPCs, endpoints and views with their listeners; every element and connection a picture draws, by id; senders, sources, principals, scenarios |
+//! | `GET`/`POST /diagram` | query or `{from, request, fail, principal, format}` | the picture (`vpcsim diagram`): SVG, DOT or Mermaid |
+//! | `GET /events` | | server-sent events: `change` when the served topology changes or a reload fails |
+//! | `GET /` | | the web view (and `/ui/app.js`, `/ui/app.css`) |
 //! | `POST /resolve` | `{from, name, type, fail}` | a resolution, as `vpcsim resolve --format json` |
 //! | `POST /trace` | `{from, request, fail, principal, tls}` | a trace, as `vpcsim trace --format json` |
 //! | `POST /check` | nothing or `{}` | every expectation's result, as `vpcsim check --format json` |

@@ -206,6 +206,7 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
             );
         }
         println!();
+        println!("web view on http://{}/ (the topology drawn; trace, resolve, toggle links, check)", running.http);
         println!("HTTP API on http://{}", running.http);
         if !running.http.ip().is_loopback() {
             let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "[::1]".into()];
