@@ -221,6 +221,7 @@ impl Api {
                 return Ok(Reply::Raw(ctype, body));
             }
             "/events" if get => return Ok(Reply::Events),
+            "/resolve" | "/trace" | "/check" => return Err(wrong("POST")),
             _ if get => {
                 if let Some((ctype, body)) = web::asset(path) {
                     return Ok(Reply::Raw(ctype, body.into()));
@@ -232,7 +233,6 @@ impl Api {
                 ));
             }
             p if GET_ROUTES.contains(&p) || web::asset(p).is_some() => return Err(wrong("GET")),
-            "/resolve" | "/trace" | "/check" => return Err(wrong("POST")),
             "/diagram" => return Err(wrong("GET or POST")),
             _ => {
                 return Err(ApiError::new(
