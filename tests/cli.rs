@@ -492,3 +492,71 @@ fn diagram_draws_the_topology_and_the_path_as_the_library_does() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn import_aws_reads_a_folder_and_says_what_is_wrong_with_it() {
+    // The shipped example imports, loads and names its warnings on standard error.
+    let o = vpcsim(&[
+        "import",
+        "aws",
+        "examples/import/aws",
+        "--name",
+        "moto-account",
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let yaml = String::from_utf8_lossy(&o.stdout);
+    assert!(yaml.contains("name: moto-account") && yaml.contains("vpce-1da48d71e4aa83e69"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("warning: vpce-1da48d71e4aa83e69: its network interface")
+    );
+
+    // The script: every call, read-only.
+    let o = vpcsim(&["import", "aws", "--print-commands", "--region", "eu-west-1"]);
+    let script = String::from_utf8_lossy(&o.stdout);
+    for call in [
+        "ec2 describe-vpcs",
+        "ec2 describe-prefix-lists",
+        "route53 list-hosted-zones",
+        "route53resolver list-resolver-endpoint-ip-addresses",
+        "directconnect describe-virtual-interfaces",
+        "s3api get-bucket-policy",
+        "REGIONS=\"eu-west-1\"",
+    ] {
+        assert!(script.contains(call), "{call} in\n{script}");
+    }
+    assert!(
+        !script.contains(" create-") && !script.contains(" delete-") && !script.contains(" put-")
+    );
+
+    // A file that is not JSON: its place; an empty folder: what to do.
+    let dir = std::env::temp_dir().join(format!("vpcsim-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("us-east-1")).unwrap();
+    let o = vpcsim(&["import", "aws", dir.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--print-commands"));
+    std::fs::write(
+        dir.join("us-east-1/ec2-describe-vpcs.json"),
+        "{\"Vpcs\": [\n  {,}\n]}",
+    )
+    .unwrap();
+    let o = vpcsim(&["import", "aws", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("ec2-describe-vpcs.json:2:4"), "{err}");
+    // A misnamed file is a warning, and the rest imports.
+    std::fs::write(
+        dir.join("us-east-1/ec2-describe-vpcs.json"),
+        "{\"Vpcs\": []}",
+    )
+    .unwrap();
+    std::fs::write(dir.join("us-east-1/ec2-describe-vpc.json"), "{}").unwrap();
+    let o = vpcsim(&["import", "aws", dir.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("us-east-1/ec2-describe-vpc.json: not a file vpcsim import aws reads")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

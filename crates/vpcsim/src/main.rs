@@ -13,6 +13,7 @@ mod diagram;
 mod dns;
 mod front;
 mod generate;
+mod import;
 mod policy;
 mod serve;
 mod trace;
@@ -90,6 +91,12 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Write a topology from what exists: aws CLI describe output (CloudFormation and Terraform
+    /// come next).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// Draw the topology (SVG, Graphviz DOT or Mermaid), with a traced path on it.
     Diagram {
@@ -378,6 +385,7 @@ fn main() -> ExitCode {
             repeat,
             format,
         ),
+        Command::Import { command } => import::run(command),
         Command::Diagram {
             topology,
             format,
