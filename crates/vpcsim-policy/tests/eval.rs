@@ -672,6 +672,118 @@ fn cross_account_needs_both() {
     assert_eq!(o.decision, Decision::ImplicitDeny);
 }
 
+/// Naming an account in a resource policy delegates to the account: its principals still need an
+/// identity policy that allows, in the same account as across accounts; a principal named by its own
+/// ARN needs nothing more in the same account. IAM, "AWS account principals":
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+#[test]
+fn account_principals_delegate_to_the_account() {
+    let session = "arn:aws:sts::111122223333:assumed-role/app/i-0123";
+    let root = "arn:aws:iam::111122223333:root";
+    let by_id = bucket_allowing(r#"{"AWS": "111122223333"}"#);
+    let by_root = bucket_allowing(r#"{"AWS": "arn:aws:iam::111122223333:root"}"#);
+    let by_role = bucket_allowing(r#"{"AWS": "arn:aws:iam::111122223333:role/app"}"#);
+    let everyone = bucket_allowing(r#"{"AWS": "*"}"#);
+    let other_id = bucket_allowing(r#"{"AWS": "444455556666"}"#);
+    let other_root = bucket_allowing(r#"{"AWS": "arn:aws:iam::444455556666:root"}"#);
+    #[rustfmt::skip]
+    let rows: &[(&str, Option<&str>, &[&str], Decision)] = &[
+        // Same account: the account named, no identity allow: denied; with one: allowed.
+        (&by_id, Some(APP), &[], Decision::ImplicitDeny),
+        (&by_root, Some(APP), &[], Decision::ImplicitDeny),
+        (&by_id, Some(session), &[], Decision::ImplicitDeny),
+        (&by_root, Some(session), &[], Decision::ImplicitDeny),
+        (&by_id, Some(APP), &[ALLOW_ALL_ID], Decision::Allowed),
+        (&by_root, Some(APP), &[ALLOW_ALL_ID], Decision::Allowed),
+        // The principal by its own ARN, or everyone: the resource policy alone suffices.
+        (&by_role, Some(APP), &[], Decision::Allowed),
+        (&by_role, Some(session), &[], Decision::Allowed),
+        (&everyone, Some(APP), &[], Decision::Allowed),
+        // The root user is the account: it needs no identity policy anyway.
+        (&by_id, Some(root), &[], Decision::Allowed),
+        // Cross account: the account named and an identity allow; either alone is not enough.
+        (&other_id, Some(OTHER), &[ALLOW_ALL_ID], Decision::Allowed),
+        (&other_root, Some(OTHER), &[ALLOW_ALL_ID], Decision::Allowed),
+        (&other_id, Some(OTHER), &[], Decision::ImplicitDeny),
+        (&other_root, Some(OTHER), &[], Decision::ImplicitDeny),
+    ];
+    let mut failures = Vec::new();
+    for (bucket, who, identity, want) in rows {
+        let o = run(&Case {
+            caller: *who,
+            identity,
+            bucket: &[bucket],
+            ..Default::default()
+        });
+        if o.decision != *want {
+            failures.push(format!(
+                "{bucket} for {who:?} with {} identity policies: {:?}, expected {want:?} ({})",
+                identity.len(),
+                o.decision,
+                o.explanation
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The explanation says why the bucket's grant was not enough.
+    let o = run(&Case {
+        bucket: &[&by_id],
+        ..Default::default()
+    });
+    assert!(
+        o.explanation.contains(
+            "bucket DOC-EXAMPLE-BUCKET1 statement Grant names account 111122223333 as its principal, which delegates to the account"
+        ),
+        "{}",
+        o.explanation
+    );
+    // Allowed same-account by the identity policy: that is the deciding statement.
+    let o = run(&Case {
+        bucket: &[&by_id],
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    });
+    assert_eq!(refs(&o), ["identity id0 statement All"]);
+    // Cross account, both decide.
+    let o = run(&Case {
+        caller: Some(OTHER),
+        bucket: &[&other_root],
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    });
+    assert_eq!(
+        refs(&o),
+        [
+            "identity id0 statement All",
+            "bucket DOC-EXAMPLE-BUCKET1 statement Grant"
+        ]
+    );
+    // A deny naming the account applies to its principals.
+    let deny_account = r#"{"Statement": [{"Sid": "Grant", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}, {"Sid": "NoAccount", "Effect": "Deny", "Principal": {"AWS": "111122223333"}, "Action": "s3:*", "Resource": "*"}]}"#;
+    let o = run(&Case {
+        bucket: &[deny_account],
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    // An endpoint policy naming the account lets its principals through (it grants nothing).
+    let endpoint_account = r#"{"Statement": {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:*", "Resource": "*"}}"#;
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(endpoint_account)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    assert_eq!(
+        refs(&o),
+        [
+            "endpoint s3-interface statement Account",
+            "identity id0 statement All"
+        ]
+    );
+}
+
 #[test]
 fn anonymous_needs_a_public_grant() {
     let public = bucket_allowing(r#""*""#);

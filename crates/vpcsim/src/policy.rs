@@ -173,12 +173,23 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 caller.as_ref().map_or("anonymous", |c| c.arn.as_str())
             );
             for (l, v) in &per_policy {
-                let allows: Vec<String> = v.allows.iter().map(|s| s.statement.clone()).collect();
-                let denies: Vec<String> = v.denies.iter().map(|s| s.statement.clone()).collect();
+                let names = |refs: &[vpcsim_policy::StatementRef]| {
+                    refs.iter()
+                        .map(|s| s.statement.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                // Statements naming only the caller's account are shown apart: they grant
+                // nothing without an identity policy allow.
+                let delegated = if v.delegated.is_empty() {
+                    String::new()
+                } else {
+                    format!(", delegates to the account [{}]", names(&v.delegated))
+                };
                 println!(
-                    "  {l}: allows [{}], denies [{}]",
-                    allows.join(", "),
-                    denies.join(", ")
+                    "  {l}: allows [{}]{delegated}, denies [{}]",
+                    names(&v.allows),
+                    names(&v.denies)
                 );
             }
             println!("{}: {}", decision.to_uppercase(), outcome.explanation);
@@ -191,6 +202,7 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 "policies": per_policy.iter().map(|(l, v)| serde_json::json!({
                     "policy": l,
                     "allows": v.allows.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
+                    "delegated": v.delegated.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
                     "denies": v.denies.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
