@@ -207,7 +207,7 @@ fn every_operator_present_absent_and_multivalued() {
         (r#"{"ForAllValues:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["a", "secret"])], false),
         (r#"{"ForAnyValue:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["a", "secret"])], true),
         (r#"{"ForAnyValue:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["secret"])], false),
-        (r#"{"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "a"}}"#, &[], true),
+        (r#"{"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "a"}}"#, &[], false),
         // Key names are case-insensitive, values of String* are not
         (r#"{"StringEquals": {"AWS:SOURCEVPCE": "vpce-1"}}"#, &[("aws:SourceVpce", &["vpce-1"])], true),
         // Several keys and operators are AND'ed
@@ -219,6 +219,75 @@ fn every_operator_present_absent_and_multivalued() {
     let mut failures = Vec::new();
     for (block, keys, want) in rows {
         if cond_allows(block, keys) != *want {
+            failures.push(format!("{block} with {keys:?}: expected {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Set qualifiers on a key that is absent or present with an empty set, with and without
+/// `…IfExists`, for a positive and a negated operator: one row per combination. IAM,
+/// "Single-valued vs. multivalued context keys"
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html):
+/// ForAllValues is true when the request has no such key (and a missing key and a key with an
+/// empty value are alike, the `Null` check guards against both); ForAnyValue is false when the
+/// key is missing or its data set is null. The set qualifier decides before `…IfExists`
+/// ("Condition operators", …IfExists, covers single-valued keys; AWS denies through
+/// `ForAnyValue:StringEqualsIfExists` on an absent key:
+/// https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w). docs/decisions.md states the rule.
+#[test]
+fn set_operators_on_missing_and_empty_keys() {
+    type Keys = &'static [(&'static str, &'static [&'static str])];
+    const ABSENT: Keys = &[];
+    const EMPTY: Keys = &[("aws:TagKeys", &[])];
+    const MATCH: Keys = &[("aws:TagKeys", &["a"])];
+    const OTHER: Keys = &[("aws:TagKeys", &["z"])];
+    const MIXED: Keys = &[("aws:TagKeys", &["a", "z"])];
+    #[rustfmt::skip]
+    let rows: &[(&str, Keys, bool)] = &[
+        ("ForAllValues:StringEquals", ABSENT, true),
+        ("ForAllValues:StringEquals", EMPTY, true),
+        ("ForAllValues:StringEqualsIfExists", ABSENT, true),
+        ("ForAllValues:StringEqualsIfExists", EMPTY, true),
+        ("ForAllValues:StringNotEquals", ABSENT, true),
+        ("ForAllValues:StringNotEquals", EMPTY, true),
+        ("ForAllValues:StringNotEqualsIfExists", ABSENT, true),
+        ("ForAllValues:StringNotEqualsIfExists", EMPTY, true),
+        ("ForAnyValue:StringEquals", ABSENT, false),
+        ("ForAnyValue:StringEquals", EMPTY, false),
+        ("ForAnyValue:StringEqualsIfExists", ABSENT, false),
+        ("ForAnyValue:StringEqualsIfExists", EMPTY, false),
+        ("ForAnyValue:StringNotEquals", ABSENT, false),
+        ("ForAnyValue:StringNotEquals", EMPTY, false),
+        ("ForAnyValue:StringNotEqualsIfExists", ABSENT, false),
+        ("ForAnyValue:StringNotEqualsIfExists", EMPTY, false),
+        // Without a qualifier: IfExists and negated operators hold on a missing or empty key.
+        ("StringEquals", ABSENT, false),
+        ("StringEquals", EMPTY, false),
+        ("StringEqualsIfExists", ABSENT, true),
+        ("StringEqualsIfExists", EMPTY, true),
+        ("StringNotEquals", ABSENT, true),
+        ("StringNotEquals", EMPTY, true),
+        ("StringNotEqualsIfExists", ABSENT, true),
+        ("StringNotEqualsIfExists", EMPTY, true),
+        // Null: an empty set is null as a missing key is.
+        ("Null", ABSENT, true),
+        ("Null", EMPTY, true),
+        // Present values: IfExists changes nothing, the qualifier decides.
+        ("ForAllValues:StringEqualsIfExists", MATCH, true),
+        ("ForAllValues:StringEqualsIfExists", MIXED, false),
+        ("ForAnyValue:StringEqualsIfExists", MIXED, true),
+        ("ForAnyValue:StringEqualsIfExists", OTHER, false),
+        ("ForAllValues:StringNotEqualsIfExists", OTHER, true),
+        ("ForAllValues:StringNotEqualsIfExists", MIXED, false),
+        ("ForAnyValue:StringNotEqualsIfExists", MIXED, true),
+        ("ForAnyValue:StringNotEqualsIfExists", MATCH, false),
+    ];
+    let mut failures = Vec::new();
+    for (operator, keys, want) in rows {
+        let value = if *operator == "Null" { "true" } else { "a" };
+        let block = format!(r#"{{"{operator}": {{"aws:TagKeys": "{value}"}}}}"#);
+        if cond_allows(&block, keys) != *want {
             failures.push(format!("{block} with {keys:?}: expected {want}"));
         }
     }
