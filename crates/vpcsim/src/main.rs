@@ -258,6 +258,10 @@ enum PolicyCommand {
         /// A condition key, KEY=VALUE (KEY=V1,V2 for several values); repeatable.
         #[arg(long = "context", value_name = "KEY=VALUE")]
         context: Vec<String>,
+        /// The request context as a JSON object: key → "value" or ["value", …] (`[]` for an
+        /// empty set); `--context` keys are added after it.
+        #[arg(long = "context-file", value_name = "FILE")]
+        context_file: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -428,6 +432,7 @@ fn main() -> ExitCode {
                     caller,
                     resource_account,
                     context,
+                    context_file,
                     format,
                 },
         } => policy::eval(policy::EvalArgs {
@@ -440,6 +445,7 @@ fn main() -> ExitCode {
             caller: caller.as_deref(),
             resource_account: resource_account.as_deref(),
             context: &context,
+            context_file: context_file.as_deref(),
             format,
         }),
     }

@@ -22,7 +22,91 @@ pub(crate) struct EvalArgs<'a> {
     pub caller: Option<&'a str>,
     pub resource_account: Option<&'a str>,
     pub context: &'a [String],
+    pub context_file: Option<&'a Path>,
     pub format: Format,
+}
+
+/// The most a context file may hold: far more than any request's keys.
+const CONTEXT_LIMIT: Limit = Limit {
+    bytes: 1 << 20,
+    kind: "context file",
+};
+
+/// A request context from JSON: an object of condition key → a string (a single-valued key) or an
+/// array of strings (a multivalued key; `[]` is a key present with an empty set, values may hold
+/// commas). Numbers and booleans are taken as written (`true`, `443`). The error says what is
+/// wrong and where, in English: this is the edge.
+pub(crate) fn context_from_json(v: &serde_json::Value) -> Result<Context<'static>, String> {
+    use serde_json::Value;
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    let scalar = |v: &Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let Value::Object(map) = v else {
+        return Err(format!(
+            "the context is {}: write a JSON object of condition keys, such as {{\"aws:SourceVpce\": \"vpce-1a2b3c4d\", \"aws:TagKeys\": [\"a\", \"b\"]}}",
+            kind(v)
+        ));
+    };
+    let mut ctx = Context::new();
+    let mut seen: Vec<&str> = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        if key.trim().is_empty() {
+            return Err("a condition key name is empty".into());
+        }
+        if let Some(first) = seen.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+            return Err(format!(
+                "the condition key '{key}' is given twice ('{first}' too): key names are case-insensitive"
+            ));
+        }
+        seen.push(key);
+        match value {
+            Value::Array(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match scalar(item) {
+                        Some(s) => values.push(s),
+                        None => {
+                            return Err(format!(
+                                "the value {} of '{key}' is {}: a multivalued key takes an array of strings",
+                                i + 1,
+                                kind(item)
+                            ));
+                        }
+                    }
+                }
+                ctx.set_many(key.clone(), values);
+            }
+            Value::Null => {
+                return Err(format!(
+                    "'{key}' is null: leave the key out for an absent key, or write [] for a key with an empty set of values"
+                ));
+            }
+            Value::Object(_) => {
+                return Err(format!(
+                    "'{key}' is an object: a key takes a string or an array of strings"
+                ));
+            }
+            other => {
+                if let Some(s) = scalar(other) {
+                    ctx.set(key.clone(), s);
+                }
+            }
+        }
+    }
+    Ok(ctx)
 }
 
 /// Reads and checks a policy file; diagnostics are printed. `Err` is the exit code.
@@ -112,6 +196,26 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         },
     };
     let mut ctx = Context::new();
+    if let Some(path) = a.context_file {
+        let text = match StdFs.read(path, CONTEXT_LIMIT) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        };
+        let parsed = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| format!("it is not JSON ({e})"))
+            .and_then(|v| context_from_json(&v));
+        match parsed {
+            Ok(c) => ctx = c,
+            Err(why) => {
+                eprintln!("error: {}: {why}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    // `--context` after the file: a key given both ways takes the command line's value.
     for kv in a.context {
         let Some((k, v)) = kv.split_once('=') else {
             return usage(
