@@ -1,4 +1,9 @@
-//! `vpcsim policy eval`: "why was this denied?" without a topology.
+//! `vpcsim policy eval`: "why was this denied?" without a topology; `--batch` asks many questions
+//! at once (one JSON case per line, [`batch`]).
+
+mod batch;
+
+pub(crate) use batch::batch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
