@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use vpcsim_policy::{Authorization, Caller, Decision, Policy, PolicyKind, Request, authorize};
 use vpcsim_syntax::{Diagnostics, SourceFile, SourceId, SourceMap};
 use vpcsim_topology::{FileSystem, Limit, StdFs, not_a_policy};
@@ -111,18 +112,27 @@ pub(crate) fn batch(path: &Path) -> ExitCode {
                     expected += 1;
                     met += usize::from(pass);
                 }
-                v.json(number)
+                Out {
+                    line: number,
+                    id: v.id,
+                    decision: decision_name(v.decision),
+                    deciding: Some(v.deciding),
+                    notes: Some([v.explanation]),
+                    pass: v.pass,
+                    error: None,
+                }
             }
             Err((id, why)) => {
                 errors += 1;
-                let mut v = Map::new();
-                v.insert("line".into(), number.into());
-                if let Some(id) = id {
-                    v.insert("id".into(), id);
+                Out {
+                    line: number,
+                    id,
+                    decision: "error",
+                    deciding: None,
+                    notes: None,
+                    pass: None,
+                    error: Some(format!("line {number}: {why}")),
                 }
-                v.insert("decision".into(), "error".into());
-                v.insert("error".into(), format!("line {number}: {why}").into());
-                Value::Object(v)
             }
         };
         let written = serde_json::to_writer(&mut out, &verdict)
@@ -137,15 +147,37 @@ pub(crate) fn batch(path: &Path) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let missed = expected - met;
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
-        "{cases} cases: {} evaluated, {errors} errors; {met} of {expected} expectations met",
-        cases - errors
+        "{}: {} evaluated, {}; {met} of {} met",
+        plural(cases, "case", "cases"),
+        cases - errors,
+        plural(errors, "error", "errors"),
+        plural(expected, "expectation", "expectations"),
     );
     if errors > 0 || missed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// A verdict as written: one JSON object per line, in this order.
+#[derive(Serialize)]
+struct Out {
+    line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<Value>,
+    decision: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deciding: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<[String; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 /// One evaluated case.
@@ -156,23 +188,6 @@ struct Verdict {
     explanation: String,
     /// Whether the case's `expect` (and `expect_deciding`) held, when it has one.
     pass: Option<bool>,
-}
-
-impl Verdict {
-    fn json(self, line: usize) -> Value {
-        let mut v = Map::new();
-        v.insert("line".into(), line.into());
-        if let Some(id) = self.id {
-            v.insert("id".into(), id);
-        }
-        v.insert("decision".into(), decision_name(self.decision).into());
-        v.insert("deciding".into(), self.deciding.into());
-        v.insert("notes".into(), json!([self.explanation]));
-        if let Some(pass) = self.pass {
-            v.insert("pass".into(), pass.into());
-        }
-        Value::Object(v)
-    }
 }
 
 fn decision_name(d: Decision) -> &'static str {
