@@ -148,7 +148,7 @@ fn malformed_lines_get_an_error_verdict_and_the_batch_goes_on() {
         error(3)
     );
     assert_eq!(v[3]["id"], "no-action");
-    assert!(error(4).contains("unknown field 'color'"), "{}", error(4));
+    assert!(error(4).contains("unknown field `color`"), "{}", error(4));
     assert_eq!(v[4]["id"], 7);
     assert!(
         error(5).contains("'alice' is not an IAM principal ARN"),
