@@ -201,3 +201,65 @@ fn a_batch_that_cannot_be_read_is_refused() {
         assert!(o.stdout.is_empty());
     }
 }
+
+/// Lines built to be expensive are answered at once, each with its error: an object of many keys
+/// (a duplicate check that scanned would be quadratic), a context of thousands of keys, nesting
+/// deeper than any policy.
+#[test]
+fn hostile_lines_are_refused_quickly() {
+    let keys: Vec<String> = (0..50_000).map(|i| format!("\"k{i}\": \"v\"")).collect();
+    let big_policy = format!(
+        r#"{{"id": "keys", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {{"identity": {{"Statement": [], {}}}}}}}"#,
+        keys.join(", ")
+    );
+    let twice = format!(
+        r#"{{"id": "twice", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {{"identity": {{{}, "k7": "again"}}}}}}"#,
+        keys.join(", ")
+    );
+    let context = format!(
+        r#"{{"id": "context", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "context": {{{}}}}}"#,
+        keys[..5000].join(", ")
+    );
+    let deep = format!(
+        r#"{{"id": "deep", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {{"identity": {}1{}}}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let deep_object = format!(
+        r#"{{"id": "deep-object", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {{"identity": {}1{}}}}}"#,
+        r#"{"a": "#.repeat(5000),
+        "}".repeat(5000)
+    );
+    let lines = [
+        big_policy,
+        twice,
+        context,
+        deep,
+        deep_object,
+        "[".repeat(100_000),
+    ];
+    let start = std::time::Instant::now();
+    let o = batch("-", Some(&lines.join("\n")));
+    let took = start.elapsed();
+    let v = verdicts(&o);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(v.len(), lines.len(), "{stderr}");
+    assert!(v.iter().all(|v| v["decision"] == "error"), "{v:?}");
+    let error = |i: usize| v[i]["error"].as_str().unwrap_or_default().to_string();
+    assert!(
+        error(0).contains("unknown key 'k0' in a policy"),
+        "{}",
+        error(0)
+    );
+    assert!(error(1).contains("duplicate key 'k7'"), "{}", error(1));
+    assert!(
+        error(2).contains("the context has 5000 keys"),
+        "{}",
+        error(2)
+    );
+    assert!(error(3).contains("is neither a policy"), "{}", error(3));
+    assert!(error(4).contains("recursion limit"), "{}", error(4));
+    // Generous for a debug build on a shared machine; a quadratic check took minutes.
+    assert!(took.as_secs() < 30, "{took:?}");
+}

@@ -31,6 +31,10 @@ pub(crate) struct EvalArgs<'a> {
     pub format: Format,
 }
 
+/// The most keys a JSON request context may have: far more than any request carries (a request
+/// through vpcsim has about fifteen), and few enough that setting them stays cheap.
+const CONTEXT_KEYS_MAX: usize = 1000;
+
 /// The most a context file may hold: far more than any request's keys.
 const CONTEXT_LIMIT: Limit = Limit {
     bytes: 1 << 20,
@@ -65,18 +69,24 @@ pub(crate) fn context_from_json(v: &serde_json::Value) -> Result<Context<'static
             kind(v)
         ));
     };
+    if map.len() > CONTEXT_KEYS_MAX {
+        return Err(format!(
+            "the context has {} keys: a request has {CONTEXT_KEYS_MAX} at most",
+            map.len()
+        ));
+    }
     let mut ctx = Context::new();
-    let mut seen: Vec<&str> = Vec::with_capacity(map.len());
+    let mut seen: std::collections::HashMap<String, &str> =
+        std::collections::HashMap::with_capacity(map.len());
     for (key, value) in map {
         if key.trim().is_empty() {
             return Err("a condition key name is empty".into());
         }
-        if let Some(first) = seen.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+        if let Some(first) = seen.insert(key.to_ascii_lowercase(), key) {
             return Err(format!(
                 "the condition key '{key}' is given twice ('{first}' too): key names are case-insensitive"
             ));
         }
-        seen.push(key);
         match value {
             Value::Array(items) => {
                 let mut values = Vec::with_capacity(items.len());

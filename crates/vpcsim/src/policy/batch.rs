@@ -696,8 +696,24 @@ impl<'de> Deserialize<'de> for JsonNode {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonNode, A::Error> {
                 let mut entries: Vec<(Node, Node)> = Vec::new();
+                // Keys seen, hashed once an object is large (a scan stays quadratic otherwise).
+                let mut seen: std::collections::HashSet<String, foldhash::fast::FixedState> =
+                    Default::default();
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    if entries.iter().any(|(k, _)| k.as_str() == Some(&key)) {
+                    let twice = if entries.len() < 16 {
+                        entries.iter().any(|(k, _)| k.as_str() == Some(&key))
+                    } else {
+                        if seen.is_empty() {
+                            seen.extend(
+                                entries
+                                    .iter()
+                                    .filter_map(|(k, _)| k.as_str())
+                                    .map(str::to_string),
+                            );
+                        }
+                        !seen.insert(key.to_string())
+                    };
+                    if twice {
                         return Err(de::Error::custom(format_args!("duplicate key '{key}'")));
                     }
                     let JsonNode(value) = map.next_value()?;
