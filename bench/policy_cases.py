@@ -32,17 +32,18 @@ def statements(count, tag, effect_deny_last):
 
 
 def case(k):
-    tag = str(k) if mode == "distinct" else str(k % 64)
-    count = 1 + k % 5
-    identity = {"Version": "2012-10-17", "Statement": statements(count, tag, k % 7 == 0)}
+    # The policies come from p: the case's own number, or one of 64 sets.
+    p = k if mode == "distinct" else k % 64
+    tag = str(p)
+    identity = {"Version": "2012-10-17", "Statement": statements(1 + p % 5, tag, p % 7 == 0)}
     policies = {"identity": identity}
-    if k % 2 == 0:
-        st = statements(1 + (k // 2) % 5, tag, False)
+    if p % 2 == 0:
+        st = statements(1 + (p // 2) % 5, tag, False)
         for s in st:
-            s["Principal"] = {"AWS": "111122223333"} if k % 4 == 0 else "*"
+            s["Principal"] = {"AWS": "111122223333"} if p % 4 == 0 else "*"
         policies["bucket"] = {"Version": "2012-10-17", "Statement": st}
-    if k % 3 == 0:
-        st = statements(1 + (k // 3) % 5, tag, False)
+    if p % 3 == 0:
+        st = statements(1 + (p // 3) % 5, tag, False)
         for s in st:
             s["Principal"] = "*"
         policies["endpoint"] = {"Statement": st}
