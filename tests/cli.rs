@@ -560,3 +560,102 @@ fn import_aws_reads_a_folder_and_says_what_is_wrong_with_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--context-file` (issue 16, defect 4): a JSON object of key → string or array of strings, so a
+/// multivalued key can be empty and values can hold commas, which `--context K=V1,V2` cannot say.
+/// Bad input is refused with a sentence and exit 2, never a panic.
+#[test]
+fn policy_eval_reads_a_json_context_file() {
+    let dir = std::env::temp_dir().join(format!("vpcsim-context-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let identity = dir.join("tags.json");
+    std::fs::write(
+        &identity,
+        r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Tags", "Effect": "Allow", "Action": "s3:*", "Resource": "*",
+  "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b,c"]}}}]}"#,
+    )
+    .unwrap();
+    let eval = |context: &str| {
+        let file = dir.join("context.json");
+        std::fs::write(&file, context).unwrap();
+        vpcsim(&[
+            "policy",
+            "eval",
+            "--identity",
+            identity.to_str().unwrap(),
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::reports/a.csv",
+            "--caller",
+            "arn:aws:iam::111122223333:role/app",
+            "--context-file",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+    };
+    let decision = |o: &Output| {
+        assert_eq!(code(o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["decision"].as_str().unwrap().to_string()
+    };
+    // A value with a comma is one value.
+    assert_eq!(
+        decision(&eval(r#"{"aws:TagKeys": ["x", "b,c"]}"#)),
+        "allowed"
+    );
+    assert_eq!(
+        decision(&eval(r#"{"aws:TagKeys": ["b", "c"]}"#)),
+        "implicitly denied"
+    );
+    // An empty set: ForAnyValue is false.
+    assert_eq!(
+        decision(&eval(r#"{"aws:TagKeys": [], "aws:SecureTransport": true}"#)),
+        "implicitly denied"
+    );
+    // `--context` is added after the file.
+    let file = dir.join("context.json");
+    std::fs::write(&file, r#"{"aws:TagKeys": ["x"]}"#).unwrap();
+    let o = vpcsim(&[
+        "policy",
+        "eval",
+        "--identity",
+        identity.to_str().unwrap(),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::reports/a.csv",
+        "--context-file",
+        file.to_str().unwrap(),
+        "--context",
+        "aws:TagKeys=a",
+        "--caller",
+        "arn:aws:iam::111122223333:role/app",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("s3:GetObject"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ALLOWED"));
+    // Bad input: a sentence, exit 2.
+    for (text, says) in [
+        ("[1, 2]", "the context is an array: write a JSON object"),
+        (r#"{"k": null}"#, "'k' is null: leave the key out"),
+        (r#"{"k": {"x": 1}}"#, "'k' is an object"),
+        (r#"{"k": ["a", []]}"#, "the value 2 of 'k' is an array"),
+        (r#"{"k": "a", "K": "b"}"#, "is given twice"),
+        (r#"{"": "a"}"#, "a condition key name is empty"),
+        ("{oops", "it is not JSON"),
+        ("", "it is not JSON"),
+    ] {
+        let o = eval(text);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(code(&o), 2, "{text}: {stderr}");
+        assert!(stderr.contains(says), "{text}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "", "no verdict");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -10,9 +10,16 @@
 //!    block the root user there, so endpoint denies still apply to it.
 //! 2. Through a VPC endpoint, the endpoint policy must also allow the request (the default policy
 //!    allows everything; a policy with only `Deny` statements allows nothing).
-//! 3. Same account: an identity policy *or* a resource policy allow suffices. Across accounts both
-//!    must allow. Anonymous requests can be allowed by resource policies only (a statement whose
-//!    principal is `"*"` or `{"AWS": "*"}`, or a `NotPrincipal`).
+//! 3. Same account: an identity policy allow suffices, or a resource policy allow that names the
+//!    caller itself (its ARN, its role for a session, or everyone). A resource policy that names
+//!    only the caller's *account* (`"111122223333"`, `arn:aws:iam::111122223333:root`) delegates
+//!    to the account: the caller's identity policy must allow too ([`PolicyVerdict::delegated`]).
+//!    Across accounts both must allow, the resource policy naming the caller or its account.
+//!    Anonymous requests can be allowed by resource policies only (a statement whose principal is
+//!    `"*"` or `{"AWS": "*"}`, or a `NotPrincipal`). See IAM's "AWS account principals"
+//!    (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>)
+//!    and "Policy evaluation for requests within a single account"
+//!    (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html>).
 //! 4. Otherwise [`Decision::ImplicitDeny`].
 
 mod condition;
@@ -219,9 +226,16 @@ pub struct Request<'a> {
 /// What one policy says about a request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyVerdict {
-    /// `Allow` statements that match.
+    /// `Allow` statements that match and name the caller itself: its ARN (or, for a session, its
+    /// role's), everyone (`"*"`, `{"AWS": "*"}`, a `NotPrincipal` that leaves it out), or no one
+    /// in particular (identity policies have no `Principal`). For the root user, its account.
     pub allows: Vec<StatementRef>,
-    /// `Deny` statements that match.
+    /// `Allow` statements that match only because their `Principal` names the caller's *account*
+    /// (`"111122223333"` or `arn:aws:iam::111122223333:root`). Naming an account delegates to it:
+    /// such a statement grants nothing alone, the caller's identity policy must allow too, in the
+    /// same account as across accounts.
+    pub delegated: Vec<StatementRef>,
+    /// `Deny` statements that match (through the caller's account as well).
     pub denies: Vec<StatementRef>,
 }
 
@@ -253,32 +267,46 @@ pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
     let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
     let mut verdict = PolicyVerdict {
         allows: Vec::new(),
+        delegated: Vec::new(),
         denies: Vec::new(),
     };
     for (i, s) in policy.statements.iter().enumerate() {
-        if statement_matches(s, req, vars) {
-            let r = StatementRef {
-                policy: label.to_string(),
-                statement: s.name(i),
-            };
-            match s.effect {
-                Effect::Allow => verdict.allows.push(r),
-                Effect::Deny => verdict.denies.push(r),
-            }
+        let Some(named) = statement_matches(s, req, vars) else {
+            continue;
+        };
+        let r = StatementRef {
+            policy: label.to_string(),
+            statement: s.name(i),
+        };
+        match (s.effect, named) {
+            (Effect::Allow, Named::Caller) => verdict.allows.push(r),
+            (Effect::Allow, Named::Account) => verdict.delegated.push(r),
+            (Effect::Deny, _) => verdict.denies.push(r),
         }
     }
     verdict
 }
 
-fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -> bool {
+/// How a statement's `Principal` names the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Named {
+    /// By its own ARN, as everyone, or implicitly (no `Principal`).
+    Caller,
+    /// Only through its account.
+    Account,
+}
+
+/// Whether the statement applies to the request, and how it names the caller.
+fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -> Option<Named> {
+    let mut named = Named::Caller;
     if let Some(p) = &s.principal {
-        let applies = if p.negated {
-            !principal_names(&p.value, req.caller, true)
+        if p.negated {
+            // Everyone but those listed: a caller it applies to is named as everyone is.
+            if principal_names(&p.value, req.caller, true).is_some() {
+                return None;
+            }
         } else {
-            principal_names(&p.value, req.caller, false)
-        };
-        if !applies {
-            return false;
+            named = principal_names(&p.value, req.caller, false)?;
         }
     }
     let action = Expand {
@@ -292,7 +320,7 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -
         action.matches_shaped(a, shape(&s.shapes.action, i), req.action, ascii, true)
     });
     if hit == s.action.negated {
-        return false;
+        return None;
     }
     if let Some(r) = &s.resource {
         let resource = Expand {
@@ -310,25 +338,29 @@ fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -
             )
         });
         if hit == r.negated {
-            return false;
+            return None;
         }
     }
     s.conditions
         .iter()
         .all(|c| condition::holds(c, req.context, vars))
+        .then_some(named)
 }
 
-/// Whether a `Principal` element names the caller: `"*"` and `{"AWS": "*"}` name everyone, the
-/// anonymous caller included; an account id or `arn:aws:iam::<account>:root` names every principal
-/// of that account; user and role ARNs are compared exactly (case-sensitive, no wildcards, as IAM
-/// does in `Principal`); `Service`, `Federated` and `CanonicalUser` never name an IAM caller.
+/// Whether a `Principal` element names the caller, and how: `"*"` and `{"AWS": "*"}` name
+/// everyone, the anonymous caller included; user and role ARNs name that principal (compared
+/// exactly: case-sensitive, no wildcards, as IAM does in `Principal`; a role's ARN names its
+/// sessions); an account id or `arn:aws:iam::<account>:root` names the account
+/// ([`Named::Account`]: it delegates to the account, whose administrator grants access with
+/// identity policies), which for the root user is the caller itself; `Service`, `Federated` and
+/// `CanonicalUser` never name an IAM caller.
 ///
 /// With `all` (for `NotPrincipal`) both the caller (or, for a session, its role) and its account
 /// must be named: IAM checks the account first, so an exception in `NotPrincipal` that lists a user
 /// or role without its account does not exempt it (IAM's documented advice is to list both).
-fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> bool {
+fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<Named> {
     let entries = match p {
-        Principal::Any => return true,
+        Principal::Any => return Some(Named::Caller),
         Principal::Typed(entries) => entries,
     };
     let aws = || {
@@ -338,21 +370,20 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> bool {
             .flat_map(|(_, v)| v.iter().map(String::as_str))
     };
     if aws().any(|v| v == "*") {
-        return true;
+        return Some(Named::Caller);
     }
-    let Some(caller) = caller else {
-        return false;
-    };
+    let caller = caller?;
     // The identities checked: the caller's ARN and its account; the root user is only its account.
     let account = aws().any(|v| caller.account_named_by(v));
     if caller.is_root() {
-        return account;
+        return account.then_some(Named::Caller);
     }
     let itself = aws().any(|v| caller.caller_named_by(v));
-    if all {
-        itself && account
-    } else {
-        itself || account
+    match (itself, account) {
+        (true, true) => Some(Named::Caller),
+        (true, false) if !all => Some(Named::Caller),
+        (false, true) if !all => Some(Named::Account),
+        _ => None,
     }
 }
 
@@ -491,8 +522,14 @@ pub fn authorize(a: &Authorization) -> Outcome {
             .iter()
             .any(|x| x.eq_ignore_ascii_case(req.action));
 
-    // Every resource policy must allow (bucket and access point alike).
+    // Every resource policy must allow (bucket and access point alike): on its own when it names
+    // the caller (`resource_ok`), or with the caller's identity policy when it names only the
+    // caller's account (`resource_delegates`: naming an account delegates to it).
     let resource_ok = !resource.is_empty() && resource.iter().all(|v| !v.allows.is_empty());
+    let resource_delegates = !resource.is_empty()
+        && resource
+            .iter()
+            .all(|v| !v.allows.is_empty() || !v.delegated.is_empty());
     let mut denies: Vec<StatementRef> = Vec::new();
     let mut id_allows: Vec<StatementRef> = Vec::new();
     // Gathered by moving each verdict's vectors (no copy when only one policy contributes).
@@ -508,8 +545,10 @@ pub fn authorize(a: &Authorization) -> Outcome {
         gather(&mut denies, v.denies);
     }
     let mut res_allows: Vec<StatementRef> = Vec::new();
+    let mut res_delegated: Vec<StatementRef> = Vec::new();
     for v in resource {
         gather(&mut res_allows, v.allows);
+        gather(&mut res_delegated, v.delegated);
         if !root_exception {
             gather(&mut denies, v.denies);
         }
@@ -538,17 +577,20 @@ pub fn authorize(a: &Authorization) -> Outcome {
     if let Some((label, verdict)) = &mut endpoint {
         match verdict {
             None => gate_note = say!("; {label} has the default full-access policy"),
-            Some(v) if v.allows.is_empty() => {
+            Some(v) if v.allows.is_empty() && v.delegated.is_empty() => {
                 return implicit(say!(
                     "{what} is implicitly denied at {label}: no statement of its endpoint policy allows it."
                 ));
             }
             Some(v) => {
+                // An endpoint policy naming the caller's account lets it through: the gate grants
+                // nothing, so there is nothing to delegate.
+                gate = std::mem::take(&mut v.allows);
+                gate.append(&mut v.delegated);
                 gate_note = say!(
                     "; {label} lets it through with statement {}",
-                    join(v.allows.iter().map(|r| r.statement.clone()))
+                    join(gate.iter().map(|r| r.statement.clone()))
                 );
-                gate = std::mem::take(&mut v.allows);
             }
         }
     }
@@ -600,6 +642,13 @@ pub fn authorize(a: &Authorization) -> Outcome {
                 say!("same account, {} grants it", named(&res_allows)),
             );
         }
+        if !res_delegated.is_empty() {
+            return implicit(say!(
+                "{what} by {who} is implicitly denied: {} names account {} as its principal, which delegates to the account, and no identity policy of the caller allows it.",
+                named(&res_delegated),
+                caller.account
+            ));
+        }
         let missing = if res_allows.is_empty() {
             "no identity or resource policy allows it"
         } else {
@@ -608,7 +657,9 @@ pub fn authorize(a: &Authorization) -> Outcome {
         return implicit(say!("{what} by {who} is implicitly denied: {missing}."));
     }
     let owner = a.resource_account;
-    match (identity_ok, resource_ok) {
+    // Across accounts a resource policy naming the caller or its account counts alike.
+    res_allows.append(&mut res_delegated);
+    match (identity_ok, resource_delegates) {
         (true, true) => {
             let mut basis = id_allows;
             basis.extend(res_allows.iter().cloned());

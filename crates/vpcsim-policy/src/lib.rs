@@ -264,9 +264,11 @@ pub struct Operator {
 /// Set qualifiers for multivalued keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetQualifier {
-    /// Every value of the key must match (true when the key is absent or empty).
+    /// Every value of the key must match (true when the key is absent or empty, `…IfExists` or
+    /// not).
     ForAllValues,
-    /// At least one value must match (false when the key is absent).
+    /// At least one value must match (false when the key is absent or empty, `…IfExists` or
+    /// not).
     ForAnyValue,
 }
 

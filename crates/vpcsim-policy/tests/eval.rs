@@ -207,7 +207,7 @@ fn every_operator_present_absent_and_multivalued() {
         (r#"{"ForAllValues:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["a", "secret"])], false),
         (r#"{"ForAnyValue:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["a", "secret"])], true),
         (r#"{"ForAnyValue:StringNotEquals": {"aws:TagKeys": "secret"}}"#, &[("aws:TagKeys", &["secret"])], false),
-        (r#"{"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "a"}}"#, &[], true),
+        (r#"{"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "a"}}"#, &[], false),
         // Key names are case-insensitive, values of String* are not
         (r#"{"StringEquals": {"AWS:SOURCEVPCE": "vpce-1"}}"#, &[("aws:SourceVpce", &["vpce-1"])], true),
         // Several keys and operators are AND'ed
@@ -219,6 +219,75 @@ fn every_operator_present_absent_and_multivalued() {
     let mut failures = Vec::new();
     for (block, keys, want) in rows {
         if cond_allows(block, keys) != *want {
+            failures.push(format!("{block} with {keys:?}: expected {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Set qualifiers on a key that is absent or present with an empty set, with and without
+/// `…IfExists`, for a positive and a negated operator: one row per combination. IAM,
+/// "Single-valued vs. multivalued context keys"
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html):
+/// ForAllValues is true when the request has no such key (and a missing key and a key with an
+/// empty value are alike, the `Null` check guards against both); ForAnyValue is false when the
+/// key is missing or its data set is null. The set qualifier decides before `…IfExists`
+/// ("Condition operators", …IfExists, covers single-valued keys; AWS denies through
+/// `ForAnyValue:StringEqualsIfExists` on an absent key:
+/// https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w). docs/decisions.md states the rule.
+#[test]
+fn set_operators_on_missing_and_empty_keys() {
+    type Keys = &'static [(&'static str, &'static [&'static str])];
+    const ABSENT: Keys = &[];
+    const EMPTY: Keys = &[("aws:TagKeys", &[])];
+    const MATCH: Keys = &[("aws:TagKeys", &["a"])];
+    const OTHER: Keys = &[("aws:TagKeys", &["z"])];
+    const MIXED: Keys = &[("aws:TagKeys", &["a", "z"])];
+    #[rustfmt::skip]
+    let rows: &[(&str, Keys, bool)] = &[
+        ("ForAllValues:StringEquals", ABSENT, true),
+        ("ForAllValues:StringEquals", EMPTY, true),
+        ("ForAllValues:StringEqualsIfExists", ABSENT, true),
+        ("ForAllValues:StringEqualsIfExists", EMPTY, true),
+        ("ForAllValues:StringNotEquals", ABSENT, true),
+        ("ForAllValues:StringNotEquals", EMPTY, true),
+        ("ForAllValues:StringNotEqualsIfExists", ABSENT, true),
+        ("ForAllValues:StringNotEqualsIfExists", EMPTY, true),
+        ("ForAnyValue:StringEquals", ABSENT, false),
+        ("ForAnyValue:StringEquals", EMPTY, false),
+        ("ForAnyValue:StringEqualsIfExists", ABSENT, false),
+        ("ForAnyValue:StringEqualsIfExists", EMPTY, false),
+        ("ForAnyValue:StringNotEquals", ABSENT, false),
+        ("ForAnyValue:StringNotEquals", EMPTY, false),
+        ("ForAnyValue:StringNotEqualsIfExists", ABSENT, false),
+        ("ForAnyValue:StringNotEqualsIfExists", EMPTY, false),
+        // Without a qualifier: IfExists and negated operators hold on a missing or empty key.
+        ("StringEquals", ABSENT, false),
+        ("StringEquals", EMPTY, false),
+        ("StringEqualsIfExists", ABSENT, true),
+        ("StringEqualsIfExists", EMPTY, true),
+        ("StringNotEquals", ABSENT, true),
+        ("StringNotEquals", EMPTY, true),
+        ("StringNotEqualsIfExists", ABSENT, true),
+        ("StringNotEqualsIfExists", EMPTY, true),
+        // Null: an empty set is null as a missing key is.
+        ("Null", ABSENT, true),
+        ("Null", EMPTY, true),
+        // Present values: IfExists changes nothing, the qualifier decides.
+        ("ForAllValues:StringEqualsIfExists", MATCH, true),
+        ("ForAllValues:StringEqualsIfExists", MIXED, false),
+        ("ForAnyValue:StringEqualsIfExists", MIXED, true),
+        ("ForAnyValue:StringEqualsIfExists", OTHER, false),
+        ("ForAllValues:StringNotEqualsIfExists", OTHER, true),
+        ("ForAllValues:StringNotEqualsIfExists", MIXED, false),
+        ("ForAnyValue:StringNotEqualsIfExists", MIXED, true),
+        ("ForAnyValue:StringNotEqualsIfExists", MATCH, false),
+    ];
+    let mut failures = Vec::new();
+    for (operator, keys, want) in rows {
+        let value = if *operator == "Null" { "true" } else { "a" };
+        let block = format!(r#"{{"{operator}": {{"aws:TagKeys": "{value}"}}}}"#);
+        if cond_allows(&block, keys) != *want {
             failures.push(format!("{block} with {keys:?}: expected {want}"));
         }
     }
@@ -670,6 +739,118 @@ fn cross_account_needs_both() {
         ..base
     });
     assert_eq!(o.decision, Decision::ImplicitDeny);
+}
+
+/// Naming an account in a resource policy delegates to the account: its principals still need an
+/// identity policy that allows, in the same account as across accounts; a principal named by its own
+/// ARN needs nothing more in the same account. IAM, "AWS account principals":
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+#[test]
+fn account_principals_delegate_to_the_account() {
+    let session = "arn:aws:sts::111122223333:assumed-role/app/i-0123";
+    let root = "arn:aws:iam::111122223333:root";
+    let by_id = bucket_allowing(r#"{"AWS": "111122223333"}"#);
+    let by_root = bucket_allowing(r#"{"AWS": "arn:aws:iam::111122223333:root"}"#);
+    let by_role = bucket_allowing(r#"{"AWS": "arn:aws:iam::111122223333:role/app"}"#);
+    let everyone = bucket_allowing(r#"{"AWS": "*"}"#);
+    let other_id = bucket_allowing(r#"{"AWS": "444455556666"}"#);
+    let other_root = bucket_allowing(r#"{"AWS": "arn:aws:iam::444455556666:root"}"#);
+    #[rustfmt::skip]
+    let rows: &[(&str, Option<&str>, &[&str], Decision)] = &[
+        // Same account: the account named, no identity allow: denied; with one: allowed.
+        (&by_id, Some(APP), &[], Decision::ImplicitDeny),
+        (&by_root, Some(APP), &[], Decision::ImplicitDeny),
+        (&by_id, Some(session), &[], Decision::ImplicitDeny),
+        (&by_root, Some(session), &[], Decision::ImplicitDeny),
+        (&by_id, Some(APP), &[ALLOW_ALL_ID], Decision::Allowed),
+        (&by_root, Some(APP), &[ALLOW_ALL_ID], Decision::Allowed),
+        // The principal by its own ARN, or everyone: the resource policy alone suffices.
+        (&by_role, Some(APP), &[], Decision::Allowed),
+        (&by_role, Some(session), &[], Decision::Allowed),
+        (&everyone, Some(APP), &[], Decision::Allowed),
+        // The root user is the account: it needs no identity policy anyway.
+        (&by_id, Some(root), &[], Decision::Allowed),
+        // Cross account: the account named and an identity allow; either alone is not enough.
+        (&other_id, Some(OTHER), &[ALLOW_ALL_ID], Decision::Allowed),
+        (&other_root, Some(OTHER), &[ALLOW_ALL_ID], Decision::Allowed),
+        (&other_id, Some(OTHER), &[], Decision::ImplicitDeny),
+        (&other_root, Some(OTHER), &[], Decision::ImplicitDeny),
+    ];
+    let mut failures = Vec::new();
+    for (bucket, who, identity, want) in rows {
+        let o = run(&Case {
+            caller: *who,
+            identity,
+            bucket: &[bucket],
+            ..Default::default()
+        });
+        if o.decision != *want {
+            failures.push(format!(
+                "{bucket} for {who:?} with {} identity policies: {:?}, expected {want:?} ({})",
+                identity.len(),
+                o.decision,
+                o.explanation
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The explanation says why the bucket's grant was not enough.
+    let o = run(&Case {
+        bucket: &[&by_id],
+        ..Default::default()
+    });
+    assert!(
+        o.explanation.contains(
+            "bucket DOC-EXAMPLE-BUCKET1 statement Grant names account 111122223333 as its principal, which delegates to the account"
+        ),
+        "{}",
+        o.explanation
+    );
+    // Allowed same-account by the identity policy: that is the deciding statement.
+    let o = run(&Case {
+        bucket: &[&by_id],
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    });
+    assert_eq!(refs(&o), ["identity id0 statement All"]);
+    // Cross account, both decide.
+    let o = run(&Case {
+        caller: Some(OTHER),
+        bucket: &[&other_root],
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    });
+    assert_eq!(
+        refs(&o),
+        [
+            "identity id0 statement All",
+            "bucket DOC-EXAMPLE-BUCKET1 statement Grant"
+        ]
+    );
+    // A deny naming the account applies to its principals.
+    let deny_account = r#"{"Statement": [{"Sid": "Grant", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}, {"Sid": "NoAccount", "Effect": "Deny", "Principal": {"AWS": "111122223333"}, "Action": "s3:*", "Resource": "*"}]}"#;
+    let o = run(&Case {
+        bucket: &[deny_account],
+        identity: &[ALLOW_ALL_ID],
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    // An endpoint policy naming the account lets its principals through (it grants nothing).
+    let endpoint_account = r#"{"Statement": {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:*", "Resource": "*"}}"#;
+    let o = run(&Case {
+        identity: &[ALLOW_ALL_ID],
+        endpoint: Some(Some(endpoint_account)),
+        ..Default::default()
+    });
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    assert_eq!(
+        refs(&o),
+        [
+            "endpoint s3-interface statement Account",
+            "identity id0 statement All"
+        ]
+    );
 }
 
 #[test]

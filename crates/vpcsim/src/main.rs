@@ -260,7 +260,8 @@ enum CaCommand {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// Evaluate policies against one request, as IAM does, and say which statement decided.
+    /// Evaluate policies against one request, as IAM does, and say which statement decided;
+    /// `--batch` evaluates one JSON case per line and writes one JSON verdict per line.
     Eval {
         /// An identity policy file (JSON or YAML) of the caller; repeatable.
         #[arg(long = "identity", value_name = "FILE")]
@@ -275,11 +276,11 @@ enum PolicyCommand {
         #[arg(long)]
         through_endpoint: bool,
         /// The action (`s3:GetObject`).
-        #[arg(long)]
-        action: String,
+        #[arg(long, required_unless_present = "batch")]
+        action: Option<String>,
         /// The resource ARN (`arn:aws:s3:::bucket/key`).
-        #[arg(long)]
-        resource: String,
+        #[arg(long, required_unless_present = "batch")]
+        resource: Option<String>,
         /// The caller's ARN (`arn:aws:iam::111122223333:role/app`); anonymous when absent.
         #[arg(long)]
         caller: Option<String>,
@@ -289,6 +290,17 @@ enum PolicyCommand {
         /// A condition key, KEY=VALUE (KEY=V1,V2 for several values); repeatable.
         #[arg(long = "context", value_name = "KEY=VALUE")]
         context: Vec<String>,
+        /// The request context as a JSON object: key → "value" or ["value", …] (`[]` for an
+        /// empty set); `--context` keys are added after it.
+        #[arg(long = "context-file", value_name = "FILE")]
+        context_file: Option<PathBuf>,
+        /// Evaluate the cases of a JSON Lines file (`-` for standard input), one per line, and
+        /// write one JSON verdict per line (docs/policy.md).
+        #[arg(long, value_name = "CASES.jsonl", conflicts_with_all = [
+            "identity", "resource_policies", "endpoint_policy", "through_endpoint", "action",
+            "resource", "caller", "resource_account", "context", "context_file", "format",
+        ])]
+        batch: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -477,20 +489,26 @@ fn main() -> ExitCode {
                     caller,
                     resource_account,
                     context,
+                    context_file,
+                    batch,
                     format,
                 },
-        } => policy::eval(policy::EvalArgs {
-            identity: &identity,
-            resource_policies: &resource_policies,
-            endpoint_policy: endpoint_policy.as_deref(),
-            through_endpoint,
-            action: &action,
-            resource: &resource,
-            caller: caller.as_deref(),
-            resource_account: resource_account.as_deref(),
-            context: &context,
-            format,
-        }),
+        } => match batch {
+            Some(cases) => policy::batch(&cases),
+            None => policy::eval(policy::EvalArgs {
+                identity: &identity,
+                resource_policies: &resource_policies,
+                endpoint_policy: endpoint_policy.as_deref(),
+                through_endpoint,
+                action: action.as_deref().unwrap_or_default(),
+                resource: resource.as_deref().unwrap_or_default(),
+                caller: caller.as_deref(),
+                resource_account: resource_account.as_deref(),
+                context: &context,
+                context_file: context_file.as_deref(),
+                format,
+            }),
+        },
     }
 }
 

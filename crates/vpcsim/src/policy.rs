@@ -1,4 +1,9 @@
-//! `vpcsim policy eval`: "why was this denied?" without a topology.
+//! `vpcsim policy eval`: "why was this denied?" without a topology; `--batch` asks many questions
+//! at once (one JSON case per line, [`batch`]).
+
+mod batch;
+
+pub(crate) use batch::batch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,7 +27,101 @@ pub(crate) struct EvalArgs<'a> {
     pub caller: Option<&'a str>,
     pub resource_account: Option<&'a str>,
     pub context: &'a [String],
+    pub context_file: Option<&'a Path>,
     pub format: Format,
+}
+
+/// The most keys a JSON request context may have: far more than any request carries (a request
+/// through vpcsim has about fifteen), and few enough that setting them stays cheap.
+const CONTEXT_KEYS_MAX: usize = 1000;
+
+/// The most a context file may hold: far more than any request's keys.
+const CONTEXT_LIMIT: Limit = Limit {
+    bytes: 1 << 20,
+    kind: "context file",
+};
+
+/// A request context from JSON: an object of condition key → a string (a single-valued key) or an
+/// array of strings (a multivalued key; `[]` is a key present with an empty set, values may hold
+/// commas). Numbers and booleans are taken as written (`true`, `443`). The error says what is
+/// wrong and where, in English: this is the edge.
+pub(crate) fn context_from_json(v: &serde_json::Value) -> Result<Context<'static>, String> {
+    use serde_json::Value;
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    let scalar = |v: &Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let Value::Object(map) = v else {
+        return Err(format!(
+            "the context is {}: write a JSON object of condition keys, such as {{\"aws:SourceVpce\": \"vpce-1a2b3c4d\", \"aws:TagKeys\": [\"a\", \"b\"]}}",
+            kind(v)
+        ));
+    };
+    if map.len() > CONTEXT_KEYS_MAX {
+        return Err(format!(
+            "the context has {} keys: a request has {CONTEXT_KEYS_MAX} at most",
+            map.len()
+        ));
+    }
+    let mut ctx = Context::new();
+    let mut seen: std::collections::HashMap<String, &str> =
+        std::collections::HashMap::with_capacity(map.len());
+    for (key, value) in map {
+        if key.trim().is_empty() {
+            return Err("a condition key name is empty".into());
+        }
+        if let Some(first) = seen.insert(key.to_ascii_lowercase(), key) {
+            return Err(format!(
+                "the condition key '{key}' is given twice ('{first}' too): key names are case-insensitive"
+            ));
+        }
+        match value {
+            Value::Array(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match scalar(item) {
+                        Some(s) => values.push(s),
+                        None => {
+                            return Err(format!(
+                                "the value {} of '{key}' is {}: a multivalued key takes an array of strings",
+                                i + 1,
+                                kind(item)
+                            ));
+                        }
+                    }
+                }
+                ctx.set_many(key.clone(), values);
+            }
+            Value::Null => {
+                return Err(format!(
+                    "'{key}' is null: leave the key out for an absent key, or write [] for a key with an empty set of values"
+                ));
+            }
+            Value::Object(_) => {
+                return Err(format!(
+                    "'{key}' is an object: a key takes a string or an array of strings"
+                ));
+            }
+            other => {
+                if let Some(s) = scalar(other) {
+                    ctx.set(key.clone(), s);
+                }
+            }
+        }
+    }
+    Ok(ctx)
 }
 
 /// Reads and checks a policy file; diagnostics are printed. `Err` is the exit code.
@@ -112,6 +211,26 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         },
     };
     let mut ctx = Context::new();
+    if let Some(path) = a.context_file {
+        let text = match StdFs.read(path, CONTEXT_LIMIT) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        };
+        let parsed = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| format!("it is not JSON ({e})"))
+            .and_then(|v| context_from_json(&v));
+        match parsed {
+            Ok(c) => ctx = c,
+            Err(why) => {
+                eprintln!("error: {}: {why}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    // `--context` after the file: a key given both ways takes the command line's value.
     for kv in a.context {
         let Some((k, v)) = kv.split_once('=') else {
             return usage(
@@ -173,12 +292,23 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 caller.as_ref().map_or("anonymous", |c| c.arn.as_str())
             );
             for (l, v) in &per_policy {
-                let allows: Vec<String> = v.allows.iter().map(|s| s.statement.clone()).collect();
-                let denies: Vec<String> = v.denies.iter().map(|s| s.statement.clone()).collect();
+                let names = |refs: &[vpcsim_policy::StatementRef]| {
+                    refs.iter()
+                        .map(|s| s.statement.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                // Statements naming only the caller's account are shown apart: they grant
+                // nothing without an identity policy allow.
+                let delegated = if v.delegated.is_empty() {
+                    String::new()
+                } else {
+                    format!(", delegates to the account [{}]", names(&v.delegated))
+                };
                 println!(
-                    "  {l}: allows [{}], denies [{}]",
-                    allows.join(", "),
-                    denies.join(", ")
+                    "  {l}: allows [{}]{delegated}, denies [{}]",
+                    names(&v.allows),
+                    names(&v.denies)
                 );
             }
             println!("{}: {}", decision.to_uppercase(), outcome.explanation);
@@ -191,6 +321,7 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 "policies": per_policy.iter().map(|(l, v)| serde_json::json!({
                     "policy": l,
                     "allows": v.allows.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
+                    "delegated": v.delegated.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
                     "denies": v.denies.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });

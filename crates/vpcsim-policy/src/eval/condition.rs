@@ -13,9 +13,14 @@ use crate::{BaseOperator, Condition, SetQualifier};
 
 /// Whether one condition (operator, key, values) holds for the request context.
 ///
-/// - Key absent (or present with no values): `…IfExists` → true; `Null` → its value says;
-///   `ForAllValues` → true; `ForAnyValue` → false; otherwise negated operators → true and
-///   positive ones → false.
+/// - Key absent, or present with an empty set of values (both are a null data set to IAM):
+///   `Null` → its value says; `ForAllValues` → true and `ForAnyValue` → false, with or without
+///   `…IfExists` (the set qualifier decides first: "ForAllValues … also returns true if there are
+///   no context keys in the request", ForAnyValue is false for a missing key or a null data set,
+///   and AWS is observed to deny through `ForAnyValue:StringEqualsIfExists` when the key is
+///   absent); otherwise `…IfExists` → true, negated operators → true and positive ones → false.
+///   Sources: IAM's "Single-valued vs. multivalued context keys" and "Condition operators"
+///   (`…IfExists`); see docs/decisions.md.
 /// - The condition's values are OR'ed: a request value *matches* when it matches any of them.
 /// - `ForAllValues`: every request value must pass; `ForAnyValue`: at least one must. A request value
 ///   passes a positive operator when it matches, a negated one when it matches none of the values.
@@ -35,13 +40,10 @@ pub(crate) fn holds(cond: &Condition, ctx: &Context<'_>, vars: Option<&Context<'
         };
     }
     let Some(values) = values else {
-        if op.if_exists {
-            return true;
-        }
         return match op.set {
             Some(SetQualifier::ForAllValues) => true,
             Some(SetQualifier::ForAnyValue) => false,
-            None => op.base.is_negated(),
+            None => op.if_exists || op.base.is_negated(),
         };
     };
     let positive = positive(op.base);
