@@ -659,3 +659,88 @@ fn policy_eval_reads_a_json_context_file() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn import_cloudformation_and_terraform_say_what_is_wrong_with_their_input() {
+    for (args, says) in [
+        (
+            vec![
+                "import",
+                "cloudformation",
+                "examples/import/cloudformation/hybrid-s3.yaml",
+            ],
+            "name: hybrid-s3",
+        ),
+        (
+            vec![
+                "import",
+                "terraform",
+                "examples/import/terraform/plan.json",
+                "--name",
+                "tf",
+            ],
+            "name: tf",
+        ),
+    ] {
+        let o = vpcsim(&args);
+        assert_eq!(
+            code(&o),
+            0,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(String::from_utf8_lossy(&o.stdout).contains(says));
+    }
+    let dir = std::env::temp_dir().join(format!("vpcsim-iac-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad_yaml = dir.join("bad.yaml");
+    std::fs::write(&bad_yaml, "Resources:\n  V: [\n").unwrap();
+    let no_resources = dir.join("empty.json");
+    std::fs::write(
+        &no_resources,
+        "{\"AWSTemplateFormatVersion\": \"2010-09-09\"}",
+    )
+    .unwrap();
+    let not_plan = dir.join("state.json");
+    std::fs::write(&not_plan, "{\"format_version\": \"1.0\", \"values\": {}}").unwrap();
+    let broken_plan = dir.join("broken.json");
+    std::fs::write(&broken_plan, "{\"planned_values\": \n").unwrap();
+    for (args, says) in [
+        (
+            vec!["import", "cloudformation", bad_yaml.to_str().unwrap()],
+            "not a CloudFormation template: line",
+        ),
+        (
+            vec!["import", "cloudformation", no_resources.to_str().unwrap()],
+            "has a `Resources` mapping",
+        ),
+        (
+            vec!["import", "cloudformation", "x.yaml", "--account", "12"],
+            "12 digits",
+        ),
+        (
+            vec![
+                "import",
+                "cloudformation",
+                "examples/import/cloudformation/hybrid-s3.yaml",
+                "--parameter",
+                "VpcCidr",
+            ],
+            "NAME=VALUE",
+        ),
+        (
+            vec!["import", "terraform", not_plan.to_str().unwrap()],
+            "terraform show -json",
+        ),
+        (
+            vec!["import", "terraform", broken_plan.to_str().unwrap()],
+            "broken.json:2:",
+        ),
+    ] {
+        let o = vpcsim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,14 +6,21 @@
 //! stubs to fill in.
 //!
 //! Each importer turns its input into a [`Net`] — the network in the topology format's own terms
-//! — and [`Net::to_yaml`] writes it. [`aws`] reads the JSON of the aws CLI's describe and list
-//! calls (one file per call, [`aws::print_commands`] writes the script that makes them).
+//! — and [`finish`] writes it as text that loads. [`aws`] reads the JSON of the aws CLI's describe
+//! and list calls (one file per call, [`aws::print_commands`] writes the script that makes them).
+//! Infrastructure code goes through [`res`]: [`cfn`] (CloudFormation templates, intrinsic
+//! functions evaluated) and [`tf`] (Terraform plans, references followed through the
+//! configuration) turn their resources into [`res::Res`] under common attribute names, and
+//! [`res::build`] makes the one network both describe.
 //!
 //! Invariant: pure (the caller reads the files) and deterministic; input it cannot use becomes a
 //! [`Note`], never a topology that does not validate (the importers' tests load every output).
 
 pub mod aws;
+pub mod cfn;
 pub mod net;
+pub mod res;
+pub mod tf;
 
 pub use net::{Level, Net, Note};
 

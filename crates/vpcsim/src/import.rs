@@ -35,6 +35,91 @@ pub(crate) enum ImportCommand {
         #[arg(long = "region", value_name = "REGION")]
         regions: Vec<String>,
     },
+    /// From a CloudFormation template (JSON or YAML): the VPC, Route 53, Resolver and bucket
+    /// policy resources, intrinsic functions evaluated where their values are static.
+    Cloudformation {
+        /// The template.
+        template: PathBuf,
+        /// Write the topology here instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The topology's name (default: the template's file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The Region the stack deploys to (`AWS::Region`).
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// The account it deploys to (`AWS::AccountId`; 12 digits).
+        #[arg(long, default_value = "111122223333")]
+        account: String,
+        /// A parameter's value, over its Default: NAME=VALUE; repeatable.
+        #[arg(long = "parameter", value_name = "NAME=VALUE")]
+        parameters: Vec<String>,
+    },
+    /// From a Terraform plan, as `terraform show -json PLAN` prints it: the `aws_*` network
+    /// resources; values known only after apply are reported.
+    Terraform {
+        /// The plan's JSON.
+        plan: PathBuf,
+        /// Write the topology here instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The topology's name (default: the plan's file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The Region (default: the aws provider's `region`, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// The account it applies to (12 digits).
+        #[arg(long, default_value = "111122223333")]
+        account: String,
+    },
+}
+
+/// The file's name without its extension, as a topology name.
+fn name_from(path: &Path, given: Option<String>) -> String {
+    let name = given.unwrap_or_else(|| {
+        path.file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "imported".into())
+    });
+    vpcsim_import::net::Names::new().name(Some(&name), "imported")
+}
+
+fn read_text(p: &Path) -> Result<String, ExitCode> {
+    let fail = |e: String| {
+        eprintln!("error: cannot read {}: {e}", p.display());
+        ExitCode::from(2)
+    };
+    let meta = std::fs::metadata(p).map_err(|e| fail(e.to_string()))?;
+    if meta.len() > MAX_FILE {
+        return Err(fail(format!(
+            "{} bytes, over the {} MiB an import reads",
+            meta.len(),
+            MAX_FILE / (1024 * 1024)
+        )));
+    }
+    std::fs::read_to_string(p).map_err(|e| fail(e.to_string()))
+}
+
+fn check_region_account(region: &str, account: &str) -> Result<(), ExitCode> {
+    if !region
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || region.is_empty()
+    {
+        return Err(usage(
+            format!("'{region}' is not a Region name"),
+            "give it as AWS writes it: --region us-east-1".into(),
+        ));
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(usage(
+            format!("'{account}' is not an account id"),
+            "an account id is 12 digits: --account 111122223333".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn run(command: ImportCommand) -> ExitCode {
@@ -86,6 +171,107 @@ pub(crate) fn run(command: ImportCommand) -> ExitCode {
             finish(
                 &mut net,
                 &format!("vpcsim import aws {}", dir.display()),
+                output.as_deref(),
+            )
+        }
+        ImportCommand::Cloudformation {
+            template,
+            output,
+            name,
+            region,
+            account,
+            parameters,
+        } => {
+            if let Err(code) = check_region_account(&region, &account) {
+                return code;
+            }
+            let mut params = std::collections::BTreeMap::new();
+            for p in &parameters {
+                let Some((k, v)) = p.split_once('=') else {
+                    return usage(
+                        format!("'{p}' is not NAME=VALUE"),
+                        "--parameter VpcCidr=10.0.0.0/16".into(),
+                    );
+                };
+                params.insert(k.to_string(), v.to_string());
+            }
+            let text = match read_text(&template) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            let parsed = match vpcsim_import::cfn::parse(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!(
+                        "error: {}: not a CloudFormation template: {e}",
+                        template.display()
+                    );
+                    return ExitCode::from(2);
+                }
+            };
+            if parsed
+                .get("Resources")
+                .and_then(|r| r.as_object())
+                .is_none()
+            {
+                eprintln!(
+                    "error: {}: a CloudFormation template has a `Resources` mapping; this has none",
+                    template.display()
+                );
+                return ExitCode::from(2);
+            }
+            let opts = vpcsim_import::cfn::Options {
+                region,
+                account,
+                parameters: params,
+            };
+            let mut net = vpcsim_import::cfn::import(&parsed, &opts, &name_from(&template, name));
+            finish(
+                &mut net,
+                &format!("vpcsim import cloudformation {}", template.display()),
+                output.as_deref(),
+            )
+        }
+        ImportCommand::Terraform {
+            plan,
+            output,
+            name,
+            region,
+            account,
+        } => {
+            if let Err(code) =
+                check_region_account(region.as_deref().unwrap_or("us-east-1"), &account)
+            {
+                return code;
+            }
+            let text = match read_text(&plan) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            let parsed: serde_json::Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!(
+                        "error: {}:{}:{}: not the JSON `terraform show -json` prints: {e}",
+                        plan.display(),
+                        e.line(),
+                        e.column()
+                    );
+                    return ExitCode::from(2);
+                }
+            };
+            if parsed.get("planned_values").is_none() {
+                eprintln!(
+                    "error: {}: a plan's JSON has `planned_values`; this has none\n  help: make it with `terraform plan -out tf.plan && terraform show -json tf.plan > plan.json`",
+                    plan.display()
+                );
+                return ExitCode::from(2);
+            }
+            let opts = vpcsim_import::tf::Options { region, account };
+            let mut net = vpcsim_import::tf::import(&parsed, &opts, &name_from(&plan, name));
+            finish(
+                &mut net,
+                &format!("vpcsim import terraform {}", plan.display()),
                 output.as_deref(),
             )
         }

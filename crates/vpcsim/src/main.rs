@@ -92,8 +92,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Write a topology from what exists: aws CLI describe output (CloudFormation and Terraform
-    /// come next).
+    /// Write a topology from what exists: aws CLI describe output, a CloudFormation template, a
+    /// Terraform plan.
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
