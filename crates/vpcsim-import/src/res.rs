@@ -45,6 +45,9 @@ pub enum Kind {
     CustomerGateway,
     /// `vpn_gateway`, `customer_gateway`, `static` (bool), `routes` (CIDRs), `name`.
     VpnConnection,
+    /// A Direct Connect private virtual interface: `vpn_gateway` or `dx_gateway`, `connection`,
+    /// `asn`, `name`.
+    DxInterface,
     /// `vpn`, `cidr`.
     VpnRoute,
     /// `vpc`, `peer_vpc`, `name`.
@@ -1285,6 +1288,36 @@ pub fn build(resources: &[Res], src: &Source<'_>, name: &str, description: &str)
                 .and_then(|c| number(c.attrs.get("asn")))
                 .map(|a| a as u64),
             prefixes,
+            site,
+            vpc_cidrs: vpc.cidrs.clone(),
+        });
+    }
+    // Direct Connect private virtual interfaces: BGP learns the site's prefixes, so each is a stub.
+    for r in of(Kind::DxInterface) {
+        let vi = resolve(r.attrs.get("vpn_gateway"))
+            .and_then(|k| made.get(&k).cloned())
+            .filter(|(_, n)| n == "vgw")
+            .map(|(vi, _)| vi);
+        let Some(vi) = vi else {
+            net.warn(&r.key, "a virtual interface to a Direct Connect gateway or to no VPN gateway declared here: add it to the topology by hand");
+            continue;
+        };
+        let conn = text(r.attrs.get("connection")).unwrap_or_else(|| r.key.clone());
+        let site = sites
+            .entry(conn.clone())
+            .or_insert_with(|| snames.name(None, &format!("site-{conn}")))
+            .clone();
+        let n = lnames.name(name_of(r).as_deref(), &r.key);
+        net.warn(&r.key, "Direct Connect: the on-premises prefixes are learned over BGP, not declared; written as a stub at the end to complete");
+        let vpc = &net.vpcs[vi];
+        net.links.push(Link {
+            name: n,
+            id: r.key.clone(),
+            kind: "direct_connect".into(),
+            attach: format!("{}/vgw", vpc.name),
+            routing: None,
+            asn: number(r.attrs.get("asn")).map(|a| a as u64),
+            prefixes: Vec::new(),
             site,
             vpc_cidrs: vpc.cidrs.clone(),
         });

@@ -841,6 +841,14 @@ pub fn import(plan: &Value, opts: &Options, name: &str) -> Net {
                 set("policy", policy(i, "policy", &mut notes));
                 Kind::BucketPolicy
             }
+            "aws_dx_private_virtual_interface" => {
+                set("vpn_gateway", v("vpn_gateway_id"));
+                set("dx_gateway", v("dx_gateway_id"));
+                set("connection", v("connection_id"));
+                set("asn", v("bgp_asn"));
+                set("name", v("name"));
+                Kind::DxInterface
+            }
             t if t.starts_with("aws_dx_")
                 || t.starts_with("aws_ec2_transit_gateway")
                 || t.starts_with("aws_egress_only") =>
