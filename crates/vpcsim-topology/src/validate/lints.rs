@@ -81,6 +81,188 @@ impl Builder<'_> {
         }
         self.lint_site_overlaps();
         self.lint_forward_targets();
+        // On a design that does not load, what is missing would make these guesses.
+        if !self.d.has_errors() {
+            self.lint_design();
+        }
+    }
+
+    /// Designs that load but cannot work as drawn: advertisements that overlap the VPC they are
+    /// sent to, gateway endpoints on route tables no subnet uses, interface endpoints whose
+    /// security groups refuse the clients their names send there, sites with links but no route,
+    /// routes to a VPN gateway nothing connects.
+    fn lint_design(&self) {
+        let t = &self.t;
+        // The VPCs a link reaches: its VPN gateway's, or its Direct Connect gateway's.
+        let reached = |l: &Link<Draft>| -> Vec<VpcId> {
+            match l.attach {
+                Some(Attachment::VpnGateway(v)) => vec![v],
+                Some(Attachment::DxGateway(g)) => t
+                    .dx_gateways
+                    .get(g.index())
+                    .map(|g| g.vpcs.clone())
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            }
+        };
+        for l in &t.links {
+            for adv in &l.advertise {
+                let IpNet::V4(adv) = adv else { continue };
+                for v in reached(l) {
+                    let vpc = &t.vpcs[v.index()];
+                    if let Some(block) = vpc
+                        .cidrs
+                        .iter()
+                        .find(|b| b.contains(&adv.network()) || adv.contains(&b.network()))
+                    {
+                        self.warn(
+                            "advertise-overlaps-vpc",
+                            l.span,
+                            format!("link '{}' advertises {adv}, which overlaps VPC '{}' ({block})", l.name, vpc.name),
+                            "the VPC's local route wins over a propagated one, so traffic to those addresses never takes the link: advertise the site's own ranges only",
+                        );
+                    }
+                }
+            }
+        }
+        // Route tables a subnet uses: its own, or the main table of its VPC.
+        let mut used: HashSet<RouteTableId> = HashSet::new();
+        for s in &t.subnets {
+            match s.route_table {
+                Some(rt) => {
+                    used.insert(rt);
+                }
+                None => {
+                    used.insert(t.vpcs[s.vpc.index()].main_route_table);
+                }
+            }
+        }
+        for ep in &t.endpoints {
+            let Some(g) = ep.gateway() else { continue };
+            let unused: Vec<&str> = g
+                .route_tables
+                .iter()
+                .filter(|rt| !used.contains(rt))
+                .map(|rt| t.route_tables[rt.index()].name.as_str())
+                .collect();
+            if unused.is_empty() {
+                continue;
+            }
+            let all = unused.len() == g.route_tables.len();
+            self.warn(
+                "endpoint-unused-route-table",
+                ep.span,
+                if all {
+                    format!("gateway endpoint '{}' is on route tables no subnet uses ({}): it serves no one", ep.name, unused.join(", "))
+                } else {
+                    format!("gateway endpoint '{}' is on route tables no subnet uses: {}", ep.name, unused.join(", "))
+                },
+                "associate the route table with the subnets that should reach the service (subnets: … route_table:), or the endpoint with their tables",
+            );
+        }
+        // Interface endpoints: HTTPS (tcp 443) from their own VPC and from the sites that route
+        // to them.
+        let admits = |groups: &[SecurityGroupId], net: IpNet| -> bool {
+            groups.iter().any(|g| {
+                t.security_groups[g.index()].ingress.iter().any(|r| {
+                    matches!(r.protocol, Protocol::All | Protocol::Tcp)
+                        && (r.protocol == Protocol::All
+                            || (r.ports.from <= 443 && 443 <= r.ports.to))
+                        && r.peers.iter().any(|p| match p {
+                            Peer::Cidr(c) => {
+                                c.contains(&net.network()) || net.contains(&c.network())
+                            }
+                            // Members of a group: some client may be one.
+                            Peer::SecurityGroup(_) => true,
+                            Peer::PrefixList(_) => false,
+                        })
+                })
+            })
+        };
+        for ep in &t.endpoints {
+            let Some(i) = ep.interface() else { continue };
+            let Some(eni) = i.enis.first().and_then(|e| t.enis.get(e.index())) else {
+                continue;
+            };
+            let Some(addr) = eni.ip else { continue };
+            let vpc = &t.vpcs[ep.vpc.index()];
+            let default = i.security_groups.is_empty();
+            if !default
+                && !vpc
+                    .cidrs
+                    .iter()
+                    .any(|b| admits(&i.security_groups, IpNet::V4(*b)))
+            {
+                self.warn(
+                    "endpoint-sg-refuses",
+                    ep.span,
+                    format!("the security groups of interface endpoint '{}' admit no HTTPS (tcp 443) from its own VPC '{}'", ep.name, vpc.name),
+                    "add an ingress rule for tcp 443 from the VPC's CIDR (or the clients' security group)",
+                );
+            }
+            for site in &t.sites {
+                let routes_here = site
+                    .routes
+                    .iter()
+                    .any(|r| r.destination.contains(&IpAddr::V4(addr)));
+                if !routes_here {
+                    continue;
+                }
+                let refused = default || !site.cidrs.iter().any(|c| admits(&i.security_groups, *c));
+                if refused {
+                    self.warn(
+                        "endpoint-sg-refuses",
+                        ep.span,
+                        format!(
+                            "site '{}' routes to interface endpoint '{}', but {} admit no HTTPS (tcp 443) from the site ({})",
+                            site.name,
+                            ep.name,
+                            if default { "the VPC's default security group (no `security_groups:`) would" } else { "its security groups" },
+                            site.cidrs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+                        ),
+                        "add an ingress rule for tcp 443 from the site's CIDRs to a security group of the endpoint",
+                    );
+                }
+            }
+        }
+        // Sites with links but no route over them.
+        for (si, site) in t.sites.iter().enumerate() {
+            let has_link = t.links.iter().any(|l| l.site == Some(SiteId(si as u32)));
+            if has_link && site.routes.is_empty() {
+                self.warn(
+                    "site-no-route",
+                    site.span,
+                    format!("site '{}' has links to AWS but no route over them: its hosts reach nothing in AWS", site.name),
+                    "add `routes:` with the VPC CIDRs and the links to use (routes: [{ destination: 10.0.0.0/16, via: [LINK] }])",
+                );
+            }
+        }
+        // Routes to a VPN gateway that no link or Direct Connect gateway connects: a blackhole.
+        for (vi, vpc) in t.vpcs.iter().enumerate() {
+            let v = VpcId(vi as u32);
+            if vpc.vpn_gateway.is_none() {
+                continue;
+            }
+            let connected = t.links.iter().any(|l| reached(l).contains(&v));
+            if connected {
+                continue;
+            }
+            for &rt in &vpc.route_tables {
+                let table = &t.route_tables[rt.index()];
+                for r in table
+                    .routes
+                    .iter()
+                    .filter(|r| r.target == Target::VpnGateway)
+                {
+                    self.warn(
+                        "route-vgw-no-link",
+                        r.span,
+                        format!("route table '{}' sends traffic to the VPN gateway of VPC '{}', which no VPN or Direct Connect link connects: it is dropped there", table.name, vpc.name),
+                        "attach a link to the VPN gateway (links: … attach: VPC/vgw), or remove the route",
+                    );
+                }
+            }
+        }
     }
 
     /// A forwarder (a site's conditional forwarder, a Resolver rule) to an address where no
