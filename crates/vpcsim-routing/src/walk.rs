@@ -741,7 +741,23 @@ impl<'a, R: Record> Walk<'a, R> {
         let topo = self.g.topo;
         let remote_eni = match dir {
             Direction::Inbound => self.src_eni,
-            Direction::Outbound => self.g.interface(topo.eni_vpc(eni), pkt.dst),
+            Direction::Outbound => {
+                let vpc = topo.eni_vpc(eni);
+                self.g.interface(vpc, pkt.dst).or_else(|| {
+                    // A rule may name a peered VPC's group (`sg/VPC/NAME`): the destination's
+                    // interface is then looked up in the VPCs peered with this one.
+                    names_peer_group(topo, eni, vpc).then(|| {
+                        topo.peerings.iter().find_map(|p| {
+                            let other = match p.vpcs {
+                                [a, b] if a == vpc => b,
+                                [a, b] if b == vpc => a,
+                                _ => return None,
+                            };
+                            self.g.interface(other, pkt.dst)
+                        })
+                    })?
+                })
+            }
         };
         let verdict = filters::security_groups(
             topo,
@@ -840,4 +856,15 @@ fn remote(dir: Direction, pkt: &Packet) -> IpAddr {
         Direction::Inbound => pkt.src,
         Direction::Outbound => pkt.dst,
     }
+}
+
+/// Whether an egress rule of the interface's groups names a group of another VPC.
+fn names_peer_group(topo: &vpcsim_topology::Topology, eni: EniId, vpc: VpcId) -> bool {
+    topo.enis[eni.index()].security_groups.iter().any(|g| {
+        topo.security_groups[g.index()].egress.iter().any(|r| {
+            r.peers.iter().any(|p| {
+                matches!(p, vpcsim_topology::model::Peer::SecurityGroup(x) if topo.security_groups[x.index()].vpc != vpc)
+            })
+        })
+    })
 }

@@ -58,12 +58,14 @@ pub(crate) fn build(
         vpce_ids: HashMap::new(),
         gateway_assoc: HashMap::new(),
         gateway_tables_written: HashSet::new(),
+        peer_sg_refs: Vec::new(),
     };
     b.names(raw);
     b.regions_and_accounts(raw);
     b.register_globals(raw);
     b.vpcs(raw);
     b.peerings(raw);
+    b.peer_security_groups();
     b.dx_gateways(raw);
     b.sites_and_links(raw);
     b.principals(raw);
@@ -153,6 +155,23 @@ struct Builder<'a> {
     gateway_assoc: HashMap<(RouteTableId, String), Span>,
     /// Gateway endpoints that name route tables (even ones that failed to resolve).
     gateway_tables_written: HashSet<EndpointId>,
+    /// Security group rules naming a peered VPC's group (`sg/VPC/NAME`), resolved once every
+    /// VPC's groups and the peerings are known.
+    peer_sg_refs: Vec<PeerSgRef>,
+}
+
+/// A rule's reference to a group of another VPC, waiting for the peerings.
+struct PeerSgRef {
+    /// The group whose rule it is.
+    sg: SecurityGroupId,
+    /// An egress rule (else ingress).
+    egress: bool,
+    /// The rule's index.
+    rule: usize,
+    /// The VPC the group is in.
+    vpc: Spanned<String>,
+    /// The group's name.
+    name: Spanned<String>,
 }
 
 fn lookup<I: Copy>(table: Option<&Table<I>>, name: &str) -> Found<I> {

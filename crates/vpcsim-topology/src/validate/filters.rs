@@ -21,10 +21,17 @@ impl Builder<'_> {
         self.names.security_groups.insert(vpc, table);
         for e in v.security_groups.iter() {
             let Some(sg) = &e.value else { continue };
+            let id = SecurityGroupId(self.t.security_groups.len() as u32);
+            let mut later = Vec::new();
             let ingress = sg
                 .ingress
                 .iter()
                 .filter_map(|r| self.sg_rule(vpc, r, true))
+                .enumerate()
+                .map(|(i, (rule, peer_refs))| {
+                    later.extend(peer_refs.into_iter().map(|(v, n)| (false, i, v, n)));
+                    rule
+                })
                 .collect();
             // A new group allows all outbound IPv4, and all IPv6 in a VPC with an IPv6 block.
             let mut all_out = vec![Peer::Cidr("0.0.0.0/0".parse().expect("valid"))];
@@ -41,9 +48,25 @@ impl Builder<'_> {
                 Some(rules) => rules
                     .iter()
                     .filter_map(|r| self.sg_rule(vpc, r, false))
+                    .enumerate()
+                    .map(|(i, (rule, peer_refs))| {
+                        later.extend(peer_refs.into_iter().map(|(v, n)| (true, i, v, n)));
+                        rule
+                    })
                     .collect(),
             };
-            let id = SecurityGroupId(self.t.security_groups.len() as u32);
+            self.peer_sg_refs
+                .extend(
+                    later
+                        .into_iter()
+                        .map(|(egress, rule, vpc, name)| PeerSgRef {
+                            sg: id,
+                            egress,
+                            rule,
+                            vpc,
+                            name,
+                        }),
+                );
             self.t.security_groups.push(SecurityGroup {
                 name: e.key.value.clone(),
                 vpc,
@@ -111,7 +134,15 @@ impl Builder<'_> {
         }
     }
 
-    fn sg_rule(&self, vpc: VpcId, r: &f::SgRule, ingress: bool) -> Option<SgRule> {
+    /// A rule, and its references to groups of other VPCs (`sg/VPC/NAME`), resolved later by
+    /// [`Builder::peer_security_groups`].
+    #[allow(clippy::type_complexity)]
+    fn sg_rule(
+        &self,
+        vpc: VpcId,
+        r: &f::SgRule,
+        ingress: bool,
+    ) -> Option<(SgRule, Vec<(Spanned<String>, Spanned<String>)>)> {
         let protocol = self.protocol(&r.protocol)?;
         let ports = self.ports(r.ports.as_ref(), protocol)?;
         let (peers, wrong) = if ingress {
@@ -154,8 +185,24 @@ impl Builder<'_> {
             return None;
         };
         let mut out = Vec::new();
+        let mut elsewhere = Vec::new();
         for p in peers.iter() {
-            if let Some(name) = p.as_str().strip_prefix("sg/") {
+            if let Some((other, name)) = p
+                .as_str()
+                .strip_prefix("sg/")
+                .and_then(|x| x.split_once('/'))
+            {
+                // `sg/VPC/NAME`: after the peerings (the col of NAME is after `sg/VPC/`).
+                let name_span = Span {
+                    start: p.span.start + 4 + other.len(),
+                    col: p.span.col + 4 + other.chars().count() as u32,
+                    ..p.span
+                };
+                elsewhere.push((
+                    Spanned::new(p.span, other.to_string()),
+                    Spanned::new(name_span, name.to_string()),
+                ));
+            } else if let Some(name) = p.as_str().strip_prefix("sg/") {
                 let n = Spanned::new(p.span, name.to_string());
                 out.push(Peer::SecurityGroup(self.resolve_in_vpc(
                     &self.names.security_groups,
@@ -169,12 +216,76 @@ impl Builder<'_> {
                 out.push(Peer::Cidr(self.cidr(p)?));
             }
         }
-        Some(SgRule {
-            protocol,
-            ports,
-            peers: out,
-            span: r.protocol.span,
-        })
+        Some((
+            SgRule {
+                protocol,
+                ports,
+                peers: out,
+                span: r.protocol.span,
+            },
+            elsewhere,
+        ))
+    }
+
+    /// Resolves the rules' references to groups of peered VPCs: AWS lets a rule name a group of
+    /// a VPC peered with its own, in the same Region (not across Regions).
+    pub(super) fn peer_security_groups(&mut self) {
+        let refs = std::mem::take(&mut self.peer_sg_refs);
+        for r in refs {
+            let own = self.t.security_groups[r.sg.index()].vpc;
+            let Some(other) = self.resolve(Some(&self.names.vpcs), &r.vpc, "VPC", "") else {
+                continue;
+            };
+            let (a, b) = (&self.t.vpcs[own.index()], &self.t.vpcs[other.index()]);
+            if other == own {
+                self.err(
+                    "invalid-value",
+                    r.vpc.span,
+                    format!("'{}' is this group's own VPC", r.vpc.value),
+                    format!("write sg/{} for a group of the same VPC", r.name.value),
+                );
+                continue;
+            }
+            let peered = self.t.peerings.iter().any(|p| {
+                p.vpcs
+                    .is_some_and(|[x, y]| (x == own && y == other) || (x == other && y == own))
+            });
+            if !peered {
+                self.err(
+                    "invalid-reference",
+                    r.vpc.span,
+                    format!("VPC '{}' is not peered with VPC '{}'", b.name, a.name),
+                    "a rule can name a security group of another VPC only over a peering between the two (peerings: NAME: { between: [A, B] })",
+                );
+                continue;
+            }
+            if a.region != b.region {
+                self.err(
+                    "invalid-reference",
+                    r.vpc.span,
+                    format!("VPC '{}' is peered with VPC '{}' across Regions", b.name, a.name),
+                    "AWS lets a rule name a peered VPC's security group only in the same Region; use the peer's CIDR instead",
+                );
+                continue;
+            }
+            let Some(g) = self.resolve_in_vpc(
+                &self.names.security_groups,
+                other,
+                &r.name,
+                "security group",
+            ) else {
+                continue;
+            };
+            let sg = &mut self.t.security_groups[r.sg.index()];
+            let rules = if r.egress {
+                &mut sg.egress
+            } else {
+                &mut sg.ingress
+            };
+            if let Some(rule) = rules.get_mut(r.rule) {
+                rule.peers.push(Peer::SecurityGroup(g));
+            }
+        }
     }
 
     pub(super) fn network_acls(&mut self, vpc: VpcId, v: &f::Vpc) {
