@@ -611,6 +611,13 @@ pub(crate) fn finding(topo: &Topology, t: &Trace, f: &Finding) -> String {
             let e = &topo.endpoints[endpoint.index()];
             format!("{} is an endpoint for {}, not for S3", e.name, e.service)
         }
+        Finding::NameOfOtherService { endpoint, service } => {
+            let e = &topo.endpoints[endpoint.index()];
+            format!(
+                "{} is a name of {service}, but the address it resolved to is interface endpoint {} ({}), which serves {} only: the TLS handshake fails (its certificate names no {service} host)",
+                t.request.host, e.name, e.aws_id, e.service
+            )
+        }
         Finding::UnsupportedName { endpoint, what } => format!(
             "AWS PrivateLink for S3 does not support {what}; {} reached the interface endpoint {}",
             t.request.host,

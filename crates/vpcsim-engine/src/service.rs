@@ -86,6 +86,15 @@ pub enum Finding {
         /// The endpoint.
         endpoint: EndpointId,
     },
+    /// A name of another AWS service reached an interface endpoint (a DNS record pointed it
+    /// there): what is at the address decides, and that endpoint does not serve the name — the
+    /// TLS handshake fails on its certificate.
+    NameOfOtherService {
+        /// The endpoint reached.
+        endpoint: EndpointId,
+        /// The service the name belongs to.
+        service: String,
+    },
     /// A name PrivateLink for S3 does not serve reached an S3 interface endpoint.
     UnsupportedName {
         /// The endpoint.
@@ -197,7 +206,9 @@ impl Finding {
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Finding::WrongService { .. } => "endpoint.wrong-service",
+            Finding::WrongService { .. } | Finding::NameOfOtherService { .. } => {
+                "endpoint.wrong-service"
+            }
             Finding::UnsupportedName { .. } => "endpoint.unsupported-name",
             Finding::NotAccessPoint { .. } | Finding::OutpostsBucket { .. } => {
                 "outposts.not-access-point"
@@ -420,6 +431,19 @@ pub(crate) fn reach<'e>(
                             }
                         }
                         None => {
+                            // What is at the address decides: a name of another service that a
+                            // record sends here is not served by this endpoint.
+                            if let Some(name) = vpcsim_aws::ServiceName::parse(&t.request.host)
+                                && name.service != end.service.as_str()
+                            {
+                                return step.finish(
+                                    t,
+                                    Finding::NameOfOtherService {
+                                        endpoint: ep,
+                                        service: name.service.into_owned(),
+                                    },
+                                );
+                            }
                             return step.finish(
                                 t,
                                 Finding::OtherService {

@@ -201,6 +201,7 @@ fn connect(core: &Core, from: &str, host: &str, port: u16) -> (Connect, Option<N
                 | Finding::OtherService { .. }
                 | Finding::Internet { .. }
                 | Finding::WrongService { .. }
+                | Finding::NameOfOtherService { .. }
                 | Finding::NotS3Endpoint { .. }
                 | Finding::NotS3Request,
             ) => Connect::Refused(
