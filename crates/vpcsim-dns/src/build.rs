@@ -358,9 +358,20 @@ impl Dns {
             zone.add(a_set(name, &[ip], origin));
         }
 
-        // Global service names, served from us-east-1 (STS's legacy global endpoint, IAM).
-        for svc in ["sts", "iam"] {
-            let name = format!("{svc}.amazonaws.com");
+        // Global service endpoints, served from us-east-1 (AWS General Reference, "Service
+        // endpoints": STS's legacy global endpoint, IAM, Route 53, CloudFront, Global
+        // Accelerator; Organizations, Route 53 Domains and Support answer in us-east-1 only).
+        for (name, svc) in [
+            ("sts.amazonaws.com", "sts"),
+            ("iam.amazonaws.com", "iam"),
+            ("route53.amazonaws.com", "route53"),
+            ("cloudfront.amazonaws.com", "cloudfront"),
+            ("globalaccelerator.amazonaws.com", "globalaccelerator"),
+            ("organizations.us-east-1.amazonaws.com", "organizations"),
+            ("route53domains.us-east-1.amazonaws.com", "route53domains"),
+            ("support.us-east-1.amazonaws.com", "support"),
+        ] {
+            let name = name.to_string();
             let (ip, _) = public_address(topo, svc, "us-east-1", svc);
             let origin = Origin::ServicePublic {
                 family: svc,

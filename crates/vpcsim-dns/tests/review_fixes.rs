@@ -117,9 +117,24 @@ fn built_in_regions_have_public_names() {
         "sts.amazonaws.com",
         "iam.amazonaws.com",
         "ec2.us-east-1.amazonaws.com",
+        "route53.amazonaws.com",
+        "cloudfront.amazonaws.com",
+        "globalaccelerator.amazonaws.com",
+        "organizations.us-east-1.amazonaws.com",
+        "route53domains.us-east-1.amazonaws.com",
+        "support.us-east-1.amazonaws.com",
+        "lambda.ap-south-1.amazonaws.com",
+        "sqs.us-gov-west-1.amazonaws.com",
+        "ec2.cn-north-1.amazonaws.com.cn",
+        "bucket.s3-website.eu-west-3.amazonaws.com",
     ] {
         assert_eq!(ask(&dns, name, RecordType::A).status(), "NOERROR", "{name}");
     }
+    // Organizations answers in us-east-1 only.
+    assert_eq!(
+        ask(&dns, "organizations.eu-west-1.amazonaws.com", RecordType::A).status(),
+        "NXDOMAIN"
+    );
     // A Region AWS does not have does not.
     let r = ask(&dns, "s3.xx-moon-1.amazonaws.com", RecordType::A);
     assert_eq!(r.status(), "NXDOMAIN");
