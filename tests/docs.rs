@@ -465,3 +465,121 @@ fn elisions_match_any_run_of_lines() {
     );
     assert_eq!(words("check t.yaml | head"), None);
 }
+
+/// Every ```` ```yaml ```` block of the README and `docs/` is YAML the loader reads (no syntax
+/// error), and a block that is a whole topology (it has `name:` and `vpcs:` or `onprem:` at the
+/// top) loads without an error, and its expectations, if any, hold. An excerpt from inside a
+/// larger file (its first line indented deeper than a later one) is not a document of its own and
+/// is only counted. A block that says it is `tests/docs/NAME.yaml` in its first line must be
+/// that file, whose outputs the pasted commands show.
+#[test]
+fn yaml_snippets_in_the_docs_load() {
+    let root = root();
+    let mut checked = 0;
+    let mut whole = 0;
+    let mut failures = Vec::new();
+    for file in doc_files() {
+        let text = std::fs::read_to_string(&file).expect("readable doc");
+        let shown = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let trimmed = lines[i].trim_start();
+            if trimmed != "```yaml" {
+                i += 1;
+                continue;
+            }
+            let indent = lines[i].len() - trimmed.len();
+            let start = i + 1;
+            let mut end = start;
+            while end < lines.len() && lines[end].trim() != "```" {
+                end += 1;
+            }
+            let body: String = lines[start..end]
+                .iter()
+                .map(|l| {
+                    let spaces = l.len() - l.trim_start_matches(' ').len();
+                    format!("{}\n", &l[spaces.min(indent)..])
+                })
+                .collect();
+            i = end + 1;
+            checked += 1;
+            let place = format!("{shown}:{}", start + 1);
+            let indents: Vec<usize> = body
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .map(|l| l.len() - l.trim_start().len())
+                .collect();
+            if indents
+                .first()
+                .is_some_and(|f| indents.iter().any(|i| i < f))
+            {
+                continue; // an excerpt
+            }
+            let demo = body
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("# "))
+                .and_then(|l| l.split_whitespace().next())
+                .map(|f| f.trim_end_matches(','))
+                .filter(|f| f.starts_with("tests/docs/"))
+                .map(str::to_string);
+            if let Some(file) = &demo {
+                let on_disk = std::fs::read_to_string(root.join(file)).unwrap_or_default();
+                if on_disk != body {
+                    failures.push(format!("{place}: the block differs from {file}"));
+                }
+            }
+            let loaded = vpcsim_topology::load_str(
+                &root.join(&shown),
+                body.clone(),
+                &vpcsim_topology::StdFs,
+            );
+            if let Some(d) = loaded.diagnostics.iter().find(|d| d.code == "yaml-syntax") {
+                failures.push(format!("{place}: not YAML: {}", d.message));
+                continue;
+            }
+            let top = |k: &str| body.lines().any(|l| l.starts_with(&format!("{k}:")));
+            if top("name") && (top("vpcs") || top("onprem")) {
+                whole += 1;
+                match &loaded.topology {
+                    None => failures.push(format!(
+                        "{place}: a whole topology that does not load:\n{}",
+                        loaded
+                            .diagnostics
+                            .iter()
+                            .filter(|d| d.severity == vpcsim_syntax::Severity::Error)
+                            .map(|d| d.render(&loaded.sources, false))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )),
+                    // A tests/docs file fails on purpose: the commands pasted with it show how.
+                    Some(_) if demo.is_some() => {}
+                    Some(topo) => {
+                        let result = vpcsim_engine::check(topo);
+                        for r in result.results.iter().filter(|r| !r.passed) {
+                            failures.push(format!(
+                                "{place}: expectation '{}' fails: {:?}",
+                                r.name, r.mismatches
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 50,
+        "only {checked} YAML snippets found: did the docs lose them?"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} YAML snippets ({whole} whole topologies) are wrong:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
