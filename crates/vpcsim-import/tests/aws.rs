@@ -5,12 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::{Rng, at_mut, errors, load, paths, root};
+
 use serde_json::Value;
 use vpcsim_import::aws::{self, Dump};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn files() -> Vec<(Option<String>, String, Value)> {
     let dir = root().join("examples/import/aws");
@@ -44,23 +43,6 @@ fn dump_of(files: &[(Option<String>, String, Value)]) -> Dump {
     d
 }
 
-fn load(yaml: &str) -> vpcsim_topology::Loaded {
-    vpcsim_topology::load_str(
-        &root().join("tests/import/aws/imported.yaml"),
-        yaml.to_string(),
-        &vpcsim_topology::StdFs,
-    )
-}
-
-fn errors(loaded: &vpcsim_topology::Loaded) -> String {
-    loaded
-        .diagnostics
-        .iter()
-        .map(|d| d.render(&loaded.sources, false))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn the_moto_account_imports_as_expected_and_its_expectations_hold() {
     let mut net = aws::import(&dump_of(&files()), "moto-account");
@@ -82,56 +64,6 @@ fn the_moto_account_imports_as_expected_and_its_expectations_hold() {
     for r in &result.results {
         assert!(r.passed, "{}: {:?}", r.name, r.mismatches);
     }
-}
-
-/// A small deterministic generator (no dependency for a test's randomness).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// Every value of `v` reachable by a path, as paths.
-fn paths(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    out.push(at.clone());
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                at.push(k.clone());
-                paths(x, at, out);
-                at.pop();
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                at.push(i.to_string());
-                paths(x, at, out);
-                at.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn at_mut<'a>(v: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
-    let mut cur = v;
-    for p in path {
-        cur = match cur {
-            Value::Object(m) => m.get_mut(p)?,
-            Value::Array(a) => a.get_mut(p.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 #[test]

@@ -5,14 +5,12 @@
 //! what only a deployment knows, and broken templates never give a topology that does not load.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+
+mod common;
+use common::{Rng, at_mut, errors, load, paths, root};
 
 use serde_json::{Value, json};
 use vpcsim_import::cfn;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn opts() -> cfn::Options {
     cfn::Options {
@@ -20,23 +18,6 @@ fn opts() -> cfn::Options {
         account: "111122223333".into(),
         parameters: BTreeMap::new(),
     }
-}
-
-fn load(yaml: &str) -> vpcsim_topology::Loaded {
-    vpcsim_topology::load_str(
-        &root().join("imported.yaml"),
-        yaml.to_string(),
-        &vpcsim_topology::StdFs,
-    )
-}
-
-fn errors(loaded: &vpcsim_topology::Loaded) -> String {
-    loaded
-        .diagnostics
-        .iter()
-        .map(|d| d.render(&loaded.sources, false))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]
@@ -211,46 +192,6 @@ fn yaml_short_forms_read_as_their_long_forms() {
         bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
     }
     assert!(cfn::parse(&bomb).is_err());
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n.max(1) as u64) as usize
-    }
-}
-
-fn paths(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    out.push(at.clone());
-    match v {
-        Value::Object(m) => m.iter().for_each(|(k, x)| {
-            at.push(k.clone());
-            paths(x, at, out);
-            at.pop();
-        }),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
-            at.push(i.to_string());
-            paths(x, at, out);
-            at.pop();
-        }),
-        _ => {}
-    }
-}
-
-fn at_mut<'a>(mut cur: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
-    for p in path {
-        cur = match cur {
-            Value::Object(m) => m.get_mut(p)?,
-            Value::Array(a) => a.get_mut(p.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 #[test]

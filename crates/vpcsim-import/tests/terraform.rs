@@ -4,14 +4,10 @@
 //! imported site and tests/import/terraform/expect.yaml appended every expectation holds.
 //! Broken plans never give a topology that does not load.
 
-use std::path::{Path, PathBuf};
-
+mod common;
+use common::{Rng, at_mut, errors, load, paths, root};
 use serde_json::{Value, json};
 use vpcsim_import::tf;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn plan() -> Value {
     serde_json::from_str(
@@ -25,23 +21,6 @@ fn opts() -> tf::Options {
         region: None,
         account: "111122223333".into(),
     }
-}
-
-fn load(yaml: &str) -> vpcsim_topology::Loaded {
-    vpcsim_topology::load_str(
-        &root().join("imported.yaml"),
-        yaml.to_string(),
-        &vpcsim_topology::StdFs,
-    )
-}
-
-fn errors(loaded: &vpcsim_topology::Loaded) -> String {
-    loaded
-        .diagnostics
-        .iter()
-        .map(|d| d.render(&loaded.sources, false))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]
@@ -118,46 +97,6 @@ fn the_region_comes_from_the_provider_or_the_command_line() {
             .iter()
             .any(|n| n.message.contains("is not of eu-west-1"))
     );
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n.max(1) as u64) as usize
-    }
-}
-
-fn paths(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    out.push(at.clone());
-    match v {
-        Value::Object(m) => m.iter().for_each(|(k, x)| {
-            at.push(k.clone());
-            paths(x, at, out);
-            at.pop();
-        }),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
-            at.push(i.to_string());
-            paths(x, at, out);
-            at.pop();
-        }),
-        _ => {}
-    }
-}
-
-fn at_mut<'a>(mut cur: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
-    for p in path {
-        cur = match cur {
-            Value::Object(m) => m.get_mut(p)?,
-            Value::Array(a) => a.get_mut(p.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 #[test]
