@@ -744,3 +744,64 @@ fn import_cloudformation_and_terraform_say_what_is_wrong_with_their_input() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn matrix_answers_every_pair_as_trace_does() {
+    let o = vpcsim(&["matrix", "topologies/hybrid-s3.yaml", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let pairs = v["pairs"].as_array().unwrap();
+    // Every sender against every endpoint and bucket.
+    assert_eq!(pairs.len(), 3 * 3);
+    // One truth: each pair is what `vpcsim trace` says of the same request.
+    for p in pairs {
+        let t = vpcsim(&[
+            "trace",
+            "topologies/hybrid-s3.yaml",
+            "--from",
+            p["source"].as_str().unwrap(),
+            p["request"].as_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let t: serde_json::Value = serde_json::from_slice(&t.stdout).expect("trace JSON");
+        assert_eq!(p["verdict"], t["verdict"], "{p}");
+        assert_eq!(p["code"], t["code"], "{p}");
+        assert_eq!(p["via"], t["via"], "{p}");
+    }
+    let summary: u64 = v["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["pairs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(summary, 9);
+    // Chosen destinations, a link down, CSV.
+    let o = vpcsim(&[
+        "matrix",
+        "topologies/hybrid-s3.yaml",
+        "--to",
+        "s3-interface",
+        "--fail",
+        "dx-primary",
+        "--format",
+        "csv",
+    ]);
+    let csv = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        csv.starts_with("source,destination,request,verdict,code,via,through\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("datacenter/build-server,s3-interface,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("vpn-backup"),
+        "with dx-primary down the VPN carries it: {csv}"
+    );
+    // A name that is neither: the closest.
+    let o = vpcsim(&["matrix", "topologies/hybrid-s3.yaml", "--to", "s3-interfac"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("s3-interface"));
+}

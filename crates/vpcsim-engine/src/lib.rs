@@ -32,6 +32,7 @@ use vpcsim_topology::Topology;
 use vpcsim_topology::model::{EndpointId, LinkId, OutpostId, PrincipalId, Source, Span};
 
 pub mod check;
+pub mod matrix;
 pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
 pub use request::{Request, RequestError, S3Call, S3Host, TlsVersion};

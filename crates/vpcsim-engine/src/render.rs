@@ -666,9 +666,6 @@ pub(crate) fn finding(topo: &Topology, t: &Trace, f: &Finding) -> String {
             )
         }
         Finding::NotS3Endpoint { ip } => format!("{ip} is not an S3 endpoint"),
-        Finding::NotS3Request => {
-            "the request reached S3's addresses but is not an S3 request".into()
-        }
         Finding::Delivered { ip } => format!("delivered to {ip}"),
         Finding::DeliveredOnPremises => "delivered on premises".into(),
         Finding::OtherService { service } => {

@@ -150,8 +150,6 @@ pub enum Finding {
         /// The address reached.
         ip: IpAddr,
     },
-    /// A request that is not an S3 request reached S3's addresses.
-    NotS3Request,
     /// Delivered to an interface (not an AWS service).
     Delivered {
         /// The address reached.
@@ -219,7 +217,7 @@ impl Finding {
                 "outposts.wrong-vpc"
             }
             Finding::NoOutpostsAccessPoint { .. } => "outposts.no-access-point",
-            Finding::NotS3Endpoint { .. } | Finding::NotS3Request => "service.not-s3",
+            Finding::NotS3Endpoint { .. } => "service.not-s3",
             Finding::Delivered { .. }
             | Finding::DeliveredOnPremises
             | Finding::OtherService { .. } => "delivered",
@@ -563,10 +561,9 @@ pub(crate) fn reach<'e>(
                 endpoint: ep,
                 client_ip,
             });
-            if s3host.is_none() && end.service == "s3" {
-                return step.finish(t, Finding::NotS3Request);
-            }
-            if end.service != "s3" {
+            // A connection that is not an S3 request (`HOST:PORT`) reaches the service as it
+            // does over the internet: delivered, no policy evaluated.
+            if s3host.is_none() || end.service != "s3" {
                 return step.finish(
                     t,
                     Finding::OtherService {

@@ -202,8 +202,7 @@ fn connect(core: &Core, from: &str, host: &str, port: u16) -> (Connect, Option<N
                 | Finding::Internet { .. }
                 | Finding::WrongService { .. }
                 | Finding::NameOfOtherService { .. }
-                | Finding::NotS3Endpoint { .. }
-                | Finding::NotS3Request,
+                | Finding::NotS3Endpoint { .. },
             ) => Connect::Refused(
                 StatusCode::BAD_GATEWAY,
                 format!("connection refused: nothing vpcsim emulates listens there ({why})"),

@@ -14,6 +14,7 @@ mod dns;
 mod front;
 mod generate;
 mod import;
+mod matrix;
 mod policy;
 mod serve;
 mod trace;
@@ -97,6 +98,25 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// Every sender (instance or host) against every endpoint or bucket, one trace each, on all
+    /// cores: the verdicts, and a summary by reason.
+    Matrix {
+        /// Topology file.
+        topology: PathBuf,
+        /// Destinations: endpoints (NAME, VPC/NAME or vpce id) or buckets; repeatable (default:
+        /// every endpoint and bucket).
+        #[arg(long = "to", value_name = "ENDPOINT|BUCKET")]
+        to: Vec<String>,
+        /// Take a link (`dx-primary`) or a tunnel (`vpn-backup/tunnel1`) down; repeatable.
+        #[arg(long = "fail", value_name = "LINK")]
+        fail: Vec<String>,
+        /// The object key a bucket is asked for (GetObject).
+        #[arg(long, default_value = "matrix-probe")]
+        key: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = matrix::MatrixFormat::Text)]
+        format: matrix::MatrixFormat,
     },
     /// Draw the topology (SVG, Graphviz DOT or Mermaid), with a traced path on it.
     Diagram {
@@ -398,6 +418,13 @@ fn main() -> ExitCode {
             format,
         ),
         Command::Import { command } => import::run(command),
+        Command::Matrix {
+            topology,
+            to,
+            fail,
+            key,
+            format,
+        } => matrix::run(&topology, &to, &fail, &key, format),
         Command::Diagram {
             topology,
             format,
