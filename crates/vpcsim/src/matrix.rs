@@ -107,7 +107,6 @@ pub(crate) fn run(
         }
         MatrixFormat::Json => {
             let topo = &topo;
-            let key = key;
             let cells: Vec<serde_json::Value> = senders
                 .iter()
                 .zip(&rows)
