@@ -31,7 +31,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
@@ -53,7 +52,8 @@ use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
 
 use crate::accept::{Accepted, Acceptor, Gate};
-use crate::{Limits, Listener, Shared, web};
+use crate::web::{self, Body};
+use crate::{Limits, Listener, Shared};
 use vpcsim_report::json as shapes;
 
 /// The largest request body accepted (64 KiB).
@@ -97,9 +97,6 @@ pub struct Api {
 }
 
 type Answer = Result<Value, ApiError>;
-
-/// A response body: the API's bodies are whole, the web view's event stream is not.
-pub type Body = BoxBody<Bytes, Infallible>;
 
 fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).boxed()
