@@ -167,7 +167,13 @@ try:
         "return [...document.querySelectorAll('#diagram g.node.failed')].map(e => e.dataset.id)")
     check("the node where it failed is marked", failed == ["site:datacenter"], failed)
     shot("unreachable.png")
-    for link in ["dx-primary", "vpn-backup"]:
+    # Back up over the VPN, then its first tunnel down: the second carries it.
+    driver.find_element(By.CSS_SELECTOR, 'input[data-link="vpn-backup"]').click()
+    wait.until(lambda d: d.find_element(By.ID, "verdict").text.startswith("allowed"))
+    driver.find_element(By.CSS_SELECTOR, 'input[data-link="vpn-backup/tunnel1"]').click()
+    wait.until(lambda d: any("tunnel1 down" in r.text for r in d.find_elements(By.CSS_SELECTOR, "#hops tr.hop")))
+    check("a tunnel unticked: the VPN's second tunnel carries the request", True)
+    for link in ["vpn-backup/tunnel1", "dx-primary"]:
         driver.find_element(By.CSS_SELECTOR, f'input[data-link="{link}"]').click()
     wait.until(lambda d: d.find_element(By.ID, "verdict").text.startswith("allowed"))
 

@@ -64,24 +64,30 @@ async function loadTopology() {
   fillSelect($("from"), t.senders, true);
   fillSelect($("resolve-from"), t.sources || t.senders, true);
   fillSelect($("principal"), t.principals, true, [["", "(the sender's own)"], ["anonymous", "anonymous"]]);
-  // Links: ticked is up. Links that no longer exist are forgotten.
-  const names = new Set(links().map((l) => l.name));
+  // Links and VPN tunnels: ticked is up. What no longer exists is forgotten.
+  const tunnels = (l) => l.kind === "vpn" && l.facts.tunnels
+    ? String(l.facts.tunnels).split(", ").map((t) => `${l.name}/${t.split(" ")[0]}`) : [];
+  const names = new Set(links().flatMap((l) => [l.name, ...tunnels(l)]));
   for (const d of [...state.down]) if (!names.has(d)) state.down.delete(d);
-  $("links").replaceChildren(...links().map((l) => {
-    const box = el("input", { type: "checkbox", "data-link": l.name });
-    box.checked = !state.down.has(l.name);
+  const toggle = (name, text, cls) => {
+    const box = el("input", { type: "checkbox", "data-link": name });
+    box.checked = !state.down.has(name);
     box.addEventListener("change", () => {
-      if (box.checked) state.down.delete(l.name); else state.down.add(l.name);
+      if (box.checked) state.down.delete(name); else state.down.add(name);
       refresh();
     });
-    return el("label", {}, box, `${l.name} (${l.kind === "vpn" ? "VPN" : "Direct Connect"})`);
-  }));
+    return el("label", cls ? { class: cls } : {}, box, text);
+  };
+  $("links").replaceChildren(...links().flatMap((l) => [
+    toggle(l.name, `${l.name} (${l.kind === "vpn" ? "VPN" : "Direct Connect"})`),
+    ...tunnels(l).map((t) => toggle(t, t.split("/")[1], "tunnel")),
+  ]));
   if (links().length === 0) $("links").replaceChildren(el("p", { class: "note" }, "This topology has no links."));
   $("scenarios").replaceChildren(
     ...(t.scenarios || []).map((s) => {
       const b = el("button", { type: "button", title: s.description || "", "data-scenario": s.name }, `scenario ${s.name}`);
       b.addEventListener("click", () => {
-        state.down = new Set(s.fail.filter((f) => !f.includes("/")));
+        state.down = new Set(s.fail);
         loadTopology().then(refresh);
       });
       return b;
