@@ -744,3 +744,58 @@ fn import_cloudformation_and_terraform_say_what_is_wrong_with_their_input() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn validate_refuses_a_file_with_nothing_to_simulate() {
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-nothing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.yaml");
+    std::fs::write(&empty, "").unwrap();
+    let names_only = dir.join("names-only.yaml");
+    std::fs::write(
+        &names_only,
+        "# a start\nname: x\nregions:\n  us-east-1: { azs: [us-east-1a] }\n",
+    )
+    .unwrap();
+    let o = vpcsim(&["validate", empty.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("nothing-to-simulate"), "{err}");
+    assert!(err.contains("the file describes nothing"), "{err}");
+    assert!(err.contains("help: describe a VPC under `vpcs:`"), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("invalid: 1 error"));
+    let o = vpcsim(&["validate", "--format", "json", names_only.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let d = &v["files"][0]["diagnostics"][0];
+    assert_eq!(d["code"], "nothing-to-simulate");
+    assert_eq!(d["line"], 2, "the first line of content: {d}");
+    // A site alone is something to simulate (public DNS from its hosts).
+    let site = dir.join("site.yaml");
+    std::fs::write(
+        &site,
+        "onprem:\n  dc:\n    cidrs: [172.16.0.0/16]\n    hosts:\n      h: { ip: 172.16.0.10 }\n",
+    )
+    .unwrap();
+    let o = vpcsim(&["validate", site.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_misspelt_value_gets_the_closest_one_and_nothing_else() {
+    let o = vpcsim(&["validate", "tests/invalid/misspelt-values.yaml"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    for hint in [
+        "did you mean 'allowed'?",
+        "did you mean 'tcp'?",
+        "did you mean 'bgp'?",
+        "did you mean 'gateway'?",
+        "did you mean 'allow'?",
+        "did you mean 'NXDOMAIN'?",
+    ] {
+        assert!(err.contains(hint), "{hint}: {err}");
+    }
+    assert!(!err.contains("has no `verdict:`"), "{err}");
+}

@@ -731,8 +731,10 @@ pub struct Expect {
     pub request: Option<Text>,
     /// The IAM principal signing the request (a key of `principals`, or `anonymous`).
     pub principal: Option<Text>,
+    /// Absent: `None`; present but not a verdict: `Some(Lenient(None))` (reported once, not also
+    /// as a missing key).
     #[serde(default)]
-    pub verdict: Lenient<Spanned<Verdict>>,
+    pub verdict: Option<Lenient<Spanned<Verdict>>>,
     /// Named components the path must pass, in order (links, peerings, endpoints, gateways).
     pub via: Option<List<Text>>,
     /// The deciding policy statement, `KIND NAME / SID`.
@@ -747,7 +749,7 @@ pub struct Expect {
     /// Expected addresses (any order).
     pub answer: Option<OneOrMany<Text>>,
     #[serde(default)]
-    pub rcode: Lenient<Spanned<Rcode>>,
+    pub rcode: Option<Lenient<Spanned<Rcode>>>,
 }
 
 /// Where a policy comes from: written inline (YAML or JSON syntax), JSON text in a string, or a

@@ -611,7 +611,7 @@ fn validate(files: &[PathBuf], format: Format, warnings: Warnings) -> ExitCode {
     let mut io_error = false;
     let mut json_files = Vec::new();
     for path in files {
-        let loaded = match vpcsim_topology::load(path, &StdFs) {
+        let mut loaded = match vpcsim_topology::load(path, &StdFs) {
             Ok(l) => l,
             Err(e) => {
                 io_error = true;
@@ -626,6 +626,7 @@ fn validate(files: &[PathBuf], format: Format, warnings: Warnings) -> ExitCode {
                 continue;
             }
         };
+        loaded.refuse_nothing_to_simulate();
         invalid |= !loaded.is_valid();
         let (_, warned) = counts(&loaded);
         if warnings.deny_warnings && warned > 0 {

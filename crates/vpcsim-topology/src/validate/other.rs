@@ -452,7 +452,10 @@ impl Builder<'_> {
                     "invalid-value",
                     r.kind.span,
                     format!("'{}' is not a supported record type", r.kind.value),
-                    format!("use one of: {}", names.join(", ")),
+                    match suggest::closest(r.kind.as_str(), names.iter().copied()) {
+                        Some(best) => format!("did you mean '{best}'?"),
+                        None => format!("use one of: {}", names.join(", ")),
+                    },
                 );
                 return None;
             }
@@ -1067,14 +1070,19 @@ impl Builder<'_> {
                         ("type", x.record_type.is_some()),
                     ],
                 );
-                let Some(verdict) = &*x.verdict else {
-                    self.err(
-                        "missing-key",
-                        req.span,
-                        "this request expectation has no `verdict:`",
-                        "add `verdict: allowed`, `denied` or `unreachable`",
-                    );
-                    return None;
+                let verdict = match &x.verdict {
+                    Some(vpcsim_syntax::Lenient(Some(v))) => v,
+                    // Present but not a verdict: reported where it is written, with a hint.
+                    Some(vpcsim_syntax::Lenient(None)) => return None,
+                    None => {
+                        self.err(
+                            "missing-key",
+                            req.span,
+                            "this request expectation has no `verdict:`",
+                            "add `verdict: allowed`, `denied` or `unreachable`",
+                        );
+                        return None;
+                    }
                 };
                 let principal = match &x.principal {
                     Some(p) if p.as_str() == "anonymous" => Some(None),
@@ -1146,7 +1154,10 @@ impl Builder<'_> {
                                 "invalid-value",
                                 t.span,
                                 format!("'{}' is not a DNS query type", clip(t.as_str())),
-                                format!("use one of: {}", names.join(", ")),
+                                match suggest::closest(t.as_str(), names.iter().copied()) {
+                                    Some(best) => format!("did you mean '{best}'?"),
+                                    None => format!("use one of: {}", names.join(", ")),
+                                },
                             );
                             return None;
                         }
@@ -1161,7 +1172,12 @@ impl Builder<'_> {
                     name: normalize_domain(name.as_str()),
                     record_type,
                     answer,
-                    rcode: x.rcode.as_ref().map(|r| r.value),
+                    rcode: match &x.rcode {
+                        Some(vpcsim_syntax::Lenient(Some(r))) => Some(r.value),
+                        // Present but not an rcode: reported with a hint; nothing to check.
+                        Some(vpcsim_syntax::Lenient(None)) => return None,
+                        None => None,
+                    },
                 }
             }
         };
