@@ -799,3 +799,61 @@ fn a_misspelt_value_gets_the_closest_one_and_nothing_else() {
     }
     assert!(!err.contains("has no `verdict:`"), "{err}");
 }
+
+#[test]
+fn resolve_from_all_asks_every_view() {
+    let name = "corp-reports.s3.us-east-1.amazonaws.com";
+    let o = vpcsim(&[
+        "resolve",
+        "topologies/gateway-and-interface.yaml",
+        "--from",
+        "all",
+        name,
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let views: Vec<&str> = lines.iter().map(|l| l[0]).collect();
+    assert_eq!(
+        views,
+        ["public", "shared", "shared/inbound", "datacenter", "branch"]
+    );
+    // Each line is what `--from VIEW` answers.
+    for l in &lines {
+        let one = vpcsim(&[
+            "resolve",
+            "topologies/gateway-and-interface.yaml",
+            "--from",
+            l[0],
+            "--format",
+            "json",
+            name,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON");
+        assert_eq!(v["status"], l[1], "{l:?}");
+        let data: Vec<&str> = v["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["data"].as_str().unwrap())
+            .collect();
+        assert_eq!(data, l[2..], "{l:?}");
+    }
+    let o = vpcsim(&[
+        "resolve",
+        "topologies/gateway-and-interface.yaml",
+        "--from",
+        "all",
+        "--format",
+        "json",
+        "www.example.com",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON array");
+    let all = v.as_array().expect("an array");
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[2]["query"]["from"], "shared/inbound");
+    assert!(all.iter().all(|r| r["status"] == "REFUSED"), "{v}");
+}

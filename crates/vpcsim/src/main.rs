@@ -51,7 +51,8 @@ enum Command {
     Resolve {
         /// Topology file.
         topology: PathBuf,
-        /// Who asks: VPC/INSTANCE, SITE/HOST, or a view: public, VPC, VPC/inbound, SITE.
+        /// Who asks: VPC/INSTANCE, SITE/HOST, or a view: public, VPC, VPC/inbound, SITE; `all`
+        /// asks every view and prints one line each (view, status, answers).
         #[arg(long)]
         from: String,
         /// The name to resolve.
