@@ -857,3 +857,35 @@ fn resolve_from_all_asks_every_view() {
     assert_eq!(all[2]["query"]["from"], "shared/inbound");
     assert!(all.iter().all(|r| r["status"] == "REFUSED"), "{v}");
 }
+
+#[test]
+fn check_compares_the_spread_of_repeated_requests() {
+    // tests/scenarios/spread.yaml holds (tests/trace.rs checks every scenario); the same
+    // expectations with the wrong addresses fail, naming the counts.
+    let text = std::fs::read_to_string(root().join("tests/scenarios/spread.yaml")).unwrap();
+    let bad = text
+        .replace("over: [10.0.11.5]", "over: [10.0.10.5]")
+        .replace(
+            "repeat: 100, tolerance: 0.2",
+            "repeat: 100, tolerance: 0.2, over: [10.0.10.5]",
+        );
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-spread-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("spread.yaml");
+    std::fs::write(&file, bad).unwrap();
+    let o = vpcsim(&["check", file.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("spread: expected 100 requests evenly over 10.0.10.5 (100.0 each, ± 20%), got 10.0.10.5 50, 10.0.11.5 50"),
+        "{out}"
+    );
+    assert!(
+        out.contains("spread: expected 10 requests evenly over 10.0.10.5 (10.0 each, ± 10%), got 10.0.11.5 10"),
+        "{out}"
+    );
+    assert!(out.contains("3 expectations, 1 passed, 2 failed"), "{out}");
+    let o = vpcsim(&["check", "-v", "tests/scenarios/spread.yaml"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,7 +5,7 @@ use vpcsim_dns::Rotation;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{Check, Expectation, LinkId};
 
-use crate::{Engine, Network, Options, Trace};
+use crate::{Engine, Network, Options, Spread, Trace};
 
 /// The result of one expectation.
 #[derive(Clone, Debug)]
@@ -57,13 +57,15 @@ pub fn check_expectation(
             via,
             denied_by,
             reason,
+            spread,
         } => {
             let opts = Options {
                 principal: *principal,
                 ..Options::default()
             };
             let from = source_name(topo, exp);
-            match engine.trace(net, exp.from, &from, request, &opts, &mut Rotation::new()) {
+            let mut rotation = Rotation::new();
+            match engine.trace(net, exp.from, &from, request, &opts, &mut rotation) {
                 Err(e) => {
                     mismatches.push(e.to_string());
                     (e.to_string(), None)
@@ -104,10 +106,41 @@ pub fn check_expectation(
                             t.disposition.as_str()
                         ));
                     }
-                    (
-                        format!("{} ({}: {})", t.verdict.as_str(), t.code, t.reason),
-                        Some(t),
-                    )
+                    let mut actual = format!("{} ({}: {})", t.verdict.as_str(), t.code, t.reason);
+                    if let Some(want) = spread {
+                        // The first request is the one above; the others follow it in the same
+                        // rotation, as `vpcsim trace --repeat` sends them.
+                        let mut counted = Spread::default();
+                        counted.add(&t);
+                        for _ in 1..want.repeat {
+                            match engine.trace(net, exp.from, &from, request, &opts, &mut rotation)
+                            {
+                                Ok(next) => counted.add(&next),
+                                Err(e) => {
+                                    mismatches.push(e.to_string());
+                                    break;
+                                }
+                            }
+                        }
+                        let expected = if want.over.is_empty() {
+                            resolved(&t)
+                        } else {
+                            want.over.clone()
+                        };
+                        if let Some(why) = counted.compare(&expected, want.tolerance) {
+                            mismatches.push(why);
+                        }
+                        let other = counted.other_verdicts(*verdict);
+                        if other > 0 {
+                            mismatches.push(format!(
+                                "spread: {other} of {} requests were not {}",
+                                counted.total,
+                                verdict.as_str()
+                            ));
+                        }
+                        actual.push_str(&format!("; spread: {}", counted.summary()));
+                    }
+                    (actual, Some(t))
                 }
             }
         }
@@ -131,6 +164,22 @@ pub fn check_expectation(
         trace,
         span: exp.span,
     }
+}
+
+/// The addresses the request's name resolved to (its destination when it named an address).
+fn resolved(t: &Trace) -> Vec<std::net::IpAddr> {
+    let mut out: Vec<std::net::IpAddr> = match &t.dns {
+        Some(res) => res
+            .answers
+            .iter()
+            .flat_map(|set| set.data.iter())
+            .filter_map(|d| d.to_string().parse().ok())
+            .collect(),
+        None => t.destination.into_iter().collect(),
+    };
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn describe_dns(res: &vpcsim_dns::Resolution) -> String {

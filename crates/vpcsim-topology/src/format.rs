@@ -741,6 +741,9 @@ pub struct Expect {
     pub denied_by: Option<Text>,
     /// An explanation code the verdict must carry.
     pub reason: Option<Text>,
+    /// Send the request `repeat` times, as `vpcsim trace --repeat` does, and check that the
+    /// requests spread evenly over the addresses of the name (ENIs, X-ENIs).
+    pub spread: Option<Spanned<SpreadDef>>,
     /// A DNS name to resolve from `from`.
     pub resolve: Option<Text>,
     /// Record type for `resolve:` (default A).
@@ -750,6 +753,21 @@ pub struct Expect {
     pub answer: Option<OneOrMany<Text>>,
     #[serde(default)]
     pub rcode: Option<Lenient<Spanned<Rcode>>>,
+}
+
+/// `spread:` of a request expectation: the request sent `repeat` times with one DNS rotation,
+/// each address's share of the requests within `tolerance` of an even share.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpreadDef {
+    /// How many requests: 2 to 100000.
+    pub repeat: Spanned<u32>,
+    /// How far each address's count may be from an even share, as a fraction of that share:
+    /// 0 to 1 (default 0.1: 100 requests over 4 addresses, 22 to 28 each).
+    pub tolerance: Option<Spanned<f64>>,
+    /// The addresses the requests must spread over, each getting its share and no request going
+    /// elsewhere (default: every address the name resolves to from the source).
+    pub over: Option<List<Text>>,
 }
 
 /// Where a policy comes from: written inline (YAML or JSON syntax), JSON text in a string, or a

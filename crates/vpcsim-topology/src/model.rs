@@ -1059,6 +1059,8 @@ pub enum Check {
         denied_by: Option<String>,
         /// Expected explanation code.
         reason: Option<String>,
+        /// Expected spread of repeated requests over the name's addresses.
+        spread: Option<SpreadCheck>,
     },
     /// A DNS query and its expected answer.
     Resolve {
@@ -1071,6 +1073,21 @@ pub enum Check {
         /// Expected response code.
         rcode: Option<Rcode>,
     },
+}
+
+/// The most requests a `spread:` sends (as `vpcsim trace --repeat`: docs/reliability.md).
+pub const MAX_SPREAD_REPEAT: u32 = 100_000;
+
+/// A `spread:` expectation: the request sent `repeat` times with one DNS rotation, each address
+/// within `tolerance` (a fraction) of an even share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpreadCheck {
+    /// Requests sent.
+    pub repeat: u32,
+    /// How far a count may be from an even share, as a fraction of it.
+    pub tolerance: f64,
+    /// The addresses the requests must spread over; empty: every address the name resolves to.
+    pub over: Vec<IpAddr>,
 }
 
 /// An expectation.

@@ -1012,6 +1012,76 @@ impl Builder<'_> {
     }
 
     /// Reports keys present in an expectation that belong to the other kind (`owner`).
+    /// A `spread:`: `repeat` 2 to [`MAX_SPREAD_REPEAT`], `tolerance` 0 to 1, `over` addresses
+    /// each once.
+    fn spread(&self, sp: &Spanned<f::SpreadDef>) -> Option<SpreadCheck> {
+        let repeat = sp.value.repeat.value;
+        let mut ok = true;
+        if !(2..=MAX_SPREAD_REPEAT).contains(&repeat) {
+            self.err(
+                "invalid-value",
+                sp.value.repeat.span,
+                format!("a spread needs 2 to {MAX_SPREAD_REPEAT} requests, not {repeat}"),
+                "a few hundred show the rotation in full: `repeat: 100`",
+            );
+            ok = false;
+        }
+        let tolerance = match &sp.value.tolerance {
+            None => 0.1,
+            Some(t) if (0.0..=1.0).contains(&t.value) => t.value,
+            Some(t) => {
+                self.err(
+                    "invalid-value",
+                    t.span,
+                    format!("a tolerance is a fraction from 0 to 1, not {}", t.value),
+                    "`tolerance: 0.2` lets each address get 20% more or less than an even share",
+                );
+                ok = false;
+                0.0
+            }
+        };
+        let mut over: Vec<IpAddr> = Vec::new();
+        for a in sp.value.over.iter().flat_map(|l| l.iter()) {
+            let ip = match a.as_str().trim().parse::<IpAddr>() {
+                Ok(ip) => ip,
+                Err(_) => {
+                    self.err(
+                        "invalid-address",
+                        a.span,
+                        format!("'{}' is not an IP address", clip(a.as_str())),
+                        "list the addresses the requests should reach: `over: [10.0.10.5, 10.0.11.5]`",
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            if over.contains(&ip) {
+                self.err(
+                    "duplicate-id",
+                    a.span,
+                    format!("{ip} is listed twice"),
+                    "list each address once",
+                );
+                ok = false;
+            }
+            over.push(ip);
+        }
+        if sp.value.over.as_ref().is_some_and(|l| l.0.is_empty()) {
+            self.err(
+                "invalid-value",
+                sp.span,
+                "`over:` lists no address",
+                "list the addresses, or remove `over:` to expect every address the name resolves to",
+            );
+            ok = false;
+        }
+        ok.then_some(SpreadCheck {
+            repeat,
+            tolerance,
+            over,
+        })
+    }
+
     fn misplaced(&self, span: Span, owner: &str, keys: &[(&str, bool)]) {
         for (key, _) in keys.iter().filter(|(_, present)| *present) {
             self.err(
@@ -1119,6 +1189,10 @@ impl Builder<'_> {
                         "remove `denied_by:` or change the verdict to `denied`",
                     );
                 }
+                let spread = match &x.spread {
+                    None => None,
+                    Some(sp) => Some(self.spread(sp)?),
+                };
                 Check::Request {
                     request: req.value.clone(),
                     principal,
@@ -1126,6 +1200,7 @@ impl Builder<'_> {
                     via,
                     denied_by: x.denied_by.as_ref().map(|d| d.value.clone()),
                     reason: x.reason.as_ref().map(|r| r.value.clone()),
+                    spread,
                 }
             }
             (None, Some(name)) => {
@@ -1137,6 +1212,7 @@ impl Builder<'_> {
                         ("via", x.via.is_some()),
                         ("principal", x.principal.is_some()),
                         ("denied_by", x.denied_by.is_some()),
+                        ("spread", x.spread.is_some()),
                     ],
                 );
                 if x.answer.is_none() && x.rcode.is_none() {
