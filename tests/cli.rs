@@ -889,3 +889,57 @@ fn check_compares_the_spread_of_repeated_requests() {
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn expected_diagnostics_pass_check_and_do_not_deny() {
+    let file = "tests/scenarios/broken-on-purpose.yaml";
+    let o = vpcsim(&["validate", "--deny-warnings", file]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(err.contains("site-overlap"), "still shown: {err}");
+    let o = vpcsim(&["check", "-v", "--deny-warnings", file]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}");
+    assert!(
+        out.contains("pass tests/scenarios/broken-on-purpose.yaml:"),
+        "{out}"
+    );
+    assert!(out.contains(": warning site-overlap"), "{out}");
+    assert!(out.contains("2 expectations, 2 passed, 0 failed"), "{out}");
+
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-diags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A listed warning the topology does not raise fails `check`, naming those it raises.
+    let extra = dir.join("extra.yaml");
+    std::fs::write(
+        &extra,
+        text.replace(
+            "diagnostics: [site-overlap, nothing-advertised]",
+            "diagnostics: [site-overlap, nothing-advertised, gateway-endpoint-unused]",
+        ),
+    )
+    .unwrap();
+    let o = vpcsim(&["check", extra.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("diagnostics: expected warning gateway-endpoint-unused, which this topology does not raise"),
+        "{out}"
+    );
+    assert!(
+        out.contains("actual: warnings raised: nothing-advertised, site-overlap"),
+        "{out}"
+    );
+    // Without the list, the same warnings fail --deny-warnings.
+    let unlisted = dir.join("unlisted.yaml");
+    std::fs::write(
+        &unlisted,
+        text.replace("diagnostics: [site-overlap, nothing-advertised]", ""),
+    )
+    .unwrap();
+    let o = vpcsim(&["validate", "--deny-warnings", unlisted.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 warnings and --deny-warnings"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -166,6 +166,45 @@ pub fn check_expectation(
     }
 }
 
+/// A `diagnostics:` entry: the warning `code` must be among those loading raised.
+fn expected_diagnostic(
+    topo: &Topology,
+    code: &str,
+    span: vpcsim_topology::model::Span,
+) -> ExpectationResult {
+    let lines: Vec<String> = topo
+        .warnings
+        .iter()
+        .filter(|(c, _)| *c == code)
+        .map(|(_, at)| at.map_or("?".into(), |s| s.line.to_string()))
+        .collect();
+    let mut mismatches = Vec::new();
+    let actual = if lines.is_empty() {
+        let mut raised: Vec<&str> = topo.warnings.iter().map(|(c, _)| *c).collect();
+        raised.sort_unstable();
+        raised.dedup();
+        mismatches.push(format!(
+            "diagnostics: expected warning {code}, which this topology does not raise"
+        ));
+        if raised.is_empty() {
+            "no warning raised".to_string()
+        } else {
+            format!("warnings raised: {}", raised.join(", "))
+        }
+    } else {
+        format!("{code} raised at line {}", lines.join(", "))
+    };
+    ExpectationResult {
+        name: format!("warning {code}"),
+        scenario: None,
+        passed: mismatches.is_empty(),
+        mismatches,
+        actual,
+        trace: None,
+        span,
+    }
+}
+
 /// The addresses the request's name resolved to (its destination when it named an address).
 fn resolved(t: &Trace) -> Vec<std::net::IpAddr> {
     let mut out: Vec<std::net::IpAddr> = match &t.dns {
@@ -238,6 +277,9 @@ pub fn check(topo: &Topology) -> CheckResult {
 pub fn check_with(engine: &Engine, base: &Network) -> CheckResult {
     let topo = engine.topo;
     let mut out = CheckResult::default();
+    for (code, span) in &topo.expected_diagnostics {
+        out.results.push(expected_diagnostic(topo, code, *span));
+    }
     for exp in &topo.expectations {
         out.results.push(check_expectation(engine, base, exp, None));
     }

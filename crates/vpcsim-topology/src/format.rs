@@ -66,6 +66,11 @@ pub struct Topology {
     /// Named failure scenarios (links or tunnels down) with their own expectations.
     #[serde(default)]
     pub scenarios: Lenient<Entries<Scenario>>,
+    /// Warning codes the topology raises on purpose (a teaching topology showing a broken
+    /// design): `vpcsim check` passes each one that is raised and fails each one that is not;
+    /// `--deny-warnings` does not count them.
+    #[serde(default)]
+    pub diagnostics: Lenient<List<Text>>,
 }
 
 /// A Region.

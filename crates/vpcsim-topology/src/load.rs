@@ -300,10 +300,20 @@ pub fn load_str(path: &Path, text: impl Into<String>, fs: &dyn FileSystem) -> Lo
         validate::build(&raw, &root, &base, fs, &mut sources, &diags)
     });
     let topology = if diags.has_errors() { None } else { topology };
+    let diagnostics = diags.into_sorted();
+    // The model keeps the warnings' codes, for `diagnostics:` expectations.
+    let topology = topology.map(|mut t| {
+        t.warnings = diagnostics
+            .iter()
+            .filter(|d| d.severity == vpcsim_syntax::Severity::Warning)
+            .map(|d| (d.code, d.span))
+            .collect();
+        t
+    });
     Loaded {
         sources,
         topology,
-        diagnostics: diags.into_sorted(),
+        diagnostics,
     }
 }
 

@@ -184,6 +184,18 @@ pub struct Topology<S: Stage = Resolved> {
     pub expectations: Vec<Expectation>,
     /// Failure scenarios.
     pub scenarios: Vec<Scenario>,
+    /// Warning codes the file expects (`diagnostics:`), where each is written.
+    pub expected_diagnostics: Vec<(String, Span)>,
+    /// The warnings loading raised (code and place), in file order: what `check` compares
+    /// `expected_diagnostics` with. Filled by the loader.
+    pub warnings: Vec<(&'static str, Option<Span>)>,
+}
+
+impl Topology {
+    /// True when `code` is one of the warning codes the file lists under `diagnostics:`.
+    pub fn expects_diagnostic(&self, code: &str) -> bool {
+        self.expected_diagnostics.iter().any(|(c, _)| c == code)
+    }
 }
 
 /// A Region.

@@ -42,6 +42,8 @@ impl Topology<Draft> {
             prefix_lists: self.prefix_lists,
             expectations: self.expectations,
             scenarios: self.scenarios,
+            expected_diagnostics: self.expected_diagnostics,
+            warnings: self.warnings,
         })
     }
 }

@@ -938,6 +938,32 @@ impl Builder<'_> {
     }
 
     pub(super) fn expectations(&mut self, raw: &f::Topology) {
+        for code in raw.diagnostics.iter().flat_map(|l| l.iter()) {
+            let c = code.as_str();
+            let kebab = !c.is_empty()
+                && c.len() <= 64
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !c.starts_with('-')
+                && !c.ends_with('-');
+            if !kebab {
+                self.err(
+                    "invalid-value",
+                    code.span,
+                    format!("'{}' is not a diagnostic code", clip(c)),
+                    "codes are lowercase words joined by hyphens, as `vpcsim validate` prints them: `site-overlap`",
+                );
+            } else if self.t.expected_diagnostics.iter().any(|(x, _)| x == c) {
+                self.err(
+                    "duplicate-id",
+                    code.span,
+                    format!("'{c}' is listed twice"),
+                    "list each code once",
+                );
+            } else {
+                self.t.expected_diagnostics.push((c.to_string(), code.span));
+            }
+        }
         let components = self.components();
         if let Some(list) = &raw.expect.0 {
             let exps: Vec<Expectation> = list
