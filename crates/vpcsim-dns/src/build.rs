@@ -78,6 +78,8 @@ pub(crate) struct SiteDns {
     pub resolver: Option<Ipv4Addr>,
     /// (domain, targets).
     pub forwards: Vec<(String, Vec<Ipv4Addr>)>,
+    /// The zones it is authoritative for: indexes into `Dns::private`.
+    pub zones: Vec<usize>,
 }
 
 /// The DNS of a whole topology: the public zone, every private zone, and each resolver's rules.
@@ -211,6 +213,29 @@ fn public_zone<'z>(zones: &'z mut Vec<Zone>, name: &str) -> &'z mut Zone {
 }
 
 /// Makes the last field (a domain name) of an MX, SRV, NS or PTR value absolute.
+/// A record value written in a topology, as record data: addresses parsed, CNAME targets
+/// normalised, TXT quoted, the last field of MX/SRV/NS/PTR made absolute.
+fn record_data(rtype: RecordType, v: &str) -> RData {
+    match rtype {
+        RecordType::A => v
+            .parse()
+            .map(RData::A)
+            .unwrap_or_else(|_| RData::Other(v.to_string())),
+        RecordType::Aaaa => v
+            .parse()
+            .map(RData::Aaaa)
+            .unwrap_or_else(|_| RData::Other(v.to_string())),
+        RecordType::Cname => RData::Cname(crate::normalize(v).into_owned()),
+        RecordType::Txt if !v.starts_with('"') => {
+            RData::Other(format!("\"{}\"", v.replace('"', "\\\"")))
+        }
+        RecordType::Mx | RecordType::Srv | RecordType::Ns | RecordType::Ptr => {
+            RData::Other(absolute_last(v))
+        }
+        _ => RData::Other(v.to_string()),
+    }
+}
+
 fn absolute_last(value: &str) -> String {
     let mut parts: Vec<String> = value.split_whitespace().map(str::to_string).collect();
     if let Some(last) = parts.last_mut()
@@ -516,28 +541,7 @@ impl Dns {
                         (ips, name.map(|n| format!("{n} ({})", e.aws_id)))
                     }
                     None => (
-                        r.values
-                            .iter()
-                            .map(|v| match rtype {
-                                RecordType::A => v
-                                    .parse()
-                                    .map(RData::A)
-                                    .unwrap_or_else(|_| RData::Other(v.clone())),
-                                RecordType::Aaaa => v
-                                    .parse()
-                                    .map(RData::Aaaa)
-                                    .unwrap_or_else(|_| RData::Other(v.clone())),
-                                RecordType::Cname => RData::Cname(crate::normalize(v).into_owned()),
-                                RecordType::Txt if !v.starts_with('"') => {
-                                    RData::Other(format!("\"{}\"", v.replace('"', "\\\"")))
-                                }
-                                RecordType::Mx
-                                | RecordType::Srv
-                                | RecordType::Ns
-                                | RecordType::Ptr => RData::Other(absolute_last(v)),
-                                _ => RData::Other(v.clone()),
-                            })
-                            .collect(),
+                        r.values.iter().map(|v| record_data(rtype, v)).collect(),
                         None,
                     ),
                 };
@@ -651,10 +655,34 @@ impl Dns {
             .iter()
             .enumerate()
             .map(|(s, site)| {
+                let mut zones = Vec::new();
                 if let Some(d) = &site.dns {
                     dns_servers.insert(IpAddr::V4(d.resolver), crate::View::Site(SiteId(s as u32)));
+                    for z in &d.zones {
+                        let mut zone =
+                            Zone::new(z.domain.clone(), ZoneKind::Site(SiteId(s as u32)));
+                        for r in &z.records {
+                            zone.add(RrSet {
+                                name: r.name.clone(),
+                                rtype: r.kind,
+                                ttl: r.ttl,
+                                data: r.values.iter().map(|v| record_data(r.kind, v)).collect(),
+                                origin: Origin::SiteZone {
+                                    site: SiteId(s as u32),
+                                    name: site.name.clone(),
+                                },
+                                rotate: false,
+                            });
+                        }
+                        zones.push(private.len());
+                        private.push(PrivateZone {
+                            zone,
+                            inbound_only: false,
+                        });
+                    }
                 }
                 SiteDns {
+                    zones,
                     name: site.name.clone(),
                     resolver: site.dns.as_ref().map(|d| d.resolver),
                     forwards: site
@@ -713,7 +741,11 @@ impl Dns {
                     })
                     .unwrap_or_default()
             }
-            crate::View::Site(_) => Vec::new(),
+            crate::View::Site(s) => self
+                .sites
+                .get(s.index())
+                .map(|d| d.zones.iter().map(|z| &self.private[*z].zone).collect())
+                .unwrap_or_default(),
         }
     }
 }

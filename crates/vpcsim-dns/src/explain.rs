@@ -35,6 +35,16 @@ impl Dns {
                     format!("no instance of this VPC has the host name {name}"),
                 );
             }
+            ZoneKind::Site(site) => {
+                return (
+                    "dns.nxdomain.site-zone",
+                    format!(
+                        "the zone {} of the {} resolver has no name {name}; a resolver does not look further for a zone it holds",
+                        zone.apex,
+                        self.sites[site.index()].name
+                    ),
+                );
+            }
             ZoneKind::Public => {}
         }
         let suffix = zone.apex.as_str();

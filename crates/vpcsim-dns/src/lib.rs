@@ -12,7 +12,8 @@
 //!   without the record is NXDOMAIN, no fallback), EC2 host names, then public DNS;
 //! - a VPC's **inbound Resolver endpoint**: the same Resolver, but queries arriving this way see the
 //!   S3 private DNS names restricted by `PrivateDnsOnlyForInboundResolverEndpoint`;
-//! - an **on-premises resolver**: conditional forwarders, else public DNS.
+//! - an **on-premises resolver**: the zones it holds and its conditional forwarders (the most
+//!   specific first, its own zone on a tie), else public DNS.
 //!
 //! [`Dns::build`] derives all zones from a [`Topology`](vpcsim_topology::Topology) once;
 //! [`Dns::resolve_over`] answers a query in a view and returns a [`Resolution`] whose [`Step`]s say which
@@ -129,6 +130,13 @@ pub enum Origin {
         /// The instance.
         instance: InstanceId,
     },
+    /// A record of a zone an on-premises resolver holds.
+    SiteZone {
+        /// The site.
+        site: SiteId,
+        /// The site's name, for reports.
+        name: String,
+    },
     /// SOA/NS of a zone.
     Infrastructure,
 }
@@ -179,6 +187,7 @@ impl fmt::Display for Origin {
                 None => write!(f, "record of the private hosted zone"),
             },
             Origin::Ec2Hostname { .. } => write!(f, "EC2 private host name"),
+            Origin::SiteZone { name, .. } => write!(f, "record of a zone of the {name} resolver"),
             Origin::Infrastructure => write!(f, "zone data"),
         }
     }

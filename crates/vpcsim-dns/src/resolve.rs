@@ -55,7 +55,10 @@ enum Event {
         site: vpcsim_topology::model::SiteId,
         forward: usize,
     },
-    /// Nothing matched: public DNS (`other`: a rule or zone was skipped; `site`: a site resolver).
+    /// A zone the site's resolver holds (index into `Dns::private`) is the most specific match.
+    SiteZone { zone: usize },
+    /// Nothing matched: public DNS (`other`: a rule or zone was skipped, or for a site resolver
+    /// (`site`), it holds zones of its own).
     Recursive { site: bool, other: bool },
     /// The query entered a VPC through its inbound endpoint.
     Inbound { vpc: vpcsim_topology::model::VpcId },
@@ -111,6 +114,7 @@ impl Event {
         match self {
             Event::Loop => "dns.loop",
             Event::Forwarded { .. } => "dns.forwarded",
+            Event::SiteZone { .. } => "dns.site-zone",
             Event::Recursive { .. } => "dns.recursive",
             Event::Inbound { .. } => "dns.inbound",
             Event::UnreachableResolver { .. } => "dns.unreachable-resolver",
@@ -341,6 +345,31 @@ impl Dns {
                     .enumerate()
                     .filter(|(_, (d, _))| in_zone(name, d))
                     .max_by_key(|(_, (d, _))| d.len());
+                // A zone the resolver holds answers when it is at least as specific as the best
+                // forwarder (as BIND picks the closest enclosing zone, its own before a forward
+                // zone of the same name).
+                let zone = site
+                    .zones
+                    .iter()
+                    .map(|i| (*i, &self.private[*i].zone))
+                    .filter(|(_, z)| in_zone(name, &z.apex))
+                    .max_by_key(|(_, z)| z.apex.len())
+                    .filter(|(_, z)| best.is_none_or(|(_, (d, _))| z.apex.len() >= d.len()));
+                if let Some((index, z)) = zone {
+                    rot.note(at, Event::SiteZone { zone: index });
+                    return self.answer_from(
+                        z,
+                        ZoneRef::Private(index),
+                        view,
+                        at,
+                        name,
+                        qtype,
+                        rot,
+                        r,
+                        depth,
+                        false,
+                    );
+                }
                 match best {
                     Some((forward, (_, targets))) => {
                         rot.note(at, Event::Forwarded { site: s, forward });
@@ -360,7 +389,7 @@ impl Dns {
                             at,
                             Event::Recursive {
                                 site: true,
-                                other: false,
+                                other: !site.zones.is_empty(),
                             },
                         );
                         self.in_view(View::Public, name, qtype, rot, r, depth + 1);
@@ -658,8 +687,22 @@ impl Dns {
                     list.join(", ")
                 )
             }
-            Event::Recursive { site: true, .. } => {
-                "no conditional forwarder matches; the resolver asks public DNS".into()
+            Event::SiteZone { zone } => {
+                format!(
+                    "the resolver holds zone {} and answers from it",
+                    self.private[*zone].zone.apex
+                )
+            }
+            Event::Recursive {
+                site: true,
+                other: false,
+            } => "no conditional forwarder matches; the resolver asks public DNS".into(),
+            Event::Recursive {
+                site: true,
+                other: true,
+            } => {
+                "no conditional forwarder or zone of its own matches; the resolver asks public DNS"
+                    .into()
             }
             Event::Recursive { other, .. } => format!(
                 "no {}rule or private zone matches; the Resolver resolves the name publicly",

@@ -19,6 +19,8 @@ pub enum ZoneKind {
     PrivateDns(vpcsim_topology::model::EndpointId),
     /// EC2's internal host names of a VPC (`ip-10-0-1-10.ec2.internal`).
     Ec2Internal(vpcsim_topology::model::VpcId),
+    /// A zone an on-premises resolver is authoritative for (`corp.example.com`).
+    Site(vpcsim_topology::model::SiteId),
 }
 
 /// A zone: an apex and its records, keyed by name with labels reversed so a subtree is a range.
@@ -293,6 +295,7 @@ impl Zone {
             ZoneKind::PrivateHosted(_) => "Route 53 private hosted zone",
             ZoneKind::PrivateDns(_) => "private DNS of an interface endpoint",
             ZoneKind::Ec2Internal(_) => "EC2 internal host names",
+            ZoneKind::Site(_) => "a zone of an on-premises resolver",
         }
     }
 }

@@ -454,6 +454,18 @@ pub struct SiteDns {
     /// Conditional forwarders; everything else goes to public DNS.
     #[serde(default)]
     pub forward: List<Forward>,
+    /// Zones this resolver is authoritative for, keyed by domain (`corp.example.com`).
+    #[serde(default)]
+    pub zones: Entries<SiteZone>,
+}
+
+/// A zone an on-premises resolver holds itself (its own authoritative data).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteZone {
+    /// Records, as in a private hosted zone (no `alias:`: aliases are Route 53's).
+    #[serde(default)]
+    pub records: List<Record>,
 }
 
 /// A conditional forwarder.

@@ -840,6 +840,19 @@ pub struct SiteDns {
     pub resolver: Ipv4Addr,
     /// Conditional forwarders.
     pub forwards: Vec<SiteForward>,
+    /// Zones the resolver is authoritative for.
+    pub zones: Vec<SiteZone>,
+}
+
+/// A zone an on-premises resolver holds.
+#[derive(Clone, Debug)]
+pub struct SiteZone {
+    /// Lowercase domain without the final dot.
+    pub domain: String,
+    /// Records (never aliases).
+    pub records: Vec<Record>,
+    /// Where defined.
+    pub span: Span,
 }
 
 /// A conditional forwarder.

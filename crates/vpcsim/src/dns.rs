@@ -141,6 +141,8 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
                 View::Public => "public".to_string(),
                 View::Vpc(id) => topo.vpcs[id.index()].name.clone(),
                 View::Inbound(id) => format!("{}-inbound", topo.vpcs[id.index()].name),
+                // A site resolver's own zones, when it holds some; forwarding is not data.
+                View::Site(id) if !dns.zones(v).is_empty() => topo.sites[id.index()].name.clone(),
                 View::Site(_) => continue,
             };
             let sub = match inside(dir, &slug) {
@@ -154,9 +156,9 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let view = match find_view(&topo, view) {
-        Ok(View::Site(_)) => {
+        Ok(v @ View::Site(_)) if dns.zones(v).is_empty() => {
             return usage(
-                "an on-premises resolver holds no zones of its own: it forwards".into(),
+                "this on-premises resolver holds no zones of its own: it forwards".into(),
                 "export the view it forwards to: public, or VPC/inbound".into(),
             );
         }

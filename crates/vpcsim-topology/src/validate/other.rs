@@ -172,7 +172,26 @@ impl Builder<'_> {
                 }
                 forwards.push(SiteForward { domain: normalize_domain(fw.domain.as_str()), to, span: fw.domain.span });
             }
-            Some(SiteDns { resolver, forwards })
+            let mut zones = Vec::new();
+            for z in d.zones.iter() {
+                let Some(def) = &z.value else { continue };
+                let domain = normalize_domain(z.key.as_str());
+                let mut records = Vec::new();
+                for r in def.records.iter() {
+                    if let Some(a) = &r.alias {
+                        self.err(
+                            "invalid-value",
+                            a.span,
+                            "alias records exist only in Route 53 hosted zones",
+                            "write the addresses under `values:`",
+                        );
+                        continue;
+                    }
+                    records.extend(self.record(&domain, r));
+                }
+                zones.push(SiteZone { domain, records, span: z.key.span });
+            }
+            Some(SiteDns { resolver, forwards, zones })
         });
         let mut hosts = Vec::new();
         let mut used: HashMap<Ipv4Addr, Span> = HashMap::new();
