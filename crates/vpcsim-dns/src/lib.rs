@@ -130,6 +130,18 @@ pub enum Origin {
         /// The instance.
         instance: InstanceId,
     },
+    /// The private DNS name of a network interface that is not an instance's (an endpoint's,
+    /// a Resolver endpoint's, a NAT gateway's, an X-ENI): `owner` says whose.
+    EniHostname {
+        /// What the interface belongs to (`interface endpoint s3-interface`).
+        owner: String,
+    },
+    /// A PTR record of the Resolver's reverse lookup zone: the private DNS name of the
+    /// network interface with that address.
+    Reverse {
+        /// What the interface belongs to (`instance app-1`).
+        owner: String,
+    },
     /// A record of a zone an on-premises resolver holds.
     SiteZone {
         /// The site.
@@ -187,6 +199,13 @@ impl fmt::Display for Origin {
                 None => write!(f, "record of the private hosted zone"),
             },
             Origin::Ec2Hostname { .. } => write!(f, "EC2 private host name"),
+            Origin::EniHostname { owner } => {
+                write!(f, "private DNS name of the network interface of {owner}")
+            }
+            Origin::Reverse { owner } => write!(
+                f,
+                "the private DNS name of {owner}, by the Resolver's autodefined reverse lookup rule"
+            ),
             Origin::SiteZone { name, .. } => write!(f, "record of a zone of the {name} resolver"),
             Origin::Infrastructure => write!(f, "zone data"),
         }

@@ -772,6 +772,9 @@ impl Dns {
                         "the private DNS zone {apex} of interface endpoint {} matches",
                         self.vpce_of(z)
                     ),
+                    ZoneKind::Reverse(_) => format!(
+                        "reverse lookup zone {apex} matches (the Resolver's autodefined rule for the addresses of the VPC and its peers)"
+                    ),
                     _ => format!("EC2 host name zone {apex} matches"),
                 }
             }
