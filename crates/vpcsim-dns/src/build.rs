@@ -42,6 +42,8 @@ pub(crate) struct VpcDns {
     pub rules: Vec<Rule>,
     pub inbound: Vec<Ipv4Addr>,
     pub outbound: Vec<Ipv4Addr>,
+    /// `enableDnsSupport`: the Resolver answers at all.
+    pub support: bool,
 }
 
 /// A Resolver rule associated with a VPC.
@@ -594,6 +596,7 @@ impl Dns {
                 rules: Vec::new(),
                 inbound: Vec::new(),
                 outbound: Vec::new(),
+                support: v.dns_support,
             })
             .collect();
         for (i, hz) in topo.hosted_zones.iter().enumerate() {
@@ -641,8 +644,13 @@ impl Dns {
                 zone,
                 inbound_only: false,
             });
+            // AWS answers a private hosted zone only in VPCs with DNS support and DNS hostnames
+            // (validation warns about the others).
             for v in &hz.vpcs {
-                vpcs[v.index()].zones.push(idx);
+                let attrs = &topo.vpcs[v.index()];
+                if attrs.dns_support && attrs.dns_hostnames {
+                    vpcs[v.index()].zones.push(idx);
+                }
             }
         }
         for info in &endpoints {
@@ -714,6 +722,10 @@ impl Dns {
         // (10.0.0.0/16 and 10.0.16.0/20 → 0.10.in-addr.arpa), PTR to each interface's name. They
         // come first among the VPC's zones, so a private hosted zone of the same name wins.
         for v in 0..topo.vpcs.len() {
+            // The autodefined reverse rules exist only with DNS hostnames on.
+            if !topo.vpcs[v].dns_hostnames {
+                continue;
+            }
             let id = VpcId(v as u32);
             let mut connected = vec![id];
             for p in &topo.peerings {
@@ -884,6 +896,7 @@ impl Dns {
                 let inbound = matches!(view, crate::View::Inbound(_));
                 self.vpcs
                     .get(v.index())
+                    .filter(|d| d.support)
                     .map(|d| {
                         d.zones
                             .iter()

@@ -60,6 +60,8 @@ enum Event {
     /// Nothing matched: public DNS (`other`: a rule or zone was skipped, or for a site resolver
     /// (`site`), it holds zones of its own).
     Recursive { site: bool, other: bool },
+    /// The VPC's Resolver does not answer (`enableDnsSupport` is false).
+    SupportOff { vpc: vpcsim_topology::model::VpcId },
     /// The query entered a VPC through its inbound endpoint.
     Inbound { vpc: vpcsim_topology::model::VpcId },
     /// A target is a VPC's `.2` Resolver, which takes no forwarded queries.
@@ -117,6 +119,7 @@ impl Event {
             Event::SiteZone { .. } => "dns.site-zone",
             Event::Recursive { .. } => "dns.recursive",
             Event::Inbound { .. } => "dns.inbound",
+            Event::SupportOff { .. } => "dns.support-off",
             Event::UnreachableResolver { .. } => "dns.unreachable-resolver",
             Event::Path { .. } => "dns.path",
             Event::TargetUnreachable { .. } => "dns.target-unreachable",
@@ -459,6 +462,11 @@ impl Dns {
         let d = &self.vpcs[v.index()];
         // The VPC's Resolver answers (also for a query that came through the inbound endpoint).
         let at = View::Vpc(v);
+        if !d.support {
+            r.rcode = Rcode::ServFail;
+            rot.note(at, Event::SupportOff { vpc: v });
+            return;
+        }
         // 1. Resolver rules: the most specific domain wins.
         let rule = d
             .rules
@@ -707,6 +715,10 @@ impl Dns {
             Event::Recursive { other, .. } => format!(
                 "no {}rule or private zone matches; the Resolver resolves the name publicly",
                 if *other { "other " } else { "" }
+            ),
+            Event::SupportOff { vpc } => format!(
+                "VPC {} has enable_dns_support: false, so its Route 53 Resolver answers nothing: the query times out",
+                self.vpcs[vpc.index()].name
             ),
             Event::Inbound { vpc } => format!(
                 "the query enters VPC {} through its inbound Resolver endpoint and is resolved by the VPC's Route 53 Resolver",

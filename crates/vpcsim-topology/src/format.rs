@@ -116,6 +116,14 @@ pub struct Vpc {
     pub cidr: Spanned<OneOrMany<Text>>,
     /// IPv6 CIDR blocks: one or a list (Amazon-provided blocks are /56; /44 to /60 in steps of /4).
     pub ipv6_cidr: Option<Spanned<OneOrMany<Text>>>,
+    /// `enableDnsSupport`: the VPC's Route 53 Resolver answers (default true).
+    #[serde(default)]
+    pub enable_dns_support: Lenient<Spanned<bool>>,
+    /// `enableDnsHostnames`: private hosted zones, private DNS of interface endpoints and reverse
+    /// lookups work in the VPC (default true, as the console's VPC wizard creates it; false when
+    /// `enable_dns_support` is false).
+    #[serde(default)]
+    pub enable_dns_hostnames: Lenient<Spanned<bool>>,
     #[serde(default)]
     pub subnets: Entries<Subnet>,
     #[serde(default)]

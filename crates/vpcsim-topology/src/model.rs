@@ -259,6 +259,11 @@ pub struct Vpc<S: Stage = Resolved> {
     pub resolver_rules: Vec<ResolverRuleId>,
     /// Private hosted zones associated with the VPC.
     pub hosted_zones: Vec<HostedZoneId>,
+    /// `enableDnsSupport`: the VPC's Route 53 Resolver answers queries.
+    pub dns_support: bool,
+    /// `enableDnsHostnames`: private hosted zones, endpoint private DNS and the Resolver's
+    /// reverse lookups work in the VPC.
+    pub dns_hostnames: bool,
     /// Where defined.
     pub span: Span,
 }

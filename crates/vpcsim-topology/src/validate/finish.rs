@@ -69,6 +69,8 @@ impl Vpc<Draft> {
             outbound_resolver: self.outbound_resolver,
             resolver_rules: self.resolver_rules,
             hosted_zones: self.hosted_zones,
+            dns_support: self.dns_support,
+            dns_hostnames: self.dns_hostnames,
             span: self.span,
         })
     }

@@ -409,6 +409,20 @@ impl Builder<'_> {
                     continue;
                 }
                 per_vpc.insert((vpc, domain.clone()), v.span);
+                let attrs = &self.t.vpcs[vpc.index()];
+                if !(attrs.dns_support && attrs.dns_hostnames) {
+                    let off = if attrs.dns_support {
+                        "enable_dns_hostnames"
+                    } else {
+                        "enable_dns_support"
+                    };
+                    self.warn(
+                        "hosted-zone-dns-attributes",
+                        v.span,
+                        format!("private hosted zone {domain} is not answered in VPC '{}', which has `{off}: false`", v.value),
+                        "AWS answers private hosted zones only in VPCs with DNS support and DNS hostnames: set both to true (the defaults)",
+                    );
+                }
                 vpcs.push(vpc);
                 self.t.vpcs[vpc.index()].hosted_zones.push(id);
             }
