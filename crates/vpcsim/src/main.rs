@@ -716,8 +716,9 @@ fn print_text(path: &std::path::Path, loaded: &Loaded, quiet: bool) {
             }
             let scenario_expectations: usize =
                 t.scenarios.iter().map(|s| s.expectations.len()).sum();
+            // `diagnostics:` entries are expectations too (`check` reports each).
             parts.push(plural(
-                t.expectations.len() + scenario_expectations,
+                t.expectations.len() + scenario_expectations + t.expected_diagnostics.len(),
                 "expectation",
             ));
             let warn = if warnings > 0 {
