@@ -805,3 +805,202 @@ fn matrix_answers_every_pair_as_trace_does() {
     assert_eq!(code(&o), 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("s3-interface"));
 }
+
+#[test]
+fn validate_refuses_a_file_with_nothing_to_simulate() {
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-nothing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.yaml");
+    std::fs::write(&empty, "").unwrap();
+    let names_only = dir.join("names-only.yaml");
+    std::fs::write(
+        &names_only,
+        "# a start\nname: x\nregions:\n  us-east-1: { azs: [us-east-1a] }\n",
+    )
+    .unwrap();
+    let o = vpcsim(&["validate", empty.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("nothing-to-simulate"), "{err}");
+    assert!(err.contains("the file describes nothing"), "{err}");
+    assert!(err.contains("help: describe a VPC under `vpcs:`"), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("invalid: 1 error"));
+    let o = vpcsim(&["validate", "--format", "json", names_only.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let d = &v["files"][0]["diagnostics"][0];
+    assert_eq!(d["code"], "nothing-to-simulate");
+    assert_eq!(d["line"], 2, "the first line of content: {d}");
+    // A site alone is something to simulate (public DNS from its hosts).
+    let site = dir.join("site.yaml");
+    std::fs::write(
+        &site,
+        "onprem:\n  dc:\n    cidrs: [172.16.0.0/16]\n    hosts:\n      h: { ip: 172.16.0.10 }\n",
+    )
+    .unwrap();
+    let o = vpcsim(&["validate", site.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_misspelt_value_gets_the_closest_one_and_nothing_else() {
+    let o = vpcsim(&["validate", "tests/invalid/misspelt-values.yaml"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    for hint in [
+        "did you mean 'allowed'?",
+        "did you mean 'tcp'?",
+        "did you mean 'bgp'?",
+        "did you mean 'gateway'?",
+        "did you mean 'allow'?",
+        "did you mean 'NXDOMAIN'?",
+    ] {
+        assert!(err.contains(hint), "{hint}: {err}");
+    }
+    assert!(!err.contains("has no `verdict:`"), "{err}");
+}
+
+#[test]
+fn resolve_from_all_asks_every_view() {
+    let name = "corp-reports.s3.us-east-1.amazonaws.com";
+    let o = vpcsim(&[
+        "resolve",
+        "topologies/gateway-and-interface.yaml",
+        "--from",
+        "all",
+        name,
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let views: Vec<&str> = lines.iter().map(|l| l[0]).collect();
+    assert_eq!(
+        views,
+        ["public", "shared", "shared/inbound", "datacenter", "branch"]
+    );
+    // Each line is what `--from VIEW` answers.
+    for l in &lines {
+        let one = vpcsim(&[
+            "resolve",
+            "topologies/gateway-and-interface.yaml",
+            "--from",
+            l[0],
+            "--format",
+            "json",
+            name,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON");
+        assert_eq!(v["status"], l[1], "{l:?}");
+        let data: Vec<&str> = v["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["data"].as_str().unwrap())
+            .collect();
+        assert_eq!(data, l[2..], "{l:?}");
+    }
+    let o = vpcsim(&[
+        "resolve",
+        "topologies/gateway-and-interface.yaml",
+        "--from",
+        "all",
+        "--format",
+        "json",
+        "www.example.com",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON array");
+    let all = v.as_array().expect("an array");
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[2]["query"]["from"], "shared/inbound");
+    assert!(all.iter().all(|r| r["status"] == "REFUSED"), "{v}");
+}
+
+#[test]
+fn check_compares_the_spread_of_repeated_requests() {
+    // tests/scenarios/spread.yaml holds (tests/trace.rs checks every scenario); the same
+    // expectations with the wrong addresses fail, naming the counts.
+    let text = std::fs::read_to_string(root().join("tests/scenarios/spread.yaml")).unwrap();
+    let bad = text
+        .replace("over: [10.0.11.5]", "over: [10.0.10.5]")
+        .replace(
+            "repeat: 100, tolerance: 0.2",
+            "repeat: 100, tolerance: 0.2, over: [10.0.10.5]",
+        );
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-spread-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("spread.yaml");
+    std::fs::write(&file, bad).unwrap();
+    let o = vpcsim(&["check", file.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("spread: expected 100 requests evenly over 10.0.10.5 (100.0 each, ± 20%), got 10.0.10.5 50, 10.0.11.5 50"),
+        "{out}"
+    );
+    assert!(
+        out.contains("spread: expected 10 requests evenly over 10.0.10.5 (10.0 each, ± 10%), got 10.0.11.5 10"),
+        "{out}"
+    );
+    assert!(out.contains("3 expectations, 1 passed, 2 failed"), "{out}");
+    let o = vpcsim(&["check", "-v", "tests/scenarios/spread.yaml"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn expected_diagnostics_pass_check_and_do_not_deny() {
+    let file = "tests/scenarios/broken-on-purpose.yaml";
+    let o = vpcsim(&["validate", "--deny-warnings", file]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(err.contains("site-overlap"), "still shown: {err}");
+    let o = vpcsim(&["check", "-v", "--deny-warnings", file]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}");
+    assert!(
+        out.contains("pass tests/scenarios/broken-on-purpose.yaml:"),
+        "{out}"
+    );
+    assert!(out.contains(": warning site-overlap"), "{out}");
+    assert!(out.contains("2 expectations, 2 passed, 0 failed"), "{out}");
+
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-diags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A listed warning the topology does not raise fails `check`, naming those it raises.
+    let extra = dir.join("extra.yaml");
+    std::fs::write(
+        &extra,
+        text.replace(
+            "diagnostics: [site-overlap, nothing-advertised]",
+            "diagnostics: [site-overlap, nothing-advertised, gateway-endpoint-unused]",
+        ),
+    )
+    .unwrap();
+    let o = vpcsim(&["check", extra.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("diagnostics: expected warning gateway-endpoint-unused, which this topology does not raise"),
+        "{out}"
+    );
+    assert!(
+        out.contains("actual: warnings raised: nothing-advertised, site-overlap"),
+        "{out}"
+    );
+    // Without the list, the same warnings fail --deny-warnings.
+    let unlisted = dir.join("unlisted.yaml");
+    std::fs::write(
+        &unlisted,
+        text.replace("diagnostics: [site-overlap, nothing-advertised]", ""),
+    )
+    .unwrap();
+    let o = vpcsim(&["validate", "--deny-warnings", unlisted.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2 warnings and --deny-warnings"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

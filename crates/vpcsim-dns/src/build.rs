@@ -42,6 +42,8 @@ pub(crate) struct VpcDns {
     pub rules: Vec<Rule>,
     pub inbound: Vec<Ipv4Addr>,
     pub outbound: Vec<Ipv4Addr>,
+    /// `enableDnsSupport`: the Resolver answers at all.
+    pub support: bool,
 }
 
 /// A Resolver rule associated with a VPC.
@@ -78,6 +80,8 @@ pub(crate) struct SiteDns {
     pub resolver: Option<Ipv4Addr>,
     /// (domain, targets).
     pub forwards: Vec<(String, Vec<Ipv4Addr>)>,
+    /// The zones it is authoritative for: indexes into `Dns::private`.
+    pub zones: Vec<usize>,
 }
 
 /// The DNS of a whole topology: the public zone, every private zone, and each resolver's rules.
@@ -211,6 +215,106 @@ fn public_zone<'z>(zones: &'z mut Vec<Zone>, name: &str) -> &'z mut Zone {
 }
 
 /// Makes the last field (a domain name) of an MX, SRV, NS or PTR value absolute.
+/// A network interface's private DNS name: (address, host name, whose it is in words, the
+/// instance when it is one's).
+type NamedEni = (
+    Ipv4Addr,
+    String,
+    String,
+    Option<vpcsim_topology::model::InstanceId>,
+);
+
+/// `D.C.B.A.in-addr.arpa` for `A.B.C.D`.
+pub(crate) fn reverse_name(ip: Ipv4Addr) -> String {
+    let o = ip.octets();
+    format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+}
+
+/// The address of a reverse name `D.C.B.A.in-addr.arpa`, if it is one.
+pub(crate) fn reverse_address(name: &str) -> Option<Ipv4Addr> {
+    let body = name.strip_suffix(".in-addr.arpa")?;
+    let mut o: Vec<u8> = body
+        .split('.')
+        .map(|l| l.parse().ok())
+        .collect::<Option<_>>()?;
+    if o.len() != 4 {
+        return None;
+    }
+    o.reverse();
+    Some(Ipv4Addr::new(o[0], o[1], o[2], o[3]))
+}
+
+/// The reverse zone that covers a block, at the octet boundary at or above its prefix
+/// (10.0.0.0/16 → `0.10.in-addr.arpa`; 10.0.16.0/20 too; 10.0.1.0/24 → `1.0.10.in-addr.arpa`).
+fn reverse_apex(block: ipnet::Ipv4Net) -> String {
+    let octets = usize::from(block.prefix_len() / 8).clamp(1, 3);
+    let o = block.network().octets();
+    let mut labels: Vec<String> = o[..octets].iter().map(u8::to_string).collect();
+    labels.reverse();
+    format!("{}.in-addr.arpa", labels.join("."))
+}
+
+/// Whose a network interface is, in words (`instance app-1`), and the instance when it is one's.
+fn eni_owner(
+    topo: &Topology,
+    owner: vpcsim_topology::model::EniOwner,
+) -> (String, Option<vpcsim_topology::model::InstanceId>) {
+    use vpcsim_topology::model::EniOwner;
+    match owner {
+        EniOwner::Instance(i) => (
+            format!("instance {}", topo.instances[i.index()].name),
+            Some(i),
+        ),
+        EniOwner::Endpoint(e) => (
+            format!("interface endpoint {}", topo.endpoints[e.index()].name),
+            None,
+        ),
+        EniOwner::Resolver(r) => {
+            let ep = &topo.resolver_endpoints[r.index()];
+            let dir = match ep.direction {
+                Direction::Inbound => "inbound",
+                Direction::Outbound => "outbound",
+            };
+            (format!("the {dir} Resolver endpoint"), None)
+        }
+        EniOwner::NatGateway(n) => (
+            format!("NAT gateway {}", topo.nat_gateways[n.index()].name),
+            None,
+        ),
+        EniOwner::OutpostXeni(o, k) => (
+            format!(
+                "X-ENI {} of Outpost {}",
+                u16::from(k) + 1,
+                topo.outposts[o.index()].name
+            ),
+            None,
+        ),
+    }
+}
+
+/// A record value written in a topology, as record data: addresses parsed, CNAME targets
+/// normalised, TXT quoted, the last field of MX/SRV/NS/PTR made absolute.
+fn record_data(rtype: RecordType, v: &str) -> RData {
+    match rtype {
+        RecordType::A => v
+            .parse()
+            .map(RData::A)
+            .unwrap_or_else(|_| RData::Other(v.to_string())),
+        RecordType::Aaaa => v
+            .parse()
+            .map(RData::Aaaa)
+            .unwrap_or_else(|_| RData::Other(v.to_string())),
+        RecordType::Cname => RData::Cname(crate::normalize(v).into_owned()),
+        RecordType::Txt if !v.starts_with('"') => {
+            RData::Other(format!("\"{}\"", v.replace('"', "\\\"")))
+        }
+        RecordType::Mx | RecordType::Srv | RecordType::Ns | RecordType::Ptr => {
+            RData::Other(absolute_last(v))
+        }
+        _ => RData::Other(v.to_string()),
+    }
+}
+
 fn absolute_last(value: &str) -> String {
     let mut parts: Vec<String> = value.split_whitespace().map(str::to_string).collect();
     if let Some(last) = parts.last_mut()
@@ -503,6 +607,7 @@ impl Dns {
                 rules: Vec::new(),
                 inbound: Vec::new(),
                 outbound: Vec::new(),
+                support: v.dns_support,
             })
             .collect();
         for (i, hz) in topo.hosted_zones.iter().enumerate() {
@@ -527,28 +632,7 @@ impl Dns {
                         (ips, name.map(|n| format!("{n} ({})", e.aws_id)))
                     }
                     None => (
-                        r.values
-                            .iter()
-                            .map(|v| match rtype {
-                                RecordType::A => v
-                                    .parse()
-                                    .map(RData::A)
-                                    .unwrap_or_else(|_| RData::Other(v.clone())),
-                                RecordType::Aaaa => v
-                                    .parse()
-                                    .map(RData::Aaaa)
-                                    .unwrap_or_else(|_| RData::Other(v.clone())),
-                                RecordType::Cname => RData::Cname(crate::normalize(v).into_owned()),
-                                RecordType::Txt if !v.starts_with('"') => {
-                                    RData::Other(format!("\"{}\"", v.replace('"', "\\\"")))
-                                }
-                                RecordType::Mx
-                                | RecordType::Srv
-                                | RecordType::Ns
-                                | RecordType::Ptr => RData::Other(absolute_last(v)),
-                                _ => RData::Other(v.clone()),
-                            })
-                            .collect(),
+                        r.values.iter().map(|v| record_data(rtype, v)).collect(),
                         None,
                     ),
                 };
@@ -571,8 +655,13 @@ impl Dns {
                 zone,
                 inbound_only: false,
             });
+            // AWS answers a private hosted zone only in VPCs with DNS support and DNS hostnames
+            // (validation warns about the others).
             for v in &hz.vpcs {
-                vpcs[v.index()].zones.push(idx);
+                let attrs = &topo.vpcs[v.index()];
+                if attrs.dns_support && attrs.dns_hostnames {
+                    vpcs[v.index()].zones.push(idx);
+                }
             }
         }
         for info in &endpoints {
@@ -601,15 +690,36 @@ impl Dns {
                 vpcs[info.vpc.index()].zones.push(idx);
             }
         }
-        for (v, vpc) in topo.vpcs.iter().enumerate() {
+        // Every network interface inside its VPC's blocks has a private DNS name, `ip-A-B-C-D.`
+        // and the Region's internal domain (DescribeNetworkInterfaces' PrivateDnsName): per VPC,
+        // (address, host name, owner).
+        let mut named: Vec<Vec<NamedEni>> = vec![Vec::new(); topo.vpcs.len()];
+        for eni in &topo.enis {
+            let vpc = topo.subnets[eni.subnet.index()].vpc;
+            let inside = topo.vpcs[vpc.index()]
+                .cidrs
+                .iter()
+                .any(|c| c.contains(&eni.ip));
+            if !inside {
+                continue;
+            }
+            let apex = vpcsim_aws::ec2_internal_domain(&region_name(vpc));
+            let host = format!("ip-{}.{apex}", eni.ip.to_string().replace('.', "-"));
+            let (owner, instance) = eni_owner(topo, eni.owner);
+            named[vpc.index()].push((eni.ip, host, owner, instance));
+        }
+        for (v, list) in named.iter().enumerate() {
             let region = region_name(VpcId(v as u32));
             let apex = vpcsim_aws::ec2_internal_domain(&region);
             let mut zone = Zone::new(apex.clone(), ZoneKind::Ec2Internal(VpcId(v as u32)));
-            for inst in &vpc.instances {
-                let i = &topo.instances[inst.index()];
-                let ip = topo.enis[i.eni.index()].ip;
-                let host = format!("ip-{}.{apex}", ip.to_string().replace('.', "-"));
-                zone.add(a_set(host, &[ip], Origin::Ec2Hostname { instance: *inst }));
+            for (ip, host, owner, instance) in list {
+                let origin = match instance {
+                    Some(i) => Origin::Ec2Hostname { instance: *i },
+                    None => Origin::EniHostname {
+                        owner: owner.clone(),
+                    },
+                };
+                zone.add(a_set(host.clone(), &[*ip], origin));
             }
             let idx = private.len();
             private.push(PrivateZone {
@@ -617,6 +727,65 @@ impl Dns {
                 inbound_only: false,
             });
             vpcs[v].zones.push(idx);
+        }
+        // Reverse lookups: the Resolver's autodefined rules for the blocks of the VPC and of the
+        // VPCs peered with it, one zone per block at the octet boundary that covers it
+        // (10.0.0.0/16 and 10.0.16.0/20 → 0.10.in-addr.arpa), PTR to each interface's name. They
+        // come first among the VPC's zones, so a private hosted zone of the same name wins.
+        for v in 0..topo.vpcs.len() {
+            // The autodefined reverse rules exist only with DNS hostnames on.
+            if !topo.vpcs[v].dns_hostnames {
+                continue;
+            }
+            let id = VpcId(v as u32);
+            let mut connected = vec![id];
+            for p in &topo.peerings {
+                if let Some(other) = p.other(id)
+                    && !connected.contains(&other)
+                {
+                    connected.push(other);
+                }
+            }
+            let mut zones: Vec<Zone> = Vec::new();
+            for c in &connected {
+                for block in &topo.vpcs[c.index()].cidrs {
+                    let apex = reverse_apex(*block);
+                    if !zones.iter().any(|z| z.apex == apex) {
+                        zones.push(Zone::new(apex, ZoneKind::Reverse(id)));
+                    }
+                }
+            }
+            for c in &connected {
+                for (ip, host, owner, _) in &named[c.index()] {
+                    let name = reverse_name(*ip);
+                    let Some(zone) = zones
+                        .iter_mut()
+                        .find(|z| crate::zone::in_zone(&name, &z.apex))
+                    else {
+                        continue;
+                    };
+                    zone.add(RrSet {
+                        name,
+                        rtype: RecordType::Ptr,
+                        ttl: TTL,
+                        data: vec![RData::Other(format!("{host}."))],
+                        origin: Origin::Reverse {
+                            owner: owner.clone(),
+                        },
+                        rotate: false,
+                    });
+                }
+            }
+            let mut first = Vec::new();
+            for zone in zones {
+                first.push(private.len());
+                private.push(PrivateZone {
+                    zone,
+                    inbound_only: false,
+                });
+            }
+            first.append(&mut vpcs[v].zones);
+            vpcs[v].zones = first;
         }
 
         // Resolver rules and endpoints.
@@ -662,10 +831,34 @@ impl Dns {
             .iter()
             .enumerate()
             .map(|(s, site)| {
+                let mut zones = Vec::new();
                 if let Some(d) = &site.dns {
                     dns_servers.insert(IpAddr::V4(d.resolver), crate::View::Site(SiteId(s as u32)));
+                    for z in &d.zones {
+                        let mut zone =
+                            Zone::new(z.domain.clone(), ZoneKind::Site(SiteId(s as u32)));
+                        for r in &z.records {
+                            zone.add(RrSet {
+                                name: r.name.clone(),
+                                rtype: r.kind,
+                                ttl: r.ttl,
+                                data: r.values.iter().map(|v| record_data(r.kind, v)).collect(),
+                                origin: Origin::SiteZone {
+                                    site: SiteId(s as u32),
+                                    name: site.name.clone(),
+                                },
+                                rotate: false,
+                            });
+                        }
+                        zones.push(private.len());
+                        private.push(PrivateZone {
+                            zone,
+                            inbound_only: false,
+                        });
+                    }
                 }
                 SiteDns {
+                    zones,
                     name: site.name.clone(),
                     resolver: site.dns.as_ref().map(|d| d.resolver),
                     forwards: site
@@ -714,6 +907,7 @@ impl Dns {
                 let inbound = matches!(view, crate::View::Inbound(_));
                 self.vpcs
                     .get(v.index())
+                    .filter(|d| d.support)
                     .map(|d| {
                         d.zones
                             .iter()
@@ -724,7 +918,11 @@ impl Dns {
                     })
                     .unwrap_or_default()
             }
-            crate::View::Site(_) => Vec::new(),
+            crate::View::Site(s) => self
+                .sites
+                .get(s.index())
+                .map(|d| d.zones.iter().map(|z| &self.private[*z].zone).collect())
+                .unwrap_or_default(),
         }
     }
 }

@@ -32,7 +32,29 @@ impl Dns {
             ZoneKind::Ec2Internal(_) => {
                 return (
                     "dns.nxdomain.ec2",
-                    format!("no instance of this VPC has the host name {name}"),
+                    format!("no network interface of this VPC has the host name {name}"),
+                );
+            }
+            ZoneKind::Reverse(vpc) => {
+                let vpc = &self.vpcs[vpc.index()].name;
+                let why = match crate::build::reverse_address(name) {
+                    Some(ip) => format!(
+                        "no network interface of VPC {vpc} or of a VPC peered with it has the address {ip}"
+                    ),
+                    None => format!(
+                        "{name} is not the reverse name of an address (D.C.B.A.in-addr.arpa)"
+                    ),
+                };
+                return ("dns.nxdomain.reverse", why);
+            }
+            ZoneKind::Site(site) => {
+                return (
+                    "dns.nxdomain.site-zone",
+                    format!(
+                        "the zone {} of the {} resolver has no name {name}; a resolver does not look further for a zone it holds",
+                        zone.apex,
+                        self.sites[site.index()].name
+                    ),
                 );
             }
             ZoneKind::Public => {}

@@ -12,7 +12,8 @@
 //!   without the record is NXDOMAIN, no fallback), EC2 host names, then public DNS;
 //! - a VPC's **inbound Resolver endpoint**: the same Resolver, but queries arriving this way see the
 //!   S3 private DNS names restricted by `PrivateDnsOnlyForInboundResolverEndpoint`;
-//! - an **on-premises resolver**: conditional forwarders, else public DNS.
+//! - an **on-premises resolver**: the zones it holds and its conditional forwarders (the most
+//!   specific first, its own zone on a tie), else public DNS.
 //!
 //! [`Dns::build`] derives all zones from a [`Topology`](vpcsim_topology::Topology) once;
 //! [`Dns::resolve_over`] answers a query in a view and returns a [`Resolution`] whose [`Step`]s say which
@@ -129,6 +130,25 @@ pub enum Origin {
         /// The instance.
         instance: InstanceId,
     },
+    /// The private DNS name of a network interface that is not an instance's (an endpoint's,
+    /// a Resolver endpoint's, a NAT gateway's, an X-ENI): `owner` says whose.
+    EniHostname {
+        /// What the interface belongs to (`interface endpoint s3-interface`).
+        owner: String,
+    },
+    /// A PTR record of the Resolver's reverse lookup zone: the private DNS name of the
+    /// network interface with that address.
+    Reverse {
+        /// What the interface belongs to (`instance app-1`).
+        owner: String,
+    },
+    /// A record of a zone an on-premises resolver holds.
+    SiteZone {
+        /// The site.
+        site: SiteId,
+        /// The site's name, for reports.
+        name: String,
+    },
     /// SOA/NS of a zone.
     Infrastructure,
 }
@@ -179,6 +199,14 @@ impl fmt::Display for Origin {
                 None => write!(f, "record of the private hosted zone"),
             },
             Origin::Ec2Hostname { .. } => write!(f, "EC2 private host name"),
+            Origin::EniHostname { owner } => {
+                write!(f, "private DNS name of the network interface of {owner}")
+            }
+            Origin::Reverse { owner } => write!(
+                f,
+                "the private DNS name of {owner}, by the Resolver's autodefined reverse lookup rule"
+            ),
+            Origin::SiteZone { name, .. } => write!(f, "record of a zone of the {name} resolver"),
             Origin::Infrastructure => write!(f, "zone data"),
         }
     }

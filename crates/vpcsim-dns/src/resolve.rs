@@ -55,8 +55,13 @@ enum Event {
         site: vpcsim_topology::model::SiteId,
         forward: usize,
     },
-    /// Nothing matched: public DNS (`other`: a rule or zone was skipped; `site`: a site resolver).
+    /// A zone the site's resolver holds (index into `Dns::private`) is the most specific match.
+    SiteZone { zone: usize },
+    /// Nothing matched: public DNS (`other`: a rule or zone was skipped, or for a site resolver
+    /// (`site`), it holds zones of its own).
     Recursive { site: bool, other: bool },
+    /// The VPC's Resolver does not answer (`enableDnsSupport` is false).
+    SupportOff { vpc: vpcsim_topology::model::VpcId },
     /// The query entered a VPC through its inbound endpoint.
     Inbound { vpc: vpcsim_topology::model::VpcId },
     /// A target is a VPC's `.2` Resolver, which takes no forwarded queries.
@@ -111,8 +116,10 @@ impl Event {
         match self {
             Event::Loop => "dns.loop",
             Event::Forwarded { .. } => "dns.forwarded",
+            Event::SiteZone { .. } => "dns.site-zone",
             Event::Recursive { .. } => "dns.recursive",
             Event::Inbound { .. } => "dns.inbound",
+            Event::SupportOff { .. } => "dns.support-off",
             Event::UnreachableResolver { .. } => "dns.unreachable-resolver",
             Event::Path { .. } => "dns.path",
             Event::TargetUnreachable { .. } => "dns.target-unreachable",
@@ -341,6 +348,31 @@ impl Dns {
                     .enumerate()
                     .filter(|(_, (d, _))| in_zone(name, d))
                     .max_by_key(|(_, (d, _))| d.len());
+                // A zone the resolver holds answers when it is at least as specific as the best
+                // forwarder (as BIND picks the closest enclosing zone, its own before a forward
+                // zone of the same name).
+                let zone = site
+                    .zones
+                    .iter()
+                    .map(|i| (*i, &self.private[*i].zone))
+                    .filter(|(_, z)| in_zone(name, &z.apex))
+                    .max_by_key(|(_, z)| z.apex.len())
+                    .filter(|(_, z)| best.is_none_or(|(_, (d, _))| z.apex.len() >= d.len()));
+                if let Some((index, z)) = zone {
+                    rot.note(at, Event::SiteZone { zone: index });
+                    return self.answer_from(
+                        z,
+                        ZoneRef::Private(index),
+                        view,
+                        at,
+                        name,
+                        qtype,
+                        rot,
+                        r,
+                        depth,
+                        false,
+                    );
+                }
                 match best {
                     Some((forward, (_, targets))) => {
                         rot.note(at, Event::Forwarded { site: s, forward });
@@ -360,7 +392,7 @@ impl Dns {
                             at,
                             Event::Recursive {
                                 site: true,
-                                other: false,
+                                other: !site.zones.is_empty(),
                             },
                         );
                         self.in_view(View::Public, name, qtype, rot, r, depth + 1);
@@ -430,6 +462,11 @@ impl Dns {
         let d = &self.vpcs[v.index()];
         // The VPC's Resolver answers (also for a query that came through the inbound endpoint).
         let at = View::Vpc(v);
+        if !d.support {
+            r.rcode = Rcode::ServFail;
+            rot.note(at, Event::SupportOff { vpc: v });
+            return;
+        }
         // 1. Resolver rules: the most specific domain wins.
         let rule = d
             .rules
@@ -658,12 +695,30 @@ impl Dns {
                     list.join(", ")
                 )
             }
-            Event::Recursive { site: true, .. } => {
-                "no conditional forwarder matches; the resolver asks public DNS".into()
+            Event::SiteZone { zone } => {
+                format!(
+                    "the resolver holds zone {} and answers from it",
+                    self.private[*zone].zone.apex
+                )
+            }
+            Event::Recursive {
+                site: true,
+                other: false,
+            } => "no conditional forwarder matches; the resolver asks public DNS".into(),
+            Event::Recursive {
+                site: true,
+                other: true,
+            } => {
+                "no conditional forwarder or zone of its own matches; the resolver asks public DNS"
+                    .into()
             }
             Event::Recursive { other, .. } => format!(
                 "no {}rule or private zone matches; the Resolver resolves the name publicly",
                 if *other { "other " } else { "" }
+            ),
+            Event::SupportOff { vpc } => format!(
+                "VPC {} has enable_dns_support: false, so its Route 53 Resolver answers nothing: the query times out",
+                self.vpcs[vpc.index()].name
             ),
             Event::Inbound { vpc } => format!(
                 "the query enters VPC {} through its inbound Resolver endpoint and is resolved by the VPC's Route 53 Resolver",
@@ -728,6 +783,9 @@ impl Dns {
                     ZoneKind::PrivateDns(_) => format!(
                         "the private DNS zone {apex} of interface endpoint {} matches",
                         self.vpce_of(z)
+                    ),
+                    ZoneKind::Reverse(_) => format!(
+                        "reverse lookup zone {apex} matches (the Resolver's autodefined rule for the addresses of the VPC and its peers)"
                     ),
                     _ => format!("EC2 host name zone {apex} matches"),
                 }

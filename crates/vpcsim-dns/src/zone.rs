@@ -19,6 +19,11 @@ pub enum ZoneKind {
     PrivateDns(vpcsim_topology::model::EndpointId),
     /// EC2's internal host names of a VPC (`ip-10-0-1-10.ec2.internal`).
     Ec2Internal(vpcsim_topology::model::VpcId),
+    /// A VPC Resolver's reverse lookup zone (`0.10.in-addr.arpa`): PTR records of the interfaces
+    /// of the VPC and of the VPCs peered with it (the Resolver's autodefined rules).
+    Reverse(vpcsim_topology::model::VpcId),
+    /// A zone an on-premises resolver is authoritative for (`corp.example.com`).
+    Site(vpcsim_topology::model::SiteId),
 }
 
 /// A zone: an apex and its records, keyed by name with labels reversed so a subtree is a range.
@@ -293,6 +298,8 @@ impl Zone {
             ZoneKind::PrivateHosted(_) => "Route 53 private hosted zone",
             ZoneKind::PrivateDns(_) => "private DNS of an interface endpoint",
             ZoneKind::Ec2Internal(_) => "EC2 internal host names",
+            ZoneKind::Site(_) => "a zone of an on-premises resolver",
+            ZoneKind::Reverse(_) => "reverse lookups of a VPC's Resolver",
         }
     }
 }

@@ -5,7 +5,7 @@ use vpcsim_dns::Rotation;
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{Check, Expectation, LinkId};
 
-use crate::{Engine, Network, Options, Trace};
+use crate::{Engine, Network, Options, Spread, Trace};
 
 /// The result of one expectation.
 #[derive(Clone, Debug)]
@@ -57,13 +57,15 @@ pub fn check_expectation(
             via,
             denied_by,
             reason,
+            spread,
         } => {
             let opts = Options {
                 principal: *principal,
                 ..Options::default()
             };
             let from = source_name(topo, exp);
-            match engine.trace(net, exp.from, &from, request, &opts, &mut Rotation::new()) {
+            let mut rotation = Rotation::new();
+            match engine.trace(net, exp.from, &from, request, &opts, &mut rotation) {
                 Err(e) => {
                     mismatches.push(e.to_string());
                     (e.to_string(), None)
@@ -104,10 +106,41 @@ pub fn check_expectation(
                             t.disposition.as_str()
                         ));
                     }
-                    (
-                        format!("{} ({}: {})", t.verdict.as_str(), t.code, t.reason),
-                        Some(t),
-                    )
+                    let mut actual = format!("{} ({}: {})", t.verdict.as_str(), t.code, t.reason);
+                    if let Some(want) = spread {
+                        // The first request is the one above; the others follow it in the same
+                        // rotation, as `vpcsim trace --repeat` sends them.
+                        let mut counted = Spread::default();
+                        counted.add(&t);
+                        for _ in 1..want.repeat {
+                            match engine.trace(net, exp.from, &from, request, &opts, &mut rotation)
+                            {
+                                Ok(next) => counted.add(&next),
+                                Err(e) => {
+                                    mismatches.push(e.to_string());
+                                    break;
+                                }
+                            }
+                        }
+                        let expected = if want.over.is_empty() {
+                            resolved(&t)
+                        } else {
+                            want.over.clone()
+                        };
+                        if let Some(why) = counted.compare(&expected, want.tolerance) {
+                            mismatches.push(why);
+                        }
+                        let other = counted.other_verdicts(*verdict);
+                        if other > 0 {
+                            mismatches.push(format!(
+                                "spread: {other} of {} requests were not {}",
+                                counted.total,
+                                verdict.as_str()
+                            ));
+                        }
+                        actual.push_str(&format!("; spread: {}", counted.summary()));
+                    }
+                    (actual, Some(t))
                 }
             }
         }
@@ -131,6 +164,61 @@ pub fn check_expectation(
         trace,
         span: exp.span,
     }
+}
+
+/// A `diagnostics:` entry: the warning `code` must be among those loading raised.
+fn expected_diagnostic(
+    topo: &Topology,
+    code: &str,
+    span: vpcsim_topology::model::Span,
+) -> ExpectationResult {
+    let lines: Vec<String> = topo
+        .warnings
+        .iter()
+        .filter(|(c, _)| *c == code)
+        .map(|(_, at)| at.map_or("?".into(), |s| s.line.to_string()))
+        .collect();
+    let mut mismatches = Vec::new();
+    let actual = if lines.is_empty() {
+        let mut raised: Vec<&str> = topo.warnings.iter().map(|(c, _)| *c).collect();
+        raised.sort_unstable();
+        raised.dedup();
+        mismatches.push(format!(
+            "diagnostics: expected warning {code}, which this topology does not raise"
+        ));
+        if raised.is_empty() {
+            "no warning raised".to_string()
+        } else {
+            format!("warnings raised: {}", raised.join(", "))
+        }
+    } else {
+        format!("{code} raised at line {}", lines.join(", "))
+    };
+    ExpectationResult {
+        name: format!("warning {code}"),
+        scenario: None,
+        passed: mismatches.is_empty(),
+        mismatches,
+        actual,
+        trace: None,
+        span,
+    }
+}
+
+/// The addresses the request's name resolved to (its destination when it named an address).
+fn resolved(t: &Trace) -> Vec<std::net::IpAddr> {
+    let mut out: Vec<std::net::IpAddr> = match &t.dns {
+        Some(res) => res
+            .answers
+            .iter()
+            .flat_map(|set| set.data.iter())
+            .filter_map(|d| d.to_string().parse().ok())
+            .collect(),
+        None => t.destination.into_iter().collect(),
+    };
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn describe_dns(res: &vpcsim_dns::Resolution) -> String {
@@ -189,6 +277,9 @@ pub fn check(topo: &Topology) -> CheckResult {
 pub fn check_with(engine: &Engine, base: &Network) -> CheckResult {
     let topo = engine.topo;
     let mut out = CheckResult::default();
+    for (code, span) in &topo.expected_diagnostics {
+        out.results.push(expected_diagnostic(topo, code, *span));
+    }
     for exp in &topo.expectations {
         out.results.push(check_expectation(engine, base, exp, None));
     }

@@ -22,6 +22,7 @@ pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 mod render;
 pub mod request;
 mod service;
+pub mod spread;
 mod trace;
 
 use std::net::IpAddr;
@@ -37,6 +38,7 @@ pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
 pub use request::{Request, RequestError, S3Call, S3Host, TlsVersion};
 pub use service::{Finding, ServiceEvent};
+pub use spread::Spread;
 
 /// Where the request ended (the forwarding model's dispositions, and the service's).
 pub use vpcsim_routing::Disposition;

@@ -17,7 +17,6 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-
 /// A response body: the API's bodies are whole, the web view's event stream is not.
 pub type Body = BoxBody<Bytes, Infallible>;
 

@@ -12,7 +12,12 @@ where
         let score = if lower == wanted_lower {
             1.0
         } else {
-            strsim::jaro_winkler(&wanted_lower, &lower)
+            // Jaro-Winkler misses a swap in a short word (`tpc`, `bpg`): one edit (a swap
+            // included) away from a word of three letters or more is close too.
+            let one_edit = wanted_lower.len().min(lower.len()) >= 3
+                && strsim::osa_distance(&wanted_lower, &lower) == 1;
+            let jw = strsim::jaro_winkler(&wanted_lower, &lower);
+            if one_edit { jw.max(0.85) } else { jw }
         };
         if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, candidate));
@@ -52,6 +57,9 @@ mod tests {
         let names = ["endpoints-a", "endpoints-b", "app-a"];
         assert_eq!(closest("endpoint-a", names), Some("endpoints-a"));
         assert_eq!(closest("zzz", names), None);
+        assert_eq!(closest("tpc", ["tcp", "udp", "icmp", "all"]), Some("tcp"));
+        assert_eq!(closest("bpg", ["static", "bgp"]), Some("bgp"));
+        assert_eq!(closest("ab", ["ba"]), None);
         assert_eq!(
             hint("zzz", "subnet", names),
             "known subnets: endpoints-a, endpoints-b, app-a"

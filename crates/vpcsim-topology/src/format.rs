@@ -66,6 +66,11 @@ pub struct Topology {
     /// Named failure scenarios (links or tunnels down) with their own expectations.
     #[serde(default)]
     pub scenarios: Lenient<Entries<Scenario>>,
+    /// Warning codes the topology raises on purpose (a teaching topology showing a broken
+    /// design): `vpcsim check` passes each one that is raised and fails each one that is not;
+    /// `--deny-warnings` does not count them.
+    #[serde(default)]
+    pub diagnostics: Lenient<List<Text>>,
 }
 
 /// A Region.
@@ -111,6 +116,14 @@ pub struct Vpc {
     pub cidr: Spanned<OneOrMany<Text>>,
     /// IPv6 CIDR blocks: one or a list (Amazon-provided blocks are /56; /44 to /60 in steps of /4).
     pub ipv6_cidr: Option<Spanned<OneOrMany<Text>>>,
+    /// `enableDnsSupport`: the VPC's Route 53 Resolver answers (default true).
+    #[serde(default)]
+    pub enable_dns_support: Lenient<Spanned<bool>>,
+    /// `enableDnsHostnames`: private hosted zones, private DNS of interface endpoints and reverse
+    /// lookups work in the VPC (default true, as the console's VPC wizard creates it; false when
+    /// `enable_dns_support` is false).
+    #[serde(default)]
+    pub enable_dns_hostnames: Lenient<Spanned<bool>>,
     #[serde(default)]
     pub subnets: Entries<Subnet>,
     #[serde(default)]
@@ -449,6 +462,18 @@ pub struct SiteDns {
     /// Conditional forwarders; everything else goes to public DNS.
     #[serde(default)]
     pub forward: List<Forward>,
+    /// Zones this resolver is authoritative for, keyed by domain (`corp.example.com`).
+    #[serde(default)]
+    pub zones: Entries<SiteZone>,
+}
+
+/// A zone an on-premises resolver holds itself (its own authoritative data).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteZone {
+    /// Records, as in a private hosted zone (no `alias:`: aliases are Route 53's).
+    #[serde(default)]
+    pub records: List<Record>,
 }
 
 /// A conditional forwarder.
@@ -731,14 +756,19 @@ pub struct Expect {
     pub request: Option<Text>,
     /// The IAM principal signing the request (a key of `principals`, or `anonymous`).
     pub principal: Option<Text>,
+    /// Absent: `None`; present but not a verdict: `Some(Lenient(None))` (reported once, not also
+    /// as a missing key).
     #[serde(default)]
-    pub verdict: Lenient<Spanned<Verdict>>,
+    pub verdict: Option<Lenient<Spanned<Verdict>>>,
     /// Named components the path must pass, in order (links, peerings, endpoints, gateways).
     pub via: Option<List<Text>>,
     /// The deciding policy statement, `KIND NAME / SID`.
     pub denied_by: Option<Text>,
     /// An explanation code the verdict must carry.
     pub reason: Option<Text>,
+    /// Send the request `repeat` times, as `vpcsim trace --repeat` does, and check that the
+    /// requests spread evenly over the addresses of the name (ENIs, X-ENIs).
+    pub spread: Option<Spanned<SpreadDef>>,
     /// A DNS name to resolve from `from`.
     pub resolve: Option<Text>,
     /// Record type for `resolve:` (default A).
@@ -747,7 +777,22 @@ pub struct Expect {
     /// Expected addresses (any order).
     pub answer: Option<OneOrMany<Text>>,
     #[serde(default)]
-    pub rcode: Lenient<Spanned<Rcode>>,
+    pub rcode: Option<Lenient<Spanned<Rcode>>>,
+}
+
+/// `spread:` of a request expectation: the request sent `repeat` times with one DNS rotation,
+/// each address's share of the requests within `tolerance` of an even share.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpreadDef {
+    /// How many requests: 2 to 100000.
+    pub repeat: Spanned<u32>,
+    /// How far each address's count may be from an even share, as a fraction of that share:
+    /// 0 to 1 (default 0.1: 100 requests over 4 addresses, 22 to 28 each).
+    pub tolerance: Option<Spanned<f64>>,
+    /// The addresses the requests must spread over, each getting its share and no request going
+    /// elsewhere (default: every address the name resolves to from the source).
+    pub over: Option<List<Text>>,
 }
 
 /// Where a policy comes from: written inline (YAML or JSON syntax), JSON text in a string, or a

@@ -223,6 +223,49 @@ impl Loaded {
     pub fn is_valid(&self) -> bool {
         self.topology.is_some()
     }
+
+    /// `vpcsim validate`'s rule that a topology must describe something: a valid topology with no
+    /// VPC and no on-premises site (an empty file included) has nothing to send a request from or
+    /// resolve a name in. It becomes invalid with one `nothing-to-simulate` error at its first
+    /// line of content. The loader itself accepts such a file (importers may find nothing to
+    /// write; `check` already fails on a file that checks nothing).
+    pub fn refuse_nothing_to_simulate(&mut self) {
+        let Some(t) = &self.topology else { return };
+        if !t.vpcs.is_empty() || !t.sites.is_empty() {
+            return;
+        }
+        let Some((id, file)) = self.sources.iter().next() else {
+            return;
+        };
+        // The first line that is neither blank nor a comment; the start of the file if none.
+        let mut offset = 0;
+        let mut span = file.span(id, 0, 0);
+        for line in file.text.split_inclusive('\n') {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let trimmed = body.trim_start();
+            if !trimmed.is_empty() && !trimmed.starts_with('#') && trimmed != "---" {
+                let start = offset + (body.len() - trimmed.len());
+                span = file.span(id, start, offset + body.len());
+                break;
+            }
+            offset += line.len();
+        }
+        let empty = span.is_empty();
+        let msg = if empty {
+            "the file describes nothing: there is nothing to simulate"
+        } else {
+            "nothing to simulate: the topology has no VPC and no on-premises site"
+        };
+        let mut d = Diagnostic::error("nothing-to-simulate", span, msg).with_help(
+            "describe a VPC under `vpcs:` (with `regions:` and `accounts:`) or a site under \
+             `onprem:`; docs/topology.md, \"A minimal example\", has the smallest valid topology",
+        );
+        if !empty {
+            d = d.with_label("no `vpcs:` and no `onprem:` in this file");
+        }
+        self.diagnostics.push(d);
+        self.topology = None;
+    }
 }
 
 /// Why a topology file could not be read at all (not a validation finding).
@@ -257,10 +300,20 @@ pub fn load_str(path: &Path, text: impl Into<String>, fs: &dyn FileSystem) -> Lo
         validate::build(&raw, &root, &base, fs, &mut sources, &diags)
     });
     let topology = if diags.has_errors() { None } else { topology };
+    let diagnostics = diags.into_sorted();
+    // The model keeps the warnings' codes, for `diagnostics:` expectations.
+    let topology = topology.map(|mut t| {
+        t.warnings = diagnostics
+            .iter()
+            .filter(|d| d.severity == vpcsim_syntax::Severity::Warning)
+            .map(|d| (d.code, d.span))
+            .collect();
+        t
+    });
     Loaded {
         sources,
         topology,
-        diagnostics: diags.into_sorted(),
+        diagnostics,
     }
 }
 

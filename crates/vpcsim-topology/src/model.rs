@@ -184,6 +184,18 @@ pub struct Topology<S: Stage = Resolved> {
     pub expectations: Vec<Expectation>,
     /// Failure scenarios.
     pub scenarios: Vec<Scenario>,
+    /// Warning codes the file expects (`diagnostics:`), where each is written.
+    pub expected_diagnostics: Vec<(String, Span)>,
+    /// The warnings loading raised (code and place), in file order: what `check` compares
+    /// `expected_diagnostics` with. Filled by the loader.
+    pub warnings: Vec<(&'static str, Option<Span>)>,
+}
+
+impl Topology {
+    /// True when `code` is one of the warning codes the file lists under `diagnostics:`.
+    pub fn expects_diagnostic(&self, code: &str) -> bool {
+        self.expected_diagnostics.iter().any(|(c, _)| c == code)
+    }
 }
 
 /// A Region.
@@ -247,6 +259,11 @@ pub struct Vpc<S: Stage = Resolved> {
     pub resolver_rules: Vec<ResolverRuleId>,
     /// Private hosted zones associated with the VPC.
     pub hosted_zones: Vec<HostedZoneId>,
+    /// `enableDnsSupport`: the VPC's Route 53 Resolver answers queries.
+    pub dns_support: bool,
+    /// `enableDnsHostnames`: private hosted zones, endpoint private DNS and the Resolver's
+    /// reverse lookups work in the VPC.
+    pub dns_hostnames: bool,
     /// Where defined.
     pub span: Span,
 }
@@ -828,6 +845,19 @@ pub struct SiteDns {
     pub resolver: Ipv4Addr,
     /// Conditional forwarders.
     pub forwards: Vec<SiteForward>,
+    /// Zones the resolver is authoritative for.
+    pub zones: Vec<SiteZone>,
+}
+
+/// A zone an on-premises resolver holds.
+#[derive(Clone, Debug)]
+pub struct SiteZone {
+    /// Lowercase domain without the final dot.
+    pub domain: String,
+    /// Records (never aliases).
+    pub records: Vec<Record>,
+    /// Where defined.
+    pub span: Span,
 }
 
 /// A conditional forwarder.
@@ -1059,6 +1089,8 @@ pub enum Check {
         denied_by: Option<String>,
         /// Expected explanation code.
         reason: Option<String>,
+        /// Expected spread of repeated requests over the name's addresses.
+        spread: Option<SpreadCheck>,
     },
     /// A DNS query and its expected answer.
     Resolve {
@@ -1071,6 +1103,21 @@ pub enum Check {
         /// Expected response code.
         rcode: Option<Rcode>,
     },
+}
+
+/// The most requests a `spread:` sends (as `vpcsim trace --repeat`: docs/reliability.md).
+pub const MAX_SPREAD_REPEAT: u32 = 100_000;
+
+/// A `spread:` expectation: the request sent `repeat` times with one DNS rotation, each address
+/// within `tolerance` (a fraction) of an even share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpreadCheck {
+    /// Requests sent.
+    pub repeat: u32,
+    /// How far a count may be from an even share, as a fraction of it.
+    pub tolerance: f64,
+    /// The addresses the requests must spread over; empty: every address the name resolves to.
+    pub over: Vec<IpAddr>,
 }
 
 /// An expectation.

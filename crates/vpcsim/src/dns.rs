@@ -41,10 +41,6 @@ pub(crate) fn resolve(
             format!("use one of: {}", all.join(", ")),
         );
     };
-    let view = match find_view(&topo, from) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
     let down = match crate::trace::failures(&topo, fail) {
         Ok(d) => d,
         Err(code) => return code,
@@ -52,6 +48,13 @@ pub(crate) fn resolve(
     // Forwarded queries travel like any packet: links, routes, security groups (UDP 53).
     let engine = vpcsim_engine::Engine::new(&topo);
     let net = engine.network(&down);
+    if from == "all" {
+        return resolve_everywhere(&topo, &engine, &net, name, qtype, format);
+    }
+    let view = match find_view(&topo, from) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
     let res = engine.resolve(&net, view, name, qtype, &mut Rotation::new());
     match format {
         Format::Text => print!("{}", engine.dns.report(view, from, name, qtype, &res)),
@@ -67,6 +70,55 @@ pub(crate) fn resolve(
             ))
             .unwrap_or_default()
         ),
+    }
+    ExitCode::SUCCESS
+}
+
+/// `--from all`: the name asked in every view (public, each VPC and its inbound endpoint, each
+/// site resolver), each with a fresh rotation as `--from VIEW` would; one line per view (`VIEW
+/// STATUS ANSWERS`), or with `--format json` an array of what `--from VIEW --format json` prints.
+fn resolve_everywhere(
+    topo: &Topology,
+    engine: &vpcsim_engine::Engine,
+    net: &vpcsim_engine::Network,
+    name: &str,
+    qtype: RecordType,
+    format: Format,
+) -> ExitCode {
+    let views = vpcsim_server::view_names(topo, &engine.dns);
+    let answers: Vec<_> = views
+        .iter()
+        .map(|v| engine.resolve(net, v.view, name, qtype, &mut Rotation::new()))
+        .collect();
+    match format {
+        Format::Text => {
+            let width = views.iter().map(|v| v.name.len()).max().unwrap_or(0);
+            let status = answers.iter().map(|r| r.status().len()).max().unwrap_or(0);
+            for (v, res) in views.iter().zip(&answers) {
+                let data: Vec<String> = res
+                    .answers
+                    .iter()
+                    .flat_map(|set| set.data.iter().map(|d| d.to_string()))
+                    .collect();
+                let line = format!(
+                    "{:<width$}  {:<status$}  {}",
+                    v.name,
+                    res.status(),
+                    data.join(" ")
+                );
+                println!("{}", line.trim_end());
+            }
+        }
+        Format::Json => {
+            let all: Vec<serde_json::Value> = views
+                .iter()
+                .zip(&answers)
+                .map(|(v, res)| {
+                    vpcsim_report::json::resolution(&engine.dns, v.view, &v.name, name, qtype, res)
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        }
     }
     ExitCode::SUCCESS
 }
@@ -89,6 +141,8 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
                 View::Public => "public".to_string(),
                 View::Vpc(id) => topo.vpcs[id.index()].name.clone(),
                 View::Inbound(id) => format!("{}-inbound", topo.vpcs[id.index()].name),
+                // A site resolver's own zones, when it holds some; forwarding is not data.
+                View::Site(id) if !dns.zones(v).is_empty() => topo.sites[id.index()].name.clone(),
                 View::Site(_) => continue,
             };
             let sub = match inside(dir, &slug) {
@@ -102,9 +156,9 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let view = match find_view(&topo, view) {
-        Ok(View::Site(_)) => {
+        Ok(v @ View::Site(_)) if dns.zones(v).is_empty() => {
             return usage(
-                "an on-premises resolver holds no zones of its own: it forwards".into(),
+                "this on-premises resolver holds no zones of its own: it forwards".into(),
                 "export the view it forwards to: public, or VPC/inbound".into(),
             );
         }

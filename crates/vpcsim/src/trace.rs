@@ -1,11 +1,10 @@
 //! `vpcsim trace` and `vpcsim check`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use vpcsim_dns::Rotation;
-use vpcsim_engine::{Engine, Options, Trace, check::ExpectationResult};
+use vpcsim_engine::{Engine, Options, Spread, Trace, check::ExpectationResult};
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::LinkId;
 
@@ -94,7 +93,7 @@ pub(crate) fn trace(
         Format::Text => {
             print!("{}", vpcsim_report::text::trace(&first, fail));
             if repeat > 1 {
-                print!("{}", spread.text());
+                print!("{}", spread_text(&spread));
             }
         }
         Format::Json => {
@@ -104,7 +103,7 @@ pub(crate) fn trace(
                     spread
                         .by_destination
                         .iter()
-                        .map(|(k, (n, verdicts))| serde_json::json!({"destination": k, "requests": n, "verdicts": verdicts}))
+                        .map(|(k, (n, verdicts))| serde_json::json!({"destination": k.map_or("(none)".into(), |d| d.to_string()), "requests": n, "verdicts": verdicts}))
                         .collect::<Vec<_>>()
                 );
             }
@@ -133,36 +132,19 @@ pub(crate) fn repeat_count(s: &str) -> Result<u32, String> {
     Ok(n as u32)
 }
 
-/// What `--repeat` reports, counted as the requests are traced: requests per destination
-/// address, with how many of them each verdict got. Its size depends on the addresses, not on
-/// the number of requests.
-#[derive(Default)]
-struct Spread {
-    total: u64,
-    by_destination: BTreeMap<String, (u64, BTreeMap<&'static str, u64>)>,
-}
-
-impl Spread {
-    fn add(&mut self, t: &Trace) {
-        self.total += 1;
-        let key = t.destination.map_or("(none)".into(), |d| d.to_string());
-        let e = self.by_destination.entry(key).or_default();
-        e.0 += 1;
-        *e.1.entry(t.verdict.as_str()).or_insert(0) += 1;
+/// What `--repeat` prints: requests per destination address, with their verdicts.
+fn spread_text(spread: &Spread) -> String {
+    let mut out = format!("\nspread of {} requests:\n", spread.total);
+    for (dst, (n, verdicts)) in &spread.by_destination {
+        let v: Vec<String> = verdicts.iter().map(|(k, c)| format!("{c} {k}")).collect();
+        let dst = dst.map_or("(none)".into(), |d| d.to_string());
+        out.push_str(&format!(
+            "  {dst:<16} {n:>6}  {:>5.1}%  ({})\n",
+            100.0 * *n as f64 / spread.total as f64,
+            v.join(", ")
+        ));
     }
-
-    fn text(&self) -> String {
-        let mut out = format!("\nspread of {} requests:\n", self.total);
-        for (dst, (n, verdicts)) in &self.by_destination {
-            let v: Vec<String> = verdicts.iter().map(|(k, c)| format!("{c} {k}")).collect();
-            out.push_str(&format!(
-                "  {dst:<16} {n:>6}  {:>5.1}%  ({})\n",
-                100.0 * *n as f64 / self.total as f64,
-                v.join(", ")
-            ));
-        }
-        out
-    }
+    out
 }
 
 pub(crate) fn check(

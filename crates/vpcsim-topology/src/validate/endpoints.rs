@@ -366,6 +366,24 @@ impl Builder<'_> {
             if !ep.interface().is_some_and(|i| i.private_dns) || ep.service.is_empty() {
                 continue;
             }
+            let vpc = &self.t.vpcs[ep.vpc.index()];
+            if !(vpc.dns_support && vpc.dns_hostnames) {
+                let off = if vpc.dns_support {
+                    "enable_dns_hostnames"
+                } else {
+                    "enable_dns_support"
+                };
+                self.err(
+                    "private-dns-needs-dns-attributes",
+                    ep.span,
+                    format!(
+                        "interface endpoint '{}' has private DNS, but VPC '{}' has `{off}: false`",
+                        ep.name, vpc.name
+                    ),
+                    "AWS creates an endpoint with private DNS only in a VPC with DNS support and DNS hostnames: set both to true (the defaults), or `private_dns: false` and use the endpoint's own names",
+                );
+                continue;
+            }
             if let Some(first) = owners.get(&(ep.vpc, ep.service.as_str())) {
                 self.d.push(
                     Diagnostic::error("private-dns-conflict", ep.span, format!("another interface endpoint for {} in VPC '{}' already has private DNS", ep.service, self.vpc_name(ep.vpc)))

@@ -91,7 +91,10 @@ impl Builder<'_> {
                         "invalid-value",
                         text.span,
                         format!("'{}' is not a protocol", text.value),
-                        "use tcp, udp, icmp, all, or an IP protocol number",
+                        match suggest::closest(other, ["tcp", "udp", "icmp", "all"]) {
+                            Some(best) => format!("did you mean '{best}'?"),
+                            None => "use tcp, udp, icmp, all, or an IP protocol number".into(),
+                        },
                     );
                     return None;
                 }

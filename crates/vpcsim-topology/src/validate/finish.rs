@@ -42,6 +42,8 @@ impl Topology<Draft> {
             prefix_lists: self.prefix_lists,
             expectations: self.expectations,
             scenarios: self.scenarios,
+            expected_diagnostics: self.expected_diagnostics,
+            warnings: self.warnings,
         })
     }
 }
@@ -67,6 +69,8 @@ impl Vpc<Draft> {
             outbound_resolver: self.outbound_resolver,
             resolver_rules: self.resolver_rules,
             hosted_zones: self.hosted_zones,
+            dns_support: self.dns_support,
+            dns_hostnames: self.dns_hostnames,
             span: self.span,
         })
     }

@@ -389,6 +389,9 @@ impl Builder<'_> {
             self.not_reserved(&e.key, "site", VIEWS);
             let Some(s) = &e.value else { continue };
             self.own_names(&s.hosts, "host");
+            for z in s.dns.0.iter().flat_map(|d| d.zones.iter()) {
+                self.dns_name(&z.key, "zone name", false);
+            }
             for fw in s.dns.0.iter().flat_map(|d| d.forward.iter()) {
                 if fw.domain.as_str() != "." {
                     self.dns_name(&fw.domain, "forwarded domain", false);

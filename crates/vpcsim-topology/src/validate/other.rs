@@ -172,7 +172,26 @@ impl Builder<'_> {
                 }
                 forwards.push(SiteForward { domain: normalize_domain(fw.domain.as_str()), to, span: fw.domain.span });
             }
-            Some(SiteDns { resolver, forwards })
+            let mut zones = Vec::new();
+            for z in d.zones.iter() {
+                let Some(def) = &z.value else { continue };
+                let domain = normalize_domain(z.key.as_str());
+                let mut records = Vec::new();
+                for r in def.records.iter() {
+                    if let Some(a) = &r.alias {
+                        self.err(
+                            "invalid-value",
+                            a.span,
+                            "alias records exist only in Route 53 hosted zones",
+                            "write the addresses under `values:`",
+                        );
+                        continue;
+                    }
+                    records.extend(self.record(&domain, r));
+                }
+                zones.push(SiteZone { domain, records, span: z.key.span });
+            }
+            Some(SiteDns { resolver, forwards, zones })
         });
         let mut hosts = Vec::new();
         let mut used: HashMap<Ipv4Addr, Span> = HashMap::new();
@@ -390,6 +409,20 @@ impl Builder<'_> {
                     continue;
                 }
                 per_vpc.insert((vpc, domain.clone()), v.span);
+                let attrs = &self.t.vpcs[vpc.index()];
+                if !(attrs.dns_support && attrs.dns_hostnames) {
+                    let off = if attrs.dns_support {
+                        "enable_dns_hostnames"
+                    } else {
+                        "enable_dns_support"
+                    };
+                    self.warn(
+                        "hosted-zone-dns-attributes",
+                        v.span,
+                        format!("private hosted zone {domain} is not answered in VPC '{}', which has `{off}: false`", v.value),
+                        "AWS answers private hosted zones only in VPCs with DNS support and DNS hostnames: set both to true (the defaults)",
+                    );
+                }
                 vpcs.push(vpc);
                 self.t.vpcs[vpc.index()].hosted_zones.push(id);
             }
@@ -452,7 +485,10 @@ impl Builder<'_> {
                     "invalid-value",
                     r.kind.span,
                     format!("'{}' is not a supported record type", r.kind.value),
-                    format!("use one of: {}", names.join(", ")),
+                    match suggest::closest(r.kind.as_str(), names.iter().copied()) {
+                        Some(best) => format!("did you mean '{best}'?"),
+                        None => format!("use one of: {}", names.join(", ")),
+                    },
                 );
                 return None;
             }
@@ -935,6 +971,32 @@ impl Builder<'_> {
     }
 
     pub(super) fn expectations(&mut self, raw: &f::Topology) {
+        for code in raw.diagnostics.iter().flat_map(|l| l.iter()) {
+            let c = code.as_str();
+            let kebab = !c.is_empty()
+                && c.len() <= 64
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !c.starts_with('-')
+                && !c.ends_with('-');
+            if !kebab {
+                self.err(
+                    "invalid-value",
+                    code.span,
+                    format!("'{}' is not a diagnostic code", clip(c)),
+                    "codes are lowercase words joined by hyphens, as `vpcsim validate` prints them: `site-overlap`",
+                );
+            } else if self.t.expected_diagnostics.iter().any(|(x, _)| x == c) {
+                self.err(
+                    "duplicate-id",
+                    code.span,
+                    format!("'{c}' is listed twice"),
+                    "list each code once",
+                );
+            } else {
+                self.t.expected_diagnostics.push((c.to_string(), code.span));
+            }
+        }
         let components = self.components();
         if let Some(list) = &raw.expect.0 {
             let exps: Vec<Expectation> = list
@@ -1009,6 +1071,76 @@ impl Builder<'_> {
     }
 
     /// Reports keys present in an expectation that belong to the other kind (`owner`).
+    /// A `spread:`: `repeat` 2 to [`MAX_SPREAD_REPEAT`], `tolerance` 0 to 1, `over` addresses
+    /// each once.
+    fn spread(&self, sp: &Spanned<f::SpreadDef>) -> Option<SpreadCheck> {
+        let repeat = sp.value.repeat.value;
+        let mut ok = true;
+        if !(2..=MAX_SPREAD_REPEAT).contains(&repeat) {
+            self.err(
+                "invalid-value",
+                sp.value.repeat.span,
+                format!("a spread needs 2 to {MAX_SPREAD_REPEAT} requests, not {repeat}"),
+                "a few hundred show the rotation in full: `repeat: 100`",
+            );
+            ok = false;
+        }
+        let tolerance = match &sp.value.tolerance {
+            None => 0.1,
+            Some(t) if (0.0..=1.0).contains(&t.value) => t.value,
+            Some(t) => {
+                self.err(
+                    "invalid-value",
+                    t.span,
+                    format!("a tolerance is a fraction from 0 to 1, not {}", t.value),
+                    "`tolerance: 0.2` lets each address get 20% more or less than an even share",
+                );
+                ok = false;
+                0.0
+            }
+        };
+        let mut over: Vec<IpAddr> = Vec::new();
+        for a in sp.value.over.iter().flat_map(|l| l.iter()) {
+            let ip = match a.as_str().trim().parse::<IpAddr>() {
+                Ok(ip) => ip,
+                Err(_) => {
+                    self.err(
+                        "invalid-address",
+                        a.span,
+                        format!("'{}' is not an IP address", clip(a.as_str())),
+                        "list the addresses the requests should reach: `over: [10.0.10.5, 10.0.11.5]`",
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            if over.contains(&ip) {
+                self.err(
+                    "duplicate-id",
+                    a.span,
+                    format!("{ip} is listed twice"),
+                    "list each address once",
+                );
+                ok = false;
+            }
+            over.push(ip);
+        }
+        if sp.value.over.as_ref().is_some_and(|l| l.0.is_empty()) {
+            self.err(
+                "invalid-value",
+                sp.span,
+                "`over:` lists no address",
+                "list the addresses, or remove `over:` to expect every address the name resolves to",
+            );
+            ok = false;
+        }
+        ok.then_some(SpreadCheck {
+            repeat,
+            tolerance,
+            over,
+        })
+    }
+
     fn misplaced(&self, span: Span, owner: &str, keys: &[(&str, bool)]) {
         for (key, _) in keys.iter().filter(|(_, present)| *present) {
             self.err(
@@ -1067,14 +1199,19 @@ impl Builder<'_> {
                         ("type", x.record_type.is_some()),
                     ],
                 );
-                let Some(verdict) = &*x.verdict else {
-                    self.err(
-                        "missing-key",
-                        req.span,
-                        "this request expectation has no `verdict:`",
-                        "add `verdict: allowed`, `denied` or `unreachable`",
-                    );
-                    return None;
+                let verdict = match &x.verdict {
+                    Some(vpcsim_syntax::Lenient(Some(v))) => v,
+                    // Present but not a verdict: reported where it is written, with a hint.
+                    Some(vpcsim_syntax::Lenient(None)) => return None,
+                    None => {
+                        self.err(
+                            "missing-key",
+                            req.span,
+                            "this request expectation has no `verdict:`",
+                            "add `verdict: allowed`, `denied` or `unreachable`",
+                        );
+                        return None;
+                    }
                 };
                 let principal = match &x.principal {
                     Some(p) if p.as_str() == "anonymous" => Some(None),
@@ -1111,6 +1248,10 @@ impl Builder<'_> {
                         "remove `denied_by:` or change the verdict to `denied`",
                     );
                 }
+                let spread = match &x.spread {
+                    None => None,
+                    Some(sp) => Some(self.spread(sp)?),
+                };
                 Check::Request {
                     request: req.value.clone(),
                     principal,
@@ -1118,6 +1259,7 @@ impl Builder<'_> {
                     via,
                     denied_by: x.denied_by.as_ref().map(|d| d.value.clone()),
                     reason: x.reason.as_ref().map(|r| r.value.clone()),
+                    spread,
                 }
             }
             (None, Some(name)) => {
@@ -1129,6 +1271,7 @@ impl Builder<'_> {
                         ("via", x.via.is_some()),
                         ("principal", x.principal.is_some()),
                         ("denied_by", x.denied_by.is_some()),
+                        ("spread", x.spread.is_some()),
                     ],
                 );
                 if x.answer.is_none() && x.rcode.is_none() {
@@ -1146,7 +1289,10 @@ impl Builder<'_> {
                                 "invalid-value",
                                 t.span,
                                 format!("'{}' is not a DNS query type", clip(t.as_str())),
-                                format!("use one of: {}", names.join(", ")),
+                                match suggest::closest(t.as_str(), names.iter().copied()) {
+                                    Some(best) => format!("did you mean '{best}'?"),
+                                    None => format!("use one of: {}", names.join(", ")),
+                                },
                             );
                             return None;
                         }
@@ -1161,7 +1307,12 @@ impl Builder<'_> {
                     name: normalize_domain(name.as_str()),
                     record_type,
                     answer,
-                    rcode: x.rcode.as_ref().map(|r| r.value),
+                    rcode: match &x.rcode {
+                        Some(vpcsim_syntax::Lenient(Some(r))) => Some(r.value),
+                        // Present but not an rcode: reported with a hint; nothing to check.
+                        Some(vpcsim_syntax::Lenient(None)) => return None,
+                        None => None,
+                    },
                 }
             }
         };

@@ -67,6 +67,26 @@ impl Builder<'_> {
             });
             let (route_tables, main_route_table) =
                 self.route_tables(id, &e.key, vpn_gateway.is_some(), v);
+            // AWS's defaults as the console's VPC wizard sets them (docs/decisions.md); DNS
+            // hostnames need DNS support ("You can only enable DNS hostnames if you've enabled DNS
+            // support").
+            let dns_support = v.enable_dns_support.as_ref().is_none_or(|b| b.value);
+            let dns_hostnames = match &*v.enable_dns_hostnames {
+                Some(h) if h.value && !dns_support => {
+                    self.err(
+                        "invalid-value",
+                        h.span,
+                        format!(
+                            "VPC '{}' cannot have DNS hostnames without DNS support",
+                            e.key.value
+                        ),
+                        "AWS enables DNS hostnames only in a VPC with DNS support: set `enable_dns_support: true`, or `enable_dns_hostnames: false`",
+                    );
+                    false
+                }
+                Some(h) => h.value,
+                None => dns_support,
+            };
             self.t.vpcs.push(Vpc {
                 name: e.key.value.clone(),
                 aws_id,
@@ -86,6 +106,8 @@ impl Builder<'_> {
                 outbound_resolver: None,
                 resolver_rules: Vec::new(),
                 hosted_zones: Vec::new(),
+                dns_support,
+                dns_hostnames,
                 span: e.key.span,
             });
             self.subnets(id, v, region);
