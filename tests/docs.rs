@@ -18,6 +18,12 @@
 //!   (the aws CLI, curl) is not installed are skipped, unless `VPCSIM_DOCS_TOOLS=1` — which
 //!   `.ci/run` sets once it has installed them — makes a missing one an error.
 //!
+//! - Exercises run too: a tutorial declares, in HTML comments the reader does not see, the copy an
+//!   exercise works on and the edits the prose asks for —
+//!   `<!-- try /tmp/try/NAME.yaml from topologies/FILE.yaml -->` and
+//!   `<!-- try /tmp/try/NAME.yaml replace "OLD" with "NEW" -->` (JSON strings; OLD must occur
+//!   exactly once) — and the `$ vpcsim …` lines on that copy that follow run on a scratch copy
+//!   made so, their outputs compared like the others'.
 //! - A `vpcsim diagram … -o docs/pictures/NAME.svg` example draws the picture the page shows: it
 //!   is drawn into the scratch folder and compared with the committed file, so that a picture
 //!   goes stale only by failing this test.
@@ -233,6 +239,70 @@ impl Drop for Scratch {
     }
 }
 
+/// An exercise's copy or edit, declared in a comment of the page.
+enum Try {
+    /// `<!-- try FILE from SHIPPED -->`.
+    Copy { file: String, from: String },
+    /// `<!-- try FILE replace "OLD" with "NEW" -->`.
+    Edit {
+        file: String,
+        old: String,
+        new: String,
+    },
+}
+
+/// The `<!-- try … -->` comments of a page, with their 1-based lines; a malformed one is an error.
+fn tries(text: &str) -> Vec<(usize, Result<Try, String>)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(body) = line
+            .trim()
+            .strip_prefix("<!-- try ")
+            .and_then(|l| l.strip_suffix("-->"))
+        else {
+            continue;
+        };
+        let body = body.trim();
+        let (file, rest) = body.split_once(' ').unwrap_or((body, ""));
+        let parsed = if let Some(from) = rest.strip_prefix("from ") {
+            Ok(Try::Copy {
+                file: file.to_string(),
+                from: from.trim().to_string(),
+            })
+        } else if let Some(edit) = rest.strip_prefix("replace ") {
+            // Two JSON strings around ` with `.
+            let mut de = serde_json::Deserializer::from_str(edit).into_iter::<String>();
+            match de.next() {
+                Some(Ok(old)) => {
+                    let after = edit[de.byte_offset()..].trim_start();
+                    match after
+                        .strip_prefix("with ")
+                        .map(serde_json::from_str::<String>)
+                    {
+                        Some(Ok(new)) => Ok(Try::Edit {
+                            file: file.to_string(),
+                            old,
+                            new,
+                        }),
+                        _ => Err(format!(
+                            "`{line}`: write replace \"OLD\" with \"NEW\" (JSON strings)"
+                        )),
+                    }
+                }
+                _ => Err(format!(
+                    "`{line}`: write replace \"OLD\" with \"NEW\" (JSON strings)"
+                )),
+            }
+        } else {
+            Err(format!(
+                "`{line}`: a try comment says `from SHIPPED` or `replace \"OLD\" with \"NEW\"`"
+            ))
+        };
+        out.push((i + 1, parsed));
+    }
+    out
+}
+
 /// For a `vpcsim diagram … -o docs/…` example: points `-o` into the scratch folder and returns
 /// the committed picture's path (from the repository root) and the scratch one.
 fn picture_output(args: &mut [String], scratch: &Scratch) -> Option<(String, PathBuf)> {
@@ -330,7 +400,44 @@ fn pasted_outputs_are_what_vpcsim_prints() {
             .display()
             .to_string();
         let mut rewrites: Vec<(std::ops::Range<usize>, usize, Vec<String>)> = Vec::new();
+        // The exercises' copies on this page: the path the page writes → the scratch copy.
+        let mut copies: std::collections::HashMap<String, PathBuf> =
+            std::collections::HashMap::new();
+        let mut pending = tries(&text).into_iter().peekable();
         for ex in examples(&text) {
+            while let Some((line, t)) = pending.next_if(|(l, _)| *l < ex.line) {
+                match t {
+                    Err(e) => failures.push(format!("{shown}:{line}: {e}")),
+                    Ok(Try::Copy { file, from }) => {
+                        let dest = scratch
+                            .dir
+                            .join("try")
+                            .join(file.trim_start_matches('/').replace('/', "_"));
+                        std::fs::create_dir_all(scratch.dir.join("try")).expect("scratch");
+                        match std::fs::copy(root.join(&from), &dest) {
+                            Ok(_) => {
+                                copies.insert(file, dest);
+                            }
+                            Err(e) => {
+                                failures.push(format!("{shown}:{line}: cannot copy {from}: {e}"))
+                            }
+                        }
+                    }
+                    Ok(Try::Edit { file, old, new }) => {
+                        let Some(dest) = copies.get(&file) else {
+                            failures.push(format!(
+                                "{shown}:{line}: {file} was not copied first (try {file} from …)"
+                            ));
+                            continue;
+                        };
+                        let text = std::fs::read_to_string(dest).unwrap_or_default();
+                        match text.matches(&old).count() {
+                            1 => std::fs::write(dest, text.replacen(&old, &new, 1)).expect("scratch"),
+                            n => failures.push(format!("{shown}:{line}: the exercise's edit of {file} does not apply: {old:?} occurs {n} times")),
+                        }
+                    }
+                }
+            }
             let (command, with_exit) = match ex.command.strip_suffix("; echo \"exit $?\"") {
                 Some(c) => (c, true),
                 None => (ex.command.as_str(), false),
@@ -348,11 +455,21 @@ fn pasted_outputs_are_what_vpcsim_prints() {
                 .collect();
             let shipped = |f: &&String| {
                 (f.starts_with("topologies/") || f.starts_with("tests/")) && root.join(f).exists()
+                    || copies.contains_key(f.as_str())
             };
             if !files.iter().all(shipped) {
                 skipped += 1;
                 continue;
             }
+            // An exercise's copy: run on the scratch copy, printed as the page's path.
+            let swaps: Vec<(String, String)> = args
+                .iter()
+                .filter_map(|a| copies.get(a).map(|d| (a.clone(), d.display().to_string())))
+                .collect();
+            let args: Vec<String> = args
+                .into_iter()
+                .map(|a| copies.get(&a).map_or(a, |d| d.display().to_string()))
+                .collect();
             if let Some(tool) = missing_tool(&args) {
                 if tools_required {
                     failures.push(format!(
@@ -369,7 +486,14 @@ fn pasted_outputs_are_what_vpcsim_prints() {
             // A picture: drawn into the scratch folder, compared with the committed one.
             let mut args = args;
             let picture = picture_output(&mut args, &scratch);
-            let forms = outputs(&args, with_exit, &scratch);
+            let mut forms = outputs(&args, with_exit, &scratch);
+            for f in &mut forms {
+                for l in f.iter_mut() {
+                    for (page, copy) in &swaps {
+                        *l = l.replace(copy.as_str(), page);
+                    }
+                }
+            }
             if let Some((committed, drawn)) = picture {
                 let new = std::fs::read(&drawn).unwrap_or_default();
                 let old = std::fs::read(root.join(&committed)).unwrap_or_default();
