@@ -87,7 +87,15 @@ fn every_broken_topology_gets_its_diagnostics() {
 fn lints_warn_with_their_place() {
     let bless = std::env::var_os("BLESS").is_some();
     for rel in cases_in("tests/warnings") {
-        let loaded = load(&rel);
+        let mut loaded = load(&rel);
+        // With the checks that walk the network, as `vpcsim validate` runs them.
+        if let Some(topo) = &loaded.topology {
+            let more = vpcsim_engine::design::warnings(&vpcsim_engine::Engine::new(topo));
+            loaded.diagnostics.extend(more);
+            loaded
+                .diagnostics
+                .sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+        }
         assert!(
             loaded.is_valid(),
             "{} should be valid:\n{}",

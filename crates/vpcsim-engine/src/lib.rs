@@ -33,6 +33,7 @@ use vpcsim_topology::Topology;
 use vpcsim_topology::model::{EndpointId, LinkId, OutpostId, PrincipalId, Source, Span};
 
 pub mod check;
+pub mod design;
 pub mod matrix;
 pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};

@@ -556,8 +556,27 @@ fn load_valid_with(
             eprintln!("error: {e}");
             Err(ExitCode::from(2))
         }
-        Ok(loaded) => valid_with(path, loaded, warnings),
+        Ok(mut loaded) => {
+            // `check` (this path's caller) reports the design checks `validate` does.
+            walk_checks(&mut loaded);
+            valid_with(path, loaded, warnings)
+        }
     }
+}
+
+/// Adds the design checks that need the network walked (`vpcsim_engine::design`) to a valid
+/// topology's warnings, in file order.
+fn walk_checks(loaded: &mut Loaded) {
+    let Some(topo) = &loaded.topology else { return };
+    let engine = vpcsim_engine::Engine::new(topo);
+    let more = vpcsim_engine::design::warnings(&engine);
+    if more.is_empty() {
+        return;
+    }
+    loaded.diagnostics.extend(more);
+    loaded
+        .diagnostics
+        .sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
 }
 
 /// The topology of `loaded` (read from `path`), after printing its errors in full and its
@@ -657,6 +676,7 @@ fn validate(files: &[PathBuf], format: Format, warnings: Warnings) -> ExitCode {
             }
         };
         loaded.refuse_nothing_to_simulate();
+        walk_checks(&mut loaded);
         invalid |= !loaded.is_valid();
         // Warnings the file lists under `diagnostics:` are its point, not a failure.
         let warned = loaded
