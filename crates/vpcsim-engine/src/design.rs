@@ -13,6 +13,13 @@ use vpcsim_topology::model::{Direction, RuleType, SiteId, Span};
 use crate::Engine;
 use crate::trace::PathNet;
 
+/// Whether the topology has anything these checks look at (forwarders): when not, a caller need
+/// not build an engine for them.
+pub fn needed(topo: &vpcsim_topology::Topology) -> bool {
+    topo.sites.iter().any(|s| s.dns.as_ref().is_some_and(|d| !d.forwards.is_empty()))
+        || topo.resolver_rules.iter().any(|r| r.kind == RuleType::Forward)
+}
+
 /// The warnings, with every link up.
 pub fn warnings(engine: &Engine<'_>) -> Vec<Diagnostic> {
     let topo = engine.topo;

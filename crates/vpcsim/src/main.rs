@@ -568,6 +568,9 @@ fn load_valid_with(
 /// topology's warnings, in file order.
 fn walk_checks(loaded: &mut Loaded) {
     let Some(topo) = &loaded.topology else { return };
+    if !vpcsim_engine::design::needed(topo) {
+        return; // nothing to walk: no engine to build
+    }
     let engine = vpcsim_engine::Engine::new(topo);
     let more = vpcsim_engine::design::warnings(&engine);
     if more.is_empty() {
