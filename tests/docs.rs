@@ -23,7 +23,10 @@
 //!   `<!-- try /tmp/try/NAME.yaml from topologies/FILE.yaml -->` and
 //!   `<!-- try /tmp/try/NAME.yaml replace "OLD" with "NEW" -->` (JSON strings; OLD must occur
 //!   exactly once) — and the `$ vpcsim …` lines on that copy that follow run on a scratch copy
-//!   made so, their outputs compared like the others'.
+//!   made so, their outputs compared like the others'. The copies keep the page's paths under the
+//!   scratch folder: a topology that names its policy files by relative paths is copied with them
+//!   (`<!-- try /tmp/try/DIR/policies/P.json from topologies/policies/P.json -->`), and an edit
+//!   may apply to any copy.
 //! - A `vpcsim diagram … -o docs/pictures/NAME.svg` example draws the picture the page shows: it
 //!   is drawn into the scratch folder and compared with the committed file, so that a picture
 //!   goes stale only by failing this test.
@@ -409,11 +412,13 @@ fn pasted_outputs_are_what_vpcsim_prints() {
                 match t {
                     Err(e) => failures.push(format!("{shown}:{line}: {e}")),
                     Ok(Try::Copy { file, from }) => {
-                        let dest = scratch
-                            .dir
-                            .join("try")
-                            .join(file.trim_start_matches('/').replace('/', "_"));
-                        std::fs::create_dir_all(scratch.dir.join("try")).expect("scratch");
+                        // The page's path kept under the scratch folder, so that the copies of
+                        // a topology and of the files it names by relative paths (policies/…)
+                        // sit as they do on the page.
+                        let dest = scratch.dir.join("try").join(file.trim_start_matches('/'));
+                        if let Some(dir) = dest.parent() {
+                            std::fs::create_dir_all(dir).expect("scratch");
+                        }
                         match std::fs::copy(root.join(&from), &dest) {
                             Ok(_) => {
                                 copies.insert(file, dest);
