@@ -23,7 +23,8 @@
 //!   `<!-- try /tmp/try/NAME.yaml from topologies/FILE.yaml -->` and
 //!   `<!-- try /tmp/try/NAME.yaml replace "OLD" with "NEW" -->` (JSON strings; OLD must occur
 //!   exactly once) — and the `$ vpcsim …` lines on that copy that follow run on a scratch copy
-//!   made so, their outputs compared like the others'. The copies keep the page's paths under the
+//!   made so, their outputs compared like the others'. A command on a `/tmp/try/` copy that no
+//!   comment declares fails the test: every exercise runs. The copies keep the page's paths under the
 //!   scratch folder: a topology that names its policy files by relative paths is copied with them
 //!   (`<!-- try /tmp/try/DIR/policies/P.json from topologies/policies/P.json -->`), and an edit
 //!   may apply to any copy.
@@ -463,6 +464,18 @@ fn pasted_outputs_are_what_vpcsim_prints() {
                     || copies.contains_key(f.as_str())
             };
             if !files.iter().all(shipped) {
+                // Every exercise runs: a command on a `/tmp/try/` copy that no `try` comment
+                // declared is a failure, not a skip.
+                if let Some(f) = files
+                    .iter()
+                    .find(|f| f.starts_with("/tmp/try/") && !copies.contains_key(f.as_str()))
+                {
+                    failures.push(format!(
+                        "{shown}:{}: `vpcsim {}`: the exercise's copy {f} is not declared (<!-- try {f} from topologies/… --> before it)",
+                        ex.line, ex.command
+                    ));
+                    continue;
+                }
                 skipped += 1;
                 continue;
             }

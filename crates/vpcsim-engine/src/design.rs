@@ -16,8 +16,13 @@ use crate::trace::PathNet;
 /// Whether the topology has anything these checks look at (forwarders): when not, a caller need
 /// not build an engine for them.
 pub fn needed(topo: &vpcsim_topology::Topology) -> bool {
-    topo.sites.iter().any(|s| s.dns.as_ref().is_some_and(|d| !d.forwards.is_empty()))
-        || topo.resolver_rules.iter().any(|r| r.kind == RuleType::Forward)
+    topo.sites
+        .iter()
+        .any(|s| s.dns.as_ref().is_some_and(|d| !d.forwards.is_empty()))
+        || topo
+            .resolver_rules
+            .iter()
+            .any(|r| r.kind == RuleType::Forward)
 }
 
 /// The warnings, with every link up.
