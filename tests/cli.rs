@@ -1004,3 +1004,44 @@ fn expected_diagnostics_pass_check_and_do_not_deny() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("2 warnings and --deny-warnings"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn dns_export_all_refuses_two_views_in_one_folder() {
+    // The site `shared-inbound` holds zones, so its folder would be the inbound view's.
+    let text = std::fs::read_to_string(root().join("topologies/hybrid-dns.yaml")).unwrap();
+    let renamed = text.replace("datacenter", "shared-inbound");
+    let dir = std::env::temp_dir().join(format!("vpcsim-cli-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("clash.yaml");
+    std::fs::write(&file, renamed).unwrap();
+    let v = vpcsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(code(&v), 0, "{}", String::from_utf8_lossy(&v.stderr));
+    let out = dir.join("zones");
+    let o = vpcsim(&[
+        "dns",
+        "export",
+        file.to_str().unwrap(),
+        "--view",
+        "all",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("would both be written to"), "{err}");
+    assert!(err.contains("rename the site"), "{err}");
+    // The shipped file exports every view.
+    let o = vpcsim(&[
+        "dns",
+        "export",
+        "topologies/hybrid-dns.yaml",
+        "--view",
+        "all",
+        "--out",
+        dir.join("ok").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("ok/shared-inbound").is_dir());
+    assert!(dir.join("ok/datacenter").is_dir());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -371,10 +371,12 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
         ),
         Event::SiteNoRoute { site, dst } => {
             let s = &topo.sites[site.index()];
-            let why = if vpcsim_routing::is_private(*dst) {
+            let why = if vpcsim_routing::is_private(*dst) && s.public_ip.is_some() {
                 format!(
                     "has no route to the private address {dst}; internet egress does not carry private addresses"
                 )
+            } else if vpcsim_routing::is_private(*dst) {
+                format!("has no route to the private address {dst}")
             } else if s.public_ip.is_some() {
                 format!("has no route to {dst}, and its internet egress is IPv4 only")
             } else {

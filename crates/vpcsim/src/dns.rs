@@ -136,6 +136,9 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
                 "add `--out DIR`".into(),
             );
         };
+        // A folder per view; two views may not share one (a site named `shared-inbound` beside
+        // the inbound view of VPC `shared`).
+        let mut taken: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for v in dns.views() {
             let slug = match v {
                 View::Public => "public".to_string(),
@@ -145,6 +148,16 @@ pub(crate) fn export(path: &Path, view: &str, out: Option<&Path>) -> ExitCode {
                 View::Site(id) if !dns.zones(v).is_empty() => topo.sites[id.index()].name.clone(),
                 View::Site(_) => continue,
             };
+            if let Some(other) = taken.insert(slug.clone(), dns.view_name(v)) {
+                return usage(
+                    format!(
+                        "views {other} and {} would both be written to {}/{slug}",
+                        dns.view_name(v),
+                        dir.display()
+                    ),
+                    "rename the site (its folder is its name; an inbound view's is VPC-inbound), or export one view at a time with --view".into(),
+                );
+            }
             let sub = match inside(dir, &slug) {
                 Ok(p) => p,
                 Err(code) => return code,
