@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# DNS throughput: dnsperf against `vpcsim serve` and against NSD serving `vpcsim dns export` of the
-# same view, with the same query file, on this machine, one after the other. Prints both queries per
-# second, the queries lost, and the ratio vpcsim / NSD. See docs/performance.md.
+# DNS throughput: dnsperf against `vpcsim serve`, against NSD and against Knot DNS serving
+# `vpcsim dns export` of the same view, with the same query file, on this machine, one after the
+# other. Prints each one's queries per second, the queries lost, and the ratios vpcsim / NSD and
+# vpcsim / Knot. See docs/performance.md.
 #
 #   bench/dns.sh [TOPOLOGY]            (default topologies/hybrid-s3.yaml; the public view)
 #
 # Environment: DURATION (seconds per run, default 10), CLIENTS (dnsperf -c, default 8),
 # OUTSTANDING (dnsperf -q, default 200), THREADS (dnsperf -T, default 1), PORT (default 15353),
 # VPCSIM (the binary, default target/release/vpcsim, built if missing).
-# Installs dnsperf and nsd with apt-get when they are missing. Everything listens on 127.0.0.1 only.
+# Installs dnsperf, nsd and knot with apt-get when they are missing. Everything listens on 127.0.0.1 only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ VPCSIM=${VPCSIM:-target/release/vpcsim}
 need=()
 command -v dnsperf >/dev/null || need+=(dnsperf)
 command -v nsd >/dev/null || need+=(nsd)
+command -v knotd >/dev/null || need+=(knot)
 if ((${#need[@]})); then
     echo "installing ${need[*]}" >&2
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -67,13 +69,32 @@ wait_udp() { # PID: wait until the server answers on PORT (fail if it stopped)
     return 1
 }
 
-run_dnsperf() { # NAME -> prints "qps lost"
+cpu_ticks() { # PID: CPU time (user + system, clock ticks) of the process and its descendants
+    # (NSD's servers are its grandchildren); fields 14 and 15 of /proc/PID/stat, counted after the
+    # command name's closing parenthesis.
+    local total p
+    total=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+    total=${total:-0}
+    for p in $(pgrep -P "$1" || true); do
+        total=$((total + $(cpu_ticks "$p")))
+    done
+    echo "$total"
+}
+
+run_dnsperf() { # NAME PID -> prints "qps lost cpu-us-per-query"
+    local before after
+    before=$(cpu_ticks "$2")
     dnsperf -s 127.0.0.1 -p "$PORT" -d "$work/queries" -l "$DURATION" -c "$CLIENTS" \
         -q "$OUTSTANDING" -T "$THREADS" > "$work/$1.dnsperf" 2>&1
-    local qps lost
+    after=$(cpu_ticks "$2")
+    local qps lost done
     qps=$(awk '/Queries per second:/ { print $4 }' "$work/$1.dnsperf")
     lost=$(awk '/Queries lost:/ { print $3 }' "$work/$1.dnsperf")
-    echo "${qps:-0} ${lost:-?}"
+    done=$(awk '/Queries completed:/ { print $3 }' "$work/$1.dnsperf")
+    local us
+    us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="${done:-0}" \
+        'BEGIN { if (n > 0) printf "%.2f", t / hz * 1e6 / n; else print "n/a" }')
+    echo "${qps:-0} ${lost:-?} $us"
 }
 
 stop() { # PID
@@ -89,7 +110,7 @@ RUST_LOG=warn "$VPCSIM" serve "$TOPOLOGY" --dns-base-port "$PORT" --http "127.0.
 vpcsim_pid=$!
 pids+=("$vpcsim_pid")
 wait_udp "$vpcsim_pid"
-read -r vpcsim_qps vpcsim_lost < <(run_dnsperf vpcsim)
+read -r vpcsim_qps vpcsim_lost vpcsim_cpu < <(run_dnsperf vpcsim "$vpcsim_pid")
 stop "$vpcsim_pid"
 
 # 2. NSD on the exported zones, without response rate limiting, as many servers as cores.
@@ -123,9 +144,45 @@ nsd -d -c "$work/nsd.conf" > "$work/nsd/stdout.log" 2>&1 &
 nsd_pid=$!
 pids+=("$nsd_pid")
 wait_udp "$nsd_pid"
-read -r nsd_qps nsd_lost < <(run_dnsperf nsd)
+read -r nsd_qps nsd_lost nsd_cpu < <(run_dnsperf nsd "$nsd_pid")
 stop "$nsd_pid"
 
-ratio=$(awk -v a="$vpcsim_qps" -v b="$nsd_qps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-printf '%-8s %12s qps  %s lost\n' vpcsim "$vpcsim_qps" "$vpcsim_lost" nsd "$nsd_qps" "$nsd_lost"
-echo "ratio vpcsim/nsd: $ratio (target: at least 0.80)"
+# 3. Knot DNS on the same zones: as many UDP workers as cores, one TCP worker (TCP is not measured).
+mkdir -p "$work/knot"
+{
+    cat <<CONF
+server:
+    rundir: "$work/knot"
+    listen: 127.0.0.1@$PORT
+    udp-workers: $(nproc)
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "$work/knot"
+template:
+  - id: default
+    storage: "$work/zones"
+    zonefile-sync: -1
+    journal-content: none
+zone:
+CONF
+    while IFS=$'\t' read -r zone file; do
+        printf '  - domain: "%s"\n    file: "%s"\n' "$zone" "$file"
+    done < "$work/zones.list"
+} > "$work/knot.conf"
+knotc -c "$work/knot.conf" conf-check > /dev/null
+knotd -c "$work/knot.conf" > "$work/knot/stdout.log" 2>&1 &
+knot_pid=$!
+pids+=("$knot_pid")
+wait_udp "$knot_pid"
+read -r knot_qps knot_lost knot_cpu < <(run_dnsperf knot "$knot_pid")
+stop "$knot_pid"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+printf '%-8s %12s qps  %s lost  %s µs server CPU per query\n' vpcsim "$vpcsim_qps" "$vpcsim_lost" "$vpcsim_cpu" \
+    nsd "$nsd_qps" "$nsd_lost" "$nsd_cpu" knot "$knot_qps" "$knot_lost" "$knot_cpu"
+echo "ratio vpcsim/nsd: $(ratio "$vpcsim_qps" "$nsd_qps") (target: at least 1.20)"
+echo "ratio vpcsim/knot: $(ratio "$vpcsim_qps" "$knot_qps") (target: at least 1.00)"

@@ -67,6 +67,9 @@ pub(crate) struct Outcome {
     /// The zone's SOA of a negative answer (RFC 2308), for the authority section.
     pub(crate) authority: Arc<[Record]>,
     pub(crate) edns: Option<Edns>,
+    /// True when the response is the same for every query with the same bytes after the ID, for
+    /// this generation of the topology: an answer of the model that does not rotate.
+    pub(crate) cacheable: bool,
 }
 
 /// Entries an [`AnswerCache`] holds at most; a full cache starts again empty.
@@ -77,11 +80,22 @@ const CACHE_ENTRIES: usize = 16_384;
 /// every time for one topology, and the cache empties when a reload brings another. Queries for
 /// rotated names (Regional endpoint names, S3 on Outposts) always go to the model, which advances
 /// the listener's rotation exactly as without a cache.
+///
+/// It also keeps whole responses, as sent, by the bytes of the query after its ID (flags, counts,
+/// question and OPT record: everything the response depends on), so that a query asked again is
+/// answered by copying its response and setting the ID, without decoding or encoding anything
+/// (what NSD does with its precompiled answers). Only responses whose [`Outcome::cacheable`] is
+/// set are kept.
 #[derive(Debug, Default)]
 pub struct AnswerCache {
     generation: u64,
     entries: std::collections::HashMap<(String, u16), Cached>,
+    wire: std::collections::HashMap<Box<[u8]>, Box<[u8]>, foldhash::fast::FixedState>,
 }
+
+/// The longest query whose response the wire cache keeps (a query is a header, one name of up to
+/// 255 bytes, its type and class, and an OPT record with a few options).
+const WIRE_KEY_MAX: usize = 512;
 
 #[derive(Debug)]
 struct Cached {
@@ -95,6 +109,25 @@ impl AnswerCache {
     /// An empty cache.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The response kept for `message` (its ID still to be set), if the cache is of `generation`.
+    fn wire_hit(&self, generation: u64, message: &[u8]) -> Option<&[u8]> {
+        if self.generation != generation || !(12..=WIRE_KEY_MAX).contains(&message.len()) {
+            return None;
+        }
+        self.wire.get(&message[2..]).map(|r| &**r)
+    }
+
+    /// Keeps `response` as the answer to `message` (of the cache's generation).
+    fn wire_keep(&mut self, message: &[u8], response: &[u8]) {
+        if !(12..=WIRE_KEY_MAX).contains(&message.len()) || response.len() < 12 {
+            return;
+        }
+        if self.wire.len() >= CACHE_ENTRIES {
+            self.wire.clear();
+        }
+        self.wire.insert(message[2..].into(), response.into());
     }
 }
 
@@ -251,6 +284,7 @@ impl ViewHandler {
             answers: Arc::from([]),
             authority: Arc::from([]),
             edns: None,
+            cacheable: false,
         };
         // EDNS (RFC 6891): answer with an OPT when asked with one; a payload below 512 counts as 512.
         let mut limit = 512usize;
@@ -296,19 +330,24 @@ impl ViewHandler {
             && c.generation != snap.generation
         {
             c.entries.clear();
+            c.wire.clear();
             c.generation = snap.generation;
         }
         let (model_rcode, authoritative, answers, authority) =
             match cache.as_ref().and_then(|c| c.entries.get(&key)) {
-                Some(hit) => (
-                    hit.rcode,
-                    hit.authoritative,
-                    hit.answers.clone(),
-                    hit.authority.clone(),
-                ),
+                Some(hit) => {
+                    out.cacheable = true;
+                    (
+                        hit.rcode,
+                        hit.authoritative,
+                        hit.answers.clone(),
+                        hit.authority.clone(),
+                    )
+                }
                 None => {
                     let (model_rcode, authoritative, answers, authority, rotated) =
                         self.resolve(&snap, view, &key.0, wtype);
+                    out.cacheable = !rotated;
                     if let Some(c) = cache
                         && !rotated
                     {
@@ -497,11 +536,20 @@ pub(crate) fn respond(
     src: SocketAddr,
     protocol: Protocol,
     out: &mut Vec<u8>,
-    cache: Option<&mut AnswerCache>,
+    mut cache: Option<&mut AnswerCache>,
 ) -> bool {
     if !answerable(src) {
         debug!(%src, "message from an address that cannot be answered");
         return false;
+    }
+    if let Some(hit) = cache
+        .as_deref()
+        .and_then(|c| c.wire_hit(handler.shared.generation(), message))
+    {
+        out.clear();
+        out.extend_from_slice(hit);
+        out[..2].copy_from_slice(&message[..2]);
+        return true;
     }
     let Ok(header) = Header::read(&mut BinDecoder::new(message)) else {
         // Shorter than a header: not DNS.
@@ -523,24 +571,33 @@ pub(crate) fn respond(
     if request.metadata.message_type == MessageType::Response {
         return false;
     }
-    let outcome = handler.answer_with(&request, cache);
+    let outcome = handler.answer_with(&request, cache.as_deref_mut());
     let max = match protocol {
         Protocol::Udp => outcome.edns.as_ref().map_or(512, |e| e.max_payload()),
         _ => u16::MAX,
     };
-    let message = MessageResponseBuilder::new(&request.queries, outcome.edns.as_ref()).build(
+    let response = MessageResponseBuilder::new(&request.queries, outcome.edns.as_ref()).build(
         outcome.metadata,
         outcome.answers.iter(),
         [],
         outcome.authority.iter(),
         [],
     );
-    encode(message, max, out);
+    if encode(response, max, out)
+        && outcome.cacheable
+        && let Some(c) = cache
+    {
+        c.wire_keep(message, out);
+    }
     true
 }
 
-/// Encodes `message` into `out` within `max` bytes; SERVFAIL if it cannot be encoded.
-fn encode<'a, A, N, S, D>(message: MessageResponse<'_, 'a, A, N, S, D>, max: u16, out: &mut Vec<u8>)
+/// Encodes `message` into `out` within `max` bytes; SERVFAIL if it cannot be encoded (then false).
+fn encode<'a, A, N, S, D>(
+    message: MessageResponse<'_, 'a, A, N, S, D>,
+    max: u16,
+    out: &mut Vec<u8>,
+) -> bool
 where
     A: Iterator<Item = &'a Record> + Send + 'a,
     N: Iterator<Item = &'a Record> + Send + 'a,
@@ -564,5 +621,7 @@ where
         };
         let mut encoder = BinEncoder::new(out);
         let _ = header.emit(&mut encoder);
+        return false;
     }
+    true
 }

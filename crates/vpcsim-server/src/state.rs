@@ -104,6 +104,9 @@ struct Inner {
     /// Bumped each time what is served changes (a new generation) or a reload fails: what
     /// `GET /events` tells the web view.
     changes: tokio::sync::watch::Sender<u64>,
+    /// The generation of `current`, readable without the lock (the DNS listeners check their
+    /// answer caches against it on every query).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// The last requests the emulation front served (`GET /requests`), newest last. Each is kept as
@@ -178,6 +181,7 @@ impl Shared {
                 last_error: RwLock::new(None),
                 requests: RequestLog::new(1000),
                 changes: tokio::sync::watch::Sender::new(0),
+                generation: std::sync::atomic::AtomicU64::new(1),
             }),
         }
     }
@@ -208,6 +212,13 @@ impl Shared {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The generation being served (that of [`Shared::current`]), without taking the lock.
+    pub fn generation(&self) -> u64 {
+        self.inner
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The error of the last reload, if it failed (cleared by a successful one).
@@ -330,6 +341,10 @@ impl Shared {
         next.generation = cur.generation + 1;
         let generation = next.generation;
         *cur = Arc::new(next);
+        // Set under the lock: whoever sees this generation then reads this snapshot or a later one.
+        self.inner
+            .generation
+            .store(generation, std::sync::atomic::Ordering::Release);
         drop(cur);
         self.changed();
         generation

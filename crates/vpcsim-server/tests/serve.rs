@@ -846,8 +846,18 @@ fn differential_packets() -> Vec<Vec<u8>> {
     packets.push(vec![
         0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0xff,
     ]);
-    // Fuzzed copies of the valid ones, and random bytes.
+    // Every one again with another ID: the answer cache answers these from the responses it kept
+    // (the rotated names still rotate).
     let seeds = packets.clone();
+    for p in &seeds {
+        let mut again = p.clone();
+        if again.len() >= 2 {
+            again[0] ^= 0x5a;
+            again[1] ^= 0xa5;
+        }
+        packets.push(again);
+    }
+    // Fuzzed copies of the valid ones, and random bytes.
     let mut rng = Rng(0xd1ff_0001);
     for i in 0..3000 {
         if i % 3 == 0 {
@@ -924,6 +934,50 @@ async fn udp_answers_are_byte_for_byte_those_of_hickory_servers_udp_loop() {
         assert!(answered > packets.len() / 2, "{answered} answered");
         server.shutdown_gracefully().await.unwrap();
     }
+}
+
+/// A burst of queries from several clients at once (read and answered in batches): every query
+/// gets exactly one answer, with its ID and the answer of a query asked alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_queries_is_answered_in_full() {
+    let running = start().await;
+    let addr = addr_of(&running, "public");
+    let alone = udp_exchange(addr, &query(1, &format!("{REGIONAL}."), WireType::A, None)).await;
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let c = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        c.connect(addr).await.unwrap();
+        clients.push(c);
+    }
+    const EACH: u16 = 150;
+    for c in &clients {
+        for id in 0..EACH {
+            c.send(&query(id, &format!("{REGIONAL}."), WireType::A, None))
+                .await
+                .unwrap();
+        }
+    }
+    let mut buf = vec![0u8; 4096];
+    for c in &clients {
+        let mut seen = vec![false; usize::from(EACH)];
+        for _ in 0..EACH {
+            let n = tokio::time::timeout(Duration::from_secs(5), c.recv(&mut buf))
+                .await
+                .expect("every query is answered")
+                .unwrap();
+            let m = Message::from_vec(&buf[..n]).unwrap();
+            let id = usize::from(m.metadata.id);
+            assert!(!seen[id], "two answers to {id}");
+            seen[id] = true;
+            // The Regional name rotates: the same addresses, in any order.
+            let (mut got, mut want) = (data(&m), data(&alone));
+            got.sort();
+            want.sort();
+            assert_eq!(got, want);
+            assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        }
+    }
+    running.shutdown().await;
 }
 
 // ---- choosing views, UDP sockets ----
