@@ -8,7 +8,10 @@
 //! resolutions and a failure scenario) that hold, so `vpcsim check` passes on every output.
 //!
 //! Addressing: VPC `i` is the /22 `10.(i / 64).((i % 64) * 4).0`, so up to 16,384 VPCs fit in
-//! 10.0.0.0/8 without overlap; its subnets are /25s (at most 8 per VPC). Site `s` is the /24
+//! 10.0.0.0/8 without overlap; its subnets are /25s (at most 8 per VPC). Above 16,384 VPCs
+//! (up to [`MAX_VPCS`]) every VPC is a /25 instead, `10.(i / 512).((i / 2) % 256).((i % 2) * 128)`,
+//! with /28 subnets (11 usable addresses each, so at most [`MAX_COMPACT_INTERFACE_ENDPOINTS`]
+//! interface endpoints per hub). Site `s` is the /24
 //! `172.(16 + s / 256).(s % 256).0`. Extra static routes use /24s of 100.64.0.0/10.
 //!
 //! Invariant: pure; the same [`Params`] (seed included) give byte-identical text.
@@ -20,8 +23,13 @@ use vpcsim_topology::stable_hash;
 
 /// How many VPCs share one hub (the hub included).
 pub const VPCS_PER_HUB: usize = 50;
-/// The largest number of VPCs [`generate`] accepts.
-pub const MAX_VPCS: usize = 16_384;
+/// The largest number of VPCs [`generate`] accepts: every /25 of 10.0.0.0/8.
+pub const MAX_VPCS: usize = 131_072;
+/// The most VPCs that get a /22 each (every /22 of 10.0.0.0/8); above, VPCs are /25s.
+pub const MAX_WIDE_VPCS: usize = 16_384;
+/// The most interface endpoints per hub when VPCs are /25s (an ENI each in three /28 subnets of
+/// 11 usable addresses, beside the four X-ENIs of an S3 on Outposts endpoint).
+pub const MAX_COMPACT_INTERFACE_ENDPOINTS: usize = 6;
 /// The largest number of subnets per VPC.
 pub const MAX_SUBNETS_PER_VPC: usize = 8;
 /// The largest number of on-premises sites.
@@ -73,6 +81,8 @@ pub struct Params {
     pub buckets: Option<usize>,
     /// S3 on Outposts deployments, spread over the VPCs.
     pub outposts: usize,
+    /// Every VPC a /25 with /28 subnets, as above [`MAX_WIDE_VPCS`] VPCs, whatever their number.
+    pub compact: bool,
 }
 
 impl Default for Params {
@@ -87,6 +97,7 @@ impl Default for Params {
             sites: 1,
             buckets: None,
             outposts: 1,
+            compact: false,
         }
     }
 }
@@ -98,6 +109,11 @@ impl Params {
             vpcs,
             ..Params::default()
         }
+    }
+
+    /// True when VPCs are /25s with /28 subnets: asked for, or needed by the number of VPCs.
+    pub fn is_compact(&self) -> bool {
+        self.compact || self.vpcs > MAX_WIDE_VPCS
     }
 
     /// Says what is out of range, if anything.
@@ -130,6 +146,14 @@ impl Params {
         )?;
         range("--sites", self.sites, 0, MAX_SITES)?;
         range("--outposts", self.outposts, 0, self.vpcs)?;
+        if self.is_compact() {
+            range(
+                "--interface-endpoints (with /28 subnets: --compact or above 16384 VPCs)",
+                self.interface_endpoints,
+                1,
+                MAX_COMPACT_INTERFACE_ENDPOINTS,
+            )?;
+        }
         Ok(())
     }
 
@@ -153,18 +177,31 @@ pub fn vpc_name(i: usize) -> String {
     }
 }
 
-/// The CIDR of VPC `i`.
-pub fn vpc_cidr(i: usize) -> String {
-    format!("10.{}.{}.0/22", i / 64, (i % 64) * 4)
+/// The CIDR of VPC `i` (a /25 when `compact`, else a /22).
+pub fn vpc_cidr(i: usize, compact: bool) -> String {
+    if compact {
+        format!("10.{}.{}.{}/25", i / 512, (i / 2) % 256, (i % 2) * 128)
+    } else {
+        format!("10.{}.{}.0/22", i / 64, (i % 64) * 4)
+    }
 }
 
-fn subnet_cidr(i: usize, k: usize) -> String {
-    format!(
-        "10.{}.{}.{}/25",
-        i / 64,
-        (i % 64) * 4 + k / 2,
-        (k % 2) * 128
-    )
+fn subnet_cidr(i: usize, k: usize, compact: bool) -> String {
+    if compact {
+        format!(
+            "10.{}.{}.{}/28",
+            i / 512,
+            (i / 2) % 256,
+            (i % 2) * 128 + k * 16
+        )
+    } else {
+        format!(
+            "10.{}.{}.{}/25",
+            i / 64,
+            (i % 64) * 4 + k / 2,
+            (k % 2) * 128
+        )
+    }
 }
 
 fn site_cidr(s: usize) -> String {
@@ -292,7 +329,7 @@ pub fn generate(p: &Params) -> String {
         buckets,
         p.outposts
     );
-    let _ = writeln!(o, "name: gen-{}-vpcs", p.vpcs);
+    let _ = writeln!(o, "name: gen-{}-vpcs", p.is_compact());
     let _ = writeln!(
         o,
         "description: >\n  Synthetic hub-and-spoke network: {} VPCs ({hubs} hubs with interface endpoints, \
@@ -322,14 +359,14 @@ fn write_vpcs(o: &mut String, p: &Params) {
         let _ = writeln!(
             o,
             "  {name}:\n    account: \"{ACCOUNT}\"\n    region: {REGION}\n    cidr: {}\n    subnets:",
-            vpc_cidr(i)
+            vpc_cidr(i, p.is_compact())
         );
         for k in 0..p.subnets_per_vpc {
             let _ = writeln!(
                 o,
                 "      s{k}: {{ az: {}, cidr: {}, route_table: {table} }}",
                 AZS[k % AZS.len()],
-                subnet_cidr(i, k)
+                subnet_cidr(i, k, p.is_compact())
             );
         }
         let _ = writeln!(o, "    route_tables:\n      {table}:");
@@ -344,22 +381,33 @@ fn write_vpcs(o: &mut String, p: &Params) {
                 let _ = writeln!(
                     o,
                     "          - {{ destination: {}, target: peering/p-{s} }}",
-                    vpc_cidr(s)
+                    vpc_cidr(s, p.is_compact())
                 );
             }
         } else {
             let _ = writeln!(
                 o,
                 "          - {{ destination: {}, target: peering/p-{i} }}",
-                vpc_cidr(h * VPCS_PER_HUB)
+                vpc_cidr(h * VPCS_PER_HUB, p.is_compact())
             );
         }
-        let extra_target = if is_hub {
-            "vgw".to_string()
+        // A hub's extra routes go to its VPN gateway when a site is linked to it, else over the
+        // peering of its first spoke (a VPN gateway no link connects drops them:
+        // `route-vgw-no-link`); a hub alone has none.
+        let linked = p.sites > 0 && h < p.sites;
+        let extra_target = if !is_hub {
+            Some(format!("peering/p-{i}"))
+        } else if linked {
+            Some("vgw".to_string())
+        } else if i + 1 < p.vpcs && hub_of(i + 1) == h {
+            Some(format!("peering/p-{}", i + 1))
         } else {
-            format!("peering/p-{i}")
+            None
         };
         for j in 0..p.routes_per_table {
+            let Some(extra_target) = &extra_target else {
+                break;
+            };
             let _ = writeln!(
                 o,
                 "          - {{ destination: {}, target: {extra_target} }}",
@@ -381,7 +429,7 @@ fn write_vpcs(o: &mut String, p: &Params) {
             let _ = writeln!(
                 o,
                 "      xeni-sg:\n        ingress:\n          - {{ protocol: tcp, ports: 443, from: {} }}",
-                vpc_cidr(i)
+                vpc_cidr(i, p.is_compact())
             );
         }
         if is_hub {
@@ -436,7 +484,7 @@ fn write_sites(o: &mut String, p: &Params) {
     for s in 0..p.sites {
         let cidr = site_cidr(s);
         let base = format!("172.{}.{}", 16 + s / 256, s % 256);
-        let hub_cidr = vpc_cidr((s % hubs) * VPCS_PER_HUB);
+        let hub_cidr = vpc_cidr((s % hubs) * VPCS_PER_HUB, p.is_compact());
         let _ = writeln!(
             o,
             "  site-{s}:\n    cidrs: [{cidr}]\n    internet: {{ public_ip: 198.51.{}.{} }}\n    dns: {{ resolver: {base}.2 }}\n    hosts:\n      host: {{ ip: {}, principal: apps }}\n    routes:\n      - {{ destination: {hub_cidr}, via: [dx-{s}, vpn-{s}] }}",
@@ -604,9 +652,17 @@ mod tests {
 
     #[test]
     fn cidrs_do_not_overlap() {
-        assert_eq!(vpc_cidr(0), "10.0.0.0/22");
-        assert_eq!(vpc_cidr(63), "10.0.252.0/22");
-        assert_eq!(vpc_cidr(64), "10.1.0.0/22");
-        assert_eq!(subnet_cidr(1, 7), "10.0.7.128/25");
+        assert_eq!(vpc_cidr(0, false), "10.0.0.0/22");
+        assert_eq!(vpc_cidr(63, false), "10.0.252.0/22");
+        assert_eq!(vpc_cidr(64, false), "10.1.0.0/22");
+        assert_eq!(subnet_cidr(1, 7, false), "10.0.7.128/25");
+        assert_eq!(vpc_cidr(MAX_WIDE_VPCS - 1, false), "10.255.252.0/22");
+        assert_eq!(vpc_cidr(0, true), "10.0.0.0/25");
+        assert_eq!(vpc_cidr(1, true), "10.0.0.128/25");
+        assert_eq!(vpc_cidr(513, true), "10.1.0.128/25");
+        assert_eq!(vpc_cidr(MAX_VPCS - 1, true), "10.255.255.128/25");
+        assert_eq!(subnet_cidr(1, 7, true), "10.0.0.240/28");
+        assert!(Params::with_vpcs(MAX_WIDE_VPCS + 1).is_compact());
+        assert!(!Params::with_vpcs(MAX_WIDE_VPCS).is_compact());
     }
 }

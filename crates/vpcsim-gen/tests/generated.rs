@@ -52,6 +52,7 @@ fn hundred_vpcs_with_everything() {
         sites: 4,
         buckets: Some(5),
         outposts: 3,
+        compact: false,
     });
 }
 
@@ -67,6 +68,7 @@ fn without_gateways_sites_or_outposts() {
         sites: 0,
         buckets: Some(0),
         outposts: 0,
+        compact: false,
     });
 }
 
@@ -87,6 +89,30 @@ fn thousand_vpcs() {
         outposts: 10,
         ..Params::with_vpcs(1000)
     });
+}
+
+#[test]
+fn hubs_without_a_site_and_compact_addressing() {
+    // Six hubs, two linked to a site: the others' extra routes must not go to an unlinked VPN
+    // gateway (route-vgw-no-link). /25 VPCs with /28 subnets, as above 16,384 VPCs.
+    check(&Params {
+        seed: 5,
+        vpcs: 301,
+        sites: 2,
+        routes_per_table: 3,
+        interface_endpoints: 6,
+        compact: true,
+        ..Params::default()
+    });
+    assert!(
+        Params {
+            interface_endpoints: 7,
+            compact: true,
+            ..Params::default()
+        }
+        .check()
+        .is_err()
+    );
 }
 
 #[test]

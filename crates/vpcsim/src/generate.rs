@@ -8,7 +8,7 @@ use vpcsim_gen::Params;
 /// The flags of `vpcsim gen`.
 #[derive(clap::Args)]
 pub(crate) struct GenArgs {
-    /// Number of VPCs (every 50th is a hub holding the interface endpoints).
+    /// Number of VPCs, up to 131072 (every 50th is a hub holding the interface endpoints).
     #[arg(long, default_value_t = 100)]
     vpcs: usize,
     /// Seed of the generated ids and of the topology.
@@ -35,6 +35,9 @@ pub(crate) struct GenArgs {
     /// S3 on Outposts deployments.
     #[arg(long, default_value_t = 1)]
     outposts: usize,
+    /// Make every VPC a /25 with /28 subnets (automatic above 16384 VPCs).
+    #[arg(long)]
+    compact: bool,
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -51,6 +54,7 @@ pub(crate) fn run(args: &GenArgs) -> ExitCode {
         sites: args.sites,
         buckets: args.buckets,
         outposts: args.outposts,
+        compact: args.compact,
     };
     if let Err(e) = params.check() {
         return crate::usage(e, String::new());
