@@ -74,11 +74,18 @@ pub(crate) fn trace(
     let engine = Engine::new(&topo);
     let net = engine.network(&down);
     let mut rotation = Rotation::new();
-    // Only the first trace is kept (it is the one shown); the others are counted and dropped.
+    // Only the first trace is kept (it is the one shown, explained); the others are quiet (the
+    // same decision and destination without the words) and only counted, so a repetition costs
+    // a quiet trace and memory does not grow with `--repeat`.
+    let quiet = Options {
+        quiet: true,
+        ..opts.clone()
+    };
     let mut first: Option<Trace> = None;
     let mut spread = Spread::default();
-    for _ in 0..repeat.max(1) {
-        match engine.trace(&net, source, from, request, &opts, &mut rotation) {
+    for i in 0..repeat.max(1) {
+        let opts = if i == 0 { &opts } else { &quiet };
+        match engine.trace(&net, source, from, request, opts, &mut rotation) {
             Ok(t) => {
                 spread.add(&t);
                 first.get_or_insert(t);
