@@ -98,7 +98,10 @@ pub struct ReloadError {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    current: RwLock<Arc<Snapshot>>,
+    /// Read without a lock by every request and query ([`arc_swap`]); written under `writing`.
+    current: arc_swap::ArcSwap<Snapshot>,
+    /// Held by whoever serves a new generation, so that two never take the same number.
+    writing: std::sync::Mutex<()>,
     last_error: RwLock<Option<ReloadError>>,
     requests: RequestLog,
     /// Bumped each time what is served changes (a new generation) or a reload fails: what
@@ -177,7 +180,8 @@ impl Shared {
         Shared {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                current: RwLock::new(Arc::new(Snapshot::new(topology, 1, files))),
+                current: arc_swap::ArcSwap::from_pointee(Snapshot::new(topology, 1, files)),
+                writing: std::sync::Mutex::new(()),
                 last_error: RwLock::new(None),
                 requests: RequestLog::new(1000),
                 changes: tokio::sync::watch::Sender::new(0),
@@ -207,11 +211,7 @@ impl Shared {
 
     /// The snapshot being served.
     pub fn current(&self) -> Arc<Snapshot> {
-        self.inner
-            .current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.inner.current.load_full()
     }
 
     /// The generation being served (that of [`Shared::current`]), without taking the lock.
@@ -331,21 +331,17 @@ impl Shared {
     }
 
     /// Serves `next` as the generation after the current one; returns that generation. The
-    /// snapshot is built by the caller, so the write lock is held only for the swap.
+    /// snapshot is built by the caller; readers never wait (they see the old snapshot or the new).
     fn swap(&self, mut next: Snapshot) -> u64 {
-        let mut cur = self
-            .inner
-            .current
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        next.generation = cur.generation + 1;
-        let generation = next.generation;
-        *cur = Arc::new(next);
-        // Set under the lock: whoever sees this generation then reads this snapshot or a later one.
+        let writing = self.inner.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let generation = self.inner.current.load().generation + 1;
+        next.generation = generation;
+        self.inner.current.store(Arc::new(next));
+        // Set after the store: whoever sees this generation then reads this snapshot or a later one.
         self.inner
             .generation
             .store(generation, std::sync::atomic::Ordering::Release);
-        drop(cur);
+        drop(writing);
         self.changed();
         generation
     }
