@@ -8,6 +8,7 @@
 #
 # Environment: DURATION (seconds per run, default 10), CLIENTS (dnsperf -c, default 8),
 # OUTSTANDING (dnsperf -q, default 200), THREADS (dnsperf -T, default 1), PORT (default 15353),
+# UDP_SOCKETS (`vpcsim serve --udp-sockets`, default: its own),
 # VPCSIM (the binary, default target/release/vpcsim, built if missing).
 # Installs dnsperf, nsd and knot with apt-get when they are missing. Everything listens on 127.0.0.1 only.
 set -euo pipefail
@@ -105,7 +106,7 @@ stop() { # PID
 # 1. vpcsim serve, every view: the public view is the first listener, on --dns-base-port. vpcsim
 #    raises its open-files limit itself and, on a large topology, says which views answer over UDP
 #    only (see docs/serve.md, "Open files"); its log is shown if it fails to start.
-RUST_LOG=warn "$VPCSIM" serve "$TOPOLOGY" --dns-base-port "$PORT" --http "127.0.0.1:$HTTP_PORT" \
+RUST_LOG=warn "$VPCSIM" serve "$TOPOLOGY" ${UDP_SOCKETS:+--udp-sockets "$UDP_SOCKETS"} --dns-base-port "$PORT" --http "127.0.0.1:$HTTP_PORT" \
     > "$work/vpcsim.log" 2>&1 &
 vpcsim_pid=$!
 pids+=("$vpcsim_pid")

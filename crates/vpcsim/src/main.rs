@@ -196,6 +196,10 @@ enum Command {
         /// consecutive ports in the order given. Default: every view.
         #[arg(long = "view", value_name = "NAME")]
         views: Vec<String>,
+        /// UDP sockets per DNS listener, sharing its port (SO_REUSEPORT), 1–64; default one per
+        /// core, up to 4.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        udp_sockets: Option<u16>,
         /// Also run the emulation front, an HTTP proxy real clients run through
         /// (docs/emulation.md), on this address (`127.0.0.1:8443`).
         #[arg(long, value_name = "ADDR")]
@@ -459,6 +463,7 @@ fn main() -> ExitCode {
             allow_hosts,
             watch,
             views,
+            udp_sockets,
             front,
             default_source,
             drop_delay,
@@ -473,6 +478,7 @@ fn main() -> ExitCode {
                 allow_hosts,
                 watch,
                 views,
+                udp_sockets,
                 front,
                 default_source,
                 drop_delay,

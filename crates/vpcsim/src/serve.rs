@@ -19,6 +19,7 @@ pub(crate) struct Args {
     pub allow_hosts: Vec<String>,
     pub watch: bool,
     pub views: Vec<String>,
+    pub udp_sockets: Option<u16>,
     pub front: Option<SocketAddr>,
     pub default_source: Option<String>,
     pub drop_delay: f64,
@@ -124,7 +125,8 @@ pub(crate) fn serve(path: &Path, args: Args) -> ExitCode {
         watch: args.watch,
         views: args.views,
         allowed_hosts: args.allow_hosts.clone(),
-        // Poll interval, settle period, UDP sockets, limits: the defaults (docs/serve.md,
+        udp_sockets: args.udp_sockets.map_or(0, usize::from),
+        // Poll interval, settle period, limits: the defaults (docs/serve.md,
         // docs/reliability.md).
         ..Config::default()
     };
