@@ -732,6 +732,16 @@ impl Dns {
         // VPCs peered with it, one zone per block at the octet boundary that covers it
         // (10.0.0.0/16 and 10.0.16.0/20 → 0.10.in-addr.arpa), PTR to each interface's name. They
         // come first among the VPC's zones, so a private hosted zone of the same name wins.
+        // Each VPC's peers, in the order of the peerings (one pass: a VPC never scans them all).
+        let mut peers: Vec<Vec<VpcId>> = vec![Vec::new(); topo.vpcs.len()];
+        for p in &topo.peerings {
+            let [a, b] = p.vpcs;
+            for (a, b) in [(a, b), (b, a)] {
+                if a != b && !peers[a.index()].contains(&b) {
+                    peers[a.index()].push(b);
+                }
+            }
+        }
         for v in 0..topo.vpcs.len() {
             // The autodefined reverse rules exist only with DNS hostnames on.
             if !topo.vpcs[v].dns_hostnames {
@@ -739,13 +749,7 @@ impl Dns {
             }
             let id = VpcId(v as u32);
             let mut connected = vec![id];
-            for p in &topo.peerings {
-                if let Some(other) = p.other(id)
-                    && !connected.contains(&other)
-                {
-                    connected.push(other);
-                }
-            }
+            connected.extend(peers[v].iter().copied());
             let mut zones: Vec<Zone> = Vec::new();
             for c in &connected {
                 for block in &topo.vpcs[c.index()].cidrs {
