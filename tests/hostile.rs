@@ -230,13 +230,13 @@ fn validate_refuses_devices_fifos_and_oversized_files_at_once() {
     let dir = tempdir("special");
     mkfifo(&dir.join("fifo.yaml"));
     let big = std::fs::File::create(dir.join("big.yaml")).unwrap();
-    big.set_len((64 << 20) + 1).unwrap();
+    big.set_len((256 << 20) + 1).unwrap();
     for (file, why) in [
         // Before the fix: read until memory ran out.
         ("/dev/zero", "it is a character device, not a regular file"),
         // Before the fix: never returned.
         ("fifo.yaml", "it is a FIFO (named pipe), not a regular file"),
-        ("big.yaml", "more than the 64 MiB limit of a topology file"),
+        ("big.yaml", "more than the 256 MiB limit of a topology file"),
         (".", "it is a directory, not a regular file"),
     ] {
         let o = vpcsim_in(&dir, &["validate", file]);

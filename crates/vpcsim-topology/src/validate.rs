@@ -31,7 +31,7 @@ use crate::services;
 /// Builds the model. Returns `None` when an error was recorded.
 pub(crate) fn build(
     raw: &f::Topology,
-    root: &Node,
+    inline: &InlinePolicies,
     base: &Path,
     fs: &dyn FileSystem,
     sources: &mut SourceMap,
@@ -39,7 +39,7 @@ pub(crate) fn build(
 ) -> Option<Topology> {
     let mut b = Builder {
         d: diags,
-        root,
+        inline,
         base,
         fs,
         sources,
@@ -142,7 +142,8 @@ struct EniRequest {
 
 struct Builder<'a> {
     d: &'a Diagnostics,
-    root: &'a Node,
+    /// The documents' inline policies (see [`inline_policies`]).
+    inline: &'a InlinePolicies,
     base: &'a Path,
     fs: &'a dyn FileSystem,
     sources: &'a mut SourceMap,
@@ -405,7 +406,7 @@ impl<'a> Builder<'a> {
         let spanned = &src.0;
         match &spanned.value {
             PolicyForm::Inline => {
-                let node = find_node(self.root, spanned.span)?;
+                let node = self.inline.get(&spanned.span)?;
                 vpcsim_policy::parse(node, kind, self.d)
             }
             PolicyForm::Text(text) if text.trim_start().starts_with('{') => {
@@ -743,18 +744,49 @@ fn leaves_folder(path: &Path) -> Option<&'static str> {
 }
 
 /// The node written at `span` (inline policies are found again this way).
-fn find_node(node: &Node, span: Span) -> Option<&Node> {
-    if node.span == span && matches!(node.kind, NodeKind::Map(_)) {
-        return Some(node);
+/// The policies written inline in a document, by the span of their mapping: the only parts of the
+/// YAML tree the model is built from besides the format types, kept so that the tree (the largest
+/// thing a load holds) can be freed before the model is built.
+pub(crate) type InlinePolicies = HashMap<Span, Node>;
+
+/// Every mapping that is the value of a `policy` key, or a value of a `policies` mapping (the
+/// fields [`PolicySource`] is read from: endpoints, buckets, access points, Outposts buckets and
+/// access points, principals' policies). A mapping collected that is not a policy is never asked
+/// for.
+pub(crate) fn inline_policies(root: &Node) -> InlinePolicies {
+    fn walk(node: &Node, out: &mut InlinePolicies) {
+        match &node.kind {
+            NodeKind::Scalar { .. } => {}
+            NodeKind::Seq(items) => items.iter().for_each(|n| walk(n, out)),
+            NodeKind::Map(entries) => {
+                for (k, v) in entries {
+                    let key = match &k.kind {
+                        NodeKind::Scalar { text, .. } => text.as_str(),
+                        _ => "",
+                    };
+                    match (key, &v.kind) {
+                        ("policy", NodeKind::Map(_)) => {
+                            out.insert(v.span, v.clone());
+                            continue;
+                        }
+                        ("policies", NodeKind::Map(policies)) => {
+                            for (_, p) in policies {
+                                if matches!(p.kind, NodeKind::Map(_)) {
+                                    out.insert(p.span, p.clone());
+                                }
+                            }
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    walk(v, out);
+                }
+            }
+        }
     }
-    if span.start < node.span.start || span.start > node.span.end {
-        return None;
-    }
-    match &node.kind {
-        NodeKind::Scalar { .. } => None,
-        NodeKind::Seq(items) => items.iter().find_map(|n| find_node(n, span)),
-        NodeKind::Map(entries) => entries.iter().find_map(|(_, v)| find_node(v, span)),
-    }
+    let mut out = HashMap::new();
+    walk(root, &mut out);
+    out
 }
 
 mod addresses;

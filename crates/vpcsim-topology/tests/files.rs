@@ -146,7 +146,7 @@ fn a_topology_over_the_limit_is_refused_before_reading() {
     );
     assert!(
         e.to_string()
-            .contains("more than the 64 MiB limit of a topology file"),
+            .contains("more than the 256 MiB limit of a topology file"),
         "{e}"
     );
     // Exactly at the limit is read (and is not YAML: NUL bytes).
