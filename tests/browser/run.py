@@ -94,7 +94,8 @@ try:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    wait = WebDriverWait(driver, 20)
+    # A row or node re-rendered between finding it and reading it is looked up again.
+    wait = WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,))
 
     def console_errors():
         return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
@@ -212,7 +213,7 @@ try:
     with open(topo, "w") as f:
         f.write(text.replace("  dx-primary:  { type: direct_connect,", "  dx-main:     { type: direct_connect,"))
     try:
-        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "reload-error").is_displayed())
+        WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.ID, "reload-error").is_displayed())
     except TimeoutException:
         check("a failed reload reaches the page", False, open(os.path.join(work, "serve.log")).read())
     err = driver.find_element(By.ID, "reload-error").text
@@ -223,7 +224,7 @@ try:
     with open(topo, "w") as f:
         f.write(text.replace("dx-primary", "dx-main"))
     try:
-        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "generation").text != gen)
+        WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.ID, "generation").text != gen)
     except TimeoutException:
         check("a reload reaches the page", False, open(os.path.join(work, "serve.log")).read())
     wait.until(lambda d: not d.find_element(By.ID, "reload-error").is_displayed())
