@@ -118,7 +118,7 @@ fn malformed_lines_get_an_error_verdict_and_the_batch_goes_on() {
         r#"{"id": 7, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "color": "red"}"#,
         r#"{"id": "bad-caller", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "caller": "alice"}"#,
         r#"{"id": "bad-policy", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"identity": {"Statement": {"Effect": "Permit", "Action": "*", "Resource": "*"}}}}"#,
-        r#"{"id": "boundary", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"permissions_boundary": {}}}"#,
+        r#"{"id": "rcp-allow", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"rcp": [{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}}]}}"#,
         r#"{"id": "bad-context", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "context": {"k": null}}"#,
         r#"{"id": "missing-file", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"bucket": "no-such-policy.json"}}"#,
         r#"{"id": "bad-expect", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "expect": "maybe"}"#,
@@ -161,7 +161,7 @@ fn malformed_lines_get_an_error_verdict_and_the_batch_goes_on() {
         error(6)
     );
     assert!(
-        error(7).contains("policy type 'permissions_boundary' is not modelled by vpcsim"),
+        error(7).contains("rcp policy 1: a resource control policy can only Deny"),
         "{}",
         error(7)
     );

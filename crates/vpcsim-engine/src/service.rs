@@ -863,6 +863,7 @@ fn authorize<'e>(
         resource: resource_policies,
         resource_account: owner,
         endpoint,
+        limits: Default::default(),
         explain,
     });
     if explain {

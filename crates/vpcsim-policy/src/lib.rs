@@ -22,8 +22,8 @@ mod eval;
 mod parse;
 
 pub use eval::{
-    Authorization, Caller, Context, Decision, Outcome, PolicyVerdict, Request, StatementRef,
-    authorize, evaluate,
+    Authorization, Caller, Context, Decision, Guard, Limits, Outcome, PolicyVerdict, Request,
+    StatementRef, authorize, evaluate,
 };
 pub use parse::{parse, read};
 use vpcsim_syntax::Span;
@@ -37,6 +37,11 @@ pub enum PolicyKind {
     Resource,
     /// Attached to a VPC endpoint: `Principal` required.
     Endpoint,
+    /// An AWS Organizations service control policy (SCP): no `Principal`, as identity policies.
+    Scp,
+    /// An AWS Organizations resource control policy (RCP): `Principal` must be `"*"` and the
+    /// effect `Deny` (only the AWS-managed `RCPFullAWSAccess`, always attached, allows).
+    Rcp,
 }
 
 impl PolicyKind {
@@ -46,6 +51,8 @@ impl PolicyKind {
             PolicyKind::Identity => "an identity policy",
             PolicyKind::Resource => "a resource policy",
             PolicyKind::Endpoint => "a VPC endpoint policy",
+            PolicyKind::Scp => "a service control policy (SCP)",
+            PolicyKind::Rcp => "a resource control policy (RCP)",
         }
     }
 }

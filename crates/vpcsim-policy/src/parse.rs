@@ -133,6 +133,14 @@ fn statement(
             );
             None
         }
+        Some(e) if e.as_str() == "Allow" && kind == PolicyKind::Rcp => {
+            err(
+                e.span,
+                "a resource control policy can only Deny: the AWS-managed RCPFullAWSAccess, attached everywhere, is the only RCP that allows".into(),
+                "write `Effect: Deny` with the conditions under which to deny (RCPs are guard rails, they grant nothing)",
+            );
+            None
+        }
         Some(e) if e.as_str() == "Allow" => Some(Effect::Allow),
         Some(e) if e.as_str() == "Deny" => Some(Effect::Deny),
         Some(e) => {
@@ -209,7 +217,17 @@ fn statement(
             "an identity policy cannot name a 'Principal': it applies to the role or user it is attached to".into(),
             "remove the Principal element",
         ),
-        (None, PolicyKind::Resource | PolicyKind::Endpoint) => err(
+        (Some((_, p)), PolicyKind::Scp) => err(
+            p.span,
+            "a service control policy cannot name a 'Principal': it applies to every principal of the accounts it is attached to".into(),
+            "remove the Principal element; to exempt a role, add a condition such as `ArnNotLike: { aws:PrincipalArn: \"arn:aws:iam::*:role/admin\" }`",
+        ),
+        (Some((negated, p)), PolicyKind::Rcp) if *negated || p.value != Principal::Any => err(
+            p.span,
+            "a resource control policy's 'Principal' must be \"*\"".into(),
+            "write `Principal: \"*\"` and narrow with conditions, such as `StringNotEqualsIfExists: { aws:PrincipalOrgID: o-a1b2c3d4e5 }`",
+        ),
+        (None, PolicyKind::Resource | PolicyKind::Endpoint | PolicyKind::Rcp) => err(
             span,
             format!("a statement in {} needs a 'Principal'", kind.describe()),
             "add `Principal: \"*\"` (anyone) or `Principal: { AWS: \"arn:aws:iam::111122223333:root\" }`",

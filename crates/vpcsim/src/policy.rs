@@ -201,10 +201,11 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 arn: arn.to_string(),
                 account: acct.to_string(),
             }),
+            None if batch::is_service_name(arn) => Some(Caller::service(arn)),
             None => {
                 return usage(
                     format!("'{arn}' is not an IAM principal ARN"),
-                    "write arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, or `anonymous`"
+                    "write arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, a service principal (cloudtrail.amazonaws.com), or `anonymous`"
                         .into(),
                 );
             }
@@ -268,6 +269,7 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         resource: resource.iter().map(|(l, p)| (l.into(), p, None)).collect(),
         resource_account: &owner,
         endpoint: endpoint_gate,
+        limits: Default::default(),
         explain: true,
     });
     // Each policy's own view, for the "why".
