@@ -759,6 +759,18 @@ fn authorize<'e>(
     };
     ctx.set("s3:ResourceAccount", owner);
     ctx.set("aws:ResourceAccount", owner);
+    // AWS Organizations: the caller's and the owner's organizations, and the SCPs and RCPs that
+    // apply (none for an organization's management account).
+    let caller_account = t.principal.map(|p| topo.principals[p.index()].account);
+    let owner_account = bucket.map(|b| topo.buckets[b.index()].account);
+    let caller_org = caller_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
+    let owner_org = owner_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
+    if let Some((_, (org, _))) = &caller_org {
+        ctx.set("aws:PrincipalOrgID", org.aws_id.as_str());
+    }
+    if let Some((_, (org, _))) = &owner_org {
+        ctx.set("aws:ResourceOrgID", org.aws_id.as_str());
+    }
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
@@ -863,7 +875,7 @@ fn authorize<'e>(
         resource: resource_policies,
         resource_account: owner,
         endpoint,
-        limits: Default::default(),
+        limits: limits(topo, t.principal, caller_org.as_ref(), owner_org.as_ref()),
         explain,
     });
     if explain {
@@ -886,6 +898,75 @@ fn authorize<'e>(
         return step.finish(t, Finding::NotBucketOwner { bucket: b });
     }
     step.finish(t, Finding::Policy(decision));
+}
+
+/// An account's place in its organization: the account, its organization and the nodes from the
+/// root down to it.
+type Membership<'e> = (
+    vpcsim_topology::model::AccountId,
+    (&'e vpcsim_topology::model::Organization, Vec<usize>),
+);
+
+/// The policies that limit what the others grant: the principal's permissions boundary and
+/// session policies, the SCPs of the caller's account and the RCPs of the owner's (neither for
+/// an organization's management account).
+fn limits<'e>(
+    topo: &'e vpcsim_topology::Topology,
+    principal: Option<vpcsim_topology::model::PrincipalId>,
+    caller_org: Option<&Membership<'e>>,
+    owner_org: Option<&Membership<'e>>,
+) -> vpcsim_policy::Limits<'e> {
+    use vpcsim_topology::model::OrgNodeKind;
+    let mut out = vpcsim_policy::Limits::default();
+    if let Some(p) = principal {
+        let pr = &topo.principals[p.index()];
+        out.boundary = pr
+            .boundary
+            .as_ref()
+            .map(|b| (Cow::Owned(format!("boundary {}", pr.name)), b));
+        out.session = pr
+            .session_policies
+            .iter()
+            .map(|(n, p)| (Cow::Owned(format!("session {}/{n}", pr.name)), p))
+            .collect();
+    }
+    let guards = |m: Option<&Membership<'e>>, scp: bool| -> Vec<vpcsim_policy::Guard<'e>> {
+        let Some((account, (org, path))) = m else {
+            return Vec::new();
+        };
+        if *account == org.management {
+            return Vec::new();
+        }
+        path.iter()
+            .map(|&i| {
+                let node = &org.nodes[i];
+                let target = match &node.kind {
+                    OrgNodeKind::Root => format!("the root of organization {}", org.name),
+                    OrgNodeKind::Unit(name) => format!("OU {name}"),
+                    OrgNodeKind::Account(a) => format!(
+                        "account {}",
+                        topo.accounts.get(a.index()).map_or("", |a| a.id.as_str())
+                    ),
+                };
+                let (attached, defs, kind) = if scp {
+                    (&node.scps, &org.scps, "scp")
+                } else {
+                    (&node.rcps, &org.rcps, "rcp")
+                };
+                vpcsim_policy::Guard {
+                    target: target.into(),
+                    policies: attached
+                        .iter()
+                        .filter_map(|&j| defs.get(j))
+                        .map(|(n, p)| (Cow::Owned(format!("{kind} {n}")), p))
+                        .collect(),
+                }
+            })
+            .collect()
+    };
+    out.scps = guards(caller_org, true);
+    out.rcps = guards(owner_org, false);
+    out
 }
 
 /// The request context as a trace shows it: keys as written, sorted.

@@ -178,6 +178,8 @@ pub struct Topology<S: Stage = Resolved> {
     pub principals: Vec<Principal<S>>,
     /// Outposts.
     pub outposts: Vec<Outpost<S>>,
+    /// AWS Organizations.
+    pub organizations: Vec<Organization>,
     /// AWS-managed prefix lists in use.
     pub prefix_lists: Vec<PrefixList>,
     /// Top-level expectations.
@@ -192,6 +194,27 @@ pub struct Topology<S: Stage = Resolved> {
 }
 
 impl Topology {
+    /// The organization `account` is a member of, with the nodes from its root down to the
+    /// account (indexes into [`Organization::nodes`]); `None` when it is in none.
+    pub fn membership(&self, account: AccountId) -> Option<(&Organization, Vec<usize>)> {
+        self.organizations.iter().find_map(|o| {
+            let mut at = o
+                .nodes
+                .iter()
+                .position(|n| n.kind == OrgNodeKind::Account(account))?;
+            let mut path = vec![at];
+            while let Some(parent) = o.nodes[at].parent {
+                if path.contains(&parent) {
+                    break; // validation refuses cycles; never loop
+                }
+                path.push(parent);
+                at = parent;
+            }
+            path.reverse();
+            Some((o, path))
+        })
+    }
+
     /// True when `code` is one of the warning codes the file lists under `diagnostics:`.
     pub fn expects_diagnostic(&self, code: &str) -> bool {
         self.expected_diagnostics.iter().any(|(c, _)| c == code)
@@ -988,6 +1011,10 @@ pub struct Principal<S: Stage = Resolved> {
     pub policies: Vec<(String, Policy)>,
     /// Test keys given in the topology (`access_key:`): id and secret.
     pub access_key: Option<(String, String)>,
+    /// The permissions boundary, when it has one.
+    pub boundary: Option<Policy>,
+    /// Session policies by name: the principal signs as a session of the role with these.
+    pub session_policies: Vec<(String, Policy)>,
     /// Where defined.
     pub span: Span,
 }
@@ -1001,6 +1028,49 @@ impl<S: Stage> Principal<S> {
         };
         format!("arn:aws:iam::{account_id}:{kind}/{}", self.name)
     }
+}
+
+/// An organization of AWS Organizations.
+#[derive(Clone, Debug)]
+pub struct Organization {
+    /// The user's name.
+    pub name: String,
+    /// `o-…`: `aws:PrincipalOrgID`, `aws:ResourceOrgID`.
+    pub aws_id: String,
+    /// The management account: SCPs and RCPs do not apply to it.
+    pub management: AccountId,
+    /// SCPs by name (`FullAWSAccess` included).
+    pub scps: Vec<(String, Policy)>,
+    /// RCPs by name.
+    pub rcps: Vec<(String, Policy)>,
+    /// The root (first), the OUs and the member accounts.
+    pub nodes: Vec<OrgNode>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A node of an organization: its root, an OU or a member account.
+#[derive(Clone, Debug)]
+pub struct OrgNode {
+    /// What it is.
+    pub kind: OrgNodeKind,
+    /// Its parent node (`None` for the root).
+    pub parent: Option<usize>,
+    /// The SCPs attached (indexes into [`Organization::scps`]).
+    pub scps: Vec<usize>,
+    /// The RCPs attached (indexes into [`Organization::rcps`]).
+    pub rcps: Vec<usize>,
+}
+
+/// The kind of an [`OrgNode`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrgNodeKind {
+    /// The organization root.
+    Root,
+    /// An organizational unit, by name.
+    Unit(String),
+    /// A member account.
+    Account(AccountId),
 }
 
 /// An Outpost.

@@ -385,6 +385,8 @@ impl Builder<'_> {
                 kind: p.kind,
                 policies,
                 access_key,
+                boundary: None,
+                session_policies: Vec::new(),
                 span: e.key.span,
             });
         }
