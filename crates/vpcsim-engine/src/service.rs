@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
 use vpcsim_topology::model::{
-    AccessPointId, BucketId, EndpointId, EniId, EniOwner, NetworkOrigin, OutpostId, PrincipalKind,
-    VpcId,
+    AccessPointId, AwsCaller, BucketId, EndpointId, EniId, EniOwner, NetworkOrigin, OutpostId,
+    PrincipalKind, VpcId,
 };
 
 use crate::{Access, Disposition, Engine, S3Call, S3Host, Trace, Verdict};
@@ -51,6 +51,11 @@ pub enum ServiceEvent {
         /// Its Region (empty when unknown).
         region: String,
     },
+    /// An AWS service calls S3 with the principal's credentials, inside AWS.
+    ViaService {
+        /// The service.
+        service: AwsCaller,
+    },
 }
 
 impl ServiceEvent {
@@ -62,6 +67,7 @@ impl ServiceEvent {
             ServiceEvent::OutpostXeni { outpost, .. } => Some(Element::Outpost(*outpost)),
             ServiceEvent::OutpostsAccessPoint { .. } | ServiceEvent::AccessPoint { .. } => None,
             ServiceEvent::Public { .. } => Some(Element::Internet),
+            ServiceEvent::ViaService { .. } => None,
         }
     }
 
@@ -73,6 +79,7 @@ impl ServiceEvent {
             ServiceEvent::OutpostsAccessPoint { .. } => "outposts.access-point",
             ServiceEvent::AccessPoint { .. } => "s3.access-point",
             ServiceEvent::Public { .. } => "service.public",
+            ServiceEvent::ViaService { .. } => "service.via-aws-service",
         }
     }
 }
@@ -196,6 +203,16 @@ pub enum Finding {
         /// The bucket.
         bucket: BucketId,
     },
+    /// A request from an AWS service without a principal to act for.
+    ServiceWithoutPrincipal {
+        /// The service.
+        service: AwsCaller,
+    },
+    /// A request from an AWS service that is not an S3 request.
+    ServiceNotS3 {
+        /// The service.
+        service: AwsCaller,
+    },
     /// The policies decided (the policy outcome has the deciding statements).
     Policy(Decision),
 }
@@ -227,6 +244,8 @@ impl Finding {
             Finding::WrongRegion { .. } => "s3.wrong-region",
             Finding::NetworkOrigin { .. } => "s3.access-point-network-origin",
             Finding::NotBucketOwner { .. } => "s3.bucket-policy-not-owner",
+            Finding::ServiceWithoutPrincipal { .. } => "source.service-needs-principal",
+            Finding::ServiceNotS3 { .. } => "source.service-s3-only",
             Finding::Policy(Decision::Allowed) => "policy.allowed",
             Finding::Policy(Decision::ExplicitDeny) => "policy.explicit-deny",
             Finding::Policy(Decision::ImplicitDeny) => "policy.implicit-deny",
@@ -404,6 +423,9 @@ pub(crate) fn reach<'e>(
     if let Some(v) = t.tls {
         ctx.set("s3:TlsVersion", v.as_str());
     }
+    // A request the client makes itself: AWS always sets the key, false here
+    // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice>).
+    ctx.set("aws:ViaAWSService", "false");
     let mut endpoint = None;
     let region: Option<Cow<'e, str>>;
     match arrival {
@@ -621,6 +643,54 @@ pub(crate) fn reach<'e>(
     // S3 through an endpoint or the internet: find the bucket or access point.
     let call = call.expect("S3 request");
     resource(eng, &step, t, call, ctx, endpoint, region);
+}
+
+/// A request an AWS service makes to S3 for a principal, with the principal's credentials (a
+/// forward access session): it reaches S3's public endpoint inside AWS, not through a VPC, so the
+/// context has no `aws:SourceVpce`, `aws:SourceVpc`, `aws:VpcSourceIp` or `aws:SourceIp` (the
+/// address is the service's own), and has `aws:CalledVia` (with `…First`, `…Last`) and
+/// `aws:ViaAWSService`. Athena's documentation: "you cannot restrict or allow access to Amazon S3
+/// resources based on the aws:SourceVpc or aws:SourceVpce condition keys"
+/// (<https://docs.aws.amazon.com/athena/latest/ug/s3-permissions.html>).
+pub(crate) fn via_service(
+    eng: &Engine<'_>,
+    explain: bool,
+    t: &mut Trace,
+    call: Option<&S3Call>,
+    s3host: Option<&S3Host>,
+    service: AwsCaller,
+) {
+    let step = Step {
+        topo: eng.topo,
+        explain,
+    };
+    t.access = Some(Access::AwsService { service });
+    step.hop(t, ServiceEvent::ViaService { service });
+    let (Some(call), Some(host)) = (call, s3host) else {
+        return step.finish(t, Finding::ServiceNotS3 { service });
+    };
+    if t.principal.is_none() {
+        return step.finish(t, Finding::ServiceWithoutPrincipal { service });
+    }
+    let mut ctx = Context::new();
+    ctx.set(
+        "aws:SecureTransport",
+        if t.request.scheme == "https" {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    if let Some(v) = t.tls {
+        ctx.set("s3:TlsVersion", v.as_str());
+    }
+    let via = service.service_principal();
+    ctx.set_many("aws:CalledVia", [via]);
+    ctx.set("aws:CalledViaFirst", via);
+    ctx.set("aws:CalledViaLast", via);
+    ctx.set("aws:ViaAWSService", "true");
+    let region = host.region().map(|r| Cow::Owned(r.to_string()));
+    resource(eng, &step, t, call, ctx, None, region);
 }
 
 /// Finds the bucket or access point an S3 request names, then authorizes it.

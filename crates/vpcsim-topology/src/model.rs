@@ -1139,6 +1139,50 @@ pub enum Source {
     InboundEndpoint(VpcId),
     /// An on-premises site's resolver (DNS view).
     SiteResolver(SiteId),
+    /// An AWS service calling S3 with a principal's credentials (`aws/athena`).
+    Service(AwsCaller),
+}
+
+/// An AWS service that calls S3 on a principal's behalf, with the principal's credentials (a
+/// forward access session): the request reaches S3 over S3's public endpoint inside AWS, never
+/// through the customer's VPC endpoints, and carries `aws:CalledVia`
+/// (<https://docs.aws.amazon.com/athena/latest/ug/s3-permissions.html>,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-calledvia>).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AwsCaller {
+    /// Amazon Athena reading query data and writing query results.
+    Athena,
+}
+
+impl AwsCaller {
+    /// Every service vpcsim models as a caller.
+    pub const ALL: &'static [AwsCaller] = &[AwsCaller::Athena];
+
+    /// The name after `aws/` in a source: `athena`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AwsCaller::Athena => "athena",
+        }
+    }
+
+    /// The service's name in sentences: `Athena`.
+    pub fn title(self) -> &'static str {
+        match self {
+            AwsCaller::Athena => "Athena",
+        }
+    }
+
+    /// The service principal, the value of `aws:CalledVia`: `athena.amazonaws.com`.
+    pub fn service_principal(self) -> &'static str {
+        match self {
+            AwsCaller::Athena => "athena.amazonaws.com",
+        }
+    }
+
+    /// The service named `name` (as after `aws/`).
+    pub fn from_name(name: &str) -> Option<AwsCaller> {
+        AwsCaller::ALL.iter().copied().find(|c| c.name() == name)
+    }
 }
 
 /// What an expectation checks.
@@ -1244,12 +1288,17 @@ impl<S: Stage> Topology<S> {
                         .find(|i| self.instances[i.index()].name == inner)
                         .map(|i| Source::Instance(*i));
                 }
-                let s = self.sites.iter().position(|s| s.name == outer)?;
-                self.sites[s]
-                    .hosts
-                    .iter()
-                    .find(|h| self.hosts[h.index()].name == inner)
-                    .map(|h| Source::Host(*h))
+                if let Some(s) = self.sites.iter().position(|s| s.name == outer) {
+                    return self.sites[s]
+                        .hosts
+                        .iter()
+                        .find(|h| self.hosts[h.index()].name == inner)
+                        .map(|h| Source::Host(*h));
+                }
+                // `aws/SERVICE`, unless a VPC or site is named `aws`.
+                (outer == "aws")
+                    .then(|| AwsCaller::from_name(inner).map(Source::Service))
+                    .flatten()
             }
         }
     }
@@ -1272,6 +1321,7 @@ impl<S: Stage> Topology<S> {
                 out.push(format!("{}/{}", site.name, self.hosts[h.index()].name));
             }
         }
+        out.extend(AwsCaller::ALL.iter().map(|c| format!("aws/{}", c.name())));
         out
     }
 
@@ -1367,7 +1417,7 @@ impl Topology {
     /// The sender of a request named by a user (`VPC/INSTANCE` or `SITE/HOST`), or what is wrong.
     pub fn find_sender(&self, text: &str) -> Result<Source, NameError> {
         match self.find_source(text) {
-            Some(s @ (Source::Instance(_) | Source::Host(_))) => Ok(s),
+            Some(s @ (Source::Instance(_) | Source::Host(_) | Source::Service(_))) => Ok(s),
             Some(_) => Err(NameError {
                 message: format!("'{text}' is a DNS view; requests start at an instance or a host"),
                 hint: "use VPC/INSTANCE or SITE/HOST (views are for name resolution)".into(),

@@ -472,12 +472,39 @@ impl Builder<'_> {
                     )
                     && matches!(&s.principal, Some(pr) if pr.value == Principal::Any && !pr.negated);
                 if endpoint_gate {
-                    self.warn(
-                        "policy-console-lockout",
-                        c.span,
-                        format!("this Deny refuses every request to bucket '{}' that does not come through the listed {}, including the S3 console and other AWS services", b.name, if key == "aws:sourcevpce" { "endpoints" } else { "VPCs" }),
-                        "AWS warns this can lock everyone out; only the bucket owner's root user can still delete or change the bucket policy",
-                    );
+                    let through = if key == "aws:sourcevpce" {
+                        "endpoints"
+                    } else {
+                        "VPCs"
+                    };
+                    // Requests AWS services make with your credentials (Athena) never come through
+                    // your endpoints: a statement that conditions on these keys exempts them.
+                    let exempts_services = s.conditions.iter().any(|x| {
+                        matches!(
+                            x.key.to_ascii_lowercase().as_str(),
+                            "aws:viaawsservice"
+                                | "aws:calledvia"
+                                | "aws:calledviafirst"
+                                | "aws:calledvialast"
+                                | "aws:principalisawsservice"
+                        )
+                    });
+                    let services: Vec<String> = AwsCaller::ALL
+                        .iter()
+                        .map(|c| format!("{} ({})", c.title(), c.service_principal()))
+                        .collect();
+                    let (message, help) = if exempts_services {
+                        (
+                            format!("this Deny refuses every request to bucket '{}' that does not come through the listed {through}, including the S3 console (requests AWS services make for you are exempted by the statement's aws:ViaAWSService or aws:CalledVia condition)", b.name),
+                            "AWS warns this can lock everyone out; only the bucket owner's root user can still delete or change the bucket policy".to_string(),
+                        )
+                    } else {
+                        (
+                            format!("this Deny refuses every request to bucket '{}' that does not come through the listed {through}: the S3 console, and AWS services that call S3 with your credentials from inside AWS, never through your {through}: {}", b.name, services.join(", ")),
+                            "to let AWS services acting for you through, add `Bool: { \"aws:ViaAWSService\": \"false\" }` to this statement's Condition (it then denies only requests made directly); AWS warns this can lock everyone out: only the bucket owner's root user can still delete or change the bucket policy".to_string(),
+                        )
+                    };
+                    self.warn("policy-console-lockout", c.span, message, help);
                 }
             }
         }
