@@ -10,7 +10,7 @@ use vpcsim_syntax::{
 };
 
 use crate::{
-    BaseOperator, Condition, Effect, Negatable, Operator, Policy, PolicyKind, Principal,
+    BaseOperator, Condition, Effect, Negatable, Operator, Places, Policy, PolicyKind, Principal,
     PrincipalType, Statement,
 };
 
@@ -36,8 +36,8 @@ mod raw {
         pub NotPrincipal: Option<Spanned<super::Principal>>,
         pub Action: Option<Spanned<OneOrMany<Spanned<String>>>>,
         pub NotAction: Option<Spanned<OneOrMany<Spanned<String>>>>,
-        pub Resource: Option<Spanned<OneOrMany<String>>>,
-        pub NotResource: Option<Spanned<OneOrMany<String>>>,
+        pub Resource: Option<Spanned<OneOrMany<Spanned<String>>>>,
+        pub NotResource: Option<Spanned<OneOrMany<Spanned<String>>>>,
         pub Condition: Option<Entries<Entries<OneOrMany<Spanned<String>>>>>,
     }
 }
@@ -152,6 +152,10 @@ fn statement(
             None
         }
     };
+    let mut places = Places::default();
+    if let Some(a) = s.Action.as_ref().or(s.NotAction.as_ref()) {
+        places.action = a.value.iter().map(|x| x.span).collect();
+    }
     let action = match (s.Action, s.NotAction) {
         (Some(a), None) => Some(actions(a, false, diags)),
         (None, Some(a)) => Some(actions(a, true, diags)),
@@ -172,14 +176,18 @@ fn statement(
             None
         }
     };
+    let mut resources = |r: Spanned<OneOrMany<Spanned<String>>>| -> Vec<String> {
+        places.resource = r.value.iter().map(|x| x.span).collect();
+        r.value.0.into_iter().map(|x| x.value).collect()
+    };
     let resource = match (s.Resource, s.NotResource) {
         (Some(r), None) => Some(Negatable {
             negated: false,
-            value: r.value.0,
+            value: resources(r),
         }),
         (None, Some(r)) => Some(Negatable {
             negated: true,
-            value: r.value.0,
+            value: resources(r),
         }),
         (Some(_), Some(b)) => {
             err(
@@ -278,13 +286,17 @@ fn statement(
             ));
         }
     }
+    places.principal = principal.as_ref().map(|(_, p)| p.span);
     let principal = principal.map(|(negated, p)| Negatable {
         negated,
         value: p.value,
     });
-    Some(Statement::new(
-        s.Sid, effect?, principal, action?, resource, conditions, span,
-    ))
+    Some(
+        Statement::new(
+            s.Sid, effect?, principal, action?, resource, conditions, span,
+        )
+        .with_places(places),
+    )
 }
 
 /// What a value of `op` must be and how to write it, when `value` is not one: IAM refuses such a

@@ -79,11 +79,128 @@ impl Builder<'_> {
                 self.lint_policy(p, &vpces, &vpcs, false);
             }
         }
+        self.lint_access_analyzer();
         self.lint_site_overlaps();
         self.lint_forward_targets();
         // On a design that does not load, what is missing would make these guesses.
         if !self.d.has_errors() {
             self.lint_design();
+        }
+    }
+
+    /// Every policy of the topology through [`vpcsim_policy::lint`] (IAM Access Analyzer's kind of
+    /// checks), and the size limits AWS sets on each kind.
+    fn lint_access_analyzer(&self) {
+        let t = &self.t;
+        let mut all: Vec<(&Policy, PolicyKind, String)> = Vec::new();
+        for ep in &t.endpoints {
+            if let Some(p) = &ep.policy {
+                all.push((
+                    p,
+                    PolicyKind::Endpoint,
+                    format!("the policy of endpoint '{}'", ep.name),
+                ));
+            }
+        }
+        for b in &t.buckets {
+            if let Some(p) = &b.policy {
+                all.push((
+                    p,
+                    PolicyKind::Resource,
+                    format!("the policy of bucket '{}'", b.name),
+                ));
+            }
+        }
+        for a in &t.access_points {
+            if let Some(p) = &a.policy {
+                all.push((
+                    p,
+                    PolicyKind::Resource,
+                    format!("the policy of access point '{}'", a.name),
+                ));
+            }
+        }
+        for pr in &t.principals {
+            for (n, p) in &pr.policies {
+                all.push((
+                    p,
+                    PolicyKind::Identity,
+                    format!("policy '{n}' of '{}'", pr.name),
+                ));
+            }
+            if let Some(p) = &pr.boundary {
+                all.push((
+                    p,
+                    PolicyKind::Identity,
+                    format!("the permissions boundary of '{}'", pr.name),
+                ));
+            }
+            for (n, p) in &pr.session_policies {
+                all.push((
+                    p,
+                    PolicyKind::Identity,
+                    format!("session policy '{n}' of '{}'", pr.name),
+                ));
+            }
+        }
+        for o in &t.organizations {
+            for (n, p) in &o.scps {
+                all.push((p, PolicyKind::Scp, format!("SCP '{n}'")));
+            }
+            for (n, p) in &o.rcps {
+                all.push((p, PolicyKind::Rcp, format!("RCP '{n}'")));
+            }
+        }
+        for (p, kind, what) in all {
+            for l in vpcsim_policy::lint(p, kind) {
+                let (message, help) = lint_text(&l.kind);
+                self.warn(l.kind.code(), l.span, message, help);
+            }
+            self.lint_size(p, kind, &what);
+        }
+    }
+
+    /// AWS's size limits, on a policy written as JSON (a YAML policy is not the text AWS would
+    /// be given): a bucket policy 20 KB, an endpoint policy 20,480 characters with white space,
+    /// an SCP or RCP 5,120 characters.
+    fn lint_size(&self, p: &Policy, kind: PolicyKind, what: &str) {
+        let (limit, unit, source) = match kind {
+            PolicyKind::Resource => (
+                20 * 1024,
+                "bytes",
+                "the S3 user guide, \"Bucket policy examples\": bucket policies are limited to 20 KB",
+            ),
+            PolicyKind::Endpoint => (
+                20_480,
+                "characters",
+                "the PrivateLink guide, \"Control access to VPC endpoints using endpoint policies\"",
+            ),
+            PolicyKind::Scp | PolicyKind::Rcp => {
+                (5_120, "characters", "the AWS Organizations quotas")
+            }
+            PolicyKind::Identity => return,
+        };
+        let Some(file) = self.sources.get(p.span.file) else {
+            return;
+        };
+        let Some(text) = file.text.get(p.span.start..p.span.end) else {
+            return;
+        };
+        if !text.trim_start().starts_with('{') {
+            return;
+        }
+        let size = if unit == "bytes" {
+            text.len()
+        } else {
+            text.chars().count()
+        };
+        if size > limit {
+            self.warn(
+                "policy-size",
+                p.span,
+                format!("{what} is {size} {unit} long; AWS accepts at most {limit} ({source})"),
+                "split it (several statements can often become one with a list of actions or resources), or remove white space outside strings",
+            );
         }
     }
 
@@ -508,5 +625,54 @@ impl Builder<'_> {
                 }
             }
         }
+    }
+}
+
+/// The sentence and the fix of a policy check (see `vpcsim_policy::LintKind`).
+fn lint_text(kind: &vpcsim_policy::LintKind) -> (String, String) {
+    use vpcsim_policy::LintKind as K;
+    match kind {
+        K::UnknownAction { action, suggestion } => (
+            format!("'{action}' is not an S3 action vpcsim knows, so it matches no request"),
+            match suggestion {
+                Some(s) => format!("did you mean '{s}'? (actions are listed in the Service Authorization Reference, \"Actions, resources, and condition keys for Amazon S3\")"),
+                None => "see the Service Authorization Reference, \"Actions, resources, and condition keys for Amazon S3\"".into(),
+            },
+        ),
+        K::ActionResourceMismatch { action, applies_to, resources } => (
+            format!(
+                "'{action}' applies to {}, and no Resource of this statement is one ({}): it matches no request",
+                applies_to.describe(),
+                resources.join(", ")
+            ),
+            format!("add a Resource of the form {}", applies_to.example()),
+        ),
+        K::UnknownConditionKey { key, suggestion } => (
+            format!("'{key}' is not a global or S3 condition key, so no request carries it"),
+            match suggestion {
+                Some(s) => format!("did you mean '{s}'? (keys compare without case)"),
+                None => "see \"AWS global condition context keys\" and the S3 condition keys in the Service Authorization Reference".into(),
+            },
+        ),
+        K::DuplicateSid { sid } => (
+            format!("Sid '{sid}' is already used by an earlier statement of this policy"),
+            "give each statement its own Sid: IAM requires them unique within a policy, and verdicts name statements by Sid".into(),
+        ),
+        K::AllowWithNotAction => (
+            "Allow with NotAction allows every action not listed, of every service".into(),
+            "list the actions to allow under Action instead (Access Analyzer flags this pattern)".into(),
+        ),
+        K::AllowWithNotResource => (
+            "Allow with NotResource allows on every resource not listed".into(),
+            "list the resources to allow under Resource instead (Access Analyzer flags this pattern)".into(),
+        ),
+        K::InvalidArn { arn } => (
+            format!("'{arn}' starts like an ARN but is not one: an ARN has six parts, arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE"),
+            "write it as arn:aws:s3:::BUCKET or arn:aws:s3:::BUCKET/KEY (empty Region and account for buckets)".into(),
+        ),
+        K::InvalidPrincipal { principal } => (
+            format!("'{principal}' is not an AWS principal: IAM refuses such a policy"),
+            "write \"*\", a 12-digit account id, or an ARN such as arn:aws:iam::111122223333:role/NAME".into(),
+        ),
     }
 }

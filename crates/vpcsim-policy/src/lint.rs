@@ -1,0 +1,240 @@
+//! Checks in the spirit of IAM Access Analyzer's policy validation
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>):
+//! valid policies that name what does not exist or cannot match. [`lint`] returns data — a code,
+//! the place, and what was found — and the caller writes the sentences.
+
+use vpcsim_syntax::{Span, suggest};
+
+use crate::catalog::{self, Resource};
+use crate::{Effect, Policy, PolicyKind, Principal, PrincipalType};
+
+/// One finding of [`lint`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lint {
+    /// Where: the action, resource, condition key, principal or statement.
+    pub span: Span,
+    /// What was found.
+    pub kind: LintKind,
+}
+
+/// What a [`Lint`] found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LintKind {
+    /// An S3 action (or pattern) that names no S3 action: `s3:GetObjcet`.
+    UnknownAction {
+        /// As written.
+        action: String,
+        /// The closest known action, with its prefix.
+        suggestion: Option<String>,
+    },
+    /// An S3 action whose resource type no `Resource` of the statement can be: `s3:GetObject` on
+    /// `arn:aws:s3:::bucket` only.
+    ActionResourceMismatch {
+        /// As written.
+        action: String,
+        /// The resource type the action applies to.
+        applies_to: Resource,
+        /// The statement's resources, as written.
+        resources: Vec<String>,
+    },
+    /// A global or S3 condition key vpcsim does not know: `aws:SourceVpcee`.
+    UnknownConditionKey {
+        /// As written.
+        key: String,
+        /// The closest known key.
+        suggestion: Option<&'static str>,
+    },
+    /// A `Sid` used by an earlier statement of the same policy.
+    DuplicateSid {
+        /// The Sid.
+        sid: String,
+    },
+    /// `Allow` with `NotAction`: it allows every action not listed, of every service.
+    AllowWithNotAction,
+    /// `Allow` with `NotResource`: it allows on every resource not listed.
+    AllowWithNotResource,
+    /// A `Resource` that starts as an ARN but is not one (`arn:aws:s3::bucket`).
+    InvalidArn {
+        /// As written.
+        arn: String,
+    },
+    /// An `AWS` principal that is neither `*`, an account id, nor an IAM or STS ARN.
+    InvalidPrincipal {
+        /// As written.
+        principal: String,
+    },
+}
+
+impl LintKind {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LintKind::UnknownAction { .. } => "policy-unknown-action",
+            LintKind::ActionResourceMismatch { .. } => "policy-action-resource-mismatch",
+            LintKind::UnknownConditionKey { .. } => "policy-unknown-condition-key",
+            LintKind::DuplicateSid { .. } => "policy-duplicate-sid",
+            LintKind::AllowWithNotAction => "policy-allow-not-action",
+            LintKind::AllowWithNotResource => "policy-allow-not-resource",
+            LintKind::InvalidArn { .. } => "policy-invalid-arn",
+            LintKind::InvalidPrincipal { .. } => "policy-invalid-principal",
+        }
+    }
+}
+
+/// Splits `s3:GetObject` (or `s3-outposts:GetObject`) into its prefix and name; `None` for
+/// another service's action.
+fn s3_action(action: &str) -> Option<(&str, &str)> {
+    let (svc, name) = action.split_once(':')?;
+    (svc.eq_ignore_ascii_case("s3") || svc.eq_ignore_ascii_case("s3-outposts"))
+        .then_some((svc, name))
+}
+
+/// Whether the pattern `pat` (with `*` and `?`, compared without case) matches `name`.
+fn wildcard(pat: &[u8], name: &[u8]) -> bool {
+    match (pat.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            wildcard(&pat[1..], name) || (!name.is_empty() && wildcard(pat, &name[1..]))
+        }
+        (Some(b'?'), Some(_)) => wildcard(&pat[1..], &name[1..]),
+        (Some(p), Some(n)) if p.eq_ignore_ascii_case(n) => wildcard(&pat[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+/// Checks one policy of `kind` (see the module documentation). Findings come in statement order.
+pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
+    let mut out = Vec::new();
+    let mut sids: Vec<&str> = Vec::new();
+    for s in &policy.statements {
+        let at = |places: &[Span], i: usize| places.get(i).copied().unwrap_or(s.span);
+        if let Some(sid) = &s.sid {
+            if sids.contains(&sid.as_str()) {
+                out.push(Lint {
+                    span: s.span,
+                    kind: LintKind::DuplicateSid { sid: sid.clone() },
+                });
+            }
+            sids.push(sid);
+        }
+        if s.effect == Effect::Allow && s.action.negated {
+            out.push(Lint {
+                span: at(&s.places.action, 0),
+                kind: LintKind::AllowWithNotAction,
+            });
+        }
+        if s.effect == Effect::Allow && s.resource.as_ref().is_some_and(|r| r.negated) {
+            out.push(Lint {
+                span: at(&s.places.resource, 0),
+                kind: LintKind::AllowWithNotResource,
+            });
+        }
+        // Resources: ARNs that are not, and the types they name.
+        let resources: Vec<&String> = s.resource.iter().flat_map(|r| &r.value).collect();
+        for (i, r) in resources.iter().enumerate() {
+            if r.starts_with("arn:") && r.splitn(6, ':').count() < 6 {
+                out.push(Lint {
+                    span: at(&s.places.resource, i),
+                    kind: LintKind::InvalidArn { arn: r.to_string() },
+                });
+            }
+        }
+        let types: Option<Vec<Option<Resource>>> = match &s.resource {
+            Some(r) if !r.negated => r.value.iter().map(|p| catalog::arn_resource(p)).collect(),
+            _ => None,
+        };
+        // Actions: unknown ones, and known ones no resource of the statement can be.
+        for (i, a) in s.action.value.iter().enumerate() {
+            let Some((prefix, name)) = s3_action(a) else {
+                continue;
+            };
+            let matched = if name.contains(['*', '?']) {
+                catalog::actions().any(|k| wildcard(name.as_bytes(), k.as_bytes()))
+            } else {
+                catalog::action_resource(name).is_some()
+            };
+            if !matched {
+                out.push(Lint {
+                    span: at(&s.places.action, i),
+                    kind: LintKind::UnknownAction {
+                        action: a.clone(),
+                        suggestion: suggest::closest(name, catalog::actions())
+                            .map(|n| format!("{prefix}:{n}")),
+                    },
+                });
+                continue;
+            }
+            if s.action.negated || name.contains(['*', '?']) {
+                continue;
+            }
+            let Some(applies_to) = catalog::action_resource(name) else {
+                continue;
+            };
+            if applies_to == Resource::Unchecked {
+                continue;
+            }
+            if let Some(types) = &types {
+                let fits = |t: &Option<Resource>| match t {
+                    // Another service's ARN never names an S3 resource.
+                    None => false,
+                    Some(Resource::Unchecked) => true,
+                    // Bucket-level actions through an access point name the access point.
+                    Some(Resource::AccessPoint) => {
+                        matches!(applies_to, Resource::AccessPoint | Resource::Bucket)
+                    }
+                    Some(t) => *t == applies_to,
+                };
+                if !types.is_empty() && !types.iter().any(fits) {
+                    out.push(Lint {
+                        span: at(&s.places.action, i),
+                        kind: LintKind::ActionResourceMismatch {
+                            action: a.clone(),
+                            applies_to,
+                            resources: resources.iter().map(|r| r.to_string()).collect(),
+                        },
+                    });
+                }
+            }
+        }
+        // Condition keys.
+        for c in &s.conditions {
+            if catalog::known_key(&c.key) == Some(false) {
+                out.push(Lint {
+                    span: c.span,
+                    kind: LintKind::UnknownConditionKey {
+                        key: c.key.clone(),
+                        suggestion: suggest::closest(
+                            &c.key,
+                            catalog::keys_like(&c.key).iter().copied(),
+                        ),
+                    },
+                });
+            }
+        }
+        // Principals (resource, endpoint and RCP policies).
+        if kind != PolicyKind::Identity
+            && kind != PolicyKind::Scp
+            && let Some(p) = &s.principal
+            && let Principal::Typed(entries) = &p.value
+        {
+            for v in entries
+                .iter()
+                .filter(|(t, _)| *t == PrincipalType::Aws)
+                .flat_map(|(_, v)| v)
+            {
+                let account = v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit());
+                let arn = (v.starts_with("arn:aws:iam::") || v.starts_with("arn:aws:sts::"))
+                    && v.splitn(6, ':').count() == 6;
+                if v != "*" && !account && !arn {
+                    out.push(Lint {
+                        span: s.places.principal.unwrap_or(s.span),
+                        kind: LintKind::InvalidPrincipal {
+                            principal: v.clone(),
+                        },
+                    });
+                }
+            }
+        }
+    }
+    out
+}
