@@ -592,7 +592,9 @@ pub fn authorize(a: &Authorization) -> Outcome {
             supply(&mut ctx, "aws:username", || user.into());
         }
     }
-    if req.caller.is_some() && service.is_none() {
+    // Supplied only when a policy asks for it: the engine's context has every other key, and
+    // copying it for this one would cost every trace an allocation.
+    if req.caller.is_some() && service.is_none() && mentions(a, "aws:PrincipalIsAWSService") {
         supply(&mut ctx, "aws:PrincipalIsAWSService", || "false".into());
     }
     supply(&mut ctx, "s3:ResourceAccount", || a.resource_account.into());
@@ -938,6 +940,25 @@ pub fn authorize(a: &Authorization) -> Outcome {
             "{what} by {who} is implicitly denied: no identity or resource policy allows it."
         )),
     }
+}
+
+/// Whether a condition of any policy of `a` tests `key`.
+fn mentions(a: &Authorization, key: &str) -> bool {
+    let tests = |p: &Policy| {
+        p.statements
+            .iter()
+            .any(|s| s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
+    };
+    let l = &a.limits;
+    a.identity.iter().any(|(_, p)| tests(p))
+        || a.resource.iter().any(|(_, p, _)| tests(p))
+        || a.endpoint.as_ref().and_then(|(_, p)| *p).is_some_and(tests)
+        || l.boundary.as_ref().is_some_and(|(_, p)| tests(p))
+        || l.session.iter().any(|(_, p)| tests(p))
+        || l.scps
+            .iter()
+            .chain(&l.rcps)
+            .any(|g| g.policies.iter().any(|(_, p)| tests(p)))
 }
 
 /// Sets `key` to `value()` unless the context has it, copying a borrowed context only then.
