@@ -220,7 +220,7 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
     let mut nodes = |flags: &[String],
                      kind: PolicyKind,
                      what: &str|
-     -> Result<Vec<(String, Vec<(String, Policy)>)>, ExitCode> {
+     -> Result<Vec<Node>, ExitCode> {
         let count = flags.len();
         flags
             .iter()
@@ -424,8 +424,12 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// One organization node of `--scp`/`--rcp`: what it is (`root`, `OU 1`, `account`) and its
+/// labelled policies.
+type Node = (String, Vec<(String, Policy)>);
+
 /// The nodes of `--scp`/`--rcp` as the evaluation takes them.
-fn guards(nodes: &[(String, Vec<(String, Policy)>)]) -> Vec<Guard<'_>> {
+fn guards(nodes: &[Node]) -> Vec<Guard<'_>> {
     nodes
         .iter()
         .map(|(target, attached)| Guard {
