@@ -846,6 +846,26 @@ fn authorize<'e>(
     } else {
         call.action.into()
     };
+    // A listing's parameters, as S3 sets its keys s3:prefix, s3:delimiter and s3:max-keys
+    // (present when the request gives the parameter, an empty `prefix=` included).
+    if matches!(call.action, "s3:ListBucket" | "s3:ListBucketVersions") {
+        for (param, key) in [
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ] {
+            let value = t.request.query.split('&').find_map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k == param).then_some(v)
+            });
+            if let Some(v) = value {
+                let plus = v.replace('+', " ");
+                let decoded = vpcsim_topology::request::percent_decode(&plus)
+                    .map_or_else(|_| v.to_string(), |d| d.into_owned());
+                ctx.set(key, decoded);
+            }
+        }
+    }
     let resource = match (ap, &bucket_name) {
         (Some(a), _) => {
             let apv = &topo.access_points[a.index()];
