@@ -835,11 +835,19 @@ fn authorize<'e>(
     let owner_account = bucket.map(|b| topo.buckets[b.index()].account);
     let caller_org = caller_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
     let owner_org = owner_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
-    if let Some((_, (org, _))) = &caller_org {
+    if let Some((_, (org, path))) = &caller_org {
         ctx.set("aws:PrincipalOrgID", org.aws_id.as_str());
+        ctx.set_many(
+            "aws:PrincipalOrgPaths",
+            [vpcsim_topology::Topology::org_path(org, path)],
+        );
     }
-    if let Some((_, (org, _))) = &owner_org {
+    if let Some((_, (org, path))) = &owner_org {
         ctx.set("aws:ResourceOrgID", org.aws_id.as_str());
+        ctx.set_many(
+            "aws:ResourceOrgPaths",
+            [vpcsim_topology::Topology::org_path(org, path)],
+        );
     }
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()

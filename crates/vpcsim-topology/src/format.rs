@@ -641,6 +641,9 @@ pub struct Organization {
     /// `o-` followed by 10 to 32 lowercase letters and digits (`aws:PrincipalOrgID`,
     /// `aws:ResourceOrgID`); derived from the name when absent.
     pub id: Option<Text>,
+    /// The root's id: `r-` followed by 4 to 32 lowercase letters and digits
+    /// (`aws:PrincipalOrgPaths`); derived when absent.
+    pub root_id: Option<Text>,
     /// The management account (a key of `accounts`): SCPs and RCPs never apply to it.
     pub management_account: Text,
     /// Service control policies by name. `FullAWSAccess` (allow everything) is built in.
@@ -677,6 +680,9 @@ pub struct OrgAttachments {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgUnit {
+    /// The OU's id: `ou-`, the root id's letters, `-`, then 8 to 32 lowercase letters and digits
+    /// (`ou-ab12-11111111`); derived when absent.
+    pub id: Option<Text>,
     /// The parent OU (a key of `units`); absent: the organization root.
     pub parent: Option<Text>,
     /// SCP names; absent: `[FullAWSAccess]`.

@@ -215,6 +215,18 @@ impl Topology {
         })
     }
 
+    /// `aws:PrincipalOrgPaths` (and `aws:ResourceOrgPaths`) of an account: its organization's
+    /// id, then the root's and each OU's down to the account's parent, each followed by `/`
+    /// (`o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/`).
+    pub fn org_path(org: &Organization, path: &[usize]) -> String {
+        let mut out = format!("{}/", org.aws_id);
+        for &i in path.iter().take(path.len().saturating_sub(1)) {
+            out.push_str(&org.nodes[i].aws_id);
+            out.push('/');
+        }
+        out
+    }
+
     /// True when `code` is one of the warning codes the file lists under `diagnostics:`.
     pub fn expects_diagnostic(&self, code: &str) -> bool {
         self.expected_diagnostics.iter().any(|(c, _)| c == code)
@@ -1054,6 +1066,8 @@ pub struct Organization {
 pub struct OrgNode {
     /// What it is.
     pub kind: OrgNodeKind,
+    /// Its id: `r-…` for the root, `ou-…` for an OU, the account id for an account.
+    pub aws_id: String,
     /// Its parent node (`None` for the root).
     pub parent: Option<usize>,
     /// The SCPs attached (indexes into [`Organization::scps`]).

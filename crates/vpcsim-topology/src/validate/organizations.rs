@@ -82,6 +82,29 @@ impl Builder<'_> {
             }
             None => hex_id("o", stable_hash(self.t.seed, &["org", &key.value]), 10),
         };
+        let lower_alnum = |r: &str| {
+            r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
+        let root_id = match &o.root_id {
+            Some(id) => {
+                let ok = id
+                    .as_str()
+                    .strip_prefix("r-")
+                    .is_some_and(|r| (4..=32).contains(&r.len()) && lower_alnum(r));
+                if !ok {
+                    self.err(
+                        "invalid-id",
+                        id.span,
+                        format!("'{}' is not an organization root id", clip(&id.value)),
+                        "write 'r-' followed by 4 to 32 lowercase letters and digits (r-ab12), or leave it out to have one derived",
+                    );
+                }
+                id.value.clone()
+            }
+            None => hex_id("r", stable_hash(self.t.seed, &["org-root", &key.value]), 4),
+        };
+        let root_letters = root_id.strip_prefix("r-").unwrap_or("").to_string();
         let management = self.account(&o.management_account);
         // The policies, by name; FullAWSAccess is built in unless the file defines its own.
         let mut scps: Vec<(String, Policy)> = Vec::new();
@@ -167,6 +190,7 @@ impl Builder<'_> {
 
         let mut nodes = vec![OrgNode {
             kind: OrgNodeKind::Root,
+            aws_id: root_id.clone(),
             parent: None,
             scps: attach(
                 self,
@@ -188,8 +212,38 @@ impl Builder<'_> {
         let first_unit = nodes.len();
         for u in o.units.iter() {
             let v = u.value.as_ref();
+            let aws_id = match v.and_then(|v| v.id.as_ref()) {
+                Some(id) => {
+                    let ok = id
+                        .as_str()
+                        .strip_prefix("ou-")
+                        .and_then(|r| r.split_once('-'))
+                        .is_some_and(|(root, own)| {
+                            root == root_letters
+                                && (8..=32).contains(&own.len())
+                                && lower_alnum(own)
+                        });
+                    if !ok {
+                        self.err(
+                            "invalid-id",
+                            id.span,
+                            format!("'{}' is not an OU id of this organization", clip(&id.value)),
+                            format!(
+                                "write 'ou-{}-' (the root id's letters) followed by 8 to 32 lowercase letters and digits, or leave it out to have one derived",
+                                if root_letters.is_empty() { "ROOT" } else { root_letters.as_str() }
+                            ),
+                        );
+                    }
+                    id.value.clone()
+                }
+                None => {
+                    let hash = stable_hash(self.t.seed, &["org-unit", &key.value, &u.key.value]);
+                    format!("ou-{root_letters}-{}", &hex_id("x", hash, 8)[2..])
+                }
+            };
             nodes.push(OrgNode {
                 kind: OrgNodeKind::Unit(u.key.value.clone()),
+                aws_id,
                 parent: Some(0),
                 scps: attach(
                     self,
@@ -286,6 +340,7 @@ impl Builder<'_> {
                 .map_or(Some(0), |u| unit(self, u));
             nodes.push(OrgNode {
                 kind: OrgNodeKind::Account(account),
+                aws_id: a.key.value.clone(),
                 parent: Some(parent.unwrap_or(0)),
                 scps: attach(
                     self,
@@ -323,6 +378,7 @@ impl Builder<'_> {
             members.insert(management, o.management_account.span);
             nodes.push(OrgNode {
                 kind: OrgNodeKind::Account(management),
+                aws_id: o.management_account.value.clone(),
                 parent: Some(0),
                 scps: Vec::new(),
                 rcps: Vec::new(),
