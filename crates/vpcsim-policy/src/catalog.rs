@@ -373,22 +373,23 @@ const S3_KEYS: &[&str] = &[
 /// Whether a condition key is one vpcsim knows: a global key or an S3 key. `None` for a key of
 /// another service (`ec2:…`), which is not checked.
 pub fn known_key(key: &str) -> Option<bool> {
-    let lower = key.to_ascii_lowercase();
-    let list = if lower.starts_with("aws:") {
+    let starts = |prefix: &str| {
+        key.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    let list = if starts("aws:") {
         GLOBAL_KEYS
-    } else if lower.starts_with("s3:") {
+    } else if starts("s3:") {
         S3_KEYS
     } else {
         return None;
     };
-    Some(list.iter().any(|k| {
-        let k = k.to_ascii_lowercase();
-        match k.strip_suffix('/') {
-            Some(prefix) => lower
-                .strip_prefix(prefix)
-                .is_some_and(|r| r.len() > 1 && r.starts_with('/')),
-            None => k == lower,
+    Some(list.iter().any(|k| match k.strip_suffix('/') {
+        // A tag key after the prefix: `aws:PrincipalTag/team`.
+        Some(prefix) => {
+            starts(prefix) && key.len() > k.len() && key.as_bytes()[prefix.len()] == b'/'
         }
+        None => k.eq_ignore_ascii_case(key),
     }))
 }
 

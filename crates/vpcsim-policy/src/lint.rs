@@ -89,22 +89,44 @@ fn s3_action(action: &str) -> Option<(&str, &str)> {
         .then_some((svc, name))
 }
 
-/// Whether the pattern `pat` (with `*` and `?`, compared without case) matches `name`.
+/// Whether the pattern `pat` (with `*` and `?`, compared without case) matches `name`: the
+/// greedy matcher that backtracks only to the last `*`, so a pattern of many stars costs
+/// `O(pattern × name)`, never exponential time.
 fn wildcard(pat: &[u8], name: &[u8]) -> bool {
-    match (pat.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            wildcard(&pat[1..], name) || (!name.is_empty() && wildcard(pat, &name[1..]))
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if p < pat.len() && (pat[p] == b'?' || pat[p].eq_ignore_ascii_case(&name[n])) {
+            p += 1;
+            n += 1;
+        } else if p < pat.len() && pat[p] == b'*' {
+            star = Some((p, n));
+            p += 1;
+        } else if let Some((sp, sn)) = star {
+            p = sp + 1;
+            n = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
         }
-        (Some(b'?'), Some(_)) => wildcard(&pat[1..], &name[1..]),
-        (Some(p), Some(n)) if p.eq_ignore_ascii_case(n) => wildcard(&pat[1..], &name[1..]),
-        _ => false,
     }
+    pat[p..].iter().all(|&c| c == b'*')
 }
 
 /// Checks one policy of `kind` (see the module documentation). Findings come in statement order.
 pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
     let mut out = Vec::new();
+    // "Did you mean" compares a name with every known one: for the first findings of a policy
+    // only, and for names of a sensible length, so that a hostile policy of thousands of unknown
+    // names stays fast.
+    let mut suggestions = 64usize;
+    let mut suggest = |name: &str, known: &mut dyn Iterator<Item = &'static str>| {
+        if suggestions == 0 || name.len() > 128 {
+            return None;
+        }
+        suggestions -= 1;
+        suggest::closest(name, known)
+    };
     let mut sids: Vec<&str> = Vec::new();
     for s in &policy.statements {
         let at = |places: &[Span], i: usize| places.get(i).copied().unwrap_or(s.span);
@@ -158,7 +180,7 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
                     span: at(&s.places.action, i),
                     kind: LintKind::UnknownAction {
                         action: a.clone(),
-                        suggestion: suggest::closest(name, catalog::actions())
+                        suggestion: suggest(name, &mut catalog::actions())
                             .map(|n| format!("{prefix}:{n}")),
                     },
                 });
@@ -203,9 +225,9 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
                     span: c.span,
                     kind: LintKind::UnknownConditionKey {
                         key: c.key.clone(),
-                        suggestion: suggest::closest(
+                        suggestion: suggest(
                             &c.key,
-                            catalog::keys_like(&c.key).iter().copied(),
+                            &mut catalog::keys_like(&c.key).iter().copied(),
                         ),
                     },
                 });
@@ -237,4 +259,21 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards_match_without_case_and_in_bounded_time() {
+        assert!(wildcard(b"Get*", b"GetObject"));
+        assert!(wildcard(b"get?bject", b"GetObject"));
+        assert!(wildcard(b"*Object*", b"GetObjectAcl"));
+        assert!(!wildcard(b"Put*", b"GetObject"));
+        assert!(!wildcard(b"GetObject?", b"GetObject"));
+        // Many stars: quadratic at worst, not exponential.
+        let pat = "*a".repeat(40) + "b";
+        assert!(!wildcard(pat.as_bytes(), "a".repeat(60).as_bytes()));
+    }
 }
