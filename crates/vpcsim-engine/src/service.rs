@@ -829,6 +829,15 @@ fn authorize<'e>(
     };
     ctx.set("s3:ResourceAccount", owner);
     ctx.set("aws:ResourceAccount", owner);
+    // How the request is signed (vpcsim's clients sign with SigV4 in the Authorization header, as
+    // the aws CLI and SDKs do) and the Region it was sent to.
+    if t.principal.is_some() {
+        ctx.set("s3:authType", "REST-HEADER");
+        ctx.set("s3:signatureversion", "AWS4-HMAC-SHA256");
+    }
+    if !region.is_empty() {
+        ctx.set("aws:RequestedRegion", region.to_string());
+    }
     // AWS Organizations: the caller's and the owner's organizations, and the SCPs and RCPs that
     // apply (none for an organization's management account).
     let caller_account = t.principal.map(|p| topo.principals[p.index()].account);
