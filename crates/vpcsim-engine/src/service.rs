@@ -836,7 +836,7 @@ fn authorize<'e>(
         ctx.set("s3:signatureversion", "AWS4-HMAC-SHA256");
     }
     if !region.is_empty() {
-        ctx.set("aws:RequestedRegion", region.to_string());
+        ctx.set("aws:RequestedRegion", region.clone());
     }
     // AWS Organizations: the caller's and the owner's organizations, and the SCPs and RCPs that
     // apply (none for an organization's management account).
