@@ -342,6 +342,14 @@ fn policy_eval_takes_boundaries_sessions_scps_and_rcps() {
         err.contains("a resource control policy can only Deny"),
         "{err}"
     );
+    // A verdict on another service's action says what it does not cover.
+    let (_, out, _) = eval(&["--action", "ec2:RunInstances"]);
+    assert!(
+        out.contains("note: vpcsim carries S3 requests only"),
+        "{out}"
+    );
+    let (_, out, _) = eval(&["--action", "s3:GetObject"]);
+    assert!(!out.contains("note:"), "{out}");
     // The checks of validate, as warnings.
     let (code, _, err) = eval(&[
         "--action",

@@ -405,12 +405,16 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 );
             }
             println!("{}: {}", decision.to_uppercase(), outcome.explanation);
+            if let Some(note) = scope_note(a.action) {
+                println!("note: {note}");
+            }
         }
         Format::Json => {
             let v = serde_json::json!({
                 "decision": decision,
                 "deciding": outcome.deciding.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
                 "explanation": outcome.explanation,
+                "notes": scope_note(a.action).into_iter().collect::<Vec<_>>(),
                 "policies": per_policy.iter().map(|(l, v)| serde_json::json!({
                     "policy": l,
                     "allows": v.allows.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
@@ -440,4 +444,17 @@ fn guards(nodes: &[Node]) -> Vec<Guard<'_>> {
                 .collect(),
         })
         .collect()
+}
+
+/// What a verdict on an action of another service than S3 does not cover: vpcsim evaluates the
+/// policies given as IAM combines them, but knows nothing of that service's own rules (its
+/// resource-based policies, its condition keys, the keys it always sets).
+pub(crate) fn scope_note(action: &str) -> Option<String> {
+    let service = action.split_once(':').map_or(action, |(s, _)| s);
+    let s3 = service.eq_ignore_ascii_case("s3") || service.eq_ignore_ascii_case("s3-outposts");
+    (!s3).then(|| {
+        format!(
+            "vpcsim carries S3 requests only: for {action} this is the policies given, combined as IAM combines them, without what {service} itself adds (its own resource policies, the condition keys it sets)"
+        )
+    })
 }

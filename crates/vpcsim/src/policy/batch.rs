@@ -112,7 +112,10 @@ pub(crate) fn batch(path: &Path) -> ExitCode {
                     id: v.id,
                     decision: decision_name(v.decision),
                     deciding: Some(&v.deciding),
-                    notes: Some([v.explanation.as_str()]),
+                    notes: Some(match &v.scope {
+                        Some(note) => vec![v.explanation.as_str(), note.as_str()],
+                        None => vec![v.explanation.as_str()],
+                    }),
                     pass: v.pass,
                     error: None,
                 }
@@ -192,7 +195,7 @@ struct Out<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     deciding: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    notes: Option<[&'a str; 1]>,
+    notes: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pass: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,6 +210,8 @@ struct Verdict<'a> {
     explanation: String,
     /// Whether the case's `expect` (and `expect_deciding`) held, when it has one.
     pass: Option<bool>,
+    /// What the verdict does not cover (an action of another service than S3).
+    scope: Option<String>,
 }
 
 fn decision_name(d: Decision) -> &'static str {
@@ -552,6 +557,7 @@ impl Batch {
             deciding,
             explanation: outcome.explanation,
             pass,
+            scope: super::scope_note(&action),
         })
     }
 
