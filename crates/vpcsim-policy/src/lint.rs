@@ -63,6 +63,22 @@ pub enum LintKind {
         /// As written.
         principal: String,
     },
+    /// An action the statement lists twice, or that another of its actions covers
+    /// (`s3:GetObject` beside `s3:Get*`).
+    RedundantAction {
+        /// As written.
+        action: String,
+        /// The action or pattern that covers it.
+        covered_by: String,
+    },
+    /// A resource the statement lists twice, or that another of its resources covers
+    /// (`arn:aws:s3:::b/report.csv` beside `arn:aws:s3:::b/*`).
+    RedundantResource {
+        /// As written.
+        resource: String,
+        /// The resource or pattern that covers it.
+        covered_by: String,
+    },
 }
 
 impl LintKind {
@@ -77,6 +93,8 @@ impl LintKind {
             LintKind::AllowWithNotResource => "policy-allow-not-resource",
             LintKind::InvalidArn { .. } => "policy-invalid-arn",
             LintKind::InvalidPrincipal { .. } => "policy-invalid-principal",
+            LintKind::RedundantAction { .. } => "policy-redundant-action",
+            LintKind::RedundantResource { .. } => "policy-redundant-resource",
         }
     }
 }
@@ -93,10 +111,22 @@ fn s3_action(action: &str) -> Option<(&str, &str)> {
 /// greedy matcher that backtracks only to the last `*`, so a pattern of many stars costs
 /// `O(pattern × name)`, never exponential time.
 fn wildcard(pat: &[u8], name: &[u8]) -> bool {
+    glob(pat, name, true)
+}
+
+/// [`wildcard`], with case compared (`fold` false) or not.
+fn glob(pat: &[u8], name: &[u8], fold: bool) -> bool {
+    let eq = |a: u8, b: u8| {
+        if fold {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     let (mut p, mut n) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while n < name.len() {
-        if p < pat.len() && (pat[p] == b'?' || pat[p].eq_ignore_ascii_case(&name[n])) {
+        if p < pat.len() && (pat[p] == b'?' || eq(pat[p], name[n])) {
             p += 1;
             n += 1;
         } else if p < pat.len() && pat[p] == b'*' {
@@ -213,6 +243,59 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
                             action: a.clone(),
                             applies_to,
                             resources: resources.iter().map(|r| r.to_string()).collect(),
+                        },
+                    });
+                }
+            }
+        }
+        // Redundant actions and resources: a literal value another value of the list covers (a
+        // pattern covers a literal when it matches it; two patterns are not compared). Among
+        // the first 64 values of up to 256 characters: every pair is compared, and a hostile
+        // list must not make that slow.
+        let covered = |values: &[String], i: usize, case: bool| -> Option<String> {
+            let v = &values[i];
+            if v.len() > 256 {
+                return None;
+            }
+            // A pattern is compared with the others only for being written twice.
+            let pattern = v.contains(['*', '?']) || v.contains("${");
+            values.iter().take(64).enumerate().find_map(|(j, p)| {
+                let same = if case {
+                    p == v
+                } else {
+                    p.eq_ignore_ascii_case(v)
+                };
+                let covers = if same {
+                    j < i
+                } else if pattern || p.len() > 256 || p.contains("${") || !p.contains(['*', '?']) {
+                    false
+                } else if case {
+                    glob(p.as_bytes(), v.as_bytes(), false)
+                } else {
+                    wildcard(p.as_bytes(), v.as_bytes())
+                };
+                covers.then(|| p.clone())
+            })
+        };
+        for i in 0..s.action.value.len().min(64) {
+            if let Some(by) = covered(&s.action.value, i, false) {
+                out.push(Lint {
+                    span: at(&s.places.action, i),
+                    kind: LintKind::RedundantAction {
+                        action: s.action.value[i].clone(),
+                        covered_by: by,
+                    },
+                });
+            }
+        }
+        if let Some(r) = &s.resource {
+            for i in 0..r.value.len().min(64) {
+                if let Some(by) = covered(&r.value, i, true) {
+                    out.push(Lint {
+                        span: at(&s.places.resource, i),
+                        kind: LintKind::RedundantResource {
+                            resource: r.value[i].clone(),
+                            covered_by: by,
                         },
                     });
                 }

@@ -168,6 +168,21 @@ fn keys_sids_not_elements_arns_and_principals() {
             r#"{"Effect": "Allow", "Principal": {"AWS": ["*", "111122223333", "arn:aws:iam::111122223333:role/a", "arn:aws:sts::111122223333:assumed-role/a/s"]}, "Action": "s3:*", "Resource": "*"}"#,
             &[],
         ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": ["s3:Get*", "s3:GetObject", "s3:PutObject", "S3:PUTOBJECT"], "Resource": "*"}"#,
+            &["policy-redundant-action", "policy-redundant-action"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::b/report.csv", "arn:aws:s3:::B/report.csv", "arn:aws:s3:::b/*"]}"#,
+            &["policy-redundant-resource", "policy-redundant-resource"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": ["s3:Get*", "s3:*Object"], "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::b/${aws:username}"]}"#,
+            &[],
+        ),
     ];
     for (kind, statement, want) in rows {
         assert_eq!(&only(*kind, statement), want, "{statement}");

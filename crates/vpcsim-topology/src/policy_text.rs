@@ -43,6 +43,14 @@ pub fn lint_text(kind: &vpcsim_policy::LintKind) -> (String, String) {
             format!("'{arn}' starts like an ARN but is not one: an ARN has six parts, arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE"),
             "write it as arn:aws:s3:::BUCKET or arn:aws:s3:::BUCKET/KEY (empty Region and account for buckets)".into(),
         ),
+        K::RedundantAction { action, covered_by } => (
+            format!("'{action}' is already allowed or denied by '{covered_by}' in this statement"),
+            format!("remove '{action}' (Access Analyzer's redundant action)"),
+        ),
+        K::RedundantResource { resource, covered_by } => (
+            format!("'{resource}' is already covered by '{covered_by}' in this statement"),
+            format!("remove '{resource}' (Access Analyzer's redundant resource)"),
+        ),
         K::InvalidPrincipal { principal } => (
             format!("'{principal}' is not an AWS principal: IAM refuses such a policy"),
             "write \"*\", a 12-digit account id, or an ARN such as arn:aws:iam::111122223333:role/NAME".into(),
