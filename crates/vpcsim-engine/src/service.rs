@@ -813,6 +813,9 @@ fn authorize<'e>(
         if pr.kind == PrincipalKind::User {
             ctx.set("aws:username", pr.name.as_str());
         }
+        for (k, v) in &pr.tags {
+            ctx.set(format!("aws:PrincipalTag/{k}"), v.as_str());
+        }
     }
     // The resource.
     let (bucket_name, owner): (Option<&str>, &str) = match bucket {

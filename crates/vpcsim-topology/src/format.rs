@@ -632,6 +632,9 @@ pub struct PrincipalDef {
     /// policies (`AssumeRole`'s `Policy`/`PolicyArns`); they limit what the role's policies allow.
     #[serde(default)]
     pub session_policies: Entries<PolicySource>,
+    /// Tags of the role or user, key → value: its requests carry `aws:PrincipalTag/KEY`.
+    #[serde(default)]
+    pub tags: Entries<Text>,
 }
 
 /// An organization of AWS Organizations.

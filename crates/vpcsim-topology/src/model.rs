@@ -1027,6 +1027,8 @@ pub struct Principal<S: Stage = Resolved> {
     pub boundary: Option<Policy>,
     /// Session policies by name: the principal signs as a session of the role with these.
     pub session_policies: Vec<(String, Policy)>,
+    /// Tags, key → value (`aws:PrincipalTag/KEY`).
+    pub tags: Vec<(String, String)>,
     /// Where defined.
     pub span: Span,
 }

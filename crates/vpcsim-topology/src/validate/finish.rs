@@ -199,6 +199,7 @@ impl Principal<Draft> {
             access_key: self.access_key,
             boundary: self.boundary,
             session_policies: self.session_policies,
+            tags: self.tags,
             span: self.span,
         })
     }
@@ -236,6 +237,7 @@ mod tests {
             access_key: None,
             boundary: None,
             session_policies: Vec::new(),
+            tags: Vec::new(),
             span: Span::default(),
         }
     }

@@ -37,9 +37,59 @@ impl Builder<'_> {
                     session.push((s.key.value.clone(), doc));
                 }
             }
+            // Tags as IAM accepts them: keys of 1 to 128 characters, unique without regard to
+            // case; values of up to 256; at most 50 a principal.
+            let mut tags: Vec<(String, String)> = Vec::new();
+            for (n, t) in p.tags.iter().enumerate() {
+                let Some(v) = &t.value else { continue };
+                let k = &t.key.value;
+                if n == 50 {
+                    self.err(
+                        "invalid-value",
+                        t.key.span,
+                        format!("principal '{}' has more than 50 tags", e.key.value),
+                        "IAM allows 50 tags a role or user: remove some",
+                    );
+                }
+                if k.is_empty()
+                    || k.chars().count() > 128
+                    || k.to_ascii_lowercase().starts_with("aws:")
+                {
+                    self.err(
+                        "invalid-value",
+                        t.key.span,
+                        format!("'{}' is not a tag key IAM accepts", clip(k)),
+                        "a tag key has 1 to 128 characters and does not start with `aws:`",
+                    );
+                    continue;
+                }
+                if v.value.chars().count() > 256 {
+                    self.err(
+                        "invalid-value",
+                        v.span,
+                        "a tag value has at most 256 characters",
+                        "shorten the value",
+                    );
+                    continue;
+                }
+                if tags.iter().any(|(x, _)| x.eq_ignore_ascii_case(k)) {
+                    self.err(
+                        "duplicate-key",
+                        t.key.span,
+                        format!(
+                            "tag '{}' is given twice (tag keys compare without case)",
+                            clip(k)
+                        ),
+                        "keep one of them",
+                    );
+                    continue;
+                }
+                tags.push((k.clone(), v.value.clone()));
+            }
             if let Some(pr) = self.t.principals.get_mut(i) {
                 pr.boundary = boundary;
                 pr.session_policies = session;
+                pr.tags = tags;
             }
             i += 1;
         }

@@ -387,6 +387,7 @@ impl Builder<'_> {
                 access_key,
                 boundary: None,
                 session_policies: Vec::new(),
+                tags: Vec::new(),
                 span: e.key.span,
             });
         }
