@@ -142,6 +142,7 @@ pub fn policy(data: &[u8]) {
                 resource: vec![("bucket".into(), &policy, None)],
                 resource_account: "111122223333",
                 endpoint: Some(("endpoint".into(), Some(&policy))),
+                limits: Default::default(),
                 explain,
             })
         });

@@ -571,3 +571,46 @@ fn trace_repeat_keeps_counts_not_traces() {
     let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
     assert!(peak < 100 * 1024, "peak resident size {peak} KiB");
 }
+
+/// A policy made to slow the Access Analyzer-style checks down — action patterns of many stars,
+/// thousands of unknown actions and condition keys, each a "did you mean" candidate — is checked
+/// quickly, with its warnings.
+#[test]
+fn policy_checks_stay_fast_on_a_hostile_policy() {
+    let dir = tempdir("lint");
+    let stars = format!("s3:{}Z", "*a".repeat(60));
+    let mut actions: Vec<String> = (0..4000).map(|i| format!("s3:NoSuchAction{i}")).collect();
+    actions.push(stars);
+    let keys: Vec<String> = (0..2000)
+        .map(|i| format!("\"aws:NoSuchKey{i}\": \"x\""))
+        .collect();
+    let policy = format!(
+        "{{\"Statement\": [{{\"Effect\": \"Allow\", \"Action\": {}, \"Resource\": \"*\", \"Condition\": {{\"StringEquals\": {{{}}}}}}}]}}",
+        serde_json::to_string(&actions).unwrap(),
+        keys.join(", ")
+    );
+    std::fs::write(dir.join("p.json"), policy).unwrap();
+    let start = Instant::now();
+    let o = vpcsim_to_files(
+        &dir,
+        &[
+            "policy",
+            "eval",
+            "--identity",
+            "p.json",
+            "--caller",
+            "arn:aws:iam::111122223333:role/app",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::b/k",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("policy-unknown-action"));
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+}

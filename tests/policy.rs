@@ -118,7 +118,7 @@ fn malformed_lines_get_an_error_verdict_and_the_batch_goes_on() {
         r#"{"id": 7, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "color": "red"}"#,
         r#"{"id": "bad-caller", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "caller": "alice"}"#,
         r#"{"id": "bad-policy", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"identity": {"Statement": {"Effect": "Permit", "Action": "*", "Resource": "*"}}}}"#,
-        r#"{"id": "boundary", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"permissions_boundary": {}}}"#,
+        r#"{"id": "rcp-allow", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"rcp": [{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}}]}}"#,
         r#"{"id": "bad-context", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "context": {"k": null}}"#,
         r#"{"id": "missing-file", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "policies": {"bucket": "no-such-policy.json"}}"#,
         r#"{"id": "bad-expect", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "expect": "maybe"}"#,
@@ -161,7 +161,7 @@ fn malformed_lines_get_an_error_verdict_and_the_batch_goes_on() {
         error(6)
     );
     assert!(
-        error(7).contains("policy type 'permissions_boundary' is not modelled by vpcsim"),
+        error(7).contains("rcp policy 1: a resource control policy can only Deny"),
         "{}",
         error(7)
     );
@@ -262,4 +262,104 @@ fn hostile_lines_are_refused_quickly() {
     assert!(error(4).contains("recursion limit"), "{}", error(4));
     // Generous for a debug build on a shared machine; a quadratic check took minutes.
     assert!(took.as_secs() < 30, "{took:?}");
+}
+
+/// `policy eval` takes the policies that limit the others: a boundary, session policies, and SCPs
+/// and RCPs by organization node; each file also gets the Access Analyzer-style checks.
+#[test]
+fn policy_eval_takes_boundaries_sessions_scps_and_rcps() {
+    let eval = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_vpcsim"))
+            .args([
+                "policy",
+                "eval",
+                "--caller",
+                "arn:aws:iam::111122223333:role/app",
+            ])
+            .args([
+                "--identity",
+                "tests/policy/examples/app-all.json",
+                "--resource",
+                "arn:aws:s3:::DOC-EXAMPLE-BUCKET1/report.csv",
+            ])
+            .args(args)
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("vpcsim runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let boundary = "tests/policy/examples/boundary-read-only.json";
+    let (code, out, _) = eval(&["--action", "s3:GetObject", "--boundary", boundary]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("\nALLOWED:"), "{out}");
+    let (_, out, _) = eval(&["--action", "s3:PutObject", "--session-policy", boundary]);
+    assert!(
+        out.contains("IMPLICITLY DENIED:") && out.contains("no session policy"),
+        "{out}"
+    );
+    let deny = "FullAWSAccess,tests/policy/examples/scp-deny-delete.json";
+    let (_, out, _) = eval(&[
+        "--action",
+        "s3:DeleteObject",
+        "--scp",
+        "FullAWSAccess",
+        "--scp",
+        deny,
+    ]);
+    assert!(
+        out.contains("explicitly denied by scp scp-deny-delete statement NoDelete"),
+        "{out}"
+    );
+    // An OU whose only SCP allows nothing of S3.
+    let (_, out, _) = eval(&[
+        "--action",
+        "s3:GetObject",
+        "--scp",
+        "FullAWSAccess",
+        "--scp",
+        "tests/policy/examples/scp-deny-delete.json",
+        "--scp",
+        "FullAWSAccess",
+    ]);
+    assert!(
+        out.contains("no service control policy attached to OU 1 allows it"),
+        "{out}"
+    );
+    // An RCP that allows is refused as Organizations refuses it: exit 1, no verdict.
+    let (code, out, err) = eval(&[
+        "--action",
+        "s3:GetObject",
+        "--rcp",
+        "tests/policy/examples/app-all.json",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        err.contains("a resource control policy can only Deny"),
+        "{err}"
+    );
+    // A verdict on another service's action says what it does not cover.
+    let (_, out, _) = eval(&["--action", "ec2:RunInstances"]);
+    assert!(
+        out.contains("note: vpcsim carries S3 requests only"),
+        "{out}"
+    );
+    let (_, out, _) = eval(&["--action", "s3:GetObject"]);
+    assert!(!out.contains("note:"), "{out}");
+    // The checks of validate, as warnings.
+    let (code, _, err) = eval(&[
+        "--action",
+        "s3:GetObject",
+        "--identity",
+        "tests/policy/examples/typo.json",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(
+        err.contains("policy-unknown-action") && err.contains("did you mean 's3:GetObject'?"),
+        "{err}"
+    );
 }

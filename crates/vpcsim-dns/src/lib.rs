@@ -387,7 +387,8 @@ impl Rotation {
 }
 
 /// The DNS view a source asks through: an instance asks its VPC's Resolver, an on-premises host its
-/// site's resolver (or public DNS when the site has none); views stand for themselves.
+/// site's resolver (or public DNS when the site has none), an AWS service public DNS; views stand
+/// for themselves.
 pub fn view_of(topo: &vpcsim_topology::Topology, source: vpcsim_topology::model::Source) -> View {
     use vpcsim_topology::model::Source;
     match source {
@@ -404,6 +405,8 @@ pub fn view_of(topo: &vpcsim_topology::Topology, source: vpcsim_topology::model:
         Source::VpcResolver(v) => View::Vpc(v),
         Source::InboundEndpoint(v) => View::Inbound(v),
         Source::SiteResolver(s) => View::Site(s),
+        // An AWS service resolves AWS's public names inside AWS.
+        Source::Service(_) => View::Public,
     }
 }
 

@@ -245,6 +245,7 @@ fn source_name(topo: &Topology, exp: &Expectation) -> String {
             let host = &topo.hosts[h.index()];
             format!("{}/{}", topo.sites[host.site.index()].name, host.name)
         }
+        Source::Service(s) => format!("aws/{}", s.name()),
         other => format!("{other:?}"),
     }
 }

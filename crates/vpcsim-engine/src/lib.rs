@@ -100,6 +100,11 @@ pub enum Access {
         /// The client's address.
         client_ip: IpAddr,
     },
+    /// From an AWS service (Athena) inside AWS, to S3's public endpoint, for a principal.
+    AwsService {
+        /// The service.
+        service: vpcsim_topology::model::AwsCaller,
+    },
     /// Directly to a host or interface (not an AWS service).
     Host {
         /// The address reached.

@@ -574,6 +574,17 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
                 }),
             )
         }
+        ServiceEvent::ViaService { service } => (
+            explain.then(|| service.service_principal().to_string()),
+            service.service_principal().to_string(),
+            explain.then(|| {
+                format!(
+                    "{} calls S3 with the principal's credentials (a forward access session), over S3's public endpoint inside AWS: never through the VPC's endpoints, so no aws:SourceVpce, aws:SourceVpc or aws:SourceIp; aws:CalledVia is {} and aws:ViaAWSService true",
+                    service.title(),
+                    service.service_principal()
+                )
+            }),
+        ),
         ServiceEvent::Public {
             dst,
             from,
@@ -684,6 +695,14 @@ pub(crate) fn finding(topo: &Topology, t: &Trace, f: &Finding) -> String {
             } else {
                 ""
             }
+        ),
+        Finding::ServiceWithoutPrincipal { service } => format!(
+            "{} calls S3 with the credentials of the principal it acts for, and none was given: name one (--principal, or `principal:` in an expectation)",
+            service.title()
+        ),
+        Finding::ServiceNotS3 { service } => format!(
+            "vpcsim models {} as a caller of S3 only: give an S3 request (an s3:// URI or an S3 URL)",
+            service.title()
         ),
         Finding::NotBucketOwner { bucket } => {
             let b = &topo.buckets[bucket.index()];

@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
 use vpcsim_topology::model::{
-    AccessPointId, BucketId, EndpointId, EniId, EniOwner, NetworkOrigin, OutpostId, PrincipalKind,
-    VpcId,
+    AccessPointId, AwsCaller, BucketId, EndpointId, EniId, EniOwner, NetworkOrigin, OutpostId,
+    PrincipalKind, VpcId,
 };
 
 use crate::{Access, Disposition, Engine, S3Call, S3Host, Trace, Verdict};
@@ -51,6 +51,11 @@ pub enum ServiceEvent {
         /// Its Region (empty when unknown).
         region: String,
     },
+    /// An AWS service calls S3 with the principal's credentials, inside AWS.
+    ViaService {
+        /// The service.
+        service: AwsCaller,
+    },
 }
 
 impl ServiceEvent {
@@ -62,6 +67,7 @@ impl ServiceEvent {
             ServiceEvent::OutpostXeni { outpost, .. } => Some(Element::Outpost(*outpost)),
             ServiceEvent::OutpostsAccessPoint { .. } | ServiceEvent::AccessPoint { .. } => None,
             ServiceEvent::Public { .. } => Some(Element::Internet),
+            ServiceEvent::ViaService { .. } => None,
         }
     }
 
@@ -73,6 +79,7 @@ impl ServiceEvent {
             ServiceEvent::OutpostsAccessPoint { .. } => "outposts.access-point",
             ServiceEvent::AccessPoint { .. } => "s3.access-point",
             ServiceEvent::Public { .. } => "service.public",
+            ServiceEvent::ViaService { .. } => "service.via-aws-service",
         }
     }
 }
@@ -196,6 +203,16 @@ pub enum Finding {
         /// The bucket.
         bucket: BucketId,
     },
+    /// A request from an AWS service without a principal to act for.
+    ServiceWithoutPrincipal {
+        /// The service.
+        service: AwsCaller,
+    },
+    /// A request from an AWS service that is not an S3 request.
+    ServiceNotS3 {
+        /// The service.
+        service: AwsCaller,
+    },
     /// The policies decided (the policy outcome has the deciding statements).
     Policy(Decision),
 }
@@ -227,6 +244,8 @@ impl Finding {
             Finding::WrongRegion { .. } => "s3.wrong-region",
             Finding::NetworkOrigin { .. } => "s3.access-point-network-origin",
             Finding::NotBucketOwner { .. } => "s3.bucket-policy-not-owner",
+            Finding::ServiceWithoutPrincipal { .. } => "source.service-needs-principal",
+            Finding::ServiceNotS3 { .. } => "source.service-s3-only",
             Finding::Policy(Decision::Allowed) => "policy.allowed",
             Finding::Policy(Decision::ExplicitDeny) => "policy.explicit-deny",
             Finding::Policy(Decision::ImplicitDeny) => "policy.implicit-deny",
@@ -404,6 +423,9 @@ pub(crate) fn reach<'e>(
     if let Some(v) = t.tls {
         ctx.set("s3:TlsVersion", v.as_str());
     }
+    // A request the client makes itself: AWS always sets the key, false here
+    // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice>).
+    ctx.set("aws:ViaAWSService", "false");
     let mut endpoint = None;
     let region: Option<Cow<'e, str>>;
     match arrival {
@@ -623,6 +645,54 @@ pub(crate) fn reach<'e>(
     resource(eng, &step, t, call, ctx, endpoint, region);
 }
 
+/// A request an AWS service makes to S3 for a principal, with the principal's credentials (a
+/// forward access session): it reaches S3's public endpoint inside AWS, not through a VPC, so the
+/// context has no `aws:SourceVpce`, `aws:SourceVpc`, `aws:VpcSourceIp` or `aws:SourceIp` (the
+/// address is the service's own), and has `aws:CalledVia` (with `…First`, `…Last`) and
+/// `aws:ViaAWSService`. Athena's documentation: "you cannot restrict or allow access to Amazon S3
+/// resources based on the aws:SourceVpc or aws:SourceVpce condition keys"
+/// (<https://docs.aws.amazon.com/athena/latest/ug/s3-permissions.html>).
+pub(crate) fn via_service(
+    eng: &Engine<'_>,
+    explain: bool,
+    t: &mut Trace,
+    call: Option<&S3Call>,
+    s3host: Option<&S3Host>,
+    service: AwsCaller,
+) {
+    let step = Step {
+        topo: eng.topo,
+        explain,
+    };
+    t.access = Some(Access::AwsService { service });
+    step.hop(t, ServiceEvent::ViaService { service });
+    let (Some(call), Some(host)) = (call, s3host) else {
+        return step.finish(t, Finding::ServiceNotS3 { service });
+    };
+    if t.principal.is_none() {
+        return step.finish(t, Finding::ServiceWithoutPrincipal { service });
+    }
+    let mut ctx = Context::new();
+    ctx.set(
+        "aws:SecureTransport",
+        if t.request.scheme == "https" {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    if let Some(v) = t.tls {
+        ctx.set("s3:TlsVersion", v.as_str());
+    }
+    let via = service.service_principal();
+    ctx.set_many("aws:CalledVia", [via]);
+    ctx.set("aws:CalledViaFirst", via);
+    ctx.set("aws:CalledViaLast", via);
+    ctx.set("aws:ViaAWSService", "true");
+    let region = host.region().map(|r| Cow::Owned(r.to_string()));
+    resource(eng, &step, t, call, ctx, None, region);
+}
+
 /// Finds the bucket or access point an S3 request names, then authorizes it.
 fn resource<'e>(
     eng: &'e Engine<'_>,
@@ -743,6 +813,9 @@ fn authorize<'e>(
         if pr.kind == PrincipalKind::User {
             ctx.set("aws:username", pr.name.as_str());
         }
+        for (k, v) in &pr.tags {
+            ctx.set(format!("aws:PrincipalTag/{k}"), v.as_str());
+        }
     }
     // The resource.
     let (bucket_name, owner): (Option<&str>, &str) = match bucket {
@@ -759,11 +832,60 @@ fn authorize<'e>(
     };
     ctx.set("s3:ResourceAccount", owner);
     ctx.set("aws:ResourceAccount", owner);
+    // How the request is signed (vpcsim's clients sign with SigV4 in the Authorization header, as
+    // the aws CLI and SDKs do) and the Region it was sent to.
+    if t.principal.is_some() {
+        ctx.set("s3:authType", "REST-HEADER");
+        ctx.set("s3:signatureversion", "AWS4-HMAC-SHA256");
+    }
+    if !region.is_empty() {
+        ctx.set("aws:RequestedRegion", region.clone());
+    }
+    // AWS Organizations: the caller's and the owner's organizations, and the SCPs and RCPs that
+    // apply (none for an organization's management account).
+    let caller_account = t.principal.map(|p| topo.principals[p.index()].account);
+    let owner_account = bucket.map(|b| topo.buckets[b.index()].account);
+    let caller_org = caller_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
+    let owner_org = owner_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
+    if let Some((_, (org, path))) = &caller_org {
+        ctx.set("aws:PrincipalOrgID", org.aws_id.as_str());
+        ctx.set_many(
+            "aws:PrincipalOrgPaths",
+            [vpcsim_topology::Topology::org_path(org, path)],
+        );
+    }
+    if let Some((_, (org, path))) = &owner_org {
+        ctx.set("aws:ResourceOrgID", org.aws_id.as_str());
+        ctx.set_many(
+            "aws:ResourceOrgPaths",
+            [vpcsim_topology::Topology::org_path(org, path)],
+        );
+    }
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
         call.action.into()
     };
+    // A listing's parameters, as S3 sets its keys s3:prefix, s3:delimiter and s3:max-keys
+    // (present when the request gives the parameter, an empty `prefix=` included).
+    if matches!(call.action, "s3:ListBucket" | "s3:ListBucketVersions") {
+        for (param, key) in [
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ] {
+            let value = t.request.query.split('&').find_map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k == param).then_some(v)
+            });
+            if let Some(v) = value {
+                let plus = v.replace('+', " ");
+                let decoded = vpcsim_topology::request::percent_decode(&plus)
+                    .map_or_else(|_| v.to_string(), |d| d.into_owned());
+                ctx.set(key, decoded);
+            }
+        }
+    }
     let resource = match (ap, &bucket_name) {
         (Some(a), _) => {
             let apv = &topo.access_points[a.index()];
@@ -863,6 +985,7 @@ fn authorize<'e>(
         resource: resource_policies,
         resource_account: owner,
         endpoint,
+        limits: limits(topo, t.principal, caller_org.as_ref(), owner_org.as_ref()),
         explain,
     });
     if explain {
@@ -885,6 +1008,75 @@ fn authorize<'e>(
         return step.finish(t, Finding::NotBucketOwner { bucket: b });
     }
     step.finish(t, Finding::Policy(decision));
+}
+
+/// An account's place in its organization: the account, its organization and the nodes from the
+/// root down to it.
+type Membership<'e> = (
+    vpcsim_topology::model::AccountId,
+    (&'e vpcsim_topology::model::Organization, Vec<usize>),
+);
+
+/// The policies that limit what the others grant: the principal's permissions boundary and
+/// session policies, the SCPs of the caller's account and the RCPs of the owner's (neither for
+/// an organization's management account).
+fn limits<'e>(
+    topo: &'e vpcsim_topology::Topology,
+    principal: Option<vpcsim_topology::model::PrincipalId>,
+    caller_org: Option<&Membership<'e>>,
+    owner_org: Option<&Membership<'e>>,
+) -> vpcsim_policy::Limits<'e> {
+    use vpcsim_topology::model::OrgNodeKind;
+    let mut out = vpcsim_policy::Limits::default();
+    if let Some(p) = principal {
+        let pr = &topo.principals[p.index()];
+        out.boundary = pr
+            .boundary
+            .as_ref()
+            .map(|b| (Cow::Owned(format!("boundary {}", pr.name)), b));
+        out.session = pr
+            .session_policies
+            .iter()
+            .map(|(n, p)| (Cow::Owned(format!("session {}/{n}", pr.name)), p))
+            .collect();
+    }
+    let guards = |m: Option<&Membership<'e>>, scp: bool| -> Vec<vpcsim_policy::Guard<'e>> {
+        let Some((account, (org, path))) = m else {
+            return Vec::new();
+        };
+        if *account == org.management {
+            return Vec::new();
+        }
+        path.iter()
+            .map(|&i| {
+                let node = &org.nodes[i];
+                let target = match &node.kind {
+                    OrgNodeKind::Root => format!("the root of organization {}", org.name),
+                    OrgNodeKind::Unit(name) => format!("OU {name}"),
+                    OrgNodeKind::Account(a) => format!(
+                        "account {}",
+                        topo.accounts.get(a.index()).map_or("", |a| a.id.as_str())
+                    ),
+                };
+                let (attached, defs, kind) = if scp {
+                    (&node.scps, &org.scps, "scp")
+                } else {
+                    (&node.rcps, &org.rcps, "rcp")
+                };
+                vpcsim_policy::Guard {
+                    target: target.into(),
+                    policies: attached
+                        .iter()
+                        .filter_map(|&j| defs.get(j))
+                        .map(|(n, p)| (Cow::Owned(format!("{kind} {n}")), p))
+                        .collect(),
+                }
+            })
+            .collect()
+    };
+    out.scps = guards(caller_org, true);
+    out.rcps = guards(owner_org, false);
+    out
 }
 
 /// The request context as a trace shows it: keys as written, sorted.

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use vpcsim_dns::{RecordType, Rotation, View};
 use vpcsim_routing::{Origin, Packet, Record, Step, Walk};
-use vpcsim_topology::model::{PrincipalId, Protocol, Source};
+use vpcsim_topology::model::{AwsCaller, PrincipalId, Protocol, Source};
 
 use crate::{Disposition, Engine, Hop, Network, Options, Request, S3Call, S3Host, Trace, Verdict};
 
@@ -21,6 +21,9 @@ pub(crate) fn run(
 ) -> Trace {
     let topo = eng.topo;
     let explain = !opts.quiet;
+    if let Source::Service(service) = source {
+        return via_service(eng, service, from, req, opts);
+    }
     let (origin, src_ip, src_ipv6, default_principal) = match source {
         Source::Instance(i) => {
             let inst = &topo.instances[i.index()];
@@ -152,6 +155,43 @@ pub(crate) fn run(
         arrival,
         origin,
         s3host.as_ref(),
+    );
+    t.s3 = call;
+    t
+}
+
+/// A request an AWS service makes for a principal (`aws/athena`): no walk through the topology's
+/// network (the service reaches S3 inside AWS), then the service step with the context such a
+/// request has.
+fn via_service(
+    eng: &Engine,
+    service: AwsCaller,
+    from: &str,
+    mut req: Request,
+    opts: &Options,
+) -> Trace {
+    if req.scheme == "s3" {
+        s3_uri(eng, Source::Service(service), &mut req);
+    }
+    let principal = opts.principal.flatten();
+    let mut t = empty_trace(req, from, IpAddr::V4(Ipv4Addr::UNSPECIFIED), principal);
+    let s3host = if t.request.scheme.is_empty() {
+        None
+    } else {
+        S3Host::parse(&t.request.host)
+    };
+    let call = s3host.as_ref().map(|h| S3Call::new(h, &t.request));
+    t.tls = match &s3host {
+        Some(h) if t.request.scheme == "https" => Some(opts.tls.unwrap_or(h.max_tls())),
+        _ => None,
+    };
+    crate::service::via_service(
+        eng,
+        !opts.quiet,
+        &mut t,
+        call.as_ref(),
+        s3host.as_ref(),
+        service,
     );
     t.s3 = call;
     t

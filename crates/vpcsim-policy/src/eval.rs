@@ -8,19 +8,26 @@
 //!    `s3:PutBucketPolicy` and `s3:DeleteBucketPolicy` whatever the bucket (and access point)
 //!    policies deny. AWS documents that only VPC endpoint policies and AWS Organizations policies can
 //!    block the root user there, so endpoint denies still apply to it.
-//! 2. Through a VPC endpoint, the endpoint policy must also allow the request (the default policy
+//!    SCP and RCP denies apply to the root user too.
+//! 2. AWS Organizations ([`Limits::scps`], [`Limits::rcps`]): RCPs only deny; the caller's SCPs
+//!    must allow at every node of the organization ([`Guard`]), else an implicit deny naming it.
+//! 3. Through a VPC endpoint, the endpoint policy must also allow the request (the default policy
 //!    allows everything; a policy with only `Deny` statements allows nothing).
-//! 3. Same account: an identity policy allow suffices, or a resource policy allow that names the
+//! 4. An identity policy's allow counts within the caller's permissions boundary and session
+//!    policies ([`Limits`]), as does a resource policy's allow naming the caller's role ARN (one
+//!    naming a user, a session's own ARN or everyone is not limited).
+//!    Same account: an identity policy allow suffices, or a resource policy allow that names the
 //!    caller itself (its ARN, its role for a session, or everyone). A resource policy that names
 //!    only the caller's *account* (`"111122223333"`, `arn:aws:iam::111122223333:root`) delegates
 //!    to the account: the caller's identity policy must allow too ([`PolicyVerdict::delegated`]).
 //!    Across accounts both must allow, the resource policy naming the caller or its account.
-//!    Anonymous requests can be allowed by resource policies only (a statement whose principal is
-//!    `"*"` or `{"AWS": "*"}`, or a `NotPrincipal`). See IAM's "AWS account principals"
+//!    Anonymous requests and AWS service principals ([`Caller::service`]) can be allowed by
+//!    resource policies only (a statement whose principal is `"*"` or `{"AWS": "*"}`, a
+//!    `NotPrincipal`, or `{"Service": …}` naming the service). See IAM's "AWS account principals"
 //!    (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>)
 //!    and "Policy evaluation for requests within a single account"
 //!    (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html>).
-//! 4. Otherwise [`Decision::ImplicitDeny`].
+//! 5. Otherwise [`Decision::ImplicitDeny`].
 
 mod condition;
 mod pattern;
@@ -163,9 +170,34 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// An AWS service principal (`cloudtrail.amazonaws.com`) calling on its own behalf: it has no
+    /// account, no identity policies, and only resource policies that name it (`"Service"`) or
+    /// everyone can allow it.
+    pub fn service(name: &str) -> Caller {
+        Caller {
+            arn: name.to_string(),
+            account: String::new(),
+        }
+    }
+
+    /// Whether this is an AWS service principal (see [`Caller::service`]).
+    pub fn is_service(&self) -> bool {
+        self.account.is_empty() && !self.arn.starts_with("arn:")
+    }
+
     /// Whether this is the root user of its account.
     pub fn is_root(&self) -> bool {
         is_root_of(&self.arn, &self.account)
+    }
+
+    /// Whether this is an IAM role (`arn:aws:iam::ACCOUNT:role/…`) or a role's session.
+    fn is_role(&self) -> bool {
+        self.session_role().is_some()
+            || self
+                .arn
+                .strip_prefix("arn:aws:iam::")
+                .and_then(|r| r.strip_prefix(self.account.as_str()))
+                .is_some_and(|r| r.starts_with(":role/"))
     }
 
     /// For an assumed-role session `arn:aws:sts::<account>:assumed-role/<role>/<session>`, the role
@@ -185,19 +217,23 @@ impl Caller {
         value == self.account || is_root_of(value, &self.account)
     }
 
-    /// Whether a value of `"AWS"` in a Principal names the caller itself: its ARN exactly, or for a
-    /// session, its role's ARN (any path).
-    fn caller_named_by(&self, value: &str) -> bool {
+    /// How a value of `"AWS"` in a Principal names the caller itself: its ARN exactly
+    /// ([`Named::Caller`]: a user, a session by its session ARN), or its role's ARN
+    /// ([`Named::Role`]: a role, or a session by its role's ARN, any path).
+    fn caller_named_by(&self, value: &str) -> Option<Named> {
         if value == self.arn {
-            return true;
+            let role = self.session_role().is_none() && self.is_role();
+            return Some(if role { Named::Role } else { Named::Caller });
         }
         let role_path = value
             .strip_prefix("arn:aws:iam::")
             .and_then(|v| v.strip_prefix(self.account.as_str()))
             .and_then(|v| v.strip_prefix(":role/"));
         match (self.session_role(), role_path) {
-            (Some(role), Some(path_and_name)) => path_and_name.rsplit('/').next() == Some(role),
-            _ => false,
+            (Some(role), Some(path_and_name)) if path_and_name.rsplit('/').next() == Some(role) => {
+                Some(Named::Role)
+            }
+            _ => None,
         }
     }
 }
@@ -230,6 +266,11 @@ pub struct PolicyVerdict {
     /// role's), everyone (`"*"`, `{"AWS": "*"}`, a `NotPrincipal` that leaves it out), or no one
     /// in particular (identity policies have no `Principal`). For the root user, its account.
     pub allows: Vec<StatementRef>,
+    /// Those of `allows` that name the caller through its *role's* ARN (the caller is a role, or a
+    /// session named by its role's ARN): such a grant is limited by the caller's permissions
+    /// boundary and session policies, as identity policies are, where one naming the user, the
+    /// session's own ARN or everyone is not.
+    pub via_role: Vec<StatementRef>,
     /// `Allow` statements that match only because their `Principal` names the caller's *account*
     /// (`"111122223333"` or `arn:aws:iam::111122223333:root`). Naming an account delegates to it:
     /// such a statement grants nothing alone, the caller's identity policy must allow too, in the
@@ -264,14 +305,22 @@ impl std::fmt::Display for StatementRef {
 /// literal text. A variable without a value (and without a `${key, 'default'}`) makes that one value
 /// match nothing. The context is used as given: [`authorize`] adds the keys AWS always supplies.
 pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
+    evaluate_for(policy, label, req, false)
+}
+
+/// [`evaluate`], knowing whether the caller has a permissions boundary: then a `Deny` with
+/// `NotPrincipal` applies to it whatever the `NotPrincipal` lists, as IAM documents
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
+fn evaluate_for(policy: &Policy, label: &str, req: &Request, bounded: bool) -> PolicyVerdict {
     let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
     let mut verdict = PolicyVerdict {
         allows: Vec::new(),
+        via_role: Vec::new(),
         delegated: Vec::new(),
         denies: Vec::new(),
     };
     for (i, s) in policy.statements.iter().enumerate() {
-        let Some(named) = statement_matches(s, req, vars) else {
+        let Some(named) = statement_matches(s, req, vars, bounded) else {
             continue;
         };
         let r = StatementRef {
@@ -280,6 +329,10 @@ pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
         };
         match (s.effect, named) {
             (Effect::Allow, Named::Caller) => verdict.allows.push(r),
+            (Effect::Allow, Named::Role) => {
+                verdict.via_role.push(r.clone());
+                verdict.allows.push(r);
+            }
             (Effect::Allow, Named::Account) => verdict.delegated.push(r),
             (Effect::Deny, _) => verdict.denies.push(r),
         }
@@ -292,17 +345,26 @@ pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
 enum Named {
     /// By its own ARN, as everyone, or implicitly (no `Principal`).
     Caller,
+    /// By its role's ARN (a role, or a role's session).
+    Role,
     /// Only through its account.
     Account,
 }
 
 /// Whether the statement applies to the request, and how it names the caller.
-fn statement_matches(s: &Statement, req: &Request, vars: Option<&Context<'_>>) -> Option<Named> {
+fn statement_matches(
+    s: &Statement,
+    req: &Request,
+    vars: Option<&Context<'_>>,
+    bounded: bool,
+) -> Option<Named> {
     let mut named = Named::Caller;
     if let Some(p) = &s.principal {
         if p.negated {
-            // Everyone but those listed: a caller it applies to is named as everyone is.
-            if principal_names(&p.value, req.caller, true).is_some() {
+            // Everyone but those listed: a caller it applies to is named as everyone is. A Deny
+            // with NotPrincipal applies to every principal with a permissions boundary.
+            let exempt = !(bounded && s.effect == Effect::Deny);
+            if exempt && principal_names(&p.value, req.caller, true).is_some() {
                 return None;
             }
         } else {
@@ -373,16 +435,29 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<
         return Some(Named::Caller);
     }
     let caller = caller?;
+    if caller.is_service() {
+        // A service principal is named by `{"Service": NAME}` (case-insensitive: service names are
+        // DNS names), and has no account.
+        let named = entries
+            .iter()
+            .filter(|(t, _)| *t == PrincipalType::Service)
+            .flat_map(|(_, v)| v.iter())
+            .any(|v| v.eq_ignore_ascii_case(&caller.arn));
+        return named.then_some(Named::Caller);
+    }
     // The identities checked: the caller's ARN and its account; the root user is only its account.
     let account = aws().any(|v| caller.account_named_by(v));
     if caller.is_root() {
         return account.then_some(Named::Caller);
     }
-    let itself = aws().any(|v| caller.caller_named_by(v));
+    // Named by its own ARN wins over its role's.
+    let itself = aws()
+        .filter_map(|v| caller.caller_named_by(v))
+        .min_by_key(|n| *n != Named::Caller);
     match (itself, account) {
-        (true, true) => Some(Named::Caller),
-        (true, false) if !all => Some(Named::Caller),
-        (false, true) if !all => Some(Named::Account),
+        (Some(n), true) => Some(n),
+        (Some(n), false) if !all => Some(n),
+        (None, true) if !all => Some(Named::Account),
         _ => None,
     }
 }
@@ -418,9 +493,43 @@ pub struct Authorization<'a> {
     /// `Some((label, None))` = endpoint with the default full-access policy;
     /// `Some((label, Some(p)))` = that policy.
     pub endpoint: Option<(Cow<'a, str>, Option<&'a Policy>)>,
+    /// The policies that limit what the others grant: permissions boundary, session policies,
+    /// SCPs and RCPs (none by default).
+    pub limits: Limits<'a>,
     /// Write [`Outcome::explanation`]; without it the explanation is empty and nothing is
     /// formatted (the decision and the deciding statements are the same).
     pub explain: bool,
+}
+
+/// The policies that grant nothing but limit what the others grant
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html>).
+#[derive(Default)]
+pub struct Limits<'a> {
+    /// The caller's permissions boundary (label, policy): an identity policy's allow counts only
+    /// where the boundary allows too; so does a resource policy's allow that names the caller
+    /// through its role's ARN. One naming a user or a session directly is not limited.
+    pub boundary: Option<(Cow<'a, str>, &'a Policy)>,
+    /// The session policies of the caller's session (label, policy): like the boundary, one of
+    /// them must allow what identity policies (and grants to the role's ARN) allow.
+    pub session: Vec<(Cow<'a, str>, &'a Policy)>,
+    /// The SCPs that apply to the caller's account, one [`Guard`] per node from the organization
+    /// root down to the account: each node must have an SCP that allows. Empty when no SCP
+    /// applies (no organization, the management account). Not applied to anonymous callers and
+    /// AWS service principals.
+    pub scps: Vec<Guard<'a>>,
+    /// The RCPs that apply to the resource's account, one [`Guard`] per node: their denies apply
+    /// to every caller (the AWS-managed `RCPFullAWSAccess`, attached to every node, lets the rest
+    /// through). Empty when none apply.
+    pub rcps: Vec<Guard<'a>>,
+}
+
+/// The Organizations policies attached to one node of an organization: its root, an OU or an
+/// account.
+pub struct Guard<'a> {
+    /// The node, for explanations: `root r-a1b2`, `OU workloads`, `account 111122223333`.
+    pub target: Cow<'a, str>,
+    /// The policies attached to it (label, policy).
+    pub policies: Vec<(Cow<'a, str>, &'a Policy)>,
 }
 
 /// Which statement(s) decided and a one-sentence explanation.
@@ -446,9 +555,10 @@ const ROOT_BUCKET_POLICY_ACTIONS: [&str; 3] = [
 ///
 /// Keys AWS always supplies are added to the context when the caller left them out:
 /// `aws:PrincipalArn`, `aws:PrincipalAccount` (and `aws:username` for IAM users) for signed
-/// requests, and `s3:ResourceAccount`/`aws:ResourceAccount` from `resource_account`. The root user
-/// of an account needs no identity policy: it is allowed everything on its own account's resources
-/// (resource and endpoint denies still apply).
+/// requests, `aws:PrincipalIsAWSService` (and `aws:PrincipalServiceName` for a service
+/// principal), and `s3:ResourceAccount`/`aws:ResourceAccount` from `resource_account`. The root
+/// user of an account needs no identity policy: it is allowed everything on its own account's
+/// resources (resource, endpoint and Organizations denies still apply).
 pub fn authorize(a: &Authorization) -> Outcome {
     let req = &a.request;
     // Text only when asked for: `say!` is `format!` or nothing.
@@ -465,9 +575,15 @@ pub fn authorize(a: &Authorization) -> Outcome {
             .strip_prefix(":user/")?;
         Some(user.rsplit('/').next().unwrap_or(user))
     });
+    let service = req.caller.filter(|c| c.is_service());
     // The keys AWS always supplies; the context is copied only when one of them is missing.
     let mut ctx = Cow::Borrowed(req.context);
-    if let Some(c) = req.caller {
+    if let Some(c) = service {
+        supply(&mut ctx, "aws:PrincipalIsAWSService", || "true".into());
+        supply(&mut ctx, "aws:PrincipalServiceName", || {
+            c.arn.as_str().into()
+        });
+    } else if let Some(c) = req.caller {
         supply(&mut ctx, "aws:PrincipalArn", || principal_arn(c));
         supply(&mut ctx, "aws:PrincipalAccount", || {
             c.account.as_str().into()
@@ -475,6 +591,11 @@ pub fn authorize(a: &Authorization) -> Outcome {
         if let Some(user) = user {
             supply(&mut ctx, "aws:username", || user.into());
         }
+    }
+    // Supplied only when a policy asks for it: the engine's context has every other key, and
+    // copying it for this one would cost every trace an allocation.
+    if req.caller.is_some() && service.is_none() && mentions(a, "aws:PrincipalIsAWSService") {
+        supply(&mut ctx, "aws:PrincipalIsAWSService", || "false".into());
     }
     supply(&mut ctx, "s3:ResourceAccount", || a.resource_account.into());
     supply(&mut ctx, "aws:ResourceAccount", || {
@@ -485,8 +606,13 @@ pub fn authorize(a: &Authorization) -> Outcome {
         ..req.clone()
     };
     let what = say!("{} on {}", req.action, req.resource);
+    let limits = &a.limits;
+    // An IAM caller (a role, user or root user): identity policies, boundaries, session policies
+    // and SCPs apply to it; not to the anonymous caller nor to a service principal.
+    let iam = req.caller.filter(|c| !c.is_service());
+    let bounded = iam.is_some() && limits.boundary.is_some();
 
-    let identity: Vec<PolicyVerdict> = match req.caller {
+    let identity: Vec<PolicyVerdict> = match iam {
         Some(_) => a
             .identity
             .iter()
@@ -498,25 +624,56 @@ pub fn authorize(a: &Authorization) -> Outcome {
         .resource
         .iter()
         .map(|(l, p, arn)| match arn {
-            Some(arn) => evaluate(
+            Some(arn) => evaluate_for(
                 p,
                 l,
                 &Request {
                     resource: arn,
                     ..req.clone()
                 },
+                bounded,
             ),
-            None => evaluate(p, l, &req),
+            None => evaluate_for(p, l, &req, bounded),
         })
         .collect();
     let endpoint: Option<(&str, Option<PolicyVerdict>)> = a
         .endpoint
         .as_ref()
         .map(|(l, p)| (l.as_ref(), p.map(|p| evaluate(p, l, &req))));
+    let boundary: Option<(&str, PolicyVerdict)> = iam
+        .and(limits.boundary.as_ref())
+        .map(|(l, p)| (l.as_ref(), evaluate(p, l, &req)));
+    let session: Vec<PolicyVerdict> = match iam {
+        Some(_) => limits
+            .session
+            .iter()
+            .map(|(l, p)| evaluate(p, l, &req))
+            .collect(),
+        None => Vec::new(),
+    };
+    // Per node of the organization: what it is, its allows, its denies.
+    let guards = |levels: &[Guard]| -> Vec<(String, Vec<StatementRef>, Vec<StatementRef>)> {
+        levels
+            .iter()
+            .map(|g| {
+                let (mut allows, mut denies) = (Vec::new(), Vec::new());
+                for (l, p) in &g.policies {
+                    let v = evaluate(p, l, &req);
+                    allows.extend(v.allows);
+                    allows.extend(v.delegated);
+                    denies.extend(v.denies);
+                }
+                (g.target.to_string(), allows, denies)
+            })
+            .collect()
+    };
+    let scps = match iam {
+        Some(_) => guards(&limits.scps),
+        None => Vec::new(),
+    };
+    let rcps = guards(&limits.rcps);
 
-    let owner_root = req
-        .caller
-        .is_some_and(|c| c.is_root() && c.account == a.resource_account);
+    let owner_root = iam.is_some_and(|c| c.is_root() && c.account == a.resource_account);
     let root_exception = owner_root
         && ROOT_BUCKET_POLICY_ACTIONS
             .iter()
@@ -526,6 +683,12 @@ pub fn authorize(a: &Authorization) -> Outcome {
     // the caller (`resource_ok`), or with the caller's identity policy when it names only the
     // caller's account (`resource_delegates`: naming an account delegates to it).
     let resource_ok = !resource.is_empty() && resource.iter().all(|v| !v.allows.is_empty());
+    // Every resource policy names the caller itself, not only through its role's ARN: such grants
+    // are not limited by a boundary or session policies.
+    let resource_direct = resource_ok
+        && resource
+            .iter()
+            .all(|v| v.allows.iter().any(|r| !v.via_role.contains(r)));
     let resource_delegates = !resource.is_empty()
         && resource
             .iter()
@@ -540,8 +703,29 @@ pub fn authorize(a: &Authorization) -> Outcome {
             into.extend(from);
         }
     };
+    let mut guard_allows: Vec<StatementRef> = Vec::new();
+    for (_, allows, d) in scps.iter().chain(&rcps) {
+        denies.extend(d.iter().cloned());
+        guard_allows.extend(allows.iter().cloned());
+    }
     for v in identity {
         gather(&mut id_allows, v.allows);
+        gather(&mut denies, v.denies);
+    }
+    let mut limit_allows: Vec<StatementRef> = Vec::new();
+    let boundary_ok = match boundary {
+        None => true,
+        Some((_, v)) => {
+            let ok = !v.allows.is_empty();
+            limit_allows.extend(v.allows);
+            gather(&mut denies, v.denies);
+            ok
+        }
+    };
+    let session_ok = session.is_empty() || session.iter().any(|v| !v.allows.is_empty());
+    let session_labels: Vec<&str> = limits.session.iter().map(|(l, _)| l.as_ref()).collect();
+    for v in session {
+        limit_allows.extend(v.allows);
         gather(&mut denies, v.denies);
     }
     let mut res_allows: Vec<StatementRef> = Vec::new();
@@ -558,7 +742,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
         denies.append(&mut v.denies);
     }
 
-    // 1. Explicit denies.
+    // 1. Explicit denies, in any policy.
     if !denies.is_empty() {
         let explanation = say!(
             "{what} is explicitly denied by {}.",
@@ -571,7 +755,20 @@ pub fn authorize(a: &Authorization) -> Outcome {
         };
     }
 
-    // 2. The endpoint gate.
+    let who = match req.caller {
+        Some(c) if c.is_service() => say!("service principal {}", c.arn),
+        Some(c) => say!("{} (account {})", c.arn, c.account),
+        None => say!("the anonymous caller"),
+    };
+    // 2. Every node of the organization above the caller's account must have an SCP that allows
+    // (RCPs only deny: the AWS-managed RCPFullAWSAccess lets the rest through).
+    if let Some((target, _, _)) = scps.iter().find(|(_, allows, _)| allows.is_empty()) {
+        return implicit(say!(
+            "{what} by {who} is implicitly denied: no service control policy attached to {target} allows it (an SCP must allow at every level from the organization root down to the account)."
+        ));
+    }
+
+    // 3. The endpoint gate.
     let mut gate = Vec::new();
     let mut gate_note = String::new();
     if let Some((label, verdict)) = &mut endpoint {
@@ -594,53 +791,109 @@ pub fn authorize(a: &Authorization) -> Outcome {
             }
         }
     }
+    let guard_note = if scps.is_empty() {
+        String::new()
+    } else {
+        say!(
+            "; the SCPs allow it at every level ({})",
+            join(scps.iter().map(|(t, _, _)| t.clone()))
+        )
+    };
     // Called once at most, on the way out: it takes the gate's statements.
     let allowed = |basis: Vec<StatementRef>, reason: String| {
         let mut deciding = gate;
+        deciding.extend(guard_allows);
         deciding.extend(basis);
         Outcome {
             decision: Decision::Allowed,
             deciding,
-            explanation: say!("{what} is allowed: {reason}{gate_note}."),
+            explanation: say!("{what} is allowed: {reason}{gate_note}{guard_note}."),
         }
     };
     let named = |refs: &[StatementRef]| join(refs.iter().map(|r| r.to_string()));
 
-    // 3. Identity and resource policies.
+    // 4. Identity and resource policies.
     if root_exception {
         return allowed(
             Vec::new(),
             say!("the bucket owner's root user may always manage the bucket policy"),
         );
     }
-    let Some(caller) = req.caller else {
+    let Some(caller) = iam else {
         if resource_ok {
-            return allowed(
-                res_allows.clone(),
-                say!("anonymous access is granted by {}", named(&res_allows)),
-            );
+            let reason = match service {
+                Some(_) => say!("{who} is granted it by {}", named(&res_allows)),
+                None => say!("anonymous access is granted by {}", named(&res_allows)),
+            };
+            return allowed(res_allows.clone(), reason);
+        }
+        if service.is_some() {
+            return implicit(say!(
+                "{what} by {who} is implicitly denied: no resource policy grants it to the service (Principal {{\"Service\": …}} or \"*\")."
+            ));
         }
         return implicit(say!(
             "anonymous {what} is implicitly denied: no resource policy grants it to everyone (Principal \"*\")."
         ));
     };
     let root_self = caller.is_root();
-    let identity_ok = root_self || !id_allows.is_empty();
-    let who = say!("{} (account {})", caller.arn, caller.account);
+    // What limits identity policies (and grants to the role's ARN): the boundary and the session
+    // policies must allow too.
+    let limit_ok = boundary_ok && session_ok;
+    let limit_miss = if !boundary_ok {
+        let label = limits.boundary.as_ref().map_or("", |(l, _)| l.as_ref());
+        say!("the permissions boundary ({label}) does not allow it")
+    } else if !session_ok {
+        say!(
+            "no session policy ({}) allows it",
+            session_labels.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let identity_ok = root_self || (!id_allows.is_empty() && limit_ok);
     let id_reason = if root_self {
         say!("{who} is the account's root user")
     } else {
         say!("{} allows {who}", named(&id_allows))
     };
+    let mut id_basis = id_allows.clone();
+    if !root_self {
+        id_basis.extend(limit_allows.iter().cloned());
+    }
     if caller.account == a.resource_account {
         if identity_ok {
-            return allowed(id_allows, say!("same account, {id_reason}"));
+            let within = if limit_allows.is_empty() {
+                String::new()
+            } else {
+                say!(" within {}", named(&limit_allows))
+            };
+            return allowed(id_basis, say!("same account, {id_reason}{within}"));
+        }
+        if resource_direct || (resource_ok && limit_ok) {
+            let mut basis = res_allows.clone();
+            let within = if resource_direct || limit_allows.is_empty() {
+                String::new()
+            } else {
+                basis.extend(limit_allows.iter().cloned());
+                say!(" within {}", named(&limit_allows))
+            };
+            return allowed(
+                basis,
+                say!("same account, {} grants it{within}", named(&res_allows)),
+            );
         }
         if resource_ok {
-            return allowed(
-                res_allows.clone(),
-                say!("same account, {} grants it", named(&res_allows)),
-            );
+            return implicit(say!(
+                "{what} by {who} is implicitly denied: {} grants it to the caller's role, but {limit_miss}, which limits grants to the role's ARN as it limits identity policies.",
+                named(&res_allows)
+            ));
+        }
+        if !id_allows.is_empty() {
+            return implicit(say!(
+                "{what} by {who} is implicitly denied: {} allows it, but {limit_miss}.",
+                named(&id_allows)
+            ));
         }
         if !res_delegated.is_empty() {
             return implicit(say!(
@@ -661,7 +914,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
     res_allows.append(&mut res_delegated);
     match (identity_ok, resource_delegates) {
         (true, true) => {
-            let mut basis = id_allows;
+            let mut basis = id_basis;
             basis.extend(res_allows.iter().cloned());
             allowed(
                 basis,
@@ -674,6 +927,11 @@ pub fn authorize(a: &Authorization) -> Outcome {
         (true, false) => implicit(say!(
             "{what} by {who} is implicitly denied: cross account, an identity policy allows it but no resource policy of account {owner} grants it."
         )),
+        (false, true) if !id_allows.is_empty() => implicit(say!(
+            "{what} by {who} is implicitly denied: cross account, {} grants it and {} allows it, but {limit_miss}.",
+            named(&res_allows),
+            named(&id_allows)
+        )),
         (false, true) => implicit(say!(
             "{what} by {who} is implicitly denied: cross account, {} grants it but no identity policy of the caller allows it.",
             named(&res_allows)
@@ -682,6 +940,25 @@ pub fn authorize(a: &Authorization) -> Outcome {
             "{what} by {who} is implicitly denied: no identity or resource policy allows it."
         )),
     }
+}
+
+/// Whether a condition of any policy of `a` tests `key`.
+fn mentions(a: &Authorization, key: &str) -> bool {
+    let tests = |p: &Policy| {
+        p.statements
+            .iter()
+            .any(|s| s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
+    };
+    let l = &a.limits;
+    a.identity.iter().any(|(_, p)| tests(p))
+        || a.resource.iter().any(|(_, p, _)| tests(p))
+        || a.endpoint.as_ref().and_then(|(_, p)| *p).is_some_and(tests)
+        || l.boundary.as_ref().is_some_and(|(_, p)| tests(p))
+        || l.session.iter().any(|(_, p)| tests(p))
+        || l.scps
+            .iter()
+            .chain(&l.rcps)
+            .any(|g| g.policies.iter().any(|(_, p)| tests(p)))
 }
 
 /// Sets `key` to `value()` unless the context has it, copying a borrowed context only then.

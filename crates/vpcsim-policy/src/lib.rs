@@ -12,19 +12,26 @@
 //! for S3 — explicit deny wins, the endpoint policy is an extra gate, same account needs one allow
 //! and cross account needs both — into an [`Outcome`] naming the deciding statements.
 //!
+//! [`lint`] checks a valid policy the way IAM Access Analyzer's policy validation does (unknown
+//! actions and condition keys, actions no resource of their statement can be, …), against the S3
+//! vocabulary of [`catalog`].
+//!
 //! Key types: [`Policy`], [`Statement`], [`Principal`], [`Condition`] with its parsed [`Operator`];
 //! for evaluation [`Context`], [`Caller`], [`Request`], [`PolicyVerdict`], [`Authorization`],
 //! [`Outcome`].
 //!
 //! Invariant: pure; knows nothing of topologies. Element names are case-sensitive as in IAM.
 
+pub mod catalog;
 mod eval;
+mod lint;
 mod parse;
 
 pub use eval::{
-    Authorization, Caller, Context, Decision, Outcome, PolicyVerdict, Request, StatementRef,
-    authorize, evaluate,
+    Authorization, Caller, Context, Decision, Guard, Limits, Outcome, PolicyVerdict, Request,
+    StatementRef, authorize, evaluate,
 };
+pub use lint::{Lint, LintKind, lint};
 pub use parse::{parse, read};
 use vpcsim_syntax::Span;
 
@@ -37,6 +44,11 @@ pub enum PolicyKind {
     Resource,
     /// Attached to a VPC endpoint: `Principal` required.
     Endpoint,
+    /// An AWS Organizations service control policy (SCP): no `Principal`, as identity policies.
+    Scp,
+    /// An AWS Organizations resource control policy (RCP): `Principal` must be `"*"` and the
+    /// effect `Deny` (only the AWS-managed `RCPFullAWSAccess`, always attached, allows).
+    Rcp,
 }
 
 impl PolicyKind {
@@ -46,6 +58,8 @@ impl PolicyKind {
             PolicyKind::Identity => "an identity policy",
             PolicyKind::Resource => "a resource policy",
             PolicyKind::Endpoint => "a VPC endpoint policy",
+            PolicyKind::Scp => "a service control policy (SCP)",
+            PolicyKind::Rcp => "a resource control policy (RCP)",
         }
     }
 }
@@ -91,8 +105,21 @@ pub struct Statement {
     pub conditions: Vec<Condition>,
     /// Where the statement is written.
     pub span: Span,
+    /// Where each element is written (empty when built without a document).
+    pub places: Places,
     /// The shape of each `Action` and `Resource` pattern, decided once when parsed.
     shapes: Shapes,
+}
+
+/// Where a statement's elements are written, for checks that point at one of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Places {
+    /// Each `Action` (or `NotAction`) value, position for position.
+    pub action: Vec<Span>,
+    /// Each `Resource` (or `NotResource`) value, position for position.
+    pub resource: Vec<Span>,
+    /// The `Principal` (or `NotPrincipal`) element.
+    pub principal: Option<Span>,
 }
 
 /// Shapes of a statement's `Action` and `Resource` patterns, position for position.
@@ -129,8 +156,15 @@ impl Statement {
             resource,
             conditions,
             span,
+            places: Places::default(),
             shapes,
         }
+    }
+
+    /// The statement with the places of its elements.
+    pub fn with_places(mut self, places: Places) -> Self {
+        self.places = places;
+        self
     }
 
     /// `Sid` or `#n` (1-based position) to name the statement in explanations.

@@ -10,7 +10,7 @@ use vpcsim_syntax::{
 };
 
 use crate::{
-    BaseOperator, Condition, Effect, Negatable, Operator, Policy, PolicyKind, Principal,
+    BaseOperator, Condition, Effect, Negatable, Operator, Places, Policy, PolicyKind, Principal,
     PrincipalType, Statement,
 };
 
@@ -36,8 +36,8 @@ mod raw {
         pub NotPrincipal: Option<Spanned<super::Principal>>,
         pub Action: Option<Spanned<OneOrMany<Spanned<String>>>>,
         pub NotAction: Option<Spanned<OneOrMany<Spanned<String>>>>,
-        pub Resource: Option<Spanned<OneOrMany<String>>>,
-        pub NotResource: Option<Spanned<OneOrMany<String>>>,
+        pub Resource: Option<Spanned<OneOrMany<Spanned<String>>>>,
+        pub NotResource: Option<Spanned<OneOrMany<Spanned<String>>>>,
         pub Condition: Option<Entries<Entries<OneOrMany<Spanned<String>>>>>,
     }
 }
@@ -133,6 +133,14 @@ fn statement(
             );
             None
         }
+        Some(e) if e.as_str() == "Allow" && kind == PolicyKind::Rcp => {
+            err(
+                e.span,
+                "a resource control policy can only Deny: the AWS-managed RCPFullAWSAccess, attached everywhere, is the only RCP that allows".into(),
+                "write `Effect: Deny` with the conditions under which to deny (RCPs are guard rails, they grant nothing)",
+            );
+            None
+        }
         Some(e) if e.as_str() == "Allow" => Some(Effect::Allow),
         Some(e) if e.as_str() == "Deny" => Some(Effect::Deny),
         Some(e) => {
@@ -144,6 +152,10 @@ fn statement(
             None
         }
     };
+    let mut places = Places::default();
+    if let Some(a) = s.Action.as_ref().or(s.NotAction.as_ref()) {
+        places.action = a.value.iter().map(|x| x.span).collect();
+    }
     let action = match (s.Action, s.NotAction) {
         (Some(a), None) => Some(actions(a, false, diags)),
         (None, Some(a)) => Some(actions(a, true, diags)),
@@ -164,14 +176,18 @@ fn statement(
             None
         }
     };
+    let mut resources = |r: Spanned<OneOrMany<Spanned<String>>>| -> Vec<String> {
+        places.resource = r.value.iter().map(|x| x.span).collect();
+        r.value.0.into_iter().map(|x| x.value).collect()
+    };
     let resource = match (s.Resource, s.NotResource) {
         (Some(r), None) => Some(Negatable {
             negated: false,
-            value: r.value.0,
+            value: resources(r),
         }),
         (None, Some(r)) => Some(Negatable {
             negated: true,
-            value: r.value.0,
+            value: resources(r),
         }),
         (Some(_), Some(b)) => {
             err(
@@ -209,7 +225,17 @@ fn statement(
             "an identity policy cannot name a 'Principal': it applies to the role or user it is attached to".into(),
             "remove the Principal element",
         ),
-        (None, PolicyKind::Resource | PolicyKind::Endpoint) => err(
+        (Some((_, p)), PolicyKind::Scp) => err(
+            p.span,
+            "a service control policy cannot name a 'Principal': it applies to every principal of the accounts it is attached to".into(),
+            "remove the Principal element; to exempt a role, add a condition such as `ArnNotLike: { aws:PrincipalArn: \"arn:aws:iam::*:role/admin\" }`",
+        ),
+        (Some((negated, p)), PolicyKind::Rcp) if *negated || p.value != Principal::Any => err(
+            p.span,
+            "a resource control policy's 'Principal' must be \"*\"".into(),
+            "write `Principal: \"*\"` and narrow with conditions, such as `StringNotEqualsIfExists: { aws:PrincipalOrgID: o-a1b2c3d4e5 }`",
+        ),
+        (None, PolicyKind::Resource | PolicyKind::Endpoint | PolicyKind::Rcp) => err(
             span,
             format!("a statement in {} needs a 'Principal'", kind.describe()),
             "add `Principal: \"*\"` (anyone) or `Principal: { AWS: \"arn:aws:iam::111122223333:root\" }`",
@@ -260,13 +286,17 @@ fn statement(
             ));
         }
     }
+    places.principal = principal.as_ref().map(|(_, p)| p.span);
     let principal = principal.map(|(negated, p)| Negatable {
         negated,
         value: p.value,
     });
-    Some(Statement::new(
-        s.Sid, effect?, principal, action?, resource, conditions, span,
-    ))
+    Some(
+        Statement::new(
+            s.Sid, effect?, principal, action?, resource, conditions, span,
+        )
+        .with_places(places),
+    )
 }
 
 /// What a value of `op` must be and how to write it, when `value` is not one: IAM refuses such a

@@ -649,6 +649,7 @@ fn run(case: &Case) -> Outcome {
         endpoint: endpoint
             .as_ref()
             .map(|p| ("endpoint s3-interface".into(), p.as_ref())),
+        limits: Default::default(),
         explain: false,
     };
     // Without the explanation, the same decision by the same statements, and no text.
@@ -1323,4 +1324,130 @@ fn explanations_are_one_sentence_naming_the_deciding_policies() {
     for (case, want) in rows {
         assert_eq!(run(case).explanation, *want);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organizations policies: what an SCP and an RCP may say
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_syntax.html,
+// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html)
+
+/// The first error a policy of `kind` gets, with its line and column.
+fn first_error(text: &str, kind: PolicyKind) -> Option<(String, usize, usize)> {
+    let file = SourceFile::new("p.json", text);
+    let diags = Diagnostics::new();
+    let node = yaml::parse(SourceId(0), &file, &diags).expect("yaml");
+    let _ = parse(&node, kind, &diags);
+    diags
+        .into_sorted()
+        .into_iter()
+        .find(|d| d.severity == vpcsim_syntax::Severity::Error)
+        .map(|d| {
+            let at = d.span.expect("a place");
+            (d.message, at.line as usize, at.col as usize)
+        })
+}
+
+#[test]
+fn scps_and_rcps_are_checked_as_organizations_saves_them() {
+    // An SCP names no Principal.
+    let scp = "{\"Statement\": {\"Effect\": \"Deny\",\n  \"Principal\": \"*\", \"Action\": \"s3:*\", \"Resource\": \"*\"}}";
+    let (msg, line, col) = first_error(scp, PolicyKind::Scp).expect("an error");
+    assert!(
+        msg.contains("service control policy cannot name a 'Principal'"),
+        "{msg}"
+    );
+    assert_eq!((line, col), (2, 16));
+    assert!(
+        first_error(
+            r#"{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#,
+            PolicyKind::Scp
+        )
+        .is_none()
+    );
+    // An RCP only denies, and names everyone.
+    let allow = r#"{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}}"#;
+    let (msg, ..) = first_error(allow, PolicyKind::Rcp).expect("an error");
+    assert!(msg.contains("can only Deny"), "{msg}");
+    let named = r#"{"Statement": {"Effect": "Deny", "Principal": {"AWS": "111122223333"}, "Action": "s3:*", "Resource": "*"}}"#;
+    let (msg, ..) = first_error(named, PolicyKind::Rcp).expect("an error");
+    assert!(msg.contains("must be \"*\""), "{msg}");
+    let none = r#"{"Statement": {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}}"#;
+    let (msg, ..) = first_error(none, PolicyKind::Rcp).expect("an error");
+    assert!(msg.contains("needs a 'Principal'"), "{msg}");
+    let good =
+        r#"{"Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}}"#;
+    assert!(first_error(good, PolicyKind::Rcp).is_none());
+}
+
+#[test]
+fn guards_need_an_allow_at_every_level_and_their_denies_win() {
+    let full = policy(
+        r#"{"Statement": {"Sid": "Full", "Effect": "Allow", "Action": "*", "Resource": "*"}}"#,
+        PolicyKind::Scp,
+    );
+    let ec2 = policy(
+        r#"{"Statement": {"Sid": "Ec2", "Effect": "Allow", "Action": "ec2:*", "Resource": "*"}}"#,
+        PolicyKind::Scp,
+    );
+    let rcp = policy(
+        r#"{"Statement": {"Sid": "NoDelete", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "*"}}"#,
+        PolicyKind::Rcp,
+    );
+    let id = policy(ALLOW_ALL_ID, PolicyKind::Identity);
+    let ctx = Context::new();
+    let app = caller(APP);
+    let run = |action: &str, scps: Vec<vpcsim_policy::Guard>, rcps: Vec<vpcsim_policy::Guard>| {
+        authorize(&Authorization {
+            request: Request {
+                action,
+                resource: OBJ,
+                caller: Some(&app),
+                context: &ctx,
+            },
+            identity: vec![("identity app".into(), &id)],
+            resource: vec![],
+            resource_account: "111122223333",
+            endpoint: None,
+            limits: vpcsim_policy::Limits {
+                scps,
+                rcps,
+                ..Default::default()
+            },
+            explain: true,
+        })
+    };
+    let level = |target: &'static str, p: &'static Policy| vpcsim_policy::Guard {
+        target: target.into(),
+        policies: vec![("scp".into(), p)],
+    };
+    let full: &'static Policy = Box::leak(Box::new(full));
+    let ec2: &'static Policy = Box::leak(Box::new(ec2));
+    let rcp: &'static Policy = Box::leak(Box::new(rcp));
+    let o = run(
+        "s3:GetObject",
+        vec![level("root", full), level("OU apps", full)],
+        vec![],
+    );
+    assert_eq!(o.decision, Decision::Allowed, "{}", o.explanation);
+    let o = run(
+        "s3:GetObject",
+        vec![level("root", full), level("OU apps", ec2)],
+        vec![],
+    );
+    assert_eq!(o.decision, Decision::ImplicitDeny);
+    assert!(
+        o.explanation.contains("attached to OU apps"),
+        "{}",
+        o.explanation
+    );
+    let o = run(
+        "s3:DeleteObject",
+        vec![level("root", full)],
+        vec![vpcsim_policy::Guard {
+            target: "root".into(),
+            policies: vec![("rcp no-delete".into(), rcp)],
+        }],
+    );
+    assert_eq!(o.decision, Decision::ExplicitDeny);
+    assert_eq!(refs(&o), ["rcp no-delete statement NoDelete"]);
 }

@@ -19,7 +19,12 @@ fn hop_table(hops: &[Hop]) -> String {
 
 /// The readable report of `t`; `fail` lists the links taken down, as the user named them.
 pub fn trace(t: &Trace, fail: &[String]) -> String {
-    let mut out = format!("{} from {} ({})\n", t.request.text, t.from, t.source_ip);
+    // A request from an AWS service has no address in the topology.
+    let mut out = if t.source_ip.is_unspecified() {
+        format!("{} from {}\n", t.request.text, t.from)
+    } else {
+        format!("{} from {} ({})\n", t.request.text, t.from, t.source_ip)
+    };
     if !fail.is_empty() {
         out.push_str(&format!("with down: {}\n", fail.join(", ")));
     }
@@ -41,7 +46,10 @@ pub fn trace(t: &Trace, fail: &[String]) -> String {
             out.push_str(&format!("  {:>2}. [{}] {}\n", i + 1, s.at, s.detail));
         }
     }
-    if !t.forward.is_empty() {
+    if !t.forward.is_empty() && t.source_ip.is_unspecified() {
+        out.push_str("\nthere\n");
+        out.push_str(&hop_table(&t.forward));
+    } else if !t.forward.is_empty() {
         out.push_str(&format!(
             "\nthere ({} → {})\n",
             t.source_ip,

@@ -1920,3 +1920,46 @@ async fn the_web_view_its_pictures_and_its_events() {
         .await
         .expect("an open event stream does not hold the server up");
 }
+
+/// Athena as a caller (issue 16): `from: aws/athena` with a principal, no VPC keys in the context,
+/// aws:CalledVia and aws:ViaAWSService set; a bucket locked to an endpoint refuses it unless its
+/// Deny exempts requests made by AWS services.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_service_calls_s3_for_a_principal() {
+    let running = start_at(&topology_path("athena-endpoint-lock.yaml"), false).await;
+    let a = running.http;
+    let (s, v) = post(
+        a,
+        "/trace",
+        json!({"from": "aws/athena", "principal": "analyst", "request": "s3://locked-data/sales/2026.csv"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["verdict"], "denied", "{v}");
+    assert_eq!(v["code"], "policy.explicit-deny", "{v}");
+    let context = &v["context"];
+    assert_eq!(
+        context["aws:CalledVia"],
+        json!(["athena.amazonaws.com"]),
+        "{v}"
+    );
+    assert_eq!(context["aws:ViaAWSService"], json!(["true"]), "{v}");
+    assert!(context.get("aws:SourceVpce").is_none(), "{v}");
+    let (s, v) = post(
+        a,
+        "/trace",
+        json!({"from": "aws/athena", "principal": "analyst", "request": "s3://exempt-data/sales/2026.csv"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["verdict"], "allowed", "{v}");
+    // Without a principal the service has no credentials to call with.
+    let (s, v) = post(
+        a,
+        "/trace",
+        json!({"from": "aws/athena", "request": "s3://exempt-data/sales/2026.csv"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["code"], "source.service-needs-principal", "{v}");
+}

@@ -57,6 +57,10 @@ pub struct Topology {
     /// IAM roles and users, with their identity policies.
     #[serde(default)]
     pub principals: Lenient<Entries<PrincipalDef>>,
+    /// AWS Organizations, keyed by a short name: which accounts are members, in which OUs, and
+    /// the SCPs and RCPs attached to the root, OUs and accounts.
+    #[serde(default)]
+    pub organizations: Lenient<Entries<Organization>>,
     /// AWS Outposts with S3 on Outposts.
     #[serde(default)]
     pub outposts: Lenient<Entries<Outpost>>,
@@ -621,6 +625,87 @@ pub struct PrincipalDef {
     pub policies: Entries<PolicySource>,
     /// The test keys the emulation front accepts for this principal (default: derived ones).
     pub access_key: Option<Spanned<AccessKey>>,
+    /// The permissions boundary: the most its identity policies (and grants to its role's ARN)
+    /// can allow.
+    pub permissions_boundary: Option<PolicySource>,
+    /// Session policies by name: the principal signs as a session of the role given these
+    /// policies (`AssumeRole`'s `Policy`/`PolicyArns`); they limit what the role's policies allow.
+    #[serde(default)]
+    pub session_policies: Entries<PolicySource>,
+    /// Tags of the role or user, key → value: its requests carry `aws:PrincipalTag/KEY`.
+    #[serde(default)]
+    pub tags: Entries<Text>,
+}
+
+/// An organization of AWS Organizations.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// `o-` followed by 10 to 32 lowercase letters and digits (`aws:PrincipalOrgID`,
+    /// `aws:ResourceOrgID`); derived from the name when absent.
+    pub id: Option<Text>,
+    /// The root's id: `r-` followed by 4 to 32 lowercase letters and digits
+    /// (`aws:PrincipalOrgPaths`); derived when absent.
+    pub root_id: Option<Text>,
+    /// The management account (a key of `accounts`): SCPs and RCPs never apply to it.
+    pub management_account: Text,
+    /// Service control policies by name. `FullAWSAccess` (allow everything) is built in.
+    #[serde(default)]
+    pub scps: Entries<PolicySource>,
+    /// Resource control policies by name (Deny statements only; `RCPFullAWSAccess` is always
+    /// attached everywhere).
+    #[serde(default)]
+    pub rcps: Entries<PolicySource>,
+    /// The policies attached to the organization root.
+    #[serde(default)]
+    pub root: Option<Spanned<OrgAttachments>>,
+    /// Organizational units by name.
+    #[serde(default)]
+    pub units: Entries<OrgUnit>,
+    /// Member accounts (keys of `accounts`), with their OU and attached policies.
+    #[serde(default)]
+    pub accounts: Entries<OrgAccount>,
+}
+
+/// Policies attached to a node of an organization.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgAttachments {
+    /// SCP names (of the organization's `scps`, or `FullAWSAccess`); absent: `[FullAWSAccess]`,
+    /// as AWS attaches it by default; `[]`: none, so nothing is allowed below.
+    pub scps: Option<List<Text>>,
+    /// RCP names (of the organization's `rcps`).
+    #[serde(default)]
+    pub rcps: List<Text>,
+}
+
+/// An organizational unit.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgUnit {
+    /// The OU's id: `ou-`, the root id's letters, `-`, then 8 to 32 lowercase letters and digits
+    /// (`ou-ab12-11111111`); derived when absent.
+    pub id: Option<Text>,
+    /// The parent OU (a key of `units`); absent: the organization root.
+    pub parent: Option<Text>,
+    /// SCP names; absent: `[FullAWSAccess]`.
+    pub scps: Option<List<Text>>,
+    /// RCP names.
+    #[serde(default)]
+    pub rcps: List<Text>,
+}
+
+/// A member account.
+#[derive(Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OrgAccount {
+    /// Its OU (a key of `units`); absent: directly under the root.
+    pub unit: Option<Text>,
+    /// SCP names; absent: `[FullAWSAccess]`.
+    pub scps: Option<List<Text>>,
+    /// RCP names.
+    #[serde(default)]
+    pub rcps: List<Text>,
 }
 
 /// A test access key pair (never a real one: topologies are shared).

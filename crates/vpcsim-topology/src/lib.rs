@@ -10,8 +10,9 @@
 //!   when every reference resolved, so none of its ids is a placeholder.
 //!
 //! [`load`] reads files (through a [`FileSystem`], so tests and servers can use memory),
-//! [`services`] holds what vpcsim knows of AWS services and managed prefix lists, and [`text`]
-//! writes the model's addresses into sentences without the formatting machinery.
+//! [`services`] holds what vpcsim knows of AWS services and managed prefix lists, [`text`]
+//! writes the model's addresses into sentences without the formatting machinery, and
+//! [`policy_text`] the sentences of the policy checks.
 //!
 //! Invariant: pure and synchronous; the only I/O is reading files through [`FileSystem`]
 //! (regular files only, size-capped: [`Limit`]).
@@ -20,6 +21,7 @@ pub mod element;
 pub mod format;
 pub mod load;
 pub mod model;
+pub mod policy_text;
 pub mod request;
 pub mod services;
 pub mod text;

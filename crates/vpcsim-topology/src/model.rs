@@ -178,6 +178,8 @@ pub struct Topology<S: Stage = Resolved> {
     pub principals: Vec<Principal<S>>,
     /// Outposts.
     pub outposts: Vec<Outpost<S>>,
+    /// AWS Organizations.
+    pub organizations: Vec<Organization>,
     /// AWS-managed prefix lists in use.
     pub prefix_lists: Vec<PrefixList>,
     /// Top-level expectations.
@@ -192,6 +194,39 @@ pub struct Topology<S: Stage = Resolved> {
 }
 
 impl Topology {
+    /// The organization `account` is a member of, with the nodes from its root down to the
+    /// account (indexes into [`Organization::nodes`]); `None` when it is in none.
+    pub fn membership(&self, account: AccountId) -> Option<(&Organization, Vec<usize>)> {
+        self.organizations.iter().find_map(|o| {
+            let mut at = o
+                .nodes
+                .iter()
+                .position(|n| n.kind == OrgNodeKind::Account(account))?;
+            let mut path = vec![at];
+            while let Some(parent) = o.nodes[at].parent {
+                if path.contains(&parent) {
+                    break; // validation refuses cycles; never loop
+                }
+                path.push(parent);
+                at = parent;
+            }
+            path.reverse();
+            Some((o, path))
+        })
+    }
+
+    /// `aws:PrincipalOrgPaths` (and `aws:ResourceOrgPaths`) of an account: its organization's
+    /// id, then the root's and each OU's down to the account's parent, each followed by `/`
+    /// (`o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/`).
+    pub fn org_path(org: &Organization, path: &[usize]) -> String {
+        let mut out = format!("{}/", org.aws_id);
+        for &i in path.iter().take(path.len().saturating_sub(1)) {
+            out.push_str(&org.nodes[i].aws_id);
+            out.push('/');
+        }
+        out
+    }
+
     /// True when `code` is one of the warning codes the file lists under `diagnostics:`.
     pub fn expects_diagnostic(&self, code: &str) -> bool {
         self.expected_diagnostics.iter().any(|(c, _)| c == code)
@@ -988,6 +1023,12 @@ pub struct Principal<S: Stage = Resolved> {
     pub policies: Vec<(String, Policy)>,
     /// Test keys given in the topology (`access_key:`): id and secret.
     pub access_key: Option<(String, String)>,
+    /// The permissions boundary, when it has one.
+    pub boundary: Option<Policy>,
+    /// Session policies by name: the principal signs as a session of the role with these.
+    pub session_policies: Vec<(String, Policy)>,
+    /// Tags, key → value (`aws:PrincipalTag/KEY`).
+    pub tags: Vec<(String, String)>,
     /// Where defined.
     pub span: Span,
 }
@@ -1001,6 +1042,51 @@ impl<S: Stage> Principal<S> {
         };
         format!("arn:aws:iam::{account_id}:{kind}/{}", self.name)
     }
+}
+
+/// An organization of AWS Organizations.
+#[derive(Clone, Debug)]
+pub struct Organization {
+    /// The user's name.
+    pub name: String,
+    /// `o-…`: `aws:PrincipalOrgID`, `aws:ResourceOrgID`.
+    pub aws_id: String,
+    /// The management account: SCPs and RCPs do not apply to it.
+    pub management: AccountId,
+    /// SCPs by name (`FullAWSAccess` included).
+    pub scps: Vec<(String, Policy)>,
+    /// RCPs by name.
+    pub rcps: Vec<(String, Policy)>,
+    /// The root (first), the OUs and the member accounts.
+    pub nodes: Vec<OrgNode>,
+    /// Where defined.
+    pub span: Span,
+}
+
+/// A node of an organization: its root, an OU or a member account.
+#[derive(Clone, Debug)]
+pub struct OrgNode {
+    /// What it is.
+    pub kind: OrgNodeKind,
+    /// Its id: `r-…` for the root, `ou-…` for an OU, the account id for an account.
+    pub aws_id: String,
+    /// Its parent node (`None` for the root).
+    pub parent: Option<usize>,
+    /// The SCPs attached (indexes into [`Organization::scps`]).
+    pub scps: Vec<usize>,
+    /// The RCPs attached (indexes into [`Organization::rcps`]).
+    pub rcps: Vec<usize>,
+}
+
+/// The kind of an [`OrgNode`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrgNodeKind {
+    /// The organization root.
+    Root,
+    /// An organizational unit, by name.
+    Unit(String),
+    /// A member account.
+    Account(AccountId),
 }
 
 /// An Outpost.
@@ -1069,6 +1155,50 @@ pub enum Source {
     InboundEndpoint(VpcId),
     /// An on-premises site's resolver (DNS view).
     SiteResolver(SiteId),
+    /// An AWS service calling S3 with a principal's credentials (`aws/athena`).
+    Service(AwsCaller),
+}
+
+/// An AWS service that calls S3 on a principal's behalf, with the principal's credentials (a
+/// forward access session): the request reaches S3 over S3's public endpoint inside AWS, never
+/// through the customer's VPC endpoints, and carries `aws:CalledVia`
+/// (<https://docs.aws.amazon.com/athena/latest/ug/s3-permissions.html>,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-calledvia>).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AwsCaller {
+    /// Amazon Athena reading query data and writing query results.
+    Athena,
+}
+
+impl AwsCaller {
+    /// Every service vpcsim models as a caller.
+    pub const ALL: &'static [AwsCaller] = &[AwsCaller::Athena];
+
+    /// The name after `aws/` in a source: `athena`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AwsCaller::Athena => "athena",
+        }
+    }
+
+    /// The service's name in sentences: `Athena`.
+    pub fn title(self) -> &'static str {
+        match self {
+            AwsCaller::Athena => "Athena",
+        }
+    }
+
+    /// The service principal, the value of `aws:CalledVia`: `athena.amazonaws.com`.
+    pub fn service_principal(self) -> &'static str {
+        match self {
+            AwsCaller::Athena => "athena.amazonaws.com",
+        }
+    }
+
+    /// The service named `name` (as after `aws/`).
+    pub fn from_name(name: &str) -> Option<AwsCaller> {
+        AwsCaller::ALL.iter().copied().find(|c| c.name() == name)
+    }
 }
 
 /// What an expectation checks.
@@ -1174,12 +1304,17 @@ impl<S: Stage> Topology<S> {
                         .find(|i| self.instances[i.index()].name == inner)
                         .map(|i| Source::Instance(*i));
                 }
-                let s = self.sites.iter().position(|s| s.name == outer)?;
-                self.sites[s]
-                    .hosts
-                    .iter()
-                    .find(|h| self.hosts[h.index()].name == inner)
-                    .map(|h| Source::Host(*h))
+                if let Some(s) = self.sites.iter().position(|s| s.name == outer) {
+                    return self.sites[s]
+                        .hosts
+                        .iter()
+                        .find(|h| self.hosts[h.index()].name == inner)
+                        .map(|h| Source::Host(*h));
+                }
+                // `aws/SERVICE`, unless a VPC or site is named `aws`.
+                (outer == "aws")
+                    .then(|| AwsCaller::from_name(inner).map(Source::Service))
+                    .flatten()
             }
         }
     }
@@ -1202,6 +1337,7 @@ impl<S: Stage> Topology<S> {
                 out.push(format!("{}/{}", site.name, self.hosts[h.index()].name));
             }
         }
+        out.extend(AwsCaller::ALL.iter().map(|c| format!("aws/{}", c.name())));
         out
     }
 
@@ -1297,7 +1433,7 @@ impl Topology {
     /// The sender of a request named by a user (`VPC/INSTANCE` or `SITE/HOST`), or what is wrong.
     pub fn find_sender(&self, text: &str) -> Result<Source, NameError> {
         match self.find_source(text) {
-            Some(s @ (Source::Instance(_) | Source::Host(_))) => Ok(s),
+            Some(s @ (Source::Instance(_) | Source::Host(_) | Source::Service(_))) => Ok(s),
             Some(_) => Err(NameError {
                 message: format!("'{text}' is a DNS view; requests start at an instance or a host"),
                 hint: "use VPC/INSTANCE or SITE/HOST (views are for name resolution)".into(),

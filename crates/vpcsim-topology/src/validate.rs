@@ -69,6 +69,8 @@ pub(crate) fn build(
     b.dx_gateways(raw);
     b.sites_and_links(raw);
     b.principals(raw);
+    b.principal_limits(raw);
+    b.organizations(raw);
     b.vpc_members(raw);
     b.outposts(raw);
     b.assign_addresses();
@@ -796,6 +798,7 @@ mod finish;
 mod gateways;
 mod lints;
 mod names;
+mod organizations;
 mod other;
 mod peering;
 mod resolver;

@@ -74,6 +74,12 @@ pub(crate) fn exec(path: &Path, args: ExecArgs) -> ExitCode {
         },
     };
     let source = match topology.find_sender(&args.from) {
+        Ok(Source::Service(_)) => {
+            return usage(
+                format!("'{}' is an AWS service: no command of yours runs there", args.from),
+                "run commands from an instance (VPC/INSTANCE) or a host (SITE/HOST); ask what the service gets with `vpcsim trace --from aws/athena --principal NAME`".into(),
+            );
+        }
         Ok(s) => s,
         Err(e) => return usage(e.message, e.hint),
     };

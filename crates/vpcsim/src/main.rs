@@ -300,6 +300,20 @@ enum PolicyCommand {
         /// The request goes through a VPC endpoint with the default (full access) policy.
         #[arg(long)]
         through_endpoint: bool,
+        /// The caller's permissions boundary (a policy file).
+        #[arg(long, value_name = "FILE")]
+        boundary: Option<PathBuf>,
+        /// A session policy of the caller's session; repeatable.
+        #[arg(long = "session-policy", value_name = "FILE")]
+        session_policies: Vec<PathBuf>,
+        /// The SCPs attached to one node of the caller's organization (FILE,FILE… for several);
+        /// repeat from the root down to the caller's account. `FullAWSAccess` names AWS's.
+        #[arg(long = "scp", value_name = "FILE[,FILE…]")]
+        scps: Vec<String>,
+        /// The RCPs attached to one node of the resource owner's organization; repeatable, as
+        /// `--scp`.
+        #[arg(long = "rcp", value_name = "FILE[,FILE…]")]
+        rcps: Vec<String>,
         /// The action (`s3:GetObject`).
         #[arg(long, required_unless_present = "batch")]
         action: Option<String>,
@@ -322,7 +336,8 @@ enum PolicyCommand {
         /// Evaluate the cases of a JSON Lines file (`-` for standard input), one per line, and
         /// write one JSON verdict per line (docs/policy.md).
         #[arg(long, value_name = "CASES.jsonl", conflicts_with_all = [
-            "identity", "resource_policies", "endpoint_policy", "through_endpoint", "action",
+            "identity", "resource_policies", "endpoint_policy", "through_endpoint", "boundary",
+            "session_policies", "scps", "rcps", "action",
             "resource", "caller", "resource_account", "context", "context_file", "format",
         ])]
         batch: Option<PathBuf>,
@@ -518,6 +533,10 @@ fn main() -> ExitCode {
                     resource_policies,
                     endpoint_policy,
                     through_endpoint,
+                    boundary,
+                    session_policies,
+                    scps,
+                    rcps,
                     action,
                     resource,
                     caller,
@@ -534,6 +553,10 @@ fn main() -> ExitCode {
                 resource_policies: &resource_policies,
                 endpoint_policy: endpoint_policy.as_deref(),
                 through_endpoint,
+                boundary: boundary.as_deref(),
+                session_policies: &session_policies,
+                scps: &scps,
+                rcps: &rcps,
                 action: action.as_deref().unwrap_or_default(),
                 resource: resource.as_deref().unwrap_or_default(),
                 caller: caller.as_deref(),

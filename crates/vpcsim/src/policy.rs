@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use vpcsim_policy::{
-    Authorization, Caller, Context, Decision, Policy, PolicyKind, Request, evaluate,
+    Authorization, Caller, Context, Decision, Guard, Limits, Policy, PolicyKind, Request, evaluate,
 };
 use vpcsim_syntax::{Diagnostics, SourceMap};
 use vpcsim_topology::{FileSystem, Limit, StdFs, not_a_policy};
@@ -22,6 +22,10 @@ pub(crate) struct EvalArgs<'a> {
     pub resource_policies: &'a [PathBuf],
     pub endpoint_policy: Option<&'a Path>,
     pub through_endpoint: bool,
+    pub boundary: Option<&'a Path>,
+    pub session_policies: &'a [PathBuf],
+    pub scps: &'a [String],
+    pub rcps: &'a [String],
     pub action: &'a str,
     pub resource: &'a str,
     pub caller: Option<&'a str>,
@@ -143,6 +147,13 @@ fn read(path: &Path, kind: PolicyKind, sources: &mut SourceMap) -> Result<Policy
     let diags = Diagnostics::new();
     // `None` after any error, the YAML reader's included: an invalid policy yields no verdict.
     let policy = vpcsim_policy::read(id, &file, kind, &diags);
+    // A valid policy gets the checks `validate` runs (Access Analyzer's kind), as warnings.
+    for l in policy.iter().flat_map(|p| vpcsim_policy::lint(p, kind)) {
+        let (message, help) = vpcsim_topology::policy_text::lint_text(&l.kind);
+        diags.push(
+            vpcsim_syntax::Diagnostic::warning(l.kind.code(), l.span, message).with_help(help),
+        );
+    }
     let findings = diags.into_sorted();
     for d in &findings {
         eprintln!("{}", d.render(sources, color()));
@@ -187,6 +198,69 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         Ok(v) => v,
         Err(c) => return c,
     };
+    let session = match load(a.session_policies, PolicyKind::Identity, "session") {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
+    let boundary = match a.boundary {
+        Some(p) => match read(p, PolicyKind::Identity, &mut sources) {
+            Ok(pol) => Some((
+                format!(
+                    "boundary {}",
+                    p.file_stem()
+                        .map_or("policy".into(), |s| s.to_string_lossy().into_owned())
+                ),
+                pol,
+            )),
+            Err(c) => return c,
+        },
+        None => None,
+    };
+    // One node per flag, from the root down; each a comma-separated list of files.
+    let mut nodes = |flags: &[String],
+                     kind: PolicyKind,
+                     what: &str|
+     -> Result<Vec<Node>, ExitCode> {
+        let count = flags.len();
+        flags
+            .iter()
+            .enumerate()
+            .map(|(i, flag)| {
+                let target = match i {
+                    0 => "root".to_string(),
+                    i if i + 1 == count => "account".to_string(),
+                    i => format!("OU {i}"),
+                };
+                let mut attached = Vec::new();
+                for name in flag.split(',').filter(|n| !n.is_empty()) {
+                    if name == "FullAWSAccess" && kind == PolicyKind::Scp {
+                        let text = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+                        let id = sources.add("FullAWSAccess (AWS managed SCP)".to_string(), text);
+                        let file = sources.get(id).expect("just added").clone();
+                        let diags = Diagnostics::new();
+                        let p = vpcsim_policy::read(id, &file, kind, &diags).ok_or(ExitCode::from(1))?;
+                        attached.push(("scp FullAWSAccess".to_string(), p));
+                        continue;
+                    }
+                    let path = Path::new(name);
+                    let p = read(path, kind, &mut sources)?;
+                    let stem = path
+                        .file_stem()
+                        .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
+                    attached.push((format!("{what} {stem}"), p));
+                }
+                Ok((target, attached))
+            })
+            .collect()
+    };
+    let scps = match nodes(a.scps, PolicyKind::Scp, "scp") {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
+    let rcps = match nodes(a.rcps, PolicyKind::Rcp, "rcp") {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
     let endpoint = match a.endpoint_policy {
         Some(p) => match read(p, PolicyKind::Endpoint, &mut sources) {
             Ok(pol) => Some(pol),
@@ -201,10 +275,11 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 arn: arn.to_string(),
                 account: acct.to_string(),
             }),
+            None if batch::is_service_name(arn) => Some(Caller::service(arn)),
             None => {
                 return usage(
                     format!("'{arn}' is not an IAM principal ARN"),
-                    "write arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, or `anonymous`"
+                    "write arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, a service principal (cloudtrail.amazonaws.com), or `anonymous`"
                         .into(),
                 );
             }
@@ -268,12 +343,30 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         resource: resource.iter().map(|(l, p)| (l.into(), p, None)).collect(),
         resource_account: &owner,
         endpoint: endpoint_gate,
+        limits: Limits {
+            boundary: boundary.as_ref().map(|(l, p)| (l.into(), p)),
+            session: session.iter().map(|(l, p)| (l.into(), p)).collect(),
+            scps: guards(&scps),
+            rcps: guards(&rcps),
+        },
         explain: true,
     });
     // Each policy's own view, for the "why".
     let mut per_policy = Vec::new();
-    for (l, p) in identity.iter().chain(resource.iter()) {
-        per_policy.push((l.clone(), evaluate(p, l, &request)));
+    let boundary_labelled = boundary.iter().map(|(l, p)| (l.clone(), p));
+    let guards_flat = scps
+        .iter()
+        .chain(&rcps)
+        .flat_map(|(_, attached)| attached.iter().map(|(l, p)| (l.clone(), p)));
+    for (l, p) in identity
+        .iter()
+        .map(|(l, p)| (l.clone(), p))
+        .chain(boundary_labelled)
+        .chain(session.iter().map(|(l, p)| (l.clone(), p)))
+        .chain(guards_flat)
+        .chain(resource.iter().map(|(l, p)| (l.clone(), p)))
+    {
+        per_policy.push((l.clone(), evaluate(p, &l, &request)));
     }
     if let Some(p) = &endpoint {
         per_policy.push(("endpoint".to_string(), evaluate(p, "endpoint", &request)));
@@ -312,12 +405,16 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 );
             }
             println!("{}: {}", decision.to_uppercase(), outcome.explanation);
+            if let Some(note) = scope_note(a.action) {
+                println!("note: {note}");
+            }
         }
         Format::Json => {
             let v = serde_json::json!({
                 "decision": decision,
                 "deciding": outcome.deciding.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
                 "explanation": outcome.explanation,
+                "notes": scope_note(a.action).into_iter().collect::<Vec<_>>(),
                 "policies": per_policy.iter().map(|(l, v)| serde_json::json!({
                     "policy": l,
                     "allows": v.allows.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
@@ -329,4 +426,35 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// One organization node of `--scp`/`--rcp`: what it is (`root`, `OU 1`, `account`) and its
+/// labelled policies.
+type Node = (String, Vec<(String, Policy)>);
+
+/// The nodes of `--scp`/`--rcp` as the evaluation takes them.
+fn guards(nodes: &[Node]) -> Vec<Guard<'_>> {
+    nodes
+        .iter()
+        .map(|(target, attached)| Guard {
+            target: target.as_str().into(),
+            policies: attached
+                .iter()
+                .map(|(l, p)| (l.as_str().into(), p))
+                .collect(),
+        })
+        .collect()
+}
+
+/// What a verdict on an action of another service than S3 does not cover: vpcsim evaluates the
+/// policies given as IAM combines them, but knows nothing of that service's own rules (its
+/// resource-based policies, its condition keys, the keys it always sets).
+pub(crate) fn scope_note(action: &str) -> Option<String> {
+    let service = action.split_once(':').map_or(action, |(s, _)| s);
+    let s3 = service.eq_ignore_ascii_case("s3") || service.eq_ignore_ascii_case("s3-outposts");
+    (!s3).then(|| {
+        format!(
+            "vpcsim carries S3 requests only: for {action} this is the policies given, combined as IAM combines them, without what {service} itself adds (its own resource policies, the condition keys it sets)"
+        )
+    })
 }

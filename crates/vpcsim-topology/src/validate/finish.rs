@@ -39,6 +39,7 @@ impl Topology<Draft> {
             access_points: all(self.access_points, AccessPoint::finish)?,
             principals: all(self.principals, Principal::finish)?,
             outposts: all(self.outposts, Outpost::finish)?,
+            organizations: self.organizations,
             prefix_lists: self.prefix_lists,
             expectations: self.expectations,
             scenarios: self.scenarios,
@@ -196,6 +197,9 @@ impl Principal<Draft> {
             kind: self.kind,
             policies: self.policies,
             access_key: self.access_key,
+            boundary: self.boundary,
+            session_policies: self.session_policies,
+            tags: self.tags,
             span: self.span,
         })
     }
@@ -231,6 +235,9 @@ mod tests {
             kind: PrincipalKind::Role,
             policies: Vec::new(),
             access_key: None,
+            boundary: None,
+            session_policies: Vec::new(),
+            tags: Vec::new(),
             span: Span::default(),
         }
     }

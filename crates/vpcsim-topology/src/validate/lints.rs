@@ -79,11 +79,128 @@ impl Builder<'_> {
                 self.lint_policy(p, &vpces, &vpcs, false);
             }
         }
+        self.lint_access_analyzer();
         self.lint_site_overlaps();
         self.lint_forward_targets();
         // On a design that does not load, what is missing would make these guesses.
         if !self.d.has_errors() {
             self.lint_design();
+        }
+    }
+
+    /// Every policy of the topology through [`vpcsim_policy::lint`] (IAM Access Analyzer's kind of
+    /// checks), and the size limits AWS sets on each kind.
+    fn lint_access_analyzer(&self) {
+        let t = &self.t;
+        let mut all: Vec<(&Policy, PolicyKind, String)> = Vec::new();
+        for ep in &t.endpoints {
+            if let Some(p) = &ep.policy {
+                all.push((
+                    p,
+                    PolicyKind::Endpoint,
+                    format!("the policy of endpoint '{}'", ep.name),
+                ));
+            }
+        }
+        for b in &t.buckets {
+            if let Some(p) = &b.policy {
+                all.push((
+                    p,
+                    PolicyKind::Resource,
+                    format!("the policy of bucket '{}'", b.name),
+                ));
+            }
+        }
+        for a in &t.access_points {
+            if let Some(p) = &a.policy {
+                all.push((
+                    p,
+                    PolicyKind::Resource,
+                    format!("the policy of access point '{}'", a.name),
+                ));
+            }
+        }
+        for pr in &t.principals {
+            for (n, p) in &pr.policies {
+                all.push((
+                    p,
+                    PolicyKind::Identity,
+                    format!("policy '{n}' of '{}'", pr.name),
+                ));
+            }
+            if let Some(p) = &pr.boundary {
+                all.push((
+                    p,
+                    PolicyKind::Identity,
+                    format!("the permissions boundary of '{}'", pr.name),
+                ));
+            }
+            for (n, p) in &pr.session_policies {
+                all.push((
+                    p,
+                    PolicyKind::Identity,
+                    format!("session policy '{n}' of '{}'", pr.name),
+                ));
+            }
+        }
+        for o in &t.organizations {
+            for (n, p) in &o.scps {
+                all.push((p, PolicyKind::Scp, format!("SCP '{n}'")));
+            }
+            for (n, p) in &o.rcps {
+                all.push((p, PolicyKind::Rcp, format!("RCP '{n}'")));
+            }
+        }
+        for (p, kind, what) in all {
+            for l in vpcsim_policy::lint(p, kind) {
+                let (message, help) = crate::policy_text::lint_text(&l.kind);
+                self.warn(l.kind.code(), l.span, message, help);
+            }
+            self.lint_size(p, kind, &what);
+        }
+    }
+
+    /// AWS's size limits, on a policy written as JSON (a YAML policy is not the text AWS would
+    /// be given): a bucket policy 20 KB, an endpoint policy 20,480 characters with white space,
+    /// an SCP or RCP 5,120 characters.
+    fn lint_size(&self, p: &Policy, kind: PolicyKind, what: &str) {
+        let (limit, unit, source) = match kind {
+            PolicyKind::Resource => (
+                20 * 1024,
+                "bytes",
+                "the S3 user guide, \"Bucket policy examples\": bucket policies are limited to 20 KB",
+            ),
+            PolicyKind::Endpoint => (
+                20_480,
+                "characters",
+                "the PrivateLink guide, \"Control access to VPC endpoints using endpoint policies\"",
+            ),
+            PolicyKind::Scp | PolicyKind::Rcp => {
+                (5_120, "characters", "the AWS Organizations quotas")
+            }
+            PolicyKind::Identity => return,
+        };
+        let Some(file) = self.sources.get(p.span.file) else {
+            return;
+        };
+        let Some(text) = file.text.get(p.span.start..p.span.end) else {
+            return;
+        };
+        if !text.trim_start().starts_with('{') {
+            return;
+        }
+        let size = if unit == "bytes" {
+            text.len()
+        } else {
+            text.chars().count()
+        };
+        if size > limit {
+            self.warn(
+                "policy-size",
+                p.span,
+                format!("{what} is {size} {unit} long; AWS accepts at most {limit} ({source})"),
+                "split it (several statements can often become one with a list of actions or resources), or remove white space outside strings",
+            );
         }
     }
 
@@ -472,12 +589,39 @@ impl Builder<'_> {
                     )
                     && matches!(&s.principal, Some(pr) if pr.value == Principal::Any && !pr.negated);
                 if endpoint_gate {
-                    self.warn(
-                        "policy-console-lockout",
-                        c.span,
-                        format!("this Deny refuses every request to bucket '{}' that does not come through the listed {}, including the S3 console and other AWS services", b.name, if key == "aws:sourcevpce" { "endpoints" } else { "VPCs" }),
-                        "AWS warns this can lock everyone out; only the bucket owner's root user can still delete or change the bucket policy",
-                    );
+                    let through = if key == "aws:sourcevpce" {
+                        "endpoints"
+                    } else {
+                        "VPCs"
+                    };
+                    // Requests AWS services make with your credentials (Athena) never come through
+                    // your endpoints: a statement that conditions on these keys exempts them.
+                    let exempts_services = s.conditions.iter().any(|x| {
+                        matches!(
+                            x.key.to_ascii_lowercase().as_str(),
+                            "aws:viaawsservice"
+                                | "aws:calledvia"
+                                | "aws:calledviafirst"
+                                | "aws:calledvialast"
+                                | "aws:principalisawsservice"
+                        )
+                    });
+                    let services: Vec<String> = AwsCaller::ALL
+                        .iter()
+                        .map(|c| format!("{} ({})", c.title(), c.service_principal()))
+                        .collect();
+                    let (message, help) = if exempts_services {
+                        (
+                            format!("this Deny refuses every request to bucket '{}' that does not come through the listed {through}, including the S3 console (requests AWS services make for you are exempted by the statement's aws:ViaAWSService or aws:CalledVia condition)", b.name),
+                            "AWS warns this can lock everyone out; only the bucket owner's root user can still delete or change the bucket policy".to_string(),
+                        )
+                    } else {
+                        (
+                            format!("this Deny refuses every request to bucket '{}' that does not come through the listed {through}: the S3 console, and AWS services that call S3 with your credentials from inside AWS, never through your {through}: {}", b.name, services.join(", ")),
+                            "to let AWS services acting for you through, add `Bool: { \"aws:ViaAWSService\": \"false\" }` to this statement's Condition (it then denies only requests made directly); AWS warns this can lock everyone out: only the bucket owner's root user can still delete or change the bucket policy".to_string(),
+                        )
+                    };
+                    self.warn("policy-console-lockout", c.span, message, help);
                 }
             }
         }

@@ -385,6 +385,9 @@ impl Builder<'_> {
                 kind: p.kind,
                 policies,
                 access_key,
+                boundary: None,
+                session_policies: Vec::new(),
+                tags: Vec::new(),
                 span: e.key.span,
             });
         }
@@ -1155,7 +1158,7 @@ impl Builder<'_> {
     fn expectation(&self, x: &f::Expect, components: &[String]) -> Option<Expectation> {
         let Some(from) = self.t.find_source(x.from.as_str()) else {
             let names = self.t.source_names();
-            self.err("unknown-reference", x.from.span, format!("no source named '{}'", x.from.value), format!("{} (sources are VPC/INSTANCE, SITE/HOST, or for `resolve:` a view: public, VPC, VPC/inbound, SITE)", suggest::hint(x.from.as_str(), "source", names.iter().map(String::as_str))));
+            self.err("unknown-reference", x.from.span, format!("no source named '{}'", x.from.value), format!("{} (sources are VPC/INSTANCE, SITE/HOST, aws/athena, or for `resolve:` a view: public, VPC, VPC/inbound, SITE)", suggest::hint(x.from.as_str(), "source", names.iter().map(String::as_str))));
             return None;
         };
         let check = match (&x.request, &x.resolve) {
@@ -1173,15 +1176,36 @@ impl Builder<'_> {
                 return None;
             }
             (Some(req), None) => {
-                if !matches!(from, Source::Instance(_) | Source::Host(_)) {
+                if !matches!(
+                    from,
+                    Source::Instance(_) | Source::Host(_) | Source::Service(_)
+                ) {
                     self.err(
                         "invalid-value",
                         x.from.span,
                         format!(
-                            "'{}' is a DNS view; requests start at an instance or a host",
+                            "'{}' is a DNS view; requests start at an instance, a host or an AWS service",
                             x.from.value
                         ),
-                        "use VPC/INSTANCE or SITE/HOST",
+                        "use VPC/INSTANCE, SITE/HOST or aws/athena",
+                    );
+                    return None;
+                }
+                // A service calls with the credentials of the principal it acts for.
+                if let Source::Service(svc) = from
+                    && x.principal
+                        .as_ref()
+                        .is_none_or(|p| p.as_str() == "anonymous")
+                {
+                    self.err(
+                        "missing-key",
+                        x.from.span,
+                        format!(
+                            "a request from '{}' needs `principal:`: {} calls S3 with the credentials of the role or user that runs the query",
+                            x.from.value,
+                            svc.service_principal()
+                        ),
+                        "add `principal: NAME` (a key of `principals`)",
                     );
                     return None;
                 }

@@ -18,7 +18,9 @@ use std::rc::Rc;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use vpcsim_policy::{Authorization, Caller, Decision, Policy, PolicyKind, Request, authorize};
+use vpcsim_policy::{
+    Authorization, Caller, Decision, Guard, Limits, Policy, PolicyKind, Request, authorize,
+};
 use vpcsim_syntax::{Diagnostics, Node, NodeKind, SourceFile, SourceId, SourceMap, Span};
 use vpcsim_topology::{FileSystem, Limit, StdFs, not_a_policy};
 
@@ -32,17 +34,9 @@ const LINE_LIMIT: u64 = 16 << 20;
 /// (4,096 per kind kept the process growing, a quarter of its time in fresh pages).
 const CACHE_MAX: usize = 1024;
 
-/// Policy types of IAM that vpcsim does not evaluate (yet), for a clear refusal.
-const NOT_MODELLED: &[&str] = &[
-    "permissions_boundary",
-    "permission_boundary",
-    "boundary",
-    "session",
-    "session_policy",
-    "scp",
-    "rcp",
-    "organizations",
-];
+/// The AWS-managed SCP attached to every node of an organization by default, by its name: a case
+/// may write `"FullAWSAccess"` for it in an `scp` level.
+const FULL_AWS_ACCESS: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
 
 /// Runs every case of `path` (`-`: standard input) and prints one verdict per case.
 pub(crate) fn batch(path: &Path) -> ExitCode {
@@ -118,7 +112,10 @@ pub(crate) fn batch(path: &Path) -> ExitCode {
                     id: v.id,
                     decision: decision_name(v.decision),
                     deciding: Some(&v.deciding),
-                    notes: Some([v.explanation.as_str()]),
+                    notes: Some(match &v.scope {
+                        Some(note) => vec![v.explanation.as_str(), note.as_str()],
+                        None => vec![v.explanation.as_str()],
+                    }),
                     pass: v.pass,
                     error: None,
                 }
@@ -198,7 +195,7 @@ struct Out<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     deciding: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    notes: Option<[&'a str; 1]>,
+    notes: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pass: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,6 +210,8 @@ struct Verdict<'a> {
     explanation: String,
     /// Whether the case's `expect` (and `expect_deciding`) held, when it has one.
     pass: Option<bool>,
+    /// What the verdict does not cover (an action of another service than S3).
+    scope: Option<String>,
 }
 
 fn decision_name(d: Decision) -> &'static str {
@@ -278,7 +277,7 @@ struct Batch {
     /// The folder of the batch file: policy file names are relative to it.
     dir: PathBuf,
     /// Identity, resource and endpoint policies.
-    cache: [Cache; 3],
+    cache: [Cache; 5],
 }
 
 /// A policy of a case, with its label.
@@ -350,9 +349,10 @@ impl Batch {
                     arn: arn.to_string(),
                     account: account.to_string(),
                 }),
+                None if is_service_name(arn) => Some(Caller::service(arn)),
                 None => {
                     return Err(fail(format!(
-                        "'{arn}' is not an IAM principal ARN (arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, an assumed-role session, or \"anonymous\")"
+                        "'{arn}' is not an IAM principal ARN (arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, …:root, an assumed-role session, a federated user session), a service principal (cloudtrail.amazonaws.com) or \"anonymous\""
                     )));
                 }
             },
@@ -401,6 +401,10 @@ impl Batch {
         let mut identity: Vec<Named> = Vec::new();
         let mut resources: Vec<(Named, Option<Cow<'a, str>>)> = Vec::new();
         let mut endpoint: Option<Option<Named>> = None;
+        let mut boundary: Option<Named> = None;
+        let mut session: Vec<Named> = Vec::new();
+        let mut scps: Vec<(String, Vec<Named>)> = Vec::new();
+        let mut rcps: Vec<(String, Vec<Named>)> = Vec::new();
         if let Some(raw) = case.policies.filter(|r| r.get() != "null") {
             let policies: Vec<(Cow<'a, str>, &'a RawValue)> =
                 serde_json::from_str::<PolicyMap<'a>>(raw.get())
@@ -450,14 +454,53 @@ impl Batch {
                             )
                         });
                     }
-                    other if NOT_MODELLED.contains(&other) => {
-                        return Err(fail(format!(
-                            "policy type '{other}' is not modelled by vpcsim: it evaluates identity, resource (bucket), access_point and endpoint policies"
-                        )));
+                    "permissions_boundary" => {
+                        boundary = Some(
+                            self.policy(value, PolicyKind::Identity, "boundary", 0)
+                                .map_err(&fail)?,
+                        );
+                    }
+                    "session" => {
+                        for (i, p) in many()?.into_iter().enumerate() {
+                            session.push(
+                                self.policy(p, PolicyKind::Identity, "session", i)
+                                    .map_err(&fail)?,
+                            );
+                        }
+                    }
+                    "scp" | "rcp" => {
+                        let (kind, what) = if kind == "scp" {
+                            (PolicyKind::Scp, "scp")
+                        } else {
+                            (PolicyKind::Rcp, "rcp")
+                        };
+                        let levels = many()?;
+                        let count = levels.len();
+                        let mut out = Vec::new();
+                        for (i, level) in levels.into_iter().enumerate() {
+                            let target = match (i, count) {
+                                (0, _) => "root".to_string(),
+                                (i, n) if i + 1 == n => "account".to_string(),
+                                (i, _) => format!("OU {i}"),
+                            };
+                            let mut attached = Vec::new();
+                            let items =
+                                one_or_many(level).map_err(|e| fail(format!("{what}: {e}")))?;
+                            for (j, p) in items.into_iter().enumerate() {
+                                let label = format!("{what} {target}.{}", j + 1);
+                                attached.push(self.guard(p, kind, label).map_err(&fail)?);
+                            }
+                            out.push((target, attached));
+                        }
+                        if kind == PolicyKind::Scp {
+                            scps = out;
+                        } else {
+                            rcps = out;
+                        }
                     }
                     other => {
                         return Err(fail(format!(
-                            "unknown policy type '{other}' (identity, resource or bucket, access_point, endpoint)"
+                            "unknown policy type '{other}' (identity, resource or bucket, access_point, endpoint, permissions_boundary, session, scp, rcp)"
                         )));
                     }
                 }
@@ -483,6 +526,17 @@ impl Batch {
             endpoint: endpoint
                 .as_ref()
                 .map(|e| ("endpoint".into(), e.as_ref().map(|n| n.policy.as_ref()))),
+            limits: Limits {
+                boundary: boundary
+                    .as_ref()
+                    .map(|n| (n.label.as_str().into(), n.policy.as_ref())),
+                session: session
+                    .iter()
+                    .map(|n| (n.label.as_str().into(), n.policy.as_ref()))
+                    .collect(),
+                scps: guards(&scps),
+                rcps: guards(&rcps),
+            },
             explain: true,
         });
         let deciding: Vec<String> = outcome.deciding.iter().map(|r| r.to_string()).collect();
@@ -503,6 +557,38 @@ impl Batch {
             deciding,
             explanation: outcome.explanation,
             pass,
+            scope: super::scope_note(&action),
+        })
+    }
+
+    /// A policy of an `scp` or `rcp` level: inline, a file name, or `"FullAWSAccess"`.
+    fn guard(&mut self, raw: &RawValue, kind: PolicyKind, label: String) -> Result<Named, String> {
+        let full = raw.get() == "\"FullAWSAccess\"";
+        let what = if kind == PolicyKind::Scp {
+            "scp"
+        } else {
+            "rcp"
+        };
+        let named = if full {
+            if kind == PolicyKind::Rcp {
+                return Err(
+                    "FullAWSAccess is an SCP: RCPFullAWSAccess is always attached, leave it out"
+                        .into(),
+                );
+            }
+            let text =
+                RawValue::from_string(FULL_AWS_ACCESS.to_string()).map_err(|e| e.to_string())?;
+            self.policy(&text, kind, what, 0)?
+        } else {
+            self.policy(raw, kind, what, 0)?
+        };
+        Ok(Named {
+            label: if full {
+                "scp FullAWSAccess".into()
+            } else {
+                label
+            },
+            policy: named.policy,
         })
     }
 
@@ -540,6 +626,8 @@ impl Batch {
             PolicyKind::Identity => 0,
             PolicyKind::Resource => 1,
             PolicyKind::Endpoint => 2,
+            PolicyKind::Scp => 3,
+            PolicyKind::Rcp => 4,
         }];
         let key: Cow<str> = match &file {
             Some(name) => format!("\0{name}").into(),
@@ -729,4 +817,27 @@ impl<'de> Deserialize<'de> for JsonNode {
         }
         d.deserialize_any(V)
     }
+}
+
+/// A service principal's name: `cloudtrail.amazonaws.com`, `logging.s3.amazonaws.com`.
+pub(crate) fn is_service_name(name: &str) -> bool {
+    name.strip_suffix(".amazonaws.com").is_some_and(|s| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    })
+}
+
+/// The levels of an `scp` or `rcp` field as the evaluation takes them.
+fn guards(levels: &[(String, Vec<Named>)]) -> Vec<Guard<'_>> {
+    levels
+        .iter()
+        .map(|(target, attached)| Guard {
+            target: target.as_str().into(),
+            policies: attached
+                .iter()
+                .map(|n| (n.label.as_str().into(), n.policy.as_ref()))
+                .collect(),
+        })
+        .collect()
 }

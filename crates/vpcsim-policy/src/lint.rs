@@ -1,0 +1,362 @@
+//! Checks in the spirit of IAM Access Analyzer's policy validation
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>):
+//! valid policies that name what does not exist or cannot match. [`lint`] returns data — a code,
+//! the place, and what was found — and the caller writes the sentences.
+
+use vpcsim_syntax::{Span, suggest};
+
+use crate::catalog::{self, Resource};
+use crate::{Effect, Policy, PolicyKind, Principal, PrincipalType};
+
+/// One finding of [`lint`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lint {
+    /// Where: the action, resource, condition key, principal or statement.
+    pub span: Span,
+    /// What was found.
+    pub kind: LintKind,
+}
+
+/// What a [`Lint`] found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LintKind {
+    /// An S3 action (or pattern) that names no S3 action: `s3:GetObjcet`.
+    UnknownAction {
+        /// As written.
+        action: String,
+        /// The closest known action, with its prefix.
+        suggestion: Option<String>,
+    },
+    /// An S3 action whose resource type no `Resource` of the statement can be: `s3:GetObject` on
+    /// `arn:aws:s3:::bucket` only.
+    ActionResourceMismatch {
+        /// As written.
+        action: String,
+        /// The resource type the action applies to.
+        applies_to: Resource,
+        /// The statement's resources, as written.
+        resources: Vec<String>,
+    },
+    /// A global or S3 condition key vpcsim does not know: `aws:SourceVpcee`.
+    UnknownConditionKey {
+        /// As written.
+        key: String,
+        /// The closest known key.
+        suggestion: Option<&'static str>,
+    },
+    /// A `Sid` used by an earlier statement of the same policy.
+    DuplicateSid {
+        /// The Sid.
+        sid: String,
+    },
+    /// `Allow` with `NotAction`: it allows every action not listed, of every service.
+    AllowWithNotAction,
+    /// `Allow` with `NotResource`: it allows on every resource not listed.
+    AllowWithNotResource,
+    /// A `Resource` that starts as an ARN but is not one (`arn:aws:s3::bucket`).
+    InvalidArn {
+        /// As written.
+        arn: String,
+    },
+    /// An `AWS` principal that is neither `*`, an account id, nor an IAM or STS ARN.
+    InvalidPrincipal {
+        /// As written.
+        principal: String,
+    },
+    /// An action the statement lists twice, or that another of its actions covers
+    /// (`s3:GetObject` beside `s3:Get*`).
+    RedundantAction {
+        /// As written.
+        action: String,
+        /// The action or pattern that covers it.
+        covered_by: String,
+    },
+    /// A resource the statement lists twice, or that another of its resources covers
+    /// (`arn:aws:s3:::b/report.csv` beside `arn:aws:s3:::b/*`).
+    RedundantResource {
+        /// As written.
+        resource: String,
+        /// The resource or pattern that covers it.
+        covered_by: String,
+    },
+}
+
+impl LintKind {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LintKind::UnknownAction { .. } => "policy-unknown-action",
+            LintKind::ActionResourceMismatch { .. } => "policy-action-resource-mismatch",
+            LintKind::UnknownConditionKey { .. } => "policy-unknown-condition-key",
+            LintKind::DuplicateSid { .. } => "policy-duplicate-sid",
+            LintKind::AllowWithNotAction => "policy-allow-not-action",
+            LintKind::AllowWithNotResource => "policy-allow-not-resource",
+            LintKind::InvalidArn { .. } => "policy-invalid-arn",
+            LintKind::InvalidPrincipal { .. } => "policy-invalid-principal",
+            LintKind::RedundantAction { .. } => "policy-redundant-action",
+            LintKind::RedundantResource { .. } => "policy-redundant-resource",
+        }
+    }
+}
+
+/// Splits `s3:GetObject` (or `s3-outposts:GetObject`) into its prefix and name; `None` for
+/// another service's action.
+fn s3_action(action: &str) -> Option<(&str, &str)> {
+    let (svc, name) = action.split_once(':')?;
+    (svc.eq_ignore_ascii_case("s3") || svc.eq_ignore_ascii_case("s3-outposts"))
+        .then_some((svc, name))
+}
+
+/// Whether the pattern `pat` (with `*` and `?`, compared without case) matches `name`: the
+/// greedy matcher that backtracks only to the last `*`, so a pattern of many stars costs
+/// `O(pattern × name)`, never exponential time.
+fn wildcard(pat: &[u8], name: &[u8]) -> bool {
+    glob(pat, name, true)
+}
+
+/// [`wildcard`], with case compared (`fold` false) or not.
+fn glob(pat: &[u8], name: &[u8], fold: bool) -> bool {
+    let eq = |a: u8, b: u8| {
+        if fold {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if p < pat.len() && (pat[p] == b'?' || eq(pat[p], name[n])) {
+            p += 1;
+            n += 1;
+        } else if p < pat.len() && pat[p] == b'*' {
+            star = Some((p, n));
+            p += 1;
+        } else if let Some((sp, sn)) = star {
+            p = sp + 1;
+            n = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    pat[p..].iter().all(|&c| c == b'*')
+}
+
+/// Checks one policy of `kind` (see the module documentation). Findings come in statement order.
+pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
+    let mut out = Vec::new();
+    // "Did you mean" compares a name with every known one: for the first findings of a policy
+    // only, and for names of a sensible length, so that a hostile policy of thousands of unknown
+    // names stays fast.
+    let mut suggestions = 64usize;
+    let mut suggest = |name: &str, known: &mut dyn Iterator<Item = &'static str>| {
+        if suggestions == 0 || name.len() > 128 {
+            return None;
+        }
+        suggestions -= 1;
+        suggest::closest(name, known)
+    };
+    let mut sids: Vec<&str> = Vec::new();
+    for s in &policy.statements {
+        let at = |places: &[Span], i: usize| places.get(i).copied().unwrap_or(s.span);
+        if let Some(sid) = &s.sid {
+            if sids.contains(&sid.as_str()) {
+                out.push(Lint {
+                    span: s.span,
+                    kind: LintKind::DuplicateSid { sid: sid.clone() },
+                });
+            }
+            sids.push(sid);
+        }
+        if s.effect == Effect::Allow && s.action.negated {
+            out.push(Lint {
+                span: at(&s.places.action, 0),
+                kind: LintKind::AllowWithNotAction,
+            });
+        }
+        if s.effect == Effect::Allow && s.resource.as_ref().is_some_and(|r| r.negated) {
+            out.push(Lint {
+                span: at(&s.places.resource, 0),
+                kind: LintKind::AllowWithNotResource,
+            });
+        }
+        // Resources: ARNs that are not, and the types they name.
+        let resources: Vec<&String> = s.resource.iter().flat_map(|r| &r.value).collect();
+        for (i, r) in resources.iter().enumerate() {
+            if r.starts_with("arn:") && r.splitn(6, ':').count() < 6 {
+                out.push(Lint {
+                    span: at(&s.places.resource, i),
+                    kind: LintKind::InvalidArn { arn: r.to_string() },
+                });
+            }
+        }
+        let types: Option<Vec<Option<Resource>>> = match &s.resource {
+            Some(r) if !r.negated => r.value.iter().map(|p| catalog::arn_resource(p)).collect(),
+            _ => None,
+        };
+        // Actions: unknown ones, and known ones no resource of the statement can be.
+        for (i, a) in s.action.value.iter().enumerate() {
+            let Some((prefix, name)) = s3_action(a) else {
+                continue;
+            };
+            let matched = if name.contains(['*', '?']) {
+                catalog::actions().any(|k| wildcard(name.as_bytes(), k.as_bytes()))
+            } else {
+                catalog::action_resource(name).is_some()
+            };
+            if !matched {
+                out.push(Lint {
+                    span: at(&s.places.action, i),
+                    kind: LintKind::UnknownAction {
+                        action: a.clone(),
+                        suggestion: suggest(name, &mut catalog::actions())
+                            .map(|n| format!("{prefix}:{n}")),
+                    },
+                });
+                continue;
+            }
+            if s.action.negated || name.contains(['*', '?']) {
+                continue;
+            }
+            let Some(applies_to) = catalog::action_resource(name) else {
+                continue;
+            };
+            if applies_to == Resource::Unchecked {
+                continue;
+            }
+            if let Some(types) = &types {
+                let fits = |t: &Option<Resource>| match t {
+                    // Another service's ARN never names an S3 resource.
+                    None => false,
+                    Some(Resource::Unchecked) => true,
+                    // Bucket-level actions through an access point name the access point.
+                    Some(Resource::AccessPoint) => {
+                        matches!(applies_to, Resource::AccessPoint | Resource::Bucket)
+                    }
+                    Some(t) => *t == applies_to,
+                };
+                if !types.is_empty() && !types.iter().any(fits) {
+                    out.push(Lint {
+                        span: at(&s.places.action, i),
+                        kind: LintKind::ActionResourceMismatch {
+                            action: a.clone(),
+                            applies_to,
+                            resources: resources.iter().map(|r| r.to_string()).collect(),
+                        },
+                    });
+                }
+            }
+        }
+        // Redundant actions and resources: a literal value another value of the list covers (a
+        // pattern covers a literal when it matches it; two patterns are not compared). Among
+        // the first 64 values of up to 256 characters: every pair is compared, and a hostile
+        // list must not make that slow.
+        let covered = |values: &[String], i: usize, case: bool| -> Option<String> {
+            let v = &values[i];
+            if v.len() > 256 {
+                return None;
+            }
+            // A pattern is compared with the others only for being written twice.
+            let pattern = v.contains(['*', '?']) || v.contains("${");
+            values.iter().take(64).enumerate().find_map(|(j, p)| {
+                let same = if case {
+                    p == v
+                } else {
+                    p.eq_ignore_ascii_case(v)
+                };
+                let covers = if same {
+                    j < i
+                } else if pattern || p.len() > 256 || p.contains("${") || !p.contains(['*', '?']) {
+                    false
+                } else if case {
+                    glob(p.as_bytes(), v.as_bytes(), false)
+                } else {
+                    wildcard(p.as_bytes(), v.as_bytes())
+                };
+                covers.then(|| p.clone())
+            })
+        };
+        for i in 0..s.action.value.len().min(64) {
+            if let Some(by) = covered(&s.action.value, i, false) {
+                out.push(Lint {
+                    span: at(&s.places.action, i),
+                    kind: LintKind::RedundantAction {
+                        action: s.action.value[i].clone(),
+                        covered_by: by,
+                    },
+                });
+            }
+        }
+        if let Some(r) = &s.resource {
+            for i in 0..r.value.len().min(64) {
+                if let Some(by) = covered(&r.value, i, true) {
+                    out.push(Lint {
+                        span: at(&s.places.resource, i),
+                        kind: LintKind::RedundantResource {
+                            resource: r.value[i].clone(),
+                            covered_by: by,
+                        },
+                    });
+                }
+            }
+        }
+        // Condition keys.
+        for c in &s.conditions {
+            if catalog::known_key(&c.key) == Some(false) {
+                out.push(Lint {
+                    span: c.span,
+                    kind: LintKind::UnknownConditionKey {
+                        key: c.key.clone(),
+                        suggestion: suggest(
+                            &c.key,
+                            &mut catalog::keys_like(&c.key).iter().copied(),
+                        ),
+                    },
+                });
+            }
+        }
+        // Principals (resource, endpoint and RCP policies).
+        if kind != PolicyKind::Identity
+            && kind != PolicyKind::Scp
+            && let Some(p) = &s.principal
+            && let Principal::Typed(entries) = &p.value
+        {
+            for v in entries
+                .iter()
+                .filter(|(t, _)| *t == PrincipalType::Aws)
+                .flat_map(|(_, v)| v)
+            {
+                let account = v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit());
+                let arn = (v.starts_with("arn:aws:iam::") || v.starts_with("arn:aws:sts::"))
+                    && v.splitn(6, ':').count() == 6;
+                if v != "*" && !account && !arn {
+                    out.push(Lint {
+                        span: s.places.principal.unwrap_or(s.span),
+                        kind: LintKind::InvalidPrincipal {
+                            principal: v.clone(),
+                        },
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards_match_without_case_and_in_bounded_time() {
+        assert!(wildcard(b"Get*", b"GetObject"));
+        assert!(wildcard(b"get?bject", b"GetObject"));
+        assert!(wildcard(b"*Object*", b"GetObjectAcl"));
+        assert!(!wildcard(b"Put*", b"GetObject"));
+        assert!(!wildcard(b"GetObject?", b"GetObject"));
+        // Many stars: quadratic at worst, not exponential.
+        let pat = "*a".repeat(40) + "b";
+        assert!(!wildcard(pat.as_bytes(), "a".repeat(60).as_bytes()));
+    }
+}

@@ -1,0 +1,200 @@
+//! The Access Analyzer-style checks of `vpcsim_policy::lint`: one row per finding and per
+//! look-alike that must not be flagged (pages: IAM Access Analyzer policy check reference; Service
+//! Authorization Reference for Amazon S3).
+
+use vpcsim_policy::{PolicyKind, lint, parse};
+use vpcsim_syntax::{Diagnostics, SourceFile, SourceId, yaml};
+
+/// The codes `lint` finds in a policy of `kind` made of `statements` (JSON), with the line and
+/// column of each.
+fn codes(kind: PolicyKind, statements: &str) -> Vec<(String, u32, u32)> {
+    let text = format!("{{\"Version\": \"2012-10-17\", \"Statement\": [\n{statements}\n]}}");
+    let file = SourceFile::new("p.json", text.as_str());
+    let diags = Diagnostics::new();
+    let node = yaml::parse(SourceId(0), &file, &diags).expect("yaml");
+    let p = parse(&node, kind, &diags).expect("a valid policy");
+    assert_eq!(diags.error_count(), 0, "{text}");
+    lint(&p, kind)
+        .into_iter()
+        .map(|l| (l.kind.code().to_string(), l.span.line, l.span.col))
+        .collect()
+}
+
+fn only(kind: PolicyKind, statements: &str) -> Vec<String> {
+    codes(kind, statements).into_iter().map(|c| c.0).collect()
+}
+
+const BUCKET: PolicyKind = PolicyKind::Resource;
+const ID: PolicyKind = PolicyKind::Identity;
+
+#[test]
+fn actions_and_their_resource_types() {
+    let rows: &[(&str, &[&str])] = &[
+        // Objects need an object ARN.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b"}"#,
+            &["policy-action-resource-mismatch"],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:getobject", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]}"#,
+            &[],
+        ),
+        // Buckets need a bucket ARN (or an access point's, through which bucket actions are asked).
+        (
+            r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b/*"}"#,
+            &["policy-action-resource-mismatch"],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:us-east-1:111122223333:accesspoint/ap"}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:us-east-1:111122223333:accesspoint/ap/object/*"}"#,
+            &[],
+        ),
+        // A wildcard that may reach past the bucket name, "*", a pattern of actions: not flagged.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b*"}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b"}"#,
+            &[],
+        ),
+        // Account-level actions need "*"; jobs a job ARN.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "arn:aws:s3:::b"}"#,
+            &["policy-action-resource-mismatch"],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:DescribeJob", "Resource": "arn:aws:s3:us-east-1:111122223333:job/*"}"#,
+            &[],
+        ),
+        // Another service's ARN is no S3 resource.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:dynamodb:us-east-1:111122223333:table/t"}"#,
+            &["policy-action-resource-mismatch"],
+        ),
+        // S3 on Outposts.
+        (
+            r#"{"Effect": "Allow", "Action": "s3-outposts:GetObject", "Resource": "arn:aws:s3-outposts:us-west-2:111122223333:outpost/op-01234567890123456/accesspoint/ap/object/*"}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3-outposts:GetObject", "Resource": "arn:aws:s3-outposts:us-west-2:111122223333:outpost/op-01234567890123456/bucket/b"}"#,
+            &["policy-action-resource-mismatch"],
+        ),
+        // Unknown actions and patterns; other services are not checked.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObjcet", "Resource": "*"}"#,
+            &["policy-unknown-action"],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:Fetch*", "Resource": "*"}"#,
+            &["policy-unknown-action"],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "ec2:DescribeAnything", "Resource": "*"}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}"#,
+            &[],
+        ),
+    ];
+    for (statement, want) in rows {
+        assert_eq!(&only(ID, statement), want, "{statement}");
+    }
+}
+
+#[test]
+fn keys_sids_not_elements_arns_and_principals() {
+    let rows: &[(PolicyKind, &str, &[&str])] = &[
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpcee": "vpce-1"}}}"#,
+            &["policy-unknown-condition-key"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"AWS:SOURCEVPCE": "vpce-1", "aws:PrincipalTag/team": "a", "s3:prefix": "x/", "ec2:Region": "y"}}}"#,
+            &[],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"s3:prefixx": "x/"}}}"#,
+            &["policy-unknown-condition-key"],
+        ),
+        (
+            ID,
+            "{\"Sid\": \"A\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"},\n{\"Sid\": \"A\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", \"Resource\": \"*\"}",
+            &["policy-duplicate-sid"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}"#,
+            &["policy-allow-not-action"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"}"#,
+            &[],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret/*"}"#,
+            &["policy-allow-not-resource"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3::b"}"#,
+            &["policy-invalid-arn"],
+        ),
+        (
+            BUCKET,
+            r#"{"Effect": "Allow", "Principal": {"AWS": "partner"}, "Action": "s3:*", "Resource": "*"}"#,
+            &["policy-invalid-principal"],
+        ),
+        (
+            BUCKET,
+            r#"{"Effect": "Allow", "Principal": {"AWS": ["*", "111122223333", "arn:aws:iam::111122223333:role/a", "arn:aws:sts::111122223333:assumed-role/a/s"]}, "Action": "s3:*", "Resource": "*"}"#,
+            &[],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": ["s3:Get*", "s3:GetObject", "s3:PutObject", "S3:PUTOBJECT"], "Resource": "*"}"#,
+            &["policy-redundant-action", "policy-redundant-action"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::b/report.csv", "arn:aws:s3:::B/report.csv", "arn:aws:s3:::b/*"]}"#,
+            &["policy-redundant-resource", "policy-redundant-resource"],
+        ),
+        (
+            ID,
+            r#"{"Effect": "Allow", "Action": ["s3:Get*", "s3:*Object"], "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::b/${aws:username}"]}"#,
+            &[],
+        ),
+    ];
+    for (kind, statement, want) in rows {
+        assert_eq!(&only(*kind, statement), want, "{statement}");
+    }
+}
+
+#[test]
+fn findings_point_at_the_element() {
+    // The second action of the second line, the key, the second statement.
+    let found = codes(
+        ID,
+        "{\"Sid\": \"A\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", \"Resource\": \"*\"},\n{\"Sid\": \"B\", \"Effect\": \"Allow\", \"Action\": [\"s3:GetObject\", \"s3:Lst*\"], \"Resource\": \"*\"}",
+    );
+    assert_eq!(found, vec![("policy-unknown-action".into(), 3, 60)]);
+}
