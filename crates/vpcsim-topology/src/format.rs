@@ -916,8 +916,26 @@ impl<'de> Deserialize<'de> for PolicyForm {
 
 impl<'de> Deserialize<'de> for PolicySource {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Spanned::deserialize(d).map(PolicySource)
+        let source = Spanned::deserialize(d).map(PolicySource)?;
+        if matches!(source.0.value, PolicyForm::Inline) {
+            INLINE_POLICIES.with(|spans| spans.borrow_mut().push(source.0.span));
+        }
+        Ok(source)
     }
+}
+
+thread_local! {
+    /// The spans of the inline policies deserialized on this thread since the last
+    /// [`take_inline_policy_spans`]: wherever a [`PolicySource`] is read, its mapping is kept from
+    /// the YAML tree, which is then freed before the model is built.
+    static INLINE_POLICIES: std::cell::RefCell<Vec<vpcsim_syntax::Span>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The spans of the inline policies read on this thread since the last call (see
+/// [`PolicySource`]'s deserialization).
+pub(crate) fn take_inline_policy_spans() -> Vec<vpcsim_syntax::Span> {
+    INLINE_POLICIES.with(|spans| std::mem::take(&mut *spans.borrow_mut()))
 }
 
 impl JsonSchema for PolicySource {

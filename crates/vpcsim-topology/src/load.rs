@@ -305,11 +305,12 @@ pub fn load_str(path: &Path, text: impl Into<String>, fs: &dyn FileSystem) -> Lo
     let diags = Diagnostics::new();
     let file = sources.get(id).expect("just added").clone();
     let topology = yaml::parse(id, &file, &diags).and_then(|root| {
+        format::take_inline_policy_spans();
         let raw = vpcsim_syntax::from_node::<format::Topology>(&root, &diags);
         // The tree is done with once the format types and the inline policies are out of it: it
         // is freed (on another thread, where one can be started) before the model is built, so
         // that the two are never held together.
-        let inline = validate::inline_policies(&root);
+        let inline = validate::inline_policies(&root, &format::take_inline_policy_spans());
         drop_elsewhere(root);
         let raw = raw?;
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();

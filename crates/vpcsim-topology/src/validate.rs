@@ -751,44 +751,26 @@ fn leaves_folder(path: &Path) -> Option<&'static str> {
 /// thing a load holds) can be freed before the model is built.
 pub(crate) type InlinePolicies = HashMap<Span, Node>;
 
-/// Every mapping that is the value of a `policy` key, or a value of a `policies` mapping (the
-/// fields [`PolicySource`] is read from: endpoints, buckets, access points, Outposts buckets and
-/// access points, principals' policies). A mapping collected that is not a policy is never asked
-/// for.
-pub(crate) fn inline_policies(root: &Node) -> InlinePolicies {
-    fn walk(node: &Node, out: &mut InlinePolicies) {
+/// The mappings at `spans` (the inline policies the format types were read with), copied out of
+/// the tree.
+pub(crate) fn inline_policies(root: &Node, spans: &[Span]) -> InlinePolicies {
+    fn find(node: &Node, span: Span) -> Option<&Node> {
+        if node.span == span && matches!(node.kind, NodeKind::Map(_)) {
+            return Some(node);
+        }
+        if span.start < node.span.start || span.start > node.span.end {
+            return None;
+        }
         match &node.kind {
-            NodeKind::Scalar { .. } => {}
-            NodeKind::Seq(items) => items.iter().for_each(|n| walk(n, out)),
-            NodeKind::Map(entries) => {
-                for (k, v) in entries {
-                    let key = match &k.kind {
-                        NodeKind::Scalar { text, .. } => text.as_str(),
-                        _ => "",
-                    };
-                    match (key, &v.kind) {
-                        ("policy", NodeKind::Map(_)) => {
-                            out.insert(v.span, v.clone());
-                            continue;
-                        }
-                        ("policies", NodeKind::Map(policies)) => {
-                            for (_, p) in policies {
-                                if matches!(p.kind, NodeKind::Map(_)) {
-                                    out.insert(p.span, p.clone());
-                                }
-                            }
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    walk(v, out);
-                }
-            }
+            NodeKind::Scalar { .. } => None,
+            NodeKind::Seq(items) => items.iter().find_map(|n| find(n, span)),
+            NodeKind::Map(entries) => entries.iter().find_map(|(_, v)| find(v, span)),
         }
     }
-    let mut out = HashMap::new();
-    walk(root, &mut out);
-    out
+    spans
+        .iter()
+        .filter_map(|&span| find(root, span).map(|n| (span, n.clone())))
+        .collect()
 }
 
 mod addresses;
