@@ -294,6 +294,24 @@ pub struct Resolution {
     pub authoritative: bool,
     /// The chain of resolvers, rules and zones.
     pub steps: Vec<Step>,
+    /// The load-balanced record sets of the answer, each with the rotation it took.
+    pub rotations: Vec<Rotated>,
+}
+
+/// A load-balanced record set of an answer: the rotation counter it advanced (of `name` in
+/// `view`, over `records` records) and the offset it took. An answer with one such set is
+/// one of `records` answers, chosen by the counter: [`Dns::advance`] advances it the same way
+/// without resolving (the DNS server keeps each of the answers ready).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rotated {
+    /// The view whose counter it is.
+    pub view: View,
+    /// The name looked up.
+    pub name: String,
+    /// The number of records rotated.
+    pub records: u64,
+    /// The offset this answer took (its records start there).
+    pub offset: u64,
 }
 
 impl Resolution {
@@ -433,6 +451,7 @@ pub fn check_expectation(
                 authority: vec![],
                 authoritative: false,
                 steps: vec![],
+                rotations: vec![],
             },
             "not a DNS expectation".into(),
         ));

@@ -142,6 +142,15 @@ impl Event {
 const MAX_DEPTH: usize = 12;
 
 impl Dns {
+    /// Advances the load-balancing counter of `name` in `view` for a record set of `records`
+    /// records, as one more answer does, and returns the offset that answer takes (the seeded
+    /// starting offset of the name, plus the answers so far, modulo `records`).
+    pub fn advance(&self, rotation: &mut Rotation, view: View, name: &str, records: u64) -> u64 {
+        rotation.next(view, name, self.seed, records, || {
+            hash(self.seed, &["rotate", name]) % records
+        })
+    }
+
     /// A short description of a view, for steps and listings.
     pub fn view_name(&self, view: View) -> String {
         match view {
@@ -289,6 +298,7 @@ impl Dns {
             authoritative: false,
             // Made from the events below.
             steps: Vec::new(),
+            rotations: Vec::new(),
         };
         // Room for a typical resolution (view, rules, zone, answer, a CNAME or two), on the side
         // that records.
@@ -605,10 +615,14 @@ impl Dns {
                 for mut set in sets {
                     if set.rotate && set.data.len() > 1 {
                         let n = set.data.len() as u64;
-                        let k = rot.rotation.next(view, name, self.seed, n, || {
-                            hash(self.seed, &["rotate", name]) % n
-                        }) as usize;
-                        set.data.rotate_left(k);
+                        let k = self.advance(rot.rotation, view, name, n);
+                        set.data.rotate_left(k as usize);
+                        r.rotations.push(crate::Rotated {
+                            view,
+                            name: name.to_string(),
+                            records: n,
+                            offset: k,
+                        });
                     }
                     let answer = r.answers.len();
                     rot.note(at, Event::Answer { answer });

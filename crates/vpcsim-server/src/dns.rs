@@ -70,6 +70,9 @@ pub(crate) struct Outcome {
     /// True when the response is the same for every query with the same bytes after the ID, for
     /// this generation of the topology: an answer of the model that does not rotate.
     pub(crate) cacheable: bool,
+    /// For an answer with one load-balanced record set: its rotation (the answer is one of
+    /// `records` answers, chosen by the listener's counter).
+    pub(crate) rotation: Option<vpcsim_dns::Rotated>,
 }
 
 /// Entries an [`AnswerCache`] holds at most; a full cache starts again empty.
@@ -91,7 +94,25 @@ pub struct AnswerCache {
     generation: u64,
     entries: std::collections::HashMap<(String, u16), Cached>,
     wire: std::collections::HashMap<Box<[u8]>, Box<[u8]>, foldhash::fast::FixedState>,
+    /// The responses of rotated answers by the bytes of the query after its ID: one per offset.
+    rotating: std::collections::HashMap<Box<[u8]>, Rotating, foldhash::fast::FixedState>,
 }
+
+/// The responses to one query whose answer rotates, kept as the model gave them.
+#[derive(Debug)]
+struct Rotating {
+    /// The counter the answer advances.
+    view: View,
+    name: String,
+    records: u64,
+    /// The response for each offset, as far as seen.
+    responses: Vec<Option<Box<[u8]>>>,
+    /// How many of `responses` are known: once all are, the counter picks one.
+    known: usize,
+}
+
+/// The most records a rotated answer kept by offset may have (endpoint ENIs, X-ENIs).
+const MAX_ROTATED_RECORDS: u64 = 64;
 
 /// The longest query whose response the wire cache keeps (a query is a header, one name of up to
 /// 255 bytes, its type and class, and an OPT record with a few options).
@@ -117,6 +138,52 @@ impl AnswerCache {
             return None;
         }
         self.wire.get(&message[2..]).map(|r| &**r)
+    }
+
+    /// The responses kept for `message`, a query whose answer rotates, once one is known for
+    /// every offset, if the cache is of `generation`.
+    fn rotating_hit(&self, generation: u64, message: &[u8]) -> Option<&Rotating> {
+        if self.generation != generation || !(12..=WIRE_KEY_MAX).contains(&message.len()) {
+            return None;
+        }
+        self.rotating
+            .get(&message[2..])
+            .filter(|r| r.known == r.responses.len())
+    }
+
+    /// Keeps `response` as the answer to `message` with the rotation `rotated`.
+    fn rotating_keep(&mut self, message: &[u8], rotated: vpcsim_dns::Rotated, response: &[u8]) {
+        if !(12..=WIRE_KEY_MAX).contains(&message.len())
+            || response.len() < 12
+            || !(2..=MAX_ROTATED_RECORDS).contains(&rotated.records)
+            || rotated.offset >= rotated.records
+        {
+            return;
+        }
+        if self.rotating.len() >= CACHE_ENTRIES {
+            self.rotating.clear();
+        }
+        let entry = self
+            .rotating
+            .entry(message[2..].into())
+            .or_insert_with(|| Rotating {
+                view: rotated.view,
+                name: rotated.name.clone(),
+                records: rotated.records,
+                responses: vec![None; rotated.records as usize],
+                known: 0,
+            });
+        if entry.view != rotated.view
+            || entry.name != rotated.name
+            || entry.records != rotated.records
+        {
+            return;
+        }
+        let slot = &mut entry.responses[rotated.offset as usize];
+        if slot.is_none() {
+            entry.known += 1;
+        }
+        *slot = Some(response.into());
     }
 
     /// Keeps `response` as the answer to `message` (of the cache's generation).
@@ -285,6 +352,7 @@ impl ViewHandler {
             authority: Arc::from([]),
             edns: None,
             cacheable: false,
+            rotation: None,
         };
         // EDNS (RFC 6891): answer with an OPT when asked with one; a payload below 512 counts as 512.
         let mut limit = 512usize;
@@ -331,6 +399,7 @@ impl ViewHandler {
         {
             c.entries.clear();
             c.wire.clear();
+            c.rotating.clear();
             c.generation = snap.generation;
         }
         let (model_rcode, authoritative, answers, authority) =
@@ -345,9 +414,12 @@ impl ViewHandler {
                     )
                 }
                 None => {
-                    let (model_rcode, authoritative, answers, authority, rotated) =
+                    let (model_rcode, authoritative, answers, authority, rotated, mut rotations) =
                         self.resolve(&snap, view, &key.0, wtype);
                     out.cacheable = !rotated;
+                    if rotated && rotations.len() == 1 {
+                        out.rotation = rotations.pop();
+                    }
                     if let Some(c) = cache
                         && !rotated
                     {
@@ -405,7 +477,14 @@ impl ViewHandler {
         view: View,
         qname: &str,
         wtype: WireType,
-    ) -> (Rcode, bool, Arc<[Record]>, Arc<[Record]>, bool) {
+    ) -> (
+        Rcode,
+        bool,
+        Arc<[Record]>,
+        Arc<[Record]>,
+        bool,
+        Vec<vpcsim_dns::Rotated>,
+    ) {
         // A type the model does not hold: resolve as TXT (which no generated name has) to get the
         // right code and any CNAME chain, then answer NODATA at the end of the chain.
         let (qtype, known) = match model_type(wtype) {
@@ -435,6 +514,7 @@ impl ViewHandler {
             Arc::from(records(&answers)),
             Arc::from(records(&res.authority)),
             rotated,
+            res.rotations,
         )
     }
 }
@@ -551,6 +631,31 @@ pub(crate) fn respond(
         out[..2].copy_from_slice(&message[..2]);
         return true;
     }
+    // A rotated answer whose every response is known: the listener's counter advances as the
+    // model would advance it, and picks the response.
+    if let Some(rotating) = cache
+        .as_deref()
+        .and_then(|c| c.rotating_hit(handler.shared.generation(), message))
+    {
+        let snap = handler.shared.current();
+        if snap.generation == cache.as_deref().map_or(0, |c| c.generation) {
+            let offset = {
+                let mut rotation = handler.rotation.lock().unwrap_or_else(|e| e.into_inner());
+                snap.dns().advance(
+                    &mut rotation,
+                    rotating.view,
+                    &rotating.name,
+                    rotating.records,
+                )
+            };
+            if let Some(Some(response)) = rotating.responses.get(offset as usize) {
+                out.clear();
+                out.extend_from_slice(response);
+                out[..2].copy_from_slice(&message[..2]);
+                return true;
+            }
+        }
+    }
     let Ok(header) = Header::read(&mut BinDecoder::new(message)) else {
         // Shorter than a header: not DNS.
         return false;
@@ -584,10 +689,13 @@ pub(crate) fn respond(
         [],
     );
     if encode(response, max, out)
-        && outcome.cacheable
         && let Some(c) = cache
     {
-        c.wire_keep(message, out);
+        if outcome.cacheable {
+            c.wire_keep(message, out);
+        } else if let Some(rotated) = outcome.rotation {
+            c.rotating_keep(message, rotated, out);
+        }
     }
     true
 }

@@ -807,8 +807,9 @@ fn differential_packets() -> Vec<Vec<u8>> {
             }
         }
     }
-    // Outposts again, so that the rotation advances on both sides.
-    for i in 0..8 {
+    // Outposts again, so that the rotation advances on both sides; after four the UDP loop knows
+    // the response of every offset and answers from them, advancing the same counter.
+    for i in 0..16 {
         packets.push(query(
             9000 + i,
             &format!("{OUTPOSTS}."),
