@@ -435,7 +435,7 @@ pub fn check_expectation(
     topo: &vpcsim_topology::Topology,
     exp: &vpcsim_topology::model::Expectation,
     net: &dyn Network,
-) -> Result<Resolution, (Resolution, String)> {
+) -> Result<Resolution, Box<(Resolution, String)>> {
     use vpcsim_topology::model::{Check, Rcode as Want};
     let Check::Resolve {
         name,
@@ -444,7 +444,7 @@ pub fn check_expectation(
         rcode,
     } = &exp.check
     else {
-        return Err((
+        return Err(Box::new((
             Resolution {
                 rcode: Rcode::NoError,
                 answers: vec![],
@@ -454,7 +454,7 @@ pub fn check_expectation(
                 rotations: vec![],
             },
             "not a DNS expectation".into(),
-        ));
+        )));
     };
     let qtype = *record_type;
     let res = dns.resolve_over(
@@ -474,7 +474,10 @@ pub fn check_expectation(
         };
         if !ok {
             let w = format!("{want:?}").to_uppercase();
-            return Err((res.clone(), format!("expected {w}, got {}", res.status())));
+            return Err(Box::new((
+                res.clone(),
+                format!("expected {w}, got {}", res.status()),
+            )));
         }
     }
     if let Some(want) = answer {
@@ -486,7 +489,7 @@ pub fn check_expectation(
             .collect();
         got.sort();
         if &got != want {
-            return Err((
+            return Err(Box::new((
                 res.clone(),
                 format!(
                     "expected answer [{}], got [{}] ({})",
@@ -494,7 +497,7 @@ pub fn check_expectation(
                     got.join(", "),
                     res.status()
                 ),
-            ));
+            )));
         }
     }
     Ok(res)

@@ -148,7 +148,8 @@ pub fn check_expectation(
             let paths = crate::trace::PathNet { engine, net };
             match vpcsim_dns::check_expectation(&engine.dns, topo, exp, &paths) {
                 Ok(res) => (describe_dns(&res), None),
-                Err((res, why)) => {
+                Err(e) => {
+                    let (res, why) = *e;
                     mismatches.push(why);
                     (describe_dns(&res), None)
                 }

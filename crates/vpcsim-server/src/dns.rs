@@ -414,8 +414,14 @@ impl ViewHandler {
                     )
                 }
                 None => {
-                    let (model_rcode, authoritative, answers, authority, rotated, mut rotations) =
-                        self.resolve(&snap, view, &key.0, wtype);
+                    let Answered {
+                        rcode: model_rcode,
+                        authoritative,
+                        answers,
+                        authority,
+                        rotated,
+                        mut rotations,
+                    } = self.resolve(&snap, view, &key.0, wtype);
                     out.cacheable = !rotated;
                     if rotated && rotations.len() == 1 {
                         out.rotation = rotations.pop();
@@ -468,23 +474,8 @@ impl ViewHandler {
 }
 
 impl ViewHandler {
-    /// Asks the model, advancing the listener's rotation: the code, AA, the wire records of the
-    /// answer and of the authority section, and whether a record set rotates (so that the answer
-    /// must not be cached).
-    fn resolve(
-        &self,
-        snap: &Snapshot,
-        view: View,
-        qname: &str,
-        wtype: WireType,
-    ) -> (
-        Rcode,
-        bool,
-        Arc<[Record]>,
-        Arc<[Record]>,
-        bool,
-        Vec<vpcsim_dns::Rotated>,
-    ) {
+    /// Asks the model, advancing the listener's rotation (see [`Answered`]).
+    fn resolve(&self, snap: &Snapshot, view: View, qname: &str, wtype: WireType) -> Answered {
         // A type the model does not hold: resolve as TXT (which no generated name has) to get the
         // right code and any CNAME chain, then answer NODATA at the end of the chain.
         let (qtype, known) = match model_type(wtype) {
@@ -508,15 +499,27 @@ impl ViewHandler {
                 .filter(|s| s.rtype == RecordType::Cname)
                 .collect()
         };
-        (
-            res.rcode,
-            res.authoritative,
-            Arc::from(records(&answers)),
-            Arc::from(records(&res.authority)),
+        Answered {
+            rcode: res.rcode,
+            authoritative: res.authoritative,
+            answers: Arc::from(records(&answers)),
+            authority: Arc::from(records(&res.authority)),
             rotated,
-            res.rotations,
-        )
+            rotations: res.rotations,
+        }
     }
+}
+
+/// The model's answer to one query, in wire records.
+struct Answered {
+    rcode: Rcode,
+    authoritative: bool,
+    answers: Arc<[Record]>,
+    authority: Arc<[Record]>,
+    /// A record set of the answer rotates (the answer is not the same every time).
+    rotated: bool,
+    /// The rotations the answer took.
+    rotations: Vec<vpcsim_dns::Rotated>,
 }
 
 /// True when the full response takes at most `limit` bytes on the wire. Most answers are a few
