@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 
 use crate::diag::{Diagnostic, Diagnostics};
@@ -30,14 +31,16 @@ pub struct Node {
 pub enum NodeKind {
     /// A scalar: its text and whether it was written plain (unquoted, no block style).
     Scalar {
-        /// The text after YAML unescaping.
-        text: String,
+        /// The text after YAML unescaping (kept inline, without an allocation, up to 24 bytes:
+        /// most names, addresses and CIDRs of a topology).
+        text: CompactString,
         /// True for a plain scalar, whose text may mean null, a boolean or a number.
         plain: bool,
     },
-    /// A sequence.
+    /// A sequence (its vector holds exactly its items: no spare capacity).
     Seq(Vec<Node>),
     /// A mapping, in the order written; keys are unique (duplicates are reported and dropped).
+    /// Exactly its entries, as for a sequence.
     Map(Vec<(Node, Node)>),
 }
 
@@ -87,6 +90,8 @@ pub fn parse(id: SourceId, file: &SourceFile, diags: &Diagnostics) -> Option<Nod
         diags,
         anchors: HashMap::new(),
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         root: None,
         copied: 0,
         documents: 0,
@@ -121,9 +126,12 @@ pub fn parse(id: SourceId, file: &SourceFile, diags: &Diagnostics) -> Option<Nod
     }))
 }
 
+/// An open collection. Its children so far are the tail of the builder's `items` (a sequence) or
+/// `entries` (a mapping) from the index it holds: one scratch vector for all open collections, so
+/// a collection is copied once, at its exact size, when it ends.
 enum Frame {
-    Seq(Span, usize, Vec<Node>),
-    Map(Span, usize, Vec<(Node, Node)>, Option<Node>, KeyIndex),
+    Seq(Span, usize, usize),
+    Map(Span, usize, usize, Option<Node>, KeyIndex),
 }
 
 /// The scalar keys of a large mapping, for finding duplicates without comparing every pair (the
@@ -166,6 +174,10 @@ struct Builder<'a> {
     diags: &'a Diagnostics,
     anchors: HashMap<usize, Node>,
     stack: Vec<Frame>,
+    /// The items of the open sequences, innermost last.
+    items: Vec<Node>,
+    /// The entries of the open mappings, innermost last.
+    entries: Vec<(Node, Node)>,
     root: Option<Node>,
     /// Nodes copied by aliases so far.
     copied: usize,
@@ -206,7 +218,7 @@ impl Builder<'_> {
                 let node = Node {
                     span,
                     kind: NodeKind::Scalar {
-                        text: text.into_owned(),
+                        text: CompactString::from(text.as_ref()),
                         plain: style == ScalarStyle::Plain && !forced_str,
                     },
                 };
@@ -242,21 +254,22 @@ impl Builder<'_> {
                 }
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq(span, anchor, Vec::new()));
+                self.stack.push(Frame::Seq(span, anchor, self.items.len()));
                 true
             }
             Event::MappingStart(anchor, _) => {
                 self.stack.push(Frame::Map(
                     span,
                     anchor,
-                    Vec::new(),
+                    self.entries.len(),
                     None,
                     KeyIndex::default(),
                 ));
                 true
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq(start, anchor, items)) => {
+                Some(Frame::Seq(start, anchor, from)) => {
+                    let items: Vec<Node> = self.items.drain(from..).collect();
                     let span = self.join(start, &items.last().map(|n| n.span), span);
                     self.finish(
                         Node {
@@ -269,7 +282,8 @@ impl Builder<'_> {
                 _ => false,
             },
             Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map(start, anchor, entries, _, _)) => {
+                Some(Frame::Map(start, anchor, from, _, _)) => {
+                    let entries: Vec<(Node, Node)> = self.entries.drain(from..).collect();
                     let span = self.join(start, &entries.last().map(|(_, v)| v.span), span);
                     self.finish(
                         Node {
@@ -300,10 +314,11 @@ impl Builder<'_> {
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq(_, _, items)) => items.push(node),
-            Some(Frame::Map(_, _, entries, pending, index)) => match pending.take() {
+            Some(Frame::Seq(..)) => self.items.push(node),
+            Some(Frame::Map(_, _, from, pending, index)) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) => {
+                    let entries = &self.entries[*from..];
                     let dup = index.find_or_insert(entries, &key, entries.len());
                     if let Some((first, _)) = dup.map(|i| &entries[i]) {
                         let name = key.as_str().unwrap_or("(complex key)");
@@ -318,7 +333,7 @@ impl Builder<'_> {
                             .with_help("each key may appear once in a mapping; rename or merge the two entries"),
                         );
                     } else {
-                        entries.push((key, node));
+                        self.entries.push((key, node));
                     }
                 }
             },

@@ -735,7 +735,10 @@ const NOWHERE: Span = Span {
 fn scalar(text: String, plain: bool) -> JsonNode {
     JsonNode(Node {
         span: NOWHERE,
-        kind: NodeKind::Scalar { text, plain },
+        kind: NodeKind::Scalar {
+            text: text.into(),
+            plain,
+        },
     })
 }
 
