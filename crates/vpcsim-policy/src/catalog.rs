@@ -370,6 +370,73 @@ const S3_KEYS: &[&str] = &[
     "s3:x-amz-website-redirect-location",
 ];
 
+/// The `x-amz-grant-*` keys and `s3:x-amz-acl`: the ACL a request sets.
+const ACL_HEADER_KEYS: &[&str] = &[
+    "s3:x-amz-acl",
+    "s3:x-amz-grant-full-control",
+    "s3:x-amz-grant-read",
+    "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write",
+    "s3:x-amz-grant-write-acp",
+];
+
+/// What `s3:PutObject` (PutObject, CopyObject, CreateMultipartUpload, UploadPart…) can carry.
+const PUT_OBJECT_HEADER_KEYS: &[&str] = &[
+    "s3:x-amz-acl",
+    "s3:x-amz-copy-source",
+    "s3:x-amz-grant-full-control",
+    "s3:x-amz-grant-read",
+    "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write",
+    "s3:x-amz-grant-write-acp",
+    "s3:x-amz-metadata-directive",
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:x-amz-storage-class",
+    "s3:x-amz-website-redirect-location",
+];
+
+/// What `s3:PutObjectAcl` and `s3:PutObjectVersionAcl` can carry.
+const PUT_OBJECT_ACL_HEADER_KEYS: &[&str] = &[
+    "s3:x-amz-acl",
+    "s3:x-amz-grant-full-control",
+    "s3:x-amz-grant-read",
+    "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write",
+    "s3:x-amz-grant-write-acp",
+    "s3:x-amz-storage-class",
+];
+
+/// The condition keys S3 takes from a request header (the key is `s3:` and the header's name)
+/// for `action` (`s3:PutObject`, compared without case), as the Service Authorization Reference
+/// lists them per action: `s3:x-amz-server-side-encryption` for `s3:PutObject`, the ACL keys
+/// for `s3:CreateBucket`, `s3:PutBucketAcl`, `s3:PutObjectAcl`… Empty for an action that takes
+/// none, and for S3 on Outposts' actions (whose keys are `s3-outposts:`). Of the header keys the
+/// reference has, `s3:x-amz-content-sha256` (every action), the Object Lock keys and
+/// `s3:x-amz-server-side-encryption-customer-algorithm` are not listed: a request through
+/// vpcsim does not carry them.
+pub fn header_keys(action: &str) -> &'static [&'static str] {
+    let Some(name) = action
+        .split_once(':')
+        .filter(|(svc, _)| svc.eq_ignore_ascii_case("s3"))
+        .map(|(_, n)| n)
+    else {
+        return &[];
+    };
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("PutObject") {
+        PUT_OBJECT_HEADER_KEYS
+    } else if is("PutObjectAcl") || is("PutObjectVersionAcl") {
+        PUT_OBJECT_ACL_HEADER_KEYS
+    } else if is("CreateBucket") || is("PutBucketAcl") {
+        ACL_HEADER_KEYS
+    } else if is("CreateAccessPoint") {
+        &ACL_HEADER_KEYS[..1]
+    } else {
+        &[]
+    }
+}
+
 /// Whether a condition key is one vpcsim knows: a global key or an S3 key. `None` for a key of
 /// another service (`ec2:…`), which is not checked.
 pub fn known_key(key: &str) -> Option<bool> {
@@ -447,5 +514,15 @@ mod tests {
         assert_eq!(known_key("aws:PrincipalTag/"), Some(false));
         assert_eq!(known_key("aws:SourceVpcee"), Some(false));
         assert_eq!(known_key("ec2:Region"), None);
+        // Header keys: per action, each a known S3 key.
+        assert!(header_keys("s3:putobject").contains(&"s3:x-amz-server-side-encryption"));
+        assert_eq!(header_keys("s3:CreateAccessPoint"), &["s3:x-amz-acl"]);
+        assert!(header_keys("s3:GetObject").is_empty());
+        assert!(header_keys("s3-outposts:PutObject").is_empty());
+        for action in ["s3:PutObject", "s3:PutObjectAcl", "s3:CreateBucket"] {
+            for k in header_keys(action) {
+                assert_eq!(known_key(k), Some(true), "{k}");
+            }
+        }
     }
 }
