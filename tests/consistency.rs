@@ -393,3 +393,77 @@ fn http_traces_are_the_cli_traces_every_time() {
         assert_eq!(key(&api), key(&cli));
     }
 }
+
+/// Request headers are the same question everywhere: `vpcsim trace --header` and `POST /trace`
+/// with `headers` decide an upload under the "Require SSE" bucket policy alike, with the header
+/// (allowed) and without it (denied), and carry the same request context. (The front's side is
+/// `tests/front.rs` and, with the aws CLI's `--sse`, `tests/e2e/run.py`.)
+#[test]
+fn request_headers_decide_alike_in_the_cli_and_the_http_api() {
+    let topo = root().join("tests/scenarios/require-sse.yaml");
+    let served = serve(&topo);
+    let request = "PUT https://secure-uploads.s3.us-east-1.amazonaws.com/reports/a.csv";
+    let key = |v: &Value| {
+        (
+            v["verdict"].clone(),
+            v["code"].clone(),
+            v["decided_by"].clone(),
+            v["context"].clone(),
+        )
+    };
+    for (headers, verdict) in [
+        (vec![], "denied"),
+        (vec![("X-Amz-Server-Side-Encryption", "AES256")], "allowed"),
+        (
+            vec![
+                ("x-amz-server-side-encryption", "AES256"),
+                ("x-amz-acl", "public-read"),
+            ],
+            "denied",
+        ),
+    ] {
+        let mut args = vec![
+            "trace".to_string(),
+            topo.display().to_string(),
+            "--from".into(),
+            "app/uploader".into(),
+            request.into(),
+            "--format".into(),
+            "json".into(),
+        ];
+        for (n, v) in &headers {
+            args.push("--header".into());
+            args.push(format!("{n}: {v}"));
+        }
+        let cli = Command::new(bin())
+            .args(&args)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        let cli: Value = serde_json::from_slice(&cli.stdout).expect("JSON");
+        let map: serde_json::Map<String, Value> = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), json!(v)))
+            .collect();
+        let (status, api) = post(
+            served.http,
+            "/trace",
+            &json!({"from": "app/uploader", "request": request, "headers": map}),
+        );
+        assert_eq!(status, 200, "{api}");
+        assert_eq!(cli["verdict"], verdict, "{headers:?}: {cli}");
+        assert_eq!(key(&api), key(&cli), "{headers:?}");
+    }
+    let (status, api) = post(
+        served.http,
+        "/trace",
+        &json!({"from": "app/uploader", "request": request, "headers": {"bad name": "x"}}),
+    );
+    assert_eq!(status, 400, "{api}");
+    let (status, api) = post(
+        served.http,
+        "/trace",
+        &json!({"from": "app/uploader", "request": request, "headers": ["x-amz-acl: private"]}),
+    );
+    assert_eq!(status, 400, "{api}");
+}

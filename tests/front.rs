@@ -222,3 +222,91 @@ async fn a_request_in_the_tunnel_is_decided_as_vpcsim_trace_decides_it() {
         vpcsim_report::json::trace(f.shared.current().topology(), &t)
     );
 }
+
+/// The client's headers reach the engine: an upload to `sse-required` (the "Require SSE" bucket
+/// policy) is decided with its `x-amz-server-side-encryption`, and each decision is the engine's
+/// for the same request and headers. Unsigned, the caller is anonymous: without the header the
+/// bucket policy's Deny decides (explicitly), with it nothing grants (implicitly).
+#[tokio::test]
+async fn request_headers_are_condition_keys_in_the_tunnel_too() {
+    let f = start("headers").await;
+    let ca = f.front.ca_pem().to_string();
+    let host = "s3.us-east-1.amazonaws.com";
+    let path = "/sse-required/a.csv";
+    for (i, (extra, code)) in [
+        ("", "policy.explicit-deny"),
+        (
+            "X-Amz-Server-Side-Encryption: AES256\r\nx-amz-acl: private\r\n",
+            "policy.implicit-deny",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, head, stream) = connect(&f, "datacenter/build-server", host).await;
+        assert_eq!(status, 200, "{head}");
+        let mut tls = tls_client(&ca, &[&rustls::version::TLS13])
+            .connect(name(host), stream)
+            .await
+            .expect("TLS 1.3");
+        let req = format!(
+            "PUT {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\nhi"
+        );
+        tls.write_all(req.as_bytes()).await.expect("writes");
+        let mut answer = String::new();
+        let _ = tls.read_to_string(&mut answer).await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+        assert!(
+            answer.contains(&format!("x-vpcsim-explain: denied ({code})")),
+            "{answer}"
+        );
+        let logged = f.shared.requests().last(1);
+        let decision = &logged[0]["decisions"][0];
+        let headers: Vec<(String, String)> = decision["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .map(|h| vpcsim_topology::request::parse_header(h.as_str().unwrap()).unwrap())
+            .collect();
+        if i == 1 {
+            // Only what the engine reads, names in lowercase.
+            assert_eq!(
+                headers,
+                [
+                    (
+                        "x-amz-server-side-encryption".to_string(),
+                        "AES256".to_string()
+                    ),
+                    ("x-amz-acl".to_string(), "private".to_string())
+                ]
+            );
+        }
+        let snap = f.shared.current();
+        let engine = snap.engine();
+        let source = snap
+            .topology()
+            .find_sender("datacenter/build-server")
+            .expect("a host");
+        let opts = vpcsim_engine::Options {
+            principal: Some(None),
+            tls: Some(vpcsim_engine::TlsVersion::Tls13),
+            headers,
+            ..Default::default()
+        };
+        let t = engine
+            .trace(
+                &engine.network(&[]),
+                source,
+                "datacenter/build-server",
+                &format!("PUT https://{host}{path}"),
+                &opts,
+                &mut vpcsim_dns::Rotation::new(),
+            )
+            .expect("a request");
+        assert_eq!(t.code, code);
+        assert_eq!(
+            decision["trace"],
+            vpcsim_report::json::trace(snap.topology(), &t)
+        );
+    }
+}

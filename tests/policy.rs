@@ -363,3 +363,33 @@ fn policy_eval_takes_boundaries_sessions_scps_and_rcps() {
         "{err}"
     );
 }
+
+/// The policy checks `validate` runs (Access Analyzer's, `vpcsim_policy::lint`) run on a batch
+/// case's policies too: each finding is a note of the verdict, `LABEL: CODE …` (with the line
+/// and column in a policy file), and does not change the decision.
+#[test]
+fn check_findings_are_notes_of_the_verdict() {
+    let case = r#"{"id": "mismatch", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "caller": "arn:aws:iam::111122223333:role/app", "context": {"aws:SourceIp": "10.0.0.1"}, "policies": {"identity": [{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}, {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"aws:SourceIp": "10"}}}]}, {"Statement": [{"Effect": "Allow", "Action": "s3:GetObjcet", "Resource": "*"}]}]}, "expect": "allowed"}
+{"id": "clean", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "caller": "arn:aws:iam::111122223333:role/app", "policies": {"identity": {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}}, "expect": "allowed"}
+"#;
+    let o = batch("-", Some(case));
+    let v = verdicts(&o);
+    assert_eq!(o.status.code(), Some(0), "{v:?}");
+    let notes: Vec<&str> = v[0]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(
+        notes[1].starts_with("identity 1: policy-operator-mismatch: NumericLessThan compares numbers, and 'aws:SourceIp' is of type IPAddress"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[2].starts_with("identity 2: policy-unknown-action: 's3:GetObjcet'")
+            && notes[2].contains("did you mean 's3:GetObject'?"),
+        "{notes:?}"
+    );
+    assert_eq!(v[1]["notes"].as_array().unwrap().len(), 1, "{:?}", v[1]);
+}

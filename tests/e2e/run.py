@@ -157,6 +157,16 @@ check("CopyObject, a ranged GetObject, ListObjectsV2 one key a page, a delimiter
       and lines[-1] == "0" and "POST" in err and "?delete" in err
       and "GetObject on arn:aws:s3:::reports-archive/report.csv" in err, out + err)
 
+# Request headers as condition keys: sse-required has the S3 user guide's "Require SSE" bucket
+# policy (deny a PutObject whose x-amz-server-side-encryption is missing or not AES256/aws:kms).
+SSE = "sse-required"
+rc, out, err = aws("shared/app-1", f"s3 cp report.csv s3://{SSE}/with-sse.csv --sse AES256 --no-progress")
+check("aws s3 cp --sse AES256 sends x-amz-server-side-encryption: the Require-SSE bucket allows the upload",
+      rc == 0 and re.search(r"PUT .*/with-sse.csv -> 200 allowed", err), out + err)
+rc, out, err = aws("shared/app-1", f"s3 cp report.csv s3://{SSE}/without-sse.csv --no-progress")
+check("without --sse the header is absent (Null): AccessDenied by DenyUnencryptedObjectUploads",
+      rc != 0 and "AccessDenied" in err and "DenyUnencryptedObjectUploads" in err, out + err)
+
 # Above the aws CLI's multipart threshold (8 MB): CreateMultipartUpload, UploadPart, Complete.
 big = os.path.join(work, "big.bin")
 with open(big, "wb") as f:
@@ -333,8 +343,14 @@ try:
     for line in (f"s3 --endpoint-url {BUCKET_URL} cp {os.path.join(work, 'report.csv')} s3://{BUCKET}/r2.csv",
                  f"s3 --endpoint-url {BUCKET_URL} ls s3://{BUCKET}/",
                  f"s3 --endpoint-url http://bucket.{VPCE} cp s3://{BUCKET}/r2.csv -",
-                 f"s3 cp s3://{BUCKET}/r2.csv -"):
+                 f"s3 cp s3://{BUCKET}/r2.csv -",
+                 # Decided with the client's headers: denied without --sse, allowed with it.
+                 f"s3 cp {os.path.join(work, 'report.csv')} s3://sse-required/r3.csv",
+                 f"s3 cp {os.path.join(work, 'report.csv')} s3://sse-required/r3.csv --sse AES256"):
         subprocess.run(["aws"] + line.split(), env=env, capture_output=True, text=True, timeout=120)
+    # A SigV4 presigned URL fetched by curl through the front (s3:authType REST-QUERY-STRING).
+    url = subprocess.run([sys.executable, presign4], env=env, capture_output=True, text=True).stdout.strip()
+    subprocess.run(["curl", "-sS", "--cacert", ca, url], env=env, capture_output=True, text=True, timeout=60)
     # vpcsim exec --connect: the command runs behind the running front instead of its own.
     p = subprocess.run([VPCSIM, "exec", TOPO, "--from", "datacenter/build-server", "--data", data,
                         "--connect", f"http://127.0.0.1:{front}", "--", "aws", "s3", "--endpoint-url",
@@ -346,9 +362,24 @@ try:
     log = json.load(urllib.request.urlopen(f"http://127.0.0.1:{http}/requests"))["requests"]
     decisions = [d for r in log for d in r.get("decisions", [])]
     check("the front logged its decisions (GET /requests)", len(decisions) >= 4, json.dumps(log)[:2000])
+    sse = [d for d in decisions if "/r3.csv" in d["request"]]
+    check("the front decided the uploads with their headers: denied without --sse, allowed with it",
+          [d["verdict"] for d in sse] == ["denied", "allowed"]
+          and "x-amz-server-side-encryption: AES256" in sse[1]["headers"]
+          and not any(h.startswith("x-amz-server-side-encryption") for h in sse[0]["headers"])
+          and sse[1]["trace"]["context"].get("s3:x-amz-server-side-encryption") == ["AES256"],
+          json.dumps(sse)[:3000])
+    presigned = [d for d in decisions if "X-Amz-Signature=" in d["request"]]
+    check("a SigV4 presigned URL through the front: s3:authType REST-QUERY-STRING, allowed",
+          len(presigned) == 1 and presigned[0]["verdict"] == "allowed"
+          and presigned[0]["trace"]["context"].get("s3:authType") == ["REST-QUERY-STRING"]
+          and presigned[0]["trace"]["context"].get("s3:signatureversion") == ["AWS4-HMAC-SHA256"],
+          json.dumps(presigned)[:3000])
     for d in decisions:
         args = [VPCSIM, "trace", TOPO, "--from", "datacenter/build-server", d["request"], "--format", "json",
                 "--principal", d["principal"] or "anonymous"]
+        for h in d.get("headers", []):
+            args += ["--header", h]
         tls = d["trace"]["context"].get("s3:TlsVersion")
         if tls:
             args += ["--tls", tls[0]]

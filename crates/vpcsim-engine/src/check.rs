@@ -53,6 +53,7 @@ pub fn check_expectation(
         Check::Request {
             request,
             principal,
+            headers,
             verdict,
             via,
             denied_by,
@@ -61,6 +62,7 @@ pub fn check_expectation(
         } => {
             let opts = Options {
                 principal: *principal,
+                headers: headers.clone(),
                 ..Options::default()
             };
             let from = source_name(topo, exp);

@@ -37,7 +37,7 @@ pub mod design;
 pub mod matrix;
 pub use check::check;
 pub use check::{CheckResult, ExpectationResult, check_expectation, check_with};
-pub use request::{Request, RequestError, S3Call, S3Host, TlsVersion};
+pub use request::{Request, RequestError, S3Call, S3Host, Signing, TlsVersion, reads_header};
 pub use service::{Finding, ServiceEvent};
 pub use spread::Spread;
 
@@ -129,6 +129,8 @@ pub struct Trace {
     pub destination: Option<IpAddr>,
     /// The TLS version of an `https` request to S3 (its `s3:TlsVersion`).
     pub tls: Option<TlsVersion>,
+    /// The request's headers, names in lowercase ([`Options::headers`]).
+    pub headers: Vec<(String, String)>,
     /// Hops there.
     pub forward: Vec<Hop>,
     /// Hops back.
@@ -191,6 +193,12 @@ pub struct Options {
     /// The TLS version an `https` request was made over (`s3:TlsVersion`); `None`: the highest
     /// the name negotiates ([`S3Host::max_tls`]), as a current client gets.
     pub tls: Option<TlsVersion>,
+    /// The request's headers (names in lowercase, as
+    /// [`vpcsim_topology::request::header`] makes them): S3 turns some into condition keys for
+    /// the actions that have them (`x-amz-server-side-encryption` → `s3:x-amz-server-side-encryption`
+    /// on `s3:PutObject`), and `Authorization`'s scheme says how the request is signed
+    /// ([`Signing`]). Others are ignored.
+    pub headers: Vec<(String, String)>,
 }
 
 /// The engine: a topology with its DNS model.

@@ -191,6 +191,85 @@ impl TlsVersion {
     }
 }
 
+/// How a signed request authenticates, as S3's condition keys `s3:authType` (`REST-HEADER`,
+/// `REST-QUERY-STRING`) and `s3:signatureversion` (`AWS4-HMAC-SHA256` for Signature Version 4,
+/// `AWS` for Signature Version 2) say it ("Amazon S3 Signature Version 4 Authentication Specific
+/// Policy Keys", S3 API Reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signing {
+    /// SigV4 in the `Authorization` header (what the aws CLI and the SDKs send).
+    Header,
+    /// SigV2 in the `Authorization` header (`AWS AKID:signature`).
+    HeaderV2,
+    /// A SigV4 presigned URL: `X-Amz-Algorithm=AWS4-HMAC-SHA256`, `X-Amz-Credential` and
+    /// `X-Amz-Signature` in the query.
+    Query,
+    /// A SigV2 presigned URL: `AWSAccessKeyId`, `Signature` and `Expires` in the query.
+    QueryV2,
+}
+
+impl Signing {
+    /// How a signed request with this query string and these headers (names in lowercase) is
+    /// signed: a presignature in the query when it has every parameter of one (SigV4's checked
+    /// first), else the `Authorization` header's scheme, else SigV4 in the header. Query parameter
+    /// names compare with case, as S3 reads them.
+    pub fn of(query: &str, headers: &[(String, String)]) -> Signing {
+        let param = |name: &str| {
+            query.split('&').find_map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k == name).then_some(v)
+            })
+        };
+        if param("X-Amz-Algorithm") == Some("AWS4-HMAC-SHA256")
+            && param("X-Amz-Credential").is_some()
+            && param("X-Amz-Signature").is_some()
+        {
+            return Signing::Query;
+        }
+        if param("AWSAccessKeyId").is_some()
+            && param("Signature").is_some()
+            && param("Expires").is_some()
+        {
+            return Signing::QueryV2;
+        }
+        let scheme = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .and_then(|(_, v)| v.split_whitespace().next());
+        match scheme {
+            Some("AWS") => Signing::HeaderV2,
+            _ => Signing::Header,
+        }
+    }
+
+    /// Its `s3:authType`.
+    pub fn auth_type(self) -> &'static str {
+        match self {
+            Signing::Header | Signing::HeaderV2 => "REST-HEADER",
+            Signing::Query | Signing::QueryV2 => "REST-QUERY-STRING",
+        }
+    }
+
+    /// Its `s3:signatureversion`.
+    pub fn version(self) -> &'static str {
+        match self {
+            Signing::Header | Signing::Query => "AWS4-HMAC-SHA256",
+            Signing::HeaderV2 | Signing::QueryV2 => "AWS",
+        }
+    }
+}
+
+/// Whether the engine reads this request header (a name, compared without case): a header S3
+/// turns into a condition key (`x-amz-server-side-encryption`, `x-amz-acl`…), or
+/// `authorization`, whose scheme says how the request is signed ([`Signing`]). An edge that
+/// passes a client's headers passes these.
+pub fn reads_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization")
+        || vpcsim_policy::catalog::header_keys("s3:PutObject")
+            .iter()
+            .any(|k| k[3..].eq_ignore_ascii_case(name))
+}
+
 /// What an S3 request asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct S3Call {
@@ -463,5 +542,44 @@ mod tests {
             s3_action("POST", true, "k", "restore", false),
             "s3:RestoreObject"
         );
+    }
+
+    #[test]
+    fn signing_follows_the_query_and_the_authorization_header() {
+        let auth = |v: &str| vec![("authorization".to_string(), v.to_string())];
+        let v4 = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20250101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20250101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=abc";
+        assert_eq!(Signing::of(v4, &[]), Signing::Query);
+        assert_eq!(
+            Signing::of(
+                "AWSAccessKeyId=AKID&Expires=1700000000&Signature=abc%3D",
+                &[]
+            ),
+            Signing::QueryV2
+        );
+        assert_eq!(Signing::of("", &auth("AWS AKID:abc=")), Signing::HeaderV2);
+        assert_eq!(
+            Signing::of("", &auth("AWS4-HMAC-SHA256 Credential=AKID/…")),
+            Signing::Header
+        );
+        assert_eq!(Signing::of("", &[]), Signing::Header);
+        // Incomplete or miscased presignatures are parameters, not signatures.
+        assert_eq!(
+            Signing::of("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc", &[]),
+            Signing::Header
+        );
+        assert_eq!(
+            Signing::of(
+                "x-amz-algorithm=AWS4-HMAC-SHA256&x-amz-credential=a&x-amz-signature=b",
+                &[]
+            ),
+            Signing::Header
+        );
+        assert_eq!(
+            (Signing::QueryV2.auth_type(), Signing::QueryV2.version()),
+            ("REST-QUERY-STRING", "AWS")
+        );
+        assert!(reads_header("X-Amz-Server-Side-Encryption"));
+        assert!(reads_header("authorization"));
+        assert!(!reads_header("user-agent"));
     }
 }

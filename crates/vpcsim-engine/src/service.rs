@@ -9,7 +9,7 @@ use vpcsim_topology::model::{
     PrincipalKind, VpcId,
 };
 
-use crate::{Access, Disposition, Engine, S3Call, S3Host, Trace, Verdict};
+use crate::{Access, Disposition, Engine, S3Call, S3Host, Signing, Trace, Verdict};
 use vpcsim_routing::{Arrival, Origin};
 
 /// What the service step passed, by reference into the topology (a hop of `there`; its words are
@@ -832,11 +832,13 @@ fn authorize<'e>(
     };
     ctx.set("s3:ResourceAccount", owner);
     ctx.set("aws:ResourceAccount", owner);
-    // How the request is signed (vpcsim's clients sign with SigV4 in the Authorization header, as
-    // the aws CLI and SDKs do) and the Region it was sent to.
+    // How the request is signed — a presigned URL's query, the Authorization header's scheme,
+    // else SigV4 in the Authorization header, as the aws CLI and SDKs sign — and the Region it was
+    // sent to.
     if t.principal.is_some() {
-        ctx.set("s3:authType", "REST-HEADER");
-        ctx.set("s3:signatureversion", "AWS4-HMAC-SHA256");
+        let signing = Signing::of(&t.request.query, &t.headers);
+        ctx.set("s3:authType", signing.auth_type());
+        ctx.set("s3:signatureversion", signing.version());
     }
     if !region.is_empty() {
         ctx.set("aws:RequestedRegion", region.clone());
@@ -866,6 +868,31 @@ fn authorize<'e>(
     } else {
         call.action.into()
     };
+    // The keys S3 takes from the request's headers, for the actions that have them
+    // (`s3:x-amz-server-side-encryption` on s3:PutObject…); a header given twice is one value,
+    // its values joined with ", " as HTTP joins them.
+    if !t.headers.is_empty() {
+        for key in vpcsim_policy::catalog::header_keys(call.action) {
+            let name = &key[3..];
+            let mut value: Option<String> = None;
+            for (_, v) in t
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                match &mut value {
+                    Some(joined) => {
+                        joined.push_str(", ");
+                        joined.push_str(v);
+                    }
+                    None => value = Some(v.clone()),
+                }
+            }
+            if let Some(v) = value {
+                ctx.set(*key, v);
+            }
+        }
+    }
     // A listing's parameters, as S3 sets its keys s3:prefix, s3:delimiter and s3:max-keys
     // (present when the request gives the parameter, an empty `prefix=` included).
     if matches!(call.action, "s3:ListBucket" | "s3:ListBucketVersions") {

@@ -66,6 +66,7 @@ pub(crate) fn run(
         s3_uri(eng, source, &mut req);
     }
     let mut t = empty_trace(req, from, IpAddr::V4(src_ip), principal);
+    t.headers.clone_from(&opts.headers);
     let s3host = if t.request.scheme.is_empty() {
         None
     } else {
@@ -175,6 +176,7 @@ fn via_service(
     }
     let principal = opts.principal.flatten();
     let mut t = empty_trace(req, from, IpAddr::V4(Ipv4Addr::UNSPECIFIED), principal);
+    t.headers.clone_from(&opts.headers);
     let s3host = if t.request.scheme.is_empty() {
         None
     } else {
@@ -282,6 +284,7 @@ fn empty_trace(
         dns: None,
         destination: None,
         tls: None,
+        headers: Vec::new(),
         forward: Vec::new(),
         back: Vec::new(),
         access: None,

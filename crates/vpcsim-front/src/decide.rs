@@ -46,6 +46,9 @@ pub struct Decision {
     pub request: String,
     /// The signing principal, by name (`None`: anonymous).
     pub principal: Option<String>,
+    /// The request headers the engine read ([`engine_headers`]), as `vpcsim trace --header`
+    /// takes them.
+    pub headers: Vec<(String, String)>,
     /// The trace (written as JSON when the request log is read).
     pub trace: Trace,
     /// Its hops' element ids, named in the topology it was traced on.
@@ -107,6 +110,7 @@ impl Core {
         request: &str,
         principal: Option<Option<PrincipalId>>,
         tls: Option<TlsVersion>,
+        headers: Vec<(String, String)>,
     ) -> Result<Trace, String> {
         let topo = snap.topology();
         let source = topo.find_sender(from).map_err(|e| e.message)?;
@@ -122,6 +126,7 @@ impl Core {
             principal,
             quiet: false,
             tls,
+            headers,
         };
         engine
             .trace(
@@ -142,11 +147,19 @@ impl Core {
         conn: &Conn,
         slot: Option<&Slot>,
         request: &str,
+        headers: Vec<(String, String)>,
         principal: Option<PrincipalId>,
     ) -> S3Result<Result<(), Refused>> {
         let snap = self.shared.current();
         let t = self
-            .trace(&snap, &conn.from, request, Some(principal), conn.tls)
+            .trace(
+                &snap,
+                &conn.from,
+                request,
+                Some(principal),
+                conn.tls,
+                headers.clone(),
+            )
             .map_err(|e| s3_error!(InvalidRequest, "{e}"))?;
         let outcome = match t.verdict {
             Verdict::Allowed => Ok(()),
@@ -160,6 +173,7 @@ impl Core {
             let decision = Decision {
                 request: request.to_string(),
                 principal: principal.map(|p| topo.principals[p.index()].name.clone()),
+                headers,
                 verdict: t.verdict,
                 code: t.code,
                 explain: explain_line(&t),
@@ -198,9 +212,37 @@ impl Core {
         let host = host_of(&req.headers, &req.uri);
         let pq = req.uri.path_and_query().map_or("/", |p| p.as_str());
         let request = request_line(req.method.as_str(), conn.scheme, &host, pq);
-        self.decide(&conn, slot.as_ref(), &request, who)?
-            .map_err(|r| r.error)
+        self.decide(
+            &conn,
+            slot.as_ref(),
+            &request,
+            engine_headers(&req.headers),
+            who,
+        )?
+        .map_err(|r| r.error)
     }
+}
+
+/// The client's headers the engine reads ([`vpcsim_engine::reads_header`]), as it takes them:
+/// those S3 turns into condition keys (`x-amz-server-side-encryption`, `x-amz-acl`…), and of
+/// `Authorization`, which s3s has verified, only its scheme (`AWS4-HMAC-SHA256`, or `AWS` for
+/// Signature Version 2): how the request is signed, not the signature. A value that is not
+/// text, or that HTTP would not carry, is left out.
+pub fn engine_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| vpcsim_engine::reads_header(name.as_str()))
+        .filter_map(|(name, value)| {
+            let value = value.to_str().ok()?;
+            let value = if name == hyper::header::AUTHORIZATION {
+                value.split_whitespace().next().unwrap_or("")
+            } else {
+                value
+            };
+            vpcsim_topology::request::header(name.as_str(), value).ok()
+        })
+        .take(vpcsim_topology::request::MAX_HEADERS)
+        .collect()
 }
 
 /// The S3 error a trace that did not allow the request answers, with its explanation.
@@ -311,7 +353,8 @@ impl S3Access for Access {
         let host = host_of(cx.headers(), cx.uri());
         let pq = cx.uri().path_and_query().map_or("/", |p| p.as_str());
         let request = request_line(cx.method().as_str(), conn.scheme, &host, pq);
-        core.decide(&conn, slot.as_ref(), &request, who)?
+        let headers = engine_headers(cx.headers());
+        core.decide(&conn, slot.as_ref(), &request, headers, who)?
             .map_err(|r| r.error)?;
         cx.extensions_mut().insert(Decided {
             account: core.account(who),
@@ -349,7 +392,12 @@ impl S3Access for Access {
         let (host, path) = (base, format!("/{bucket}/{key}"));
         let request = request_line("GET", conn.scheme, &host, &path);
         let who = principal(&core, req.credentials.as_ref());
-        core.decide(&conn, slot.as_ref(), &request, who)?
+        // The read of the source is signed as the copy is.
+        let headers = engine_headers(&req.headers)
+            .into_iter()
+            .filter(|(n, _)| n == "authorization")
+            .collect();
+        core.decide(&conn, slot.as_ref(), &request, headers, who)?
             .map_err(|r| r.error)
     }
 
@@ -363,7 +411,11 @@ impl S3Access for Access {
         for id in &req.input.delete.objects {
             let key = percent_encoding::utf8_percent_encode(&id.key, PATH).to_string();
             let request = request_line("DELETE", conn.scheme, &host, &format!("{base}/{key}"));
-            match core.decide(&conn, slot.as_ref(), &request, who)? {
+            let headers = engine_headers(&req.headers)
+                .into_iter()
+                .filter(|(n, _)| n == "authorization")
+                .collect();
+            match core.decide(&conn, slot.as_ref(), &request, headers, who)? {
                 Ok(()) => {}
                 // A key the caller may not delete is an error entry of the result, as S3 does.
                 Err(r) if r.verdict == Verdict::Denied => {

@@ -174,7 +174,7 @@ fn connect(core: &Core, from: &str, host: &str, port: u16) -> (Connect, Option<N
         format!("{host}:{port}")
     };
     let request = format!("GET {scheme}://{authority}/");
-    let t = match core.trace(&snap, from, &request, Some(None), None) {
+    let t = match core.trace(&snap, from, &request, Some(None), None, Vec::new()) {
         Ok(t) => t,
         Err(e) => return (Connect::Refused(StatusCode::BAD_REQUEST, e), None),
     };
@@ -511,6 +511,7 @@ async fn serve(core: Arc<Core>, conn: Conn, mut req: Request<Incoming>) -> Respo
             "decisions": decisions.iter().map(|d| serde_json::json!({
                 "request": d.request,
                 "principal": d.principal,
+                "headers": d.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect::<Vec<_>>(),
                 "verdict": d.verdict.as_str(),
                 "code": d.code,
                 "explain": d.explain,

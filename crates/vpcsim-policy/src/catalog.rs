@@ -370,6 +370,161 @@ const S3_KEYS: &[&str] = &[
     "s3:x-amz-website-redirect-location",
 ];
 
+/// The type of a condition key's values, as the Service Authorization Reference and "AWS global
+/// condition context keys" give it: what operators fit the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    /// Text.
+    String,
+    /// Several texts (a multivalued key).
+    ArrayOfString,
+    /// A number.
+    Numeric,
+    /// A date and time.
+    Date,
+    /// `true` or `false`.
+    Bool,
+    /// An IPv4 or IPv6 address.
+    IpAddress,
+    /// An ARN.
+    Arn,
+}
+
+impl KeyType {
+    /// As the reference writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::String => "String",
+            KeyType::ArrayOfString => "ArrayOfString",
+            KeyType::Numeric => "Numeric",
+            KeyType::Date => "Date",
+            KeyType::Bool => "Bool",
+            KeyType::IpAddress => "IPAddress",
+            KeyType::Arn => "ARN",
+        }
+    }
+}
+
+/// The known keys whose values are not plain text, with their type; every other known key is a
+/// `String` (tag keys too), except those of [`UNTYPED_KEYS`].
+const KEY_TYPES: &[(&str, KeyType)] = &[
+    ("aws:CalledVia", KeyType::ArrayOfString),
+    ("aws:CurrentTime", KeyType::Date),
+    ("aws:EpochTime", KeyType::Date),
+    ("aws:MultiFactorAuthAge", KeyType::Numeric),
+    ("aws:MultiFactorAuthPresent", KeyType::Bool),
+    ("aws:PrincipalArn", KeyType::Arn),
+    ("aws:PrincipalIsAWSService", KeyType::Bool),
+    ("aws:PrincipalOrgPaths", KeyType::ArrayOfString),
+    ("aws:PrincipalServiceNamesList", KeyType::ArrayOfString),
+    ("aws:ResourceOrgPaths", KeyType::ArrayOfString),
+    ("aws:SecureTransport", KeyType::Bool),
+    ("aws:SourceArn", KeyType::Arn),
+    ("aws:SourceIp", KeyType::IpAddress),
+    ("aws:SourceOrgPaths", KeyType::ArrayOfString),
+    ("aws:SourceVpcArn", KeyType::Arn),
+    ("aws:TagKeys", KeyType::ArrayOfString),
+    ("aws:TokenIssueTime", KeyType::Date),
+    ("aws:ViaAWSService", KeyType::Bool),
+    ("aws:VpcSourceIp", KeyType::IpAddress),
+    ("aws:VpceOrgPaths", KeyType::ArrayOfString),
+    ("aws:Ec2InstanceSourcePrivateIPv4", KeyType::IpAddress),
+    ("aws:AssumedRoot", KeyType::Bool),
+    ("s3:AccessGrantsInstanceArn", KeyType::Arn),
+    ("s3:ExistingJobPriority", KeyType::Numeric),
+    ("s3:max-keys", KeyType::Numeric),
+    ("s3:object-lock-remaining-retention-days", KeyType::Numeric),
+    ("s3:object-lock-retain-until-date", KeyType::Date),
+    ("s3:RequestJobPriority", KeyType::Numeric),
+    ("s3:RequestObjectTagKeys", KeyType::ArrayOfString),
+    ("s3:signatureAge", KeyType::Numeric),
+    ("s3:TlsVersion", KeyType::Numeric),
+];
+
+/// Known keys whose type vpcsim does not hold (not checked against operators).
+const UNTYPED_KEYS: &[&str] = &["s3:ObjectCreationOperation"];
+
+/// The type of a known global or S3 condition key (compared without case); `None` for a key
+/// vpcsim does not know or whose type it does not hold.
+pub fn key_type(key: &str) -> Option<KeyType> {
+    if known_key(key) != Some(true) || UNTYPED_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        return None;
+    }
+    Some(
+        KEY_TYPES
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map_or(KeyType::String, |(_, t)| *t),
+    )
+}
+
+/// The `x-amz-grant-*` keys and `s3:x-amz-acl`: the ACL a request sets.
+const ACL_HEADER_KEYS: &[&str] = &[
+    "s3:x-amz-acl",
+    "s3:x-amz-grant-full-control",
+    "s3:x-amz-grant-read",
+    "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write",
+    "s3:x-amz-grant-write-acp",
+];
+
+/// What `s3:PutObject` (PutObject, CopyObject, CreateMultipartUpload, UploadPart…) can carry.
+const PUT_OBJECT_HEADER_KEYS: &[&str] = &[
+    "s3:x-amz-acl",
+    "s3:x-amz-copy-source",
+    "s3:x-amz-grant-full-control",
+    "s3:x-amz-grant-read",
+    "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write",
+    "s3:x-amz-grant-write-acp",
+    "s3:x-amz-metadata-directive",
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:x-amz-storage-class",
+    "s3:x-amz-website-redirect-location",
+];
+
+/// What `s3:PutObjectAcl` and `s3:PutObjectVersionAcl` can carry.
+const PUT_OBJECT_ACL_HEADER_KEYS: &[&str] = &[
+    "s3:x-amz-acl",
+    "s3:x-amz-grant-full-control",
+    "s3:x-amz-grant-read",
+    "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write",
+    "s3:x-amz-grant-write-acp",
+    "s3:x-amz-storage-class",
+];
+
+/// The condition keys S3 takes from a request header (the key is `s3:` and the header's name)
+/// for `action` (`s3:PutObject`, compared without case), as the Service Authorization Reference
+/// lists them per action: `s3:x-amz-server-side-encryption` for `s3:PutObject`, the ACL keys
+/// for `s3:CreateBucket`, `s3:PutBucketAcl`, `s3:PutObjectAcl`… Empty for an action that takes
+/// none, and for S3 on Outposts' actions (whose keys are `s3-outposts:`). Of the header keys the
+/// reference has, `s3:x-amz-content-sha256` (every action), the Object Lock keys and
+/// `s3:x-amz-server-side-encryption-customer-algorithm` are not listed: a request through
+/// vpcsim does not carry them.
+pub fn header_keys(action: &str) -> &'static [&'static str] {
+    let Some(name) = action
+        .split_once(':')
+        .filter(|(svc, _)| svc.eq_ignore_ascii_case("s3"))
+        .map(|(_, n)| n)
+    else {
+        return &[];
+    };
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("PutObject") {
+        PUT_OBJECT_HEADER_KEYS
+    } else if is("PutObjectAcl") || is("PutObjectVersionAcl") {
+        PUT_OBJECT_ACL_HEADER_KEYS
+    } else if is("CreateBucket") || is("PutBucketAcl") {
+        ACL_HEADER_KEYS
+    } else if is("CreateAccessPoint") {
+        &ACL_HEADER_KEYS[..1]
+    } else {
+        &[]
+    }
+}
+
 /// Whether a condition key is one vpcsim knows: a global key or an S3 key. `None` for a key of
 /// another service (`ec2:…`), which is not checked.
 pub fn known_key(key: &str) -> Option<bool> {
@@ -447,5 +602,24 @@ mod tests {
         assert_eq!(known_key("aws:PrincipalTag/"), Some(false));
         assert_eq!(known_key("aws:SourceVpcee"), Some(false));
         assert_eq!(known_key("ec2:Region"), None);
+        // Types: every typed key is a known one.
+        for (k, _) in KEY_TYPES {
+            assert_eq!(known_key(k), Some(true), "{k}");
+        }
+        assert_eq!(key_type("AWS:SOURCEIP"), Some(KeyType::IpAddress));
+        assert_eq!(key_type("aws:PrincipalTag/team"), Some(KeyType::String));
+        assert_eq!(key_type("s3:TlsVersion"), Some(KeyType::Numeric));
+        assert_eq!(key_type("s3:ObjectCreationOperation"), None);
+        assert_eq!(key_type("ec2:Region"), None);
+        // Header keys: per action, each a known S3 key.
+        assert!(header_keys("s3:putobject").contains(&"s3:x-amz-server-side-encryption"));
+        assert_eq!(header_keys("s3:CreateAccessPoint"), &["s3:x-amz-acl"]);
+        assert!(header_keys("s3:GetObject").is_empty());
+        assert!(header_keys("s3-outposts:PutObject").is_empty());
+        for action in ["s3:PutObject", "s3:PutObjectAcl", "s3:CreateBucket"] {
+            for k in header_keys(action) {
+                assert_eq!(known_key(k), Some(true), "{k}");
+            }
+        }
     }
 }

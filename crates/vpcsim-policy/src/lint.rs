@@ -5,8 +5,8 @@
 
 use vpcsim_syntax::{Span, suggest};
 
-use crate::catalog::{self, Resource};
-use crate::{Effect, Policy, PolicyKind, Principal, PrincipalType};
+use crate::catalog::{self, KeyType, Resource};
+use crate::{BaseOperator, Effect, Policy, PolicyKind, Principal, PrincipalType};
 
 /// One finding of [`lint`].
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +71,19 @@ pub enum LintKind {
         /// The action or pattern that covers it.
         covered_by: String,
     },
+    /// A condition operator whose type does not fit the key's (Access Analyzer's "Type
+    /// mismatch"): `NumericLessThan` on `aws:SourceIp`, `IpAddress` on `aws:username`,
+    /// `DateGreaterThan` on `s3:prefix`. String operators fit every key, and `Null` too.
+    OperatorMismatch {
+        /// The operator as written, qualifiers included (`ForAnyValue:NumericEqualsIfExists`).
+        operator: String,
+        /// The key as written.
+        key: String,
+        /// The key's documented type.
+        key_type: KeyType,
+        /// The operators that fit it (`IpAddress or NotIpAddress`), for the fix.
+        use_instead: &'static str,
+    },
     /// A resource the statement lists twice, or that another of its resources covers
     /// (`arn:aws:s3:::b/report.csv` beside `arn:aws:s3:::b/*`).
     RedundantResource {
@@ -95,6 +108,7 @@ impl LintKind {
             LintKind::InvalidPrincipal { .. } => "policy-invalid-principal",
             LintKind::RedundantAction { .. } => "policy-redundant-action",
             LintKind::RedundantResource { .. } => "policy-redundant-resource",
+            LintKind::OperatorMismatch { .. } => "policy-operator-mismatch",
         }
     }
 }
@@ -141,6 +155,52 @@ fn glob(pat: &[u8], name: &[u8], fold: bool) -> bool {
         }
     }
     pat[p..].iter().all(|&c| c == b'*')
+}
+
+/// Whether `op` fits a key of type `t`, and if not, the operators that do. The rule (see
+/// docs/decisions.md): String operators fit every key — IAM compares a key's text, and Access
+/// Analyzer's "Type mismatch" names Date and Numeric operators on a Bool key as its example —
+/// and `Null` tests presence only; Numeric, Date, Bool, IP address and ARN operators need a key
+/// of their type (`aws:EpochTime`, a Date, takes Numeric operators too, as the global keys
+/// reference says); `BinaryEquals` fits none of the keys vpcsim knows (none is Binary).
+fn operator_fits(op: BaseOperator, t: KeyType) -> Result<(), &'static str> {
+    use BaseOperator as O;
+    let family = match op {
+        O::StringEquals
+        | O::StringNotEquals
+        | O::StringEqualsIgnoreCase
+        | O::StringNotEqualsIgnoreCase
+        | O::StringLike
+        | O::StringNotLike
+        | O::Null => return Ok(()),
+        O::NumericEquals
+        | O::NumericNotEquals
+        | O::NumericLessThan
+        | O::NumericLessThanEquals
+        | O::NumericGreaterThan
+        | O::NumericGreaterThanEquals => KeyType::Numeric,
+        O::DateEquals
+        | O::DateNotEquals
+        | O::DateLessThan
+        | O::DateLessThanEquals
+        | O::DateGreaterThan
+        | O::DateGreaterThanEquals => KeyType::Date,
+        O::Bool => KeyType::Bool,
+        O::IpAddress | O::NotIpAddress => KeyType::IpAddress,
+        O::ArnEquals | O::ArnLike | O::ArnNotEquals | O::ArnNotLike => KeyType::Arn,
+        O::BinaryEquals => KeyType::String,
+    };
+    if family == t && op != O::BinaryEquals {
+        return Ok(());
+    }
+    Err(match t {
+        KeyType::String | KeyType::ArrayOfString => "a String operator (StringEquals, StringLike…)",
+        KeyType::Numeric => "a Numeric operator (NumericEquals, NumericLessThan…) or a String one",
+        KeyType::Date => "a Date operator (DateGreaterThan, DateLessThan…) or a String one",
+        KeyType::Bool => "Bool (or a String operator)",
+        KeyType::IpAddress => "IpAddress or NotIpAddress",
+        KeyType::Arn => "an ARN operator (ArnEquals, ArnLike…) or a String one",
+    })
 }
 
 /// Checks one policy of `kind` (see the module documentation). Findings come in statement order.
@@ -301,8 +361,32 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
                 }
             }
         }
-        // Condition keys.
+        // Condition keys, and operators of another type than their key's.
         for c in &s.conditions {
+            if let Some(t) = catalog::key_type(&c.key) {
+                let epoch = c.key.eq_ignore_ascii_case("aws:EpochTime")
+                    && operator_fits(c.operator.base, KeyType::Numeric).is_ok();
+                if let (Err(use_instead), false) = (operator_fits(c.operator.base, t), epoch) {
+                    out.push(Lint {
+                        span: c.span,
+                        kind: LintKind::OperatorMismatch {
+                            operator: format!(
+                                "{}{}{}",
+                                match c.operator.set {
+                                    Some(crate::SetQualifier::ForAllValues) => "ForAllValues:",
+                                    Some(crate::SetQualifier::ForAnyValue) => "ForAnyValue:",
+                                    None => "",
+                                },
+                                c.operator.base.as_str(),
+                                if c.operator.if_exists { "IfExists" } else { "" }
+                            ),
+                            key: c.key.clone(),
+                            key_type: t,
+                            use_instead,
+                        },
+                    });
+                }
+            }
             if catalog::known_key(&c.key) == Some(false) {
                 out.push(Lint {
                     span: c.span,

@@ -198,3 +198,71 @@ fn findings_point_at_the_element() {
     );
     assert_eq!(found, vec![("policy-unknown-action".into(), 3, 60)]);
 }
+
+/// Operators of another type than their key's (Access Analyzer's "Type mismatch"; key types from
+/// the Service Authorization Reference and "AWS global condition context keys"), and what is not
+/// flagged: String operators on any key, Null, each operator on a key of its type, `aws:EpochTime`
+/// with Numeric operators, keys vpcsim does not know.
+#[test]
+fn operators_of_another_type_than_their_key() {
+    let cond = |c: &str| {
+        format!(r#"{{"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {c}}}"#)
+    };
+    let rows: &[(&str, &[&str])] = &[
+        (
+            r#"{"NumericLessThan": {"aws:SourceIp": "10"}}"#,
+            &["policy-operator-mismatch"],
+        ),
+        (
+            r#"{"IpAddress": {"aws:username": "10.0.0.0/8"}}"#,
+            &["policy-operator-mismatch"],
+        ),
+        (
+            r#"{"DateGreaterThan": {"s3:prefix": "2024-01-01T00:00:00Z"}}"#,
+            &["policy-operator-mismatch"],
+        ),
+        (
+            r#"{"Bool": {"aws:SourceVpce": "true"}}"#,
+            &["policy-operator-mismatch"],
+        ),
+        (
+            r#"{"ForAnyValue:NumericEqualsIfExists": {"aws:SecureTransport": "1"}}"#,
+            &["policy-operator-mismatch"],
+        ),
+        (
+            r#"{"ArnLike": {"aws:SourceVpc": "arn:aws:ec2:*:*:vpc/*"}}"#,
+            &["policy-operator-mismatch"],
+        ),
+        (
+            r#"{"BinaryEquals": {"s3:x-amz-acl": "cHJpdmF0ZQ=="}}"#,
+            &["policy-operator-mismatch"],
+        ),
+        // Each operator on a key of its type.
+        (
+            r#"{"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}, "NumericLessThan": {"s3:TlsVersion": "1.2"}, "DateGreaterThan": {"aws:CurrentTime": "2024-01-01T00:00:00Z"}, "Bool": {"aws:SecureTransport": "false"}, "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/a"}}"#,
+            &[],
+        ),
+        // String operators fit every key; Null tests presence; EpochTime takes numbers.
+        (
+            r#"{"StringEquals": {"aws:SecureTransport": "true", "aws:SourceIp": "10.0.0.1", "s3:max-keys": "10"}, "Null": {"aws:SourceIp": "true"}, "NumericGreaterThan": {"aws:EpochTime": "1700000000"}}"#,
+            &[],
+        ),
+        // Keys of other services, and unknown keys, are not checked here.
+        (r#"{"Bool": {"ec2:Encrypted": "true"}}"#, &[]),
+        (
+            r#"{"Bool": {"aws:SourceVpcee": "true"}}"#,
+            &["policy-unknown-condition-key"],
+        ),
+    ];
+    for (c, want) in rows {
+        assert_eq!(&only(ID, &cond(c)), want, "{c}");
+    }
+    // At the key, in line and column.
+    assert_eq!(
+        codes(
+            ID,
+            &cond(r#"{"IpAddress": {"aws:username": "10.0.0.0/8"}}"#)
+        ),
+        [("policy-operator-mismatch".to_string(), 2, 83)]
+    );
+}

@@ -381,9 +381,10 @@ impl Api {
     fn trace(&self, body: &Value) -> Answer {
         let f = fields(
             body,
-            &["from", "request", "fail", "principal", "tls"],
+            &["from", "request", "fail", "principal", "tls", "headers"],
             &["from", "request"],
         )?;
+        let headers = header_map(f)?;
         let from = string(f, "from")?.unwrap_or_default();
         let request = string(f, "request")?.unwrap_or_default();
         let fail = fail_list(f)?;
@@ -405,6 +406,7 @@ impl Api {
         let down = failures(topo, &fail)?;
         let opts = Options {
             tls,
+            headers,
             ..options(topo, principal)?
         };
         // The snapshot keeps the engine and its compiled forwarding graph; the failed links are
@@ -700,6 +702,40 @@ fn fail_list(f: &Map<String, Value>) -> Result<Vec<&str>, ApiError> {
     match f.get("fail") {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items.iter().map(|i| i.as_str().ok_or_else(bad)).collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// The optional `headers` field: an object of header name → value, as `vpcsim trace --header`
+/// takes them (names without case).
+fn header_map(f: &Map<String, Value>) -> Result<Vec<(String, String)>, ApiError> {
+    let bad = || {
+        ApiError::bad(
+            "'headers' must be an object of header names to string values",
+            r#"write "headers": {"x-amz-server-side-encryption": "AES256"}"#,
+        )
+    };
+    match f.get("headers") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(h)) => {
+            if h.len() > vpcsim_topology::request::MAX_HEADERS {
+                return Err(ApiError::bad(
+                    format!(
+                        "{} headers: a request carries at most {}",
+                        h.len(),
+                        vpcsim_topology::request::MAX_HEADERS
+                    ),
+                    "send fewer headers",
+                ));
+            }
+            h.iter()
+                .map(|(name, value)| {
+                    let value = value.as_str().ok_or_else(bad)?;
+                    vpcsim_topology::request::header(name, value)
+                        .map_err(|why| ApiError::bad(why, r#"write "headers": {"NAME": "VALUE"}"#))
+                })
+                .collect()
+        }
         Some(_) => Err(bad()),
     }
 }

@@ -841,6 +841,9 @@ pub struct Expect {
     pub request: Option<Text>,
     /// The IAM principal signing the request (a key of `principals`, or `anonymous`).
     pub principal: Option<Text>,
+    /// Request headers, name → value (`x-amz-server-side-encryption: AES256`): S3 turns some into
+    /// condition keys, as `vpcsim trace --header` does.
+    pub headers: Option<Spanned<Entries<Text>>>,
     /// Absent: `None`; present but not a verdict: `Some(Lenient(None))` (reported once, not also
     /// as a missing key).
     #[serde(default)]

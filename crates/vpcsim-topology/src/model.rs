@@ -1211,6 +1211,8 @@ pub enum Check {
         /// The signing principal when given: `Some(None)` is `anonymous`; `None` means the
         /// source's own role or principal.
         principal: Option<Option<PrincipalId>>,
+        /// Request headers (names in lowercase), in file order.
+        headers: Vec<(String, String)>,
         /// Expected verdict.
         verdict: Verdict,
         /// Named components the path must pass, in order.

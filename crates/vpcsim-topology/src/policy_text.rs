@@ -51,9 +51,42 @@ pub fn lint_text(kind: &vpcsim_policy::LintKind) -> (String, String) {
             format!("'{resource}' is already covered by '{covered_by}' in this statement"),
             format!("remove '{resource}' (Access Analyzer's redundant resource)"),
         ),
+        K::OperatorMismatch {
+            operator,
+            key,
+            key_type,
+            use_instead,
+        } => (
+            format!(
+                "{operator} compares {}, and '{key}' is of type {} (Access Analyzer's type mismatch): it does not compare what it seems to",
+                operator_type(operator),
+                key_type.as_str()
+            ),
+            format!("use {use_instead} for '{key}'"),
+        ),
         K::InvalidPrincipal { principal } => (
             format!("'{principal}' is not an AWS principal: IAM refuses such a policy"),
             "write \"*\", a 12-digit account id, or an ARN such as arn:aws:iam::111122223333:role/NAME".into(),
         ),
+    }
+}
+
+/// What an operator (as written, qualifiers included) compares, in words.
+fn operator_type(operator: &str) -> &'static str {
+    let base = operator.rsplit(':').next().unwrap_or(operator);
+    if base.starts_with("Numeric") {
+        "numbers"
+    } else if base.starts_with("Date") {
+        "dates"
+    } else if base.starts_with("Bool") {
+        "booleans"
+    } else if base.contains("IpAddress") {
+        "IP addresses"
+    } else if base.starts_with("Arn") {
+        "ARNs"
+    } else if base.starts_with("Binary") {
+        "base64 binary values"
+    } else {
+        "values"
     }
 }

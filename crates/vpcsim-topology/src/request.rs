@@ -189,6 +189,54 @@ impl Request {
     }
 }
 
+/// The most headers a request may carry (`--header`, `headers:`, the HTTP API's `headers`).
+pub const MAX_HEADERS: usize = 100;
+
+/// The longest header value accepted, in bytes (S3 refuses requests whose headers exceed 8 KB).
+pub const MAX_HEADER_VALUE: usize = 8192;
+
+/// Checks a request header as HTTP takes it (RFC 9110 5.1 and 5.5): a name of token characters
+/// (`x-amz-server-side-encryption`) and a value without control characters; returns the name in
+/// lowercase (header names compare without case) and the value without surrounding blanks.
+pub fn header(name: &str, value: &str) -> Result<(String, String), String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a header needs a name".to_string());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(*c)))
+    {
+        return Err(format!(
+            "'{}' is not a header name: {bad:?} is not allowed in one (letters, digits and !#$%&'*+-.^_`|~)",
+            name.chars().take(64).collect::<String>()
+        ));
+    }
+    let value = value.trim_matches([' ', '\t']);
+    if value.len() > MAX_HEADER_VALUE {
+        return Err(format!(
+            "the value of header '{name}' is longer than {MAX_HEADER_VALUE} bytes"
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "the value of header '{name}' has a control character (a line break ends a header)"
+        ));
+    }
+    Ok((name.to_ascii_lowercase(), value.to_string()))
+}
+
+/// Reads `NAME: VALUE` (as `curl -H` and `vpcsim trace --header` take a header) with [`header`].
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) => header(name, value),
+        None => Err(format!(
+            "'{}' is not a header: write NAME: VALUE (x-amz-server-side-encryption: AES256)",
+            text.chars().take(64).collect::<String>()
+        )),
+    }
+}
+
 /// Decodes `%XX` escapes (RFC 3986 2.1); the result must be UTF-8.
 pub fn percent_decode(s: &str) -> Result<Cow<'_, str>, String> {
     if !s.contains('%') {
@@ -249,6 +297,27 @@ mod tests {
             (r.scheme, r.host.as_str(), r.path.as_str(), r.query.as_str()),
             ("https", "host.example", "/a", "b")
         );
+    }
+
+    #[test]
+    fn parses_headers() {
+        assert_eq!(
+            parse_header("X-Amz-Server-Side-Encryption:  AES256 "),
+            Ok(("x-amz-server-side-encryption".into(), "AES256".into()))
+        );
+        assert_eq!(
+            parse_header("x-amz-grant-read: id=\"1\", id=\"2\""),
+            Ok(("x-amz-grant-read".into(), "id=\"1\", id=\"2\"".into()))
+        );
+        assert_eq!(
+            parse_header("x-amz-acl:"),
+            Ok(("x-amz-acl".into(), String::new()))
+        );
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header(": v").is_err());
+        assert!(parse_header("bad name: v").is_err());
+        assert!(parse_header("x: a\r\nevil: b").is_err());
+        assert!(header("x", &"a".repeat(MAX_HEADER_VALUE + 1)).is_err());
     }
 
     #[test]

@@ -87,6 +87,11 @@ enum Command {
         /// the highest the name negotiates (1.2 on `vpce` names, 1.3 elsewhere).
         #[arg(long, value_name = "VERSION", value_parser = trace::tls_version)]
         tls: Option<vpcsim_engine::TlsVersion>,
+        /// A request header, `NAME: VALUE` (repeatable; names without case): S3 turns some into
+        /// condition keys (`x-amz-server-side-encryption: AES256` on a PUT is
+        /// `s3:x-amz-server-side-encryption`).
+        #[arg(long = "header", short = 'H', value_name = "NAME: VALUE", value_parser = trace::header)]
+        header: Vec<(String, String)>,
         /// Send the request N times (at most 100000) and show how they spread over ENIs and X-ENIs.
         #[arg(long, default_value_t = 1, value_parser = trace::repeat_count)]
         repeat: u32,
@@ -423,6 +428,7 @@ fn main() -> ExitCode {
             fail,
             principal,
             tls,
+            header,
             repeat,
             format,
         } => trace::trace(
@@ -433,6 +439,7 @@ fn main() -> ExitCode {
             trace::How {
                 principal: principal.as_deref(),
                 tls,
+                headers: header,
             },
             repeat,
             format,

@@ -16,6 +16,13 @@ pub(crate) struct How<'a> {
     pub principal: Option<&'a str>,
     /// `--tls`.
     pub tls: Option<vpcsim_engine::TlsVersion>,
+    /// `--header`, names in lowercase.
+    pub headers: Vec<(String, String)>,
+}
+
+/// `--header 'NAME: VALUE'`.
+pub(crate) fn header(text: &str) -> Result<(String, String), String> {
+    vpcsim_topology::request::parse_header(text)
 }
 
 /// `--tls 1.2` / `1.3`.
@@ -46,7 +53,21 @@ pub(crate) fn trace(
     repeat: u32,
     format: Format,
 ) -> ExitCode {
-    let How { principal, tls } = how;
+    let How {
+        principal,
+        tls,
+        headers,
+    } = how;
+    if headers.len() > vpcsim_topology::request::MAX_HEADERS {
+        return usage(
+            format!(
+                "{} headers: a request carries at most {}",
+                headers.len(),
+                vpcsim_topology::request::MAX_HEADERS
+            ),
+            "give fewer --header options".into(),
+        );
+    }
     let topo = match load_valid(path) {
         Ok(t) => t,
         Err(code) => return code,
@@ -62,11 +83,13 @@ pub(crate) fn trace(
     let opts = match principal.map(|p| topo.find_principal(p)) {
         None => Options {
             tls,
+            headers,
             ..Options::default()
         },
         Some(Ok(p)) => Options {
             principal: Some(p),
             tls,
+            headers,
             ..Options::default()
         },
         Some(Err(e)) => return usage(e.message, e.hint),

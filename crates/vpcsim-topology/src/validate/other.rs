@@ -1247,6 +1247,33 @@ impl Builder<'_> {
                     )?)),
                     None => None,
                 };
+                let mut headers: Vec<(String, String)> = Vec::new();
+                if let Some(h) = &x.headers {
+                    if h.value.len() > crate::request::MAX_HEADERS {
+                        self.err(
+                            "invalid-value",
+                            h.span,
+                            format!(
+                                "{} headers: a request carries at most {}",
+                                h.value.len(),
+                                crate::request::MAX_HEADERS
+                            ),
+                            "give fewer headers",
+                        );
+                    }
+                    for e in h.value.iter().take(crate::request::MAX_HEADERS) {
+                        let Some(v) = &e.value else { continue };
+                        match crate::request::header(&e.key.value, &v.value) {
+                            Ok(pair) => headers.push(pair),
+                            Err(why) => self.err(
+                                "invalid-value",
+                                e.key.span,
+                                why,
+                                "write a header as `NAME: VALUE` (x-amz-server-side-encryption: AES256)",
+                            ),
+                        }
+                    }
+                }
                 let mut via = Vec::new();
                 for v in x.via.iter().flat_map(|l| l.iter()) {
                     if !components.iter().any(|c| c == v.as_str()) {
@@ -1279,6 +1306,7 @@ impl Builder<'_> {
                 Check::Request {
                     request: req.value.clone(),
                     principal,
+                    headers,
                     verdict: verdict.value,
                     via,
                     denied_by: x.denied_by.as_ref().map(|d| d.value.clone()),
@@ -1294,6 +1322,7 @@ impl Builder<'_> {
                         ("verdict", x.verdict.is_some()),
                         ("via", x.via.is_some()),
                         ("principal", x.principal.is_some()),
+                        ("headers", x.headers.is_some()),
                         ("denied_by", x.denied_by.is_some()),
                         ("spread", x.spread.is_some()),
                     ],

@@ -112,10 +112,12 @@ pub(crate) fn batch(path: &Path) -> ExitCode {
                     id: v.id,
                     decision: decision_name(v.decision),
                     deciding: Some(&v.deciding),
-                    notes: Some(match &v.scope {
-                        Some(note) => vec![v.explanation.as_str(), note.as_str()],
-                        None => vec![v.explanation.as_str()],
-                    }),
+                    notes: Some(
+                        std::iter::once(v.explanation.as_str())
+                            .chain(v.scope.as_deref())
+                            .chain(v.checks.iter().map(String::as_str))
+                            .collect(),
+                    ),
                     pass: v.pass,
                     error: None,
                 }
@@ -212,6 +214,8 @@ struct Verdict<'a> {
     pass: Option<bool>,
     /// What the verdict does not cover (an action of another service than S3).
     scope: Option<String>,
+    /// The policy checks' findings in the case's policies, `LABEL: CODE …` each.
+    checks: Vec<String>,
 }
 
 fn decision_name(d: Decision) -> &'static str {
@@ -271,7 +275,11 @@ type Failure<'a> = (Option<&'a RawValue>, String);
 
 /// Parsed policies by the text they are written in (inline) or by file name (`\0` + name), per
 /// kind; an invalid one keeps its error.
-type Cache = HashMap<String, Result<Rc<Policy>, String>, foldhash::fast::FixedState>;
+type Cache = HashMap<String, Result<Checked, String>, foldhash::fast::FixedState>;
+
+/// A parsed policy and what the policy checks (`vpcsim_policy::lint`, as `validate` runs them)
+/// found in it, each in one line: found once per distinct policy, like the parse.
+type Checked = (Rc<Policy>, Rc<[String]>);
 
 struct Batch {
     /// The folder of the batch file: policy file names are relative to it.
@@ -280,10 +288,11 @@ struct Batch {
     cache: [Cache; 5],
 }
 
-/// A policy of a case, with its label.
+/// A policy of a case, with its label and its checks' findings.
 struct Named {
     label: String,
     policy: Rc<Policy>,
+    checks: Rc<[String]>,
 }
 
 /// A JSON field as a string (`null` when absent), or why not.
@@ -551,6 +560,17 @@ impl Batch {
                 .is_none_or(|want| *want == deciding);
             decision_ok && deciding_ok
         });
+        // What the checks found in the policies used, in the order they are listed above.
+        let named = identity
+            .iter()
+            .chain(resources.iter().map(|(n, _)| n))
+            .chain(endpoint.iter().flatten())
+            .chain(boundary.iter())
+            .chain(session.iter())
+            .chain(scps.iter().chain(rcps.iter()).flat_map(|(_, n)| n));
+        let checks = named
+            .flat_map(|n| n.checks.iter().map(move |c| format!("{}: {c}", n.label)))
+            .collect();
         Ok(Verdict {
             id,
             decision: outcome.decision,
@@ -558,6 +578,7 @@ impl Batch {
             explanation: outcome.explanation,
             pass,
             scope: super::scope_note(&action),
+            checks,
         })
     }
 
@@ -589,6 +610,7 @@ impl Batch {
                 label
             },
             policy: named.policy,
+            checks: named.checks,
         })
     }
 
@@ -634,19 +656,47 @@ impl Batch {
             None => text.into(),
         };
         if let Some(hit) = cache.get(key.as_ref()) {
-            return hit.clone().map(|policy| Named { label, policy });
+            return hit.clone().map(|(policy, checks)| Named {
+                label,
+                policy,
+                checks,
+            });
         }
         let parsed = match &file {
             Some(name) => read_file(&self.dir.join(name), kind),
             None => inline(text, kind).map_err(|why| format!("{what} policy {}: {why}", index + 1)),
         }
-        .map(Rc::new);
+        .map(|p| {
+            let checks = checks(&p, kind, file.is_some());
+            (Rc::new(p), checks)
+        });
         if cache.len() >= CACHE_MAX {
             cache.clear();
         }
         cache.insert(key.into_owned(), parsed.clone());
-        parsed.map(|policy| Named { label, policy })
+        parsed.map(|(policy, checks)| Named {
+            label,
+            policy,
+            checks,
+        })
     }
+}
+
+/// The policy checks' findings in a policy, one line each: `CODE: SENTENCE (help: FIX)`, with
+/// the line and column for a file (an inline policy's places would be places in the case's line).
+fn checks(policy: &Policy, kind: PolicyKind, located: bool) -> Rc<[String]> {
+    vpcsim_policy::lint(policy, kind)
+        .into_iter()
+        .map(|l| {
+            let (message, help) = vpcsim_topology::policy_text::lint_text(&l.kind);
+            let at = if located {
+                format!(" (line {}, column {})", l.span.line, l.span.col)
+            } else {
+                String::new()
+            };
+            format!("{}{at}: {message} (help: {help})", l.kind.code())
+        })
+        .collect()
 }
 
 /// A policy file, read and checked as `policy eval` reads one; the first error on one line.
