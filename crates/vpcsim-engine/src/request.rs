@@ -325,6 +325,80 @@ pub fn s3_action(
             _ => "s3:GetBucketPolicy",
         }
     } else if key.is_empty() {
+        let put = matches!(method, "PUT" | "DELETE");
+        // A bucket subresource: (query key, action to read, action to write). A DELETE of a
+        // configuration is authorized as its PUT, except the website's.
+        const SUBRESOURCES: &[(&str, &str, &str)] = &[
+            ("acl", "s3:GetBucketAcl", "s3:PutBucketAcl"),
+            ("tagging", "s3:GetBucketTagging", "s3:PutBucketTagging"),
+            (
+                "versioning",
+                "s3:GetBucketVersioning",
+                "s3:PutBucketVersioning",
+            ),
+            ("cors", "s3:GetBucketCORS", "s3:PutBucketCORS"),
+            (
+                "lifecycle",
+                "s3:GetLifecycleConfiguration",
+                "s3:PutLifecycleConfiguration",
+            ),
+            (
+                "encryption",
+                "s3:GetEncryptionConfiguration",
+                "s3:PutEncryptionConfiguration",
+            ),
+            (
+                "publicAccessBlock",
+                "s3:GetBucketPublicAccessBlock",
+                "s3:PutBucketPublicAccessBlock",
+            ),
+            (
+                "ownershipControls",
+                "s3:GetBucketOwnershipControls",
+                "s3:PutBucketOwnershipControls",
+            ),
+            ("logging", "s3:GetBucketLogging", "s3:PutBucketLogging"),
+            (
+                "notification",
+                "s3:GetBucketNotification",
+                "s3:PutBucketNotification",
+            ),
+            (
+                "replication",
+                "s3:GetReplicationConfiguration",
+                "s3:PutReplicationConfiguration",
+            ),
+            (
+                "object-lock",
+                "s3:GetBucketObjectLockConfiguration",
+                "s3:PutBucketObjectLockConfiguration",
+            ),
+            (
+                "accelerate",
+                "s3:GetAccelerateConfiguration",
+                "s3:PutAccelerateConfiguration",
+            ),
+            (
+                "requestPayment",
+                "s3:GetBucketRequestPayment",
+                "s3:PutBucketRequestPayment",
+            ),
+            (
+                "policyStatus",
+                "s3:GetBucketPolicyStatus",
+                "s3:GetBucketPolicyStatus",
+            ),
+        ];
+        if has("website") {
+            return match method {
+                "PUT" => "s3:PutBucketWebsite",
+                "DELETE" => "s3:DeleteBucketWebsite",
+                _ => "s3:GetBucketWebsite",
+            };
+        }
+        if let Some((_, read, write)) = SUBRESOURCES.iter().find(|(q, _, _)| has(q)) {
+            return if put { write } else { read };
+        }
         match method {
             "PUT" => "s3:CreateBucket",
             "DELETE" => "s3:DeleteBucket",
@@ -341,17 +415,43 @@ pub fn s3_action(
         "s3:ListMultipartUploadParts"
     } else if has("restore") && method == "POST" {
         "s3:RestoreObject"
-    } else if has("tagging") {
-        match method {
-            "PUT" => "s3:PutObjectTagging",
-            "DELETE" => "s3:DeleteObjectTagging",
-            _ => "s3:GetObjectTagging",
-        }
     } else {
-        match method {
-            "PUT" | "POST" => "s3:PutObject",
-            "DELETE" => "s3:DeleteObject",
-            _ => "s3:GetObject",
+        // An object call; with `versionId` it acts on that version, which S3 authorizes as the
+        // `…Version…` action.
+        let version = has("versionId");
+        let pick =
+            |plain: &'static str, versioned: &'static str| if version { versioned } else { plain };
+        if has("tagging") {
+            match method {
+                "PUT" => pick("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+                "DELETE" => pick("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+                _ => pick("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+            }
+        } else if has("acl") {
+            match method {
+                "PUT" => pick("s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+                _ => pick("s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+            }
+        } else if has("retention") {
+            if method == "PUT" {
+                "s3:PutObjectRetention"
+            } else {
+                "s3:GetObjectRetention"
+            }
+        } else if has("legal-hold") {
+            if method == "PUT" {
+                "s3:PutObjectLegalHold"
+            } else {
+                "s3:GetObjectLegalHold"
+            }
+        } else if has("attributes") {
+            pick("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes")
+        } else {
+            match method {
+                "PUT" | "POST" => "s3:PutObject",
+                "DELETE" => pick("s3:DeleteObject", "s3:DeleteObjectVersion"),
+                _ => pick("s3:GetObject", "s3:GetObjectVersion"),
+            }
         }
     }
 }
@@ -542,6 +642,46 @@ mod tests {
             s3_action("POST", true, "k", "restore", false),
             "s3:RestoreObject"
         );
+    }
+
+    /// Subresources and versions, as the S3 API reference's "Permissions" section of each
+    /// operation names the action.
+    #[test]
+    fn subresources_and_versions_name_their_actions() {
+        for (method, key, query, action) in [
+            ("GET", "", "acl", "s3:GetBucketAcl"),
+            ("PUT", "", "acl", "s3:PutBucketAcl"),
+            ("GET", "k", "acl", "s3:GetObjectAcl"),
+            ("PUT", "k", "acl", "s3:PutObjectAcl"),
+            ("PUT", "k", "acl&versionId=v1", "s3:PutObjectVersionAcl"),
+            ("GET", "k", "versionId=v1", "s3:GetObjectVersion"),
+            ("HEAD", "k", "versionId=v1", "s3:GetObjectVersion"),
+            ("DELETE", "k", "versionId=v1", "s3:DeleteObjectVersion"),
+            (
+                "GET",
+                "k",
+                "tagging&versionId=v1",
+                "s3:GetObjectVersionTagging",
+            ),
+            ("DELETE", "", "tagging", "s3:PutBucketTagging"),
+            ("DELETE", "", "cors", "s3:PutBucketCORS"),
+            ("DELETE", "", "lifecycle", "s3:PutLifecycleConfiguration"),
+            ("DELETE", "", "website", "s3:DeleteBucketWebsite"),
+            ("GET", "", "versioning", "s3:GetBucketVersioning"),
+            ("PUT", "", "encryption", "s3:PutEncryptionConfiguration"),
+            ("GET", "", "policyStatus", "s3:GetBucketPolicyStatus"),
+            ("PUT", "k", "retention", "s3:PutObjectRetention"),
+            ("GET", "k", "legal-hold", "s3:GetObjectLegalHold"),
+            ("GET", "k", "attributes", "s3:GetObjectAttributes"),
+            ("GET", "", "list-type=2&prefix=a", "s3:ListBucket"),
+            ("POST", "k", "uploads", "s3:PutObject"),
+        ] {
+            assert_eq!(
+                s3_action(method, true, key, query, false),
+                action,
+                "{method} {key}?{query}"
+            );
+        }
     }
 
     #[test]
