@@ -40,7 +40,7 @@ pub fn finish(net: &mut Net, how: &str) -> String {
             .diagnostics
             .iter()
             .filter(|d| d.severity == vpcsim_syntax::Severity::Error)
-            .map(|d| (d.span.map(|s| s.start), d.message.clone()))
+            .map(|d| (d.span.map(|s| s.start_offset()), d.message.clone()))
             .collect()
     };
     net::settle(net, how, &check)

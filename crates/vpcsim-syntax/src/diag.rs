@@ -351,12 +351,12 @@ mod tests {
             let span = self.diag.span?;
             let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
                 Some(self.diag.label.clone().unwrap_or_else(|| "here".into())),
-                (span.start, span.len()),
+                (span.start_offset(), span.len()),
             )];
             for (s, msg) in &self.diag.related {
                 labels.push(miette::LabeledSpan::new_with_span(
                     Some(msg.clone()),
-                    (s.start, s.len()),
+                    (s.start_offset(), s.len()),
                 ));
             }
             Some(Box::new(labels.into_iter()))
@@ -404,16 +404,16 @@ mod tests {
                 for len in [0, 1, 3, 9] {
                     let end = (start + len).min(text.len());
                     let span = file.span(SourceId(0), start, end);
-                    let lines = text[span.start..span.end].matches('\n').count();
+                    let lines = text[span.range()].matches('\n').count();
                     let mut cases = vec![Diagnostic::error("c", span, "m").with_help("h")];
                     for &other in &offsets {
                         let o = file.span(SourceId(0), other, (other + 2).min(text.len()));
                         // Related labels on the same line or the next one.
                         if o.line.abs_diff(span.line) <= 1
                             && o.start > span.end
-                            && !text[o.start..o.end].contains(['\n', '\r'])
+                            && !text[o.range()].contains(['\n', '\r'])
                             // miette left out a label at the end of the text; it is drawn now.
-                            && o.start < text.len()
+                            && o.start_offset() < text.len()
                         {
                             cases.push(
                                 Diagnostic::error("c", span, "m").with_related(o, "first here"),

@@ -146,11 +146,11 @@ fn last_line(file: &SourceFile) -> usize {
 
 fn place(file: &SourceFile, span: Span, last_line: usize) -> Placed {
     let text = &*file.text;
-    let start = floor_boundary(text, span.start);
+    let start = floor_boundary(text, span.start_offset());
     let line = file.line_index(start);
     let (line_start, line_end) = file.line_bounds(line);
     let start = start.min(line_end);
-    let end = floor_boundary(text, span.end.max(start)).max(start);
+    let end = floor_boundary(text, span.end_offset().max(start)).max(start);
     let mut end_line = if end > start {
         file.line_index(end - 1)
     } else {

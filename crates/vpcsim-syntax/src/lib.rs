@@ -28,6 +28,6 @@ pub mod yaml;
 
 pub use de::from_node;
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use source::{SourceFile, SourceId, SourceMap, Span};
+pub use source::{SourceFile, SourceId, SourceMap, Span, offset32};
 pub use types::{Entries, Entry, Lenient, List, OneOrMany, Spanned};
 pub use yaml::{Node, NodeKind};

@@ -11,20 +11,40 @@ pub struct SourceId(pub u32);
 pub struct Span {
     /// The file.
     pub file: SourceId,
-    /// Byte offset of the first byte.
-    pub start: usize,
+    /// Byte offset of the first byte (files are limited to 256 MiB, far below `u32::MAX`).
+    pub start: u32,
     /// Byte offset one past the last byte.
-    pub end: usize,
+    pub end: u32,
     /// 1-based line of `start`.
     pub line: u32,
     /// 1-based column (in characters) of `start`.
     pub col: u32,
 }
 
+/// A byte offset as a span holds it (saturating: a text is never near 4 GiB).
+pub fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
 impl Span {
     /// Length in bytes.
     pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
+        self.end.saturating_sub(self.start) as usize
+    }
+
+    /// The byte range it covers.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// Byte offset of the first byte.
+    pub fn start_offset(&self) -> usize {
+        self.start as usize
+    }
+
+    /// Byte offset one past the last byte.
+    pub fn end_offset(&self) -> usize {
+        self.end as usize
     }
 
     /// True when the span covers no byte.
@@ -119,8 +139,8 @@ impl SourceFile {
         };
         Span {
             file: id,
-            start,
-            end: end.max(start),
+            start: offset32(start),
+            end: offset32(end.max(start)),
             line: line as u32,
             col: col as u32 + 1,
         }
@@ -131,8 +151,8 @@ impl SourceFile {
         let (line, col) = self.line_col(start);
         Span {
             file: id,
-            start,
-            end: end.max(start),
+            start: offset32(start),
+            end: offset32(end.max(start)),
             line,
             col,
         }
@@ -140,7 +160,7 @@ impl SourceFile {
 
     /// The text a span covers.
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or("")
+        self.text.get(span.range()).unwrap_or("")
     }
 
     /// Number of lines (a text ending with a newline has an empty last line after it).
@@ -217,9 +237,9 @@ mod tests {
             for line in 1..=4 {
                 for col in 0..8 {
                     let at = f.span_at(SourceId(0), (line, col), (line, col));
-                    let by_offset = f.span(SourceId(0), at.start, at.end);
+                    let by_offset = f.span(SourceId(0), at.start_offset(), at.end_offset());
                     assert_eq!(at, by_offset, "{text:?} line {line} col {col}");
-                    assert!(text.is_char_boundary(at.start));
+                    assert!(text.is_char_boundary(at.start_offset()));
                 }
             }
             assert_eq!(f.offset(2, 1), text.find('\n').unwrap() + 1 + 1);

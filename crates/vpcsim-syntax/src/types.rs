@@ -55,8 +55,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                 Ok(Spanned {
                     span: Span {
                         file: SourceId(file as u32),
-                        start: start as usize,
-                        end: end as usize,
+                        start: start as u32,
+                        end: end as u32,
                         line: line as u32,
                         col: col as u32,
                     },

@@ -305,7 +305,8 @@ impl Builder<'_> {
             Some(l) if end.start > l.end => l.end,
             _ => end.end.max(start.end),
         };
-        self.file.span(self.id, start.start, end_offset)
+        self.file
+            .span(self.id, start.start_offset(), end_offset as usize)
     }
 
     fn finish(&mut self, node: Node, anchor: usize) -> bool {

@@ -359,7 +359,7 @@ pub fn not_a_policy(text: &str) -> Option<String> {
         .find(|d| d.severity == vpcsim_syntax::Severity::Error);
     let why = match (&root, syntax) {
         (_, Some(d)) => {
-            let (line, col) = d.span.map_or((1, 1), |s| file.line_col(s.start));
+            let (line, col) = d.span.map_or((1, 1), |s| file.line_col(s.start_offset()));
             // The parser's own words (saphyr's say what it expected, not what it found).
             let what = if d.code == "yaml-syntax" {
                 format!(": {}", d.message)

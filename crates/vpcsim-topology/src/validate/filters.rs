@@ -197,7 +197,7 @@ impl Builder<'_> {
             {
                 // `sg/VPC/NAME`: after the peerings (the col of NAME is after `sg/VPC/`).
                 let name_span = Span {
-                    start: p.span.start + 4 + other.len(),
+                    start: p.span.start + vpcsim_syntax::offset32(4 + other.len()),
                     col: p.span.col + 4 + other.chars().count() as u32,
                     ..p.span
                 };

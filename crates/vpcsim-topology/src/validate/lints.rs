@@ -183,7 +183,7 @@ impl Builder<'_> {
         let Some(file) = self.sources.get(p.span.file) else {
             return;
         };
-        let Some(text) = file.text.get(p.span.start..p.span.end) else {
+        let Some(text) = file.text.get(p.span.range()) else {
             return;
         };
         if !text.trim_start().starts_with('{') {
