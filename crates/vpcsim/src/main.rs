@@ -380,6 +380,15 @@ enum Format {
     Json,
 }
 
+/// Leaves `value` to the operating system, which takes a process's memory back when it exits:
+/// a one-shot command that is about to end does not spend time freeing its model (at 10,000 VPCs,
+/// freeing the engine and the topology cost `trace` about 0.2 s of CPU time). Only for values of
+/// a command that runs once per process (each file's model of `validate` and `check` of several
+/// files stays until the end: the memory is bounded by the files given).
+pub(crate) fn exit_without_freeing<T>(value: T) {
+    std::mem::forget(value);
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -739,6 +748,7 @@ fn validate(files: &[PathBuf], format: Format, warnings: Warnings) -> ExitCode {
             }
             Format::Json => json_files.push(file_json(path, &loaded)),
         }
+        exit_without_freeing(loaded);
     }
     if format == Format::Json {
         let out = serde_json::json!({ "files": json_files });

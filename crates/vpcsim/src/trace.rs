@@ -140,6 +140,8 @@ pub(crate) fn trace(
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
     }
+    crate::exit_without_freeing((net, engine));
+    crate::exit_without_freeing(topo);
     ExitCode::SUCCESS
 }
 
@@ -200,6 +202,7 @@ pub(crate) fn check(
         let result = vpcsim_engine::check(&topo);
         failed += result.failed();
         all.push((path.clone(), result.results));
+        crate::exit_without_freeing(topo);
     }
     match format {
         CheckFormat::Text => {
