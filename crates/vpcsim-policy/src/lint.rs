@@ -84,6 +84,15 @@ pub enum LintKind {
         /// The operators that fit it (`IpAddress or NotIpAddress`), for the fix.
         use_instead: &'static str,
     },
+    /// A statement that another statement of the policy makes redundant: the same effect,
+    /// principal and conditions, and every action and resource it lists covered by the other's
+    /// (Access Analyzer's suggestion to merge or remove redundant statements).
+    RedundantStatement {
+        /// The statement that covers it: its position in the policy (0-based) and its `Sid`.
+        covered_by: usize,
+        /// Its `Sid`, when it has one.
+        sid: Option<String>,
+    },
     /// A resource the statement lists twice, or that another of its resources covers
     /// (`arn:aws:s3:::b/report.csv` beside `arn:aws:s3:::b/*`).
     RedundantResource {
@@ -108,6 +117,7 @@ impl LintKind {
             LintKind::InvalidPrincipal { .. } => "policy-invalid-principal",
             LintKind::RedundantAction { .. } => "policy-redundant-action",
             LintKind::RedundantResource { .. } => "policy-redundant-resource",
+            LintKind::RedundantStatement { .. } => "policy-redundant-statement",
             LintKind::OperatorMismatch { .. } => "policy-operator-mismatch",
         }
     }
@@ -425,7 +435,119 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
             }
         }
     }
+    redundant_statements(policy, &mut out);
     out
+}
+
+/// Statements compared for [`LintKind::RedundantStatement`]: the first 32 of a policy, each with
+/// at most 32 actions and 32 resources, and at most this many value comparisons in all (a
+/// hostile policy costs bounded time).
+const REDUNDANT_BUDGET: usize = 100_000;
+
+/// Adds a [`LintKind::RedundantStatement`] for each statement another one covers (of two equal
+/// statements, the later).
+fn redundant_statements(policy: &Policy, out: &mut Vec<Lint>) {
+    let small = |s: &crate::Statement| {
+        s.action.value.len() <= 32 && s.resource.as_ref().is_none_or(|r| r.value.len() <= 32)
+    };
+    let statements: Vec<(usize, &crate::Statement)> = policy
+        .statements
+        .iter()
+        .take(32)
+        .enumerate()
+        .filter(|(_, s)| small(s))
+        .collect();
+    let mut budget = REDUNDANT_BUDGET;
+    for &(j, b) in &statements {
+        for &(i, a) in &statements {
+            if i == j || !covers(a, b, &mut budget) {
+                continue;
+            }
+            if i > j && covers(b, a, &mut budget) {
+                continue; // equal: the later one is reported
+            }
+            out.push(Lint {
+                span: b.span,
+                kind: LintKind::RedundantStatement {
+                    covered_by: i,
+                    sid: a.sid.clone(),
+                },
+            });
+            break;
+        }
+    }
+}
+
+/// True when statement `a` grants or denies everything `b` does, under the same conditions.
+fn covers(a: &crate::Statement, b: &crate::Statement, budget: &mut usize) -> bool {
+    if a.effect != b.effect || a.principal != b.principal || a.action.negated || b.action.negated {
+        return false;
+    }
+    if !same_conditions(&a.conditions, &b.conditions) {
+        return false;
+    }
+    let mut all_covered = |patterns: &[String], values: &[String], fold: bool| {
+        values.iter().all(|v| {
+            patterns.iter().any(|p| {
+                *budget = budget.saturating_sub(1);
+                *budget > 0 && value_covers(p, v, fold)
+            })
+        })
+    };
+    if !all_covered(&a.action.value, &b.action.value, true) {
+        return false;
+    }
+    match (&a.resource, &b.resource) {
+        (None, None) => true,
+        (Some(ra), Some(rb)) if !ra.negated && !rb.negated => {
+            all_covered(&ra.value, &rb.value, false)
+        }
+        _ => false,
+    }
+}
+
+/// True when the pattern `p` matches every value `v` can: the same text, a wildcard pattern over
+/// a value without wildcards or variables, or a prefix pattern over a pattern that starts with
+/// its prefix.
+fn value_covers(p: &str, v: &str, fold: bool) -> bool {
+    let same = if fold {
+        p.eq_ignore_ascii_case(v)
+    } else {
+        p == v
+    };
+    if same {
+        return true;
+    }
+    if v.contains("${") || p.contains("${") || p.len() > 256 || v.len() > 256 {
+        return false;
+    }
+    if v.contains(['*', '?']) {
+        // A pattern covers another when it is a prefix and `*` (`arn:aws:s3:::data/*` covers
+        // `arn:aws:s3:::data/2025/*`); other pattern pairs are not compared.
+        return p.strip_suffix('*').is_some_and(|prefix| {
+            !prefix.contains(['*', '?'])
+                && v.is_char_boundary(prefix.len().min(v.len()))
+                && v.len() >= prefix.len()
+                && if fold {
+                    v[..prefix.len()].eq_ignore_ascii_case(prefix)
+                } else {
+                    v.starts_with(prefix)
+                }
+        });
+    }
+    p.contains(['*', '?']) && glob(p.as_bytes(), v.as_bytes(), fold)
+}
+
+/// The same condition blocks, in any order (operators, keys without case, values in order).
+fn same_conditions(a: &[crate::Condition], b: &[crate::Condition]) -> bool {
+    a.len() == b.len()
+        && a.iter().all(|x| {
+            b.iter().any(|y| {
+                x.operator == y.operator
+                    && x.key.eq_ignore_ascii_case(&y.key)
+                    && x.values == y.values
+            })
+        })
 }
 
 #[cfg(test)]

@@ -266,3 +266,75 @@ fn operators_of_another_type_than_their_key() {
         [("policy-operator-mismatch".to_string(), 2, 83)]
     );
 }
+
+/// Access Analyzer suggests removing or merging a statement another one already covers.
+#[test]
+fn statements_another_statement_covers() {
+    let rows: &[(&str, &[&str])] = &[
+        // The same statement twice: the later one is reported, once.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#,
+            &["policy-redundant-statement"],
+        ),
+        // Covered by patterns of a later statement: the earlier, narrower one is reported.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/report.csv"},
+               {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}"#,
+            &["policy-redundant-statement"],
+        ),
+        // Another effect, other conditions or a resource outside: not redundant.
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+               {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+                "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}"#,
+            &[],
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::c/*"]}"#,
+            &[],
+        ),
+        // Conditions compare without order; keys without case.
+        (
+            r#"{"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}, "StringNotEquals": {"aws:SourceVpce": "vpce-1"}}},
+               {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*", "Condition": {"StringNotEquals": {"AWS:sourcevpce": "vpce-1"}, "Bool": {"aws:SecureTransport": "false"}}}"#,
+            &["policy-redundant-statement"],
+        ),
+        // A NotAction statement is not compared.
+        (
+            r#"{"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"},
+               {"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"}"#,
+            &[],
+        ),
+    ];
+    for (statements, want) in rows {
+        assert_eq!(&only(ID, statements), want, "{statements}");
+    }
+}
+
+#[test]
+fn a_prefix_pattern_covers_narrower_patterns() {
+    assert_eq!(
+        only(
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::data/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject*", "Resource": "arn:aws:s3:::data/2025/*"}"#
+        ),
+        ["policy-redundant-statement"]
+    );
+    // `data/*` does not cover `dat*` (it could match `date`).
+    assert!(
+        only(
+            ID,
+            r#"{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::data/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::dat*"}"#
+        )
+        .is_empty()
+    );
+}

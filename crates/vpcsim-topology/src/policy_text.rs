@@ -47,6 +47,14 @@ pub fn lint_text(kind: &vpcsim_policy::LintKind) -> (String, String) {
             format!("'{action}' is already allowed or denied by '{covered_by}' in this statement"),
             format!("remove '{action}' (Access Analyzer's redundant action)"),
         ),
+        K::RedundantStatement { covered_by, sid } => (
+            format!(
+                "this statement is already covered by statement {}{}: the same effect, principal and conditions, on the same or more actions and resources",
+                covered_by + 1,
+                sid.as_ref().map(|s| format!(" ('{s}')")).unwrap_or_default()
+            ),
+            "remove it, or merge the two (Access Analyzer's redundant statement)".to_string(),
+        ),
         K::RedundantResource { resource, covered_by } => (
             format!("'{resource}' is already covered by '{covered_by}' in this statement"),
             format!("remove '{resource}' (Access Analyzer's redundant resource)"),
