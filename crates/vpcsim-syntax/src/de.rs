@@ -484,17 +484,25 @@ struct KnownIter<'a>(std::vec::IntoIter<(&'a Node, &'a Node)>);
 
 trait Pairs<'a> {
     fn next_pair(&mut self) -> Option<(&'a Node, &'a Node)>;
+    /// The entries left.
+    fn left(&self) -> usize;
 }
 
 impl<'a> Pairs<'a> for std::slice::Iter<'a, (Node, Node)> {
     fn next_pair(&mut self) -> Option<(&'a Node, &'a Node)> {
         self.next().map(|(k, v)| (k, v))
     }
+    fn left(&self) -> usize {
+        self.len()
+    }
 }
 
 impl<'a> Pairs<'a> for KnownIter<'a> {
     fn next_pair(&mut self) -> Option<(&'a Node, &'a Node)> {
         self.0.next()
+    }
+    fn left(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -525,6 +533,10 @@ impl<'de, I: Pairs<'de>> de::MapAccess<'de> for MapDe<'de, I> {
             Some(v) => seed.deserialize(NodeDe::new(v, self.diags)),
             None => Err(de::Error::custom("value requested before key")),
         }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.left())
     }
 }
 

@@ -163,7 +163,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
                 f.write_str("a mapping of names to entries")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<T>, A::Error> {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(capacity(map.size_hint()));
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let Lenient(value) = map.next_value::<Lenient<T>>()?;
                     out.push(Entry { key, value });
@@ -186,6 +186,13 @@ impl<T: JsonSchema> JsonSchema for Entries<T> {
         let item = g.subschema_for::<T>();
         json_schema!({ "type": ["object", "null"], "additionalProperties": item })
     }
+}
+
+/// The room to make for a list or mapping of `hint` items. `from_node`'s hints are exact (the tree
+/// holds the items already), so the vector ends with no spare capacity; a hint above a million
+/// (which no tree the loader accepts holds) is not trusted.
+fn capacity(hint: Option<usize>) -> usize {
+    hint.filter(|&n| n <= 1 << 20).unwrap_or(0)
 }
 
 /// A list whose items are read one by one; broken items are left out (and reported).
@@ -214,7 +221,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
                 f.write_str("a list")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(capacity(seq.size_hint()));
                 while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
                     out.extend(item);
                 }
@@ -268,7 +275,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
                 f.write_str("a value or a list of values")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany<T>, A::Error> {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(capacity(seq.size_hint()));
                 while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
                     out.extend(item);
                 }
