@@ -101,6 +101,30 @@ fn tls_client(
     tokio_rustls::TlsConnector::from(Arc::new(config))
 }
 
+/// The engine's trace of `request` from the data center's build server, on the front's topology.
+fn from_build_server(
+    f: &Fixture,
+    request: &str,
+    opts: &vpcsim_engine::Options,
+) -> vpcsim_engine::Trace {
+    let snap = f.shared.current();
+    let engine = snap.engine();
+    let source = snap
+        .topology()
+        .find_sender("datacenter/build-server")
+        .expect("a host");
+    engine
+        .trace(
+            &engine.network(&[]),
+            source,
+            "datacenter/build-server",
+            request,
+            opts,
+            &mut vpcsim_dns::Rotation::new(),
+        )
+        .expect("a request")
+}
+
 fn name(host: &str) -> rustls::pki_types::ServerName<'static> {
     rustls::pki_types::ServerName::try_from(host.to_string()).expect("a name")
 }
@@ -194,25 +218,12 @@ async fn a_request_in_the_tunnel_is_decided_as_vpcsim_trace_decides_it() {
     );
 
     // The same request, anonymous, over TLS 1.2, asked of the engine.
-    let snap = f.shared.current();
-    let engine = snap.engine();
-    let topo = snap.topology();
-    let source = topo.find_sender("datacenter/build-server").expect("a host");
     let opts = vpcsim_engine::Options {
         principal: Some(None),
         tls: Some(vpcsim_engine::TlsVersion::Tls12),
         ..Default::default()
     };
-    let t = engine
-        .trace(
-            &engine.network(&[]),
-            source,
-            "datacenter/build-server",
-            &format!("GET https://{VPCE}{path}"),
-            &opts,
-            &mut vpcsim_dns::Rotation::new(),
-        )
-        .expect("a request");
+    let t = from_build_server(&f, &format!("GET https://{VPCE}{path}"), &opts);
     let logged = f.shared.requests().last(1);
     let decision = &logged[0]["decisions"][0];
     assert_eq!(decision["verdict"], t.verdict.as_str());
@@ -282,27 +293,13 @@ async fn request_headers_are_condition_keys_in_the_tunnel_too() {
             );
         }
         let snap = f.shared.current();
-        let engine = snap.engine();
-        let source = snap
-            .topology()
-            .find_sender("datacenter/build-server")
-            .expect("a host");
         let opts = vpcsim_engine::Options {
             principal: Some(None),
             tls: Some(vpcsim_engine::TlsVersion::Tls13),
             headers,
             ..Default::default()
         };
-        let t = engine
-            .trace(
-                &engine.network(&[]),
-                source,
-                "datacenter/build-server",
-                &format!("PUT https://{host}{path}"),
-                &opts,
-                &mut vpcsim_dns::Rotation::new(),
-            )
-            .expect("a request");
+        let t = from_build_server(&f, &format!("PUT https://{host}{path}"), &opts);
         assert_eq!(t.code, code);
         assert_eq!(
             decision["trace"],
