@@ -107,53 +107,60 @@ impl Builder<'_> {
         }
     }
 
+    /// An AWS Organizations id: `given` as written, checked to be `prefix` and then `lengths`
+    /// lowercase letters and digits (`invalid-id` otherwise: "'…' is not WHAT", with `fix`), or
+    /// `derived` when the file gives none.
+    fn org_id(
+        &mut self,
+        given: Option<&Spanned<String>>,
+        prefix: &str,
+        lengths: std::ops::RangeInclusive<usize>,
+        what: &str,
+        fix: String,
+        derived: impl FnOnce() -> String,
+    ) -> String {
+        let Some(id) = given else {
+            return derived();
+        };
+        let ok = id.as_str().strip_prefix(prefix).is_some_and(|r| {
+            lengths.contains(&r.len())
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+        if !ok {
+            self.err(
+                "invalid-id",
+                id.span,
+                format!("'{}' is not {what}", clip(&id.value)),
+                fix,
+            );
+        }
+        id.value.clone()
+    }
+
     fn organization(
         &mut self,
         key: &Spanned<String>,
         o: &f::Organization,
         members: &mut HashMap<AccountId, Span>,
     ) {
-        let aws_id = match &o.id {
-            Some(id) => {
-                let ok = id.as_str().strip_prefix("o-").is_some_and(|r| {
-                    (10..=32).contains(&r.len())
-                        && r.bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                });
-                if !ok {
-                    self.err(
-                        "invalid-id",
-                        id.span,
-                        format!("'{}' is not an organization id", clip(&id.value)),
-                        "write 'o-' followed by 10 to 32 lowercase letters and digits (o-a1b2c3d4e5), or leave it out to have one derived",
-                    );
-                }
-                id.value.clone()
-            }
-            None => hex_id("o", stable_hash(self.t.seed, &["org", &key.value]), 10),
-        };
-        let lower_alnum = |r: &str| {
-            r.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        };
-        let root_id = match &o.root_id {
-            Some(id) => {
-                let ok = id
-                    .as_str()
-                    .strip_prefix("r-")
-                    .is_some_and(|r| (4..=32).contains(&r.len()) && lower_alnum(r));
-                if !ok {
-                    self.err(
-                        "invalid-id",
-                        id.span,
-                        format!("'{}' is not an organization root id", clip(&id.value)),
-                        "write 'r-' followed by 4 to 32 lowercase letters and digits (r-ab12), or leave it out to have one derived",
-                    );
-                }
-                id.value.clone()
-            }
-            None => hex_id("r", stable_hash(self.t.seed, &["org-root", &key.value]), 4),
-        };
+        let seed = self.t.seed;
+        let aws_id = self.org_id(
+            o.id.as_ref(),
+            "o-",
+            10..=32,
+            "an organization id",
+            "write 'o-' followed by 10 to 32 lowercase letters and digits (o-a1b2c3d4e5), or leave it out to have one derived".into(),
+            || hex_id("o", stable_hash(seed, &["org", &key.value]), 10),
+        );
+        let root_id = self.org_id(
+            o.root_id.as_ref(),
+            "r-",
+            4..=32,
+            "an organization root id",
+            "write 'r-' followed by 4 to 32 lowercase letters and digits (r-ab12), or leave it out to have one derived".into(),
+            || hex_id("r", stable_hash(seed, &["org-root", &key.value]), 4),
+        );
         let root_letters = root_id.strip_prefix("r-").unwrap_or("").to_string();
         let management = self.account(&o.management_account);
         // The policies, by name; FullAWSAccess is built in unless the file defines its own.
@@ -262,35 +269,20 @@ impl Builder<'_> {
         let first_unit = nodes.len();
         for u in o.units.iter() {
             let v = u.value.as_ref();
-            let aws_id = match v.and_then(|v| v.id.as_ref()) {
-                Some(id) => {
-                    let ok = id
-                        .as_str()
-                        .strip_prefix("ou-")
-                        .and_then(|r| r.split_once('-'))
-                        .is_some_and(|(root, own)| {
-                            root == root_letters
-                                && (8..=32).contains(&own.len())
-                                && lower_alnum(own)
-                        });
-                    if !ok {
-                        self.err(
-                            "invalid-id",
-                            id.span,
-                            format!("'{}' is not an OU id of this organization", clip(&id.value)),
-                            format!(
-                                "write 'ou-{}-' (the root id's letters) followed by 8 to 32 lowercase letters and digits, or leave it out to have one derived",
-                                if root_letters.is_empty() { "ROOT" } else { root_letters.as_str() }
-                            ),
-                        );
-                    }
-                    id.value.clone()
-                }
-                None => {
-                    let hash = stable_hash(self.t.seed, &["org-unit", &key.value, &u.key.value]);
+            let aws_id = self.org_id(
+                v.and_then(|v| v.id.as_ref()),
+                &format!("ou-{root_letters}-"),
+                8..=32,
+                "an OU id of this organization",
+                format!(
+                    "write 'ou-{}-' (the root id's letters) followed by 8 to 32 lowercase letters and digits, or leave it out to have one derived",
+                    if root_letters.is_empty() { "ROOT" } else { root_letters.as_str() }
+                ),
+                || {
+                    let hash = stable_hash(seed, &["org-unit", &key.value, &u.key.value]);
                     format!("ou-{root_letters}-{}", &hex_id("x", hash, 8)[2..])
-                }
-            };
+                },
+            );
             nodes.push(OrgNode {
                 kind: OrgNodeKind::Unit(u.key.value.clone()),
                 aws_id,
