@@ -398,6 +398,24 @@ fn public_service(eng: &Engine, ip: IpAddr) -> Option<(String, String)> {
         })
 }
 
+/// The request context every S3 request starts with, from how it was sent: `aws:SecureTransport`
+/// and, over TLS, `s3:TlsVersion`.
+fn transport_context<'a>(t: &Trace) -> Context<'a> {
+    let mut ctx = Context::new();
+    ctx.set(
+        "aws:SecureTransport",
+        if t.request.scheme == "https" {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    if let Some(v) = t.tls {
+        ctx.set("s3:TlsVersion", v.as_str());
+    }
+    ctx
+}
+
 /// `call` is the trace's S3 call (`t.s3`), passed apart so that `t` can be updated meanwhile.
 pub(crate) fn reach<'e>(
     eng: &'e Engine<'_>,
@@ -411,18 +429,7 @@ pub(crate) fn reach<'e>(
     let topo = eng.topo;
     let step = Step { topo, explain };
     // How the request reached the service, and the context that follows from it.
-    let mut ctx = Context::new();
-    ctx.set(
-        "aws:SecureTransport",
-        if t.request.scheme == "https" {
-            "true"
-        } else {
-            "false"
-        },
-    );
-    if let Some(v) = t.tls {
-        ctx.set("s3:TlsVersion", v.as_str());
-    }
+    let mut ctx = transport_context(t);
     // A request the client makes itself: AWS always sets the key, false here
     // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice>).
     ctx.set("aws:ViaAWSService", "false");
@@ -672,18 +679,7 @@ pub(crate) fn via_service(
     if t.principal.is_none() {
         return step.finish(t, Finding::ServiceWithoutPrincipal { service });
     }
-    let mut ctx = Context::new();
-    ctx.set(
-        "aws:SecureTransport",
-        if t.request.scheme == "https" {
-            "true"
-        } else {
-            "false"
-        },
-    );
-    if let Some(v) = t.tls {
-        ctx.set("s3:TlsVersion", v.as_str());
-    }
+    let mut ctx = transport_context(t);
     let via = service.service_principal();
     ctx.set_many("aws:CalledVia", [via]);
     ctx.set("aws:CalledViaFirst", via);

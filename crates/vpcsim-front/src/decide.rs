@@ -223,6 +223,15 @@ impl Core {
     }
 }
 
+/// Of a request's headers, only how it was signed (`authorization`): what a call the request
+/// stands for (the read of a copy's source, each key of a DeleteObjects) carries.
+fn signing_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    engine_headers(headers)
+        .into_iter()
+        .filter(|(n, _)| n == "authorization")
+        .collect()
+}
+
 /// The client's headers the engine reads ([`vpcsim_engine::reads_header`]), as it takes them:
 /// those S3 turns into condition keys (`x-amz-server-side-encryption`, `x-amz-acl`…), and of
 /// `Authorization`, which s3s has verified, only its scheme (`AWS4-HMAC-SHA256`, or `AWS` for
@@ -393,12 +402,14 @@ impl S3Access for Access {
         let request = request_line("GET", conn.scheme, &host, &path);
         let who = principal(&core, req.credentials.as_ref());
         // The read of the source is signed as the copy is.
-        let headers = engine_headers(&req.headers)
-            .into_iter()
-            .filter(|(n, _)| n == "authorization")
-            .collect();
-        core.decide(&conn, slot.as_ref(), &request, headers, who)?
-            .map_err(|r| r.error)
+        core.decide(
+            &conn,
+            slot.as_ref(),
+            &request,
+            signing_headers(&req.headers),
+            who,
+        )?
+        .map_err(|r| r.error)
     }
 
     async fn delete_objects(&self, req: &mut S3Request<DeleteObjectsInput>) -> S3Result<()> {
@@ -408,14 +419,12 @@ impl S3Access for Access {
         let host = host_of(&req.headers, &req.uri);
         let base = req.uri.path().trim_end_matches('/').to_string();
         let mut denied = HashMap::new();
+        // Each key is decided as a DELETE signed as the whole request is.
+        let signing = signing_headers(&req.headers);
         for id in &req.input.delete.objects {
             let key = percent_encoding::utf8_percent_encode(&id.key, PATH).to_string();
             let request = request_line("DELETE", conn.scheme, &host, &format!("{base}/{key}"));
-            let headers = engine_headers(&req.headers)
-                .into_iter()
-                .filter(|(n, _)| n == "authorization")
-                .collect();
-            match core.decide(&conn, slot.as_ref(), &request, headers, who)? {
+            match core.decide(&conn, slot.as_ref(), &request, signing.clone(), who)? {
                 Ok(()) => {}
                 // A key the caller may not delete is an error entry of the result, as S3 does.
                 Err(r) if r.verdict == Verdict::Denied => {

@@ -329,7 +329,7 @@ pub fn generate(p: &Params) -> String {
         buckets,
         p.outposts
     );
-    let _ = writeln!(o, "name: gen-{}-vpcs", p.is_compact());
+    let _ = writeln!(o, "name: gen-{}-vpcs", p.vpcs);
     let _ = writeln!(
         o,
         "description: >\n  Synthetic hub-and-spoke network: {} VPCs ({hubs} hubs with interface endpoints, \
@@ -641,6 +641,16 @@ fn write_expectations(o: &mut String, p: &Params, hubs: usize, buckets: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_name_says_how_many_vpcs() {
+        let text = generate(&Params::with_vpcs(120));
+        assert!(
+            text.contains("\nname: gen-120-vpcs\n"),
+            "{}",
+            &text[..300.min(text.len())]
+        );
+    }
 
     #[test]
     fn spread_picks_first_and_last() {

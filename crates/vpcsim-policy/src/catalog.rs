@@ -504,8 +504,7 @@ const PUT_OBJECT_ACL_HEADER_KEYS: &[&str] = &[
 /// `s3:x-amz-server-side-encryption-customer-algorithm` are not listed: a request through
 /// vpcsim does not carry them.
 pub fn header_keys(action: &str) -> &'static [&'static str] {
-    let Some(name) = action
-        .split_once(':')
+    let Some(name) = s3_action(action)
         .filter(|(svc, _)| svc.eq_ignore_ascii_case("s3"))
         .map(|(_, n)| n)
     else {
@@ -523,6 +522,17 @@ pub fn header_keys(action: &str) -> &'static [&'static str] {
     } else {
         &[]
     }
+}
+
+/// The AWS-managed SCP `FullAWSAccess`, attached to every node of an organization by default.
+pub const FULL_AWS_ACCESS: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+
+/// Splits `s3:GetObject` (or `s3-outposts:GetObject`) into its prefix and name; `None` for
+/// another service's action.
+pub fn s3_action(action: &str) -> Option<(&str, &str)> {
+    let (svc, name) = action.split_once(':')?;
+    (svc.eq_ignore_ascii_case("s3") || svc.eq_ignore_ascii_case("s3-outposts"))
+        .then_some((svc, name))
 }
 
 /// Whether a condition key is one vpcsim knows: a global key or an S3 key. `None` for a key of

@@ -123,14 +123,6 @@ impl LintKind {
     }
 }
 
-/// Splits `s3:GetObject` (or `s3-outposts:GetObject`) into its prefix and name; `None` for
-/// another service's action.
-fn s3_action(action: &str) -> Option<(&str, &str)> {
-    let (svc, name) = action.split_once(':')?;
-    (svc.eq_ignore_ascii_case("s3") || svc.eq_ignore_ascii_case("s3-outposts"))
-        .then_some((svc, name))
-}
-
 /// Whether the pattern `pat` (with `*` and `?`, compared without case) matches `name`: the
 /// greedy matcher that backtracks only to the last `*`, so a pattern of many stars costs
 /// `O(pattern × name)`, never exponential time.
@@ -267,13 +259,16 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
         };
         // Actions: unknown ones, and known ones no resource of the statement can be.
         for (i, a) in s.action.value.iter().enumerate() {
-            let Some((prefix, name)) = s3_action(a) else {
+            let Some((prefix, name)) = catalog::s3_action(a) else {
                 continue;
             };
-            let matched = if name.contains(['*', '?']) {
+            let pattern = name.contains(['*', '?']);
+            // Looked up once: whether the action exists, and the resource it applies to.
+            let applies = (!pattern).then(|| catalog::action_resource(name)).flatten();
+            let matched = if pattern {
                 catalog::actions().any(|k| wildcard(name.as_bytes(), k.as_bytes()))
             } else {
-                catalog::action_resource(name).is_some()
+                applies.is_some()
             };
             if !matched {
                 out.push(Lint {
@@ -286,10 +281,10 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
                 });
                 continue;
             }
-            if s.action.negated || name.contains(['*', '?']) {
+            if s.action.negated {
                 continue;
             }
-            let Some(applies_to) = catalog::action_resource(name) else {
+            let Some(applies_to) = applies else {
                 continue;
             };
             if applies_to == Resource::Unchecked {
@@ -337,12 +332,8 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
                 };
                 let covers = if same {
                     j < i
-                } else if pattern || p.len() > 256 || p.contains("${") || !p.contains(['*', '?']) {
-                    false
-                } else if case {
-                    glob(p.as_bytes(), v.as_bytes(), false)
                 } else {
-                    wildcard(p.as_bytes(), v.as_bytes())
+                    !pattern && value_covers(p, v, !case)
                 };
                 covers.then(|| p.clone())
             })
@@ -380,16 +371,7 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
                     out.push(Lint {
                         span: c.span,
                         kind: LintKind::OperatorMismatch {
-                            operator: format!(
-                                "{}{}{}",
-                                match c.operator.set {
-                                    Some(crate::SetQualifier::ForAllValues) => "ForAllValues:",
-                                    Some(crate::SetQualifier::ForAnyValue) => "ForAnyValue:",
-                                    None => "",
-                                },
-                                c.operator.base.as_str(),
-                                if c.operator.if_exists { "IfExists" } else { "" }
-                            ),
+                            operator: c.operator.name(),
                             key: c.key.clone(),
                             key_type: t,
                             use_instead,

@@ -72,7 +72,8 @@ enum Command {
     Trace {
         /// Topology file.
         topology: PathBuf,
-        /// The sender: VPC/INSTANCE or SITE/HOST.
+        /// The sender: VPC/INSTANCE, SITE/HOST, or aws/athena (an AWS service calling S3 for
+        /// --principal).
         #[arg(long)]
         from: String,
         /// `METHOD URL`, a URL, or HOST:PORT (quote it).

@@ -217,42 +217,39 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         None => None,
     };
     // One node per flag, from the root down; each a comma-separated list of files.
-    let mut nodes = |flags: &[String],
-                     kind: PolicyKind,
-                     what: &str|
-     -> Result<Vec<Node>, ExitCode> {
-        let count = flags.len();
-        flags
-            .iter()
-            .enumerate()
-            .map(|(i, flag)| {
-                let target = match i {
-                    0 => "root".to_string(),
-                    i if i + 1 == count => "account".to_string(),
-                    i => format!("OU {i}"),
-                };
-                let mut attached = Vec::new();
-                for name in flag.split(',').filter(|n| !n.is_empty()) {
-                    if name == "FullAWSAccess" && kind == PolicyKind::Scp {
-                        let text = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
-                        let id = sources.add("FullAWSAccess (AWS managed SCP)".to_string(), text);
-                        let file = sources.get(id).expect("just added").clone();
-                        let diags = Diagnostics::new();
-                        let p = vpcsim_policy::read(id, &file, kind, &diags).ok_or(ExitCode::from(1))?;
-                        attached.push(("scp FullAWSAccess".to_string(), p));
-                        continue;
+    let mut nodes =
+        |flags: &[String], kind: PolicyKind, what: &str| -> Result<Vec<Node>, ExitCode> {
+            let count = flags.len();
+            flags
+                .iter()
+                .enumerate()
+                .map(|(i, flag)| {
+                    let target = level_name(i, count);
+                    let mut attached = Vec::new();
+                    for name in flag.split(',').filter(|n| !n.is_empty()) {
+                        if name == "FullAWSAccess" && kind == PolicyKind::Scp {
+                            let id = sources.add(
+                                "FullAWSAccess (AWS managed SCP)".to_string(),
+                                vpcsim_policy::catalog::FULL_AWS_ACCESS,
+                            );
+                            let file = sources.get(id).expect("just added").clone();
+                            let diags = Diagnostics::new();
+                            let p = vpcsim_policy::read(id, &file, kind, &diags)
+                                .ok_or(ExitCode::from(1))?;
+                            attached.push(("scp FullAWSAccess".to_string(), p));
+                            continue;
+                        }
+                        let path = Path::new(name);
+                        let p = read(path, kind, &mut sources)?;
+                        let stem = path
+                            .file_stem()
+                            .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
+                        attached.push((format!("{what} {stem}"), p));
                     }
-                    let path = Path::new(name);
-                    let p = read(path, kind, &mut sources)?;
-                    let stem = path
-                        .file_stem()
-                        .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
-                    attached.push((format!("{what} {stem}"), p));
-                }
-                Ok((target, attached))
-            })
-            .collect()
-    };
+                    Ok((target, attached))
+                })
+                .collect()
+        };
     let scps = match nodes(a.scps, PolicyKind::Scp, "scp") {
         Ok(v) => v,
         Err(c) => return c,
@@ -433,6 +430,16 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
 type Node = (String, Vec<(String, Policy)>);
 
 /// The nodes of `--scp`/`--rcp` as the evaluation takes them.
+/// The name of level `i` of `count` in an organization given on the command line or in a batch
+/// case: the root first, the account last, OUs between.
+pub(crate) fn level_name(i: usize, count: usize) -> String {
+    match i {
+        0 => "root".to_string(),
+        i if i + 1 == count => "account".to_string(),
+        i => format!("OU {i}"),
+    }
+}
+
 fn guards(nodes: &[Node]) -> Vec<Guard<'_>> {
     nodes
         .iter()
@@ -451,8 +458,7 @@ fn guards(nodes: &[Node]) -> Vec<Guard<'_>> {
 /// resource-based policies, its condition keys, the keys it always sets).
 pub(crate) fn scope_note(action: &str) -> Option<String> {
     let service = action.split_once(':').map_or(action, |(s, _)| s);
-    let s3 = service.eq_ignore_ascii_case("s3") || service.eq_ignore_ascii_case("s3-outposts");
-    (!s3).then(|| {
+    vpcsim_policy::catalog::s3_action(action).is_none().then(|| {
         format!(
             "vpcsim carries S3 requests only: for {action} this is the policies given, combined as IAM combines them, without what {service} itself adds (its own resource policies, the condition keys it sets)"
         )

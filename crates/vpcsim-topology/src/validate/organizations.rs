@@ -5,8 +5,7 @@
 
 use super::*;
 
-/// The AWS-managed SCP attached to every node by default.
-const FULL_AWS_ACCESS: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+use vpcsim_policy::catalog::FULL_AWS_ACCESS;
 
 impl Builder<'_> {
     /// Boundaries and session policies of each principal (in the order `principals` pushed them).

@@ -34,9 +34,9 @@ const LINE_LIMIT: u64 = 16 << 20;
 /// (4,096 per kind kept the process growing, a quarter of its time in fresh pages).
 const CACHE_MAX: usize = 1024;
 
-/// The AWS-managed SCP attached to every node of an organization by default, by its name: a case
-/// may write `"FullAWSAccess"` for it in an `scp` level.
-const FULL_AWS_ACCESS: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+/// The AWS-managed SCP attached to every node of an organization by default: a case may write
+/// `"FullAWSAccess"` for it in an `scp` level.
+use vpcsim_policy::catalog::FULL_AWS_ACCESS;
 
 /// Runs every case of `path` (`-`: standard input) and prints one verdict per case.
 pub(crate) fn batch(path: &Path) -> ExitCode {
@@ -487,11 +487,7 @@ impl Batch {
                         let count = levels.len();
                         let mut out = Vec::new();
                         for (i, level) in levels.into_iter().enumerate() {
-                            let target = match (i, count) {
-                                (0, _) => "root".to_string(),
-                                (i, n) if i + 1 == n => "account".to_string(),
-                                (i, _) => format!("OU {i}"),
-                            };
+                            let target = super::level_name(i, count);
                             let mut attached = Vec::new();
                             let items =
                                 one_or_many(level).map_err(|e| fail(format!("{what}: {e}")))?;
