@@ -20,7 +20,7 @@ use crate::yaml::{Node, NodeKind};
 
 /// The struct name with which [`Spanned`](crate::Spanned) asks for its location.
 pub(crate) const SPANNED: &str = "$vpcsim::Spanned";
-pub(crate) const SPANNED_FIELDS: &[&str] = &["$span", "$value"];
+pub(crate) const SPANNED_FIELDS: &[&str] = &["$value", "$span"];
 
 /// Deserializes `T` from `node`, recording problems in `diags`. `None` when the value could not be
 /// built (the reasons are in `diags`).
@@ -34,8 +34,19 @@ pub fn from_node<'de, T: de::Deserialize<'de>>(
 /// The deserializer error. Its message has already been recorded in the sink when `located` is true.
 #[derive(Debug)]
 pub struct Error {
-    msg: String,
-    located: bool,
+    pub(crate) msg: String,
+    pub(crate) located: bool,
+}
+
+impl Error {
+    /// An error whose message is recorded already (or needs no record: the input ended, and why
+    /// is recorded).
+    pub(crate) fn located(msg: impl Into<String>) -> Self {
+        Error {
+            msg: msg.into(),
+            located: true,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -304,6 +315,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
+        if name == crate::stream::RAW_NODE {
+            crate::stream::capture(self.node.clone());
+            return visitor.visit_unit().map_err(|e| self.locate(e));
+        }
         if name == SPANNED {
             return visitor
                 .visit_map(SpannedDe {
@@ -403,14 +418,14 @@ impl<'de> IntoDeserializer<'de, Error> for NodeDe<'de> {
 }
 
 /// "a Subnet" from a type name, for messages.
-fn article(name: &str) -> String {
+pub(crate) fn article(name: &str) -> String {
     let h = human(name);
     let an = h.starts_with(['a', 'e', 'i', 'o', 'u']);
     format!("{} {h}", if an { "an" } else { "a" })
 }
 
 /// `RouteTable` → "route table", `Vpc` → "VPC", `SgRule` → "security group rule".
-fn human(name: &str) -> String {
+pub(crate) fn human(name: &str) -> String {
     let mut words = Vec::new();
     let mut word = String::new();
     for c in name.chars() {
@@ -437,7 +452,7 @@ fn human(name: &str) -> String {
         .join(" ")
 }
 
-fn parse_bool(text: &str) -> Option<bool> {
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     match text {
         "true" | "True" | "TRUE" => Some(true),
         "false" | "False" | "FALSE" => Some(false),
@@ -445,7 +460,7 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn parse_float(text: &str) -> Option<f64> {
+pub(crate) fn parse_float(text: &str) -> Option<f64> {
     let looks_numeric = text
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
@@ -540,7 +555,7 @@ impl<'de, I: Pairs<'de>> de::MapAccess<'de> for MapDe<'de, I> {
     }
 }
 
-/// Feeds [`Spanned`](crate::Spanned) its span (as five integers) and then its value.
+/// Feeds [`Spanned`](crate::Spanned) its value and then its span (as five integers).
 struct SpannedDe<'a> {
     node: &'a Node,
     diags: &'a Diagnostics,
@@ -566,6 +581,8 @@ impl<'de> de::MapAccess<'de> for SpannedDe<'de> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         self.state += 1;
         if self.state == 1 {
+            seed.deserialize(NodeDe::new(self.node, self.diags))
+        } else {
             let s = self.node.span;
             let parts = [
                 s.file.0 as u64,
@@ -575,8 +592,6 @@ impl<'de> de::MapAccess<'de> for SpannedDe<'de> {
                 s.col as u64,
             ];
             seed.deserialize(de::value::SeqDeserializer::new(parts.into_iter()))
-        } else {
-            seed.deserialize(NodeDe::new(self.node, self.diags))
         }
     }
 }

@@ -60,7 +60,8 @@ pub struct SourceFile {
     pub name: String,
     /// The whole text.
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// Shared: a source file is cloned to be read while the map it is in grows.
+    line_starts: Arc<[usize]>,
     /// Every character is one byte: columns are byte differences.
     ascii: bool,
 }
@@ -69,8 +70,9 @@ impl SourceFile {
     /// Makes a source file and indexes its lines.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let line_starts: Arc<[usize]> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         SourceFile {
             name: name.into(),
             ascii: text.is_ascii(),

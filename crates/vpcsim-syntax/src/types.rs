@@ -49,9 +49,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Spanned<T>, A::Error> {
                 let _: Option<String> = map.next_key()?;
-                let [file, start, end, line, col]: [u64; 5] = map.next_value()?;
-                let _: Option<String> = map.next_key()?;
                 let value = map.next_value()?;
+                let _: Option<String> = map.next_key()?;
+                let [file, start, end, line, col]: [u64; 5] = map.next_value()?;
                 Ok(Spanned {
                     span: Span {
                         file: SourceId(file as u32),
@@ -168,7 +168,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
                     let Lenient(value) = map.next_value::<Lenient<T>>()?;
                     out.push(Entry { key, value });
                 }
-                Ok(Entries(out))
+                Ok(Entries(exact(out)))
             }
         }
         d.deserialize_map(V(PhantomData))
@@ -189,10 +189,24 @@ impl<T: JsonSchema> JsonSchema for Entries<T> {
 }
 
 /// The room to make for a list or mapping of `hint` items. `from_node`'s hints are exact (the tree
-/// holds the items already), so the vector ends with no spare capacity; a hint above a million
-/// (which no tree the loader accepts holds) is not trusted.
+/// holds the items already); `stream::from_str` gives none (the items are still to be parsed), so
+/// the vectors grow and are shrunk to their length at the end: either way no spare capacity is
+/// kept (see [`exact`]). A hint above a million (which no tree the loader accepts holds) is not trusted.
 fn capacity(hint: Option<usize>) -> usize {
     hint.filter(|&n| n <= 1 << 20).unwrap_or(0)
+}
+
+/// `v` in a vector of exactly its length. A vector grown without a size hint has room to spare,
+/// and `shrink_to_fit` keeps it (the allocator shrinks a block in place while it is at least half
+/// used): the items are moved to a new allocation instead, and the grown one is freed for the next
+/// collection to use.
+pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    out.append(&mut v);
+    out
 }
 
 /// A list whose items are read one by one; broken items are left out (and reported).
@@ -225,7 +239,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
                 while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
                     out.extend(item);
                 }
-                Ok(List(out))
+                Ok(List(exact(out)))
             }
             fn visit_unit<E: de::Error>(self) -> Result<List<T>, E> {
                 Ok(List(Vec::new()))
@@ -279,7 +293,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
                 while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
                     out.extend(item);
                 }
-                Ok(OneOrMany(out))
+                Ok(OneOrMany(exact(out)))
             }
             fn visit_newtype_struct<D: Deserializer<'de>>(
                 self,

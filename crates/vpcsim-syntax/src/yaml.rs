@@ -47,8 +47,7 @@ pub enum NodeKind {
 impl Node {
     /// True for `~`, `null` or an empty plain scalar.
     pub fn is_null(&self) -> bool {
-        matches!(&self.kind, NodeKind::Scalar { text, plain: true }
-            if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+        matches!(&self.kind, NodeKind::Scalar { text, plain } if is_null_text(text, *plain))
     }
 
     /// The scalar text, if this is a scalar.
@@ -79,6 +78,11 @@ impl Node {
             NodeKind::Map(_) => "a mapping".into(),
         }
     }
+}
+
+/// True for the text of a null scalar: `~`, `null` or nothing, written plain.
+pub(crate) fn is_null_text(text: &str, plain: bool) -> bool {
+    plain && matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// Parses one YAML document. Syntax errors and duplicate keys are recorded in `diags`; on a syntax
@@ -252,6 +256,22 @@ impl Builder<'_> {
                         false
                     }
                 }
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..)
+                if self.stack.len() >= crate::stream::MAX_DEPTH =>
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        "yaml-syntax",
+                        span,
+                        format!(
+                            "values nest more than {} levels deep",
+                            crate::stream::MAX_DEPTH
+                        ),
+                    )
+                    .with_help("a topology nests a few levels; check the indentation"),
+                );
+                false
             }
             Event::SequenceStart(anchor, _) => {
                 self.stack.push(Frame::Seq(span, anchor, self.items.len()));

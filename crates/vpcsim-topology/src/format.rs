@@ -4,12 +4,10 @@
 //! (docs/topology.schema.json) from these types and their doc comments.
 #![allow(missing_docs)] // fields are documented where users read them: the JSON Schema and docs/topology.md
 
-use std::fmt;
-
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-use vpcsim_syntax::{Entries, Lenient, List, OneOrMany, Spanned};
+use serde::de::{self, Unexpected};
+use vpcsim_syntax::{Entries, Lenient, List, Node, NodeKind, OneOrMany, RawNode, Spanned};
 
 /// Text with its location.
 pub type Text = Spanned<String>;
@@ -891,54 +889,56 @@ pub struct PolicySource(pub Spanned<PolicyForm>);
 /// The form of a [`PolicySource`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum PolicyForm {
-    /// A mapping in the topology file (its node is found by span).
-    Inline,
+    /// A mapping in the topology file, as its YAML tree (read by the policy parser).
+    Inline(Node),
     /// A string: JSON text when it starts with `{`, otherwise a path.
     Text(String),
 }
 
 impl<'de> Deserialize<'de> for PolicyForm {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = PolicyForm;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a policy document or a path to one")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<PolicyForm, E> {
-                Ok(PolicyForm::Text(v.to_string()))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyForm, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(PolicyForm::Inline)
+        let RawNode(node) = RawNode::deserialize(d)?;
+        let expected = &"a policy document or a path to one";
+        match &node.kind {
+            NodeKind::Map(_) => Ok(PolicyForm::Inline(node)),
+            NodeKind::Seq(_) => Err(de::Error::invalid_type(Unexpected::Seq, expected)),
+            NodeKind::Scalar { text, plain } => {
+                // A plain scalar means what it says: null, a boolean or a number is not a path.
+                let unexpected = if node.is_null() {
+                    Some(Unexpected::Unit)
+                } else if !plain {
+                    None
+                } else if let Some(b) = match text.as_str() {
+                    "true" | "True" | "TRUE" => Some(true),
+                    "false" | "False" | "FALSE" => Some(false),
+                    _ => None,
+                } {
+                    Some(Unexpected::Bool(b))
+                } else if let Ok(n) = text.parse::<i64>() {
+                    Some(Unexpected::Signed(n))
+                } else if let Ok(n) = text.parse::<u64>() {
+                    Some(Unexpected::Unsigned(n))
+                } else if text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+                {
+                    text.parse::<f64>().ok().map(Unexpected::Float)
+                } else {
+                    None
+                };
+                match unexpected {
+                    Some(u) => Err(de::Error::invalid_type(u, expected)),
+                    None => Ok(PolicyForm::Text(text.to_string())),
+                }
             }
         }
-        d.deserialize_any(V)
     }
 }
 
 impl<'de> Deserialize<'de> for PolicySource {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let source = Spanned::deserialize(d).map(PolicySource)?;
-        if matches!(source.0.value, PolicyForm::Inline) {
-            INLINE_POLICIES.with(|spans| spans.borrow_mut().push(source.0.span));
-        }
-        Ok(source)
+        Spanned::deserialize(d).map(PolicySource)
     }
-}
-
-thread_local! {
-    /// The spans of the inline policies deserialized on this thread since the last
-    /// [`take_inline_policy_spans`]: wherever a [`PolicySource`] is read, its mapping is kept from
-    /// the YAML tree, which is then freed before the model is built.
-    static INLINE_POLICIES: std::cell::RefCell<Vec<vpcsim_syntax::Span>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The spans of the inline policies read on this thread since the last call (see
-/// [`PolicySource`]'s deserialization).
-pub(crate) fn take_inline_policy_spans() -> Vec<vpcsim_syntax::Span> {
-    INLINE_POLICIES.with(|spans| std::mem::take(&mut *spans.borrow_mut()))
 }
 
 impl JsonSchema for PolicySource {

@@ -289,33 +289,18 @@ pub fn load(path: &Path, fs: &dyn FileSystem) -> Result<Loaded, ReadError> {
     Ok(load_str(path, text, fs))
 }
 
-/// Drops `value` on a thread of its own when one can be started (freeing a large tree takes a
-/// while, and nothing waits for it), else here.
-fn drop_elsewhere<T: Send + 'static>(value: T) {
-    // When no thread can be started, the closure, and the value with it, is dropped here.
-    let _ = std::thread::Builder::new()
-        .name("vpcsim-free".into())
-        .spawn(move || drop(value));
-}
-
 /// Validates topology text that was read from `path` (policy paths resolve next to it).
 pub fn load_str(path: &Path, text: impl Into<String>, fs: &dyn FileSystem) -> Loaded {
     let mut sources = SourceMap::new();
     let id = sources.add(path.display().to_string(), text.into());
     let diags = Diagnostics::new();
     let file = sources.get(id).expect("just added").clone();
-    let topology = yaml::parse(id, &file, &diags).and_then(|root| {
-        format::take_inline_policy_spans();
-        let raw = vpcsim_syntax::from_node::<format::Topology>(&root, &diags);
-        // The tree is done with once the format types and the inline policies are out of it: it
-        // is freed (on another thread, where one can be started) before the model is built, so
-        // that the two are never held together.
-        let inline = validate::inline_policies(&root, &format::take_inline_policy_spans());
-        drop_elsewhere(root);
-        let raw = raw?;
-        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        validate::build(&raw, &inline, &base, fs, &mut sources, &diags)
-    });
+    // Read straight from the parser's events: no tree of the whole document is built.
+    let topology =
+        vpcsim_syntax::stream::from_str::<format::Topology>(id, &file, &diags).and_then(|raw| {
+            let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            validate::build(&raw, &base, fs, &mut sources, &diags)
+        });
     let topology = if diags.has_errors() { None } else { topology };
     let diagnostics = diags.into_sorted();
     // The model keeps the warnings' codes, for `diagnostics:` expectations.

@@ -19,9 +19,7 @@ use std::path::{Component, Path};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use vpcsim_policy::{Policy, PolicyKind};
-use vpcsim_syntax::{
-    Diagnostic, Diagnostics, Entries, Node, NodeKind, SourceMap, Span, Spanned, suggest, yaml,
-};
+use vpcsim_syntax::{Diagnostic, Diagnostics, Entries, SourceMap, Span, Spanned, suggest, yaml};
 
 use crate::format::{self as f, PolicyForm, PolicySource};
 use crate::load::{FileError, FileSystem, Limit, not_a_policy};
@@ -31,7 +29,6 @@ use crate::services;
 /// Builds the model. Returns `None` when an error was recorded.
 pub(crate) fn build(
     raw: &f::Topology,
-    inline: &InlinePolicies,
     base: &Path,
     fs: &dyn FileSystem,
     sources: &mut SourceMap,
@@ -39,7 +36,6 @@ pub(crate) fn build(
 ) -> Option<Topology> {
     let mut b = Builder {
         d: diags,
-        inline,
         base,
         fs,
         sources,
@@ -144,8 +140,6 @@ struct EniRequest {
 
 struct Builder<'a> {
     d: &'a Diagnostics,
-    /// The documents' inline policies (see [`inline_policies`]).
-    inline: &'a InlinePolicies,
     base: &'a Path,
     fs: &'a dyn FileSystem,
     sources: &'a mut SourceMap,
@@ -407,10 +401,7 @@ impl<'a> Builder<'a> {
     fn policy(&mut self, src: &PolicySource, kind: PolicyKind) -> Option<Policy> {
         let spanned = &src.0;
         match &spanned.value {
-            PolicyForm::Inline => {
-                let node = self.inline.get(&spanned.span)?;
-                vpcsim_policy::parse(node, kind, self.d)
-            }
+            PolicyForm::Inline(node) => vpcsim_policy::parse(node, kind, self.d),
             PolicyForm::Text(text) if text.trim_start().starts_with('{') => {
                 let origin = self.sources.get(spanned.span.file).map(|f| f.name.clone());
                 let name = format!(
@@ -743,34 +734,6 @@ fn leaves_folder(path: &Path) -> Option<&'static str> {
         }
     }
     None
-}
-
-/// The node written at `span` (inline policies are found again this way).
-/// The policies written inline in a document, by the span of their mapping: the only parts of the
-/// YAML tree the model is built from besides the format types, kept so that the tree (the largest
-/// thing a load holds) can be freed before the model is built.
-pub(crate) type InlinePolicies = HashMap<Span, Node>;
-
-/// The mappings at `spans` (the inline policies the format types were read with), copied out of
-/// the tree.
-pub(crate) fn inline_policies(root: &Node, spans: &[Span]) -> InlinePolicies {
-    fn find(node: &Node, span: Span) -> Option<&Node> {
-        if node.span == span && matches!(node.kind, NodeKind::Map(_)) {
-            return Some(node);
-        }
-        if span.start < node.span.start || span.start > node.span.end {
-            return None;
-        }
-        match &node.kind {
-            NodeKind::Scalar { .. } => None,
-            NodeKind::Seq(items) => items.iter().find_map(|n| find(n, span)),
-            NodeKind::Map(entries) => entries.iter().find_map(|(_, v)| find(v, span)),
-        }
-    }
-    spans
-        .iter()
-        .filter_map(|&span| find(root, span).map(|n| (span, n.clone())))
-        .collect()
 }
 
 mod addresses;
