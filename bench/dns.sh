@@ -9,34 +9,44 @@
 # How it measures, the same for all three servers:
 # - The three servers run at once, each on its own port, started the same way. A run loads one
 #   of them for DURATION seconds while the other two sit idle; ROUNDS rounds load each once per
-#   round, in a rotating order (vpcsim, nsd, knot; then nsd, knot, vpcsim; …), so that load from
-#   elsewhere on the machine (builds, tests) falls on all three alike. Each server's figure is its
-#   median over the rounds; the ratios are those of the medians.
-# - MODE=pinned (default): every server is confined to CPU 0 (`taskset -c 0`) with one worker —
-#   NSD `server-count: 1`, Knot `udp-workers: 1`, `vpcsim serve --udp-sockets 1` (its runtime
-#   has one worker per CPU it may use, so one) — and the load generator to CPU 1. The generator
-#   then never takes CPU time from the server it loads, which a generator sharing two cores with
-#   a server always does, and the rate is the server's on one core as long as the generator keeps
-#   up. Each run prints the server's CPU use as a share of its core (near 100 %: the server was
-#   the limit), the generator's share of its own, and the CPU time other processes took.
-#   MODE=shared: no pinning, as many workers as cores, generator and server sharing the cores
-#   (how this script measured before).
+#   round, in a rotating order (vpcsim, nsd, knot; then nsd, knot, vpcsim; ...), so that load from
+#   elsewhere on the machine (builds, tests) falls on all three alike. Each figure is the median
+#   over the rounds; the ratios are those of the medians.
+# - MODE=pinned (default): every server is confined to CPU 0 (`taskset -c 0`) with one worker
+#   (NSD `server-count: 1`, Knot `udp-workers: 1`, `vpcsim serve --udp-sockets 1`, whose runtime
+#   has one worker per CPU it may use, so one) and the load generator to CPU 1, so the generator
+#   never takes CPU time from the server it loads. Over loopback the generator spends about as
+#   much kernel time per query as the server (sending a datagram runs the receiver's receive
+#   path), so one core of generator cannot outrun one core of server: the server's cgroup gets a
+#   CFS CPU quota of QUOTA % of its core (default 50: 5 ms per 10 ms), which makes every server
+#   the bottleneck with the generator to spare. Each run prints the server's CPU use as a share of
+#   its core (at the quota: the server was the limit), the generator's, and the CPU time other
+#   processes took. QUOTA=0 gives the server its whole core (the generator is then the limit for
+#   the fastest server). The server's and the generator's cgroups get ten times the default CPU
+#   weight (PRIORITY=1) so that other work on a shared machine disturbs less. Needs root (cgroups);
+#   QUOTA=0 PRIORITY=0 runs without.
+#   MODE=shared: no pinning, no quota, as many workers as cores, generator and server sharing the
+#   cores (how this script measured before).
 # - The main figures come from vpcsim-dnsload (crates/vpcsim-dnsload, built with the workspace):
 #   sendmmsg/recvmmsg batches on SOCKETS connected UDP sockets, OUTSTANDING queries in flight on
 #   each, every answer matched to its query by socket and ID and checked (a response with the
 #   question echoed), lost queries counted after a 2 s timeout; in pinned mode it busy-polls
-#   (`--spin`) on its own core. One dnsperf thread tops out at about 310-320k queries per second
-#   here, below vpcsim's rate, so dnsperf alone measured itself. dnsperf still runs against each
-#   server in each round, right after vpcsim-dnsload (same server process, same pinning), and its
-#   figures and ratios are printed on the lines marked "dnsperf" (DNSPERF=0 skips it).
+#   (`--spin`) its own core, so no server pays for waking it (on a network, answers never wake
+#   the client's thread from the server's system call). One dnsperf thread tops out at about
+#   310-320k queries per second here, below vpcsim's rate, so dnsperf alone measured itself.
+#   dnsperf still runs against each server in each round, right after vpcsim-dnsload (same
+#   server process, same pinning and quota), and its figures and ratios are printed on the lines
+#   marked "dnsperf" (DNSPERF=0 skips it).
 #
-# Environment: MODE (pinned or shared, default pinned), ROUNDS (default 3), DURATION (seconds per
-# run, default 5), SOCKETS (vpcsim-dnsload sockets, default 4), OUTSTANDING (vpcsim-dnsload
-# queries in flight per socket, default 64), DNSPERF (1: also run dnsperf, default 1), CLIENTS
-# (dnsperf -c, default 8), DNSPERF_OUTSTANDING (dnsperf -q, default 200), THREADS (dnsperf -T,
-# default 1), PORT (vpcsim's first DNS port, default 15353; its views take PORT, PORT+1, …; its
-# HTTP API PORT-1, NSD PORT-2, Knot PORT-3), UDP_SOCKETS (`vpcsim serve --udp-sockets` in shared
-# mode, default: its own), VPCSIM and DNSLOAD (the binaries, default target/release/vpcsim and
+# Environment: MODE (pinned or shared, default pinned), QUOTA (percent of a core for the server in
+# pinned mode, default 50; 0: no quota), PRIORITY (1: raise the CPU weight of the server and the
+# generator, default 1), ROUNDS (default 3), DURATION (seconds per run, default 5), SOCKETS
+# (vpcsim-dnsload sockets, default 4), OUTSTANDING (vpcsim-dnsload queries in flight per socket,
+# default 32), DNSPERF (1: also run dnsperf, default 1), CLIENTS (dnsperf -c, default 8),
+# DNSPERF_OUTSTANDING (dnsperf -q, default 200), THREADS (dnsperf -T, default 1), PORT (vpcsim's
+# first DNS port, default 15353; its views take PORT, PORT+1, ...; its HTTP API PORT-1, NSD PORT-2,
+# Knot PORT-3), UDP_SOCKETS (`vpcsim serve --udp-sockets` in shared mode, default: its own),
+# VPCSIM and DNSLOAD (the binaries, default target/release/vpcsim and
 # target/release/vpcsim-dnsload, built if missing).
 # Installs dnsperf, nsd and knot with apt-get when they are missing. Everything listens on 127.0.0.1 only.
 set -euo pipefail
