@@ -15,7 +15,8 @@
 //! a matched datagram that is not is *bad* (and its query is not retried); a datagram whose ID
 //! is not outstanding on its socket (a duplicate, or an answer after its query timed out) is
 //! *unexpected*. A query unanswered after the timeout is *lost*. Answers are counted by RCODE.
-//! The rate is the completed answers over the time from the first query to the last answer.
+//! The rate is the completed answers over the time from the first query to the last answer. The
+//! run ends when every query is settled; datagrams arriving after that are not read.
 //!
 //! IDs are taken from a queue of all 65,536 per socket and returned at the back when their query
 //! is settled, so an ID comes back only after every other free one was used: a late answer cannot
