@@ -48,7 +48,7 @@
 # Knot PORT-3), UDP_SOCKETS (`vpcsim serve --udp-sockets` in shared mode, default: its own),
 # VPCSIM and DNSLOAD (the binaries, default target/release/vpcsim and
 # target/release/vpcsim-dnsload, built if missing).
-# Installs dnsperf, nsd and knot with apt-get when they are missing. Everything listens on 127.0.0.1 only.
+# Installs dnsperf, nsd, knot and time with apt-get when they are missing. Everything listens on 127.0.0.1 only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -135,6 +135,7 @@ need=()
 command -v dnsperf >/dev/null || need+=(dnsperf)
 command -v nsd >/dev/null || need+=(nsd)
 command -v knotd >/dev/null || need+=(knot)
+[ -x /usr/bin/time ] || need+=(time)
 if ((${#need[@]})); then
     echo "installing ${need[*]}" >&2
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
