@@ -4,10 +4,15 @@
 //!
 //! Why not only dnsperf: on this two-core machine one dnsperf thread tops out at about
 //! 310–320k queries per second, below what `vpcsim serve` answers, so the benchmark measured
-//! dnsperf (docs/performance.md, docs/decisions.md). This generator does less per query: each
-//! thread sends a batch with one `sendmmsg` and reads a batch with one `recvmmsg` per socket, a
-//! query is two prebuilt pieces (a 12-byte header with its ID and the question from the file,
-//! encoded once), and nothing is logged or timed per query beyond one timestamp per batch.
+//! dnsperf (docs/performance.md, docs/decisions.md). Over loopback most of any generator's cost
+//! is the kernel's (sending a datagram runs the receiver's receive path), so this one is only
+//! somewhat cheaper per query; what it changes is how the load arrives and what the server pays
+//! for it. Each thread sends a batch with one `sendmmsg` and reads a batch with one `recvmmsg` per
+//! socket, so queries wait for the server in batches, as under load from many clients; with
+//! `spin` it busy-polls instead of sleeping, so a server's answers never have to wake it (on a
+//! network they would not). A query is two prebuilt pieces (a 12-byte header with its ID and the
+//! question from the file, encoded once), and nothing is logged or timed per query beyond one
+//! timestamp per batch.
 //!
 //! What it checks, the same for every server: every datagram received is matched to the query
 //! outstanding on that socket with that ID. An answer counts as *completed* only if it is a
