@@ -113,6 +113,7 @@ fn reason_of(topo: &Topology, t: &Trace) -> String {
 }
 
 /// A step as a hop: its data, code, component and span (its words are written by [`trace`]).
+#[inline]
 pub(crate) fn hop(topo: &Topology, step: Step) -> Hop {
     Hop {
         at: String::new(),

@@ -206,6 +206,7 @@ impl<'t> Hops<'t> {
 }
 
 impl Record for Hops<'_> {
+    #[inline]
     fn record(&mut self, step: Step) {
         if self.hops.capacity() == 0 {
             // Room for one way of a typical path, and the service's hops the trace adds to the
