@@ -1,5 +1,7 @@
 //! Runs N traces of one request (for instruction counts under callgrind); with `render`, each is
-//! put in words too (as `vpcsim trace` shows one).
+//! put in words too (as `vpcsim trace` shows one). glibc's allocator, as the instruction counts
+//! of docs/performance.md have always been taken.
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (path, from, req, n, render) = (
