@@ -42,9 +42,13 @@ fn explain_service(eng: &Engine, t: &mut Trace) {
     ) {
         return;
     }
-    let mut s = t.clone();
-    s.forward.clear();
-    let call = s.s3.take();
+    // What the service step reads of the trace: the request, its headers and TLS version, the
+    // principal, the destination (not the hops, the DNS answer or the words).
+    let mut s = crate::trace::empty_trace(t.request.clone(), "", t.source_ip, t.principal);
+    s.headers.clone_from(&t.headers);
+    s.tls = t.tls;
+    s.destination = t.destination;
+    let call = t.s3.clone();
     let s3host = if t.request.scheme.is_empty() {
         None
     } else {

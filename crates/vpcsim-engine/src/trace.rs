@@ -242,7 +242,7 @@ fn s3_uri(eng: &Engine, source: Source, req: &mut Request) {
     req.scheme = "https";
 }
 
-fn empty_trace(
+pub(crate) fn empty_trace(
     request: Request,
     from: &str,
     source_ip: IpAddr,
