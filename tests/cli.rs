@@ -414,7 +414,7 @@ fn diagram_draws_the_topology_and_the_path_as_the_library_does() {
     let engine = vpcsim_engine::Engine::new(&topo);
     let net = engine.network(&[topo.find_failure("dx-primary").unwrap()]);
     let source = topo.find_sender("datacenter/build-server").unwrap();
-    let t = engine
+    let mut t = engine
         .trace(
             &net,
             source,
@@ -424,6 +424,7 @@ fn diagram_draws_the_topology_and_the_path_as_the_library_does() {
             &mut vpcsim_dns::Rotation::new(),
         )
         .unwrap();
+    engine.render(&mut t);
     let expected = vpcsim_diagram::Diagram::new(&topo, &net.links)
         .with_trace(&topo, &t)
         .render(vpcsim_diagram::Format::Svg);

@@ -113,7 +113,7 @@ fn from_build_server(
         .topology()
         .find_sender("datacenter/build-server")
         .expect("a host");
-    engine
+    let mut t = engine
         .trace(
             &engine.network(&[]),
             source,
@@ -122,7 +122,9 @@ fn from_build_server(
             opts,
             &mut vpcsim_dns::Rotation::new(),
         )
-        .expect("a request")
+        .expect("a request");
+    engine.render(&mut t);
+    t
 }
 
 fn name(host: &str) -> rustls::pki_types::ServerName<'static> {
@@ -297,7 +299,6 @@ async fn request_headers_are_condition_keys_in_the_tunnel_too() {
             principal: Some(None),
             tls: Some(vpcsim_engine::TlsVersion::Tls13),
             headers,
-            ..Default::default()
         };
         let t = from_build_server(&f, &format!("PUT https://{host}{path}"), &opts);
         assert_eq!(t.code, code);

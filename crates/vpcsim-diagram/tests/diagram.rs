@@ -228,9 +228,10 @@ fn the_path_of_every_expectation_is_marked() {
                     principal: *principal,
                     ..Options::default()
                 };
-                let t = engine
+                let mut t = engine
                     .trace(&net, x.from, &from, request, &opts, &mut Rotation::new())
                     .expect("a valid request");
+                engine.render(&mut t);
                 let d = Diagram::new(&topo, &net.links).with_trace(&topo, &t);
                 let svg = d.render(Format::Svg);
                 let drawn = ids(&svg);

@@ -296,6 +296,26 @@ pub struct Resolution {
     pub steps: Vec<Step>,
     /// The load-balanced record sets of the answer, each with the rotation it took.
     pub rotations: Vec<Rotated>,
+    /// The steps as data, when resolved with [`Dns::resolve_data`] (then `steps` is empty until
+    /// [`Dns::render_steps`] writes them); empty otherwise.
+    pub events: Events,
+}
+
+/// The steps of a resolution as data (what happened at which resolver, by reference into the
+/// model); [`Dns::render_steps`] puts them in words.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Events(pub(crate) Vec<(View, resolve::Event)>);
+
+impl Events {
+    /// No step recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The steps' codes, in order.
+    pub fn codes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().map(|(_, e)| e.code())
+    }
 }
 
 /// A load-balanced record set of an answer: the rotation counter it advanced (of `name` in
@@ -452,6 +472,7 @@ pub fn check_expectation(
                 authoritative: false,
                 steps: vec![],
                 rotations: vec![],
+                events: Events::default(),
             },
             "not a DNS expectation".into(),
         )));

@@ -7,11 +7,22 @@ use vpcsim_topology::text;
 use crate::build::{Dns, hash};
 use crate::net::Network;
 use crate::zone::{Zone, ZoneAnswer, ZoneKind, in_zone};
-use crate::{RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
+use crate::{Events, RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
+
+/// How a resolution keeps its steps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// As data, rendered into [`Step`]s at the end, when the whole resolution is known.
+    Explained,
+    /// As the steps' codes at once.
+    Quiet,
+    /// As data, kept in [`Resolution::events`] for [`Dns::render_steps`].
+    Data,
+}
 
 /// What one query carries through the resolvers: the rotation, the network forwarded queries
-/// cross, and the steps recorded so far: explained, as data (rendered into [`Step`]s at the end,
-/// when the whole resolution is known); quiet, as the steps' codes at once.
+/// cross, and the steps recorded so far: as data (explained, or kept), or as the steps' codes
+/// (quiet).
 pub(crate) struct Cx<'a> {
     pub rotation: &'a mut Rotation,
     pub net: &'a dyn Network,
@@ -37,8 +48,8 @@ impl Cx<'_> {
 }
 
 /// A zone of the model.
-#[derive(Clone, Copy, Debug)]
-enum ZoneRef {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ZoneRef {
     /// A public zone (index into `Dns::public`).
     Public(usize),
     /// A private zone (index into `Dns::private`).
@@ -46,8 +57,8 @@ enum ZoneRef {
 }
 
 /// What happened at one step, by reference into the model.
-#[derive(Clone, Debug)]
-enum Event {
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Event {
     /// Too many forwarding hops or CNAME links.
     Loop,
     /// A site's conditional forwarder (its index) matched.
@@ -112,7 +123,7 @@ enum Event {
 }
 
 impl Event {
-    fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Event::Loop => "dns.loop",
             Event::Forwarded { .. } => "dns.forwarded",
@@ -264,7 +275,7 @@ impl Dns {
         rotation: &mut Rotation,
         net: &dyn Network,
     ) -> Resolution {
-        self.resolve_with(view, name, qtype, rotation, net, false)
+        self.resolve_with(view, name, qtype, rotation, net, Mode::Explained)
     }
 
     /// Like [`Dns::resolve_over`], without the text: the same code, answers, flags and step codes,
@@ -278,7 +289,38 @@ impl Dns {
         rotation: &mut Rotation,
         net: &dyn Network,
     ) -> Resolution {
-        self.resolve_with(view, name, qtype, rotation, net, true)
+        self.resolve_with(view, name, qtype, rotation, net, Mode::Quiet)
+    }
+
+    /// Like [`Dns::resolve_over`], with the steps kept as data ([`Resolution::events`]) and
+    /// nothing formatted: `steps` stays empty until [`Dns::render_steps`] writes them, the same
+    /// words [`Dns::resolve_over`] writes. For traces, which are put in words only where shown.
+    pub fn resolve_data(
+        &self,
+        view: View,
+        name: &str,
+        qtype: RecordType,
+        rotation: &mut Rotation,
+        net: &dyn Network,
+    ) -> Resolution {
+        self.resolve_with(view, name, qtype, rotation, net, Mode::Data)
+    }
+
+    /// The steps of a resolution in words: those [`Dns::resolve_data`] kept as data, or the
+    /// steps already written.
+    pub fn render_steps(&self, r: &Resolution) -> Vec<Step> {
+        if r.events.is_empty() {
+            return r.steps.clone();
+        }
+        r.events
+            .0
+            .iter()
+            .map(|(at, e)| Step {
+                at: self.view_name(*at),
+                code: e.code(),
+                detail: self.words(e, r),
+            })
+            .collect()
     }
 
     fn resolve_with(
@@ -288,8 +330,9 @@ impl Dns {
         qtype: RecordType,
         rotation: &mut Rotation,
         net: &dyn Network,
-        quiet: bool,
+        mode: Mode,
     ) -> Resolution {
+        let quiet = mode == Mode::Quiet;
         let name = normalize(name);
         let mut r = Resolution {
             rcode: Rcode::NoError,
@@ -299,6 +342,7 @@ impl Dns {
             // Made from the events below.
             steps: Vec::new(),
             rotations: Vec::new(),
+            events: Events::default(),
         };
         // Room for a typical resolution (view, rules, zone, answer, a CNAME or two), on the side
         // that records.
@@ -314,6 +358,9 @@ impl Dns {
         // The steps: their codes always, their words only when explained.
         r.steps = if quiet {
             cx.codes
+        } else if mode == Mode::Data {
+            r.events = Events(cx.events);
+            Vec::new()
         } else {
             cx.events
                 .iter()

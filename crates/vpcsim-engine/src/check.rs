@@ -72,7 +72,9 @@ pub fn check_expectation(
                     mismatches.push(e.to_string());
                     (e.to_string(), None)
                 }
-                Ok(t) => {
+                Ok(mut t) => {
+                    // The result shows the trace and its reason: in words.
+                    engine.render(&mut t);
                     if t.verdict != *verdict {
                         mismatches.push(format!(
                             "verdict: expected {}, got {}",

@@ -47,22 +47,45 @@ pub use vpcsim_routing::Disposition;
 /// The verdict an expectation names.
 pub use vpcsim_topology::model::Verdict;
 
-/// One step of the path.
+/// One step of the path: what happened as data (`event`, `code`, `component`, `span`,
+/// `element`), and its words (`at`, `detail`), which [`Engine::render`] writes where the trace is
+/// shown (empty before).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hop {
-    /// Where (`subnet app-a (VPC shared)`, `route table endpoints`, `Direct Connect dx-primary`).
+    /// What happened, by reference into the topology.
+    pub event: HopEvent,
+    /// Where (`subnet app-a (VPC shared)`, `route table endpoints`, `Direct Connect dx-primary`);
+    /// written by [`Engine::render`].
     pub at: String,
     /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`).
     pub component: Option<String>,
     /// A stable code.
     pub code: &'static str,
-    /// What happened, naming the route or rule.
+    /// What happened, naming the route or rule; written by [`Engine::render`].
     pub detail: String,
     /// Where the deciding route or rule is written.
     pub span: Option<Span>,
     /// The component the hop happened at (what a diagram highlights; `Topology::element_id`
     /// names it).
     pub element: Option<vpcsim_topology::Element>,
+}
+
+/// What a hop records: a step of the walk there or back, or of the service step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HopEvent {
+    /// A step of the forwarding model's walker.
+    Walk(vpcsim_routing::Step),
+    /// A step of the service (the endpoint's ENI, an access point, the public service…).
+    Service(ServiceEvent),
+}
+
+/// Which way of the walk stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    /// The request, there.
+    There,
+    /// The reply, back.
+    Back,
 }
 
 /// How the service was reached.
@@ -139,7 +162,8 @@ pub struct Trace {
     pub access: Option<Access>,
     /// The S3 call, for S3 requests.
     pub s3: Option<S3Call>,
-    /// The request context the policies saw (key, values), sorted.
+    /// The request context the policies saw (key, values), sorted; written by
+    /// [`Engine::render`] (empty before).
     pub context: Vec<(String, Vec<String>)>,
     /// The policy decision, when policies were evaluated.
     pub policy: Option<vpcsim_policy::Outcome>,
@@ -151,8 +175,14 @@ pub struct Trace {
     pub verdict: Verdict,
     /// A stable code for the deciding reason.
     pub code: &'static str,
-    /// The reason in one sentence.
+    /// The reason in one sentence; written by [`Engine::render`] (empty before).
     pub reason: String,
+    /// Where the walk started (when it was walked).
+    pub origin: Option<vpcsim_routing::Origin>,
+    /// Where the request arrived (when it did).
+    pub arrival: Option<vpcsim_routing::Arrival>,
+    /// The way whose walk stopped (its last hop decided), when one did.
+    pub stopped: Option<Way>,
 }
 
 impl Trace {
@@ -185,11 +215,6 @@ impl Trace {
 pub struct Options {
     /// Sign with this principal instead of the source's own; `Some(None)` forces anonymous.
     pub principal: Option<Option<PrincipalId>>,
-    /// Decide without rendering: the walk, the service step and its finding are exactly those of
-    /// the explained trace (they record data: steps, events, a `Finding`); only the words — hops'
-    /// `at` and `detail`, the reason, the DNS steps' text, the policy explanation, the request
-    /// context — are not written. For `check` and for callers that need only the decision.
-    pub quiet: bool,
     /// The TLS version an `https` request was made over (`s3:TlsVersion`); `None`: the highest
     /// the name negotiates ([`S3Host::max_tls`]), as a current client gets.
     pub tls: Option<TlsVersion>,
@@ -319,7 +344,15 @@ impl<'t> Engine<'t> {
         &self.callers[principal.index()]
     }
 
-    /// Traces one request from `source`.
+    /// Puts a trace in words, where it is shown: each hop's `at` and `detail`, the DNS steps, the
+    /// request context and the policy explanation, and the reason. A function of the topology and
+    /// the trace's data: every edge gets the same words. Rendering again writes the same.
+    pub fn render(&self, t: &mut Trace) {
+        render::trace(self, t);
+    }
+
+    /// Traces one request from `source`. The trace is data (ids, codes, steps); its words are
+    /// written by [`Engine::render`].
     pub fn trace(
         &self,
         net: &Network,

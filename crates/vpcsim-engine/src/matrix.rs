@@ -119,11 +119,14 @@ pub fn cell(
 ) -> Cell {
     let topo = engine.topo;
     let request = probe(topo, d, key);
-    let opts = Options {
-        quiet: true,
-        ..Options::default()
-    };
-    match engine.trace(net, source, from, &request, &opts, &mut Rotation::new()) {
+    match engine.trace(
+        net,
+        source,
+        from,
+        &request,
+        &Options::default(),
+        &mut Rotation::new(),
+    ) {
         Ok(t) => {
             let via: Vec<String> = t.components().into_iter().map(str::to_string).collect();
             let through = match d {

@@ -1,6 +1,7 @@
-//! The walker's steps in words: where (`at`), the component passed (for `via:`), and what happened,
-//! naming the route, rule or link. The walker records data only; this is the one place its
-//! sentences are written.
+//! A trace in words ([`trace`], which [`crate::Engine::render`] calls where a trace is shown):
+//! each hop's place (`at`) and what happened (`detail`), naming the route, rule or link; the DNS
+//! steps; the request context and the policy explanation; the reason. The walker, the service
+//! step and the resolver record data only; this is the one place their sentences are written.
 
 use std::net::IpAddr;
 
@@ -10,23 +11,122 @@ use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Ta
 use vpcsim_topology::{Topology, text};
 
 use crate::service::{Finding, ServiceEvent};
-use crate::{Hop, Trace};
+use crate::{Access, Engine, Hop, HopEvent, S3Host, Trace, Way};
 
-/// A step as a hop: with its text when `explain`, else only its code, component and span.
-pub(crate) fn hop(topo: &Topology, step: &Step, explain: bool) -> Hop {
-    let component = component(topo, step);
-    let (at, detail) = if explain {
-        words(topo, step)
+/// Writes the words of a trace: hops, DNS steps, the request context and the policy explanation,
+/// the reason.
+pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
+    let topo = eng.topo;
+    for h in t.forward.iter_mut().chain(t.back.iter_mut()) {
+        (h.at, h.detail) = match &h.event {
+            HopEvent::Walk(step) => words(topo, step),
+            HopEvent::Service(event) => service_words(topo, event),
+        };
+    }
+    if let Some(r) = &mut t.dns
+        && !r.events.is_empty()
+    {
+        r.steps = eng.dns.render_steps(r);
+    }
+    explain_service(eng, t);
+    t.reason = reason_of(topo, t);
+}
+
+/// The request context and the policy explanation: the service step's own words, from the
+/// trace's data (where it arrived, the request, the principal), with the policy crate's
+/// explanation asked for.
+fn explain_service(eng: &Engine, t: &mut Trace) {
+    if !matches!(
+        t.finding,
+        Some(Finding::Policy(_) | Finding::NotBucketOwner { .. } | Finding::NetworkOrigin { .. })
+    ) {
+        return;
+    }
+    // What the service step reads of the trace: the request, its headers and TLS version, the
+    // principal, the destination (not the hops, the DNS answer or the words).
+    let mut s = crate::trace::empty_trace(t.request.clone(), "", t.source_ip, t.principal);
+    s.headers.clone_from(&t.headers);
+    s.tls = t.tls;
+    s.destination = t.destination;
+    let call = t.s3.clone();
+    let s3host = if t.request.scheme.is_empty() {
+        None
     } else {
-        (String::new(), String::new())
+        S3Host::parse(&t.request.host)
     };
+    match (t.access.as_ref(), t.origin, t.arrival) {
+        (Some(Access::AwsService { service }), _, _) => {
+            crate::service::via_service(eng, true, &mut s, call.as_ref(), s3host.as_ref(), *service)
+        }
+        (_, Some(origin), Some(arrival)) => crate::service::reach(
+            eng,
+            true,
+            &mut s,
+            call.as_ref(),
+            arrival,
+            origin,
+            s3host.as_ref(),
+        ),
+        _ => return,
+    }
+    t.context = s.context;
+    if let (Some(p), Some(q)) = (&mut t.policy, s.policy) {
+        p.explanation = q.explanation;
+    }
+}
+
+/// The reason in one sentence: the deciding step's, the service's finding, or why the trace did
+/// not start.
+fn reason_of(topo: &Topology, t: &Trace) -> String {
+    if let Some(way) = t.stopped {
+        let hops = match way {
+            Way::There => &t.forward,
+            Way::Back => &t.back,
+        };
+        return hops.last().map(|h| h.detail.clone()).unwrap_or_default();
+    }
+    if let Some(f) = &t.finding {
+        return finding(topo, t, f);
+    }
+    let from = &t.from;
+    match t.code {
+        "source.not-a-host" => {
+            format!("'{from}' is a DNS view; requests start at an instance or an on-premises host")
+        }
+        "source.no-ipv6" => {
+            let dst = t
+                .destination
+                .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+            format!(
+                "{dst} is an IPv6 address and {from} has none (put it in a dual-stack subnet, one with `ipv6_cidr`, or give the host `ipv6`)"
+            )
+        }
+        "dns.failure" => {
+            let Some(r) = &t.dns else {
+                return String::new();
+            };
+            let last = r.steps.last().map_or("", |s| s.detail.as_str());
+            format!(
+                "{} does not resolve ({}): {last}",
+                t.request.host,
+                r.status()
+            )
+        }
+        _ => String::new(),
+    }
+}
+
+/// A step as a hop: its data, code, component and span (its words are written by [`trace`]).
+#[inline]
+pub(crate) fn hop(topo: &Topology, step: Step) -> Hop {
     Hop {
-        at,
-        component,
+        at: String::new(),
+        component: component(topo, &step),
         code: step.code(),
-        detail,
+        detail: String::new(),
         span: step.span,
         element: step.element(),
+        event: HopEvent::Walk(step),
     }
 }
 
@@ -36,7 +136,7 @@ pub(crate) fn reason(topo: &Topology, step: &Step) -> String {
 }
 
 /// The named component a step passes, for `via:` (forward steps; replies name none).
-fn component(topo: &Topology, step: &Step) -> Option<String> {
+pub(crate) fn component(topo: &Topology, step: &Step) -> Option<String> {
     if step.reply {
         return None;
     }
@@ -520,38 +620,57 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
     }
 }
 
-/// A hop of the service step: with its text when `explain`.
-pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) -> Hop {
-    let (at, component, detail) = match event {
+/// A hop of the service step: its data, code and component (its words are written by [`trace`]).
+pub(crate) fn service_hop(topo: &Topology, event: ServiceEvent) -> Hop {
+    let component = match &event {
+        ServiceEvent::InterfaceEndpoint { endpoint, .. } => {
+            topo.endpoints[endpoint.index()].name.clone()
+        }
+        ServiceEvent::OutpostXeni { outpost, .. } => topo.outposts[outpost.index()].name.clone(),
+        ServiceEvent::OutpostsAccessPoint { access_point }
+        | ServiceEvent::AccessPoint { access_point } => {
+            topo.access_points[access_point.index()].name.clone()
+        }
+        ServiceEvent::ViaService { service } => service.service_principal().to_string(),
+        ServiceEvent::Public { .. } => "internet".into(),
+    };
+    Hop {
+        at: String::new(),
+        component: Some(component),
+        code: event.code(),
+        detail: String::new(),
+        span: None,
+        element: event.element(),
+        event: HopEvent::Service(event),
+    }
+}
+
+/// `(at, detail)` of a hop of the service step.
+fn service_words(topo: &Topology, event: &ServiceEvent) -> (String, String) {
+    match event {
         ServiceEvent::InterfaceEndpoint { endpoint, eni } => {
             let e = &topo.endpoints[endpoint.index()];
             (
-                explain.then(|| format!("interface endpoint {}", e.name)),
-                e.name.clone(),
-                explain.then(|| {
-                    format!(
-                        "the ENI {} of {} ({}) carries the request to {} over AWS PrivateLink",
-                        topo.enis[eni.index()].ip,
-                        e.name,
-                        e.aws_id,
-                        e.service
-                    )
-                }),
+                format!("interface endpoint {}", e.name),
+                format!(
+                    "the ENI {} of {} ({}) carries the request to {} over AWS PrivateLink",
+                    topo.enis[eni.index()].ip,
+                    e.name,
+                    e.aws_id,
+                    e.service
+                ),
             )
         }
         ServiceEvent::OutpostXeni { outpost, xeni } => {
             let o = &topo.outposts[outpost.index()];
             (
-                explain.then(|| format!("Outpost {}", o.name)),
-                o.name.clone(),
-                explain.then(|| {
-                    format!(
-                        "X-ENI {} of the S3 on Outposts endpoint of {} ({})",
-                        xeni + 1,
-                        o.name,
-                        o.aws_id
-                    )
-                }),
+                format!("Outpost {}", o.name),
+                format!(
+                    "X-ENI {} of the S3 on Outposts endpoint of {} ({})",
+                    xeni + 1,
+                    o.name,
+                    o.aws_id
+                ),
             )
         }
         ServiceEvent::OutpostsAccessPoint { access_point }
@@ -563,27 +682,21 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
                 ""
             };
             (
-                explain.then(|| format!("access point {}", a.name)),
-                a.name.clone(),
-                explain.then(|| {
-                    format!(
-                        "{vpc_only}access point {} of bucket {}",
-                        a.name,
-                        topo.buckets[a.bucket.index()].name
-                    )
-                }),
+                format!("access point {}", a.name),
+                format!(
+                    "{vpc_only}access point {} of bucket {}",
+                    a.name,
+                    topo.buckets[a.bucket.index()].name
+                ),
             )
         }
         ServiceEvent::ViaService { service } => (
-            explain.then(|| service.service_principal().to_string()),
             service.service_principal().to_string(),
-            explain.then(|| {
-                format!(
-                    "{} calls S3 with the principal's credentials (a forward access session), over S3's public endpoint inside AWS: never through the VPC's endpoints, so no aws:SourceVpce, aws:SourceVpc or aws:SourceIp; aws:CalledVia is {} and aws:ViaAWSService true",
-                    service.title(),
-                    service.service_principal()
-                )
-            }),
+            format!(
+                "{} calls S3 with the principal's credentials (a forward access session), over S3's public endpoint inside AWS: never through the VPC's endpoints, so no aws:SourceVpce, aws:SourceVpc or aws:SourceIp; aws:CalledVia is {} and aws:ViaAWSService true",
+                service.title(),
+                service.service_principal()
+            ),
         ),
         ServiceEvent::Public {
             dst,
@@ -591,28 +704,16 @@ pub(crate) fn service_hop(topo: &Topology, event: &ServiceEvent, explain: bool) 
             service,
             region,
         } => (
-            explain.then(|| "internet".into()),
             "internet".into(),
-            explain.then(|| {
-                format!(
-                    "reaches the public address {dst} of {} from {from}",
-                    if service == "aws" {
-                        "an AWS service".to_string()
-                    } else {
-                        format!("{service} in {region}")
-                    }
-                )
-            }),
+            format!(
+                "reaches the public address {dst} of {} from {from}",
+                if service == "aws" {
+                    "an AWS service".to_string()
+                } else {
+                    format!("{service} in {region}")
+                }
+            ),
         ),
-    };
-    // Quiet, neither `at` nor `detail` is written.
-    Hop {
-        at: at.unwrap_or_default(),
-        component: Some(component),
-        code: event.code(),
-        detail: detail.unwrap_or_default(),
-        span: None,
-        element: event.element(),
     }
 }
 

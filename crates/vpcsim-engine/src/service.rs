@@ -287,7 +287,8 @@ impl Finding {
 }
 
 /// The service step's recorder: hops are appended to the trace's `there`, and its end sets the
-/// disposition, verdict, code and finding; text is rendered only when the trace is explained.
+/// disposition, verdict, code and finding, as data. `explain` (when [`crate::Engine::render`]
+/// runs the step again for its words) keeps the request context and the policy explanation.
 struct Step<'t> {
     topo: &'t vpcsim_topology::Topology,
     explain: bool,
@@ -295,17 +296,13 @@ struct Step<'t> {
 
 impl Step<'_> {
     fn hop(&self, t: &mut Trace, event: ServiceEvent) {
-        t.forward
-            .push(crate::render::service_hop(self.topo, &event, self.explain));
+        t.forward.push(crate::render::service_hop(self.topo, event));
     }
 
     fn finish(&self, t: &mut Trace, finding: Finding) {
         t.disposition = finding.disposition();
         t.verdict = finding.verdict();
         t.code = finding.code();
-        if self.explain {
-            t.reason = crate::render::finding(self.topo, t, &finding);
-        }
         t.finding = Some(finding);
     }
 }

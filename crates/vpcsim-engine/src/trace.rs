@@ -7,7 +7,9 @@ use vpcsim_dns::{RecordType, Rotation, View};
 use vpcsim_routing::{Origin, Packet, Record, Step, Walk};
 use vpcsim_topology::model::{AwsCaller, PrincipalId, Protocol, Source};
 
-use crate::{Disposition, Engine, Hop, Network, Options, Request, S3Call, S3Host, Trace, Verdict};
+use crate::{
+    Disposition, Engine, Hop, Network, Options, Request, S3Call, S3Host, Trace, Verdict, Way,
+};
 
 /// Runs a trace.
 pub(crate) fn run(
@@ -20,7 +22,6 @@ pub(crate) fn run(
     rot: &mut Rotation,
 ) -> Trace {
     let topo = eng.topo;
-    let explain = !opts.quiet;
     if let Source::Service(service) = source {
         return via_service(eng, service, from, req, opts);
     }
@@ -52,11 +53,6 @@ pub(crate) fn run(
             let mut t = empty_trace(req, from, IpAddr::V4(Ipv4Addr::UNSPECIFIED), None);
             t.disposition = Disposition::Unsupported;
             t.code = "source.not-a-host";
-            if explain {
-                t.reason = format!(
-                    "'{from}' is a DNS view; requests start at an instance or an on-premises host"
-                );
-            }
             return t;
         }
     };
@@ -79,25 +75,17 @@ pub(crate) fn run(
         Some(ip) => ip,
         None => {
             let view = vpcsim_dns::view_of(topo, source);
-            let res = if explain {
-                eng.resolve(net, view, &t.request.host, RecordType::A, rot)
-            } else {
-                eng.resolve_quiet(net, view, &t.request.host, RecordType::A, rot)
-            };
+            let paths = PathNet { engine: eng, net };
+            let res = eng
+                .dns
+                .resolve_data(view, &t.request.host, RecordType::A, rot, &paths);
             let first = res.first_address().map(IpAddr::V4);
-            let status = res.status();
             t.dns = Some(res);
             match first {
                 Some(ip) => ip,
                 None => {
                     t.disposition = Disposition::DnsFailure;
                     t.code = "dns.failure";
-                    if explain {
-                        let last = t.dns.as_ref().and_then(|r| r.steps.last());
-                        let last = last.map_or("", |s| s.detail.as_str());
-                        t.reason =
-                            format!("{} does not resolve ({status}): {last}", t.request.host);
-                    }
                     return t;
                 }
             }
@@ -112,11 +100,6 @@ pub(crate) fn run(
             None => {
                 t.disposition = Disposition::NoRoute;
                 t.code = "source.no-ipv6";
-                if explain {
-                    t.reason = format!(
-                        "{dst} is an IPv6 address and {from} has none (put it in a dual-stack subnet, one with `ipv6_cidr`, or give the host `ipv6`)"
-                    );
-                }
                 return t;
             }
         },
@@ -125,20 +108,22 @@ pub(crate) fn run(
 
     // 2. There and back, on one walker, whose steps become the trace's hops as they are made.
     let pkt = Packet::request(src_ip, dst, Protocol::Tcp, t.request.port);
-    let mut w = Walk::recording(&eng.graph, &net.links, Hops::new(topo, explain));
+    let mut w = Walk::recording(&eng.graph, &net.links, Hops::new(topo));
+    t.origin = Some(origin);
     let there = w.there(origin, pkt);
     t.forward = w.steps.take();
     let arrival = match there {
         Ok(a) => a,
         Err(s) => {
-            stopped(&mut t, s, false, explain);
+            stopped(&mut t, s, Way::There);
             return t;
         }
     };
+    t.arrival = Some(arrival);
     let back = w.back(origin, arrival, pkt);
     t.back = w.steps.take();
     if let Err(s) = back {
-        stopped(&mut t, s, true, explain);
+        stopped(&mut t, s, Way::Back);
         return t;
     }
 
@@ -150,7 +135,7 @@ pub(crate) fn run(
     };
     crate::service::reach(
         eng,
-        explain,
+        false,
         &mut t,
         call.as_ref(),
         arrival,
@@ -187,42 +172,29 @@ fn via_service(
         Some(h) if t.request.scheme == "https" => Some(opts.tls.unwrap_or(h.max_tls())),
         _ => None,
     };
-    crate::service::via_service(
-        eng,
-        !opts.quiet,
-        &mut t,
-        call.as_ref(),
-        s3host.as_ref(),
-        service,
-    );
+    crate::service::via_service(eng, false, &mut t, call.as_ref(), s3host.as_ref(), service);
     t.s3 = call;
     t
 }
 
-/// A walk (the reply's when `back`) that stopped: its disposition, code and, explained, the
-/// deciding (last) step's words, which its hop carries.
-fn stopped(t: &mut Trace, s: vpcsim_routing::Stop, back: bool, explain: bool) {
+/// A walk that stopped: its disposition and code; the deciding step is the last hop of `way`.
+fn stopped(t: &mut Trace, s: vpcsim_routing::Stop, way: Way) {
     t.disposition = s.disposition;
     t.code = s.code;
-    let hops = if back { &t.back } else { &t.forward };
-    if explain && let Some(last) = hops.last() {
-        t.reason = last.detail.clone();
-    }
+    t.stopped = Some(way);
 }
 
-/// The walk's steps as the trace's hops, each rendered as the walker records it
-/// ([`crate::render::hop`]: with its words when explained).
+/// The walk's steps as the trace's hops, each made as the walker records it
+/// ([`crate::render::hop`]: data; words are written by [`Engine::render`]).
 struct Hops<'t> {
     topo: &'t vpcsim_topology::Topology,
-    explain: bool,
     hops: Vec<Hop>,
 }
 
 impl<'t> Hops<'t> {
-    fn new(topo: &'t vpcsim_topology::Topology, explain: bool) -> Self {
+    fn new(topo: &'t vpcsim_topology::Topology) -> Self {
         Hops {
             topo,
-            explain,
             hops: Vec::new(),
         }
     }
@@ -234,14 +206,14 @@ impl<'t> Hops<'t> {
 }
 
 impl Record for Hops<'_> {
+    #[inline]
     fn record(&mut self, step: Step) {
         if self.hops.capacity() == 0 {
             // Room for one way of a typical path, and the service's hops the trace adds to the
             // forward way, in one allocation.
             self.hops.reserve_exact(8);
         }
-        self.hops
-            .push(crate::render::hop(self.topo, &step, self.explain));
+        self.hops.push(crate::render::hop(self.topo, step));
     }
 }
 
@@ -270,7 +242,7 @@ fn s3_uri(eng: &Engine, source: Source, req: &mut Request) {
     req.scheme = "https";
 }
 
-fn empty_trace(
+pub(crate) fn empty_trace(
     request: Request,
     from: &str,
     source_ip: IpAddr,
@@ -296,6 +268,9 @@ fn empty_trace(
         verdict: Verdict::Unreachable,
         code: "",
         reason: String::new(),
+        origin: None,
+        arrival: None,
+        stopped: None,
     }
 }
 
@@ -349,7 +324,7 @@ impl vpcsim_dns::Network for PathNet<'_> {
         let via: Vec<String> = w
             .steps
             .iter()
-            .filter_map(|s| crate::render::hop(topo, s, false).component)
+            .filter_map(|s| crate::render::component(topo, s))
             .collect();
         Ok((!via.is_empty()).then(|| format!("over {}", via.join(", "))))
     }

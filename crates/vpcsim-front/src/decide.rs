@@ -124,11 +124,11 @@ impl Core {
         let net = engine.network(&down);
         let opts = Options {
             principal,
-            quiet: false,
             tls,
             headers,
         };
-        engine
+        // The front shows each decision (its header, its log): in words.
+        let mut t = engine
             .trace(
                 &net,
                 source,
@@ -137,7 +137,9 @@ impl Core {
                 &opts,
                 &mut vpcsim_dns::Rotation::new(),
             )
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        engine.render(&mut t);
+        Ok(t)
     }
 
     /// Decides one request and records the decision (with its trace) in `slot`: `Ok(Ok(()))`

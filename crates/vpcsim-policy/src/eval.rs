@@ -100,26 +100,33 @@ impl<'a> Context<'a> {
     /// An empty context (with room for the keys a request usually has).
     pub fn new() -> Self {
         Context {
-            keys: Vec::with_capacity(16),
-            sigs: Vec::with_capacity(16),
+            keys: Vec::with_capacity(24),
+            sigs: Vec::with_capacity(24),
         }
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        let sig = signature(key);
-        self.sigs
-            .iter()
-            .enumerate()
-            .filter(|&(_, &s)| s == sig)
-            .map(|(i, _)| i)
-            .find(|&i| self.keys[i].0.eq_ignore_ascii_case(key))
+        self.position_signed(key, signature(key))
+    }
+
+    /// [`Context::position`] with the key's signature worked out.
+    fn position_signed(&self, key: &str, sig: u32) -> Option<usize> {
+        let mut i = 0;
+        while i < self.sigs.len() {
+            if self.sigs[i] == sig && self.keys[i].0.eq_ignore_ascii_case(key) {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
     }
 
     fn put(&mut self, key: Cow<'static, str>, values: Values<'a>) {
-        match self.position(&key) {
+        let sig = signature(&key);
+        match self.position_signed(&key, sig) {
             Some(i) => self.keys[i] = (key, values),
             None => {
-                self.sigs.push(signature(&key));
+                self.sigs.push(sig);
                 self.keys.push((key, values));
             }
         }

@@ -415,7 +415,10 @@ impl Api {
         let net = engine.network(&down);
         let result = engine.trace(&net, source, from, request, &opts, &mut Rotation::new());
         match result {
-            Ok(t) => Ok(shapes::trace(snap.topology(), &t)),
+            Ok(mut t) => {
+                engine.render(&mut t);
+                Ok(shapes::trace(snap.topology(), &t))
+            }
             Err(e) => Err(ApiError::bad(
                 e.to_string(),
                 "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT",
@@ -460,7 +463,7 @@ impl Api {
                     .find_sender(from)
                     .map_err(|e| ApiError::bad(e.message, e.hint))?;
                 let opts = options(topo, string(f, "principal")?)?;
-                let t = engine
+                let mut t = engine
                     .trace(&net, source, from, request, &opts, &mut Rotation::new())
                     .map_err(|e| {
                         ApiError::bad(
@@ -468,6 +471,7 @@ impl Api {
                             "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT",
                         )
                     })?;
+                engine.render(&mut t);
                 diagram = diagram.with_trace(topo, &t);
             }
             (None, None) => {}

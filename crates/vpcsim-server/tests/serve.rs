@@ -1850,7 +1850,7 @@ async fn the_web_view_its_pictures_and_its_events() {
     let down = vec![(topo.find_failure("dx-primary").unwrap())];
     let net = engine.network(&down);
     let source = topo.find_sender("datacenter/build-server").unwrap();
-    let t = engine
+    let mut t = engine
         .trace(
             &net,
             source,
@@ -1860,6 +1860,7 @@ async fn the_web_view_its_pictures_and_its_events() {
             &mut Rotation::new(),
         )
         .unwrap();
+    engine.render(&mut t);
     let expected = vpcsim_diagram::Diagram::new(topo, &net.links)
         .with_trace(topo, &t)
         .render(vpcsim_diagram::Format::Svg);

@@ -83,7 +83,10 @@ pub(crate) fn run(a: Args<'_>) -> ExitCode {
             Some(Err(e)) => return usage(e.message, e.hint),
         };
         match engine.trace(&net, source, from, request, &opts, &mut Rotation::new()) {
-            Ok(t) => diagram = diagram.with_trace(&topo, &t),
+            Ok(mut t) => {
+                engine.render(&mut t);
+                diagram = diagram.with_trace(&topo, &t);
+            }
             Err(e) => {
                 return usage(
                     e.to_string(),

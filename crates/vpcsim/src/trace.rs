@@ -90,25 +90,19 @@ pub(crate) fn trace(
             principal: Some(p),
             tls,
             headers,
-            ..Options::default()
         },
         Some(Err(e)) => return usage(e.message, e.hint),
     };
     let engine = Engine::new(&topo);
     let net = engine.network(&down);
     let mut rotation = Rotation::new();
-    // Only the first trace is kept (it is the one shown, explained); the others are quiet (the
-    // same decision and destination without the words) and only counted, so a repetition costs
-    // a quiet trace and memory does not grow with `--repeat`.
-    let quiet = Options {
-        quiet: true,
-        ..opts.clone()
-    };
+    // Only the first trace is kept (it is the one shown, put in words); the others are only
+    // counted, so a repetition costs a trace (data, no words) and memory does not grow with
+    // `--repeat`.
     let mut first: Option<Trace> = None;
     let mut spread = Spread::default();
-    for i in 0..repeat.max(1) {
-        let opts = if i == 0 { &opts } else { &quiet };
-        match engine.trace(&net, source, from, request, opts, &mut rotation) {
+    for _ in 0..repeat.max(1) {
+        match engine.trace(&net, source, from, request, &opts, &mut rotation) {
             Ok(t) => {
                 spread.add(&t);
                 first.get_or_insert(t);
@@ -116,9 +110,10 @@ pub(crate) fn trace(
             Err(e) => return usage(e.to_string(), "write `METHOD URL` (GET https://bucket.s3.us-east-1.amazonaws.com/key), a URL, or HOST:PORT".into()),
         }
     }
-    let Some(first) = first else {
+    let Some(mut first) = first else {
         return ExitCode::SUCCESS;
     };
+    engine.render(&mut first);
     match format {
         Format::Text => {
             print!("{}", vpcsim_report::text::trace(&first, fail));
