@@ -199,9 +199,14 @@ fn capacity(hint: Option<usize>) -> usize {
 /// `v` in a vector of exactly its length. A vector grown without a size hint has room to spare,
 /// and `shrink_to_fit` keeps it (the allocator shrinks a block in place while it is at least half
 /// used): the items are moved to a new allocation instead, and the grown one is freed for the next
-/// collection to use.
+/// collection to use. A large vector is shrunk in place: the pages of its spare room were never
+/// written, so they cost no memory, and a copy would hold it twice.
 pub(crate) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
     if v.capacity() == v.len() {
+        return v;
+    }
+    if v.capacity() * std::mem::size_of::<T>() >= 64 * 1024 {
+        v.shrink_to_fit();
         return v;
     }
     let mut out = Vec::with_capacity(v.len());

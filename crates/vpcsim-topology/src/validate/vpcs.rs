@@ -7,6 +7,19 @@ use super::*;
 impl Builder<'_> {
     pub(super) fn vpcs(&mut self, raw: &f::Topology) {
         let Some(vpcs) = &raw.vpcs.0 else { return };
+        // The model's largest vectors, made at their size: grown by doubling, each would be
+        // copied a dozen times at 10,000 VPCs and held twice while it is.
+        let defs = || vpcs.iter().filter_map(|e| e.value.as_ref());
+        self.t.vpcs.reserve_exact(defs().count());
+        self.t
+            .subnets
+            .reserve_exact(defs().map(|v| v.subnets.len()).sum());
+        self.t
+            .route_tables
+            .reserve_exact(defs().map(|v| v.route_tables.len()).sum());
+        self.t
+            .endpoints
+            .reserve_exact(defs().map(|v| v.endpoints.len()).sum());
         for e in vpcs.iter() {
             let Some(v) = &e.value else { continue };
             let id = VpcId(self.t.vpcs.len() as u32);
