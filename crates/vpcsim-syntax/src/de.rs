@@ -39,6 +39,15 @@ pub struct Error {
 }
 
 impl Error {
+    /// The diagnostic code of an error a visitor returned.
+    pub(crate) fn code(&self) -> &'static str {
+        if self.msg.starts_with("missing key") {
+            "missing-key"
+        } else {
+            "invalid-value"
+        }
+    }
+
     /// An error whose message is recorded already (or needs no record: the input ended, and why
     /// is recorded).
     pub(crate) fn located(msg: impl Into<String>) -> Self {
@@ -97,12 +106,7 @@ impl<'a> NodeDe<'a> {
         if e.located {
             return e;
         }
-        let code = if e.msg.starts_with("missing key") {
-            "missing-key"
-        } else {
-            "invalid-value"
-        };
-        self.fail(code, e.msg, None)
+        self.fail(e.code(), e.msg, None)
     }
 
     fn expected(&self, what: &str) -> Error {
@@ -341,22 +345,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 Some(k) if fields.contains(&k) => known.push((key, value)),
                 _ => {
                     let k = key.as_str().unwrap_or("(complex key)");
-                    let help = match suggest::closest(k, fields.iter().copied()) {
-                        Some(best) => {
-                            meant.push(best);
-                            format!("did you mean '{best}'?")
-                        }
-                        None => format!("{} takes: {}", article(name), fields.join(", ")),
-                    };
-                    self.diags.push(
-                        Diagnostic::error(
-                            "unknown-key",
-                            key.span,
-                            format!("unknown key '{k}' in {}", article(name)),
-                        )
-                        .with_label("not a key of this mapping")
-                        .with_help(help),
-                    );
+                    let (d, best) = unknown_key(name, fields, k, key.span);
+                    meant.extend(best);
+                    self.diags.push(d);
                 }
             }
         }
@@ -382,16 +373,8 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     ) -> Result<V::Value, Error> {
         match &self.node.kind {
             NodeKind::Scalar { text, .. } if !self.node.is_null() => {
-                if !variants.contains(&text.as_str()) {
-                    let help = match suggest::closest(text, variants.iter().copied()) {
-                        Some(best) => format!("did you mean '{best}'?"),
-                        None => format!("use one of: {}", variants.join(", ")),
-                    };
-                    return Err(self.fail(
-                        "invalid-value",
-                        format!("'{text}' is not a valid {}", human(name)),
-                        Some(help),
-                    ));
+                if let Some((msg, help)) = not_a_variant(name, variants, text) {
+                    return Err(self.fail("invalid-value", msg, Some(help)));
                 }
                 visitor
                     .visit_enum(text.as_str().into_deserializer())
@@ -415,6 +398,41 @@ impl<'de> IntoDeserializer<'de, Error> for NodeDe<'de> {
     fn into_deserializer(self) -> Self {
         self
     }
+}
+
+/// The report of a key that is not one of `fields` of the struct `name`, and the field it was
+/// probably meant to be (whose "missing key" error would repeat the hint).
+pub(crate) fn unknown_key(
+    name: &str,
+    fields: &'static [&'static str],
+    key: &str,
+    span: crate::Span,
+) -> (Diagnostic, Option<&'static str>) {
+    let best = suggest::closest(key, fields.iter().copied());
+    let help = match best {
+        Some(best) => format!("did you mean '{best}'?"),
+        None => format!("{} takes: {}", article(name), fields.join(", ")),
+    };
+    let d = Diagnostic::error(
+        "unknown-key",
+        span,
+        format!("unknown key '{key}' in {}", article(name)),
+    )
+    .with_label("not a key of this mapping")
+    .with_help(help);
+    (d, best)
+}
+
+/// The message and hint when `text` is not one of `variants` of the enum `name`.
+pub(crate) fn not_a_variant(name: &str, variants: &[&str], text: &str) -> Option<(String, String)> {
+    if variants.contains(&text) {
+        return None;
+    }
+    let help = match suggest::closest(text, variants.iter().copied()) {
+        Some(best) => format!("did you mean '{best}'?"),
+        None => format!("use one of: {}", variants.join(", ")),
+    };
+    Some((format!("'{text}' is not a valid {}", human(name)), help))
 }
 
 /// "a Subnet" from a type name, for messages.

@@ -28,10 +28,9 @@ use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, StrInput};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use crate::de::{Error, article, human, parse_bool, parse_float};
+use crate::de::{Error, article, not_a_variant, parse_bool, parse_float, unknown_key};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::{SourceFile, SourceId, Span};
-use crate::suggest;
 use crate::yaml::{MAX_NODES, Node, NodeKind, is_null_text};
 
 /// Collections may nest this deep, no deeper (YAML written by hand nests a dozen levels).
@@ -596,12 +595,7 @@ impl<'de, 'd> Stream<'de, 'd> {
         if e.located {
             return e;
         }
-        let code = if e.msg.starts_with("missing key") {
-            "missing-key"
-        } else {
-            "invalid-value"
-        };
-        self.fail(code, span, e.msg, None)
+        self.fail(e.code(), span, e.msg, None)
     }
 
     /// The node is not what was expected: reads it to its end and reports it.
@@ -970,17 +964,8 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
     ) -> Result<V::Value, Error> {
         match self.node()? {
             Start::Scalar { text, plain, span } if !is_null_text(&text, plain) => {
-                if !variants.contains(&text.as_ref()) {
-                    let help = match suggest::closest(&text, variants.iter().copied()) {
-                        Some(best) => format!("did you mean '{best}'?"),
-                        None => format!("use one of: {}", variants.join(", ")),
-                    };
-                    return Err(self.fail(
-                        "invalid-value",
-                        span,
-                        format!("'{text}' is not a valid {}", human(name)),
-                        Some(help),
-                    ));
+                if let Some((msg, help)) = not_a_variant(name, variants, &text) {
+                    return Err(self.fail("invalid-value", span, msg, Some(help)));
                 }
                 visitor
                     .visit_enum(text.as_ref().into_deserializer())
@@ -1116,22 +1101,9 @@ impl<'de> StructAccess<'_, 'de, '_> {
                         _ => "(complex key)".to_string(),
                     };
                     let span = self.s.skip(key);
-                    let help = match suggest::closest(&k, self.fields.iter().copied()) {
-                        Some(best) => {
-                            self.meant.push(best);
-                            format!("did you mean '{best}'?")
-                        }
-                        None => format!("{} takes: {}", article(self.name), self.fields.join(", ")),
-                    };
-                    self.s.diags.push(
-                        Diagnostic::error(
-                            "unknown-key",
-                            span,
-                            format!("unknown key '{k}' in {}", article(self.name)),
-                        )
-                        .with_label("not a key of this mapping")
-                        .with_help(help),
-                    );
+                    let (d, best) = unknown_key(self.name, self.fields, &k, span);
+                    self.meant.extend(best);
+                    self.s.diags.push(d);
                     skip_value(self.s);
                 }
                 Some(Item::End(_)) => {
