@@ -38,6 +38,17 @@ pub(crate) use condition::{base64, date_millis, network, number};
 use pattern::Expand;
 pub(crate) use pattern::Shape;
 
+/// Whether `text` matches the pattern `pat` (`*` and `?` wildcards over characters, no policy
+/// variables), as the evaluator matches actions and `…Like` values; `fold` ignores case. The
+/// checks of [`crate::lint`] ask with it, so they and the evaluator cannot disagree.
+pub(crate) fn wildcard_match(pat: &str, text: &str, fold: bool) -> bool {
+    Expand {
+        vars: None,
+        wildcards: true,
+    }
+    .matches(pat, text, fold)
+}
+
 use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 
 /// Condition keys of a request: case-insensitive names, each with one or more values.

@@ -123,40 +123,10 @@ impl LintKind {
     }
 }
 
-/// Whether the pattern `pat` (with `*` and `?`, compared without case) matches `name`: the
-/// greedy matcher that backtracks only to the last `*`, so a pattern of many stars costs
-/// `O(pattern × name)`, never exponential time.
-fn wildcard(pat: &[u8], name: &[u8]) -> bool {
-    glob(pat, name, true)
-}
-
-/// [`wildcard`], with case compared (`fold` false) or not.
-fn glob(pat: &[u8], name: &[u8], fold: bool) -> bool {
-    let eq = |a: u8, b: u8| {
-        if fold {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        if p < pat.len() && (pat[p] == b'?' || eq(pat[p], name[n])) {
-            p += 1;
-            n += 1;
-        } else if p < pat.len() && pat[p] == b'*' {
-            star = Some((p, n));
-            p += 1;
-        } else if let Some((sp, sn)) = star {
-            p = sp + 1;
-            n = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    pat[p..].iter().all(|&c| c == b'*')
+/// Whether an action name matches an action pattern (`s3:Get*`): without case, as IAM compares
+/// actions.
+fn wildcard(pat: &str, name: &str) -> bool {
+    crate::eval::wildcard_match(pat, name, true)
 }
 
 /// Whether `op` fits a key of type `t`, and if not, the operators that do. The rule (see
@@ -266,7 +236,7 @@ pub fn lint(policy: &Policy, kind: PolicyKind) -> Vec<Lint> {
             // Looked up once: whether the action exists, and the resource it applies to.
             let applies = (!pattern).then(|| catalog::action_resource(name)).flatten();
             let matched = if pattern {
-                catalog::actions().any(|k| wildcard(name.as_bytes(), k.as_bytes()))
+                catalog::actions().any(|k| wildcard(name, k))
             } else {
                 applies.is_some()
             };
@@ -517,7 +487,7 @@ fn value_covers(p: &str, v: &str, fold: bool) -> bool {
                 }
         });
     }
-    p.contains(['*', '?']) && glob(p.as_bytes(), v.as_bytes(), fold)
+    p.contains(['*', '?']) && crate::eval::wildcard_match(p, v, fold)
 }
 
 /// The same condition blocks, in any order (operators, keys without case, values in order).
@@ -538,13 +508,16 @@ mod tests {
 
     #[test]
     fn wildcards_match_without_case_and_in_bounded_time() {
-        assert!(wildcard(b"Get*", b"GetObject"));
-        assert!(wildcard(b"get?bject", b"GetObject"));
-        assert!(wildcard(b"*Object*", b"GetObjectAcl"));
-        assert!(!wildcard(b"Put*", b"GetObject"));
-        assert!(!wildcard(b"GetObject?", b"GetObject"));
+        assert!(wildcard("Get*", "GetObject"));
+        assert!(wildcard("get?bject", "GetObject"));
+        assert!(wildcard("*Object*", "GetObjectAcl"));
+        assert!(!wildcard("Put*", "GetObject"));
+        assert!(!wildcard("GetObject?", "GetObject"));
         // Many stars: quadratic at worst, not exponential.
         let pat = "*a".repeat(40) + "b";
-        assert!(!wildcard(pat.as_bytes(), "a".repeat(60).as_bytes()));
+        assert!(!wildcard(&pat, &"a".repeat(60)));
+        // `?` is one character, not one byte (the checks once matched bytes: `é` is two).
+        assert!(crate::eval::wildcard_match("caf?/*", "café/menu", false));
+        assert!(!crate::eval::wildcard_match("caf??/*", "café/menu", false));
     }
 }
