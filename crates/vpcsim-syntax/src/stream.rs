@@ -31,10 +31,10 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use crate::de::{Error, article, not_a_variant, parse_bool, parse_float, unknown_key};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::{SourceFile, SourceId, Span};
-use crate::yaml::{MAX_NODES, Node, NodeKind, is_null_text};
-
-/// Collections may nest this deep, no deeper (YAML written by hand nests a dozen levels).
-pub const MAX_DEPTH: usize = 256;
+use crate::yaml::{
+    self, MAX_DEPTH, MAX_NODES, Node, NodeKind, alias_explosion, is_null_text, second_document,
+    syntax_error, too_deep, unknown_alias,
+};
 
 /// Deserializes `T` from the YAML text of `file`, recording problems in `diags`. `None` when the
 /// value could not be built (the reasons are in `diags`). An empty document is an empty mapping.
@@ -68,12 +68,11 @@ pub fn from_str<'de, T: de::Deserialize<'de>>(
         if s.broken { None } else { value }
     };
     let found = local.into_sorted();
-    let syntax: Vec<_> = found.iter().filter(|d| d.code == "yaml-syntax").collect();
-    if syntax.is_empty() {
-        found.into_iter().for_each(|d| diags.push(d));
-    } else {
-        syntax.into_iter().for_each(|d| diags.push(d.clone()));
-    }
+    let syntax = found.iter().any(|d| d.code == "yaml-syntax");
+    found
+        .into_iter()
+        .filter(|d| !syntax || d.code == "yaml-syntax")
+        .for_each(|d| diags.push(d));
     value
 }
 
@@ -190,8 +189,6 @@ pub struct Stream<'de, 'd> {
     depth: usize,
     /// A node started and put back, for the next `deserialize_*` call.
     pending: Option<Start<'de>>,
-    /// The end offset of the last node completed (a collection's span ends at its last child's).
-    last_end: u32,
     /// The span of the last node completed.
     last_span: Span,
     /// The span of the last collection end event read.
@@ -216,7 +213,6 @@ impl<'de, 'd> Stream<'de, 'd> {
             copied: 0,
             depth: 0,
             pending: None,
-            last_end: 0,
             last_span: file.span(id, 0, 0),
             last_close: file.span(id, 0, 0),
             keys: Vec::new(),
@@ -263,17 +259,7 @@ impl<'de, 'd> Stream<'de, 'd> {
                     let m = e.marker();
                     let offset = self.file.offset(m.line(), m.col());
                     let span = self.file.span(self.id, offset, offset);
-                    self.stop(
-                        Diagnostic::error(
-                            "yaml-syntax",
-                            span,
-                            format!("invalid YAML: {}", e.info()),
-                        )
-                        .with_label("the YAML parser stopped here")
-                        .with_help(
-                            "check indentation, quotes and that each `key:` is followed by a space",
-                        ),
-                    );
+                    self.stop(syntax_error(span, e.info()));
                     return None;
                 }
                 Some(Ok((event, ys))) => match event {
@@ -283,14 +269,7 @@ impl<'de, 'd> Stream<'de, 'd> {
                         self.documents += 1;
                         if self.documents > 1 {
                             let span = self.span(ys);
-                            self.stop(
-                                Diagnostic::error(
-                                    "yaml-syntax",
-                                    span,
-                                    "a topology file holds one YAML document; this is a second one",
-                                )
-                                .with_help("remove the `---` line or split the file in two"),
-                            );
+                            self.stop(second_document(span));
                             return None;
                         }
                     }
@@ -306,23 +285,12 @@ impl<'de, 'd> Stream<'de, 'd> {
         let (event, span, parsed) = self.raw()?;
         if let Event::Alias(id) = event {
             let Some(events) = self.anchors.get(&id).cloned() else {
-                self.stop(Diagnostic::error(
-                    "yaml-syntax",
-                    span,
-                    "this alias names no anchor defined before it",
-                ));
+                self.stop(unknown_alias(span));
                 return None;
             };
             self.copied += events.len();
             if self.copied > MAX_NODES {
-                self.stop(
-                    Diagnostic::error(
-                        "yaml-syntax",
-                        span,
-                        format!("aliases copy more than {MAX_NODES} values into the document"),
-                    )
-                    .with_help("aliases (`*name`) copy their anchor; avoid nesting them"),
-                );
+                self.stop(alias_explosion(span));
                 return None;
             }
             self.replays.push(Replay {
@@ -337,14 +305,7 @@ impl<'de, 'd> Stream<'de, 'd> {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 self.depth += 1;
                 if self.depth > MAX_DEPTH {
-                    self.stop(
-                        Diagnostic::error(
-                            "yaml-syntax",
-                            span,
-                            format!("values nest more than {MAX_DEPTH} levels deep"),
-                        )
-                        .with_help("a topology nests a few levels; check the indentation"),
-                    );
+                    self.stop(too_deep(span));
                     return None;
                 }
             }
@@ -392,7 +353,6 @@ impl<'de, 'd> Stream<'de, 'd> {
         Some(match event {
             Event::Scalar(text, style, _, tag) => {
                 let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                self.last_end = span.end;
                 self.last_span = span;
                 Item::Node(Start::Scalar {
                     text,
@@ -425,7 +385,8 @@ impl<'de, 'd> Stream<'de, 'd> {
     /// Ends a collection that started at `start` and whose end event is at `end`: its span runs
     /// to its last child (a block collection's end event is where the next token starts).
     fn close(&mut self, start: Span, end: Span) -> Span {
-        let l = self.last_end;
+        // The last node completed inside it, if any, is its last child.
+        let l = self.last_span.end;
         let end_offset = if l > start.start && end.start > l {
             l
         } else {
@@ -434,7 +395,6 @@ impl<'de, 'd> Stream<'de, 'd> {
         let span = self
             .file
             .span(self.id, start.start_offset(), end_offset as usize);
-        self.last_end = span.end;
         self.last_span = span;
         span
     }
@@ -508,14 +468,7 @@ impl<'de, 'd> Stream<'de, 'd> {
         match keys.find_or_insert(&mut self.keys, text, *span) {
             None => true,
             Some(first) => {
-                self.diags.push(
-                    Diagnostic::error("duplicate-key", *span, format!("duplicate key '{text}'"))
-                        .with_label("defined again here")
-                        .with_related(first, "first defined here")
-                        .with_help(
-                            "each key may appear once in a mapping; rename or merge the two entries",
-                        ),
-                );
+                self.diags.push(yaml::duplicate_key(text, *span, first));
                 false
             }
         }
@@ -643,6 +596,32 @@ impl<'de, 'd> Stream<'de, 'd> {
     }
 }
 
+impl<'de> Stream<'de, '_> {
+    /// Reads a mapping (or a null, as an empty one) with `visitor`, as a struct with `fields` or
+    /// as a map, then whatever the visitor left; errors are located at the mapping's span.
+    fn mapping<V: Visitor<'de>>(
+        &mut self,
+        start: Start<'de>,
+        fields: Option<(&'static str, &'static [&'static str])>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let mut access = MapAccess::new(self, fields, start.is_null());
+        let r = visitor.visit_map(&mut access);
+        if r.is_err() {
+            access.drain();
+        }
+        let meant = std::mem::take(&mut access.meant);
+        let span = self.finish(&start);
+        r.map_err(|e| {
+            // A misspelt key was reported with its hint: its "missing key" would repeat it.
+            if meant.iter().any(|m| e.msg == format!("missing key '{m}'")) {
+                return Error::located(e.msg);
+            }
+            self.locate(e, span)
+        })
+    }
+}
+
 /// The keys of a mapping read so far, for finding duplicates: scanned while few, indexed when
 /// many (the `vpcs:` mapping of a big network holds thousands). The keys of all open mappings
 /// share one stack ([`Stream::keys`]): a mapping's are the `count` from `from`, and whatever lies
@@ -734,14 +713,7 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
             start @ Start::Seq { .. } => {
                 self.collection(start, |s| visitor.visit_seq(SeqAccess { s, done: false }))
             }
-            start @ Start::Map { .. } => self.collection(start, |s| {
-                let keys = Keys::new(s);
-                visitor.visit_map(MapAccess {
-                    s,
-                    keys,
-                    done: false,
-                })
-            }),
+            start @ Start::Map { .. } => self.mapping(start, None, visitor),
         }
     }
 
@@ -878,25 +850,9 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.node()? {
-            start @ Start::Map { .. } => self.collection(start, |s| {
-                let keys = Keys::new(s);
-                visitor.visit_map(MapAccess {
-                    s,
-                    keys,
-                    done: false,
-                })
-            }),
             // An empty value (`subnets:` with nothing after it) reads as an empty mapping.
-            start if start.is_null() => {
-                let span = start.span();
-                let keys = Keys::new(self);
-                visitor
-                    .visit_map(MapAccess {
-                        s: self,
-                        keys,
-                        done: true,
-                    })
-                    .map_err(|e| self.locate(e, span))
+            start if matches!(start, Start::Map { .. }) || start.is_null() => {
+                self.mapping(start, None, visitor)
             }
             start => Err(self.expected("a mapping of `key: value`", start)),
         }
@@ -922,38 +878,14 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
             capture(node);
             return visitor.visit_unit().map_err(|e| self.locate(e, span));
         }
-        let start = self.node()?;
-        let done = match &start {
-            Start::Map { .. } => false,
-            s if s.is_null() => true,
-            _ => {
-                return Err(
-                    self.expected(&format!("a mapping (the keys of {})", article(name)), start)
-                );
+        match self.node()? {
+            start if matches!(start, Start::Map { .. }) || start.is_null() => {
+                self.mapping(start, Some((name, fields)), visitor)
             }
-        };
-        let keys = Keys::new(self);
-        let mut access = StructAccess {
-            s: self,
-            name,
-            fields,
-            keys,
-            meant: Vec::new(),
-            done,
-        };
-        let r = visitor.visit_map(&mut access);
-        if r.is_err() {
-            access.drain();
+            start => {
+                Err(self.expected(&format!("a mapping (the keys of {})", article(name)), start))
+            }
         }
-        let meant = std::mem::take(&mut access.meant);
-        let span = self.finish(&start);
-        r.map_err(|e| {
-            // A misspelt key was reported with its hint: its "missing key" would repeat it.
-            if meant.iter().any(|m| e.msg == format!("missing key '{m}'")) {
-                return Error::located(e.msg);
-            }
-            self.locate(e, span)
-        })
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -1019,67 +951,41 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_, 'de, '_> {
     }
 }
 
-/// The entries of a mapping read as a map (none when `done` from the start). Duplicate keys are
-/// reported and their entries skipped.
+/// The entries of a mapping: duplicate keys are reported and their entries skipped as they come.
+/// Read as a struct (`fields`), unknown keys are reported with a hint and skipped too; read as a
+/// map, every key is read. `drain` reads what a failed visitor left, for the same reports.
 struct MapAccess<'a, 'de, 'd> {
     s: &'a mut Stream<'de, 'd>,
-    keys: Keys,
-    done: bool,
-}
-
-impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de, '_> {
-    type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Error> {
-        loop {
-            if self.done {
-                return Ok(None);
-            }
-            match self.s.item() {
-                Some(Item::Node(key)) => {
-                    if !self.s.check_key(&mut self.keys, &key) {
-                        self.s.skip(key);
-                        skip_value(self.s);
-                        continue;
-                    }
-                    self.s.pending = Some(key);
-                    return seed.deserialize(&mut *self.s).map(Some);
-                }
-                Some(Item::End(_)) => {
-                    self.done = true;
-                    self.keys.end(&mut self.s.keys);
-                    return Ok(None);
-                }
-                None => {
-                    self.done = true;
-                    return Err(Error::located("the document ends here"));
-                }
-            }
-        }
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        seed.deserialize(&mut *self.s)
-    }
-}
-
-/// The fields of a struct: unknown keys are reported (with a hint) and skipped as they come,
-/// duplicates too; `drain` reads what a failed visitor left, for the same reports.
-struct StructAccess<'a, 'de, 'd> {
-    s: &'a mut Stream<'de, 'd>,
-    name: &'static str,
-    fields: &'static [&'static str],
+    /// The struct's name and fields; `None` for a map.
+    fields: Option<(&'static str, &'static [&'static str])>,
     keys: Keys,
     /// Fields a misspelt key was probably meant to be.
     meant: Vec<&'static str>,
+    /// A key was handed out and its value not yet read (a visitor can fail in between).
+    value_due: bool,
     done: bool,
 }
 
-impl<'de> StructAccess<'_, 'de, '_> {
-    /// The next known key's start, reporting and skipping the others; `None` at the end.
+impl<'a, 'de, 'd> MapAccess<'a, 'de, 'd> {
+    /// Reads `s`'s mapping as a struct (`fields`) or a map; `done` when there is nothing to read
+    /// (a null read as an empty mapping).
+    fn new(
+        s: &'a mut Stream<'de, 'd>,
+        fields: Option<(&'static str, &'static [&'static str])>,
+        done: bool,
+    ) -> Self {
+        let keys = Keys::new(s);
+        MapAccess {
+            s,
+            fields,
+            keys,
+            meant: Vec::new(),
+            value_due: false,
+            done,
+        }
+    }
+
+    /// The next key to read, reporting and skipping the others; `None` at the end.
     fn next_known(&mut self) -> Result<Option<Start<'de>>, Error> {
         loop {
             if self.done {
@@ -1092,8 +998,11 @@ impl<'de> StructAccess<'_, 'de, '_> {
                         skip_value(self.s);
                         continue;
                     }
-                    let known = matches!(&key, Start::Scalar { text, .. } if self.fields.contains(&text.as_ref()));
-                    if known {
+                    let Some((name, fields)) = self.fields else {
+                        return Ok(Some(key));
+                    };
+                    if matches!(&key, Start::Scalar { text, .. } if fields.contains(&text.as_ref()))
+                    {
                         return Ok(Some(key));
                     }
                     let k = match &key {
@@ -1101,7 +1010,7 @@ impl<'de> StructAccess<'_, 'de, '_> {
                         _ => "(complex key)".to_string(),
                     };
                     let span = self.s.skip(key);
-                    let (d, best) = unknown_key(self.name, self.fields, &k, span);
+                    let (d, best) = unknown_key(name, fields, &k, span);
                     self.meant.extend(best);
                     self.s.diags.push(d);
                     skip_value(self.s);
@@ -1124,6 +1033,9 @@ impl<'de> StructAccess<'_, 'de, '_> {
         if let Some(p) = self.s.pending.take() {
             self.s.skip(p);
         }
+        if std::mem::take(&mut self.value_due) {
+            skip_value(self.s);
+        }
         while let Ok(Some(key)) = self.next_known() {
             self.s.skip(key);
             skip_value(self.s);
@@ -1131,7 +1043,7 @@ impl<'de> StructAccess<'_, 'de, '_> {
     }
 }
 
-impl<'de> de::MapAccess<'de> for &mut StructAccess<'_, 'de, '_> {
+impl<'de> de::MapAccess<'de> for &mut MapAccess<'_, 'de, '_> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -1142,12 +1054,14 @@ impl<'de> de::MapAccess<'de> for &mut StructAccess<'_, 'de, '_> {
             None => Ok(None),
             Some(key) => {
                 self.s.pending = Some(key);
+                self.value_due = true;
                 seed.deserialize(&mut *self.s).map(Some)
             }
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        self.value_due = false;
         seed.deserialize(&mut *self.s)
     }
 }

@@ -80,6 +80,65 @@ impl Node {
     }
 }
 
+/// Collections may nest this deep, no deeper (YAML written by hand nests a dozen levels; both
+/// readers recurse per level).
+pub const MAX_DEPTH: usize = 256;
+
+/// The reports both readers make on what the YAML itself gets wrong (the tree's builder here,
+/// [`crate::stream`] as the events pass), written once so that they say the same.
+pub(crate) fn syntax_error(span: Span, info: &str) -> Diagnostic {
+    Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {info}"))
+        .with_label("the YAML parser stopped here")
+        .with_help("check indentation, quotes and that each `key:` is followed by a space")
+}
+
+/// A `---` after the document.
+pub(crate) fn second_document(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "yaml-syntax",
+        span,
+        "a topology file holds one YAML document; this is a second one",
+    )
+    .with_help("remove the `---` line or split the file in two")
+}
+
+/// Aliases copied more than [`MAX_NODES`] values.
+pub(crate) fn alias_explosion(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "yaml-syntax",
+        span,
+        format!("aliases copy more than {MAX_NODES} values into the document"),
+    )
+    .with_help("aliases (`*name`) copy their anchor; avoid nesting them")
+}
+
+/// An alias with no anchor before it.
+pub(crate) fn unknown_alias(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "yaml-syntax",
+        span,
+        "this alias names no anchor defined before it",
+    )
+}
+
+/// A collection nested deeper than [`MAX_DEPTH`].
+pub(crate) fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "yaml-syntax",
+        span,
+        format!("values nest more than {MAX_DEPTH} levels deep"),
+    )
+    .with_help("a topology nests a few levels; check the indentation")
+}
+
+/// A key written a second time in a mapping (`first` is where it was written first).
+pub(crate) fn duplicate_key(name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::error("duplicate-key", span, format!("duplicate key '{name}'"))
+        .with_label("defined again here")
+        .with_related(first, "first defined here")
+        .with_help("each key may appear once in a mapping; rename or merge the two entries")
+}
+
 /// True for the text of a null scalar: `~`, `null` or nothing, written plain.
 pub(crate) fn is_null_text(text: &str, plain: bool) -> bool {
     plain && matches!(text, "" | "~" | "null" | "Null" | "NULL")
@@ -108,13 +167,7 @@ pub fn parse(id: SourceId, file: &SourceFile, diags: &Diagnostics) -> Option<Nod
                 let m = e.marker();
                 let offset = file.offset(m.line(), m.col());
                 let span = file.span(id, offset, offset);
-                diags.push(
-                    Diagnostic::error("yaml-syntax", span, format!("invalid YAML: {}", e.info()))
-                        .with_label("the YAML parser stopped here")
-                        .with_help(
-                            "check indentation, quotes and that each `key:` is followed by a space",
-                        ),
-                );
+                diags.push(syntax_error(span, e.info()));
                 return None;
             }
             Some(Ok((event, span))) => {
@@ -205,14 +258,7 @@ impl Builder<'_> {
             Event::DocumentStart(_) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    self.diags.push(
-                        Diagnostic::error(
-                            "yaml-syntax",
-                            span,
-                            "a topology file holds one YAML document; this is a second one",
-                        )
-                        .with_help("remove the `---` line or split the file in two"),
-                    );
+                    self.diags.push(second_document(span));
                     return false;
                 }
                 true
@@ -228,49 +274,24 @@ impl Builder<'_> {
                 };
                 self.finish(node, anchor)
             }
-            Event::Alias(id) => {
-                match self.anchors.get(&id) {
-                    Some(node) => {
-                        self.copied += count(node);
-                        if self.copied > MAX_NODES {
-                            self.diags.push(
-                            Diagnostic::error(
-                                "yaml-syntax",
-                                span,
-                                format!("aliases copy more than {MAX_NODES} values into the document"),
-                            )
-                            .with_help("aliases (`*name`) copy their anchor; avoid nesting them"),
-                        );
-                            return false;
-                        }
-                        let mut node = node.clone();
-                        node.span = span;
-                        self.finish(node, 0)
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(node) => {
+                    self.copied += count(node);
+                    if self.copied > MAX_NODES {
+                        self.diags.push(alias_explosion(span));
+                        return false;
                     }
-                    None => {
-                        self.diags.push(Diagnostic::error(
-                            "yaml-syntax",
-                            span,
-                            "this alias names no anchor defined before it",
-                        ));
-                        false
-                    }
+                    let mut node = node.clone();
+                    node.span = span;
+                    self.finish(node, 0)
                 }
-            }
-            Event::SequenceStart(..) | Event::MappingStart(..)
-                if self.stack.len() >= crate::stream::MAX_DEPTH =>
-            {
-                self.diags.push(
-                    Diagnostic::error(
-                        "yaml-syntax",
-                        span,
-                        format!(
-                            "values nest more than {} levels deep",
-                            crate::stream::MAX_DEPTH
-                        ),
-                    )
-                    .with_help("a topology nests a few levels; check the indentation"),
-                );
+                None => {
+                    self.diags.push(unknown_alias(span));
+                    false
+                }
+            },
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.diags.push(too_deep(span));
                 false
             }
             Event::SequenceStart(anchor, _) => {
@@ -343,16 +364,7 @@ impl Builder<'_> {
                     let dup = index.find_or_insert(entries, &key, entries.len());
                     if let Some((first, _)) = dup.map(|i| &entries[i]) {
                         let name = key.as_str().unwrap_or("(complex key)");
-                        self.diags.push(
-                            Diagnostic::error(
-                                "duplicate-key",
-                                key.span,
-                                format!("duplicate key '{name}'"),
-                            )
-                            .with_label("defined again here")
-                            .with_related(first.span, "first defined here")
-                            .with_help("each key may appear once in a mapping; rename or merge the two entries"),
-                        );
+                        self.diags.push(duplicate_key(name, key.span, first.span));
                     } else {
                         self.entries.push((key, node));
                     }
