@@ -214,6 +214,11 @@ impl Diagnostics {
         self.items.borrow_mut().push(d);
     }
 
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.items.borrow().is_empty()
+    }
+
     /// True when an error (not only warnings) was recorded.
     pub fn has_errors(&self) -> bool {
         self.items

@@ -24,6 +24,7 @@
 pub mod de;
 pub mod diag;
 mod excerpt;
+pub mod pieces;
 pub mod source;
 pub mod stream;
 pub mod suggest;

@@ -30,6 +30,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::de::{Error, article, not_a_variant, parse_bool, parse_float, unknown_key};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::pieces::Piece;
 use crate::source::{SourceFile, SourceId, Span};
 use crate::yaml::{
     self, MAX_DEPTH, MAX_NODES, Node, NodeKind, alias_explosion, is_null_text, second_document,
@@ -44,8 +45,45 @@ pub fn from_str<'de, T: de::Deserialize<'de>>(
     diags: &Diagnostics,
 ) -> Option<T> {
     let local = Diagnostics::new();
+    let value = read(Stream::new(id, file, &local)).0;
+    let found = local.into_sorted();
+    let syntax = found.iter().any(|d| d.code == "yaml-syntax");
+    found
+        .into_iter()
+        .filter(|d| !syntax || d.code == "yaml-syntax")
+        .for_each(|d| diags.push(d));
+    value
+}
+
+/// What reading one piece of a file gave (see [`crate::pieces`]).
+pub(crate) struct PieceRead<T> {
+    /// The value, when the piece read without any diagnostic, alias or anchor.
+    pub value: Option<T>,
+    /// The keys of the piece's top-level mapping, in order.
+    pub top_keys: Vec<CompactString>,
+}
+
+/// Reads `T` from one piece of `file` (see [`crate::pieces`]); the value only if the piece read
+/// cleanly.
+pub(crate) fn read_piece<'de, T: de::Deserialize<'de>>(
+    id: SourceId,
+    file: &'de SourceFile,
+    piece: &Piece,
+) -> PieceRead<T> {
+    let local = Diagnostics::new();
+    let (value, s) = read(Stream::piece(id, file, &local, piece));
+    let clean = !s.anchored && local.is_empty();
+    PieceRead {
+        value: value.filter(|_| clean),
+        top_keys: s.top_keys,
+    }
+}
+
+/// Reads one `T` and what follows it; the stream is given back for what it saw.
+fn read<'de, 'd, T: de::Deserialize<'de>>(mut s: Stream<'de, 'd>) -> (Option<T>, Stream<'de, 'd>) {
     let value = {
-        let mut s = Stream::new(id, file, &local);
+        let file = s.file;
+        let id = s.id;
         match s.item() {
             Some(Item::Node(start)) => s.pending = Some(start),
             // An empty document: an empty mapping at the start of the file.
@@ -67,13 +105,7 @@ pub fn from_str<'de, T: de::Deserialize<'de>>(
         while s.item().is_some() {}
         if s.broken { None } else { value }
     };
-    let found = local.into_sorted();
-    let syntax = found.iter().any(|d| d.code == "yaml-syntax");
-    found
-        .into_iter()
-        .filter(|d| !syntax || d.code == "yaml-syntax")
-        .for_each(|d| diags.push(d));
-    value
+    (value, s)
 }
 
 /// A value read as its YAML [`Node`] (with spans), from [`from_str`] or [`from_node`]
@@ -198,12 +230,54 @@ pub struct Stream<'de, 'd> {
     /// A syntax error (or an alias, document or nesting error) stopped reading.
     broken: bool,
     documents: usize,
+    /// Lines before the text the parser reads (a piece's first line is the file's line
+    /// `lines + 1`).
+    lines: usize,
+    /// A piece's injected mapping is still to be closed when its text ends.
+    wrap_open: bool,
+    /// The keys of the top-level mapping, in order.
+    top_keys: Vec<CompactString>,
+    /// An anchor or an alias was read.
+    anchored: bool,
 }
 
 impl<'de, 'd> Stream<'de, 'd> {
     fn new(id: SourceId, file: &'de SourceFile, diags: &'d Diagnostics) -> Self {
+        Self::over(id, file, diags, &file.text)
+    }
+
+    /// A stream over one piece of `file`. A piece that starts inside a top-level collection
+    /// reads as the mapping of that collection's key alone: the mapping's start and the key are
+    /// injected before the piece's text, and the mapping's end after it.
+    fn piece(id: SourceId, file: &'de SourceFile, diags: &'d Diagnostics, p: &Piece) -> Self {
+        let mut s = Self::over(id, file, diags, &file.text[p.start..p.end]);
+        s.lines = p.first_line - 1;
+        if let Some((start, end)) = p.wrap {
+            let at = file.span(id, start, end);
+            s.replays.push(Replay {
+                events: Rc::new(vec![
+                    (Event::MappingStart(0, None), at),
+                    (
+                        Event::Scalar(
+                            Cow::Borrowed(&file.text[start..end]),
+                            ScalarStyle::Plain,
+                            0,
+                            None,
+                        ),
+                        at,
+                    ),
+                ]),
+                at: 0,
+                over: None,
+            });
+            s.wrap_open = true;
+        }
+        s
+    }
+
+    fn over(id: SourceId, file: &'de SourceFile, diags: &'d Diagnostics, text: &'de str) -> Self {
         Stream {
-            parser: Parser::new_from_str(&file.text),
+            parser: Parser::new_from_str(text),
             id,
             file,
             diags,
@@ -218,14 +292,18 @@ impl<'de, 'd> Stream<'de, 'd> {
             keys: Vec::new(),
             broken: false,
             documents: 0,
+            lines: 0,
+            wrap_open: false,
+            top_keys: Vec::new(),
+            anchored: false,
         }
     }
 
     fn span(&self, s: YSpan) -> Span {
         self.file.span_at(
             self.id,
-            (s.start.line(), s.start.col()),
-            (s.end.line(), s.end.col()),
+            (s.start.line() + self.lines, s.start.col()),
+            (s.end.line() + self.lines, s.end.col()),
         )
     }
 
@@ -257,13 +335,17 @@ impl<'de, 'd> Stream<'de, 'd> {
                 None => return None,
                 Some(Err(e)) => {
                     let m = e.marker();
-                    let offset = self.file.offset(m.line(), m.col());
+                    let offset = self.file.offset(m.line() + self.lines, m.col());
                     let span = self.file.span(self.id, offset, offset);
                     self.stop(syntax_error(span, e.info()));
                     return None;
                 }
                 Some(Ok((event, ys))) => match event {
                     Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                    Event::StreamEnd if self.wrap_open => {
+                        self.wrap_open = false;
+                        return Some((Event::MappingEnd, self.span(ys), false));
+                    }
                     Event::StreamEnd => return None,
                     Event::DocumentStart(_) => {
                         self.documents += 1;
@@ -284,6 +366,7 @@ impl<'de, 'd> Stream<'de, 'd> {
     fn event(&mut self) -> Option<Ev<'de>> {
         let (event, span, parsed) = self.raw()?;
         if let Event::Alias(id) = event {
+            self.anchored = true;
             let Some(events) = self.anchors.get(&id).cloned() else {
                 self.stop(unknown_alias(span));
                 return None;
@@ -318,12 +401,14 @@ impl<'de, 'd> Stream<'de, 'd> {
         if parsed {
             match &event {
                 Event::Scalar(_, _, anchor, _) if *anchor != 0 => {
+                    self.anchored = true;
                     self.anchors
                         .insert(*anchor, Rc::new(vec![(event.clone(), span)]));
                 }
                 Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
                     if *anchor != 0 =>
                 {
+                    self.anchored = true;
                     self.recordings.push(Recording {
                         anchor: *anchor,
                         depth: outside,
@@ -465,6 +550,9 @@ impl<'de, 'd> Stream<'de, 'd> {
         let Start::Scalar { text, span, .. } = key else {
             return true;
         };
+        if self.depth == 1 {
+            self.top_keys.push(text.as_ref().into());
+        }
         match keys.find_or_insert(&mut self.keys, text, *span) {
             None => true,
             Some(first) => {

@@ -75,6 +75,52 @@ pub struct Topology {
     pub diagnostics: Lenient<List<Text>>,
 }
 
+impl vpcsim_syntax::pieces::Join for Topology {
+    /// A later piece of the same file: each key is in one piece, but for a collection cut into
+    /// several, whose entries are appended.
+    fn join(&mut self, later: Self) -> bool {
+        // Every field, so that a new one cannot be forgotten here.
+        let Topology {
+            name,
+            description,
+            seed,
+            regions,
+            accounts,
+            vpcs,
+            peerings,
+            dx_gateways,
+            onprem,
+            links,
+            hosted_zones,
+            buckets,
+            principals,
+            organizations,
+            outposts,
+            expect,
+            scenarios,
+            diagnostics,
+        } = later;
+        self.name.join(name)
+            && self.description.join(description)
+            && self.seed.join(seed)
+            && self.regions.join(regions)
+            && self.accounts.join(accounts)
+            && self.vpcs.join(vpcs)
+            && self.peerings.join(peerings)
+            && self.dx_gateways.join(dx_gateways)
+            && self.onprem.join(onprem)
+            && self.links.join(links)
+            && self.hosted_zones.join(hosted_zones)
+            && self.buckets.join(buckets)
+            && self.principals.join(principals)
+            && self.organizations.join(organizations)
+            && self.outposts.join(outposts)
+            && self.expect.join(expect)
+            && self.scenarios.join(scenarios)
+            && self.diagnostics.join(diagnostics)
+    }
+}
+
 /// A Region.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -29,7 +29,8 @@ mod validate;
 
 pub use element::Element;
 pub use load::{
-    FileError, FileSystem, Limit, Loaded, MemFs, ReadError, StdFs, load, load_str, not_a_policy,
+    FileError, FileSystem, Limit, Loaded, MemFs, ReadError, StdFs, load, load_str, load_str_with,
+    not_a_policy,
 };
 pub use model::Topology;
 pub use validate::stable_hash;

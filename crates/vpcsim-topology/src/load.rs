@@ -10,6 +10,7 @@ use std::fs::Metadata;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use vpcsim_syntax::pieces::{self, Parallel};
 use vpcsim_syntax::{Diagnostic, Diagnostics, NodeKind, SourceFile, SourceId, SourceMap, yaml};
 
 use crate::format;
@@ -291,16 +292,27 @@ pub fn load(path: &Path, fs: &dyn FileSystem) -> Result<Loaded, ReadError> {
 
 /// Validates topology text that was read from `path` (policy paths resolve next to it).
 pub fn load_str(path: &Path, text: impl Into<String>, fs: &dyn FileSystem) -> Loaded {
+    load_str_with(path, text, fs, Parallel::for_this_machine())
+}
+
+/// [`load_str`], reading a large file in pieces as `how` says (the result is the same
+/// whatever `how` is; tests use it to cut small files).
+pub fn load_str_with(
+    path: &Path,
+    text: impl Into<String>,
+    fs: &dyn FileSystem,
+    how: Parallel,
+) -> Loaded {
     let mut sources = SourceMap::new();
     let id = sources.add(path.display().to_string(), text.into());
     let diags = Diagnostics::new();
     let file = sources.get(id).expect("just added").clone();
-    // Read straight from the parser's events: no tree of the whole document is built.
-    let topology =
-        vpcsim_syntax::stream::from_str::<format::Topology>(id, &file, &diags).and_then(|raw| {
-            let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
-            validate::build(&raw, &base, fs, &mut sources, &diags)
-        });
+    // Read straight from the parser's events (no tree of the whole document is built), a large
+    // file in pieces on every core.
+    let topology = pieces::from_str::<format::Topology>(id, &file, &diags, how).and_then(|raw| {
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        validate::build(&raw, &base, fs, &mut sources, &diags)
+    });
     let topology = if diags.has_errors() { None } else { topology };
     let diagnostics = diags.into_sorted();
     // The model keeps the warnings' codes, for `diagnostics:` expectations.

@@ -1,0 +1,598 @@
+//! Reading a large YAML file on several threads: the file is cut into pieces at the starts of
+//! top-level keys and of the entries of top-level collections, each piece is read on its own
+//! (parsed and deserialized by [`stream`](crate::stream)), and the values are joined in file
+//! order ([`Join`]).
+//!
+//! The cuts are found by looking at lines, not by parsing, so a cut is a guess that the read
+//! must confirm. A piece is trusted only if it read without any diagnostic, alias or anchor;
+//! a piece that starts inside a collection must follow one whose last top-level key is that
+//! collection's; no top-level key may be read twice and no mapping may get a name twice across
+//! a cut. A cut that was not where the file's structure has a boundary (inside a quoted or
+//! flow value that runs over lines) leaves one of its pieces unfinished, which is a syntax
+//! error. When anything is not confirmed the whole file is read again in one piece, so every
+//! diagnostic, its order and its wording are those of [`stream::from_str`](crate::stream::from_str).
+//!
+//! Why the guesses hold when confirmed: a line that starts at the column of a block collection's
+//! entries, outside quotes and brackets, ends every scalar and collection nested in the entry
+//! before it (YAML's indentation rules), so the entry before the cut reads the same to the end of
+//! its piece as to the next entry; and the entries after the cut, read as a collection of their
+//! own at the same column, are the same entries. `docs/decisions.md` ("Large files read in
+//! pieces") has the measurements.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::de;
+
+use crate::diag::Diagnostics;
+use crate::source::{SourceFile, SourceId};
+use crate::stream::{self, PieceRead};
+use crate::types::{Entries, Lenient, List, Spanned};
+
+/// One piece of a file: bytes `start..end`, starting at the start of line `first_line`
+/// (1-based). A piece that starts inside the collection of a top-level key has `wrap`, the
+/// byte range of that key in the file: it is read as a mapping of that key alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// The line the piece starts on.
+    pub first_line: usize,
+    /// The top-level key whose collection the piece continues.
+    pub wrap: Option<(usize, usize)>,
+}
+
+/// How a file is read in pieces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parallel {
+    /// Threads reading pieces at once (the calling thread is one of them); 1 reads the file
+    /// whole.
+    pub threads: usize,
+    /// The size a piece is cut at, in bytes (a piece ends at the first cut after this many).
+    pub piece_bytes: usize,
+}
+
+impl Parallel {
+    /// One thread per core (at most 8), pieces of 1 MiB: a file under 2 MiB is read whole.
+    pub fn for_this_machine() -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        Parallel {
+            threads,
+            piece_bytes: 1 << 20,
+        }
+    }
+}
+
+/// A value that can be read in pieces: `join` appends a later piece's value to an earlier
+/// one's, in file order. False when the two cannot be one value (both hold the same key or
+/// name): the file is then read whole, which reports why.
+pub trait Join: Sized {
+    /// Appends `later`; false when they clash.
+    fn join(&mut self, later: Self) -> bool;
+}
+
+impl<T: Join> Join for Lenient<T> {
+    fn join(&mut self, later: Self) -> bool {
+        match (&mut self.0, later.0) {
+            (_, None) => true,
+            (None, Some(v)) => {
+                self.0 = Some(v);
+                true
+            }
+            (Some(a), Some(b)) => a.join(b),
+        }
+    }
+}
+
+impl<T> Join for Entries<T> {
+    fn join(&mut self, mut later: Self) -> bool {
+        let names: HashSet<&str> = self.0.iter().map(|e| e.key.value.as_str()).collect();
+        if later.0.iter().any(|e| names.contains(e.key.value.as_str())) {
+            return false;
+        }
+        self.0.reserve_exact(later.0.len());
+        self.0.append(&mut later.0);
+        true
+    }
+}
+
+impl<T> Join for List<T> {
+    fn join(&mut self, mut later: Self) -> bool {
+        self.0.reserve_exact(later.0.len());
+        self.0.append(&mut later.0);
+        true
+    }
+}
+
+/// Values that one key holds whole: two pieces never both hold one.
+macro_rules! whole {
+    ($($t:ty),*) => {$(
+        impl Join for $t {
+            fn join(&mut self, _: Self) -> bool {
+                false
+            }
+        }
+    )*};
+}
+whole!(String, bool, u8, u16, u32, u64, i64, f64);
+
+impl<T> Join for Spanned<T> {
+    fn join(&mut self, _: Self) -> bool {
+        false
+    }
+}
+
+/// Deserializes `T` from `file` as [`stream::from_str`](crate::stream::from_str) does, reading
+/// pieces of it on `how.threads` threads when it is large enough to cut (see the module's
+/// documentation); the value and the diagnostics are the same either way.
+pub fn from_str<'de, T>(
+    id: SourceId,
+    file: &'de SourceFile,
+    diags: &Diagnostics,
+    how: Parallel,
+) -> Option<T>
+where
+    T: de::Deserialize<'de> + Join + Send,
+{
+    if let Some(value) = in_pieces(id, file, how) {
+        return Some(value);
+    }
+    stream::from_str(id, file, diags)
+}
+
+/// `T` read from pieces of `file` on `how.threads` threads; `None` when the file is not cut (too
+/// small, one thread, a shape the cuts leave alone) or a piece did not read cleanly: it is then
+/// to be read whole, which reports why.
+pub fn in_pieces<'de, T>(id: SourceId, file: &'de SourceFile, how: Parallel) -> Option<T>
+where
+    T: de::Deserialize<'de> + Join + Send,
+{
+    if how.threads < 2 {
+        return None;
+    }
+    let pieces = plan(&file.text, how.piece_bytes)?;
+    read_pieces(id, file, &pieces, how.threads)
+}
+
+/// Reads every piece on up to `threads` threads and joins them; `None` unless every piece read
+/// cleanly and they join.
+fn read_pieces<'de, T>(
+    id: SourceId,
+    file: &'de SourceFile,
+    pieces: &[Piece],
+    threads: usize,
+) -> Option<T>
+where
+    T: de::Deserialize<'de> + Join + Send,
+{
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(piece) = pieces.get(i) else {
+                return done;
+            };
+            let read = stream::read_piece::<T>(id, file, piece);
+            let clean = read.value.is_some();
+            done.push((i, read));
+            if !clean {
+                // The file will be read whole: stop taking pieces.
+                next.fetch_add(pieces.len(), Ordering::Relaxed);
+            }
+        }
+    };
+    let mut reads: Vec<(usize, PieceRead<T>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.min(pieces.len()))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let mut all = work();
+        for h in helpers {
+            // A panic while reading a piece is the same panic as reading the file whole.
+            all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        all
+    });
+    if reads.len() != pieces.len() {
+        return None;
+    }
+    reads.sort_unstable_by_key(|(i, _)| *i);
+    let mut seen = HashSet::new();
+    let mut last_key = None;
+    let mut value: Option<T> = None;
+    for ((_, read), piece) in reads.into_iter().zip(pieces) {
+        let keys = read.top_keys;
+        match piece.wrap {
+            // The piece continues the collection of the key the piece before ended in.
+            Some((start, end)) => {
+                let key = &file.text[start..end];
+                if keys.len() != 1 || keys[0] != key || last_key.as_deref() != Some(key) {
+                    return None;
+                }
+            }
+            None => {
+                for k in &keys {
+                    if !seen.insert(k.clone()) {
+                        return None;
+                    }
+                }
+                last_key = keys.last().cloned();
+            }
+        }
+        let v = read.value?;
+        match &mut value {
+            None => value = Some(v),
+            Some(acc) => {
+                if !acc.join(v) {
+                    return None;
+                }
+            }
+        }
+    }
+    value
+}
+
+/// Where to cut `text` into pieces of about `piece_bytes`; `None` when it is not worth cutting
+/// or the text has something the cuts do not handle (a byte order mark, tabs in indentation,
+/// documents and directives, a top level that is not a block mapping at column 0).
+///
+/// A cut is made at a top-level key, or at an entry of a top-level key's block collection (a
+/// mapping's key or a list's `- `, at the column of the collection's first entry), when the
+/// piece has reached `piece_bytes`. A piece that starts at an entry ends at the next top-level
+/// key at the latest (its text is read as that one collection).
+pub fn plan(text: &str, piece_bytes: usize) -> Option<Vec<Piece>> {
+    if text.len() < 2 * piece_bytes.max(1) || text.starts_with('\u{feff}') {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut piece = Piece {
+        start: 0,
+        end: 0,
+        first_line: 1,
+        wrap: None,
+    };
+    // The top-level key being read, when it is a plain key alone on its line (its collection
+    // can then be cut): its byte range, and the column of its collection's entries and whether
+    // they are a list's, once the first entry is seen.
+    let mut key: Option<(usize, usize)> = None;
+    let mut entries: Option<(usize, bool)> = None;
+    let mut at = 0;
+    let mut first = true;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let start = at;
+        at += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let rest = &body[indent..];
+        if rest.trim().is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        let b = rest.as_bytes()[0];
+        if b == b'\t' || (first && (indent > 0 || b"-{[\"'?&!*|>%".contains(&b))) {
+            return None;
+        }
+        let top = indent == 0;
+        if top {
+            if rest.starts_with("---") || rest.starts_with("...") || b == b'%' {
+                return None;
+            }
+            if b == b'-' {
+                // An entry of a list written at column 0, or a key starting with `-`: not cut,
+                // nor what follows it.
+                key = None;
+                entries = None;
+                continue;
+            }
+            key = plain_key(rest).map(|(s, e)| (start + s, start + e));
+            entries = None;
+        } else if key.is_some() {
+            match entries {
+                None => {
+                    entries = Some((indent, rest.starts_with("- ") || rest == "-"));
+                    continue;
+                }
+                // A line left of the entries: not a collection this knows how to cut.
+                Some((column, _)) if indent < column => key = None,
+                Some((column, list)) => {
+                    let entry = indent == column
+                        && if list {
+                            rest.starts_with("- ")
+                        } else {
+                            b.is_ascii_alphanumeric() || b == b'_'
+                        };
+                    if !entry {
+                        continue;
+                    }
+                }
+            }
+        }
+        if first {
+            first = false;
+            continue;
+        }
+        if !top && key.is_none() {
+            continue;
+        }
+        // A piece that continues a collection ends where the collection does.
+        if (top && piece.wrap.is_some()) || start - piece.start >= piece_bytes {
+            pieces.push(Piece {
+                end: start,
+                ..piece
+            });
+            piece = Piece {
+                start,
+                end: 0,
+                first_line: n + 1,
+                wrap: if top { None } else { key },
+            };
+        }
+    }
+    pieces.push(Piece {
+        end: text.len(),
+        ..piece
+    });
+    (pieces.len() > 1).then_some(pieces)
+}
+
+/// The byte range of `key` in a line `key:` (optionally followed by spaces and a comment),
+/// where `key` is plain: letters, digits, `_` and `-`, starting with a letter or `_`.
+fn plain_key(line: &str) -> Option<(usize, usize)> {
+    let end = line.find(':')?;
+    let key = &line[..end];
+    let first = *key.as_bytes().first()?;
+    let after = line[end + 1..].trim_start_matches(' ');
+    let plain = (first.is_ascii_alphabetic() || first == b'_')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    (plain && (after.is_empty() || after.starts_with('#'))).then_some((0, end))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Reading in pieces must give what reading whole gives: every case is read whole and in
+    //! pieces of several sizes, and the values (with their spans) and diagnostics compared.
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::stream::RawNode;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Item {
+        name: Spanned<String>,
+        #[serde(default)]
+        tags: List<Spanned<String>>,
+        note: Option<Spanned<String>>,
+        policy: Option<Spanned<RawNode>>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq, Default)]
+    #[serde(deny_unknown_fields)]
+    struct Top {
+        #[serde(default)]
+        items: Lenient<Entries<Item>>,
+        #[serde(default)]
+        more: Lenient<Entries<Item>>,
+        #[serde(default)]
+        list: Lenient<List<Item>>,
+        #[serde(default)]
+        seed: Lenient<u64>,
+        #[serde(default)]
+        name: Lenient<Spanned<String>>,
+    }
+
+    impl Join for Top {
+        fn join(&mut self, later: Self) -> bool {
+            let Top {
+                items,
+                more,
+                list,
+                seed,
+                name,
+            } = later;
+            self.items.join(items)
+                && self.more.join(more)
+                && self.list.join(list)
+                && self.seed.join(seed)
+                && self.name.join(name)
+        }
+    }
+
+    fn lines(diags: Diagnostics) -> Vec<String> {
+        diags
+            .into_sorted()
+            .iter()
+            .map(|d| format!("{:?} {} {}", d.span, d.code, d.message))
+            .collect()
+    }
+
+    type Read = (Option<Top>, Vec<String>);
+
+    fn whole(text: &str) -> Read {
+        let file = SourceFile::new("t.yaml", text);
+        let diags = Diagnostics::new();
+        let v = stream::from_str::<Top>(SourceId(0), &file, &diags);
+        (v, lines(diags))
+    }
+
+    /// Reads `text` whole and in pieces of several sizes on 1–3 threads; true when some piece
+    /// size read it in pieces (rather than falling back to reading it whole).
+    fn same(text: &str) -> bool {
+        let expected = whole(text);
+        let file = SourceFile::new("t.yaml", text);
+        let mut cut = false;
+        for piece_bytes in [1, 7, 16, 40, 100] {
+            for threads in 1..=3 {
+                let diags = Diagnostics::new();
+                let how = Parallel {
+                    threads,
+                    piece_bytes,
+                };
+                let v = from_str::<Top>(SourceId(0), &file, &diags, how);
+                assert_eq!(
+                    (v, lines(diags)),
+                    expected,
+                    "pieces of {piece_bytes} bytes on {threads} threads (left) differ from the whole (right) for:\n{text}"
+                );
+                if threads > 1 {
+                    cut |= plan(text, piece_bytes)
+                        .and_then(|p| read_pieces::<Top>(SourceId(0), &file, &p, threads))
+                        .is_some();
+                }
+            }
+        }
+        cut
+    }
+
+    const BASE: &str = "\
+# A comment first.
+name: net
+items:
+  a:
+    name: x
+    tags: [t1, t2]
+  b: { name: y }
+
+  # A comment between entries.
+  c:
+    name: z
+    note: |
+      a block scalar
+       with a line further in
+
+    policy:
+      Statement:
+        - Effect: Allow
+          Action: s3:*
+  d:
+    name: \"w\"
+list:
+  - name: l1
+  - name: l2
+    tags:
+      - a
+      - b
+  - { name: l3 }
+seed: 4
+more:
+  m1: { name: m }
+  m2:
+    name: n
+";
+
+    #[test]
+    fn cuts_where_the_structure_has_boundaries() {
+        let pieces = plan(BASE, 1).expect("cut");
+        let starts: Vec<&str> = pieces
+            .iter()
+            .map(|p| BASE[p.start..p.end].lines().next().unwrap())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "# A comment first.",
+                "items:",
+                "  b: { name: y }",
+                "  c:",
+                "  d:",
+                "list:",
+                "  - name: l2",
+                "  - { name: l3 }",
+                "seed: 4",
+                "more:",
+                "  m2:"
+            ]
+        );
+        let key = |p: &Piece| p.wrap.map(|(s, e)| &BASE[s..e]);
+        assert_eq!(key(&pieces[2]), Some("items"));
+        assert_eq!(key(&pieces[6]), Some("list"));
+        assert_eq!(key(&pieces[5]), None);
+        assert_eq!(pieces[2].first_line, 7);
+        assert!(same(BASE));
+    }
+
+    #[test]
+    fn reads_what_reading_whole_reads() {
+        let cases = [
+            BASE.to_string(),
+            BASE.replace('\n', "\r\n"),
+            // Quoted and flow values running over a would-be cut: read whole.
+            BASE.replace("name: \"w\"", "name: \"w\nx: 1\n\""),
+            BASE.replace("tags: [t1, t2]", "tags: [t1,\n  b: t2]"),
+            BASE.replace("note: |", "note: \"x\n  y: 1\n  \""),
+            // Anchors and aliases, across pieces and within one.
+            BASE.replace("b: { name: y }", "b: &b { name: y }")
+                .replace("d:\n    name: \"w\"", "d: *b"),
+            BASE.replace("  - name: l1", "  - &l { name: l1 }\n  - *l"),
+            // Duplicates: a top-level key in two pieces, an entry on both sides of a cut.
+            format!("{BASE}items:\n  e: {{ name: e }}\n"),
+            BASE.replace("  d:\n", "  a:\n"),
+            format!("{BASE}seed: 5\n"),
+            // Errors in one piece.
+            BASE.replace("name: z", "nmae: z"),
+            BASE.replace("seed: 4", "seed: four"),
+            BASE.replace("  m2:\n", "  m2:\n   bad: [\n"),
+            // Shapes the cuts leave alone.
+            format!("---\n{BASE}"),
+            format!("{BASE}---\nseed: 1\n"),
+            format!("%YAML 1.2\n---\n{BASE}"),
+            BASE.replace("list:\n  - name: l1", "list:\n- name: l1")
+                .replace("  - name: l2", "- name: l2"),
+            BASE.replace("\n  c:\n", "\n\tc:\n"),
+            "- a\n- b\n".repeat(20),
+            format!("{{ seed: 1 }}\n{BASE}"),
+            format!("  {BASE}"),
+            String::new(),
+            "items:\n".into(),
+            // A dedented line inside a collection.
+            BASE.replace("  d:\n    name: \"w\"", "  d:\n    name: w\n x: 1"),
+            // A key with a value, a key with `-`, an indented comment at column 0.
+            BASE.replace("seed: 4\n", "seed: 4\n-x: 1\n#c\n"),
+        ];
+        let mut cut = 0;
+        for text in &cases {
+            cut += usize::from(same(text));
+        }
+        assert!(cut >= 3, "some cases are read in pieces ({cut})");
+    }
+
+    #[test]
+    fn edits_read_the_same_in_pieces() {
+        // Seeded edits of the base text: each inserts, deletes or replaces a few bytes with
+        // YAML's punctuation, which moves cuts into values, quotes and brackets.
+        let mut seed: u64 = 0x5eed;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let alphabet = [
+            "\n", " ", "  ", "-", "- ", ":", ": ", "\"", "'", "[", "]", "{", "}", ",", "#", "|",
+            "&a ", "*a", "x", "\n  ", "\n    ",
+        ];
+        let mut cut = 0;
+        for _ in 0..300 {
+            let mut text = BASE.to_string();
+            for _ in 0..1 + next(3) {
+                let at = next(text.len());
+                let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+                let end = (at + next(4)).min(text.len());
+                let end = (end..=text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap();
+                let with = if next(3) == 0 {
+                    ""
+                } else {
+                    alphabet[next(alphabet.len())]
+                };
+                text.replace_range(at..end, with);
+            }
+            cut += usize::from(same(&text));
+        }
+        assert!(cut > 50, "most edits are still read in pieces ({cut})");
+    }
+}
