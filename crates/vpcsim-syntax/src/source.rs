@@ -61,7 +61,9 @@ pub struct SourceFile {
     /// The whole text.
     pub text: Arc<str>,
     /// Shared: a source file is cloned to be read while the map it is in grows.
-    line_starts: Arc<[usize]>,
+    /// Byte offsets of line starts, as `u32` (a file has at most `u32::MAX` bytes that spans
+    /// can name; see [`offset32`]).
+    line_starts: Arc<[u32]>,
     /// Every character is one byte: columns are byte differences.
     ascii: bool,
 }
@@ -70,8 +72,8 @@ impl SourceFile {
     /// Makes a source file and indexes its lines.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
-        let line_starts: Arc<[usize]> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        let line_starts: Arc<[u32]> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| offset32(i + 1)))
             .collect();
         SourceFile {
             name: name.into(),
@@ -84,12 +86,11 @@ impl SourceFile {
     /// Byte offset of a 1-based line and a 0-based character column (clamped to the text).
     pub fn offset(&self, line: usize, col_chars: usize) -> usize {
         let index = line.saturating_sub(1);
-        let Some(&start) = self.line_starts.get(index) else {
+        let Some(start) = self.line_start(index) else {
             return self.text.len();
         };
         let end = self
-            .line_starts
-            .get(index + 1)
+            .line_start(index + 1)
             .map_or(self.text.len(), |next| next - 1);
         let line_text = &self.text[start..end];
         if self.ascii {
@@ -106,11 +107,8 @@ impl SourceFile {
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let start = self.line_starts[line];
+        let line = self.line_index(offset);
+        let start = self.line_starts[line] as usize;
         if self.ascii {
             return (line as u32 + 1, (offset - start) as u32 + 1);
         }
@@ -133,7 +131,7 @@ impl SourceFile {
         if line == 0 || line > self.line_starts.len() {
             return self.span(id, start, end);
         }
-        let line_start = self.line_starts[line - 1];
+        let line_start = self.line_starts[line - 1] as usize;
         let col = if self.ascii {
             start - line_start
         } else {
@@ -173,18 +171,22 @@ impl SourceFile {
     /// 0-based line holding a byte offset (clamped to the text).
     pub(crate) fn line_index(&self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts.binary_search(&offset32(offset)) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
+    /// Byte offset where a 0-based line starts.
+    fn line_start(&self, index: usize) -> Option<usize> {
+        self.line_starts.get(index).map(|&s| s as usize)
+    }
+
     /// Byte range of a 0-based line, without its line break (`\n` or `\r\n`).
     pub(crate) fn line_bounds(&self, index: usize) -> (usize, usize) {
-        let start = self.line_starts[index];
+        let start = self.line_starts[index] as usize;
         let mut end = self
-            .line_starts
-            .get(index + 1)
+            .line_start(index + 1)
             .map_or(self.text.len(), |next| next - 1);
         if end > start && self.text.as_bytes()[end - 1] == b'\r' {
             end -= 1;

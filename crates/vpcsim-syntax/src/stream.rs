@@ -477,9 +477,11 @@ impl<'de, 'd> Stream<'de, 'd> {
         } else {
             end.end.max(start.end)
         };
-        let span = self
-            .file
-            .span(self.id, start.start_offset(), end_offset as usize);
+        // It starts where its start event does: the line and column are that event's.
+        let span = Span {
+            end: end_offset.max(start.start),
+            ..start
+        };
         self.last_span = span;
         span
     }

@@ -163,7 +163,7 @@ pub struct Vpc {
     /// One CIDR or a list (primary first).
     pub cidr: Spanned<OneOrMany<Text>>,
     /// IPv6 CIDR blocks: one or a list (Amazon-provided blocks are /56; /44 to /60 in steps of /4).
-    pub ipv6_cidr: Option<Spanned<OneOrMany<Text>>>,
+    pub ipv6_cidr: Option<Box<Spanned<OneOrMany<Text>>>>,
     /// `enableDnsSupport`: the VPC's Route 53 Resolver answers (default true).
     #[serde(default)]
     pub enable_dns_support: Lenient<Spanned<bool>>,
@@ -178,12 +178,12 @@ pub struct Vpc {
     pub route_tables: Entries<RouteTable>,
     /// An internet gateway attached to the VPC (route target `igw`).
     #[serde(default)]
-    pub internet_gateway: Lenient<Spanned<InternetGateway>>,
+    pub internet_gateway: Lenient<Box<Spanned<InternetGateway>>>,
     #[serde(default)]
     pub nat_gateways: Entries<NatGateway>,
     /// The virtual private gateway (route target `vgw`).
     #[serde(default)]
-    pub vpn_gateway: Lenient<Spanned<VpnGateway>>,
+    pub vpn_gateway: Lenient<Box<Spanned<VpnGateway>>>,
     #[serde(default)]
     pub security_groups: Entries<SecurityGroup>,
     #[serde(default)]
@@ -196,7 +196,7 @@ pub struct Vpc {
     pub instances: Entries<Instance>,
     /// Route 53 Resolver endpoints and rules of this VPC.
     #[serde(default)]
-    pub resolver: Lenient<Resolver>,
+    pub resolver: Lenient<Box<Resolver>>,
 }
 
 /// A subnet.
@@ -207,7 +207,7 @@ pub struct Subnet {
     pub cidr: Text,
     /// IPv6 CIDR of a dual-stack subnet, inside one of the VPC's `ipv6_cidr` blocks (/44 to /64 in
     /// steps of /4; usually /64).
-    pub ipv6_cidr: Option<Text>,
+    pub ipv6_cidr: Option<Box<Text>>,
     /// The associated route table; the VPC's main route table when absent.
     pub route_table: Option<Text>,
 }

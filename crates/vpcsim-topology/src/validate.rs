@@ -26,9 +26,15 @@ use crate::load::{FileError, FileSystem, Limit, not_a_policy};
 use crate::model::*;
 use crate::services;
 
+/// Applies `free` to every VPC as written.
+fn shed(raw: &mut f::Topology, free: impl Fn(&mut f::Vpc)) {
+    let vpcs = raw.vpcs.0.iter_mut().flat_map(|v| v.0.iter_mut());
+    vpcs.filter_map(|e| e.value.as_mut()).for_each(free);
+}
+
 /// Builds the model. Returns `None` when an error was recorded.
 pub(crate) fn build(
-    raw: &f::Topology,
+    mut raw: f::Topology,
     base: &Path,
     fs: &dyn FileSystem,
     sources: &mut SourceMap,
@@ -56,24 +62,36 @@ pub(crate) fn build(
         gateway_tables_written: HashSet::new(),
         peer_sg_refs: Vec::new(),
     };
-    b.names(raw);
-    b.regions_and_accounts(raw);
-    b.register_globals(raw);
-    b.vpcs(raw);
-    b.peerings(raw);
+    b.names(&raw);
+    b.regions_and_accounts(&raw);
+    b.register_globals(&raw);
+    b.vpcs(&raw);
+    // What is written of a VPC is freed once the passes that read it are done: the model built
+    // from it is about as large (docs/performance.md, "Scale").
+    shed(&mut raw, |v| {
+        v.subnets = Default::default();
+        v.security_groups = Default::default();
+        v.network_acls = Default::default();
+        v.nat_gateways = Default::default();
+        v.internet_gateway = Default::default();
+        v.vpn_gateway = Default::default();
+    });
+    b.peerings(&raw);
+    raw.peerings = Default::default();
     b.peer_security_groups();
-    b.dx_gateways(raw);
-    b.sites_and_links(raw);
-    b.principals(raw);
-    b.principal_limits(raw);
-    b.organizations(raw);
-    b.vpc_members(raw);
-    b.outposts(raw);
+    b.dx_gateways(&raw);
+    b.sites_and_links(&raw);
+    b.principals(&raw);
+    b.principal_limits(&raw);
+    b.organizations(&raw);
+    b.vpc_members(&mut raw);
+    b.outposts(&raw);
     b.assign_addresses();
-    b.routes(raw);
-    b.hosted_zones(raw);
-    b.buckets(raw);
-    b.expectations(raw);
+    b.routes(&mut raw);
+    raw.vpcs = Default::default();
+    b.hosted_zones(&raw);
+    b.buckets(&raw);
+    b.expectations(&raw);
     b.lints();
     if diags.has_errors() {
         return None;

@@ -4,12 +4,15 @@
 use super::*;
 
 impl Builder<'_> {
-    pub(super) fn routes(&mut self, raw: &f::Topology) {
-        let Some(vpcs) = &raw.vpcs.0 else { return };
-        for (n, e) in vpcs.iter().filter(|e| e.value.is_some()).enumerate() {
-            let v = e.value.as_ref().expect("filtered");
+    /// Each route table's routes; what is written of them is read for the last time here, and
+    /// freed VPC by VPC.
+    pub(super) fn routes(&mut self, raw: &mut f::Topology) {
+        let Some(vpcs) = &mut raw.vpcs.0 else { return };
+        for (n, e) in vpcs.0.iter_mut().filter(|e| e.value.is_some()).enumerate() {
+            let v = e.value.as_mut().expect("filtered");
             let vpc = VpcId(n as u32);
-            for rt in v.route_tables.iter() {
+            let tables = std::mem::take(&mut v.route_tables);
+            for rt in tables.iter() {
                 let Some(def) = &rt.value else { continue };
                 let Found::Yes(rid) = lookup(self.names.route_tables.get(&vpc), &rt.key.value)
                 else {

@@ -519,13 +519,18 @@ impl Builder<'_> {
         found.map(|i| PrefixListId(i as u32))
     }
 
-    pub(super) fn vpc_members(&mut self, raw: &f::Topology) {
-        let Some(vpcs) = &raw.vpcs.0 else { return };
-        for (n, e) in vpcs.iter().filter(|e| e.value.is_some()).enumerate() {
-            let v = e.value.as_ref().expect("filtered");
+    /// Each VPC's endpoints, instances and Resolver endpoints; what is written of them is read
+    /// for the last time here, and freed VPC by VPC (the model built from it is about as large).
+    pub(super) fn vpc_members(&mut self, raw: &mut f::Topology) {
+        let Some(vpcs) = &mut raw.vpcs.0 else { return };
+        for (n, e) in vpcs.0.iter_mut().filter(|e| e.value.is_some()).enumerate() {
+            let v = e.value.as_mut().expect("filtered");
             let vpc = VpcId(n as u32);
+            let endpoints = std::mem::take(&mut v.endpoints);
+            let instances = std::mem::take(&mut v.instances);
+            let resolver = std::mem::take(&mut v.resolver);
             let mut ep_table = Table::new();
-            for ep in v.endpoints.iter() {
+            for ep in endpoints.iter() {
                 let Some(def) = &ep.value else {
                     ep_table.insert(ep.key.value.clone(), None);
                     continue;
@@ -536,7 +541,7 @@ impl Builder<'_> {
             }
             self.names.endpoints.insert(vpc, ep_table);
             let mut inst_table = Table::new();
-            for i in v.instances.iter() {
+            for i in instances.iter() {
                 let Some(def) = &i.value else {
                     inst_table.insert(i.key.value.clone(), None);
                     continue;
@@ -546,7 +551,7 @@ impl Builder<'_> {
                 self.instance(vpc, id, &i.key, def);
             }
             self.names.instances.insert(vpc, inst_table);
-            if let Some(r) = &*v.resolver {
+            if let Some(r) = &*resolver {
                 self.resolver(vpc, r);
             }
         }
