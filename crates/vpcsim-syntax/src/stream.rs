@@ -719,7 +719,7 @@ impl<'de> Stream<'de, '_> {
 struct Keys {
     from: usize,
     count: usize,
-    many: Option<HashMap<CompactString, Span>>,
+    many: Option<HashMap<CompactString, Span, foldhash::fast::RandomState>>,
 }
 
 /// Mappings with more keys than this are indexed.

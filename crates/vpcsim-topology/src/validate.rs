@@ -13,7 +13,9 @@
 //! [`peering`], [`routes`], [`other`] (sites and links, principals, hosted zones, buckets,
 //! Outposts, expectations), [`lints`] (policy warnings).
 
-use std::collections::{HashMap, HashSet};
+/// Hash maps and sets of the validator: foldhash, seeded per process (names come from files).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Component, Path};
 
@@ -57,9 +59,9 @@ pub(crate) fn build(
         },
         names: Names::default(),
         eni_requests: Vec::new(),
-        vpce_ids: HashMap::new(),
-        gateway_assoc: HashMap::new(),
-        gateway_tables_written: HashSet::new(),
+        vpce_ids: HashMap::default(),
+        gateway_assoc: HashMap::default(),
+        gateway_tables_written: HashSet::default(),
         peer_sg_refs: Vec::new(),
     };
     b.names(&raw);
@@ -595,7 +597,7 @@ impl<'a> Builder<'a> {
                 span: e.key.span,
             });
             // Prefix lists: the topology's own, else the built-in data.
-            let mut overridden = HashSet::new();
+            let mut overridden = HashSet::default();
             for pl in r.prefix_lists.iter() {
                 let Some(v) = &pl.value else { continue };
                 overridden.insert(pl.key.value.clone());

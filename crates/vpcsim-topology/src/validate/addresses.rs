@@ -58,7 +58,7 @@ impl Builder<'_> {
     pub(super) fn assign_addresses(&mut self) {
         let requests = std::mem::take(&mut self.eni_requests);
         // (address space, address) -> where first used.
-        let mut used: HashMap<(Space, Ipv4Addr), Span> = HashMap::new();
+        let mut used: HashMap<(Space, Ipv4Addr), Span> = HashMap::default();
         let mut ips: Vec<Option<Ipv4Addr>> = vec![None; requests.len()];
         for (i, r) in requests.iter().enumerate() {
             let Some(text) = &r.ip else { continue };
@@ -193,7 +193,7 @@ impl Builder<'_> {
     /// subnet. Interfaces in IPv4-only subnets have none.
     fn assign_ipv6(&self, requests: &[EniRequest]) -> Vec<Option<Ipv6Addr>> {
         let mut out = vec![None; requests.len()];
-        let mut used: HashMap<Ipv6Addr, Span> = HashMap::new();
+        let mut used: HashMap<Ipv6Addr, Span> = HashMap::default();
         let reserved = |net: Ipv6Net, ip: Ipv6Addr| {
             let off = u128::from(ip) - u128::from(net.network());
             off <= 3 || ip == net.broadcast()

@@ -224,7 +224,7 @@ impl Builder<'_> {
         if subnets.is_none_or(|l| l.0.is_empty()) {
             self.err("missing-key", key.span, format!("interface endpoint '{}' has no subnets", key.value), "add `subnets: [NAME, ...]`, one subnet per Availability Zone; each gets a network interface");
         }
-        let mut azs: HashMap<String, Span> = HashMap::new();
+        let mut azs: HashMap<String, Span> = HashMap::default();
         let mut chosen: Vec<String> = Vec::new();
         for s in subnets.iter().flat_map(|l| l.iter()) {
             let Some(sid) = self.resolve_in_vpc(&self.names.subnets, vpc, s, "subnet") else {
@@ -361,7 +361,7 @@ impl Builder<'_> {
     /// `PrivateDnsOnlyForInboundResolverEndpoint` needs a gateway endpoint of the same service in the
     /// VPC, and two interface endpoints of one service cannot both own its private DNS names.
     pub(super) fn private_dns_rules(&self) {
-        let mut owners: HashMap<(VpcId, &str), Span> = HashMap::new();
+        let mut owners: HashMap<(VpcId, &str), Span> = HashMap::default();
         for ep in &self.t.endpoints {
             if !ep.interface().is_some_and(|i| i.private_dns) || ep.service.is_empty() {
                 continue;

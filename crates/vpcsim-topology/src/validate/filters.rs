@@ -5,7 +5,7 @@ use super::*;
 
 impl Builder<'_> {
     pub(super) fn security_groups(&mut self, vpc: VpcId, v: &f::Vpc) {
-        let mut table = Table::new();
+        let mut table = Table::default();
         let first = self.t.security_groups.len() as u32;
         for (n, e) in v
             .security_groups
@@ -292,7 +292,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn network_acls(&mut self, vpc: VpcId, v: &f::Vpc) {
-        let mut assoc: HashMap<SubnetId, Span> = HashMap::new();
+        let mut assoc: HashMap<SubnetId, Span> = HashMap::default();
         for e in v.network_acls.iter() {
             let Some(acl) = &e.value else { continue };
             let id = NetworkAclId(self.t.network_acls.len() as u32);
@@ -316,7 +316,7 @@ impl Builder<'_> {
                 self.t.subnets[sid.index()].network_acl = Some(id);
             }
             let rules = |list: &vpcsim_syntax::List<f::AclRule>| {
-                let mut seen: HashMap<u32, Span> = HashMap::new();
+                let mut seen: HashMap<u32, Span> = HashMap::default();
                 let mut out: Vec<AclRule> = Vec::new();
                 for r in list.iter() {
                     if !(1..=32766).contains(&r.rule.value) {

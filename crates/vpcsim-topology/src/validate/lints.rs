@@ -243,7 +243,7 @@ impl Builder<'_> {
             }
         }
         // Route tables a subnet uses: its own, or the main table of its VPC.
-        let mut used: HashSet<RouteTableId> = HashSet::new();
+        let mut used: HashSet<RouteTableId> = HashSet::default();
         for s in &t.subnets {
             match s.route_table {
                 Some(rt) => {
@@ -388,7 +388,7 @@ impl Builder<'_> {
     /// address outside every VPC and site is outside the model and not reported.
     fn lint_forward_targets(&self) {
         let t = &self.t;
-        let mut resolvers: HashSet<IpAddr> = HashSet::new();
+        let mut resolvers: HashSet<IpAddr> = HashSet::default();
         for r in &t.resolver_endpoints {
             if r.direction == Direction::Inbound {
                 resolvers.extend(
@@ -506,7 +506,7 @@ impl Builder<'_> {
                 let (known, what) = match key.as_str() {
                     "aws:sourcevpce" => (vpces, "endpoint"),
                     "aws:sourcevpc" => (vpcs, "VPC"),
-                    _ => (&HashSet::new(), ""),
+                    _ => (&HashSet::default(), ""),
                 };
                 if !what.is_empty()
                     && matches!(

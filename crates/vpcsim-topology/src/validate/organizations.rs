@@ -99,7 +99,7 @@ impl Builder<'_> {
             return;
         };
         // Each account belongs to one organization at most: where it was first made a member.
-        let mut members: HashMap<AccountId, Span> = HashMap::new();
+        let mut members: HashMap<AccountId, Span> = HashMap::default();
         for e in orgs.iter() {
             let Some(o) = &e.value else { continue };
             self.organization(&e.key, o, &mut members);

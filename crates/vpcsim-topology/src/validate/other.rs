@@ -194,8 +194,8 @@ impl Builder<'_> {
             Some(SiteDns { resolver, forwards, zones })
         });
         let mut hosts = Vec::new();
-        let mut used: HashMap<Ipv4Addr, Span> = HashMap::new();
-        let mut used6: HashMap<std::net::Ipv6Addr, Span> = HashMap::new();
+        let mut used: HashMap<Ipv4Addr, Span> = HashMap::default();
+        let mut used6: HashMap<std::net::Ipv6Addr, Span> = HashMap::default();
         for h in s.hosts.iter() {
             let Some(def) = &h.value else { continue };
             let Some(ip) = self.ip4(&def.ip) else {
@@ -331,7 +331,7 @@ impl Builder<'_> {
     pub(super) fn principals(&mut self, raw: &f::Topology) {
         let Some(ps) = &raw.principals.0 else { return };
         let mut key_ids: std::collections::HashMap<String, vpcsim_syntax::Span> =
-            std::collections::HashMap::new();
+            std::collections::HashMap::default();
         for e in ps.iter() {
             let Some(p) = &e.value else { continue };
             let account = self.account(&p.account);
@@ -397,7 +397,7 @@ impl Builder<'_> {
         let Some(zones) = &raw.hosted_zones.0 else {
             return;
         };
-        let mut per_vpc: HashMap<(VpcId, String), Span> = HashMap::new();
+        let mut per_vpc: HashMap<(VpcId, String), Span> = HashMap::default();
         for e in zones.iter() {
             let Some(z) = &e.value else { continue };
             let id = HostedZoneId(self.t.hosted_zones.len() as u32);
@@ -642,7 +642,7 @@ impl Builder<'_> {
         let Some(buckets) = &raw.buckets.0 else {
             return;
         };
-        let mut ap_names: HashMap<(AccountId, RegionId, String), Span> = HashMap::new();
+        let mut ap_names: HashMap<(AccountId, RegionId, String), Span> = HashMap::default();
         for e in buckets.iter() {
             let Some(b) = &e.value else {
                 self.names.buckets.insert(e.key.value.clone(), None);
@@ -872,7 +872,7 @@ impl Builder<'_> {
                     )[2..]
                 ),
             };
-            let mut buckets: HashMap<String, BucketId> = HashMap::new();
+            let mut buckets: HashMap<String, BucketId> = HashMap::default();
             let mut bucket_ids = Vec::new();
             let region = self.t.vpcs[vpc.index()].region;
             for b in o.buckets.iter() {

@@ -7,7 +7,7 @@ impl Builder<'_> {
         let Some(peerings) = &raw.peerings.0 else {
             return;
         };
-        let mut pairs: HashMap<(VpcId, VpcId), Span> = HashMap::new();
+        let mut pairs: HashMap<(VpcId, VpcId), Span> = HashMap::default();
         for e in peerings.iter() {
             let Some(p) = &e.value else { continue };
             let ends: Vec<Option<VpcId>> = p

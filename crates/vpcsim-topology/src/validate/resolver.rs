@@ -63,7 +63,7 @@ impl Builder<'_> {
                 Direction::Outbound => v.outbound_resolver = Some(id),
             }
         }
-        let mut domains: HashMap<String, Span> = HashMap::new();
+        let mut domains: HashMap<String, Span> = HashMap::default();
         for e in r.rules.iter() {
             let Some(rule) = &e.value else { continue };
             let domain = normalize_domain(rule.domain.as_str());

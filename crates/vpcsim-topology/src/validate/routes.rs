@@ -18,7 +18,7 @@ impl Builder<'_> {
                 else {
                     continue;
                 };
-                let mut seen: HashMap<Destination, Span> = HashMap::new();
+                let mut seen: HashMap<Destination, Span> = HashMap::default();
                 for r in def.routes.iter() {
                     let destination = if r.destination.as_str().starts_with("pl-") {
                         self.prefix_list(vpc, &r.destination)

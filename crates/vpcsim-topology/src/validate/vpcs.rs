@@ -249,7 +249,7 @@ impl Builder<'_> {
         has_vgw: bool,
         v: &f::Vpc,
     ) -> (Vec<RouteTableId>, RouteTableId) {
-        let mut table = Table::new();
+        let mut table = Table::default();
         let mut ids = Vec::new();
         let mut main: Option<(Span, RouteTableId)> = None;
         for e in v.route_tables.iter() {
@@ -371,7 +371,7 @@ impl Builder<'_> {
     }
 
     fn subnets(&mut self, vpc: VpcId, v: &f::Vpc, region: Option<RegionId>) {
-        let mut table = Table::new();
+        let mut table = Table::default();
         let mut placed: Vec<(Ipv4Net, Span, String)> = Vec::new();
         let mut placed6: Vec<(Ipv6Net, Span, String)> = Vec::new();
         for e in v.subnets.iter() {
@@ -529,7 +529,7 @@ impl Builder<'_> {
             let endpoints = std::mem::take(&mut v.endpoints);
             let instances = std::mem::take(&mut v.instances);
             let resolver = std::mem::take(&mut v.resolver);
-            let mut ep_table = Table::new();
+            let mut ep_table = Table::default();
             for ep in endpoints.iter() {
                 let Some(def) = &ep.value else {
                     ep_table.insert(ep.key.value.clone(), None);
@@ -540,7 +540,7 @@ impl Builder<'_> {
                 self.endpoint(vpc, id, &ep.key, def);
             }
             self.names.endpoints.insert(vpc, ep_table);
-            let mut inst_table = Table::new();
+            let mut inst_table = Table::default();
             for i in instances.iter() {
                 let Some(def) = &i.value else {
                     inst_table.insert(i.key.value.clone(), None);
