@@ -461,7 +461,7 @@ fn no_trace_panics() {
                         assert_eq!(q.components(), t.components(), "{what}");
                         assert_eq!(q.deciding(), t.deciding(), "{what}");
                         let codes = |h: &[vpcsim_engine::Hop]| -> Vec<&str> {
-                            h.iter().map(|h| h.code).collect()
+                            h.iter().map(|h| h.code()).collect()
                         };
                         assert_eq!(codes(&q.forward), codes(&t.forward), "{what}");
                         assert_eq!(codes(&q.back), codes(&t.back), "{what}");

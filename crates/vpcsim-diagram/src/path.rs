@@ -69,7 +69,7 @@ impl Path {
         let mut back: Vec<usize> = Vec::new();
         let mut push = |hops: &[Hop], is_back: bool, seq: &mut Vec<usize>| {
             for (i, h) in hops.iter().enumerate() {
-                let Some(n) = h.element.and_then(|e| scene.node_of(e)) else {
+                let Some(n) = h.element().and_then(|e| scene.node_of(e)) else {
                     continue;
                 };
                 let label = if is_back {
@@ -86,11 +86,12 @@ impl Path {
                     node: n,
                     label,
                     back: is_back,
-                    code: h.code,
+                    code: h.code(),
                     text,
                 });
                 // A link tried and found down is numbered, not passed.
-                let tried = h.code == "link.down" && matches!(h.element, Some(Element::Link(_)));
+                let tried =
+                    h.code() == "link.down" && matches!(h.element(), Some(Element::Link(_)));
                 if !tried {
                     step_to(topo, scene, seq, n);
                 }
@@ -119,7 +120,7 @@ impl Path {
                 let last = |hops: &[Hop]| {
                     hops.iter()
                         .rev()
-                        .find_map(|h| h.element.and_then(|e| scene.node_of(e)))
+                        .find_map(|h| h.element().and_then(|e| scene.node_of(e)))
                 };
                 if t.back.is_empty() {
                     last(&t.forward).or(source)

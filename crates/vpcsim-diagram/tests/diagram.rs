@@ -237,7 +237,7 @@ fn the_path_of_every_expectation_is_marked() {
                 let drawn = ids(&svg);
                 let what = format!("{}: {}", path.display(), x.name);
                 for h in t.forward.iter().chain(&t.back) {
-                    let Some(e) = h.element else { continue };
+                    let Some(e) = h.element() else { continue };
                     let id = topo.element_id(e);
                     let class = drawn
                         .get(&id)
@@ -260,7 +260,7 @@ fn the_path_of_every_expectation_is_marked() {
                     .forward
                     .iter()
                     .chain(&t.back)
-                    .filter(|h| h.element.is_some_and(|e| d.scene.node_of(e).is_some()))
+                    .filter(|h| h.element().is_some_and(|e| d.scene.node_of(e).is_some()))
                     .count();
                 assert_eq!(badges, named, "{what}: badges");
                 assert!(svg.contains(&format!(">{}", super_escape(&t.request.text))));

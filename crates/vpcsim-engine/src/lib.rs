@@ -47,9 +47,9 @@ pub use vpcsim_routing::Disposition;
 /// The verdict an expectation names.
 pub use vpcsim_topology::model::Verdict;
 
-/// One step of the path: what happened as data (`event`, `code`, `component`, `span`,
-/// `element`), and its words (`at`, `detail`), which [`Engine::render`] writes where the trace is
-/// shown (empty before).
+/// One step of the path: what happened as data (`event`; its code, span and element are read from
+/// it: [`Hop::code`], [`Hop::span`], [`Hop::element`]), the named component passed, and its words
+/// (`at`, `detail`), which [`Engine::render`] writes where the trace is shown (empty before).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hop {
     /// What happened, by reference into the topology.
@@ -59,15 +59,35 @@ pub struct Hop {
     pub at: String,
     /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`).
     pub component: Option<String>,
-    /// A stable code.
-    pub code: &'static str,
     /// What happened, naming the route or rule; written by [`Engine::render`].
     pub detail: String,
+}
+
+impl Hop {
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match &self.event {
+            HopEvent::Walk(step) => step.code(),
+            HopEvent::Service(event) => event.code(),
+        }
+    }
+
     /// Where the deciding route or rule is written.
-    pub span: Option<Span>,
+    pub fn span(&self) -> Option<Span> {
+        match &self.event {
+            HopEvent::Walk(step) => step.span,
+            HopEvent::Service(_) => None,
+        }
+    }
+
     /// The component the hop happened at (what a diagram highlights; `Topology::element_id`
     /// names it).
-    pub element: Option<vpcsim_topology::Element>,
+    pub fn element(&self) -> Option<vpcsim_topology::Element> {
+        match &self.event {
+            HopEvent::Walk(step) => step.element(),
+            HopEvent::Service(event) => event.element(),
+        }
+    }
 }
 
 /// What a hop records: a step of the walk there or back, or of the service step.

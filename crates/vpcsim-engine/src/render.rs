@@ -122,10 +122,7 @@ pub(crate) fn hop(topo: &Topology, step: Step) -> Hop {
     Hop {
         at: String::new(),
         component: component(topo, &step),
-        code: step.code(),
         detail: String::new(),
-        span: step.span,
-        element: step.element(),
         event: HopEvent::Walk(step),
     }
 }
@@ -637,10 +634,7 @@ pub(crate) fn service_hop(topo: &Topology, event: ServiceEvent) -> Hop {
     Hop {
         at: String::new(),
         component: Some(component),
-        code: event.code(),
         detail: String::new(),
-        span: None,
-        element: event.element(),
         event: HopEvent::Service(event),
     }
 }

@@ -64,6 +64,14 @@ pub struct Context<'a> {
     /// [`signature`] of each key, position for position: a lookup compares names only where
     /// signatures agree.
     sigs: Vec<u32>,
+    /// One bit per signature present ([`bit`]): a key whose bit is clear is absent, found so
+    /// without a scan (most lookups of policy conditions, and every new key set).
+    present: u64,
+}
+
+/// The bit of [`Context::present`] a signature sets.
+fn bit(sig: u32) -> u64 {
+    1 << (sig.wrapping_mul(0x9e37_79b1) >> 26)
 }
 
 /// Length, last and middle byte of a key name, lower-cased: equal for names equal up to ASCII case.
@@ -113,6 +121,7 @@ impl<'a> Context<'a> {
         Context {
             keys: Vec::with_capacity(24),
             sigs: Vec::with_capacity(24),
+            present: 0,
         }
     }
 
@@ -122,6 +131,9 @@ impl<'a> Context<'a> {
 
     /// [`Context::position`] with the key's signature worked out.
     fn position_signed(&self, key: &str, sig: u32) -> Option<usize> {
+        if self.present & bit(sig) == 0 {
+            return None;
+        }
         let mut i = 0;
         while i < self.sigs.len() {
             if self.sigs[i] == sig && self.keys[i].0.eq_ignore_ascii_case(key) {
@@ -137,6 +149,7 @@ impl<'a> Context<'a> {
         match self.position_signed(&key, sig) {
             Some(i) => self.keys[i] = (key, values),
             None => {
+                self.present |= bit(sig);
                 self.sigs.push(sig);
                 self.keys.push((key, values));
             }
@@ -323,32 +336,105 @@ impl std::fmt::Display for StatementRef {
 /// literal text. A variable without a value (and without a `${key, 'default'}`) makes that one value
 /// match nothing. The context is used as given: [`authorize`] adds the keys AWS always supplies.
 pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
-    evaluate_for(policy, label, req, false)
+    let hits = hits_for(policy, label, req, false);
+    let refs = |v: &[Hit]| v.iter().map(Hit::statement_ref).collect();
+    PolicyVerdict {
+        allows: refs(&hits.allows),
+        via_role: refs(&hits.via_role),
+        delegated: refs(&hits.delegated),
+        denies: refs(&hits.denies),
+    }
+}
+
+/// A statement that matched, by reference (what [`authorize`] combines; a [`StatementRef`] is
+/// made only for the deciding statements of its [`Outcome`]).
+#[derive(Clone, Copy, Debug)]
+struct Hit<'a> {
+    /// The policy's label.
+    label: &'a str,
+    /// The policy.
+    policy: &'a Policy,
+    /// The statement's position in it.
+    index: usize,
+}
+
+impl PartialEq for Hit<'_> {
+    /// The same label and statement name, as their [`StatementRef`]s compare.
+    fn eq(&self, other: &Self) -> bool {
+        if self.label != other.label {
+            return false;
+        }
+        fn sid<'h>(h: &Hit<'h>) -> Option<&'h str> {
+            h.policy.statements[h.index].sid.as_deref()
+        }
+        // A `Sid` against a statement without one: equal when the `Sid` is its `#n`.
+        let numbered = |sid: &str, index: usize| {
+            sid.strip_prefix('#').is_some_and(|n| {
+                !n.starts_with('0')
+                    && n.bytes().all(|b| b.is_ascii_digit())
+                    && n.parse::<usize>().ok() == Some(index + 1)
+            })
+        };
+        match (sid(self), sid(other)) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self.index == other.index,
+            (Some(a), None) => numbered(a, other.index),
+            (None, Some(b)) => numbered(b, self.index),
+        }
+    }
+}
+
+impl<'a> Hit<'a> {
+    /// `Sid`, or `#n` (1-based) without one.
+    fn statement(&self) -> String {
+        self.policy.statements[self.index].name(self.index)
+    }
+
+    fn statement_ref(&self) -> StatementRef {
+        StatementRef {
+            policy: self.label.to_string(),
+            statement: self.statement(),
+        }
+    }
+}
+
+impl std::fmt::Display for Hit<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.policy.statements[self.index].sid {
+            Some(sid) => write!(f, "{} statement {sid}", self.label),
+            None => write!(f, "{} statement #{}", self.label, self.index + 1),
+        }
+    }
+}
+
+/// [`PolicyVerdict`], by reference.
+#[derive(Default)]
+struct Hits<'a> {
+    allows: Vec<Hit<'a>>,
+    via_role: Vec<Hit<'a>>,
+    delegated: Vec<Hit<'a>>,
+    denies: Vec<Hit<'a>>,
 }
 
 /// [`evaluate`], knowing whether the caller has a permissions boundary: then a `Deny` with
 /// `NotPrincipal` applies to it whatever the `NotPrincipal` lists, as IAM documents
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
-fn evaluate_for(policy: &Policy, label: &str, req: &Request, bounded: bool) -> PolicyVerdict {
+fn hits_for<'a>(policy: &'a Policy, label: &'a str, req: &Request, bounded: bool) -> Hits<'a> {
     let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
-    let mut verdict = PolicyVerdict {
-        allows: Vec::new(),
-        via_role: Vec::new(),
-        delegated: Vec::new(),
-        denies: Vec::new(),
-    };
+    let mut verdict = Hits::default();
     for (i, s) in policy.statements.iter().enumerate() {
         let Some(named) = statement_matches(s, req, vars, bounded) else {
             continue;
         };
-        let r = StatementRef {
-            policy: label.to_string(),
-            statement: s.name(i),
+        let r = Hit {
+            label,
+            policy,
+            index: i,
         };
         match (s.effect, named) {
             (Effect::Allow, Named::Caller) => verdict.allows.push(r),
             (Effect::Allow, Named::Role) => {
-                verdict.via_role.push(r.clone());
+                verdict.via_role.push(r);
                 verdict.allows.push(r);
             }
             (Effect::Allow, Named::Account) => verdict.delegated.push(r),
@@ -577,7 +663,7 @@ const ROOT_BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// principal), and `s3:ResourceAccount`/`aws:ResourceAccount` from `resource_account`. The root
 /// user of an account needs no identity policy: it is allowed everything on its own account's
 /// resources (resource, endpoint and Organizations denies still apply).
-pub fn authorize(a: &Authorization) -> Outcome {
+pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let req = &a.request;
     // Text only when asked for: `say!` is `format!` or nothing.
     macro_rules! say {
@@ -630,19 +716,19 @@ pub fn authorize(a: &Authorization) -> Outcome {
     let iam = req.caller.filter(|c| !c.is_service());
     let bounded = iam.is_some() && limits.boundary.is_some();
 
-    let identity: Vec<PolicyVerdict> = match iam {
+    let identity: Vec<Hits> = match iam {
         Some(_) => a
             .identity
             .iter()
-            .map(|(l, p)| evaluate(p, l, &req))
+            .map(|(l, p)| hits_for(p, l, &req, false))
             .collect(),
         None => Vec::new(),
     };
-    let resource: Vec<PolicyVerdict> = a
+    let resource: Vec<Hits> = a
         .resource
         .iter()
         .map(|(l, p, arn)| match arn {
-            Some(arn) => evaluate_for(
+            Some(arn) => hits_for(
                 p,
                 l,
                 &Request {
@@ -651,37 +737,37 @@ pub fn authorize(a: &Authorization) -> Outcome {
                 },
                 bounded,
             ),
-            None => evaluate_for(p, l, &req, bounded),
+            None => hits_for(p, l, &req, bounded),
         })
         .collect();
-    let endpoint: Option<(&str, Option<PolicyVerdict>)> = a
+    let endpoint: Option<(&str, Option<Hits>)> = a
         .endpoint
         .as_ref()
-        .map(|(l, p)| (l.as_ref(), p.map(|p| evaluate(p, l, &req))));
-    let boundary: Option<(&str, PolicyVerdict)> = iam
+        .map(|(l, p)| (l.as_ref(), p.map(|p| hits_for(p, l, &req, false))));
+    let boundary: Option<(&str, Hits)> = iam
         .and(limits.boundary.as_ref())
-        .map(|(l, p)| (l.as_ref(), evaluate(p, l, &req)));
-    let session: Vec<PolicyVerdict> = match iam {
+        .map(|(l, p)| (l.as_ref(), hits_for(p, l, &req, false)));
+    let session: Vec<Hits> = match iam {
         Some(_) => limits
             .session
             .iter()
-            .map(|(l, p)| evaluate(p, l, &req))
+            .map(|(l, p)| hits_for(p, l, &req, false))
             .collect(),
         None => Vec::new(),
     };
     // Per node of the organization: what it is, its allows, its denies.
-    let guards = |levels: &[Guard]| -> Vec<(String, Vec<StatementRef>, Vec<StatementRef>)> {
+    let guards = |levels: &'g [Guard]| -> Vec<(&'g str, Vec<Hit<'g>>, Vec<Hit<'g>>)> {
         levels
             .iter()
             .map(|g| {
                 let (mut allows, mut denies) = (Vec::new(), Vec::new());
                 for (l, p) in &g.policies {
-                    let v = evaluate(p, l, &req);
+                    let v = hits_for(p, l, &req, false);
                     allows.extend(v.allows);
                     allows.extend(v.delegated);
                     denies.extend(v.denies);
                 }
-                (g.target.to_string(), allows, denies)
+                (g.target.as_ref(), allows, denies)
             })
             .collect()
     };
@@ -711,17 +797,17 @@ pub fn authorize(a: &Authorization) -> Outcome {
         && resource
             .iter()
             .all(|v| !v.allows.is_empty() || !v.delegated.is_empty());
-    let mut denies: Vec<StatementRef> = Vec::new();
-    let mut id_allows: Vec<StatementRef> = Vec::new();
+    let mut denies: Vec<Hit> = Vec::new();
+    let mut id_allows: Vec<Hit> = Vec::new();
     // Gathered by moving each verdict's vectors (no copy when only one policy contributes).
-    let gather = |into: &mut Vec<StatementRef>, from: Vec<StatementRef>| {
+    let gather = |into: &mut Vec<Hit<'g>>, from: Vec<Hit<'g>>| {
         if into.is_empty() {
             *into = from;
         } else {
             into.extend(from);
         }
     };
-    let mut guard_allows: Vec<StatementRef> = Vec::new();
+    let mut guard_allows: Vec<Hit> = Vec::new();
     for (_, allows, d) in scps.iter().chain(&rcps) {
         denies.extend(d.iter().cloned());
         guard_allows.extend(allows.iter().cloned());
@@ -730,7 +816,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
         gather(&mut id_allows, v.allows);
         gather(&mut denies, v.denies);
     }
-    let mut limit_allows: Vec<StatementRef> = Vec::new();
+    let mut limit_allows: Vec<Hit> = Vec::new();
     let boundary_ok = match boundary {
         None => true,
         Some((_, v)) => {
@@ -746,8 +832,8 @@ pub fn authorize(a: &Authorization) -> Outcome {
         limit_allows.extend(v.allows);
         gather(&mut denies, v.denies);
     }
-    let mut res_allows: Vec<StatementRef> = Vec::new();
-    let mut res_delegated: Vec<StatementRef> = Vec::new();
+    let mut res_allows: Vec<Hit> = Vec::new();
+    let mut res_delegated: Vec<Hit> = Vec::new();
     for v in resource {
         gather(&mut res_allows, v.allows);
         gather(&mut res_delegated, v.delegated);
@@ -768,7 +854,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
         );
         return Outcome {
             decision: Decision::ExplicitDeny,
-            deciding: denies,
+            deciding: denies.iter().map(Hit::statement_ref).collect(),
             explanation,
         };
     }
@@ -804,7 +890,7 @@ pub fn authorize(a: &Authorization) -> Outcome {
                 gate.append(&mut v.delegated);
                 gate_note = say!(
                     "; {label} lets it through with statement {}",
-                    join(gate.iter().map(|r| r.statement.clone()))
+                    join(gate.iter().map(Hit::statement))
                 );
             }
         }
@@ -814,21 +900,24 @@ pub fn authorize(a: &Authorization) -> Outcome {
     } else {
         say!(
             "; the SCPs allow it at every level ({})",
-            join(scps.iter().map(|(t, _, _)| t.clone()))
+            join(scps.iter().map(|(t, _, _)| t.to_string()))
         )
     };
     // Called once at most, on the way out: it takes the gate's statements.
-    let allowed = |basis: Vec<StatementRef>, reason: String| {
-        let mut deciding = gate;
-        deciding.extend(guard_allows);
-        deciding.extend(basis);
+    let allowed = |basis: Vec<Hit>, reason: String| {
+        let deciding = gate
+            .iter()
+            .chain(&guard_allows)
+            .chain(&basis)
+            .map(Hit::statement_ref)
+            .collect();
         Outcome {
             decision: Decision::Allowed,
             deciding,
             explanation: say!("{what} is allowed: {reason}{gate_note}{guard_note}."),
         }
     };
-    let named = |refs: &[StatementRef]| join(refs.iter().map(|r| r.to_string()));
+    let named = |refs: &[Hit]| join(refs.iter().map(|r| r.to_string()));
 
     // 4. Identity and resource policies.
     if root_exception {
