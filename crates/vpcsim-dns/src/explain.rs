@@ -10,7 +10,7 @@ fn before_suffix<'n>(name: &'n str, suffix: &str) -> Option<&'n str> {
     name.strip_suffix(suffix)?.strip_suffix('.')
 }
 
-impl Dns {
+impl Dns<'_> {
     /// A code and a sentence for an NXDOMAIN in `zone`.
     pub(crate) fn explain_nxdomain(&self, name: &str, zone: &Zone) -> (&'static str, String) {
         match zone.kind {
@@ -36,7 +36,7 @@ impl Dns {
                 );
             }
             ZoneKind::Reverse(vpc) => {
-                let vpc = &self.vpcs[vpc.index()].name;
+                let vpc = &self.topo.vpcs[vpc.index()].name;
                 let why = match crate::build::reverse_address(name) {
                     Some(ip) => format!(
                         "no network interface of VPC {vpc} or of a VPC peered with it has the address {ip}"
