@@ -68,14 +68,6 @@ pub(crate) struct Rule {
     pub targets: Option<Vec<(IpAddr, u16)>>,
 }
 
-/// A gateway endpoint: it has an id but no DNS names.
-#[derive(Clone, Debug)]
-pub(crate) struct GatewayInfo {
-    pub vpce: String,
-    pub service: String,
-    pub region: String,
-}
-
 /// An S3 on Outposts access point name's parts.
 #[derive(Clone, Debug)]
 pub(crate) struct OutpostsAp {
@@ -128,15 +120,16 @@ pub struct Dns<'t> {
     pub(crate) public: Vec<Zone>,
     /// Each private hosted zone, when first needed.
     hosted: Vec<OnceLock<PrivateZone>>,
-    /// Each VPC's Resolver, when first needed.
-    vpcs: Vec<OnceLock<VpcDns>>,
+    /// Each VPC's Resolver, when first needed (boxed: a VPC never asked costs a pointer).
+    vpcs: Vec<OnceLock<Box<VpcDns>>>,
     per_vpc: PerVpc,
     pub(crate) sites: Vec<SiteDns>,
     pub(crate) endpoints: Vec<EndpointInfo>,
-    pub(crate) gateways: Vec<GatewayInfo>,
+    /// The gateway endpoints (they have an id but no DNS names).
+    pub(crate) gateways: Vec<EndpointId>,
     /// `vpce-…` id → index in `gateways` (`Err`) or `endpoints` (`Ok`), for explanations that
     /// must not scan every endpoint of a large topology per query.
-    pub(crate) vpce_index: crate::FastMap<String, Result<usize, usize>>,
+    pub(crate) vpce_index: crate::FastMap<&'t str, Result<usize, usize>>,
     pub(crate) outposts_aps: Vec<OutpostsAp>,
     /// Regions with public names: the topology's, then those with built-in prefix lists.
     pub(crate) public_regions: Vec<String>,
@@ -415,6 +408,17 @@ impl<'t> Dns<'t> {
                 public_regions.push(region.to_string());
             }
         }
+        // The services the endpoints of each Region name (one pass over the endpoints, not one
+        // per Region).
+        let mut endpoint_services: crate::FastMap<&str, Vec<&str>> = crate::FastMap::default();
+        for e in &topo.endpoints {
+            if let Some(region) = topo.regions.get(topo.vpcs[e.vpc.index()].region.index()) {
+                let services = endpoint_services.entry(region.name.as_str()).or_default();
+                if !services.contains(&e.service.as_str()) {
+                    services.push(e.service.as_str());
+                }
+            }
+        }
         for r in &public_regions {
             let r = r.as_str();
             let mut public_name =
@@ -455,15 +459,7 @@ impl<'t> Dns<'t> {
             let mut services: Vec<&str> = vpcsim_aws::SERVICES
                 .iter()
                 .map(|s| s.id)
-                .chain(
-                    topo.endpoints
-                        .iter()
-                        .filter(|e| {
-                            topo.vpcs[e.vpc.index()].region.index() < topo.regions.len()
-                                && region_name(e.vpc) == r
-                        })
-                        .map(|e| e.service.as_str()),
-                )
+                .chain(endpoint_services.get(r).into_iter().flatten().copied())
                 .filter(|s| !matches!(*s, "s3" | "dynamodb" | "s3-outposts"))
                 .collect();
             services.sort_unstable();
@@ -554,11 +550,7 @@ impl<'t> Dns<'t> {
         let mut gateways = Vec::new();
         for (i, ep) in topo.endpoints.iter().enumerate() {
             let Some(iface) = ep.interface() else {
-                gateways.push(GatewayInfo {
-                    vpce: ep.aws_id.clone(),
-                    service: ep.service.clone(),
-                    region: region_name(ep.vpc),
-                });
+                gateways.push(EndpointId(i as u32));
                 continue;
             };
             let id = EndpointId(i as u32);
@@ -773,10 +765,13 @@ impl<'t> Dns<'t> {
         let mut vpce_index = crate::FastMap::default();
         // The first of a (never valid) duplicate id wins, as a linear search would find it.
         for (i, g) in gateways.iter().enumerate() {
-            vpce_index.entry(g.vpce.clone()).or_insert(Err(i));
+            let vpce = topo.endpoints[g.index()].aws_id.as_str();
+            vpce_index.entry(vpce).or_insert(Err(i));
         }
         for (i, e) in endpoints.iter().enumerate() {
-            vpce_index.entry(e.vpce.clone()).or_insert(Ok(i));
+            vpce_index
+                .entry(topo.endpoints[e.id.index()].aws_id.as_str())
+                .or_insert(Ok(i));
         }
         Dns {
             topo,
@@ -812,7 +807,7 @@ impl<'t> Dns<'t> {
     }
 
     /// The name of a VPC's Region (empty for a VPC without one).
-    fn region_name(&self, vpc: VpcId) -> String {
+    pub(crate) fn region_name(&self, vpc: VpcId) -> String {
         let topo = self.topo;
         topo.regions
             .get(topo.vpcs[vpc.index()].region.index())
@@ -821,7 +816,7 @@ impl<'t> Dns<'t> {
 
     /// A VPC's Resolver, derived the first time it is needed.
     pub(crate) fn vpc_dns(&self, vpc: VpcId) -> &VpcDns {
-        self.vpcs[vpc.index()].get_or_init(|| self.derive_vpc(vpc))
+        self.vpcs[vpc.index()].get_or_init(|| Box::new(self.derive_vpc(vpc)))
     }
 
     /// A private zone of the model, derived the first time it is needed.

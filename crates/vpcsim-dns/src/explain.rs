@@ -175,12 +175,13 @@ impl Dns<'_> {
             parts.next().unwrap_or(""),
         );
         let vpce = format!("vpce-{id}");
-        let found = self.vpce_index.get(&vpce).copied();
+        let found = self.vpce_index.get(vpce.as_str()).copied();
         if let Some(Err(g)) = found {
-            let gw = &self.gateways[g];
+            let gw = &self.topo.endpoints[self.gateways[g].index()];
             return format!(
                 "{vpce} is a gateway endpoint; gateway endpoints have no DNS names (they work through route tables): clients keep using the public {} names of {}",
-                gw.service, gw.region
+                gw.service,
+                self.region_name(gw.vpc)
             );
         }
         let Some(ep) = found.and_then(|f| f.ok()).map(|e| &self.endpoints[e]) else {

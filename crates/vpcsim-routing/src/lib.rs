@@ -132,7 +132,8 @@ pub struct Selected {
 #[derive(Clone, Debug)]
 pub struct Routes<'t> {
     topo: &'t Topology,
-    tables: Vec<std::sync::OnceLock<Table>>,
+    /// Boxed: a table never looked up costs a pointer.
+    tables: Vec<std::sync::OnceLock<Box<Table>>>,
 }
 
 /// One compiled route table.
@@ -175,7 +176,7 @@ impl<'t> Routes<'t> {
     /// The compiled table `table`, compiled now if no lookup has needed it yet.
     fn table(&self, table: RouteTableId) -> Option<&Table> {
         let cell = self.tables.get(table.index())?;
-        Some(cell.get_or_init(|| Self::compile(self.topo, table)))
+        Some(cell.get_or_init(|| Box::new(Self::compile(self.topo, table))))
     }
 
     /// Compiles one route table.
