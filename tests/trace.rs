@@ -477,3 +477,124 @@ fn no_trace_panics() {
         }
     }
 }
+
+/// The engine derives each VPC's Resolver and compiles each route table the first time a question
+/// needs them: the answers are the same whatever was asked before, from several threads at once,
+/// as when everything is compiled up front.
+#[test]
+fn the_lazy_engine_answers_the_same_in_any_order() {
+    use vpcsim_dns::{RecordType, Rotation};
+    use vpcsim_topology::model::{Check, HostId, InstanceId, Source};
+    for path in yaml_files("topologies")
+        .into_iter()
+        .chain(yaml_files("tests/scenarios"))
+    {
+        let topo = vpcsim_topology::load(&path, &StdFs)
+            .expect("readable")
+            .topology
+            .expect("valid");
+        let mut requests: Vec<String> = vec!["GET https://s3.us-east-1.amazonaws.com/x/y".into()];
+        let mut names: Vec<(String, RecordType)> = vec![
+            ("s3.us-east-1.amazonaws.com".into(), RecordType::A),
+            ("nonexistent.example.com".into(), RecordType::A),
+        ];
+        for e in topo
+            .expectations
+            .iter()
+            .chain(topo.scenarios.iter().flat_map(|s| &s.expectations))
+        {
+            match &e.check {
+                Check::Request { request, .. } => requests.push(request.clone()),
+                Check::Resolve {
+                    name, record_type, ..
+                } => names.push((name.clone(), *record_type)),
+            }
+        }
+        let sources: Vec<Source> = (0..topo.instances.len())
+            .map(|i| Source::Instance(InstanceId(i as u32)))
+            .chain((0..topo.hosts.len()).map(|h| Source::Host(HostId(h as u32))))
+            .collect();
+        let mut questions: Vec<(Source, &str)> = Vec::new();
+        for s in &sources {
+            for r in &requests {
+                questions.push((*s, r.as_str()));
+            }
+        }
+        let answers = |engine: &vpcsim_engine::Engine<'_>, order: &[usize]| -> Vec<String> {
+            let net = engine.network(&[]);
+            let mut out = vec![String::new(); questions.len()];
+            for &i in order {
+                let (source, request) = questions[i];
+                out[i] = match engine.trace(
+                    &net,
+                    source,
+                    "src",
+                    request,
+                    &vpcsim_engine::Options::default(),
+                    &mut Rotation::new(),
+                ) {
+                    Ok(mut t) => {
+                        engine.render(&mut t);
+                        format!("{t:?}")
+                    }
+                    Err(e) => e.to_string(),
+                };
+            }
+            out
+        };
+        let resolutions = |engine: &vpcsim_engine::Engine<'_>, reverse: bool| -> Vec<String> {
+            let net = engine.network(&[]);
+            let mut views = engine.dns.views();
+            if reverse {
+                views.reverse();
+            }
+            let mut out: Vec<String> = Vec::new();
+            for v in &views {
+                for (n, t) in &names {
+                    let r = engine.resolve(&net, *v, n, *t, &mut Rotation::new());
+                    out.push(format!("{v:?} {r:?}"));
+                }
+            }
+            out.sort();
+            out
+        };
+        let all = vpcsim_engine::Engine::new(&topo);
+        all.compile_all();
+        let forward: Vec<usize> = (0..questions.len()).collect();
+        let want = answers(&all, &forward);
+        let want_dns = resolutions(&all, false);
+        // Lazily, backwards, and from four threads at once on one engine.
+        let lazy = vpcsim_engine::Engine::new(&topo);
+        let backward: Vec<usize> = (0..questions.len()).rev().collect();
+        assert_eq!(answers(&lazy, &backward), want, "{}", path.display());
+        let shared = vpcsim_engine::Engine::new(&topo);
+        std::thread::scope(|s| {
+            let runs: Vec<_> = (0..4)
+                .map(|k| {
+                    let shared = &shared;
+                    let order: Vec<usize> = (0..questions.len())
+                        .map(|i| (i * 7 + k * 13) % questions.len().max(1))
+                        .collect();
+                    s.spawn(move || {
+                        let mut order = order;
+                        order.sort_unstable();
+                        order.dedup();
+                        let by = k * order.len() / 4;
+                        order.rotate_left(by);
+                        answers(shared, &order)
+                    })
+                })
+                .collect();
+            for r in runs {
+                let got = r.join().expect("no panic");
+                for (g, w) in got.iter().zip(&want) {
+                    if !g.is_empty() {
+                        assert_eq!(g, w, "{}", path.display());
+                    }
+                }
+            }
+        });
+        let lazy_dns = vpcsim_engine::Engine::new(&topo);
+        assert_eq!(resolutions(&lazy_dns, true), want_dns, "{}", path.display());
+    }
+}

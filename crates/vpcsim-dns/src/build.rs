@@ -1,10 +1,11 @@
 //! Deriving every zone of every view from the topology.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
 
 use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
 use vpcsim_topology::Topology;
-use vpcsim_topology::model::{Direction, EndpointId, RuleType, SiteId, VpcId};
+use vpcsim_topology::model::{Direction, EndpointId, EniId, RuleType, SiteId, VpcId};
 
 use crate::zone::{Zone, ZoneKind};
 use crate::{Origin, RData, RecordType, RrSet};
@@ -32,15 +33,27 @@ pub(crate) struct PrivateZone {
     pub inbound_only: bool,
 }
 
+/// A private zone of the model, as resolutions name it: which part of the model holds it (the
+/// handle stays the same whatever was derived before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ZoneId {
+    /// A private hosted zone (its index in the topology).
+    Hosted(u32),
+    /// A zone of a VPC's own (reverse lookups, an endpoint's private DNS, EC2 host names): index
+    /// into the VPC's `VpcDns::own`.
+    Vpc(VpcId, u32),
+    /// A zone an on-premises resolver holds: index into its `SiteDns::own`.
+    Site(SiteId, u32),
+}
+
 /// What a VPC's Resolver holds.
 #[derive(Clone, Debug)]
 pub(crate) struct VpcDns {
-    pub name: String,
-    pub resolver_ip: Ipv4Addr,
-    /// Indexes into `Dns::private`.
-    pub zones: Vec<usize>,
+    /// The zones the Resolver answers from, in the order they are searched.
+    pub zones: Vec<ZoneId>,
+    /// The zones only this VPC's Resolver holds (`ZoneId::Vpc`).
+    pub own: Vec<PrivateZone>,
     pub rules: Vec<Rule>,
-    pub inbound: Vec<Ipv4Addr>,
     pub outbound: Vec<Ipv4Addr>,
     /// `enableDnsSupport`: the Resolver answers at all.
     pub support: bool,
@@ -53,14 +66,6 @@ pub(crate) struct Rule {
     pub domain: String,
     /// Forward targets; `None` for a SYSTEM rule.
     pub targets: Option<Vec<(IpAddr, u16)>>,
-}
-
-/// A gateway endpoint: it has an id but no DNS names.
-#[derive(Clone, Debug)]
-pub(crate) struct GatewayInfo {
-    pub vpce: String,
-    pub service: String,
-    pub region: String,
 }
 
 /// An S3 on Outposts access point name's parts.
@@ -80,24 +85,51 @@ pub(crate) struct SiteDns {
     pub resolver: Option<Ipv4Addr>,
     /// (domain, targets).
     pub forwards: Vec<(String, Vec<Ipv4Addr>)>,
-    /// The zones it is authoritative for: indexes into `Dns::private`.
-    pub zones: Vec<usize>,
+    /// The zones it is authoritative for (`ZoneId::Site`).
+    pub zones: Vec<ZoneId>,
+    /// Those zones.
+    pub own: Vec<PrivateZone>,
+}
+
+/// What the model derives from the topology in one pass to make a VPC's Resolver when it is
+/// first asked: per VPC, what is associated with it.
+#[derive(Clone, Debug, Default)]
+struct PerVpc {
+    /// The private hosted zones the VPC's Resolver answers from, in the topology's order.
+    hosted: Vec<Vec<u32>>,
+    /// Its interface endpoints with private DNS (indexes into `Dns::endpoints`).
+    private_dns: Vec<Vec<u32>>,
+    /// The network interfaces inside its blocks, in the topology's order.
+    enis: Vec<Vec<EniId>>,
+    /// The VPCs peered with it, in the order of the peerings.
+    peers: Vec<Vec<VpcId>>,
 }
 
 /// The DNS of a whole topology: the public zone, every private zone, and each resolver's rules.
+///
+/// Public DNS, the on-premises resolvers and the index of DNS servers are derived at
+/// [`Dns::build`]; a VPC's Resolver (its rules and its own zones: reverse lookups, endpoint private
+/// DNS, EC2 host names) and each private hosted zone are derived the first time a query needs
+/// them, each behind its own [`OnceLock`], from the topology alone: a query touches the views it
+/// crosses, not every VPC of a large topology, and answers the same whatever was derived before.
 #[derive(Clone, Debug)]
-pub struct Dns {
+pub struct Dns<'t> {
+    pub(crate) topo: &'t Topology,
     pub(crate) seed: u64,
     /// AWS's public DNS: one zone per partition suffix in use, `amazonaws.com` first.
     pub(crate) public: Vec<Zone>,
-    pub(crate) private: Vec<PrivateZone>,
-    pub(crate) vpcs: Vec<VpcDns>,
+    /// Each private hosted zone, when first needed.
+    hosted: Vec<OnceLock<PrivateZone>>,
+    /// Each VPC's Resolver, when first needed (boxed: a VPC never asked costs a pointer).
+    vpcs: Vec<OnceLock<Box<VpcDns>>>,
+    per_vpc: PerVpc,
     pub(crate) sites: Vec<SiteDns>,
     pub(crate) endpoints: Vec<EndpointInfo>,
-    pub(crate) gateways: Vec<GatewayInfo>,
+    /// The gateway endpoints (they have an id but no DNS names).
+    pub(crate) gateways: Vec<EndpointId>,
     /// `vpce-…` id → index in `gateways` (`Err`) or `endpoints` (`Ok`), for explanations that
     /// must not scan every endpoint of a large topology per query.
-    pub(crate) vpce_index: crate::FastMap<String, Result<usize, usize>>,
+    pub(crate) vpce_index: crate::FastMap<&'t str, Result<usize, usize>>,
     pub(crate) outposts_aps: Vec<OutpostsAp>,
     /// Regions with public names: the topology's, then those with built-in prefix lists.
     pub(crate) public_regions: Vec<String>,
@@ -214,6 +246,30 @@ fn public_zone<'z>(zones: &'z mut Vec<Zone>, name: &str) -> &'z mut Zone {
     &mut zones[i]
 }
 
+/// The address of a VPC's Route 53 Resolver (unspecified for a VPC without blocks).
+pub(crate) fn resolver_ip(vpc: &vpcsim_topology::model::Vpc) -> Ipv4Addr {
+    if vpc.cidrs.is_empty() {
+        Ipv4Addr::UNSPECIFIED
+    } else {
+        vpc.dns_resolver_ip()
+    }
+}
+
+/// The addresses of a Resolver endpoint (none without one).
+pub(crate) fn endpoint_ips(
+    topo: &Topology,
+    ep: Option<vpcsim_topology::model::ResolverEndpointId>,
+) -> Vec<Ipv4Addr> {
+    ep.map(|ep| {
+        topo.resolver_endpoints[ep.index()]
+            .enis
+            .iter()
+            .map(|e| topo.enis[e.index()].ip)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// Makes the last field (a domain name) of an MX, SRV, NS or PTR value absolute.
 /// A network interface's private DNS name: (address, host name, whose it is in words, the
 /// instance when it is one's).
@@ -325,9 +381,10 @@ fn absolute_last(value: &str) -> String {
     parts.join(" ")
 }
 
-impl Dns {
-    /// Derives every zone from the topology.
-    pub fn build(topo: &Topology) -> Dns {
+impl<'t> Dns<'t> {
+    /// Derives public DNS and the on-premises resolvers from the topology, and what it needs to
+    /// derive each VPC's Resolver and each private hosted zone when a query first needs it.
+    pub fn build(topo: &'t Topology) -> Dns<'t> {
         let mut public = vec![Zone::new(
             vpcsim_aws::Partition::Aws.dns_suffix(),
             ZoneKind::Public,
@@ -349,6 +406,17 @@ impl Dns {
         for region in more {
             if !public_regions.iter().any(|r| r == region) {
                 public_regions.push(region.to_string());
+            }
+        }
+        // The services the endpoints of each Region name (one pass over the endpoints, not one
+        // per Region).
+        let mut endpoint_services: crate::FastMap<&str, Vec<&str>> = crate::FastMap::default();
+        for e in &topo.endpoints {
+            if let Some(region) = topo.regions.get(topo.vpcs[e.vpc.index()].region.index()) {
+                let services = endpoint_services.entry(region.name.as_str()).or_default();
+                if !services.contains(&e.service.as_str()) {
+                    services.push(e.service.as_str());
+                }
             }
         }
         for r in &public_regions {
@@ -391,15 +459,7 @@ impl Dns {
             let mut services: Vec<&str> = vpcsim_aws::SERVICES
                 .iter()
                 .map(|s| s.id)
-                .chain(
-                    topo.endpoints
-                        .iter()
-                        .filter(|e| {
-                            topo.vpcs[e.vpc.index()].region.index() < topo.regions.len()
-                                && region_name(e.vpc) == r
-                        })
-                        .map(|e| e.service.as_str()),
-                )
+                .chain(endpoint_services.get(r).into_iter().flatten().copied())
                 .filter(|s| !matches!(*s, "s3" | "dynamodb" | "s3-outposts"))
                 .collect();
             services.sort_unstable();
@@ -490,11 +550,7 @@ impl Dns {
         let mut gateways = Vec::new();
         for (i, ep) in topo.endpoints.iter().enumerate() {
             let Some(iface) = ep.interface() else {
-                gateways.push(GatewayInfo {
-                    vpce: ep.aws_id.clone(),
-                    service: ep.service.clone(),
-                    region: region_name(ep.vpc),
-                });
+                gateways.push(EndpointId(i as u32));
                 continue;
             };
             let id = EndpointId(i as u32);
@@ -591,236 +647,62 @@ impl Dns {
             }
         }
 
-        // Private zones: hosted zones, endpoint private DNS, EC2 host names.
-        let mut private: Vec<PrivateZone> = Vec::new();
-        let mut vpcs: Vec<VpcDns> = topo
-            .vpcs
-            .iter()
-            .map(|v| VpcDns {
-                name: v.name.clone(),
-                resolver_ip: if v.cidrs.is_empty() {
-                    Ipv4Addr::UNSPECIFIED
-                } else {
-                    v.dns_resolver_ip()
-                },
-                zones: Vec::new(),
-                rules: Vec::new(),
-                inbound: Vec::new(),
-                outbound: Vec::new(),
-                support: v.dns_support,
-            })
-            .collect();
+        // What each VPC's Resolver will be made of, in one pass over each kind of element.
+        let n = topo.vpcs.len();
+        let mut per_vpc = PerVpc {
+            hosted: vec![Vec::new(); n],
+            private_dns: vec![Vec::new(); n],
+            enis: vec![Vec::new(); n],
+            peers: vec![Vec::new(); n],
+        };
+        // AWS answers a private hosted zone only in VPCs with DNS support and DNS hostnames
+        // (validation warns about the others).
         for (i, hz) in topo.hosted_zones.iter().enumerate() {
-            let mut zone = Zone::new(
-                hz.domain.clone(),
-                ZoneKind::PrivateHosted(vpcsim_topology::model::HostedZoneId(i as u32)),
-            );
-            for r in &hz.records {
-                let rtype = r.kind;
-                let (data, alias) = match r.alias {
-                    Some(ep) => {
-                        let e = &topo.endpoints[ep.index()];
-                        // vpcsim's endpoints are IPv4-only: an AAAA alias has no data (NODATA).
-                        let ips: Vec<RData> = e
-                            .enis()
-                            .iter()
-                            .filter(|_| rtype == RecordType::A)
-                            .map(|x| RData::A(topo.enis[x.index()].ip))
-                            .collect();
-                        // An alias names an interface endpoint (validated), which has names.
-                        let name = e.regional_dns_name(&region_name(e.vpc));
-                        (ips, name.map(|n| format!("{n} ({})", e.aws_id)))
-                    }
-                    None => (
-                        r.values.iter().map(|v| record_data(rtype, v)).collect(),
-                        None,
-                    ),
-                };
-                // An alias without data (AAAA to an IPv4-only endpoint) still makes the name exist:
-                // queries for it get NODATA, as Route 53 answers.
-                zone.add(RrSet {
-                    name: r.name.clone(),
-                    rtype,
-                    ttl: r.ttl,
-                    data,
-                    origin: Origin::HostedZone {
-                        zone: vpcsim_topology::model::HostedZoneId(i as u32),
-                        alias,
-                    },
-                    rotate: false,
-                });
-            }
-            let idx = private.len();
-            private.push(PrivateZone {
-                zone,
-                inbound_only: false,
-            });
-            // AWS answers a private hosted zone only in VPCs with DNS support and DNS hostnames
-            // (validation warns about the others).
             for v in &hz.vpcs {
                 let attrs = &topo.vpcs[v.index()];
                 if attrs.dns_support && attrs.dns_hostnames {
-                    vpcs[v.index()].zones.push(idx);
+                    per_vpc.hosted[v.index()].push(i as u32);
                 }
             }
         }
-        for info in &endpoints {
-            let Some(iface) = topo.endpoints[info.id.index()]
+        for (i, info) in endpoints.iter().enumerate() {
+            if topo.endpoints[info.id.index()]
                 .interface()
-                .filter(|i| i.private_dns)
-            else {
-                continue;
-            };
-            let ips: Vec<Ipv4Addr> = info.enis.iter().map(|(_, ip)| *ip).collect();
-            for (apex, wildcard) in private_dns_zones(&info.service, &info.region) {
-                let mut zone = Zone::new(apex.clone(), ZoneKind::PrivateDns(info.id));
-                let origin = Origin::PrivateDns {
-                    endpoint: info.id,
-                    vpce: info.vpce.clone(),
-                };
-                zone.add(a_set(apex.clone(), &ips, origin.clone()));
-                if wildcard {
-                    zone.add(a_set(format!("*.{apex}"), &ips, origin));
-                }
-                let idx = private.len();
-                private.push(PrivateZone {
-                    zone,
-                    inbound_only: iface.private_dns_only_for_inbound_resolver,
-                });
-                vpcs[info.vpc.index()].zones.push(idx);
+                .is_some_and(|i| i.private_dns)
+            {
+                per_vpc.private_dns[info.vpc.index()].push(i as u32);
             }
         }
-        // Every network interface inside its VPC's blocks has a private DNS name, `ip-A-B-C-D.`
-        // and the Region's internal domain (DescribeNetworkInterfaces' PrivateDnsName): per VPC,
-        // (address, host name, owner).
-        let mut named: Vec<Vec<NamedEni>> = vec![Vec::new(); topo.vpcs.len()];
-        for eni in &topo.enis {
+        // Every network interface inside its VPC's blocks has a private DNS name.
+        for (i, eni) in topo.enis.iter().enumerate() {
             let vpc = topo.subnets[eni.subnet.index()].vpc;
-            let inside = topo.vpcs[vpc.index()]
+            if topo.vpcs[vpc.index()]
                 .cidrs
                 .iter()
-                .any(|c| c.contains(&eni.ip));
-            if !inside {
-                continue;
+                .any(|c| c.contains(&eni.ip))
+            {
+                per_vpc.enis[vpc.index()].push(EniId(i as u32));
             }
-            let apex = vpcsim_aws::ec2_internal_domain(&region_name(vpc));
-            let host = format!("ip-{}.{apex}", eni.ip.to_string().replace('.', "-"));
-            let (owner, instance) = eni_owner(topo, eni.owner);
-            named[vpc.index()].push((eni.ip, host, owner, instance));
         }
-        for (v, list) in named.iter().enumerate() {
-            let region = region_name(VpcId(v as u32));
-            let apex = vpcsim_aws::ec2_internal_domain(&region);
-            let mut zone = Zone::new(apex.clone(), ZoneKind::Ec2Internal(VpcId(v as u32)));
-            for (ip, host, owner, instance) in list {
-                let origin = match instance {
-                    Some(i) => Origin::Ec2Hostname { instance: *i },
-                    None => Origin::EniHostname {
-                        owner: owner.clone(),
-                    },
-                };
-                zone.add(a_set(host.clone(), &[*ip], origin));
-            }
-            let idx = private.len();
-            private.push(PrivateZone {
-                zone,
-                inbound_only: false,
-            });
-            vpcs[v].zones.push(idx);
-        }
-        // Reverse lookups: the Resolver's autodefined rules for the blocks of the VPC and of the
-        // VPCs peered with it, one zone per block at the octet boundary that covers it
-        // (10.0.0.0/16 and 10.0.16.0/20 → 0.10.in-addr.arpa), PTR to each interface's name. They
-        // come first among the VPC's zones, so a private hosted zone of the same name wins.
         // Each VPC's peers, in the order of the peerings (one pass: a VPC never scans them all).
-        let mut peers: Vec<Vec<VpcId>> = vec![Vec::new(); topo.vpcs.len()];
         for p in &topo.peerings {
             let [a, b] = p.vpcs;
             for (a, b) in [(a, b), (b, a)] {
-                if a != b && !peers[a.index()].contains(&b) {
-                    peers[a.index()].push(b);
+                if a != b && !per_vpc.peers[a.index()].contains(&b) {
+                    per_vpc.peers[a.index()].push(b);
                 }
             }
-        }
-        for v in 0..topo.vpcs.len() {
-            // The autodefined reverse rules exist only with DNS hostnames on.
-            if !topo.vpcs[v].dns_hostnames {
-                continue;
-            }
-            let id = VpcId(v as u32);
-            let mut connected = vec![id];
-            connected.extend(peers[v].iter().copied());
-            let mut zones: Vec<Zone> = Vec::new();
-            for c in &connected {
-                for block in &topo.vpcs[c.index()].cidrs {
-                    let apex = reverse_apex(*block);
-                    if !zones.iter().any(|z| z.apex == apex) {
-                        zones.push(Zone::new(apex, ZoneKind::Reverse(id)));
-                    }
-                }
-            }
-            for c in &connected {
-                for (ip, host, owner, _) in &named[c.index()] {
-                    let name = reverse_name(*ip);
-                    let Some(zone) = zones
-                        .iter_mut()
-                        .find(|z| crate::zone::in_zone(&name, &z.apex))
-                    else {
-                        continue;
-                    };
-                    zone.add(RrSet {
-                        name,
-                        rtype: RecordType::Ptr,
-                        ttl: TTL,
-                        data: vec![RData::Other(format!("{host}."))],
-                        origin: Origin::Reverse {
-                            owner: owner.clone(),
-                        },
-                        rotate: false,
-                    });
-                }
-            }
-            let mut first = Vec::new();
-            for zone in zones {
-                first.push(private.len());
-                private.push(PrivateZone {
-                    zone,
-                    inbound_only: false,
-                });
-            }
-            first.append(&mut vpcs[v].zones);
-            vpcs[v].zones = first;
         }
 
-        // Resolver rules and endpoints.
+        // Which address answers DNS: inbound endpoint ENIs, VPC `.2` resolvers, site resolvers.
         let mut dns_servers = crate::FastMap::default();
         for (v, vpc) in topo.vpcs.iter().enumerate() {
-            for r in &vpc.resolver_rules {
-                let rule = &topo.resolver_rules[r.index()];
-                let targets = (rule.kind == RuleType::Forward).then(|| rule.targets.clone());
-                vpcs[v].rules.push(Rule {
-                    name: rule.name.clone(),
-                    domain: rule.domain.clone(),
-                    targets,
-                });
-            }
-            for (ep, direction) in [
-                (vpc.inbound_resolver, Direction::Inbound),
-                (vpc.outbound_resolver, Direction::Outbound),
-            ] {
-                let Some(ep) = ep else { continue };
-                let ips: Vec<Ipv4Addr> = topo.resolver_endpoints[ep.index()]
-                    .enis
-                    .iter()
-                    .map(|e| topo.enis[e.index()].ip)
-                    .collect();
-                if direction == Direction::Inbound {
-                    for ip in &ips {
-                        dns_servers.insert(IpAddr::V4(*ip), crate::View::Inbound(VpcId(v as u32)));
-                    }
-                    vpcs[v].inbound = ips;
-                } else {
-                    vpcs[v].outbound = ips;
+            if let Some(ep) = vpc.inbound_resolver {
+                for e in &topo.resolver_endpoints[ep.index()].enis {
+                    dns_servers.insert(
+                        IpAddr::V4(topo.enis[e.index()].ip),
+                        crate::View::Inbound(VpcId(v as u32)),
+                    );
                 }
             }
             if !vpc.cidrs.is_empty() {
@@ -835,7 +717,7 @@ impl Dns {
             .iter()
             .enumerate()
             .map(|(s, site)| {
-                let mut zones = Vec::new();
+                let mut own = Vec::new();
                 if let Some(d) = &site.dns {
                     dns_servers.insert(IpAddr::V4(d.resolver), crate::View::Site(SiteId(s as u32)));
                     for z in &d.zones {
@@ -854,15 +736,17 @@ impl Dns {
                                 rotate: false,
                             });
                         }
-                        zones.push(private.len());
-                        private.push(PrivateZone {
+                        own.push(PrivateZone {
                             zone,
                             inbound_only: false,
                         });
                     }
                 }
                 SiteDns {
-                    zones,
+                    zones: (0..own.len())
+                        .map(|k| ZoneId::Site(SiteId(s as u32), k as u32))
+                        .collect(),
+                    own,
                     name: site.name.clone(),
                     resolver: site.dns.as_ref().map(|d| d.resolver),
                     forwards: site
@@ -881,16 +765,23 @@ impl Dns {
         let mut vpce_index = crate::FastMap::default();
         // The first of a (never valid) duplicate id wins, as a linear search would find it.
         for (i, g) in gateways.iter().enumerate() {
-            vpce_index.entry(g.vpce.clone()).or_insert(Err(i));
+            let vpce = topo.endpoints[g.index()].aws_id.as_str();
+            vpce_index.entry(vpce).or_insert(Err(i));
         }
         for (i, e) in endpoints.iter().enumerate() {
-            vpce_index.entry(e.vpce.clone()).or_insert(Ok(i));
+            vpce_index
+                .entry(topo.endpoints[e.id.index()].aws_id.as_str())
+                .or_insert(Ok(i));
         }
         Dns {
+            topo,
             seed: topo.seed,
             public,
-            private,
-            vpcs,
+            hosted: (0..topo.hosted_zones.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            vpcs: (0..n).map(|_| OnceLock::new()).collect(),
+            per_vpc,
             sites,
             endpoints,
             gateways,
@@ -898,6 +789,230 @@ impl Dns {
             outposts_aps,
             public_regions,
             dns_servers,
+        }
+    }
+
+    /// Derives every VPC's Resolver and every private hosted zone now (what a query would derive
+    /// when it first needs them): for callers that will ask every view anyway.
+    pub fn derive_all(&self) {
+        for v in 0..self.vpcs.len() {
+            let d = self.vpc_dns(VpcId(v as u32));
+            for z in &d.zones {
+                self.private(*z);
+            }
+        }
+        for i in 0..self.hosted.len() {
+            self.private(ZoneId::Hosted(i as u32));
+        }
+    }
+
+    /// The name of a VPC's Region (empty for a VPC without one).
+    pub(crate) fn region_name(&self, vpc: VpcId) -> String {
+        let topo = self.topo;
+        topo.regions
+            .get(topo.vpcs[vpc.index()].region.index())
+            .map_or(String::new(), |r| r.name.clone())
+    }
+
+    /// A VPC's Resolver, derived the first time it is needed.
+    pub(crate) fn vpc_dns(&self, vpc: VpcId) -> &VpcDns {
+        self.vpcs[vpc.index()].get_or_init(|| Box::new(self.derive_vpc(vpc)))
+    }
+
+    /// A private zone of the model, derived the first time it is needed.
+    pub(crate) fn private(&self, id: ZoneId) -> &PrivateZone {
+        match id {
+            ZoneId::Hosted(i) => {
+                self.hosted[i as usize].get_or_init(|| self.derive_hosted(i as usize))
+            }
+            ZoneId::Vpc(v, k) => &self.vpc_dns(v).own[k as usize],
+            ZoneId::Site(s, k) => &self.sites[s.index()].own[k as usize],
+        }
+    }
+
+    /// The private hosted zone `i`.
+    fn derive_hosted(&self, i: usize) -> PrivateZone {
+        let topo = self.topo;
+        let hz = &topo.hosted_zones[i];
+        let mut zone = Zone::new(
+            hz.domain.clone(),
+            ZoneKind::PrivateHosted(vpcsim_topology::model::HostedZoneId(i as u32)),
+        );
+        for r in &hz.records {
+            let rtype = r.kind;
+            let (data, alias) = match r.alias {
+                Some(ep) => {
+                    let e = &topo.endpoints[ep.index()];
+                    // vpcsim's endpoints are IPv4-only: an AAAA alias has no data (NODATA).
+                    let ips: Vec<RData> = e
+                        .enis()
+                        .iter()
+                        .filter(|_| rtype == RecordType::A)
+                        .map(|x| RData::A(topo.enis[x.index()].ip))
+                        .collect();
+                    // An alias names an interface endpoint (validated), which has names.
+                    let name = e.regional_dns_name(&self.region_name(e.vpc));
+                    (ips, name.map(|n| format!("{n} ({})", e.aws_id)))
+                }
+                None => (
+                    r.values.iter().map(|v| record_data(rtype, v)).collect(),
+                    None,
+                ),
+            };
+            // An alias without data (AAAA to an IPv4-only endpoint) still makes the name exist:
+            // queries for it get NODATA, as Route 53 answers.
+            zone.add(RrSet {
+                name: r.name.clone(),
+                rtype,
+                ttl: r.ttl,
+                data,
+                origin: Origin::HostedZone {
+                    zone: vpcsim_topology::model::HostedZoneId(i as u32),
+                    alias,
+                },
+                rotate: false,
+            });
+        }
+        PrivateZone {
+            zone,
+            inbound_only: false,
+        }
+    }
+
+    /// The private DNS names of the network interfaces inside `vpc`'s blocks, `ip-A-B-C-D.` and
+    /// the Region's internal domain (DescribeNetworkInterfaces' PrivateDnsName).
+    fn named_enis(&self, vpc: VpcId) -> Vec<NamedEni> {
+        let topo = self.topo;
+        let apex = vpcsim_aws::ec2_internal_domain(&self.region_name(vpc));
+        self.per_vpc.enis[vpc.index()]
+            .iter()
+            .map(|e| {
+                let eni = &topo.enis[e.index()];
+                let host = format!("ip-{}.{apex}", eni.ip.to_string().replace('.', "-"));
+                let (owner, instance) = eni_owner(topo, eni.owner);
+                (eni.ip, host, owner, instance)
+            })
+            .collect()
+    }
+
+    /// What VPC `vpc`'s Resolver holds: its rules, endpoints and zones, searched in this order:
+    /// reverse lookups, private hosted zones, endpoint private DNS, EC2 host names.
+    fn derive_vpc(&self, id: VpcId) -> VpcDns {
+        let topo = self.topo;
+        let v = id.index();
+        let vpc = &topo.vpcs[v];
+        let mut own: Vec<PrivateZone> = Vec::new();
+        let mut zones: Vec<ZoneId> = Vec::new();
+        let named = self.named_enis(id);
+        // Reverse lookups: the Resolver's autodefined rules for the blocks of the VPC and of the
+        // VPCs peered with it, one zone per block at the octet boundary that covers it
+        // (10.0.0.0/16 and 10.0.16.0/20 → 0.10.in-addr.arpa), PTR to each interface's name. They
+        // come first among the VPC's zones, so a private hosted zone of the same name wins.
+        // The autodefined reverse rules exist only with DNS hostnames on.
+        if vpc.dns_hostnames {
+            let mut connected = vec![id];
+            connected.extend(self.per_vpc.peers[v].iter().copied());
+            let mut reverse: Vec<Zone> = Vec::new();
+            for c in &connected {
+                for block in &topo.vpcs[c.index()].cidrs {
+                    let apex = reverse_apex(*block);
+                    if !reverse.iter().any(|z| z.apex == apex) {
+                        reverse.push(Zone::new(apex, ZoneKind::Reverse(id)));
+                    }
+                }
+            }
+            for c in &connected {
+                let peer;
+                let list = if *c == id {
+                    &named
+                } else {
+                    peer = self.named_enis(*c);
+                    &peer
+                };
+                for (ip, host, owner, _) in list {
+                    let name = reverse_name(*ip);
+                    let Some(zone) = reverse
+                        .iter_mut()
+                        .find(|z| crate::zone::in_zone(&name, &z.apex))
+                    else {
+                        continue;
+                    };
+                    zone.add(RrSet {
+                        name,
+                        rtype: RecordType::Ptr,
+                        ttl: TTL,
+                        data: vec![RData::Other(format!("{host}."))],
+                        origin: Origin::Reverse {
+                            owner: owner.clone(),
+                        },
+                        rotate: false,
+                    });
+                }
+            }
+            for zone in reverse {
+                zones.push(ZoneId::Vpc(id, own.len() as u32));
+                own.push(PrivateZone {
+                    zone,
+                    inbound_only: false,
+                });
+            }
+        }
+        zones.extend(self.per_vpc.hosted[v].iter().map(|i| ZoneId::Hosted(*i)));
+        for e in &self.per_vpc.private_dns[v] {
+            let info = &self.endpoints[*e as usize];
+            let inbound_only = topo.endpoints[info.id.index()]
+                .interface()
+                .is_some_and(|i| i.private_dns_only_for_inbound_resolver);
+            let ips: Vec<Ipv4Addr> = info.enis.iter().map(|(_, ip)| *ip).collect();
+            for (apex, wildcard) in private_dns_zones(&info.service, &info.region) {
+                let mut zone = Zone::new(apex.clone(), ZoneKind::PrivateDns(info.id));
+                let origin = Origin::PrivateDns {
+                    endpoint: info.id,
+                    vpce: info.vpce.clone(),
+                };
+                zone.add(a_set(apex.clone(), &ips, origin.clone()));
+                if wildcard {
+                    zone.add(a_set(format!("*.{apex}"), &ips, origin));
+                }
+                zones.push(ZoneId::Vpc(id, own.len() as u32));
+                own.push(PrivateZone { zone, inbound_only });
+            }
+        }
+        // EC2 host names.
+        let apex = vpcsim_aws::ec2_internal_domain(&self.region_name(id));
+        let mut zone = Zone::new(apex, ZoneKind::Ec2Internal(id));
+        for (ip, host, owner, instance) in named {
+            let origin = match instance {
+                Some(i) => Origin::Ec2Hostname { instance: i },
+                None => Origin::EniHostname { owner },
+            };
+            zone.add(a_set(host, &[ip], origin));
+        }
+        zones.push(ZoneId::Vpc(id, own.len() as u32));
+        own.push(PrivateZone {
+            zone,
+            inbound_only: false,
+        });
+
+        // Resolver rules and endpoints.
+        let rules = vpc
+            .resolver_rules
+            .iter()
+            .map(|r| {
+                let rule = &topo.resolver_rules[r.index()];
+                Rule {
+                    name: rule.name.clone(),
+                    domain: rule.domain.clone(),
+                    targets: (rule.kind == RuleType::Forward).then(|| rule.targets.clone()),
+                }
+            })
+            .collect();
+        VpcDns {
+            zones,
+            own,
+            rules,
+            outbound: endpoint_ips(topo, vpc.outbound_resolver),
+            support: vpc.dns_support,
         }
     }
 
@@ -909,23 +1024,24 @@ impl Dns {
             crate::View::Public => self.public.iter().collect(),
             crate::View::Vpc(v) | crate::View::Inbound(v) => {
                 let inbound = matches!(view, crate::View::Inbound(_));
-                self.vpcs
-                    .get(v.index())
-                    .filter(|d| d.support)
-                    .map(|d| {
-                        d.zones
-                            .iter()
-                            .map(|z| &self.private[*z])
-                            .filter(|z| inbound || !z.inbound_only)
-                            .map(|z| &z.zone)
-                            .collect()
-                    })
-                    .unwrap_or_default()
+                if v.index() >= self.vpcs.len() {
+                    return Vec::new();
+                }
+                let d = self.vpc_dns(v);
+                if !d.support {
+                    return Vec::new();
+                }
+                d.zones
+                    .iter()
+                    .map(|z| self.private(*z))
+                    .filter(|z| inbound || !z.inbound_only)
+                    .map(|z| &z.zone)
+                    .collect()
             }
             crate::View::Site(s) => self
                 .sites
                 .get(s.index())
-                .map(|d| d.zones.iter().map(|z| &self.private[*z].zone).collect())
+                .map(|d| d.own.iter().map(|z| &z.zone).collect())
                 .unwrap_or_default(),
         }
     }

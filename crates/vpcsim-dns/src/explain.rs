@@ -10,7 +10,7 @@ fn before_suffix<'n>(name: &'n str, suffix: &str) -> Option<&'n str> {
     name.strip_suffix(suffix)?.strip_suffix('.')
 }
 
-impl Dns {
+impl Dns<'_> {
     /// A code and a sentence for an NXDOMAIN in `zone`.
     pub(crate) fn explain_nxdomain(&self, name: &str, zone: &Zone) -> (&'static str, String) {
         match zone.kind {
@@ -36,7 +36,7 @@ impl Dns {
                 );
             }
             ZoneKind::Reverse(vpc) => {
-                let vpc = &self.vpcs[vpc.index()].name;
+                let vpc = &self.topo.vpcs[vpc.index()].name;
                 let why = match crate::build::reverse_address(name) {
                     Some(ip) => format!(
                         "no network interface of VPC {vpc} or of a VPC peered with it has the address {ip}"
@@ -175,12 +175,13 @@ impl Dns {
             parts.next().unwrap_or(""),
         );
         let vpce = format!("vpce-{id}");
-        let found = self.vpce_index.get(&vpce).copied();
+        let found = self.vpce_index.get(vpce.as_str()).copied();
         if let Some(Err(g)) = found {
-            let gw = &self.gateways[g];
+            let gw = &self.topo.endpoints[self.gateways[g].index()];
             return format!(
                 "{vpce} is a gateway endpoint; gateway endpoints have no DNS names (they work through route tables): clients keep using the public {} names of {}",
-                gw.service, gw.region
+                gw.service,
+                self.region_name(gw.vpc)
             );
         }
         let Some(ep) = found.and_then(|f| f.ok()).map(|e| &self.endpoints[e]) else {

@@ -15,13 +15,18 @@
 //! - an **on-premises resolver**: the zones it holds and its conditional forwarders (the most
 //!   specific first, its own zone on a tie), else public DNS.
 //!
-//! [`Dns::build`] derives all zones from a [`Topology`](vpcsim_topology::Topology) once;
-//! [`Dns::resolve_over`] answers a query in a view and returns a [`Resolution`] whose [`Step`]s say which
+//! [`Dns::build`] derives public DNS and the on-premises resolvers from a
+//! [`Topology`](vpcsim_topology::Topology); a VPC's Resolver (its rules and its own zones) and
+//! each private hosted zone are derived the first time a query needs them, once, each behind its
+//! own `OnceLock` (a query touches the views it crosses, not every VPC; [`Dns::derive_all`] derives
+//! everything at once); [`Dns::resolve_over`] answers a query in a view and returns a [`Resolution`] whose [`Step`]s say which
 //! resolver received the query, which rule or zone matched, where it was forwarded, and why a
 //! negative answer was given. [`Zone::to_master_file`] exports a view's zones for BIND and NSD.
 //!
 //! Invariant: pure and deterministic. The only state is the caller's [`Rotation`], which makes DNS
-//! load balancing (over an endpoint's ENIs, over X-ENIs) repeatable from the topology's seed.
+//! load balancing (over an endpoint's ENIs, over X-ENIs) repeatable from the topology's seed; what
+//! is derived lazily is derived from the topology alone, so answers do not depend on which views
+//! were asked before.
 
 mod build;
 mod explain;

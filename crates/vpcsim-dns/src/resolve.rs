@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use vpcsim_topology::text;
 
-use crate::build::{Dns, hash};
+use crate::build::{Dns, ZoneId, hash};
 use crate::net::Network;
 use crate::zone::{Zone, ZoneAnswer, ZoneKind, in_zone};
 use crate::{Events, RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
@@ -52,8 +52,8 @@ impl Cx<'_> {
 pub(crate) enum ZoneRef {
     /// A public zone (index into `Dns::public`).
     Public(usize),
-    /// A private zone (index into `Dns::private`).
-    Private(usize),
+    /// A private zone.
+    Private(ZoneId),
 }
 
 /// What happened at one step, by reference into the model.
@@ -66,8 +66,8 @@ pub(crate) enum Event {
         site: vpcsim_topology::model::SiteId,
         forward: usize,
     },
-    /// A zone the site's resolver holds (index into `Dns::private`) is the most specific match.
-    SiteZone { zone: usize },
+    /// A zone the site's resolver holds is the most specific match.
+    SiteZone { zone: ZoneId },
     /// Nothing matched: public DNS (`other`: a rule or zone was skipped, or for a site resolver
     /// (`site`), it holds zones of its own).
     Recursive { site: bool, other: bool },
@@ -99,9 +99,9 @@ pub(crate) enum Event {
         rule: usize,
     },
     /// A private DNS zone answers inbound queries only.
-    PrivateDnsInboundOnly { zone: usize },
+    PrivateDnsInboundOnly { zone: ZoneId },
     /// A private zone matched.
-    PrivateZone { zone: usize },
+    PrivateZone { zone: ZoneId },
     /// The name is outside every public zone.
     Refused { name: String },
     /// An answer (its index in the resolution's answers).
@@ -152,7 +152,7 @@ impl Event {
 /// Forwarding hops and CNAME links followed before giving up with SERVFAIL.
 const MAX_DEPTH: usize = 12;
 
-impl Dns {
+impl Dns<'_> {
     /// Advances the load-balancing counter of `name` in `view` for a record set of `records`
     /// records, as one more answer does, and returns the offset that answer takes (the seeded
     /// starting offset of the name, plus the answers so far, modulo `records`).
@@ -166,19 +166,23 @@ impl Dns {
     pub fn view_name(&self, view: View) -> String {
         match view {
             View::Public => "public DNS".into(),
+            // From the topology: naming a view derives nothing.
             View::Vpc(v) => {
-                let d = &self.vpcs[v.index()];
-                let mut out = ["Route 53 Resolver of VPC ", &d.name, " ("].concat();
-                text::push_ip(&mut out, d.resolver_ip.into());
+                let vpc = &self.topo.vpcs[v.index()];
+                let mut out = ["Route 53 Resolver of VPC ", &vpc.name, " ("].concat();
+                text::push_ip(&mut out, crate::build::resolver_ip(vpc).into());
                 out.push(')');
                 out
             }
             View::Inbound(v) => {
-                let d = &self.vpcs[v.index()];
-                let ips: Vec<String> = d.inbound.iter().map(|i| i.to_string()).collect();
+                let vpc = &self.topo.vpcs[v.index()];
+                let ips: Vec<String> = crate::build::endpoint_ips(self.topo, vpc.inbound_resolver)
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect();
                 format!(
                     "inbound Resolver endpoint of VPC {} ({})",
-                    d.name,
+                    vpc.name,
                     ips.join(", ")
                 )
             }
@@ -246,10 +250,15 @@ impl Dns {
     /// Every view of the topology.
     pub fn views(&self) -> Vec<View> {
         let mut v = vec![View::Public];
-        for (i, vpc) in self.vpcs.iter().enumerate() {
+        let topo = self.topo;
+        for (i, vpc) in topo.vpcs.iter().enumerate() {
             let id = vpcsim_topology::model::VpcId(i as u32);
             v.push(View::Vpc(id));
-            if !vpc.inbound.is_empty() {
+            // A VPC whose inbound Resolver endpoint has addresses.
+            if vpc
+                .inbound_resolver
+                .is_some_and(|ep| !topo.resolver_endpoints[ep.index()].enis.is_empty())
+            {
                 v.push(View::Inbound(id));
             }
         }
@@ -411,7 +420,7 @@ impl Dns {
                 let zone = site
                     .zones
                     .iter()
-                    .map(|i| (*i, &self.private[*i].zone))
+                    .map(|i| (*i, &self.private(*i).zone))
                     .filter(|(_, z)| in_zone(name, &z.apex))
                     .max_by_key(|(_, z)| z.apex.len())
                     .filter(|(_, z)| best.is_none_or(|(_, (d, _))| z.apex.len() >= d.len()));
@@ -516,7 +525,7 @@ impl Dns {
         r: &mut Resolution,
         depth: usize,
     ) {
-        let d = &self.vpcs[v.index()];
+        let d = self.vpc_dns(v);
         // The VPC's Resolver answers (also for a query that came through the inbound endpoint).
         let at = View::Vpc(v);
         if !d.support {
@@ -559,7 +568,7 @@ impl Dns {
         let zone = d
             .zones
             .iter()
-            .map(|i| (*i, &self.private[*i]))
+            .map(|i| (*i, self.private(*i)))
             .filter(|(_, z)| in_zone(name, &z.zone.apex))
             .filter(|(i, z)| {
                 if z.inbound_only && !inbound {
@@ -723,11 +732,11 @@ impl Dns {
     }
 }
 
-impl Dns {
+impl Dns<'_> {
     fn zone(&self, z: ZoneRef) -> &Zone {
         match z {
             ZoneRef::Public(i) => &self.public[i],
-            ZoneRef::Private(i) => &self.private[i].zone,
+            ZoneRef::Private(i) => &self.private(i).zone,
         }
     }
 
@@ -759,7 +768,7 @@ impl Dns {
             Event::SiteZone { zone } => {
                 format!(
                     "the resolver holds zone {} and answers from it",
-                    self.private[*zone].zone.apex
+                    self.private(*zone).zone.apex
                 )
             }
             Event::Recursive {
@@ -779,15 +788,15 @@ impl Dns {
             ),
             Event::SupportOff { vpc } => format!(
                 "VPC {} has enable_dns_support: false, so its Route 53 Resolver answers nothing: the query times out",
-                self.vpcs[vpc.index()].name
+                self.topo.vpcs[vpc.index()].name
             ),
             Event::Inbound { vpc } => format!(
                 "the query enters VPC {} through its inbound Resolver endpoint and is resolved by the VPC's Route 53 Resolver",
-                self.vpcs[vpc.index()].name
+                self.topo.vpcs[vpc.index()].name
             ),
             Event::UnreachableResolver { target, vpc } => format!(
                 "{target} is the Route 53 Resolver of VPC {}, which answers only queries from instances inside that VPC, not forwarded ones; forward to an inbound Resolver endpoint instead",
-                self.vpcs[vpc.index()].name
+                self.topo.vpcs[vpc.index()].name
             ),
             Event::Path { target, path } => format!("the query to {target} travels {path}"),
             Event::TargetUnreachable { target, why } => {
@@ -798,7 +807,7 @@ impl Dns {
             }
             Event::ServFail => "no forwarding target answered".into(),
             Event::RuleForward { vpc, rule } => {
-                let d = &self.vpcs[vpc.index()];
+                let d = self.vpc_dns(*vpc);
                 let rule = &d.rules[*rule];
                 let list: Vec<String> = rule
                     .targets
@@ -822,14 +831,14 @@ impl Dns {
                 )
             }
             Event::RuleSystem { vpc, rule } => {
-                let rule = &self.vpcs[vpc.index()].rules[*rule];
+                let rule = &self.vpc_dns(*vpc).rules[*rule];
                 format!(
                     "system rule {} ({}) keeps the query with the Resolver",
                     rule.name, rule.domain
                 )
             }
             Event::PrivateDnsInboundOnly { zone } => {
-                let z = &self.private[*zone].zone;
+                let z = &self.private(*zone).zone;
                 format!(
                     "{} answers private DNS for {} only to queries from an inbound Resolver endpoint (PrivateDnsOnlyForInboundResolverEndpoint): in-VPC clients use the public name and the gateway endpoint",
                     self.vpce_of(z),
@@ -837,7 +846,7 @@ impl Dns {
                 )
             }
             Event::PrivateZone { zone } => {
-                let z = &self.private[*zone].zone;
+                let z = &self.private(*zone).zone;
                 let apex = &z.apex;
                 match z.kind {
                     ZoneKind::PrivateHosted(_) => format!("private hosted zone {apex} matches"),

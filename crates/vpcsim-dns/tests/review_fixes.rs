@@ -30,7 +30,8 @@ fn last(r: &Resolution) -> &str {
 
 #[test]
 fn service_host_names_and_public_only_services() {
-    let dns = Dns::build(&topology("hybrid-s3.yaml"));
+    let topo = topology("hybrid-s3.yaml");
+    let dns = Dns::build(&topo);
     for name in [
         "api.ecr.us-east-1.amazonaws.com",
         "111122223333.dkr.ecr.us-east-1.amazonaws.com",
@@ -86,7 +87,8 @@ fn zones_answer_soa_and_ns_at_the_apex_and_export_them_once() {
 #[test]
 fn built_in_regions_have_public_names() {
     // glacier.yaml lists only eu-west-1.
-    let dns = Dns::build(&topology("glacier.yaml"));
+    let topo = topology("glacier.yaml");
+    let dns = Dns::build(&topo);
     for (name, pl) in [
         ("s3.us-east-1.amazonaws.com", Some("pl-63a5400a")),
         ("s3.amazonaws.com", Some("pl-63a5400a")),
@@ -147,7 +149,8 @@ fn built_in_regions_have_public_names() {
 
 #[test]
 fn regional_endpoint_names_rotate_and_zonal_names_do_not() {
-    let dns = Dns::build(&topology("hybrid-s3.yaml"));
+    let topo = topology("hybrid-s3.yaml");
+    let dns = Dns::build(&topo);
     for name in [
         "vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
         "bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com",
@@ -175,7 +178,8 @@ fn regional_endpoint_names_rotate_and_zonal_names_do_not() {
 
 #[test]
 fn explanations() {
-    let dns = Dns::build(&topology("cross-region-peering.yaml"));
+    let topo = topology("cross-region-peering.yaml");
+    let dns = Dns::build(&topo);
     let r = ask(
         &dns,
         "vpce-0c4d5e6f7a8b9c0d1-r4t8w2zn-us-east-1c.s3.us-east-1.vpce.amazonaws.com",
@@ -208,7 +212,8 @@ fn explanations() {
         "NOERROR"
     );
 
-    let dns = Dns::build(&topology("s3-outposts.yaml"));
+    let topo = topology("s3-outposts.yaml");
+    let dns = Dns::build(&topo);
     let r = ask(
         &dns,
         "my-bucket.s3-outposts.us-west-2.amazonaws.com",
@@ -284,7 +289,8 @@ fn private_zone_steps() {
 
 #[test]
 fn dual_stack_names_answer_a_stand_in_aaaa() {
-    let dns = Dns::build(&topology("hybrid-s3.yaml"));
+    let topo = topology("hybrid-s3.yaml");
+    let dns = Dns::build(&topo);
     for name in [
         "s3.dualstack.us-east-1.amazonaws.com",
         "my-bucket.s3.dualstack.us-east-1.amazonaws.com",

@@ -2,8 +2,11 @@
 //! route there hop by hop, reach the service, come back, evaluate the policies — and say where it
 //! ends and why.
 //!
-//! [`Engine::new`] derives the DNS model once; [`Engine::network`] compiles the route tables for a
-//! set of failed links; [`Engine::trace`] returns a [`Trace`]: the DNS chain, the [`Hop`]s forward and
+//! [`Engine::new`] indexes the topology and makes the DNS model and the forwarding graph, which
+//! derive each VPC's Resolver and compile each route table the first time a question needs it (a
+//! trace touches a handful of VPCs, not every VPC of a large topology; [`Engine::compile_all`]
+//! does everything at once); [`Engine::network`] is a set of failed links (nothing is compiled
+//! again for it); [`Engine::trace`] returns a [`Trace`]: the DNS chain, the [`Hop`]s forward and
 //! back, how the service was reached ([`Access`]), the request context the policies saw, the policy
 //! [`Outcome`](vpcsim_policy::Outcome), a [`Disposition`] in the spirit of Batfish and a [`Verdict`]
 //! with its reason. Every hop and verdict carries a stable code (`route.no-route`,
@@ -13,7 +16,9 @@
 //! [`check`] runs a topology's expectations and scenarios.
 //!
 //! Invariant: pure and deterministic; no I/O. The only state is the DNS [`Rotation`] a caller passes
-//! to spread repeated requests over ENIs and X-ENIs.
+//! to spread repeated requests over ENIs and X-ENIs (what is derived lazily is derived from the
+//! topology alone, behind a `OnceLock` per VPC, hosted zone and route table: the same answers
+//! whatever was asked before, and no lock shared by concurrent traces once derived).
 
 /// The hash maps of the trace path: keys are names and addresses from the topology, so a fast
 /// hash with a fixed seed (lookups only; nothing iterates them into output).
@@ -246,13 +251,14 @@ pub struct Options {
     pub headers: Vec<(String, String)>,
 }
 
-/// The engine: a topology with its DNS model.
+/// The engine: a topology with its DNS model and forwarding graph (both derived as questions need
+/// them; an engine is shared by threads as it is).
 #[derive(Clone, Debug)]
 pub struct Engine<'t> {
     /// The topology.
     pub topo: &'t Topology,
     /// Its DNS.
-    pub dns: Dns,
+    pub dns: Dns<'t>,
     /// The topology compiled for forwarding.
     pub graph: Graph<'t>,
     /// Buckets outside Outposts by name.
@@ -266,7 +272,7 @@ pub struct Engine<'t> {
 }
 
 /// The state of the network a walk sees: which links and tunnels are down. Cheap to make: the
-/// forwarding graph is compiled once per engine, and link state is an input to each walk.
+/// forwarding graph is compiled at most once per engine, and link state is an input to each walk.
 #[derive(Clone, Debug)]
 pub struct Network {
     /// Links and tunnels up or down.
@@ -274,7 +280,9 @@ pub struct Network {
 }
 
 impl<'t> Engine<'t> {
-    /// Derives the DNS model.
+    /// Indexes the topology (buckets, access points, callers) and makes its DNS model and
+    /// forwarding graph, deriving only what every question needs: each VPC's Resolver and each
+    /// route table are derived the first time a question needs them.
     pub fn new(topo: &'t Topology) -> Self {
         let mut buckets = FastMap::default();
         for (i, b) in topo.buckets.iter().enumerate() {
@@ -314,6 +322,14 @@ impl<'t> Engine<'t> {
             callers,
             labels: service::Labels::new(topo),
         }
+    }
+
+    /// Derives every VPC's Resolver and private hosted zone and compiles every route table now,
+    /// instead of when a question first needs them (the answers are the same): for callers that
+    /// will ask about the whole network and prefer to pay up front.
+    pub fn compile_all(&self) {
+        self.dns.derive_all();
+        self.graph.routes.compile_all();
     }
 
     /// The network with these links (or `link`, tunnel) down.

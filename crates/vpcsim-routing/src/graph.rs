@@ -1,4 +1,5 @@
-//! The forwarding graph: a topology compiled once into what a packet needs at each node.
+//! The forwarding graph: a topology compiled into what a packet needs at each node (the address
+//! indexes at once, each route table when a walk first needs it).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -26,13 +27,14 @@ pub(crate) enum Public {
 /// `nodes`); the edges are decided by the tables compiled here: every route table as a
 /// longest-prefix-match trie over IPv4 and IPv6 with all its candidate routes ([`Routes`]), the
 /// interfaces of each VPC by address, the customer-owned addresses of Outposts, and who owns each
-/// public address. Built once per topology; link state is given to each walk, not compiled in.
+/// public address. Built once per topology, each route table compiled the first time a walk
+/// looks a route up in it; link state is given to each walk, not compiled in.
 #[derive(Clone, Debug)]
 pub struct Graph<'t> {
     /// The topology.
     pub topo: &'t Topology,
     /// Every route table.
-    pub routes: Routes,
+    pub routes: Routes<'t>,
     pub(crate) by_ip: FastMap<(VpcId, IpAddr), EniId>,
     pub(crate) coip: FastMap<IpAddr, EniId>,
     pub(crate) public: FastMap<IpAddr, Public>,

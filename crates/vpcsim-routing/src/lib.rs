@@ -1,7 +1,7 @@
 //! The forwarding model: which way a packet goes, there and back, and whether the filters on the
 //! way let it pass.
 //!
-//! [`Graph::compile`] turns a topology into a forwarding graph once: its nodes are the topology's
+//! [`Graph::compile`] turns a topology into a forwarding graph: its nodes are the topology's
 //! own elements (interfaces, subnets, the VPC router, internet, NAT and VPN gateways, peerings,
 //! gateway endpoints, Direct Connect gateways, site routers; see `nodes`), its edges are decided by
 //! compiled tables. [`Walk`] moves a [`Packet`] (a 5-tuple over IPv4 or IPv6) through it with one
@@ -14,7 +14,8 @@
 //!
 //! [`Routes`] holds every route table as a prefix trie over IPv4 and IPv6 with all candidate
 //! routes per prefix (local, static, prefix-list routes of gateway endpoints, routes propagated
-//! over links); [`Routes::lookup`] applies AWS's priority rules (`route-tables-priority`,
+//! over links), each compiled the first time a lookup needs it (a trace touches a handful of
+//! tables, not every table of a large topology); [`Routes::lookup`] applies AWS's priority rules (`route-tables-priority`,
 //! `vpn-route-priority`) for a link state: longest prefix first, leaving out routes whose link is
 //! down; the local route wins over a propagated route even a more specific one; on one prefix,
 //! static routes beat prefix-list routes, which beat propagated routes, in the order Direct Connect
@@ -23,8 +24,9 @@
 //! [`filters`] evaluates security groups (allow-only, on every network interface) and network ACLs
 //! (ordered rules, on every subnet boundary, both directions).
 //!
-//! Invariant: pure; compiled once per topology and then read-only; a walk depends only on the
-//! graph, the link state and the packet. Each decision names the route or rule that made it, with
+//! Invariant: pure; each part compiled at most once per topology (the route tables lazily, each
+//! behind its own `OnceLock`, from the topology alone) and then read-only; a walk depends only on
+//! the graph, the link state and the packet, never on what was compiled before it. Each decision names the route or rule that made it, with
 //! its span in the topology file.
 
 pub mod filters;
@@ -121,13 +123,26 @@ pub struct Selected {
     pub rule: Option<&'static str>,
 }
 
-/// Every route table of a topology, compiled once: all candidate routes per prefix, the
-/// propagated ones with the link they were learned over, so that a lookup can leave out the links
-/// that are down ([`LinkState`]) without compiling again.
+/// Every route table of a topology, each compiled the first time a lookup needs it and then kept:
+/// all candidate routes per prefix, the propagated ones with the link they were learned over, so
+/// that a lookup can leave out the links that are down ([`LinkState`]) without compiling again.
+/// A table is compiled from the topology alone, so the order tables are compiled in changes no
+/// answer; each has its own [`OnceLock`](std::sync::OnceLock), so concurrent walks share no lock
+/// once it is compiled.
 #[derive(Clone, Debug)]
-pub struct Routes {
-    tables: Vec<JointPrefixMap<IpNet, Vec<Candidate>>>,
-    local: Vec<Vec<IpNet>>,
+pub struct Routes<'t> {
+    topo: &'t Topology,
+    /// Boxed: a table never looked up costs a pointer.
+    tables: Vec<std::sync::OnceLock<Box<Table>>>,
+}
+
+/// One compiled route table.
+#[derive(Clone, Debug)]
+struct Table {
+    /// Every candidate route per prefix, best first.
+    map: JointPrefixMap<IpNet, Vec<Candidate>>,
+    /// The VPC's CIDRs (the local routes).
+    local: Vec<IpNet>,
 }
 
 /// A link's name and type, for messages.
@@ -138,75 +153,97 @@ pub fn describe_link(link: &Link) -> String {
     }
 }
 
-impl Routes {
-    /// Compiles the route tables, with the routes propagated over every link (a lookup leaves out
-    /// the links that are down).
-    pub fn build(topo: &Topology) -> Routes {
-        let mut tables = Vec::with_capacity(topo.route_tables.len());
-        let mut local = Vec::with_capacity(topo.route_tables.len());
-        for rt in &topo.route_tables {
-            let vpc = &topo.vpcs[rt.vpc.index()];
-            let mut map: JointPrefixMap<IpNet, Vec<Candidate>> = JointPrefixMap::new();
-            let mut add = |c: Candidate| map.entry(c.prefix).or_default().push(c);
-            for cidr in vpc.all_cidrs() {
-                add(Candidate {
-                    prefix: cidr,
-                    target: Target::Local,
-                    kind: RouteKind::Local,
-                    span: vpc.span,
-                });
-            }
-            for r in &rt.routes {
-                match r.destination {
-                    Destination::Cidr(net) => add(Candidate {
-                        prefix: net,
-                        target: r.target,
-                        kind: RouteKind::Static,
-                        span: r.span,
-                    }),
-                    Destination::PrefixList(pl) => {
-                        for cidr in &topo.prefix_lists[pl.index()].cidrs {
-                            add(Candidate {
-                                prefix: IpNet::V4(*cidr),
-                                target: r.target,
-                                kind: RouteKind::PrefixList(pl),
-                                span: r.span,
-                            });
-                        }
-                    }
-                }
-            }
-            if rt.propagate_vgw
-                && let Some(gw) = &vpc.vpn_gateway
-            {
-                for link in &gw.links {
-                    let l = &topo.links[link.index()];
-                    let learned = match (l.kind, l.routing) {
-                        (LinkType::DirectConnect, _) => Learned::DirectConnect,
-                        (LinkType::Vpn, Routing::Static) => Learned::VpnStatic,
-                        (LinkType::Vpn, Routing::Bgp) => Learned::VpnBgp,
-                    };
-                    for p in &l.advertise {
+impl<'t> Routes<'t> {
+    /// The route tables of `topo`, none compiled yet: each is compiled with the routes propagated
+    /// over every link (a lookup leaves out the links that are down) the first time a lookup asks
+    /// for it.
+    pub fn build(topo: &'t Topology) -> Routes<'t> {
+        Routes {
+            topo,
+            tables: (0..topo.route_tables.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// Compiles every route table now (for callers that will look up in all of them).
+    pub fn compile_all(&self) {
+        for i in 0..self.tables.len() {
+            self.table(RouteTableId(i as u32));
+        }
+    }
+
+    /// The compiled table `table`, compiled now if no lookup has needed it yet.
+    fn table(&self, table: RouteTableId) -> Option<&Table> {
+        let cell = self.tables.get(table.index())?;
+        Some(cell.get_or_init(|| Box::new(Self::compile(self.topo, table))))
+    }
+
+    /// Compiles one route table.
+    fn compile(topo: &Topology, table: RouteTableId) -> Table {
+        let rt = &topo.route_tables[table.index()];
+        let vpc = &topo.vpcs[rt.vpc.index()];
+        let mut map: JointPrefixMap<IpNet, Vec<Candidate>> = JointPrefixMap::new();
+        let mut add = |c: Candidate| map.entry(c.prefix).or_default().push(c);
+        for cidr in vpc.all_cidrs() {
+            add(Candidate {
+                prefix: cidr,
+                target: Target::Local,
+                kind: RouteKind::Local,
+                span: vpc.span,
+            });
+        }
+        for r in &rt.routes {
+            match r.destination {
+                Destination::Cidr(net) => add(Candidate {
+                    prefix: net,
+                    target: r.target,
+                    kind: RouteKind::Static,
+                    span: r.span,
+                }),
+                Destination::PrefixList(pl) => {
+                    for cidr in &topo.prefix_lists[pl.index()].cidrs {
                         add(Candidate {
-                            prefix: *p,
-                            target: Target::VpnGateway,
-                            kind: RouteKind::Propagated {
-                                link: *link,
-                                learned,
-                                as_path: 1 + l.as_path_prepend,
-                            },
-                            span: l.span,
+                            prefix: IpNet::V4(*cidr),
+                            target: r.target,
+                            kind: RouteKind::PrefixList(pl),
+                            span: r.span,
                         });
                     }
                 }
             }
-            for (_, cands) in map.iter_mut() {
-                cands.sort_by_key(|c| c.kind.rank());
-            }
-            tables.push(map);
-            local.push(vpc.all_cidrs().collect());
         }
-        Routes { tables, local }
+        if rt.propagate_vgw
+            && let Some(gw) = &vpc.vpn_gateway
+        {
+            for link in &gw.links {
+                let l = &topo.links[link.index()];
+                let learned = match (l.kind, l.routing) {
+                    (LinkType::DirectConnect, _) => Learned::DirectConnect,
+                    (LinkType::Vpn, Routing::Static) => Learned::VpnStatic,
+                    (LinkType::Vpn, Routing::Bgp) => Learned::VpnBgp,
+                };
+                for p in &l.advertise {
+                    add(Candidate {
+                        prefix: *p,
+                        target: Target::VpnGateway,
+                        kind: RouteKind::Propagated {
+                            link: *link,
+                            learned,
+                            as_path: 1 + l.as_path_prepend,
+                        },
+                        span: l.span,
+                    });
+                }
+            }
+        }
+        for (_, cands) in map.iter_mut() {
+            cands.sort_by_key(|c| c.kind.rank());
+        }
+        Table {
+            map,
+            local: vpc.all_cidrs().collect(),
+        }
     }
 
     /// The candidates `table` holds for the longest prefix containing `dst` that has one
@@ -218,7 +255,7 @@ impl Routes {
         dst: IpAddr,
         links: &LinkState,
     ) -> Option<std::borrow::Cow<'a, [Candidate]>> {
-        let map = self.tables.get(table.index())?;
+        let map = &self.table(table)?.map;
         let available = |c: &Candidate| match c.kind {
             RouteKind::Propagated { link, .. } => links.link_up(link),
             _ => true,
@@ -237,12 +274,13 @@ impl Routes {
 
     /// The route `table` uses for `dst` with `links`, or `None` when no route matches.
     pub fn lookup(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Selected> {
-        let map = self.tables.get(table.index())?;
+        let compiled = self.table(table)?;
+        let map = &compiled.map;
         let cands = self.candidates(table, dst, links)?;
         let best = cands.first()?;
         // The local route wins over a propagated route, even a more specific one.
         if matches!(best.kind, RouteKind::Propagated { .. })
-            && let Some(cidr) = self.local[table.index()].iter().find(|c| c.contains(&dst))
+            && let Some(cidr) = compiled.local.iter().find(|c| c.contains(&dst))
         {
             let local = map
                 .get(cidr)

@@ -64,7 +64,7 @@ impl Snapshot {
     }
 
     /// Its DNS model.
-    pub fn dns(&self) -> &Dns {
+    pub fn dns(&self) -> &Dns<'_> {
         &self.model.borrow_dependent().dns
     }
 
