@@ -527,6 +527,16 @@ more:
             BASE.replace("b: { name: y }", "b: &b { name: y }")
                 .replace("d:\n    name: \"w\"", "d: *b"),
             BASE.replace("  - name: l1", "  - &l { name: l1 }\n  - *l"),
+            // An alias explosion: a piece stops at its first anchor, the whole read reports it.
+            format!(
+                "{BASE}bomb:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n{}",
+                (1..9)
+                    .map(|i| format!(
+                        "  a{i}: &a{i} [{}]\n",
+                        vec![format!("*a{}", i - 1); 10].join(", ")
+                    ))
+                    .collect::<String>()
+            ),
             // Duplicates: a top-level key in two pieces, an entry on both sides of a cut.
             format!("{BASE}items:\n  e: {{ name: e }}\n"),
             BASE.replace("  d:\n", "  a:\n"),

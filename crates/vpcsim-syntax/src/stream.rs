@@ -239,6 +239,9 @@ pub struct Stream<'de, 'd> {
     top_keys: Vec<CompactString>,
     /// An anchor or an alias was read.
     anchored: bool,
+    /// A piece of a file: reading stops at the first anchor or alias (the file is then read
+    /// whole), so no piece copies an alias's events.
+    piece: bool,
 }
 
 impl<'de, 'd> Stream<'de, 'd> {
@@ -252,6 +255,7 @@ impl<'de, 'd> Stream<'de, 'd> {
     fn piece(id: SourceId, file: &'de SourceFile, diags: &'d Diagnostics, p: &Piece) -> Self {
         let mut s = Self::over(id, file, diags, &file.text[p.start..p.end]);
         s.lines = p.first_line - 1;
+        s.piece = true;
         if let Some((start, end)) = p.wrap {
             let at = file.span(id, start, end);
             s.replays.push(Replay {
@@ -296,6 +300,7 @@ impl<'de, 'd> Stream<'de, 'd> {
             wrap_open: false,
             top_keys: Vec::new(),
             anchored: false,
+            piece: false,
         }
     }
 
@@ -365,8 +370,21 @@ impl<'de, 'd> Stream<'de, 'd> {
     /// depth counted.
     fn event(&mut self) -> Option<Ev<'de>> {
         let (event, span, parsed) = self.raw()?;
-        if let Event::Alias(id) = event {
+        let anchor = match &event {
+            Event::Alias(_) => true,
+            Event::Scalar(_, _, a, _) | Event::SequenceStart(a, _) | Event::MappingStart(a, _) => {
+                *a != 0
+            }
+            _ => false,
+        };
+        if anchor {
             self.anchored = true;
+            if self.piece {
+                self.broken = true;
+                return None;
+            }
+        }
+        if let Event::Alias(id) = event {
             let Some(events) = self.anchors.get(&id).cloned() else {
                 self.stop(unknown_alias(span));
                 return None;
@@ -401,14 +419,12 @@ impl<'de, 'd> Stream<'de, 'd> {
         if parsed {
             match &event {
                 Event::Scalar(_, _, anchor, _) if *anchor != 0 => {
-                    self.anchored = true;
                     self.anchors
                         .insert(*anchor, Rc::new(vec![(event.clone(), span)]));
                 }
                 Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
                     if *anchor != 0 =>
                 {
-                    self.anchored = true;
                     self.recordings.push(Recording {
                         anchor: *anchor,
                         depth: outside,
