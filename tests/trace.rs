@@ -30,18 +30,25 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
     v
 }
 
+/// Every shipped topology and scenario, loaded (each is valid).
+fn shipped() -> impl Iterator<Item = (PathBuf, vpcsim_topology::Topology)> {
+    yaml_files("topologies")
+        .into_iter()
+        .chain(yaml_files("tests/scenarios"))
+        .map(|path| {
+            let topo = vpcsim_topology::load(&path, &StdFs)
+                .expect("readable")
+                .topology
+                .unwrap_or_else(|| panic!("{} is invalid", path.display()));
+            (path, topo)
+        })
+}
+
 #[test]
 fn every_topology_and_scenario_passes_check() {
     let mut failures = Vec::new();
     let mut total = 0;
-    for path in yaml_files("topologies")
-        .into_iter()
-        .chain(yaml_files("tests/scenarios"))
-    {
-        let loaded = vpcsim_topology::load(&path, &StdFs).expect("readable");
-        let topo = loaded
-            .topology
-            .unwrap_or_else(|| panic!("{} is invalid", path.display()));
+    for (path, topo) in shipped() {
         let result = vpcsim_engine::check(&topo);
         total += result.results.len();
         for r in result.results.iter().filter(|r| !r.passed) {
@@ -387,14 +394,7 @@ fn no_trace_panics() {
         "s3://doc-example-bucket1/report%20final.csv",
         "s3://my.dotted.bucket/k",
     ];
-    for path in yaml_files("topologies")
-        .into_iter()
-        .chain(yaml_files("tests/scenarios"))
-    {
-        let topo = vpcsim_topology::load(&path, &StdFs)
-            .expect("readable")
-            .topology
-            .expect("valid");
+    for (path, topo) in shipped() {
         let engine = vpcsim_engine::Engine::new(&topo);
         let mut requests: Vec<String> = odd.iter().map(|s| s.to_string()).collect();
         for e in topo
@@ -485,14 +485,7 @@ fn no_trace_panics() {
 fn the_lazy_engine_answers_the_same_in_any_order() {
     use vpcsim_dns::{RecordType, Rotation};
     use vpcsim_topology::model::{Check, HostId, InstanceId, Source};
-    for path in yaml_files("topologies")
-        .into_iter()
-        .chain(yaml_files("tests/scenarios"))
-    {
-        let topo = vpcsim_topology::load(&path, &StdFs)
-            .expect("readable")
-            .topology
-            .expect("valid");
+    for (path, topo) in shipped() {
         let mut requests: Vec<String> = vec!["GET https://s3.us-east-1.amazonaws.com/x/y".into()];
         let mut names: Vec<(String, RecordType)> = vec![
             ("s3.us-east-1.amazonaws.com".into(), RecordType::A),
