@@ -185,8 +185,9 @@ where
         }
     };
     let mut reads: Vec<(usize, PieceRead<T>)> = std::thread::scope(|scope| {
+        // A thread the system will not start leaves its pieces to the others.
         let helpers: Vec<_> = (1..threads.min(pieces.len()))
-            .map(|_| scope.spawn(work))
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
         let mut all = work();
         for h in helpers {
