@@ -342,8 +342,9 @@ impl<'t> Engine<'t> {
     /// Answers `name`/`qtype` asked in `view`. Forwarded queries (conditional forwarders, Resolver
     /// rules) travel like any packet over `net`: UDP 53 from the forwarding resolver through
     /// security groups, network ACLs, routes and links, and the reply back; a query that reaches
-    /// no target is SERVFAIL. This is the one way vpcsim resolves: the CLI, the DNS server, the
-    /// HTTP API and traces all call it (or [`Engine::resolve_quiet`]).
+    /// no target is SERVFAIL. This is the one way vpcsim resolves: the CLI and the HTTP API call
+    /// it, the DNS server [`Engine::resolve_quiet`], and a trace the same resolution over the same
+    /// network with its steps kept as data (`Dns::resolve_data`).
     pub fn resolve(
         &self,
         net: &Network,

@@ -11,7 +11,7 @@ use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Ta
 use vpcsim_topology::{Topology, text};
 
 use crate::service::{Finding, ServiceEvent};
-use crate::{Access, Engine, Hop, HopEvent, S3Host, Trace, Way};
+use crate::{Access, Engine, Hop, HopEvent, Trace, Way};
 
 /// Writes the words of a trace: hops, DNS steps, the request context and the policy explanation,
 /// the reason.
@@ -49,11 +49,7 @@ fn explain_service(eng: &Engine, t: &mut Trace) {
     s.tls = t.tls;
     s.destination = t.destination;
     let call = t.s3.clone();
-    let s3host = if t.request.scheme.is_empty() {
-        None
-    } else {
-        S3Host::parse(&t.request.host)
-    };
+    let s3host = crate::trace::s3_host(&t.request);
     match (t.access.as_ref(), t.origin, t.arrival) {
         (Some(Access::AwsService { service }), _, _) => {
             crate::service::via_service(eng, true, &mut s, call.as_ref(), s3host.as_ref(), *service)

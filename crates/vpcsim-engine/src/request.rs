@@ -221,17 +221,19 @@ impl Signing {
             })
         };
         // Most requests have no query: no parameter to look for.
-        if query.is_empty() {
-        } else if param("X-Amz-Algorithm") == Some("AWS4-HMAC-SHA256")
-            && param("X-Amz-Credential").is_some()
-            && param("X-Amz-Signature").is_some()
-        {
-            return Signing::Query;
-        } else if param("AWSAccessKeyId").is_some()
-            && param("Signature").is_some()
-            && param("Expires").is_some()
-        {
-            return Signing::QueryV2;
+        if !query.is_empty() {
+            if param("X-Amz-Algorithm") == Some("AWS4-HMAC-SHA256")
+                && param("X-Amz-Credential").is_some()
+                && param("X-Amz-Signature").is_some()
+            {
+                return Signing::Query;
+            }
+            if param("AWSAccessKeyId").is_some()
+                && param("Signature").is_some()
+                && param("Expires").is_some()
+            {
+                return Signing::QueryV2;
+            }
         }
         let scheme = headers
             .iter()

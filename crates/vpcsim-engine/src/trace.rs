@@ -63,11 +63,7 @@ pub(crate) fn run(
     }
     let mut t = empty_trace(req, from, IpAddr::V4(src_ip), principal);
     t.headers.clone_from(&opts.headers);
-    let s3host = if t.request.scheme.is_empty() {
-        None
-    } else {
-        S3Host::parse(&t.request.host)
-    };
+    let s3host = s3_host(&t.request);
     t.s3 = s3host.as_ref().map(|h| S3Call::new(h, &t.request));
 
     // 1. The name.
@@ -162,11 +158,7 @@ fn via_service(
     let principal = opts.principal.flatten();
     let mut t = empty_trace(req, from, IpAddr::V4(Ipv4Addr::UNSPECIFIED), principal);
     t.headers.clone_from(&opts.headers);
-    let s3host = if t.request.scheme.is_empty() {
-        None
-    } else {
-        S3Host::parse(&t.request.host)
-    };
+    let s3host = s3_host(&t.request);
     let call = s3host.as_ref().map(|h| S3Call::new(h, &t.request));
     t.tls = match &s3host {
         Some(h) if t.request.scheme == "https" => Some(opts.tls.unwrap_or(h.max_tls())),
@@ -240,6 +232,16 @@ fn s3_uri(eng: &Engine, source: Source, req: &mut Request) {
         req.host = format!("{bucket}.s3.{region}.amazonaws.com");
     }
     req.scheme = "https";
+}
+
+/// The S3 host name a request is sent to, parsed; `None` for a request without a URL (a
+/// packet) or to a host that is not S3's.
+pub(crate) fn s3_host(req: &Request) -> Option<S3Host> {
+    if req.scheme.is_empty() {
+        None
+    } else {
+        S3Host::parse(&req.host)
+    }
 }
 
 pub(crate) fn empty_trace(

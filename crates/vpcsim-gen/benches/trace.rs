@@ -53,10 +53,18 @@ fn bench_traces(c: &mut Criterion, group: &str, topo: &Topology, cases: &[(&str,
     for &(name, from, request) in cases {
         let source = topo.find_source(from).expect("source");
         let mut rotation = Rotation::new();
+        let trace = |rotation: &mut Rotation| {
+            engine.trace(
+                &net,
+                source,
+                black_box(from),
+                black_box(request),
+                &opts,
+                rotation,
+            )
+        };
         // Make sure the case traces as the expectations say before timing it.
-        let mut t = engine
-            .trace(&net, source, from, request, &opts, &mut rotation)
-            .expect("request parses");
+        let mut t = trace(&mut rotation).expect("request parses");
         engine.render(&mut t);
         assert!(!t.forward.is_empty(), "{name}: {}", t.reason);
         // `full`: the whole trace, as data (every step, the DNS events, the finding and the
@@ -64,29 +72,11 @@ fn bench_traces(c: &mut Criterion, group: &str, topo: &Topology, cases: &[(&str,
         // and its words (`Engine::render`: hops, DNS steps, request context, policy explanation,
         // reason), as `vpcsim trace` shows it.
         g.bench_function(BenchmarkId::new("full", name), |b| {
-            b.iter(|| {
-                engine.trace(
-                    &net,
-                    source,
-                    black_box(from),
-                    black_box(request),
-                    &opts,
-                    &mut rotation,
-                )
-            })
+            b.iter(|| trace(&mut rotation))
         });
         g.bench_function(BenchmarkId::new("rendered", name), |b| {
             b.iter(|| {
-                let mut t = engine
-                    .trace(
-                        &net,
-                        source,
-                        black_box(from),
-                        black_box(request),
-                        &opts,
-                        &mut rotation,
-                    )
-                    .expect("request parses");
+                let mut t = trace(&mut rotation).expect("request parses");
                 engine.render(&mut t);
                 t
             })

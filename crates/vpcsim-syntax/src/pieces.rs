@@ -57,7 +57,11 @@ pub struct Parallel {
 impl Parallel {
     /// One thread per core (at most 8), pieces of 1 MiB: a file under 2 MiB is read whole.
     pub fn for_this_machine() -> Self {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        // Asked once per process: it reads the CPU affinity and cgroup limits, and every load
+        // asks (a server reloading a small file included).
+        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let threads = *THREADS
+            .get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)));
         Parallel {
             threads,
             piece_bytes: 1 << 20,
@@ -88,7 +92,8 @@ impl<T: Join> Join for Lenient<T> {
 
 impl<T> Join for Entries<T> {
     fn join(&mut self, mut later: Self) -> bool {
-        let names: HashSet<&str> = self.0.iter().map(|e| e.key.value.as_str()).collect();
+        let names: HashSet<&str, foldhash::fast::RandomState> =
+            self.0.iter().map(|e| e.key.value.as_str()).collect();
         if later.0.iter().any(|e| names.contains(e.key.value.as_str())) {
             return false;
         }
@@ -116,7 +121,7 @@ macro_rules! whole {
         }
     )*};
 }
-whole!(String, bool, u8, u16, u32, u64, i64, f64);
+whole!(String, u64);
 
 impl<T> Join for Spanned<T> {
     fn join(&mut self, _: Self) -> bool {

@@ -60,9 +60,9 @@ pub struct SourceFile {
     pub name: String,
     /// The whole text.
     pub text: Arc<str>,
-    /// Shared: a source file is cloned to be read while the map it is in grows.
     /// Byte offsets of line starts, as `u32` (a file has at most `u32::MAX` bytes that spans
-    /// can name; see [`offset32`]).
+    /// can name; see [`offset32`]); shared, as a source file is cloned to be read while the map
+    /// it is in grows.
     line_starts: Arc<[u32]>,
     /// Every character is one byte: columns are byte differences.
     ascii: bool,

@@ -16,8 +16,9 @@
 //!   failed is still read for them, so every unknown key is reported, as before.
 //! - [`Spanned`](crate::Spanned) reads its value first and then its span (a collection's span is
 //!   known only at its end). [`RawNode`] takes a value as a [`Node`] (inline policies).
-//! - A syntax error ends reading; only the syntax error is reported then (what was read before it
-//!   may be cut off, so its "missing key" errors would be noise).
+//! - A syntax error ends reading; only the syntax error and the duplicate keys before it are
+//!   reported then, as the tree reports them (what was read before it may be cut off, so its
+//!   "missing key" errors would be noise).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -50,7 +51,7 @@ pub fn from_str<'de, T: de::Deserialize<'de>>(
     let syntax = found.iter().any(|d| d.code == "yaml-syntax");
     found
         .into_iter()
-        .filter(|d| !syntax || d.code == "yaml-syntax")
+        .filter(|d| !syntax || matches!(d.code, "yaml-syntax" | "duplicate-key"))
         .for_each(|d| diags.push(d));
     value
 }
@@ -72,9 +73,9 @@ pub(crate) fn read_piece<'de, T: de::Deserialize<'de>>(
 ) -> PieceRead<T> {
     let local = Diagnostics::new();
     let (value, s) = read(Stream::piece(id, file, &local, piece));
-    let clean = !s.anchored && local.is_empty();
+    // A piece stops at its first anchor or alias (`Stream::piece`), so a clean read had none.
     PieceRead {
-        value: value.filter(|_| clean),
+        value: value.filter(|_| local.is_empty()),
         top_keys: s.top_keys,
     }
 }
@@ -237,8 +238,6 @@ pub struct Stream<'de, 'd> {
     wrap_open: bool,
     /// The keys of the top-level mapping, in order.
     top_keys: Vec<CompactString>,
-    /// An anchor or an alias was read.
-    anchored: bool,
     /// A piece of a file: reading stops at the first anchor or alias (the file is then read
     /// whole), so no piece copies an alias's events.
     piece: bool,
@@ -299,7 +298,6 @@ impl<'de, 'd> Stream<'de, 'd> {
             lines: 0,
             wrap_open: false,
             top_keys: Vec::new(),
-            anchored: false,
             piece: false,
         }
     }
@@ -377,12 +375,9 @@ impl<'de, 'd> Stream<'de, 'd> {
             }
             _ => false,
         };
-        if anchor {
-            self.anchored = true;
-            if self.piece {
-                self.broken = true;
-                return None;
-            }
+        if anchor && self.piece {
+            self.broken = true;
+            return None;
         }
         if let Event::Alias(id) = event {
             let Some(events) = self.anchors.get(&id).cloned() else {
@@ -1350,6 +1345,8 @@ mod tests {
             "list:\n  - name: x\n    size: 70000\n    ratio: nope\n    on: maybe\n    cidr: { a: b }\n    policy: [1]\n  - 5\n  - ~\n",
             // Syntax errors: only the syntax error is reported.
             "items:\n  a: { nmae: x }\nlist: [1, 2\nseed: 3\n",
+            // A duplicate key before a syntax error is reported with it.
+            "items:\n  a: 1\n  a: 2\nlist: [1, 2\n",
             "items: {}\n---\nseed: 1\n",
             "items: { a: *nothing }\n",
             // A scalar or a list where the document's mapping belongs.

@@ -330,8 +330,7 @@ impl Builder<'_> {
 
     pub(super) fn principals(&mut self, raw: &f::Topology) {
         let Some(ps) = &raw.principals.0 else { return };
-        let mut key_ids: std::collections::HashMap<String, vpcsim_syntax::Span> =
-            std::collections::HashMap::default();
+        let mut key_ids: HashMap<String, vpcsim_syntax::Span> = HashMap::default();
         for e in ps.iter() {
             let Some(p) = &e.value else { continue };
             let account = self.account(&p.account);

@@ -14,9 +14,11 @@ impl Builder<'_> {
         self.t
             .subnets
             .reserve_exact(defs().map(|v| v.subnets.len()).sum());
-        self.t
-            .route_tables
-            .reserve_exact(defs().map(|v| v.route_tables.len()).sum());
+        self.t.route_tables.reserve_exact(
+            defs()
+                .map(|v| v.route_tables.len() + usize::from(!has_main(v)))
+                .sum(),
+        );
         self.t
             .endpoints
             .reserve_exact(defs().map(|v| v.endpoints.len()).sum());
@@ -600,4 +602,12 @@ impl Builder<'_> {
         });
         self.t.vpcs[vpc.index()].instances.push(id);
     }
+}
+
+/// Whether a VPC as written marks one of its route tables `main` (if not, AWS's main table is
+/// added: [`Builder::implicit_main_route_table`]).
+fn has_main(v: &f::Vpc) -> bool {
+    v.route_tables
+        .iter()
+        .any(|t| t.value.as_ref().is_some_and(|t| t.main))
 }
