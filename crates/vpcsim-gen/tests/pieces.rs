@@ -105,3 +105,54 @@ fn generated_topologies() {
         assert!(is_cut(&text));
     }
 }
+
+/// Every node's span, in document order.
+fn spans(node: &vpcsim_syntax::Node, out: &mut Vec<vpcsim_syntax::Span>) {
+    out.push(node.span);
+    match &node.kind {
+        vpcsim_syntax::NodeKind::Scalar { .. } => {}
+        vpcsim_syntax::NodeKind::Seq(items) => items.iter().for_each(|n| spans(n, out)),
+        vpcsim_syntax::NodeKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+            spans(k, out);
+            spans(v, out);
+        }),
+    }
+}
+
+/// Spans of an ASCII file are made from the parser's character index (`SourceFile::plain`);
+/// other files find them through the line index. Both give the same spans: a comment with a
+/// non-ASCII character appended after the document sends the same text down the second path.
+#[test]
+fn spans_from_the_parser_index_are_those_from_the_line_index() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    yaml_files(&root.join("topologies"), &mut files);
+    yaml_files(&root.join("tests"), &mut files);
+    files.sort();
+    let mut compared = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        for text in [text.clone(), text.replace('\n', "\r\n")] {
+            let tree = |text: String| {
+                let file = SourceFile::new("f", text);
+                let plain = file.plain();
+                let diags = vpcsim_syntax::Diagnostics::new();
+                let mut out = Vec::new();
+                if let Some(root) = vpcsim_syntax::yaml::parse(SourceId(0), &file, &diags) {
+                    spans(&root, &mut out);
+                }
+                (plain, out, diags.into_sorted().len())
+            };
+            let (fast, by_index, errors) = tree(text.clone());
+            if !fast || errors > 0 || !text.ends_with('\n') {
+                continue;
+            }
+            let (slow, by_lines, _) = tree(format!("{text}# é\n"));
+            assert!(!slow);
+            // The root mapping's end is where the document ends.
+            assert_eq!(by_index[1..], by_lines[1..], "{}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "{compared} files compared");
+}

@@ -41,7 +41,18 @@ pub struct Piece {
     /// The line the piece starts on.
     pub first_line: usize,
     /// The top-level key whose collection the piece continues.
-    pub wrap: Option<(usize, usize)>,
+    pub wrap: Option<Key>,
+}
+
+/// A top-level key, written plain at the start of its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// Its first byte.
+    pub start: usize,
+    /// One past its last byte.
+    pub end: usize,
+    /// Its line (1-based).
+    pub line: usize,
 }
 
 /// How a file is read in pieces.
@@ -69,44 +80,63 @@ impl Parallel {
     }
 }
 
-/// A value that can be read in pieces: `join` appends a later piece's value to an earlier
-/// one's, in file order. False when the two cannot be one value (both hold the same key or
+/// A value that can be read in pieces: `join` appends the later pieces' values to the first
+/// one's, in file order, all at once (a collection cut into many pieces is grown to its size
+/// once, not once per piece). False when they cannot be one value (two hold the same key or
 /// name): the file is then read whole, which reports why.
 pub trait Join: Sized {
-    /// Appends `later`; false when they clash.
-    fn join(&mut self, later: Self) -> bool;
+    /// Appends `later`, in order; false when they clash.
+    fn join(&mut self, later: Vec<Self>) -> bool;
+}
+
+/// The part `part` of every value of `values`, taken out of it: what a structure's [`Join`]
+/// hands to its field's.
+pub fn take_all<T, F: Default>(values: &mut [T], part: impl Fn(&mut T) -> &mut F) -> Vec<F> {
+    values.iter_mut().map(|v| std::mem::take(part(v))).collect()
 }
 
 impl<T: Join> Join for Lenient<T> {
-    fn join(&mut self, later: Self) -> bool {
-        match (&mut self.0, later.0) {
-            (_, None) => true,
-            (None, Some(v)) => {
-                self.0 = Some(v);
-                true
-            }
-            (Some(a), Some(b)) => a.join(b),
+    fn join(&mut self, later: Vec<Self>) -> bool {
+        let mut later = later.into_iter().filter_map(|l| l.0);
+        if self.0.is_none() {
+            self.0 = later.next();
+        }
+        let rest: Vec<T> = later.collect();
+        match &mut self.0 {
+            Some(v) => rest.is_empty() || v.join(rest),
+            None => true,
         }
     }
 }
 
 impl<T> Join for Entries<T> {
-    fn join(&mut self, mut later: Self) -> bool {
-        let names: HashSet<&str, foldhash::fast::RandomState> =
-            self.0.iter().map(|e| e.key.value.as_str()).collect();
-        if later.0.iter().any(|e| names.contains(e.key.value.as_str())) {
-            return false;
+    fn join(&mut self, later: Vec<Self>) -> bool {
+        let added: usize = later.iter().map(|l| l.0.len()).sum();
+        if added == 0 {
+            return true;
         }
-        self.0.reserve_exact(later.0.len());
-        self.0.append(&mut later.0);
+        let mut names: HashSet<&str, foldhash::fast::RandomState> =
+            HashSet::with_capacity_and_hasher(self.0.len() + added, Default::default());
+        for e in self.0.iter().chain(later.iter().flat_map(|l| &l.0)) {
+            if !names.insert(e.key.value.as_str()) {
+                return false;
+            }
+        }
+        drop(names);
+        self.0.reserve_exact(added);
+        for mut l in later {
+            self.0.append(&mut l.0);
+        }
         true
     }
 }
 
 impl<T> Join for List<T> {
-    fn join(&mut self, mut later: Self) -> bool {
-        self.0.reserve_exact(later.0.len());
-        self.0.append(&mut later.0);
+    fn join(&mut self, later: Vec<Self>) -> bool {
+        self.0.reserve_exact(later.iter().map(|l| l.0.len()).sum());
+        for mut l in later {
+            self.0.append(&mut l.0);
+        }
         true
     }
 }
@@ -115,8 +145,8 @@ impl<T> Join for List<T> {
 macro_rules! whole {
     ($($t:ty),*) => {$(
         impl Join for $t {
-            fn join(&mut self, _: Self) -> bool {
-                false
+            fn join(&mut self, later: Vec<Self>) -> bool {
+                later.is_empty()
             }
         }
     )*};
@@ -124,8 +154,8 @@ macro_rules! whole {
 whole!(String, u64);
 
 impl<T> Join for Spanned<T> {
-    fn join(&mut self, _: Self) -> bool {
-        false
+    fn join(&mut self, later: Vec<Self>) -> bool {
+        later.is_empty()
     }
 }
 
@@ -207,12 +237,12 @@ where
     reads.sort_unstable_by_key(|(i, _)| *i);
     let mut seen = HashSet::new();
     let mut last_key = None;
-    let mut value: Option<T> = None;
+    let mut values = Vec::with_capacity(reads.len());
     for ((_, read), piece) in reads.into_iter().zip(pieces) {
         let keys = read.top_keys;
         match piece.wrap {
             // The piece continues the collection of the key the piece before ended in.
-            Some((start, end)) => {
+            Some(Key { start, end, .. }) => {
                 let key = &file.text[start..end];
                 if keys.len() != 1 || keys[0] != key || last_key.as_deref() != Some(key) {
                     return None;
@@ -227,17 +257,11 @@ where
                 last_key = keys.last().cloned();
             }
         }
-        let v = read.value?;
-        match &mut value {
-            None => value = Some(v),
-            Some(acc) => {
-                if !acc.join(v) {
-                    return None;
-                }
-            }
-        }
+        values.push(read.value?);
     }
-    value
+    let mut later = values.into_iter();
+    let mut value = later.next()?;
+    value.join(later.collect()).then_some(value)
 }
 
 /// Where to cut `text` into pieces of about `piece_bytes`; `None` when it is not worth cutting
@@ -262,24 +286,35 @@ pub fn plan(text: &str, piece_bytes: usize) -> Option<Vec<Piece>> {
     // The top-level key being read, when it is a plain key alone on its line (its collection
     // can then be cut): its byte range, and the column of its collection's entries and whether
     // they are a list's, once the first entry is seen.
-    let mut key: Option<(usize, usize)> = None;
+    let mut key: Option<Key> = None;
     let mut entries: Option<(usize, bool)> = None;
+    let bytes = text.as_bytes();
     let mut at = 0;
     let mut first = true;
-    for (n, line) in text.split_inclusive('\n').enumerate() {
+    // Lines are found with `memchr`, and most of them (inside an entry) are passed over after
+    // their indentation and first character: the plan is serial work before any piece is read.
+    for n in 0.. {
+        if at == bytes.len() {
+            break;
+        }
         let start = at;
-        at += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
-        let indent = body.len() - body.trim_start_matches(' ').len();
-        let rest = &body[indent..];
-        if rest.trim().is_empty() || rest.starts_with('#') {
+        at = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+        let indent = bytes[start..at].iter().take_while(|&&c| c == b' ').count();
+        let b = bytes.get(start + indent).copied().unwrap_or(b'\n');
+        let rest = || text[start + indent..at].trim_end_matches(['\n', '\r']);
+        // A blank line (spaces, tabs, any Unicode space) or a comment.
+        if b == b'#' || (!b.is_ascii_graphic() && rest().trim().is_empty()) {
             continue;
         }
-        let b = rest.as_bytes()[0];
         if b == b'\t' || (first && (indent > 0 || b"-{[\"'?&!*|>%".contains(&b))) {
             return None;
         }
         let top = indent == 0;
+        // Inside an entry of a collection being cut, or of one that is not: nothing to see.
+        if !top && (key.is_none() || entries.is_some_and(|(column, _)| indent > column)) {
+            continue;
+        }
+        let rest = rest();
         if top {
             if rest.starts_with("---") || rest.starts_with("...") || b == b'%' {
                 return None;
@@ -291,7 +326,11 @@ pub fn plan(text: &str, piece_bytes: usize) -> Option<Vec<Piece>> {
                 entries = None;
                 continue;
             }
-            key = plain_key(rest).map(|(s, e)| (start + s, start + e));
+            key = plain_key(rest).map(|(s, e)| Key {
+                start: start + s,
+                end: start + e,
+                line: n + 1,
+            });
             entries = None;
         } else if key.is_some() {
             match entries {
@@ -391,19 +430,19 @@ mod tests {
     }
 
     impl Join for Top {
-        fn join(&mut self, later: Self) -> bool {
+        fn join(&mut self, mut later: Vec<Self>) -> bool {
             let Top {
                 items,
                 more,
                 list,
                 seed,
                 name,
-            } = later;
-            self.items.join(items)
-                && self.more.join(more)
-                && self.list.join(list)
-                && self.seed.join(seed)
-                && self.name.join(name)
+            } = self;
+            items.join(take_all(&mut later, |t| &mut t.items))
+                && more.join(take_all(&mut later, |t| &mut t.more))
+                && list.join(take_all(&mut later, |t| &mut t.list))
+                && seed.join(take_all(&mut later, |t| &mut t.seed))
+                && name.join(take_all(&mut later, |t| &mut t.name))
         }
     }
 
@@ -512,7 +551,7 @@ more:
                 "  m2:"
             ]
         );
-        let key = |p: &Piece| p.wrap.map(|(s, e)| &BASE[s..e]);
+        let key = |p: &Piece| p.wrap.map(|k| &BASE[k.start..k.end]);
         assert_eq!(key(&pieces[2]), Some("items"));
         assert_eq!(key(&pieces[6]), Some("list"));
         assert_eq!(key(&pieces[5]), None);

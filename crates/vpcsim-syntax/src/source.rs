@@ -1,6 +1,6 @@
 //! Source files and spans.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -58,29 +58,72 @@ impl Span {
 pub struct SourceFile {
     /// The name shown in diagnostics (the path as the user gave it).
     pub name: String,
-    /// The whole text.
-    pub text: Arc<str>,
+    /// The whole text (shared, and kept as it was read: a file is not copied to be shared).
+    pub text: Arc<String>,
     /// Byte offsets of line starts, as `u32` (a file has at most `u32::MAX` bytes that spans
-    /// can name; see [`offset32`]); shared, as a source file is cloned to be read while the map
-    /// it is in grows.
-    line_starts: Arc<[u32]>,
+    /// can name; see [`offset32`]), found the first time they are needed: a file that reads
+    /// cleanly needs none when [`SourceFile::plain`]. Shared, as a source file is cloned to be
+    /// read while the map it is in grows.
+    line_starts: Arc<OnceLock<Box<[u32]>>>,
     /// Every character is one byte: columns are byte differences.
     ascii: bool,
+    /// Every character is one byte and every carriage return is followed by a line feed.
+    plain: bool,
 }
 
 impl SourceFile {
-    /// Makes a source file and indexes its lines.
-    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let line_starts: Arc<[u32]> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| offset32(i + 1)))
-            .collect();
+    /// Makes a source file.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = Arc::new(text.into());
+        let ascii = text.is_ascii();
+        let bytes = text.as_bytes();
+        let plain =
+            ascii && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'));
         SourceFile {
             name: name.into(),
-            ascii: text.is_ascii(),
+            ascii,
+            plain,
             text,
-            line_starts,
+            line_starts: Arc::default(),
         }
+    }
+
+    /// True when a parser's position — a character index, a line counted at `\n` and `\r\n`
+    /// breaks and a character column — gives a span without the line index: the index is the
+    /// byte offset and the column the byte column ([`SourceFile::plain_span`]).
+    pub fn plain(&self) -> bool {
+        self.plain
+    }
+
+    /// The span of characters `start..end` (indexes into the text, which is [`plain`]) that
+    /// starts on 1-based `line` at 0-based column `col`.
+    ///
+    /// [`plain`]: SourceFile::plain
+    pub fn plain_span(
+        &self,
+        id: SourceId,
+        (start, end): (usize, usize),
+        line: usize,
+        col: usize,
+    ) -> Span {
+        Span {
+            file: id,
+            start: offset32(start),
+            end: offset32(end.max(start)),
+            line: line as u32,
+            col: col as u32 + 1,
+        }
+    }
+
+    /// Byte offsets of line starts.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+            starts.push(0);
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| offset32(i + 1)));
+            starts.into_boxed_slice()
+        })
     }
 
     /// Byte offset of a 1-based line and a 0-based character column (clamped to the text).
@@ -106,9 +149,12 @@ impl SourceFile {
 
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        if offset == 0 {
+            return (1, 1);
+        }
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         if self.ascii {
             return (line as u32 + 1, (offset - start) as u32 + 1);
         }
@@ -128,10 +174,10 @@ impl SourceFile {
     ) -> Span {
         let start = self.offset(line, col_chars);
         let end = self.offset(end_line, end_col);
-        if line == 0 || line > self.line_starts.len() {
+        if line == 0 || line > self.line_starts().len() {
             return self.span(id, start, end);
         }
-        let line_start = self.line_starts[line - 1] as usize;
+        let line_start = self.line_starts()[line - 1] as usize;
         let col = if self.ascii {
             start - line_start
         } else {
@@ -165,13 +211,13 @@ impl SourceFile {
 
     /// Number of lines (a text ending with a newline has an empty last line after it).
     pub(crate) fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// 0-based line holding a byte offset (clamped to the text).
     pub(crate) fn line_index(&self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
-        match self.line_starts.binary_search(&offset32(offset)) {
+        match self.line_starts().binary_search(&offset32(offset)) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
@@ -179,12 +225,12 @@ impl SourceFile {
 
     /// Byte offset where a 0-based line starts.
     fn line_start(&self, index: usize) -> Option<usize> {
-        self.line_starts.get(index).map(|&s| s as usize)
+        self.line_starts().get(index).map(|&s| s as usize)
     }
 
     /// Byte range of a 0-based line, without its line break (`\n` or `\r\n`).
     pub(crate) fn line_bounds(&self, index: usize) -> (usize, usize) {
-        let start = self.line_starts[index] as usize;
+        let start = self.line_starts()[index] as usize;
         let mut end = self
             .line_start(index + 1)
             .map_or(self.text.len(), |next| next - 1);
@@ -208,7 +254,7 @@ impl SourceMap {
     }
 
     /// Adds a file and returns its id.
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
         let id = SourceId(self.files.len() as u32);
         self.files.push(SourceFile::new(name, text));
         id

@@ -32,7 +32,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use crate::de::{Error, article, not_a_variant, parse_bool, parse_float, unknown_key};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::pieces::Piece;
-use crate::source::{SourceFile, SourceId, Span};
+use crate::source::{SourceFile, SourceId, Span, offset32};
 use crate::yaml::{
     self, MAX_DEPTH, MAX_NODES, Node, NodeKind, alias_explosion, is_null_text, second_document,
     syntax_error, too_deep, unknown_alias,
@@ -234,6 +234,8 @@ pub struct Stream<'de, 'd> {
     /// Lines before the text the parser reads (a piece's first line is the file's line
     /// `lines + 1`).
     lines: usize,
+    /// The byte offset in the file of the text the parser reads.
+    base: usize,
     /// A piece's injected mapping is still to be closed when its text ends.
     wrap_open: bool,
     /// The keys of the top-level mapping, in order.
@@ -254,9 +256,18 @@ impl<'de, 'd> Stream<'de, 'd> {
     fn piece(id: SourceId, file: &'de SourceFile, diags: &'d Diagnostics, p: &Piece) -> Self {
         let mut s = Self::over(id, file, diags, &file.text[p.start..p.end]);
         s.lines = p.first_line - 1;
+        s.base = p.start;
         s.piece = true;
-        if let Some((start, end)) = p.wrap {
-            let at = file.span(id, start, end);
+        if let Some(key) = p.wrap {
+            let (start, end) = (key.start, key.end);
+            // A plain key at the start of its line.
+            let at = Span {
+                file: id,
+                start: offset32(start),
+                end: offset32(end),
+                line: offset32(key.line),
+                col: 1,
+            };
             s.replays.push(Replay {
                 events: Rc::new(vec![
                     (Event::MappingStart(0, None), at),
@@ -296,6 +307,7 @@ impl<'de, 'd> Stream<'de, 'd> {
             broken: false,
             documents: 0,
             lines: 0,
+            base: 0,
             wrap_open: false,
             top_keys: Vec::new(),
             piece: false,
@@ -303,6 +315,15 @@ impl<'de, 'd> Stream<'de, 'd> {
     }
 
     fn span(&self, s: YSpan) -> Span {
+        if self.file.plain() {
+            let (start, end) = (s.start.index(), s.end.index());
+            return self.file.plain_span(
+                self.id,
+                (self.base + start, self.base + end),
+                s.start.line() + self.lines,
+                s.start.col(),
+            );
+        }
         self.file.span_at(
             self.id,
             (s.start.line() + self.lines, s.start.col()),

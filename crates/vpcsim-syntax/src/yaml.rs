@@ -243,6 +243,12 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn span(&self, s: YSpan) -> Span {
+        if self.file.plain() {
+            let (start, end) = (s.start.index(), s.end.index());
+            return self
+                .file
+                .plain_span(self.id, (start, end), s.start.line(), s.start.col());
+        }
         self.file.span_at(
             self.id,
             (s.start.line(), s.start.col()),

@@ -76,9 +76,10 @@ pub struct Topology {
 }
 
 impl vpcsim_syntax::pieces::Join for Topology {
-    /// A later piece of the same file: each key is in one piece, but for a collection cut into
-    /// several, whose entries are appended.
-    fn join(&mut self, later: Self) -> bool {
+    /// The later pieces of the same file: each key is in one piece, but for a collection cut
+    /// into several, whose entries are appended.
+    fn join(&mut self, mut later: Vec<Self>) -> bool {
+        use vpcsim_syntax::pieces::take_all;
         // Every field, so that a new one cannot be forgotten here.
         let Topology {
             name,
@@ -99,25 +100,25 @@ impl vpcsim_syntax::pieces::Join for Topology {
             expect,
             scenarios,
             diagnostics,
-        } = later;
-        self.name.join(name)
-            && self.description.join(description)
-            && self.seed.join(seed)
-            && self.regions.join(regions)
-            && self.accounts.join(accounts)
-            && self.vpcs.join(vpcs)
-            && self.peerings.join(peerings)
-            && self.dx_gateways.join(dx_gateways)
-            && self.onprem.join(onprem)
-            && self.links.join(links)
-            && self.hosted_zones.join(hosted_zones)
-            && self.buckets.join(buckets)
-            && self.principals.join(principals)
-            && self.organizations.join(organizations)
-            && self.outposts.join(outposts)
-            && self.expect.join(expect)
-            && self.scenarios.join(scenarios)
-            && self.diagnostics.join(diagnostics)
+        } = self;
+        name.join(take_all(&mut later, |t| &mut t.name))
+            && description.join(take_all(&mut later, |t| &mut t.description))
+            && seed.join(take_all(&mut later, |t| &mut t.seed))
+            && regions.join(take_all(&mut later, |t| &mut t.regions))
+            && accounts.join(take_all(&mut later, |t| &mut t.accounts))
+            && vpcs.join(take_all(&mut later, |t| &mut t.vpcs))
+            && peerings.join(take_all(&mut later, |t| &mut t.peerings))
+            && dx_gateways.join(take_all(&mut later, |t| &mut t.dx_gateways))
+            && onprem.join(take_all(&mut later, |t| &mut t.onprem))
+            && links.join(take_all(&mut later, |t| &mut t.links))
+            && hosted_zones.join(take_all(&mut later, |t| &mut t.hosted_zones))
+            && buckets.join(take_all(&mut later, |t| &mut t.buckets))
+            && principals.join(take_all(&mut later, |t| &mut t.principals))
+            && organizations.join(take_all(&mut later, |t| &mut t.organizations))
+            && outposts.join(take_all(&mut later, |t| &mut t.outposts))
+            && expect.join(take_all(&mut later, |t| &mut t.expect))
+            && scenarios.join(take_all(&mut later, |t| &mut t.scenarios))
+            && diagnostics.join(take_all(&mut later, |t| &mut t.diagnostics))
     }
 }
 
