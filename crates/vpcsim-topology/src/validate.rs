@@ -125,12 +125,48 @@ struct Names {
     principals: Table<PrincipalId>,
     buckets: Table<BucketId>,
     /// Per VPC: subnets, route tables, security groups, endpoints, instances, NAT gateways.
-    subnets: HashMap<VpcId, Table<SubnetId>>,
-    route_tables: HashMap<VpcId, Table<RouteTableId>>,
-    security_groups: HashMap<VpcId, Table<SecurityGroupId>>,
-    endpoints: HashMap<VpcId, Table<EndpointId>>,
-    instances: HashMap<VpcId, Table<InstanceId>>,
-    nat_gateways: HashMap<VpcId, Table<NatGatewayId>>,
+    subnets: PerVpc<SubnetId>,
+    route_tables: PerVpc<RouteTableId>,
+    security_groups: PerVpc<SecurityGroupId>,
+    endpoints: PerVpc<EndpointId>,
+    instances: PerVpc<InstanceId>,
+    nat_gateways: PerVpc<NatGatewayId>,
+}
+
+/// A name table for each VPC, by the VPC's id (dense: a vector, not a map).
+struct PerVpc<I>(Vec<Option<Table<I>>>);
+
+impl<I> Default for PerVpc<I> {
+    fn default() -> Self {
+        PerVpc(Vec::new())
+    }
+}
+
+impl<I> PerVpc<I> {
+    /// The table of `vpc`, once made.
+    fn get(&self, vpc: &VpcId) -> Option<&Table<I>> {
+        self.0.get(vpc.index()).and_then(Option::as_ref)
+    }
+
+    /// Sets the table of `vpc`.
+    fn insert(&mut self, vpc: VpcId, table: Table<I>) {
+        let i = vpc.index();
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(table);
+    }
+
+    /// Every VPC's table, with its VPC.
+    fn iter(&self) -> impl Iterator<Item = (VpcId, &Table<I>)> {
+        let tables = self.0.iter().enumerate();
+        tables.filter_map(|(i, t)| Some((VpcId(i as u32), t.as_ref()?)))
+    }
+}
+
+/// An empty name table with room for `n` names.
+fn table<I>(n: usize) -> Table<I> {
+    Table::with_capacity_and_hasher(n, Default::default())
 }
 
 /// What a lookup found.
@@ -224,9 +260,32 @@ pub fn stable_hash(seed: u64, parts: &[&str]) -> u64 {
     h ^ (h >> 31)
 }
 
+/// `PREFIX-` and the first `digits` (at most 32) hex digits of `hash` followed by `hash` rotated
+/// left by 17 bits: one id for each of the thousands of resources a generated topology leaves
+/// without one, so written out digit by digit rather than formatted.
 fn hex_id(prefix: &str, hash: u64, digits: usize) -> String {
-    let hex = format!("{hash:016x}{:016x}", hash.rotate_left(17));
-    format!("{prefix}-{}", &hex[..digits])
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let words = [hash, hash.rotate_left(17)];
+    let mut id = String::with_capacity(prefix.len() + 1 + digits);
+    id.push_str(prefix);
+    id.push('-');
+    for i in 0..digits.min(32) {
+        let nibble = (words[i / 16] >> (60 - 4 * (i % 16))) & 0xf;
+        id.push(char::from(HEX[nibble as usize]));
+    }
+    id
+}
+
+/// `s` as an IPv4 CIDR when it is written the usual way: four decimal octets without leading
+/// zeros (std's parser), `/` and a prefix length of one or two digits. ipnet reads these the
+/// same, and more (leading zeros, IPv6), several times slower: anything else is left to it.
+fn plain_cidr4(s: &str) -> Option<IpNet> {
+    let (addr, len) = s.split_once('/')?;
+    if len.is_empty() || len.len() > 2 || !len.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let net = Ipv4Net::new(addr.parse().ok()?, len.parse().ok()?).ok()?;
+    Some(IpNet::V4(net))
 }
 
 fn is_hex(s: &str) -> bool {
@@ -318,7 +377,7 @@ impl<'a> Builder<'a> {
 
     fn cidr(&self, text: &Spanned<String>) -> Option<IpNet> {
         let s = text.as_str().trim();
-        match s.parse::<IpNet>() {
+        match plain_cidr4(s).map_or_else(|| s.parse::<IpNet>(), Ok) {
             Ok(net) if net.trunc() == net => Some(net),
             Ok(net) => {
                 self.err(
@@ -769,3 +828,55 @@ mod peering;
 mod resolver;
 mod routes;
 mod vpcs;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The id written digit by digit is the one formatted.
+    #[test]
+    fn hex_ids_are_the_formatted_digits() {
+        let mut hash = 0x0123_4567_89ab_cdef_u64;
+        for _ in 0..1000 {
+            hash = stable_hash(hash, &["next"]);
+            for digits in [8, 17, 32] {
+                let hex = format!("{hash:016x}{:016x}", hash.rotate_left(17));
+                assert_eq!(
+                    hex_id("vpc", hash, digits),
+                    format!("vpc-{}", &hex[..digits])
+                );
+            }
+        }
+    }
+
+    /// What the quick reader takes, ipnet reads the same; what it leaves, ipnet decides.
+    #[test]
+    fn plain_cidrs_read_as_ipnet_reads_them() {
+        let taken = [
+            "10.0.0.0/16",
+            "0.0.0.0/0",
+            "255.255.255.255/32",
+            "10.1.2.3/8",
+            "192.168.0.0/05",
+        ];
+        for s in taken {
+            assert_eq!(plain_cidr4(s), s.parse::<IpNet>().ok(), "{s}");
+        }
+        let left = [
+            "010.0.0.0/8",
+            "10.0.0.0/033",
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "10.0.0.0",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "256.0.0.0/8",
+            " 10.0.0.0/8",
+            "2600::/56",
+            "10.0.0.0/8/8",
+        ];
+        for s in left {
+            assert_eq!(plain_cidr4(s), None, "{s}");
+        }
+    }
+}

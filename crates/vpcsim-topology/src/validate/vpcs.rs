@@ -251,7 +251,7 @@ impl Builder<'_> {
         has_vgw: bool,
         v: &f::Vpc,
     ) -> (Vec<RouteTableId>, RouteTableId) {
-        let mut table = Table::default();
+        let mut table = table(v.route_tables.len());
         let mut ids = Vec::new();
         let mut main: Option<(Span, RouteTableId)> = None;
         for e in v.route_tables.iter() {
@@ -339,7 +339,7 @@ impl Builder<'_> {
     /// Resolves a name in a per-VPC table; when it exists in another VPC, says so.
     pub(super) fn resolve_in_vpc<I: Copy>(
         &self,
-        tables: &HashMap<VpcId, Table<I>>,
+        tables: &PerVpc<I>,
         vpc: VpcId,
         name: &Spanned<String>,
         what: &str,
@@ -347,8 +347,8 @@ impl Builder<'_> {
         if let Found::No = lookup(tables.get(&vpc), name.as_str()) {
             let elsewhere = tables
                 .iter()
-                .filter(|(v, t)| **v != vpc && t.contains_key(name.as_str()))
-                .map(|(v, _)| self.vpc_name(*v).to_string())
+                .filter(|(v, t)| *v != vpc && t.contains_key(name.as_str()))
+                .map(|(v, _)| self.vpc_name(v).to_string())
                 .min();
             if let Some(other) = elsewhere {
                 self.err(
@@ -373,7 +373,7 @@ impl Builder<'_> {
     }
 
     fn subnets(&mut self, vpc: VpcId, v: &f::Vpc, region: Option<RegionId>) {
-        let mut table = Table::default();
+        let mut table = table(v.subnets.len());
         let mut placed: Vec<(Ipv4Net, Span, String)> = Vec::new();
         let mut placed6: Vec<(Ipv6Net, Span, String)> = Vec::new();
         for e in v.subnets.iter() {
@@ -531,7 +531,7 @@ impl Builder<'_> {
             let endpoints = std::mem::take(&mut v.endpoints);
             let instances = std::mem::take(&mut v.instances);
             let resolver = std::mem::take(&mut v.resolver);
-            let mut ep_table = Table::default();
+            let mut ep_table = table(endpoints.len());
             for ep in endpoints.iter() {
                 let Some(def) = &ep.value else {
                     ep_table.insert(ep.key.value.clone(), None);
@@ -542,7 +542,7 @@ impl Builder<'_> {
                 self.endpoint(vpc, id, &ep.key, def);
             }
             self.names.endpoints.insert(vpc, ep_table);
-            let mut inst_table = Table::default();
+            let mut inst_table = table(instances.len());
             for i in instances.iter() {
                 let Some(def) = &i.value else {
                     inst_table.insert(i.key.value.clone(), None);
