@@ -1,7 +1,7 @@
 //! Zones: authoritative data with the lookup algorithm of an authoritative server (exact match,
 //! CNAME, empty non-terminals, wildcards at the closest encloser) and RFC 1035 master-file output.
 
-use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::{FastMap, FastSet};
 use std::fmt::Write as _;
@@ -33,9 +33,10 @@ pub struct Zone {
     pub apex: String,
     /// What the zone is.
     pub kind: ZoneKind,
-    /// Reversed owner name (`com.amazonaws.s3`) → index into `sets`, in canonical order (for
-    /// descendants, wildcards and export).
-    nodes: BTreeMap<String, usize>,
+    /// Indexes into `sets` in canonical order, by owner name with its labels reversed
+    /// (`com.amazonaws.s3`, so a subtree is a range): found the first time they are listed
+    /// (export, zone transfers), as a lookup does not need them.
+    order: OnceLock<Vec<usize>>,
     /// The record sets of each name.
     sets: Vec<Vec<RrSet>>,
     /// Owner name as queried → index into `sets`: an exact hit needs no reversed key.
@@ -94,7 +95,7 @@ impl Zone {
         let mut zone = Zone {
             apex: apex.clone(),
             kind,
-            nodes: BTreeMap::new(),
+            order: OnceLock::new(),
             sets: Vec::new(),
             exact: FastMap::default(),
             empty_non_terminals: FastSet::default(),
@@ -125,7 +126,7 @@ impl Zone {
             None => {
                 let i = self.sets.len();
                 self.sets.push(Vec::new());
-                self.nodes.insert(reversed(&set.name), i);
+                self.order.take();
                 self.exact.insert(set.name.clone(), i);
                 self.index_new_name(&set.name, i);
                 i
@@ -190,17 +191,24 @@ impl Zone {
 
     /// Number of names with records (the apex included).
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.sets.len()
     }
 
     /// True when the zone has no records.
     pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        self.sets.is_empty()
     }
 
     /// Every record set, in canonical order.
     pub fn rrsets(&self) -> impl Iterator<Item = &RrSet> {
-        self.nodes.values().flat_map(|&i| &self.sets[i])
+        let order = self.order.get_or_init(|| {
+            let owner = |sets: &[RrSet]| sets.first().map_or(String::new(), |s| reversed(&s.name));
+            let mut keyed: Vec<(String, usize)> =
+                self.sets.iter().map(|s| owner(s)).zip(0..).collect();
+            keyed.sort_unstable();
+            keyed.into_iter().map(|(_, i)| i).collect()
+        });
+        order.iter().flat_map(|&i| &self.sets[i])
     }
 
     /// Looks `qname` (inside this zone) up for `qtype`. Allocates nothing but the answer.
