@@ -344,25 +344,29 @@ impl Builder<'_> {
         name: &Spanned<String>,
         what: &str,
     ) -> Option<I> {
-        if let Found::No = lookup(tables.get(&vpc), name.as_str()) {
-            let elsewhere = tables
-                .iter()
-                .filter(|(v, t)| *v != vpc && t.contains_key(name.as_str()))
-                .map(|(v, _)| self.vpc_name(v).to_string())
-                .min();
-            if let Some(other) = elsewhere {
-                self.err(
-                    "cross-vpc-reference",
-                    name.span,
-                    format!(
-                        "{what} '{}' belongs to VPC '{other}', not to VPC '{}'",
-                        name.value,
-                        self.vpc_name(vpc)
-                    ),
-                    format!("a {what} can only be used inside its own VPC"),
-                );
-                return None;
-            }
+        // Found (the usual case): no words are made.
+        match lookup(tables.get(&vpc), name.as_str()) {
+            Found::Yes(id) => return Some(id),
+            Found::Poisoned => return None,
+            Found::No => {}
+        }
+        let elsewhere = tables
+            .iter()
+            .filter(|(v, t)| *v != vpc && t.contains_key(name.as_str()))
+            .map(|(v, _)| self.vpc_name(v).to_string())
+            .min();
+        if let Some(other) = elsewhere {
+            self.err(
+                "cross-vpc-reference",
+                name.span,
+                format!(
+                    "{what} '{}' belongs to VPC '{other}', not to VPC '{}'",
+                    name.value,
+                    self.vpc_name(vpc)
+                ),
+                format!("a {what} can only be used inside its own VPC"),
+            );
+            return None;
         }
         self.resolve(
             tables.get(&vpc),
