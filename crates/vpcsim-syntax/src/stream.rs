@@ -34,8 +34,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::pieces::Piece;
 use crate::source::{SourceFile, SourceId, Span, offset32};
 use crate::yaml::{
-    self, MAX_DEPTH, MAX_NODES, Node, NodeKind, alias_explosion, is_null_text, second_document,
-    syntax_error, too_deep, unknown_alias,
+    self, INDEX_FROM, MAX_DEPTH, MAX_NODES, Node, NodeKind, alias_explosion, is_null_text,
+    second_document, syntax_error, too_deep, unknown_alias,
 };
 
 /// Deserializes `T` from the YAML text of `file`, recording problems in `diags`. `None` when the
@@ -216,7 +216,7 @@ pub struct Stream<'de, 'd> {
     replays: Vec<Replay<'de>>,
     anchors: HashMap<usize, Rc<Vec<Ev<'de>>>>,
     recordings: Vec<Recording<'de>>,
-    /// Events copied by aliases so far.
+    /// Values copied by aliases so far (a collection counts once, as in the tree reader).
     copied: usize,
     /// Open collections.
     depth: usize,
@@ -405,7 +405,9 @@ impl<'de, 'd> Stream<'de, 'd> {
                 self.stop(unknown_alias(span));
                 return None;
             };
-            self.copied += events.len();
+            // Values, as the tree reader counts them: a collection once, not at both ends.
+            let ends = |e: &&(Event, Span)| matches!(e.0, Event::SequenceEnd | Event::MappingEnd);
+            self.copied += events.len() - events.iter().filter(ends).count();
             if self.copied > MAX_NODES {
                 self.stop(alias_explosion(span));
                 return None;
@@ -753,9 +755,6 @@ struct Keys {
     count: usize,
     many: Option<HashMap<CompactString, Span, foldhash::fast::RandomState>>,
 }
-
-/// Mappings with more keys than this are indexed.
-const INDEX_FROM: usize = 16;
 
 impl Keys {
     fn new(s: &Stream<'_, '_>) -> Self {
@@ -1396,6 +1395,18 @@ mod tests {
         let ((value, diags), _) = both(&bomb);
         assert!(value.is_none());
         assert!(diags[0].contains("aliases copy more than"), "{diags:?}");
+
+        // Both readers count values, a collection once: 1,999,997 values copied (under the
+        // limit), which are 2,201,794 events (a collection's start and end).
+        let near = format!(
+            "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [{}]\nc: [{}]\n",
+            ["*a"; 100].join(", "),
+            ["*b"; 1997].join(", ")
+        );
+        let (streamed, tree) = both(&near);
+        assert_eq!(streamed.1, tree.1);
+        let explosion = |d: &Vec<String>| d.iter().any(|d| d.contains("aliases copy more than"));
+        assert!(!explosion(&streamed.1), "{:?}", streamed.1);
 
         // Block sequences (flow collections have the parser's own limit, 255).
         let deep: String = (0..300)

@@ -196,8 +196,9 @@ enum Frame {
 #[derive(Default)]
 struct KeyIndex(HashMap<Box<str>, usize>);
 
-/// Mappings with more entries than this get a [`KeyIndex`].
-const INDEX_FROM: usize = 16;
+/// Mappings with more entries than this get an index of their keys (a [`KeyIndex`] here, a map in
+/// the streamed reader's `Keys`).
+pub(crate) const INDEX_FROM: usize = 16;
 
 impl KeyIndex {
     /// The index of an entry whose key equals `key`, if any; remembers `key` at `at` otherwise.
