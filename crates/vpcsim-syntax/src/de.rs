@@ -144,23 +144,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let r = match &self.node.kind {
-            NodeKind::Scalar { text, plain } => {
-                if !*plain {
-                    visitor.visit_str(text)
-                } else if self.node.is_null() {
-                    visitor.visit_unit()
-                } else if let Some(b) = parse_bool(text) {
-                    visitor.visit_bool(b)
-                } else if let Ok(n) = text.parse::<i64>() {
-                    visitor.visit_i64(n)
-                } else if let Ok(n) = text.parse::<u64>() {
-                    visitor.visit_u64(n)
-                } else if let Some(f) = parse_float(text) {
-                    visitor.visit_f64(f)
-                } else {
-                    visitor.visit_str(text)
-                }
-            }
+            NodeKind::Scalar { text, plain } => Scalar::of(text, *plain).visit(visitor),
             NodeKind::Seq(items) => visitor.visit_seq(SeqDe {
                 items: items.iter(),
                 diags: self.diags,
@@ -486,6 +470,70 @@ pub(crate) fn parse_float(text: &str) -> Option<f64> {
         text.parse().ok()
     } else {
         None
+    }
+}
+
+/// What a scalar means as vpcsim reads YAML: a plain scalar may be null, a boolean or a number
+/// (the YAML 1.2 core schema's forms); any other scalar, and every quoted or block one, is text.
+/// Both deserializers and the forms that take "text but not a number" read scalars through it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar<'a> {
+    /// `~`, `null`, or nothing.
+    Null,
+    /// `true`, `False`…
+    Bool(bool),
+    /// A number that fits `i64`.
+    Signed(i64),
+    /// A larger whole number.
+    Unsigned(u64),
+    /// Any other number.
+    Float(f64),
+    /// Text.
+    Text(&'a str),
+}
+
+impl<'a> Scalar<'a> {
+    /// What `text`, written plain or not, means.
+    pub fn of(text: &'a str, plain: bool) -> Self {
+        if !plain {
+            Scalar::Text(text)
+        } else if crate::yaml::is_null_text(text, plain) {
+            Scalar::Null
+        } else if let Some(b) = parse_bool(text) {
+            Scalar::Bool(b)
+        } else if let Ok(n) = text.parse::<i64>() {
+            Scalar::Signed(n)
+        } else if let Ok(n) = text.parse::<u64>() {
+            Scalar::Unsigned(n)
+        } else if let Some(f) = parse_float(text) {
+            Scalar::Float(f)
+        } else {
+            Scalar::Text(text)
+        }
+    }
+
+    /// Hands the value to `visitor`.
+    pub fn visit<'de, V: Visitor<'de>, E: de::Error>(self, visitor: V) -> Result<V::Value, E> {
+        match self {
+            Scalar::Null => visitor.visit_unit(),
+            Scalar::Bool(b) => visitor.visit_bool(b),
+            Scalar::Signed(n) => visitor.visit_i64(n),
+            Scalar::Unsigned(n) => visitor.visit_u64(n),
+            Scalar::Float(f) => visitor.visit_f64(f),
+            Scalar::Text(t) => visitor.visit_str(t),
+        }
+    }
+
+    /// The value, as serde names what it did not expect.
+    pub fn unexpected(self) -> de::Unexpected<'a> {
+        match self {
+            Scalar::Null => de::Unexpected::Unit,
+            Scalar::Bool(b) => de::Unexpected::Bool(b),
+            Scalar::Signed(n) => de::Unexpected::Signed(n),
+            Scalar::Unsigned(n) => de::Unexpected::Unsigned(n),
+            Scalar::Float(f) => de::Unexpected::Float(f),
+            Scalar::Text(t) => de::Unexpected::Str(t),
+        }
     }
 }
 

@@ -29,7 +29,7 @@ use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, StrInput};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use crate::de::{Error, article, not_a_variant, parse_bool, parse_float, unknown_key};
+use crate::de::{Error, Scalar, article, not_a_variant, parse_bool, unknown_key};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::pieces::Piece;
 use crate::source::{SourceFile, SourceId, Span, offset32};
@@ -814,21 +814,7 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.node()? {
             Start::Scalar { text, plain, span } => {
-                let r = if !plain {
-                    visitor.visit_str(&text)
-                } else if is_null_text(&text, plain) {
-                    visitor.visit_unit()
-                } else if let Some(b) = parse_bool(&text) {
-                    visitor.visit_bool(b)
-                } else if let Ok(n) = text.parse::<i64>() {
-                    visitor.visit_i64(n)
-                } else if let Ok(n) = text.parse::<u64>() {
-                    visitor.visit_u64(n)
-                } else if let Some(f) = parse_float(&text) {
-                    visitor.visit_f64(f)
-                } else {
-                    visitor.visit_str(&text)
-                };
+                let r = Scalar::of(&text, plain).visit(visitor);
                 r.map_err(|e| self.locate(e, span))
             }
             start @ Start::Seq { .. } => {

@@ -7,6 +7,7 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Unexpected};
+use vpcsim_syntax::de::Scalar;
 use vpcsim_syntax::{Entries, Lenient, List, Node, NodeKind, OneOrMany, RawNode, Spanned};
 
 /// Text with its location.
@@ -949,35 +950,11 @@ impl<'de> Deserialize<'de> for PolicyForm {
         match &node.kind {
             NodeKind::Map(_) => Ok(PolicyForm::Inline(node)),
             NodeKind::Seq(_) => Err(de::Error::invalid_type(Unexpected::Seq, expected)),
-            NodeKind::Scalar { text, plain } => {
-                // A plain scalar means what it says: null, a boolean or a number is not a path.
-                let unexpected = if node.is_null() {
-                    Some(Unexpected::Unit)
-                } else if !plain {
-                    None
-                } else if let Some(b) = match text.as_str() {
-                    "true" | "True" | "TRUE" => Some(true),
-                    "false" | "False" | "FALSE" => Some(false),
-                    _ => None,
-                } {
-                    Some(Unexpected::Bool(b))
-                } else if let Ok(n) = text.parse::<i64>() {
-                    Some(Unexpected::Signed(n))
-                } else if let Ok(n) = text.parse::<u64>() {
-                    Some(Unexpected::Unsigned(n))
-                } else if text
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-                {
-                    text.parse::<f64>().ok().map(Unexpected::Float)
-                } else {
-                    None
-                };
-                match unexpected {
-                    Some(u) => Err(de::Error::invalid_type(u, expected)),
-                    None => Ok(PolicyForm::Text(text.to_string())),
-                }
-            }
+            // A plain scalar means what it says: null, a boolean or a number is not a path.
+            NodeKind::Scalar { text, plain } => match Scalar::of(text, *plain) {
+                Scalar::Text(path) => Ok(PolicyForm::Text(path.to_string())),
+                other => Err(de::Error::invalid_type(other.unexpected(), expected)),
+            },
         }
     }
 }
