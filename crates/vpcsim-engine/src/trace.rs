@@ -191,9 +191,9 @@ impl Record for Hops<'_> {
     #[inline]
     fn record(&mut self, step: Step) {
         if self.hops.capacity() == 0 {
-            // Room for one way of a typical path, and the service's hops the trace adds to the
-            // forward way, in one allocation.
-            self.hops.reserve_exact(8);
+            // Room for one way of a typical path (three to five hops, the service's included),
+            // in one allocation small enough for the allocator's per-thread cache.
+            self.hops.reserve_exact(4);
         }
         self.hops.push(crate::render::hop(self.topo, step));
     }

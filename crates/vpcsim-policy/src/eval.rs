@@ -88,11 +88,13 @@ struct Entry {
 }
 
 /// The bit of [`Context::present`] a signature sets.
+#[inline]
 fn bit(sig: u32) -> u64 {
     1 << (sig.wrapping_mul(0x9e37_79b1) >> 26)
 }
 
 /// Length, last and middle byte of a key name, lower-cased: equal for names equal up to ASCII case.
+#[inline]
 fn signature(key: &str) -> u32 {
     let b = key.as_bytes();
     let at = |i: usize| u32::from(b.get(i).map_or(0, u8::to_ascii_lowercase));
@@ -194,11 +196,13 @@ impl<'a> Context<'a> {
         }
     }
 
+    #[inline]
     fn position(&self, key: &str) -> Option<usize> {
         self.position_signed(key, signature(key))
     }
 
     /// [`Context::position`] with the key's signature worked out.
+    #[inline]
     fn position_signed(&self, key: &str, sig: u32) -> Option<usize> {
         if self.present & bit(sig) == 0 {
             return None;
@@ -209,12 +213,14 @@ impl<'a> Context<'a> {
     }
 
     /// Appends a value to the buffer; its range.
+    #[inline]
     fn push(&mut self, value: &str) -> (u32, u32) {
         let a = self.text.len() as u32;
         self.text.push_str(value);
         (a, self.text.len() as u32)
     }
 
+    #[inline]
     fn put(&mut self, key: Cow<'static, str>, n: u32, first: (u32, u32), more: u32) {
         let sig = signature(&key);
         let e = Entry {
@@ -268,6 +274,7 @@ impl<'a> Context<'a> {
         self.put(key.into(), n, first, more);
     }
 
+    #[inline]
     fn values(&self, e: &Entry) -> Values<'_> {
         Values {
             text: &self.text,
@@ -300,9 +307,19 @@ impl<'a> Context<'a> {
     /// Keys (as written) with their values, sorted by key (as their lower-cased forms would
     /// be), for display.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Values<'_>)> {
-        let mut v: Vec<(&str, Values<'_>)> = self.entries().collect();
-        v.sort_unstable_by(|a, b| key_order(a.0, b.0));
-        v.into_iter()
+        // Sorted by the first eight bytes lower-cased (as one number), then by the whole name:
+        // most keys differ within their first eight bytes.
+        let head = |k: &str| {
+            let mut b = [0u8; 8];
+            for (d, s) in b.iter_mut().zip(k.bytes()) {
+                *d = s.to_ascii_lowercase();
+            }
+            u64::from_be_bytes(b)
+        };
+        let mut v: Vec<(u64, &str, Values<'_>)> =
+            self.entries().map(|(k, v)| (head(k), k, v)).collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key_order(a.1, b.1)));
+        v.into_iter().map(|(_, k, v)| (k, v))
     }
 }
 
