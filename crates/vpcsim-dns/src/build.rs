@@ -122,6 +122,10 @@ pub struct Dns<'t> {
     hosted: Vec<OnceLock<PrivateZone>>,
     /// Each VPC's Resolver, when first needed (boxed: a VPC never asked costs a pointer).
     vpcs: Vec<OnceLock<Box<VpcDns>>>,
+    /// Each VPC's named interfaces ([`Dns::named_enis`]), when first needed: by its own Resolver
+    /// and by each peer's reverse zones. Made from the topology alone (never from another VPC's
+    /// Resolver: two peers derived at once must not wait on each other).
+    named: Vec<OnceLock<Vec<NamedEni>>>,
     per_vpc: PerVpc,
     pub(crate) sites: Vec<SiteDns>,
     pub(crate) endpoints: Vec<EndpointInfo>,
@@ -781,6 +785,7 @@ impl<'t> Dns<'t> {
                 .map(|_| OnceLock::new())
                 .collect(),
             vpcs: (0..n).map(|_| OnceLock::new()).collect(),
+            named: (0..n).map(|_| OnceLock::new()).collect(),
             per_vpc,
             sites,
             endpoints,
@@ -881,7 +886,11 @@ impl<'t> Dns<'t> {
 
     /// The private DNS names of the network interfaces inside `vpc`'s blocks, `ip-A-B-C-D.` and
     /// the Region's internal domain (DescribeNetworkInterfaces' PrivateDnsName).
-    fn named_enis(&self, vpc: VpcId) -> Vec<NamedEni> {
+    fn named_enis(&self, vpc: VpcId) -> &[NamedEni] {
+        self.named[vpc.index()].get_or_init(|| self.make_named_enis(vpc))
+    }
+
+    fn make_named_enis(&self, vpc: VpcId) -> Vec<NamedEni> {
         let topo = self.topo;
         let apex = vpcsim_aws::ec2_internal_domain(&self.region_name(vpc));
         self.per_vpc.enis[vpc.index()]
@@ -922,14 +931,7 @@ impl<'t> Dns<'t> {
                 }
             }
             for c in &connected {
-                let peer;
-                let list = if *c == id {
-                    &named
-                } else {
-                    peer = self.named_enis(*c);
-                    &peer
-                };
-                for (ip, host, owner, _) in list {
+                for (ip, host, owner, _) in self.named_enis(*c) {
                     let name = reverse_name(*ip);
                     let Some(zone) = reverse
                         .iter_mut()
@@ -983,10 +985,12 @@ impl<'t> Dns<'t> {
         let mut zone = Zone::new(apex, ZoneKind::Ec2Internal(id));
         for (ip, host, owner, instance) in named {
             let origin = match instance {
-                Some(i) => Origin::Ec2Hostname { instance: i },
-                None => Origin::EniHostname { owner },
+                Some(i) => Origin::Ec2Hostname { instance: *i },
+                None => Origin::EniHostname {
+                    owner: owner.clone(),
+                },
             };
-            zone.add(a_set(host, &[ip], origin));
+            zone.add(a_set(host.clone(), &[*ip], origin));
         }
         zones.push(ZoneId::Vpc(id, own.len() as u32));
         own.push(PrivateZone {

@@ -7,18 +7,7 @@ use vpcsim_topology::text;
 use crate::build::{Dns, ZoneId, hash};
 use crate::net::Network;
 use crate::zone::{Zone, ZoneAnswer, ZoneKind, in_zone};
-use crate::{Events, RData, Rcode, RecordType, Resolution, Rotation, Step, View, normalize};
-
-/// How a resolution keeps its steps.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// As data, rendered into [`Step`]s at the end, when the whole resolution is known.
-    Explained,
-    /// As the steps' codes at once.
-    Quiet,
-    /// As data, kept in [`Resolution::events`] for [`Dns::render_steps`].
-    Data,
-}
+use crate::{Events, RData, Rcode, RecordType, Resolution, Rotation, RrSet, Step, View, normalize};
 
 /// What one query carries through the resolvers: the rotation, the network forwarded queries
 /// cross, and the steps recorded so far: as data (explained, or kept), or as the steps' codes
@@ -284,7 +273,11 @@ impl Dns<'_> {
         rotation: &mut Rotation,
         net: &dyn Network,
     ) -> Resolution {
-        self.resolve_with(view, name, qtype, rotation, net, Mode::Explained)
+        // The steps as data, then in words (what a trace does where it is shown).
+        let mut r = self.resolve_with(view, name, qtype, rotation, net, false);
+        r.steps = self.render_steps(&r);
+        r.events = Events::default();
+        r
     }
 
     /// Like [`Dns::resolve_over`], without the text: the same code, answers, flags and step codes,
@@ -298,7 +291,7 @@ impl Dns<'_> {
         rotation: &mut Rotation,
         net: &dyn Network,
     ) -> Resolution {
-        self.resolve_with(view, name, qtype, rotation, net, Mode::Quiet)
+        self.resolve_with(view, name, qtype, rotation, net, true)
     }
 
     /// Like [`Dns::resolve_over`], with the steps kept as data ([`Resolution::events`]) and
@@ -312,7 +305,7 @@ impl Dns<'_> {
         rotation: &mut Rotation,
         net: &dyn Network,
     ) -> Resolution {
-        self.resolve_with(view, name, qtype, rotation, net, Mode::Data)
+        self.resolve_with(view, name, qtype, rotation, net, false)
     }
 
     /// The steps of a resolution in words: those [`Dns::resolve_data`] kept as data, or the
@@ -339,9 +332,8 @@ impl Dns<'_> {
         qtype: RecordType,
         rotation: &mut Rotation,
         net: &dyn Network,
-        mode: Mode,
+        quiet: bool,
     ) -> Resolution {
-        let quiet = mode == Mode::Quiet;
         let name = normalize(name);
         let mut r = Resolution {
             rcode: Rcode::NoError,
@@ -364,22 +356,13 @@ impl Dns<'_> {
             codes: Vec::with_capacity(if quiet { ROOM } else { 0 }),
         };
         self.in_view(view, &name, qtype, &mut cx, &mut r, 0);
-        // The steps: their codes always, their words only when explained.
-        r.steps = if quiet {
-            cx.codes
-        } else if mode == Mode::Data {
-            r.events = Events(cx.events);
-            Vec::new()
+        // The steps: their codes (quiet), or the events as data (their words are written by
+        // `render_steps`).
+        if quiet {
+            r.steps = cx.codes;
         } else {
-            cx.events
-                .iter()
-                .map(|(at, e)| Step {
-                    at: self.view_name(*at),
-                    code: e.code(),
-                    detail: self.words(e, &r),
-                })
-                .collect()
-        };
+            r.events = Events(cx.events);
+        }
         // Only a negative answer carries a zone's SOA (a failure or a refusal after it does not).
         if r.rcode != Rcode::NxDomain && !r.is_nodata() {
             r.authority.clear();
@@ -667,8 +650,17 @@ impl Dns<'_> {
     ) {
         r.authoritative = authoritative && r.answers.is_empty();
         match zone.lookup(name, qtype) {
-            ZoneAnswer::Found(sets) => {
-                for mut set in sets {
+            ZoneAnswer::Found(sets, synthesized) => {
+                for set in sets {
+                    // A wildcard's records answer with the query's name (not copied twice).
+                    let mut set = RrSet {
+                        name: synthesized.unwrap_or(&set.name).to_string(),
+                        rtype: set.rtype,
+                        ttl: set.ttl,
+                        data: set.data.clone(),
+                        origin: set.origin.clone(),
+                        rotate: set.rotate,
+                    };
                     if set.rotate && set.data.len() > 1 {
                         let n = set.data.len() as u64;
                         let k = self.advance(rot.rotation, view, name, n);

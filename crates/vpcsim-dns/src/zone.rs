@@ -72,9 +72,10 @@ pub fn in_zone(name: &str, zone: &str) -> bool {
 
 /// What a zone says about a name and type.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ZoneAnswer {
-    /// The records (for a CNAME at the name: the CNAME, to be followed).
-    Found(Vec<RrSet>),
+pub enum ZoneAnswer<'z> {
+    /// The records (for a CNAME at the name: the CNAME, to be followed), by reference into the
+    /// zone, and the name a wildcard answers with (the query's).
+    Found(&'z [RrSet], Option<&'z str>),
     /// The name exists but has no record of this type.
     NoData,
     /// The name does not exist in the zone.
@@ -212,7 +213,7 @@ impl Zone {
     }
 
     /// Looks `qname` (inside this zone) up for `qtype`. Allocates nothing but the answer.
-    pub fn lookup(&self, qname: &str, qtype: RecordType) -> ZoneAnswer {
+    pub fn lookup<'z>(&'z self, qname: &'z str, qtype: RecordType) -> ZoneAnswer<'z> {
         if let Some(&i) = self.exact.get(qname) {
             return Self::select(&self.sets[i], qtype, None);
         }
@@ -241,22 +242,20 @@ impl Zone {
         ZoneAnswer::NxDomain
     }
 
-    fn select(sets: &[RrSet], qtype: RecordType, synthesize: Option<&str>) -> ZoneAnswer {
-        let pick = |s: &RrSet| {
-            let mut s = s.clone();
-            if let Some(name) = synthesize {
-                s.name = name.to_string();
-            }
-            s
-        };
+    fn select<'z>(
+        sets: &'z [RrSet],
+        qtype: RecordType,
+        synthesize: Option<&'z str>,
+    ) -> ZoneAnswer<'z> {
         if qtype == RecordType::Any {
-            return ZoneAnswer::Found(sets.iter().map(pick).collect());
+            return ZoneAnswer::Found(sets, synthesize);
         }
-        if let Some(s) = sets.iter().find(|s| s.rtype == qtype && !s.data.is_empty()) {
-            return ZoneAnswer::Found(vec![pick(s)]);
-        }
-        if let Some(s) = sets.iter().find(|s| s.rtype == RecordType::Cname) {
-            return ZoneAnswer::Found(vec![pick(s)]);
+        if let Some(i) = sets
+            .iter()
+            .position(|s| s.rtype == qtype && !s.data.is_empty())
+            .or_else(|| sets.iter().position(|s| s.rtype == RecordType::Cname))
+        {
+            return ZoneAnswer::Found(&sets[i..=i], synthesize);
         }
         ZoneAnswer::NoData
     }
@@ -356,14 +355,15 @@ mod tests {
         z.add(a("*.bucket.x.example.com", [192, 0, 2, 2]));
         assert!(matches!(
             z.lookup("www.example.com", RecordType::A),
-            ZoneAnswer::Found(_)
+            ZoneAnswer::Found(..)
         ));
         assert_eq!(
             z.lookup("www.example.com", RecordType::Aaaa),
             ZoneAnswer::NoData
         );
         match z.lookup("my-bucket.bucket.x.example.com", RecordType::A) {
-            ZoneAnswer::Found(s) => assert_eq!(s[0].name, "my-bucket.bucket.x.example.com"),
+            // A wildcard's records answer with the query's name.
+            ZoneAnswer::Found(_, name) => assert_eq!(name, Some("my-bucket.bucket.x.example.com")),
             other => panic!("{other:?}"),
         }
         assert_eq!(z.lookup("x.example.com", RecordType::A), ZoneAnswer::NoData);
@@ -378,7 +378,7 @@ mod tests {
         // A wildcard covers several labels (dotted bucket names)…
         assert!(matches!(
             z.lookup("a.b.bucket.x.example.com", RecordType::A),
-            ZoneAnswer::Found(_)
+            ZoneAnswer::Found(..)
         ));
         // …but only below its closest encloser.
         z.add(a("*.example.com", [192, 0, 2, 3]));
@@ -388,16 +388,16 @@ mod tests {
         );
         assert!(matches!(
             z.lookup("q.example.com", RecordType::A),
-            ZoneAnswer::Found(_)
+            ZoneAnswer::Found(..)
         ));
         // Every zone has SOA and NS at its apex; a topology's own record replaces them.
         assert!(matches!(
             z.lookup("example.com", RecordType::Soa),
-            ZoneAnswer::Found(_)
+            ZoneAnswer::Found(..)
         ));
         assert!(matches!(
             z.lookup("example.com", RecordType::Ns),
-            ZoneAnswer::Found(_)
+            ZoneAnswer::Found(..)
         ));
         let mut ns = a("example.com", [0, 0, 0, 0]);
         ns.rtype = RecordType::Ns;
@@ -408,7 +408,7 @@ mod tests {
         };
         z.add(ns);
         match z.lookup("example.com", RecordType::Ns) {
-            ZoneAnswer::Found(s) => assert_eq!(s[0].data.len(), 1),
+            ZoneAnswer::Found(s, _) => assert_eq!(s[0].data.len(), 1),
             other => panic!("{other:?}"),
         }
         // An empty non-terminal that later gets records of its own is no longer one, whatever
@@ -416,7 +416,7 @@ mod tests {
         z.add(a("bucket.x.example.com", [192, 0, 2, 4]));
         assert!(matches!(
             z.lookup("bucket.x.example.com", RecordType::A),
-            ZoneAnswer::Found(_)
+            ZoneAnswer::Found(..)
         ));
         assert_eq!(z.lookup("x.example.com", RecordType::A), ZoneAnswer::NoData);
         z.add(a("deep.er.bucket.x.example.com", [192, 0, 2, 5]));

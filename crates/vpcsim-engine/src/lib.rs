@@ -202,12 +202,10 @@ pub struct Trace {
     pub code: &'static str,
     /// The reason in one sentence; written by [`Engine::render`] (empty before).
     pub reason: String,
-    /// Where the walk started (when it was walked).
-    pub origin: Option<vpcsim_routing::Origin>,
-    /// Where the request arrived (when it did).
-    pub arrival: Option<vpcsim_routing::Arrival>,
     /// The way whose walk stopped (its last hop decided), when one did.
     pub stopped: Option<Way>,
+    /// The request context the policies saw, as data (`context` shows it, once rendered).
+    pub(crate) kept: Option<vpcsim_policy::Context<'static>>,
 }
 
 impl Trace {

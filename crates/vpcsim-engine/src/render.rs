@@ -11,7 +11,7 @@ use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Ta
 use vpcsim_topology::{Topology, text};
 
 use crate::service::{Finding, ServiceEvent};
-use crate::{Access, Engine, Hop, HopEvent, Trace, Way};
+use crate::{Engine, Hop, HopEvent, Trace, Way};
 
 /// Writes the words of a trace: hops, DNS steps, the request context and the policy explanation,
 /// the reason.
@@ -28,46 +28,17 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
     {
         r.steps = eng.dns.render_steps(r);
     }
-    explain_service(eng, t);
+    explain_service(t);
     t.reason = reason_of(topo, t);
 }
 
-/// The request context and the policy explanation: the service step's own words, from the
-/// trace's data (where it arrived, the request, the principal), with the policy crate's
-/// explanation asked for.
-fn explain_service(eng: &Engine, t: &mut Trace) {
-    if !matches!(
-        t.finding,
-        Some(Finding::Policy(_) | Finding::NotBucketOwner { .. } | Finding::NetworkOrigin { .. })
-    ) {
-        return;
+/// The request context and the policy explanation, from what the service step kept as data.
+fn explain_service(t: &mut Trace) {
+    if let Some(k) = &t.kept {
+        t.context = crate::service::context_of(k);
     }
-    // What the service step reads of the trace: the request, its headers and TLS version, the
-    // principal, the destination (not the hops, the DNS answer or the words).
-    let mut s = crate::trace::empty_trace(t.request.clone(), "", t.source_ip, t.principal);
-    s.headers.clone_from(&t.headers);
-    s.tls = t.tls;
-    s.destination = t.destination;
-    let call = t.s3.clone();
-    let s3host = crate::trace::s3_host(&t.request);
-    match (t.access.as_ref(), t.origin, t.arrival) {
-        (Some(Access::AwsService { service }), _, _) => {
-            crate::service::via_service(eng, true, &mut s, call.as_ref(), s3host.as_ref(), *service)
-        }
-        (_, Some(origin), Some(arrival)) => crate::service::reach(
-            eng,
-            true,
-            &mut s,
-            call.as_ref(),
-            arrival,
-            origin,
-            s3host.as_ref(),
-        ),
-        _ => return,
-    }
-    t.context = s.context;
-    if let (Some(p), Some(q)) = (&mut t.policy, s.policy) {
-        p.explanation = q.explanation;
+    if let Some(p) = &mut t.policy {
+        p.explanation = p.explain();
     }
 }
 

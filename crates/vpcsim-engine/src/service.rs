@@ -287,11 +287,9 @@ impl Finding {
 }
 
 /// The service step's recorder: hops are appended to the trace's `there`, and its end sets the
-/// disposition, verdict, code and finding, as data. `explain` (when [`crate::Engine::render`]
-/// runs the step again for its words) keeps the request context and the policy explanation.
+/// disposition, verdict, code and finding, as data.
 struct Step<'t> {
     topo: &'t vpcsim_topology::Topology,
-    explain: bool,
 }
 
 impl Step<'_> {
@@ -416,7 +414,6 @@ fn transport_context<'a>(t: &Trace) -> Context<'a> {
 /// `call` is the trace's S3 call (`t.s3`), passed apart so that `t` can be updated meanwhile.
 pub(crate) fn reach<'e>(
     eng: &'e Engine<'_>,
-    explain: bool,
     t: &mut Trace,
     call: Option<&S3Call>,
     arrival: Arrival,
@@ -424,7 +421,7 @@ pub(crate) fn reach<'e>(
     s3host: Option<&S3Host>,
 ) {
     let topo = eng.topo;
-    let step = Step { topo, explain };
+    let step = Step { topo };
     // How the request reached the service, and the context that follows from it.
     let mut ctx = transport_context(t);
     // A request the client makes itself: AWS always sets the key, false here
@@ -622,7 +619,9 @@ pub(crate) fn reach<'e>(
                     if s3host.is_none() {
                         return step.finish(t, Finding::OtherService { service });
                     }
-                    ctx.set("aws:SourceIp", ip_text(public_ip));
+                    ctx.set_with("aws:SourceIp", |b| {
+                        vpcsim_topology::text::push_ip(b, public_ip)
+                    });
                     region = Some(r)
                         .filter(|r| !r.is_empty())
                         .map(Cow::Owned)
@@ -658,16 +657,12 @@ pub(crate) fn reach<'e>(
 /// (<https://docs.aws.amazon.com/athena/latest/ug/s3-permissions.html>).
 pub(crate) fn via_service(
     eng: &Engine<'_>,
-    explain: bool,
     t: &mut Trace,
     call: Option<&S3Call>,
     s3host: Option<&S3Host>,
     service: AwsCaller,
 ) {
-    let step = Step {
-        topo: eng.topo,
-        explain,
-    };
+    let step = Step { topo: eng.topo };
     t.access = Some(Access::AwsService { service });
     step.hop(t, ServiceEvent::ViaService { service });
     let (Some(call), Some(host)) = (call, s3host) else {
@@ -768,7 +763,9 @@ fn endpoint_context<'e>(
     let vpc = &topo.vpcs[end.vpc.index()];
     ctx.set("aws:SourceVpce", end.aws_id.as_str());
     ctx.set("aws:SourceVpc", vpc.aws_id.as_str());
-    ctx.set("aws:VpcSourceIp", ip_text(client_ip));
+    ctx.set_with("aws:VpcSourceIp", |b| {
+        vpcsim_topology::text::push_ip(b, client_ip)
+    });
     ctx.set(
         "aws:VpceAccount",
         topo.accounts
@@ -795,7 +792,6 @@ fn authorize<'e>(
     outposts: bool,
 ) {
     let topo = eng.topo;
-    let explain = step.explain;
     let region = region.unwrap_or_default();
     // The caller.
     let caller: Option<&'e Caller> = t.principal.map(|p| &eng.callers[p.index()]);
@@ -924,7 +920,7 @@ fn authorize<'e>(
             } else {
                 format!("arn:aws:s3:{region}:{acct}:accesspoint/{}", apv.name)
             };
-            ctx.set("s3:DataAccessPointArn", arn.clone());
+            ctx.set_with("s3:DataAccessPointArn", |b| b.push_str(&arn));
             ctx.set("s3:DataAccessPointAccount", acct);
             ctx.set(
                 "s3:AccessPointNetworkOrigin",
@@ -947,15 +943,8 @@ fn authorize<'e>(
         let apv = &topo.access_points[a.index()];
         if apv.network_origin == NetworkOrigin::Vpc && !outposts {
             let want = apv.vpc.map_or("", |v| topo.vpcs[v.index()].aws_id.as_str());
-            if ctx
-                .get("aws:SourceVpc")
-                .and_then(|v| v.first())
-                .map(|v| v.as_ref())
-                != Some(want)
-            {
-                if explain {
-                    t.context = context_of(&ctx);
-                }
+            if ctx.get("aws:SourceVpc").and_then(|v| v.first()) != Some(want) {
+                t.kept = Some(ctx.into_static());
                 return step.finish(t, Finding::NetworkOrigin { access_point: a });
             }
         }
@@ -1006,11 +995,9 @@ fn authorize<'e>(
         resource_account: owner,
         endpoint,
         limits: limits(topo, t.principal, caller_org.as_ref(), owner_org.as_ref()),
-        explain,
+        explain: false,
     });
-    if explain {
-        t.context = context_of(&ctx);
-    }
+    t.kept = Some(ctx.into_static());
     let decision = outcome.decision;
     t.policy = Some(outcome);
     // Only the bucket owner's account may read, write or delete the bucket policy, whatever the
@@ -1100,9 +1087,9 @@ fn limits<'e>(
 }
 
 /// The request context as a trace shows it: keys as written, sorted.
-fn context_of(ctx: &Context) -> Vec<(String, Vec<String>)> {
+pub(crate) fn context_of(ctx: &Context) -> Vec<(String, Vec<String>)> {
     ctx.iter()
-        .map(|(k, v)| (k.to_string(), v.iter().map(|v| v.to_string()).collect()))
+        .map(|(k, v)| (k.to_string(), v.iter().map(str::to_string).collect()))
         .collect()
 }
 
@@ -1118,12 +1105,6 @@ fn object_arn(bucket: &str, key: &str) -> String {
         arn.push_str(key);
     }
     arn
-}
-
-/// An address as `IpAddr`'s `Display` writes it; IPv4 (the common case) without the formatting
-/// machinery.
-fn ip_text(ip: IpAddr) -> String {
-    vpcsim_topology::text::ip(ip)
 }
 
 #[cfg(test)]

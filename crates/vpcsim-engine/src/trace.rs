@@ -105,7 +105,6 @@ pub(crate) fn run(
     // 2. There and back, on one walker, whose steps become the trace's hops as they are made.
     let pkt = Packet::request(src_ip, dst, Protocol::Tcp, t.request.port);
     let mut w = Walk::recording(&eng.graph, &net.links, Hops::new(topo));
-    t.origin = Some(origin);
     let there = w.there(origin, pkt);
     t.forward = w.steps.take();
     let arrival = match there {
@@ -115,7 +114,6 @@ pub(crate) fn run(
             return t;
         }
     };
-    t.arrival = Some(arrival);
     let back = w.back(origin, arrival, pkt);
     t.back = w.steps.take();
     if let Err(s) = back {
@@ -129,15 +127,7 @@ pub(crate) fn run(
         Some(h) if t.request.scheme == "https" => Some(opts.tls.unwrap_or(h.max_tls())),
         _ => None,
     };
-    crate::service::reach(
-        eng,
-        false,
-        &mut t,
-        call.as_ref(),
-        arrival,
-        origin,
-        s3host.as_ref(),
-    );
+    crate::service::reach(eng, &mut t, call.as_ref(), arrival, origin, s3host.as_ref());
     t.s3 = call;
     t
 }
@@ -164,7 +154,7 @@ fn via_service(
         Some(h) if t.request.scheme == "https" => Some(opts.tls.unwrap_or(h.max_tls())),
         _ => None,
     };
-    crate::service::via_service(eng, false, &mut t, call.as_ref(), s3host.as_ref(), service);
+    crate::service::via_service(eng, &mut t, call.as_ref(), s3host.as_ref(), service);
     t.s3 = call;
     t
 }
@@ -201,9 +191,9 @@ impl Record for Hops<'_> {
     #[inline]
     fn record(&mut self, step: Step) {
         if self.hops.capacity() == 0 {
-            // Room for one way of a typical path, and the service's hops the trace adds to the
-            // forward way, in one allocation.
-            self.hops.reserve_exact(8);
+            // Room for one way of a typical path (three to five hops, the service's included),
+            // in one allocation small enough for the allocator's per-thread cache.
+            self.hops.reserve_exact(4);
         }
         self.hops.push(crate::render::hop(self.topo, step));
     }
@@ -270,9 +260,8 @@ pub(crate) fn empty_trace(
         verdict: Verdict::Unreachable,
         code: "",
         reason: String::new(),
-        origin: None,
-        arrival: None,
         stopped: None,
+        kept: None,
     }
 }
 

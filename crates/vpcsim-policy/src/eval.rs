@@ -34,6 +34,8 @@ mod pattern;
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 pub(crate) use condition::{base64, date_millis, network, number};
 use pattern::Expand;
 pub(crate) use pattern::Shape;
@@ -54,54 +56,109 @@ use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 /// Condition keys of a request: case-insensitive names, each with one or more values.
 ///
 /// A request has a few dozen keys at most, so they are kept in a vector in the order set and found
-/// by comparing names case-insensitively. Values are borrowed where the caller has them (names
-/// and ids of the topology live as long as the context), so setting a key with a `&'static` name
-/// and a borrowed value allocates nothing, and no lookup allocates. [`Context::iter`] sorts for
-/// display.
+/// by comparing names case-insensitively. The values are copied into one buffer as they are set
+/// (a value of a few bytes costs a copy, not an allocation), so a context owns what it holds: it
+/// can be kept after the request ([`Context::into_static`]) without copying it again, and no
+/// lookup allocates. `'a` is the lifetime of the values a caller sets (any: they are copied).
+/// [`Context::iter`] sorts for display.
 #[derive(Clone, Debug, Default)]
 pub struct Context<'a> {
-    keys: Vec<(Cow<'static, str>, Values<'a>)>,
-    /// [`signature`] of each key, position for position: a lookup compares names only where
-    /// signatures agree.
-    sigs: Vec<u32>,
+    /// The values, one after another.
+    text: String,
+    /// The keys in the order set, each with its [`signature`]: a lookup compares names only
+    /// where signatures agree.
+    keys: Vec<Entry>,
+    /// The second and later values of multivalued keys.
+    more: Vec<(u32, u32)>,
     /// One bit per signature present ([`bit`]): a key whose bit is clear is absent, found so
     /// without a scan (most lookups of policy conditions, and every new key set).
     present: u64,
+    values: std::marker::PhantomData<Cow<'a, str>>,
+}
+
+/// One key of a [`Context`]: its signature, name and values (the first in `first`, the others
+/// from `more[more..]`).
+#[derive(Clone, Debug)]
+struct Entry {
+    sig: u32,
+    key: Cow<'static, str>,
+    n: u32,
+    first: (u32, u32),
+    more: u32,
 }
 
 /// The bit of [`Context::present`] a signature sets.
+#[inline]
 fn bit(sig: u32) -> u64 {
     1 << (sig.wrapping_mul(0x9e37_79b1) >> 26)
 }
 
 /// Length, last and middle byte of a key name, lower-cased: equal for names equal up to ASCII case.
+#[inline]
 fn signature(key: &str) -> u32 {
     let b = key.as_bytes();
     let at = |i: usize| u32::from(b.get(i).map_or(0, u8::to_ascii_lowercase));
     (b.len() as u32 & 0xffff) | (at(b.len().wrapping_sub(1)) << 16) | (at(b.len() / 2) << 24)
 }
 
-/// The values of one key: one without a vector, or several.
-#[derive(Clone, Debug, PartialEq)]
-enum Values<'a> {
-    One([Cow<'a, str>; 1]),
-    Many(Vec<Cow<'a, str>>),
+/// The values of one key of a [`Context`].
+#[derive(Clone, Copy, Debug)]
+pub struct Values<'c> {
+    text: &'c str,
+    n: u32,
+    first: (u32, u32),
+    more: &'c [(u32, u32)],
 }
 
-impl<'a> Values<'a> {
-    fn as_slice(&self) -> &[Cow<'a, str>] {
-        match self {
-            Values::One(v) => v,
-            Values::Many(v) => v,
-        }
+impl<'c> Values<'c> {
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.n as usize
+    }
+
+    /// Whether there are none (a key set to an empty list: absent for every operator).
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The value at `i`.
+    pub fn get(&self, i: usize) -> Option<&'c str> {
+        let (a, b) = match i {
+            _ if i >= self.n as usize => return None,
+            0 => self.first,
+            _ => self.more[i - 1],
+        };
+        Some(&self.text[a as usize..b as usize])
+    }
+
+    /// The first value.
+    pub fn first(&self) -> Option<&'c str> {
+        self.get(0)
+    }
+
+    /// The values in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'c str> + Clone + use<'c> {
+        let v = *self;
+        (0..v.len()).filter_map(move |i| v.get(i))
+    }
+}
+
+impl PartialEq for Values<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.n == other.n && self.iter().eq(other.iter())
     }
 }
 
 /// Orders key names as their lower-cased forms would, without lower-casing them.
 fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for (p, q) in x.iter().zip(y) {
+        let (p, q) = (p.to_ascii_lowercase(), q.to_ascii_lowercase());
+        if p != q {
+            return p.cmp(&q);
+        }
+    }
+    x.len().cmp(&y.len())
 }
 
 impl PartialEq for Context<'_> {
@@ -111,54 +168,90 @@ impl PartialEq for Context<'_> {
             && self
                 .keys
                 .iter()
-                .all(|(k, v)| other.get(k) == Some(v.as_slice()))
+                .all(|e| other.get(&e.key) == Some(self.values(e)))
     }
 }
 
 impl<'a> Context<'a> {
-    /// An empty context (with room for the keys a request usually has).
+    /// An empty context (with room for the keys a request usually has, in allocations the
+    /// allocator serves from its per-thread cache).
     pub fn new() -> Self {
         Context {
-            keys: Vec::with_capacity(24),
-            sigs: Vec::with_capacity(24),
+            text: String::with_capacity(512),
+            keys: Vec::with_capacity(16),
+            more: Vec::new(),
             present: 0,
+            values: std::marker::PhantomData,
         }
     }
 
+    /// The same context, kept beyond the values it was set from (it owns them).
+    pub fn into_static(self) -> Context<'static> {
+        Context {
+            text: self.text,
+            keys: self.keys,
+            more: self.more,
+            present: self.present,
+            values: std::marker::PhantomData,
+        }
+    }
+
+    #[inline]
     fn position(&self, key: &str) -> Option<usize> {
         self.position_signed(key, signature(key))
     }
 
     /// [`Context::position`] with the key's signature worked out.
+    #[inline]
     fn position_signed(&self, key: &str, sig: u32) -> Option<usize> {
         if self.present & bit(sig) == 0 {
             return None;
         }
-        let mut i = 0;
-        while i < self.sigs.len() {
-            if self.sigs[i] == sig && self.keys[i].0.eq_ignore_ascii_case(key) {
-                return Some(i);
-            }
-            i += 1;
-        }
-        None
+        self.keys
+            .iter()
+            .position(|e| e.sig == sig && e.key.eq_ignore_ascii_case(key))
     }
 
-    fn put(&mut self, key: Cow<'static, str>, values: Values<'a>) {
+    /// Appends a value to the buffer; its range.
+    #[inline]
+    fn push(&mut self, value: &str) -> (u32, u32) {
+        let a = self.text.len() as u32;
+        self.text.push_str(value);
+        (a, self.text.len() as u32)
+    }
+
+    #[inline]
+    fn put(&mut self, key: Cow<'static, str>, n: u32, first: (u32, u32), more: u32) {
         let sig = signature(&key);
-        match self.position_signed(&key, sig) {
-            Some(i) => self.keys[i] = (key, values),
+        let e = Entry {
+            sig,
+            key,
+            n,
+            first,
+            more,
+        };
+        match self.position_signed(&e.key, sig) {
+            Some(i) => self.keys[i] = e,
             None => {
                 self.present |= bit(sig);
-                self.sigs.push(sig);
-                self.keys.push((key, values));
+                self.keys.push(e);
             }
         }
     }
 
     /// Sets a single-valued key, replacing any earlier value (names compare case-insensitively).
     pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Cow<'a, str>>) {
-        self.put(key.into(), Values::One([value.into()]));
+        let first = self.push(&value.into());
+        self.put(key.into(), 1, first, 0);
+    }
+
+    /// Sets a single-valued key to what `write` appends to the buffer it is given (a value
+    /// written in place, without a string of its own).
+    pub fn set_with(&mut self, key: impl Into<Cow<'static, str>>, write: impl FnOnce(&mut String)) {
+        let a = self.text.len() as u32;
+        write(&mut self.text);
+        let first = (a, self.text.len() as u32);
+        self.put(key.into(), 1, first, 0);
     }
 
     /// Sets a multivalued key. An empty list counts as an absent key for every operator.
@@ -167,26 +260,66 @@ impl<'a> Context<'a> {
         key: impl Into<Cow<'static, str>>,
         values: impl IntoIterator<Item = V>,
     ) {
-        self.put(
-            key.into(),
-            Values::Many(values.into_iter().map(Into::into).collect()),
-        );
+        let (mut n, mut first) = (0, (0, 0));
+        let more = self.more.len() as u32;
+        for v in values {
+            let r = self.push(&v.into());
+            if n == 0 {
+                first = r;
+            } else {
+                self.more.push(r);
+            }
+            n += 1;
+        }
+        self.put(key.into(), n, first, more);
+    }
+
+    #[inline]
+    fn values(&self, e: &Entry) -> Values<'_> {
+        Values {
+            text: &self.text,
+            n: e.n,
+            first: e.first,
+            more: self.more.get(e.more as usize..).unwrap_or_default(),
+        }
     }
 
     /// The values of `key`, looked up case-insensitively.
-    pub fn get(&self, key: &str) -> Option<&[Cow<'a, str>]> {
-        self.position(key).map(|i| self.keys[i].1.as_slice())
+    pub fn get(&self, key: &str) -> Option<Values<'_>> {
+        self.position(key).map(|i| self.values(&self.keys[i]))
     }
 
-    /// Keys (as written) with their values, sorted by key, for display.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[Cow<'a, str>])> {
-        let mut v: Vec<(&str, &[Cow<'a, str>])> = self
-            .keys
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_slice()))
-            .collect();
-        v.sort_by(|a, b| key_order(a.0, b.0));
-        v.into_iter()
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Keys (as written) with their values, in the order they were first set.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Values<'_>)> {
+        self.keys.iter().map(|e| (e.key.as_ref(), self.values(e)))
+    }
+
+    /// Keys (as written) with their values, sorted by key (as their lower-cased forms would
+    /// be), for display.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Values<'_>)> {
+        // Sorted by the first eight bytes lower-cased (as one number), then by the whole name:
+        // most keys differ within their first eight bytes.
+        let head = |k: &str| {
+            let mut b = [0u8; 8];
+            for (d, s) in b.iter_mut().zip(k.bytes()) {
+                *d = s.to_ascii_lowercase();
+            }
+            u64::from_be_bytes(b)
+        };
+        let mut v: Vec<(u64, &str, Values<'_>)> =
+            self.entries().map(|(k, v)| (head(k), k, v)).collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key_order(a.1, b.1)));
+        v.into_iter().map(|(_, k, v)| (k, v))
     }
 }
 
@@ -338,9 +471,10 @@ impl std::fmt::Display for StatementRef {
 pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
     let hits = hits_for(policy, label, req, false);
     let refs = |v: &[Hit]| v.iter().map(Hit::statement_ref).collect();
+    let via_role: Vec<Hit> = hits.allows.iter().filter(|h| h.via_role).copied().collect();
     PolicyVerdict {
         allows: refs(&hits.allows),
-        via_role: refs(&hits.via_role),
+        via_role: refs(&via_role),
         delegated: refs(&hits.delegated),
         denies: refs(&hits.denies),
     }
@@ -355,39 +489,22 @@ struct Hit<'a> {
     /// The policy.
     policy: &'a Policy,
     /// The statement's position in it.
-    index: usize,
+    index: u32,
+    /// An `Allow` that names the caller through its *role's* ARN ([`PolicyVerdict::via_role`]).
+    via_role: bool,
 }
 
 impl PartialEq for Hit<'_> {
-    /// The same label and statement name, as their [`StatementRef`]s compare.
+    /// The same statement of the same policy.
     fn eq(&self, other: &Self) -> bool {
-        if self.label != other.label {
-            return false;
-        }
-        fn sid<'h>(h: &Hit<'h>) -> Option<&'h str> {
-            h.policy.statements[h.index].sid.as_deref()
-        }
-        // A `Sid` against a statement without one: equal when the `Sid` is its `#n`.
-        let numbered = |sid: &str, index: usize| {
-            sid.strip_prefix('#').is_some_and(|n| {
-                !n.starts_with('0')
-                    && n.bytes().all(|b| b.is_ascii_digit())
-                    && n.parse::<usize>().ok() == Some(index + 1)
-            })
-        };
-        match (sid(self), sid(other)) {
-            (Some(a), Some(b)) => a == b,
-            (None, None) => self.index == other.index,
-            (Some(a), None) => numbered(a, other.index),
-            (None, Some(b)) => numbered(b, self.index),
-        }
+        std::ptr::eq(self.policy, other.policy) && self.index == other.index
     }
 }
 
 impl<'a> Hit<'a> {
     /// `Sid`, or `#n` (1-based) without one.
     fn statement(&self) -> String {
-        self.policy.statements[self.index].name(self.index)
+        self.policy.statements[self.index as usize].name(self.index as usize)
     }
 
     fn statement_ref(&self) -> StatementRef {
@@ -400,20 +517,22 @@ impl<'a> Hit<'a> {
 
 impl std::fmt::Display for Hit<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.policy.statements[self.index].sid {
+        match &self.policy.statements[self.index as usize].sid {
             Some(sid) => write!(f, "{} statement {sid}", self.label),
             None => write!(f, "{} statement #{}", self.label, self.index + 1),
         }
     }
 }
 
-/// [`PolicyVerdict`], by reference.
+/// Matched statements (most lists are empty: a vector allocates for its first statement only).
+type HitList<'a> = Vec<Hit<'a>>;
+
+/// [`PolicyVerdict`], by reference (`via_role` is a flag of each of `allows`).
 #[derive(Default)]
 struct Hits<'a> {
-    allows: Vec<Hit<'a>>,
-    via_role: Vec<Hit<'a>>,
-    delegated: Vec<Hit<'a>>,
-    denies: Vec<Hit<'a>>,
+    allows: HitList<'a>,
+    delegated: HitList<'a>,
+    denies: HitList<'a>,
 }
 
 /// [`evaluate`], knowing whether the caller has a permissions boundary: then a `Deny` with
@@ -429,14 +548,15 @@ fn hits_for<'a>(policy: &'a Policy, label: &'a str, req: &Request, bounded: bool
         let r = Hit {
             label,
             policy,
-            index: i,
+            index: i as u32,
+            via_role: false,
         };
         match (s.effect, named) {
             (Effect::Allow, Named::Caller) => verdict.allows.push(r),
-            (Effect::Allow, Named::Role) => {
-                verdict.via_role.push(r);
-                verdict.allows.push(r);
-            }
+            (Effect::Allow, Named::Role) => verdict.allows.push(Hit {
+                via_role: true,
+                ..r
+            }),
             (Effect::Allow, Named::Account) => verdict.delegated.push(r),
             (Effect::Deny, _) => verdict.denies.push(r),
         }
@@ -644,8 +764,11 @@ pub struct Outcome {
     /// The deny statements for an explicit deny; the allow statements relied on when allowed; empty
     /// for an implicit deny.
     pub deciding: Vec<StatementRef>,
-    /// One sentence saying why.
+    /// One sentence saying why: written when [`Authorization::explain`] asks for it, else
+    /// empty ([`Outcome::explain`] writes it from `why`).
     pub explanation: String,
+    /// Why, as data: the parts of the sentence.
+    pub why: Why,
 }
 
 /// Actions the bucket owner's root user may always perform despite bucket policy denies.
@@ -665,12 +788,6 @@ const ROOT_BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// resources (resource, endpoint and Organizations denies still apply).
 pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let req = &a.request;
-    // Text only when asked for: `say!` is `format!` or nothing.
-    macro_rules! say {
-        ($($arg:tt)*) => {
-            if a.explain { format!($($arg)*) } else { String::new() }
-        };
-    }
     let user = req.caller.and_then(|c| {
         let user = c
             .arn
@@ -709,58 +826,26 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
         context: &ctx,
         ..req.clone()
     };
-    let what = say!("{} on {}", req.action, req.resource);
     let limits = &a.limits;
     // An IAM caller (a role, user or root user): identity policies, boundaries, session policies
     // and SCPs apply to it; not to the anonymous caller nor to a service principal.
     let iam = req.caller.filter(|c| !c.is_service());
     let bounded = iam.is_some() && limits.boundary.is_some();
+    // Gathered by moving each verdict's vectors (no copy when only one policy contributes).
+    let gather = |into: &mut HitList<'g>, from: HitList<'g>| {
+        if into.is_empty() {
+            *into = from;
+        } else {
+            into.extend(from);
+        }
+    };
 
-    let identity: Vec<Hits> = match iam {
-        Some(_) => a
-            .identity
-            .iter()
-            .map(|(l, p)| hits_for(p, l, &req, false))
-            .collect(),
-        None => Vec::new(),
-    };
-    let resource: Vec<Hits> = a
-        .resource
-        .iter()
-        .map(|(l, p, arn)| match arn {
-            Some(arn) => hits_for(
-                p,
-                l,
-                &Request {
-                    resource: arn,
-                    ..req.clone()
-                },
-                bounded,
-            ),
-            None => hits_for(p, l, &req, bounded),
-        })
-        .collect();
-    let endpoint: Option<(&str, Option<Hits>)> = a
-        .endpoint
-        .as_ref()
-        .map(|(l, p)| (l.as_ref(), p.map(|p| hits_for(p, l, &req, false))));
-    let boundary: Option<(&str, Hits)> = iam
-        .and(limits.boundary.as_ref())
-        .map(|(l, p)| (l.as_ref(), hits_for(p, l, &req, false)));
-    let session: Vec<Hits> = match iam {
-        Some(_) => limits
-            .session
-            .iter()
-            .map(|(l, p)| hits_for(p, l, &req, false))
-            .collect(),
-        None => Vec::new(),
-    };
     // Per node of the organization: what it is, its allows, its denies.
-    let guards = |levels: &'g [Guard]| -> Vec<(&'g str, Vec<Hit<'g>>, Vec<Hit<'g>>)> {
+    let guards = |levels: &'g [Guard]| -> Vec<(&'g str, HitList<'g>, HitList<'g>)> {
         levels
             .iter()
             .map(|g| {
-                let (mut allows, mut denies) = (Vec::new(), Vec::new());
+                let (mut allows, mut denies) = (HitList::new(), HitList::new());
                 for (l, p) in &g.policies {
                     let v = hits_for(p, l, &req, false);
                     allows.extend(v.allows);
@@ -783,186 +868,247 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
             .iter()
             .any(|x| x.eq_ignore_ascii_case(req.action));
 
-    // Every resource policy must allow (bucket and access point alike): on its own when it names
-    // the caller (`resource_ok`), or with the caller's identity policy when it names only the
-    // caller's account (`resource_delegates`: naming an account delegates to it).
-    let resource_ok = !resource.is_empty() && resource.iter().all(|v| !v.allows.is_empty());
-    // Every resource policy names the caller itself, not only through its role's ARN: such grants
-    // are not limited by a boundary or session policies.
-    let resource_direct = resource_ok
-        && resource
-            .iter()
-            .all(|v| v.allows.iter().any(|r| !v.via_role.contains(r)));
-    let resource_delegates = !resource.is_empty()
-        && resource
-            .iter()
-            .all(|v| !v.allows.is_empty() || !v.delegated.is_empty());
-    let mut denies: Vec<Hit> = Vec::new();
-    let mut id_allows: Vec<Hit> = Vec::new();
-    // Gathered by moving each verdict's vectors (no copy when only one policy contributes).
-    let gather = |into: &mut Vec<Hit<'g>>, from: Vec<Hit<'g>>| {
-        if into.is_empty() {
-            *into = from;
-        } else {
-            into.extend(from);
-        }
-    };
-    let mut guard_allows: Vec<Hit> = Vec::new();
+    // Denies in this order: the guards', the identity policies', the boundary's, the session
+    // policies', the resource policies', the endpoint's.
+    let mut denies = HitList::new();
+    let mut guard_allows = HitList::new();
     for (_, allows, d) in scps.iter().chain(&rcps) {
         denies.extend(d.iter().cloned());
         guard_allows.extend(allows.iter().cloned());
     }
-    for v in identity {
-        gather(&mut id_allows, v.allows);
-        gather(&mut denies, v.denies);
-    }
-    let mut limit_allows: Vec<Hit> = Vec::new();
-    let boundary_ok = match boundary {
-        None => true,
-        Some((_, v)) => {
-            let ok = !v.allows.is_empty();
-            limit_allows.extend(v.allows);
+    let mut id_allows = HitList::new();
+    if iam.is_some() {
+        for (l, p) in &a.identity {
+            let v = hits_for(p, l, &req, false);
+            gather(&mut id_allows, v.allows);
             gather(&mut denies, v.denies);
-            ok
         }
-    };
-    let session_ok = session.is_empty() || session.iter().any(|v| !v.allows.is_empty());
-    let session_labels: Vec<&str> = limits.session.iter().map(|(l, _)| l.as_ref()).collect();
-    for v in session {
-        limit_allows.extend(v.allows);
+    }
+    let mut limit_allows = HitList::new();
+    let mut boundary_ok = true;
+    if let (Some(_), Some((l, p))) = (iam, &limits.boundary) {
+        let v = hits_for(p, l, &req, false);
+        boundary_ok = !v.allows.is_empty();
+        gather(&mut limit_allows, v.allows);
         gather(&mut denies, v.denies);
     }
-    let mut res_allows: Vec<Hit> = Vec::new();
-    let mut res_delegated: Vec<Hit> = Vec::new();
-    for v in resource {
+    // One session policy that allows is enough.
+    let mut session_ok = true;
+    if iam.is_some() && !limits.session.is_empty() {
+        session_ok = false;
+        for (l, p) in &limits.session {
+            let v = hits_for(p, l, &req, false);
+            session_ok |= !v.allows.is_empty();
+            gather(&mut limit_allows, v.allows);
+            gather(&mut denies, v.denies);
+        }
+    }
+    // Every resource policy must allow (bucket and access point alike): on its own when it names
+    // the caller (`resource_ok`), or with the caller's identity policy when it names only the
+    // caller's account (`resource_delegates`: naming an account delegates to it).
+    let mut resource_ok = !a.resource.is_empty();
+    // Every resource policy names the caller itself, not only through its role's ARN: such grants
+    // are not limited by a boundary or session policies.
+    let mut resource_direct = resource_ok;
+    let mut resource_delegates = resource_ok;
+    let mut res_allows = HitList::new();
+    let mut res_delegated = HitList::new();
+    for (l, p, arn) in &a.resource {
+        let v = match arn {
+            Some(arn) => hits_for(
+                p,
+                l,
+                &Request {
+                    resource: arn,
+                    ..req.clone()
+                },
+                bounded,
+            ),
+            None => hits_for(p, l, &req, bounded),
+        };
+        resource_ok &= !v.allows.is_empty();
+        resource_direct &= v.allows.iter().any(|r| !r.via_role);
+        resource_delegates &= !v.allows.is_empty() || !v.delegated.is_empty();
         gather(&mut res_allows, v.allows);
         gather(&mut res_delegated, v.delegated);
         if !root_exception {
             gather(&mut denies, v.denies);
         }
     }
-    let mut endpoint = endpoint;
+    resource_direct &= resource_ok;
+    let mut endpoint: Option<(&str, Option<Hits>)> = a
+        .endpoint
+        .as_ref()
+        .map(|(l, p)| (l.as_ref(), p.map(|p| hits_for(p, l, &req, false))));
     if let Some((_, Some(v))) = &mut endpoint {
         denies.append(&mut v.denies);
     }
+    let done = |decision, deciding, why| {
+        let mut o = Outcome {
+            decision,
+            deciding,
+            explanation: String::new(),
+            why,
+        };
+        if a.explain {
+            o.explanation = o.explain();
+        }
+        o
+    };
+    let implicit = |why| done(Decision::ImplicitDeny, Vec::new(), why);
+    // The sentence's opening: `ACTION on RESOURCE` (by WHO).
+    let opening = |by: bool| {
+        let caller = req.caller.map_or(0, |c| c.arn.len() + c.account.len());
+        let mut why = Why::new(req.action.len() + req.resource.len() + caller + 192);
+        why.what(&req);
+        if by {
+            why.lit(" by ");
+            why.who(req.caller);
+        }
+        why
+    };
 
     // 1. Explicit denies, in any policy.
     if !denies.is_empty() {
-        let explanation = say!(
-            "{what} is explicitly denied by {}.",
-            join(denies.iter().map(|d| d.to_string()))
+        let mut why = opening(false);
+        why.lit(" is explicitly denied by ");
+        why.refs(0..denies.len());
+        why.lit(".");
+        return done(
+            Decision::ExplicitDeny,
+            denies.iter().map(Hit::statement_ref).collect(),
+            why,
         );
-        return Outcome {
-            decision: Decision::ExplicitDeny,
-            deciding: denies.iter().map(Hit::statement_ref).collect(),
-            explanation,
-        };
     }
 
-    let who = match req.caller {
-        Some(c) if c.is_service() => say!("service principal {}", c.arn),
-        Some(c) => say!("{} (account {})", c.arn, c.account),
-        None => say!("the anonymous caller"),
-    };
     // 2. Every node of the organization above the caller's account must have an SCP that allows
     // (RCPs only deny: the AWS-managed RCPFullAWSAccess lets the rest through).
     if let Some((target, _, _)) = scps.iter().find(|(_, allows, _)| allows.is_empty()) {
-        return implicit(say!(
-            "{what} by {who} is implicitly denied: no service control policy attached to {target} allows it (an SCP must allow at every level from the organization root down to the account)."
-        ));
+        let mut why = opening(true);
+        why.lit(" is implicitly denied: no service control policy attached to ");
+        why.text(target);
+        why.lit(" allows it (an SCP must allow at every level from the organization root down to the account).");
+        return implicit(why);
     }
 
     // 3. The endpoint gate.
-    let mut gate = Vec::new();
-    let mut gate_note = String::new();
+    let mut gate = HitList::new();
+    // The endpoint's label, and whether its policy is the default one.
+    let mut gate_note: Option<(&str, bool)> = None;
     if let Some((label, verdict)) = &mut endpoint {
         match verdict {
-            None => gate_note = say!("; {label} has the default full-access policy"),
+            None => gate_note = Some((label, true)),
             Some(v) if v.allows.is_empty() && v.delegated.is_empty() => {
-                return implicit(say!(
-                    "{what} is implicitly denied at {label}: no statement of its endpoint policy allows it."
-                ));
+                let mut why = opening(false);
+                why.lit(" is implicitly denied at ");
+                why.text(label);
+                why.lit(": no statement of its endpoint policy allows it.");
+                return implicit(why);
             }
             Some(v) => {
                 // An endpoint policy naming the caller's account lets it through: the gate grants
                 // nothing, so there is nothing to delegate.
                 gate = std::mem::take(&mut v.allows);
                 gate.append(&mut v.delegated);
-                gate_note = say!(
-                    "; {label} lets it through with statement {}",
-                    join(gate.iter().map(Hit::statement))
-                );
+                gate_note = Some((label, false));
             }
         }
     }
-    let guard_note = if scps.is_empty() {
-        String::new()
-    } else {
-        say!(
-            "; the SCPs allow it at every level ({})",
-            join(scps.iter().map(|(t, _, _)| t.to_string()))
-        )
-    };
-    // Called once at most, on the way out: it takes the gate's statements.
-    let allowed = |basis: Vec<Hit>, reason: String| {
-        let deciding = gate
+    // The deciding statements of an allow: the gate's, the guards', then `basis`; `reason` says
+    // why, given where `basis` starts among them.
+    let allowed = |basis: &[Hit], reason: &dyn Fn(&mut Why, usize)| {
+        let deciding: Vec<StatementRef> = gate
             .iter()
             .chain(&guard_allows)
-            .chain(&basis)
+            .chain(basis)
             .map(Hit::statement_ref)
             .collect();
-        Outcome {
-            decision: Decision::Allowed,
-            deciding,
-            explanation: say!("{what} is allowed: {reason}{gate_note}{guard_note}."),
+        let mut why = opening(false);
+        why.lit(" is allowed: ");
+        reason(&mut why, gate.len() + guard_allows.len());
+        match gate_note {
+            Some((label, true)) => {
+                why.lit("; ");
+                why.text(label);
+                why.lit(" has the default full-access policy");
+            }
+            Some((label, false)) => {
+                why.lit("; ");
+                why.text(label);
+                why.lit(" lets it through with statement ");
+                why.sids(0..gate.len());
+            }
+            None => {}
         }
+        if !scps.is_empty() {
+            why.lit("; the SCPs allow it at every level (");
+            why.texts(scps.iter().map(|(t, _, _)| *t), true);
+            why.lit(")");
+        }
+        why.lit(".");
+        done(Decision::Allowed, deciding, why)
     };
-    let named = |refs: &[Hit]| join(refs.iter().map(|r| r.to_string()));
 
     // 4. Identity and resource policies.
     if root_exception {
-        return allowed(
-            Vec::new(),
-            say!("the bucket owner's root user may always manage the bucket policy"),
-        );
+        return allowed(&[], &|why, _| {
+            why.lit("the bucket owner's root user may always manage the bucket policy")
+        });
     }
     let Some(caller) = iam else {
         if resource_ok {
-            let reason = match service {
-                Some(_) => say!("{who} is granted it by {}", named(&res_allows)),
-                None => say!("anonymous access is granted by {}", named(&res_allows)),
-            };
-            return allowed(res_allows.clone(), reason);
+            return allowed(&res_allows, &|why, at| {
+                match service {
+                    Some(_) => {
+                        why.who(req.caller);
+                        why.lit(" is granted it by ");
+                    }
+                    None => why.lit("anonymous access is granted by "),
+                }
+                why.refs(at..at + res_allows.len());
+            });
         }
         if service.is_some() {
-            return implicit(say!(
-                "{what} by {who} is implicitly denied: no resource policy grants it to the service (Principal {{\"Service\": …}} or \"*\")."
-            ));
+            let mut why = opening(true);
+            why.lit(" is implicitly denied: no resource policy grants it to the service (Principal {\"Service\": …} or \"*\").");
+            return implicit(why);
         }
-        return implicit(say!(
-            "anonymous {what} is implicitly denied: no resource policy grants it to everyone (Principal \"*\")."
-        ));
+        let mut why = Why::new(req.action.len() + req.resource.len() + 192);
+        why.lit("anonymous ");
+        why.what(&req);
+        why.lit(
+            " is implicitly denied: no resource policy grants it to everyone (Principal \"*\").",
+        );
+        return implicit(why);
     };
     let root_self = caller.is_root();
     // What limits identity policies (and grants to the role's ARN): the boundary and the session
     // policies must allow too.
     let limit_ok = boundary_ok && session_ok;
-    let limit_miss = if !boundary_ok {
-        let label = limits.boundary.as_ref().map_or("", |(l, _)| l.as_ref());
-        say!("the permissions boundary ({label}) does not allow it")
-    } else if !session_ok {
-        say!(
-            "no session policy ({}) allows it",
-            session_labels.join(", ")
-        )
-    } else {
-        String::new()
+    let limit_miss = |why: &mut Why| {
+        if !boundary_ok {
+            let label = limits.boundary.as_ref().map_or("", |(l, _)| l.as_ref());
+            why.lit("the permissions boundary (");
+            why.text(label);
+            why.lit(") does not allow it");
+        } else if !session_ok {
+            why.lit("no session policy (");
+            why.texts(limits.session.iter().map(|(l, _)| l.as_ref()), false);
+            why.lit(") allows it");
+        }
     };
     let identity_ok = root_self || (!id_allows.is_empty() && limit_ok);
-    let id_reason = if root_self {
-        say!("{who} is the account's root user")
-    } else {
-        say!("{} allows {who}", named(&id_allows))
+    // `{who} is the account's root user` or `IDENTITY allows {who}`, the identity allows starting
+    // at `at` among the deciding statements.
+    let id_reason = |why: &mut Why, at: usize| {
+        if root_self {
+            why.who(req.caller);
+            why.lit(" is the account's root user");
+        } else {
+            why.refs(at..at + id_allows.len());
+            why.lit(" allows ");
+            why.who(req.caller);
+        }
     };
     let mut id_basis = id_allows.clone();
     if !root_self {
@@ -970,82 +1116,243 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     }
     if caller.account == a.resource_account {
         if identity_ok {
-            let within = if limit_allows.is_empty() {
-                String::new()
-            } else {
-                say!(" within {}", named(&limit_allows))
-            };
-            return allowed(id_basis, say!("same account, {id_reason}{within}"));
+            return allowed(&id_basis, &|why, at| {
+                why.lit("same account, ");
+                id_reason(why, at);
+                if !limit_allows.is_empty() {
+                    why.lit(" within ");
+                    if root_self {
+                        why.named(&limit_allows);
+                    } else {
+                        why.refs(at + id_allows.len()..at + id_basis.len());
+                    }
+                }
+            });
         }
         if resource_direct || (resource_ok && limit_ok) {
             let mut basis = res_allows.clone();
-            let within = if resource_direct || limit_allows.is_empty() {
-                String::new()
-            } else {
+            let within = !(resource_direct || limit_allows.is_empty());
+            if within {
                 basis.extend(limit_allows.iter().cloned());
-                say!(" within {}", named(&limit_allows))
-            };
-            return allowed(
-                basis,
-                say!("same account, {} grants it{within}", named(&res_allows)),
-            );
+            }
+            return allowed(&basis, &|why, at| {
+                why.lit("same account, ");
+                why.refs(at..at + res_allows.len());
+                why.lit(" grants it");
+                if within {
+                    why.lit(" within ");
+                    why.refs(at + res_allows.len()..at + basis.len());
+                }
+            });
         }
+        let mut why = opening(true);
+        why.lit(" is implicitly denied: ");
         if resource_ok {
-            return implicit(say!(
-                "{what} by {who} is implicitly denied: {} grants it to the caller's role, but {limit_miss}, which limits grants to the role's ARN as it limits identity policies.",
-                named(&res_allows)
-            ));
-        }
-        if !id_allows.is_empty() {
-            return implicit(say!(
-                "{what} by {who} is implicitly denied: {} allows it, but {limit_miss}.",
-                named(&id_allows)
-            ));
-        }
-        if !res_delegated.is_empty() {
-            return implicit(say!(
-                "{what} by {who} is implicitly denied: {} names account {} as its principal, which delegates to the account, and no identity policy of the caller allows it.",
-                named(&res_delegated),
-                caller.account
-            ));
-        }
-        let missing = if res_allows.is_empty() {
-            "no identity or resource policy allows it"
+            why.named(&res_allows);
+            why.lit(" grants it to the caller's role, but ");
+            limit_miss(&mut why);
+            why.lit(", which limits grants to the role's ARN as it limits identity policies.");
+        } else if !id_allows.is_empty() {
+            why.named(&id_allows);
+            why.lit(" allows it, but ");
+            limit_miss(&mut why);
+            why.lit(".");
+        } else if !res_delegated.is_empty() {
+            why.named(&res_delegated);
+            why.lit(" names account ");
+            why.text(&caller.account);
+            why.lit(" as its principal, which delegates to the account, and no identity policy of the caller allows it.");
         } else {
-            "not every resource policy allows it and no identity policy does"
-        };
-        return implicit(say!("{what} by {who} is implicitly denied: {missing}."));
+            why.lit(if res_allows.is_empty() {
+                "no identity or resource policy allows it"
+            } else {
+                "not every resource policy allows it and no identity policy does"
+            });
+            why.lit(".");
+        }
+        return implicit(why);
     }
     let owner = a.resource_account;
     // Across accounts a resource policy naming the caller or its account counts alike.
     res_allows.append(&mut res_delegated);
+    if identity_ok && resource_delegates {
+        let mut basis = id_basis.clone();
+        basis.extend(res_allows.iter().cloned());
+        return allowed(&basis, &|why, at| {
+            why.lit("cross account, ");
+            id_reason(why, at);
+            why.lit(" and ");
+            why.refs(at + id_basis.len()..at + basis.len());
+            why.lit(" of account ");
+            why.text(owner);
+            why.lit(" grants it");
+        });
+    }
+    let mut why = opening(true);
+    why.lit(" is implicitly denied: ");
     match (identity_ok, resource_delegates) {
-        (true, true) => {
-            let mut basis = id_basis;
-            basis.extend(res_allows.iter().cloned());
-            allowed(
-                basis,
-                say!(
-                    "cross account, {id_reason} and {} of account {owner} grants it",
-                    named(&res_allows)
-                ),
-            )
+        (true, _) => {
+            why.lit(
+                "cross account, an identity policy allows it but no resource policy of account ",
+            );
+            why.text(owner);
+            why.lit(" grants it.");
         }
-        (true, false) => implicit(say!(
-            "{what} by {who} is implicitly denied: cross account, an identity policy allows it but no resource policy of account {owner} grants it."
-        )),
-        (false, true) if !id_allows.is_empty() => implicit(say!(
-            "{what} by {who} is implicitly denied: cross account, {} grants it and {} allows it, but {limit_miss}.",
-            named(&res_allows),
-            named(&id_allows)
-        )),
-        (false, true) => implicit(say!(
-            "{what} by {who} is implicitly denied: cross account, {} grants it but no identity policy of the caller allows it.",
-            named(&res_allows)
-        )),
-        (false, false) => implicit(say!(
-            "{what} by {who} is implicitly denied: no identity or resource policy allows it."
-        )),
+        (false, true) if !id_allows.is_empty() => {
+            why.lit("cross account, ");
+            why.named(&res_allows);
+            why.lit(" grants it and ");
+            why.named(&id_allows);
+            why.lit(" allows it, but ");
+            limit_miss(&mut why);
+            why.lit(".");
+        }
+        (false, true) => {
+            why.lit("cross account, ");
+            why.named(&res_allows);
+            why.lit(" grants it but no identity policy of the caller allows it.");
+        }
+        (false, false) => why.lit("no identity or resource policy allows it."),
+    }
+    implicit(why)
+}
+
+/// Why the policies decided, as data: the sentence [`Outcome::explain`] writes, with the
+/// statements it names left as holes (what a trace keeps, so that its words are written where it
+/// is shown without evaluating the policies again, and without naming a statement twice).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Why {
+    /// The sentence without the statements it names.
+    text: String,
+    /// Where statements are named, in order.
+    holes: SmallVec<[Hole; 4]>,
+    /// The statements it names that are not deciding (an implicit deny's), numbered from
+    /// [`NAMED`] in [`Hole`]s.
+    named: Vec<StatementRef>,
+}
+
+/// Statements named at `at` in a [`Why`]'s text: `a..b` (the deciding ones, then from [`NAMED`]
+/// `named`), joined as `X`, `X and Y`, `X, Y and Z`; as `POLICY statement SID`, or with
+/// `sids` as `SID` only.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Hole {
+    at: u32,
+    a: u32,
+    b: u32,
+    sids: bool,
+}
+
+/// Where [`Why::named`]'s statements start in the numbering of [`Hole`]s.
+const NAMED: usize = 1 << 20;
+
+impl Why {
+    fn new(capacity: usize) -> Why {
+        Why {
+            text: String::with_capacity(capacity),
+            ..Why::default()
+        }
+    }
+
+    fn lit(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    fn text(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    /// `items` joined with `, ` (and ` and ` before the last with `and`).
+    fn texts<'s>(&mut self, items: impl ExactSizeIterator<Item = &'s str>, and: bool) {
+        let n = items.len();
+        for (k, item) in items.enumerate() {
+            if k > 0 {
+                self.lit(if and && k + 1 == n { " and " } else { ", " });
+            }
+            self.text(item);
+        }
+    }
+
+    /// `ACTION on RESOURCE`.
+    fn what(&mut self, req: &Request) {
+        self.text(req.action);
+        self.lit(" on ");
+        self.text(req.resource);
+    }
+
+    /// The caller, as the sentence names it.
+    fn who(&mut self, caller: Option<&Caller>) {
+        match caller {
+            Some(c) if c.is_service() => {
+                self.lit("service principal ");
+                self.text(&c.arn);
+            }
+            Some(c) => {
+                self.text(&c.arn);
+                self.lit(" (account ");
+                self.text(&c.account);
+                self.lit(")");
+            }
+            None => self.lit("the anonymous caller"),
+        }
+    }
+
+    fn hole(&mut self, a: usize, b: usize, sids: bool) {
+        self.holes.push(Hole {
+            at: self.text.len() as u32,
+            a: a as u32,
+            b: b as u32,
+            sids,
+        });
+    }
+
+    /// The deciding statements `r`.
+    fn refs(&mut self, r: std::ops::Range<usize>) {
+        self.hole(r.start, r.end, false);
+    }
+
+    /// The names of the deciding statements `r`.
+    fn sids(&mut self, r: std::ops::Range<usize>) {
+        self.hole(r.start, r.end, true);
+    }
+
+    /// Statements that are not deciding (an implicit deny's; `within` of the root user).
+    fn named(&mut self, hits: &[Hit]) {
+        let at = NAMED + self.named.len();
+        self.named.extend(hits.iter().map(Hit::statement_ref));
+        self.hole(at, at + hits.len(), false);
+    }
+}
+
+impl Outcome {
+    /// The sentence that says why ([`Outcome::explanation`] when it was asked for).
+    pub fn explain(&self) -> String {
+        let w = &self.why;
+        let statement = |i: u32| {
+            let i = i as usize;
+            match i.checked_sub(NAMED) {
+                Some(j) => &w.named[j],
+                None => &self.deciding[i],
+            }
+        };
+        let mut out = String::with_capacity(w.text.len() + 48 * w.holes.len());
+        let mut from = 0;
+        for h in &w.holes {
+            out.push_str(&w.text[from..h.at as usize]);
+            from = h.at as usize;
+            for i in h.a..h.b {
+                if i > h.a {
+                    out.push_str(if i + 1 == h.b { " and " } else { ", " });
+                }
+                let r = statement(i);
+                if !h.sids {
+                    out.push_str(&r.policy);
+                    out.push_str(" statement ");
+                }
+                out.push_str(&r.statement);
+            }
+        }
+        out.push_str(&w.text[from..]);
+        out
     }
 }
 
@@ -1079,28 +1386,11 @@ fn supply<'a>(
     }
 }
 
-fn implicit(explanation: String) -> Outcome {
-    Outcome {
-        decision: Decision::ImplicitDeny,
-        deciding: Vec::new(),
-        explanation,
-    }
-}
-
 /// `aws:PrincipalArn`: the role ARN for an assumed-role session (without a path: the session ARN
 /// does not carry it), else the caller's ARN.
 fn principal_arn(c: &Caller) -> Cow<'_, str> {
     match c.session_role() {
         Some(role) => format!("arn:aws:iam::{}:role/{role}", c.account).into(),
         None => c.arn.as_str().into(),
-    }
-}
-
-fn join(items: impl Iterator<Item = String>) -> String {
-    let items: Vec<String> = items.collect();
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
     }
 }

@@ -250,12 +250,11 @@ impl<'t> Routes<'t> {
     /// available with `links` (a propagated route is withdrawn while its link is down, and the
     /// next shorter prefix applies). Borrowed when none of them is withdrawn, the usual case.
     fn candidates<'a>(
-        &'a self,
-        table: RouteTableId,
+        table: &'a Table,
         dst: IpAddr,
         links: &LinkState,
     ) -> Option<std::borrow::Cow<'a, [Candidate]>> {
-        let map = &self.table(table)?.map;
+        let map = &table.map;
         let available = |c: &Candidate| match c.kind {
             RouteKind::Propagated { link, .. } => links.link_up(link),
             _ => true,
@@ -276,7 +275,7 @@ impl<'t> Routes<'t> {
     pub fn lookup(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Selected> {
         let compiled = self.table(table)?;
         let map = &compiled.map;
-        let cands = self.candidates(table, dst, links)?;
+        let cands = Self::candidates(compiled, dst, links)?;
         let best = cands.first()?;
         // The local route wins over a propagated route, even a more specific one.
         if matches!(best.kind, RouteKind::Propagated { .. })

@@ -86,10 +86,19 @@ impl Request {
             }
             None => ("", target),
         };
-        let (authority, path_query) = match rest.bytes().position(|b| b == b'/' || b == b'?') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
+        // The authority ends at the first `/` or `?`; its colons are counted on the way.
+        let (mut end, mut colons) = (rest.len(), 0);
+        for (i, &b) in rest.as_bytes().iter().enumerate() {
+            match b {
+                b'/' | b'?' => {
+                    end = i;
+                    break;
+                }
+                b':' => colons += 1,
+                _ => {}
+            }
+        }
+        let (authority, path_query) = rest.split_at(end);
         let default_port = || match scheme {
             "https" | "s3" => Ok(443),
             "http" => Ok(80),
@@ -111,7 +120,7 @@ impl Request {
                 None => return Err(err(&format!("unexpected '{after}' after ']'"))),
             };
             (literal, port)
-        } else if authority.bytes().filter(|b| *b == b':').count() > 1 {
+        } else if colons > 1 {
             return Err(err(
                 "an IPv6 address needs brackets: https://[2001:db8::1]/ or [2001:db8::1]:443",
             ));
@@ -239,7 +248,8 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
 
 /// Decodes `%XX` escapes (RFC 3986 2.1); the result must be UTF-8.
 pub fn percent_decode(s: &str) -> Result<Cow<'_, str>, String> {
-    if !s.contains('%') {
+    // A plain byte loop: paths are short, and most have no escape.
+    if !s.bytes().any(|b| b == b'%') {
         return Ok(Cow::Borrowed(s));
     }
     let bytes = s.as_bytes();

@@ -72,7 +72,7 @@ pub(crate) fn holds(cond: &Condition, ctx: &Context<'_>, vars: Option<&Context<'
     match op.set {
         Some(SetQualifier::ForAllValues) => values.iter().all(|v| matches_any(v) != negated),
         Some(SetQualifier::ForAnyValue) => values.iter().any(|v| matches_any(v) != negated),
-        None => values.iter().any(|v| matches_any(v)) != negated,
+        None => values.iter().any(matches_any) != negated,
     }
 }
 

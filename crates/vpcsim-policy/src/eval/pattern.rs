@@ -170,7 +170,7 @@ fn resolve(vars: &Context<'_>, inner: &str) -> Option<String> {
         None => (inner.trim(), None),
     };
     match vars.get(name) {
-        Some([one]) => Some(one.to_string()),
+        Some(v) if v.len() == 1 => v.first().map(str::to_string),
         _ => default,
     }
 }
