@@ -54,13 +54,19 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn every_yaml_file_of_the_repository() {
+/// Every YAML file under `topologies/` and `tests/`, in order.
+fn repository_yaml() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = Vec::new();
     yaml_files(&root.join("topologies"), &mut files);
     yaml_files(&root.join("tests"), &mut files);
     files.sort();
+    files
+}
+
+#[test]
+fn every_yaml_file_of_the_repository() {
+    let files = repository_yaml();
     assert!(files.len() > 50, "found {} files", files.len());
     let mut cut = 0;
     for path in &files {
@@ -124,11 +130,7 @@ fn spans(node: &vpcsim_syntax::Node, out: &mut Vec<vpcsim_syntax::Span>) {
 /// non-ASCII character appended after the document sends the same text down the second path.
 #[test]
 fn spans_from_the_parser_index_are_those_from_the_line_index() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files = Vec::new();
-    yaml_files(&root.join("topologies"), &mut files);
-    yaml_files(&root.join("tests"), &mut files);
-    files.sort();
+    let files = repository_yaml();
     let mut compared = 0;
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();

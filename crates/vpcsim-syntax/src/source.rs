@@ -183,13 +183,7 @@ impl SourceFile {
         } else {
             self.text[line_start..start].chars().count()
         };
-        Span {
-            file: id,
-            start: offset32(start),
-            end: offset32(end.max(start)),
-            line: line as u32,
-            col: col as u32 + 1,
-        }
+        self.plain_span(id, (start, end), line, col)
     }
 
     /// A span from byte offsets.
