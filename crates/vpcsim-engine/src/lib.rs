@@ -187,9 +187,9 @@ pub struct Trace {
     pub access: Option<Access>,
     /// The S3 call, for S3 requests.
     pub s3: Option<S3Call>,
-    /// The request context the policies saw (key, values), sorted; written by
-    /// [`Engine::render`] (empty before).
-    pub context: Vec<(String, Vec<String>)>,
+    /// The request context the policies saw ([`vpcsim_policy::Context::iter`] lists it sorted);
+    /// shown by [`Engine::render`] (empty before).
+    pub context: vpcsim_policy::Context<'static>,
     /// The policy decision, when policies were evaluated.
     pub policy: Option<vpcsim_policy::Outcome>,
     /// How the service step ended (when the walk arrived), as data; `reason` puts it in words.

@@ -34,8 +34,8 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
 
 /// The request context and the policy explanation, from what the service step kept as data.
 fn explain_service(t: &mut Trace) {
-    if let Some(k) = &t.kept {
-        t.context = crate::service::context_of(k);
+    if let Some(k) = t.kept.take() {
+        t.context = k;
     }
     if let Some(p) = &mut t.policy {
         p.explanation = p.explain();

@@ -1086,13 +1086,6 @@ fn limits<'e>(
     out
 }
 
-/// The request context as a trace shows it: keys as written, sorted.
-pub(crate) fn context_of(ctx: &Context) -> Vec<(String, Vec<String>)> {
-    ctx.iter()
-        .map(|(k, v)| (k.to_string(), v.iter().map(str::to_string).collect()))
-        .collect()
-}
-
 /// `arn:aws:s3:::BUCKET`, or `arn:aws:s3:::BUCKET/KEY` for a key (built without the formatting
 /// machinery: it is on every trace's path).
 fn object_arn(bucket: &str, key: &str) -> String {

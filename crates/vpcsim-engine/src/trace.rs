@@ -192,8 +192,9 @@ impl Record for Hops<'_> {
     fn record(&mut self, step: Step) {
         if self.hops.capacity() == 0 {
             // Room for one way of a typical path (three to five hops, the service's included),
-            // in one allocation small enough for the allocator's per-thread cache.
-            self.hops.reserve_exact(4);
+            // in one allocation small enough for the allocator's per-thread cache (a hop is 200
+            // bytes; glibc's cache takes up to 1,032).
+            self.hops.reserve_exact(5);
         }
         self.hops.push(crate::render::hop(self.topo, step));
     }
@@ -253,7 +254,7 @@ pub(crate) fn empty_trace(
         back: Vec::new(),
         access: None,
         s3: None,
-        context: Vec::new(),
+        context: vpcsim_policy::Context::default(),
         policy: None,
         finding: None,
         disposition: Disposition::Unsupported,

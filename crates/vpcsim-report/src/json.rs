@@ -80,7 +80,7 @@ pub fn trace_named(t: &Trace, ids: &[Option<String>]) -> Value {
         "back": back,
         "via": t.components(),
         "s3": t.s3.as_ref().map(|c| json!({"bucket": c.bucket, "access_point": c.access_point, "key": c.key, "action": c.action})),
-        "context": t.context.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "context": t.context.iter().map(|(k, v)| (k.to_string(), json!(v.iter().collect::<Vec<_>>()))).collect::<serde_json::Map<_, _>>(),
         "decided_by": t.deciding(),
         "disposition": t.disposition.as_str(),
         "verdict": t.verdict.as_str(),

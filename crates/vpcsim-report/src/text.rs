@@ -63,7 +63,8 @@ pub fn trace(t: &Trace, fail: &[String]) -> String {
     }
     if !t.context.is_empty() {
         out.push_str("\nrequest context\n");
-        for (k, v) in &t.context {
+        for (k, v) in t.context.iter() {
+            let v: Vec<&str> = v.iter().collect();
             out.push_str(&format!("  {k} = {}\n", v.join(", ")));
         }
     }

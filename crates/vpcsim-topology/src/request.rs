@@ -248,8 +248,7 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
 
 /// Decodes `%XX` escapes (RFC 3986 2.1); the result must be UTF-8.
 pub fn percent_decode(s: &str) -> Result<Cow<'_, str>, String> {
-    // A plain byte loop: paths are short, and most have no escape.
-    if !s.bytes().any(|b| b == b'%') {
+    if !s.contains('%') {
         return Ok(Cow::Borrowed(s));
     }
     let bytes = s.as_bytes();
