@@ -481,7 +481,8 @@ pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
 }
 
 /// A statement that matched, by reference (what [`authorize`] combines; a [`StatementRef`] is
-/// made only for the deciding statements of its [`Outcome`]).
+/// made only for the deciding statements of its [`Outcome`]). Hits are not compared: whether an
+/// allow names the caller through its role is a flag of the hit itself (`via_role`).
 #[derive(Clone, Copy, Debug)]
 struct Hit<'a> {
     /// The policy's label.
@@ -492,13 +493,6 @@ struct Hit<'a> {
     index: u32,
     /// An `Allow` that names the caller through its *role's* ARN ([`PolicyVerdict::via_role`]).
     via_role: bool,
-}
-
-impl PartialEq for Hit<'_> {
-    /// The same statement of the same policy.
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.policy, other.policy) && self.index == other.index
-    }
 }
 
 impl<'a> Hit<'a> {
