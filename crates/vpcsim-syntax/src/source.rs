@@ -115,6 +115,28 @@ impl SourceFile {
         }
     }
 
+    /// The span of a parser's position over text that starts at byte `base`, after `lines`
+    /// lines, of this file (a piece; 0 and 0 for the whole file): from the parser's character
+    /// index when the file is [`plain`](SourceFile::plain), else through the line index. Both
+    /// readers make every span here.
+    pub(crate) fn parsed_span(
+        &self,
+        id: SourceId,
+        s: saphyr_parser::Span,
+        base: usize,
+        lines: usize,
+    ) -> Span {
+        if self.plain {
+            let (start, end) = (base + s.start.index(), base + s.end.index());
+            return self.plain_span(id, (start, end), s.start.line() + lines, s.start.col());
+        }
+        self.span_at(
+            id,
+            (s.start.line() + lines, s.start.col()),
+            (s.end.line() + lines, s.end.col()),
+        )
+    }
+
     /// Byte offsets of line starts.
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {

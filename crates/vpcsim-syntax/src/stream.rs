@@ -315,20 +315,7 @@ impl<'de, 'd> Stream<'de, 'd> {
     }
 
     fn span(&self, s: YSpan) -> Span {
-        if self.file.plain() {
-            let (start, end) = (s.start.index(), s.end.index());
-            return self.file.plain_span(
-                self.id,
-                (self.base + start, self.base + end),
-                s.start.line() + self.lines,
-                s.start.col(),
-            );
-        }
-        self.file.span_at(
-            self.id,
-            (s.start.line() + self.lines, s.start.col()),
-            (s.end.line() + self.lines, s.end.col()),
-        )
+        self.file.parsed_span(self.id, s, self.base, self.lines)
     }
 
     fn stop(&mut self, d: Diagnostic) {

@@ -244,17 +244,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn span(&self, s: YSpan) -> Span {
-        if self.file.plain() {
-            let (start, end) = (s.start.index(), s.end.index());
-            return self
-                .file
-                .plain_span(self.id, (start, end), s.start.line(), s.start.col());
-        }
-        self.file.span_at(
-            self.id,
-            (s.start.line(), s.start.col()),
-            (s.end.line(), s.end.col()),
-        )
+        self.file.parsed_span(self.id, s, 0, 0)
     }
 
     /// Handles one event; false stops parsing.
