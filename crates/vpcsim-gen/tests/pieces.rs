@@ -2,7 +2,11 @@
 //! the repository (valid, invalid and with warnings) and generated topologies, cut into pieces of
 //! several sizes, give the same model and the same diagnostics as one piece.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
+
+use common::repository_yaml;
 
 use vpcsim_gen::{Params, generate};
 use vpcsim_syntax::pieces::{self, Parallel};
@@ -41,27 +45,6 @@ fn same(path: &Path, text: &str) {
             path.display()
         );
     }
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-}
-
-/// Every YAML file under `topologies/` and `tests/`, in order.
-fn repository_yaml() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files = Vec::new();
-    yaml_files(&root.join("topologies"), &mut files);
-    yaml_files(&root.join("tests"), &mut files);
-    files.sort();
-    files
 }
 
 #[test]

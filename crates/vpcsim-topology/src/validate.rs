@@ -165,7 +165,7 @@ impl<I> PerVpc<I> {
 }
 
 /// An empty name table with room for `n` names.
-fn table<I>(n: usize) -> Table<I> {
+fn table_for<I>(n: usize) -> Table<I> {
     Table::with_capacity_and_hasher(n, Default::default())
 }
 

@@ -5,7 +5,7 @@ use super::*;
 
 impl Builder<'_> {
     pub(super) fn security_groups(&mut self, vpc: VpcId, v: &f::Vpc) {
-        let mut table = table(v.security_groups.len());
+        let mut table = table_for(v.security_groups.len());
         let first = self.t.security_groups.len() as u32;
         for (n, e) in v
             .security_groups

@@ -5,7 +5,7 @@ use super::*;
 
 impl Builder<'_> {
     pub(super) fn nat_gateways(&mut self, vpc: VpcId, v: &f::Vpc) {
-        let mut table = table(v.nat_gateways.len());
+        let mut table = table_for(v.nat_gateways.len());
         for e in v.nat_gateways.iter() {
             let Some(n) = &e.value else {
                 table.insert(e.key.value.clone(), None);

@@ -8,8 +8,12 @@ impl Builder<'_> {
     /// freed VPC by VPC.
     pub(super) fn routes(&mut self, raw: &mut f::Topology) {
         let Some(vpcs) = &mut raw.vpcs.0 else { return };
-        for (n, e) in vpcs.0.iter_mut().filter(|e| e.value.is_some()).enumerate() {
-            let v = e.value.as_mut().expect("filtered");
+        for (n, v) in vpcs
+            .0
+            .iter_mut()
+            .filter_map(|e| e.value.as_mut())
+            .enumerate()
+        {
             let vpc = VpcId(n as u32);
             let tables = std::mem::take(&mut v.route_tables);
             for rt in tables.iter() {

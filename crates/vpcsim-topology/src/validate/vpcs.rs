@@ -251,7 +251,7 @@ impl Builder<'_> {
         has_vgw: bool,
         v: &f::Vpc,
     ) -> (Vec<RouteTableId>, RouteTableId) {
-        let mut table = table(v.route_tables.len());
+        let mut table = table_for(v.route_tables.len());
         let mut ids = Vec::new();
         let mut main: Option<(Span, RouteTableId)> = None;
         for e in v.route_tables.iter() {
@@ -377,7 +377,7 @@ impl Builder<'_> {
     }
 
     fn subnets(&mut self, vpc: VpcId, v: &f::Vpc, region: Option<RegionId>) {
-        let mut table = table(v.subnets.len());
+        let mut table = table_for(v.subnets.len());
         let mut placed: Vec<(Ipv4Net, Span, String)> = Vec::new();
         let mut placed6: Vec<(Ipv6Net, Span, String)> = Vec::new();
         for e in v.subnets.iter() {
@@ -529,13 +529,17 @@ impl Builder<'_> {
     /// for the last time here, and freed VPC by VPC (the model built from it is about as large).
     pub(super) fn vpc_members(&mut self, raw: &mut f::Topology) {
         let Some(vpcs) = &mut raw.vpcs.0 else { return };
-        for (n, e) in vpcs.0.iter_mut().filter(|e| e.value.is_some()).enumerate() {
-            let v = e.value.as_mut().expect("filtered");
+        for (n, v) in vpcs
+            .0
+            .iter_mut()
+            .filter_map(|e| e.value.as_mut())
+            .enumerate()
+        {
             let vpc = VpcId(n as u32);
             let endpoints = std::mem::take(&mut v.endpoints);
             let instances = std::mem::take(&mut v.instances);
             let resolver = std::mem::take(&mut v.resolver);
-            let mut ep_table = table(endpoints.len());
+            let mut ep_table = table_for(endpoints.len());
             for ep in endpoints.iter() {
                 let Some(def) = &ep.value else {
                     ep_table.insert(ep.key.value.clone(), None);
@@ -546,7 +550,7 @@ impl Builder<'_> {
                 self.endpoint(vpc, id, &ep.key, def);
             }
             self.names.endpoints.insert(vpc, ep_table);
-            let mut inst_table = table(instances.len());
+            let mut inst_table = table_for(instances.len());
             for i in instances.iter() {
                 let Some(def) = &i.value else {
                     inst_table.insert(i.key.value.clone(), None);
