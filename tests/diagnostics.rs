@@ -1,10 +1,11 @@
 //! Golden tests for topology diagnostics: every `tests/invalid/*.yaml` is loaded and its
 //! diagnostics, one per line (`file:line:col: severity[code]: message (help: …)`), must equal the
-//! sibling `.expected` file. Run with `BLESS=1` to rewrite the expected files after a deliberate
-//! change, then review the diff.
+//! sibling `.expected` file (an `expect-test` file snapshot). Run with `UPDATE_EXPECT=1` to
+//! rewrite the expected files after a deliberate change, then review the diff.
 
 use std::path::{Path, PathBuf};
 
+use expect_test::expect_file;
 use vpcsim_topology::{FileError, FileSystem, Limit, Loaded, StdFs};
 
 /// Reads paths relative to the workspace root, so diagnostics name `tests/invalid/x.yaml`.
@@ -51,8 +52,6 @@ fn cases_in(dir: &str) -> Vec<PathBuf> {
 
 #[test]
 fn every_broken_topology_gets_its_diagnostics() {
-    let bless = std::env::var_os("BLESS").is_some();
-    let mut failures = Vec::new();
     let cases = cases();
     assert!(
         cases.len() >= 20,
@@ -61,31 +60,13 @@ fn every_broken_topology_gets_its_diagnostics() {
     for rel in cases {
         let loaded = load(&rel);
         assert!(!loaded.is_valid(), "{} should be invalid", rel.display());
-        let actual = render(&loaded);
-        let expected_path = root().join(rel.with_extension("expected"));
-        if bless {
-            std::fs::write(&expected_path, &actual).expect("write expected");
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if expected != actual {
-            failures.push(format!(
-                "--- {}\nexpected:\n{expected}actual:\n{actual}",
-                rel.display()
-            ));
-        }
+        expect_file![root().join(rel.with_extension("expected"))].assert_eq(&render(&loaded));
     }
-    assert!(
-        failures.is_empty(),
-        "diagnostics differ (run with BLESS=1 to accept):\n{}",
-        failures.join("\n")
-    );
 }
 
 /// `tests/warnings/*.yaml` are valid topologies whose warnings (policy lints) are golden.
 #[test]
 fn lints_warn_with_their_place() {
-    let bless = std::env::var_os("BLESS").is_some();
     for rel in cases_in("tests/warnings") {
         let mut loaded = load(&rel);
         // With the checks that walk the network, as `vpcsim validate` runs them.
@@ -102,18 +83,7 @@ fn lints_warn_with_their_place() {
             rel.display(),
             render(&loaded)
         );
-        let actual = render(&loaded);
-        let expected_path = root().join(rel.with_extension("expected"));
-        if bless {
-            std::fs::write(&expected_path, &actual).expect("write expected");
-        } else {
-            assert_eq!(
-                std::fs::read_to_string(&expected_path).unwrap_or_default(),
-                actual,
-                "{} (BLESS=1 to accept)",
-                rel.display()
-            );
-        }
+        expect_file![root().join(rel.with_extension("expected"))].assert_eq(&render(&loaded));
     }
 }
 

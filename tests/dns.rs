@@ -1,5 +1,6 @@
 //! DNS model tests: seed 001's names, X-ENI rotation, every shipped topology's `resolve:`
-//! expectations, and golden answers for `tests/dns/*.queries` (`BLESS=1` rewrites the goldens).
+//! expectations, and golden answers for `tests/dns/*.queries` (`UPDATE_EXPECT=1` rewrites the
+//! goldens, `expect-test` file snapshots).
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -194,8 +195,6 @@ fn shipped_dns_expectations_hold() {
 /// `topologies/NAME.yaml`; the reports must equal `tests/dns/NAME.golden`.
 #[test]
 fn golden_answers() {
-    let bless = std::env::var_os("BLESS").is_some();
-    let mut failures = Vec::new();
     let dir = root().join("tests/dns");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("tests/dns")
@@ -248,15 +247,6 @@ fn golden_answers() {
             out.push_str(&dns.engine.dns.report(v, from, name, qtype, &res));
             out.push('\n');
         }
-        let golden = dir.join(format!("{stem}.golden"));
-        if bless {
-            std::fs::write(&golden, &out).unwrap();
-        } else if std::fs::read_to_string(&golden).unwrap_or_default() != out {
-            failures.push(format!(
-                "{} differs from its golden file (run with BLESS=1, then review)",
-                qfile.display()
-            ));
-        }
+        expect_test::expect_file![dir.join(format!("{stem}.golden"))].assert_eq(&out);
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

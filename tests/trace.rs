@@ -1,5 +1,5 @@
 //! Path engine tests: every shipped topology and test scenario passes `check`; golden traces of
-//! the classic cases (`tests/traces/cases.txt`, `BLESS=1` rewrites `cases.golden`); load balancing
+//! the classic cases (`tests/traces/cases.txt`, `UPDATE_EXPECT=1` rewrites `cases.golden`); load balancing
 //! with `--repeat`; the `trace` and `check` commands end to end.
 
 use std::path::{Path, PathBuf};
@@ -107,25 +107,7 @@ fn golden_traces() {
         out.push_str(&String::from_utf8_lossy(&o.stdout));
         out.push('\n');
     }
-    let golden = root().join("tests/traces/cases.golden");
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&golden, &out).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-    if expected != out {
-        let first = expected
-            .lines()
-            .zip(out.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
-        panic!(
-            "traces differ from tests/traces/cases.golden (BLESS=1 to accept, then review); first difference at line {}:\n- {}\n+ {}",
-            first + 1,
-            expected.lines().nth(first).unwrap_or(""),
-            out.lines().nth(first).unwrap_or("")
-        );
-    }
+    expect_test::expect_file![root().join("tests/traces/cases.golden")].assert_eq(&out);
 }
 
 #[test]
