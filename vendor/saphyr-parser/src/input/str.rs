@@ -372,7 +372,9 @@ impl Input for StrInput<'_> {
     fn fetch_plain_scalar_run(&mut self, in_flow: bool, out: &mut String) -> usize {
         // vpcsim: added (vendor/README.md). The tests of `Input::fetch_plain_scalar_run`'s rule,
         // byte by byte: ASCII is read as bytes, other characters are decoded (none of them is
-        // blank, a break or a flow indicator; the byte order mark ends the run).
+        // blank, a break or a flow indicator; the byte order mark ends the run). The lookahead is
+        // raised as the loop raised it, so `buflen` answers as before.
+        self.lookahead(BUFFER_LEN);
         let bytes = self.buffer.as_bytes();
         let mut at = 0;
         let mut n_chars = 0;
