@@ -309,11 +309,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         }
         if name == SPANNED {
             return visitor
-                .visit_map(SpannedDe {
+                .visit_map(SpannedAccess::new(SpannedNode {
                     node: self.node,
                     diags: self.diags,
-                    state: 0,
-                })
+                }))
                 .map_err(|e| self.locate(e));
         }
         let entries: &'de [(Node, Node)] = match &self.node.kind {
@@ -621,14 +620,28 @@ impl<'de, I: Pairs<'de>> de::MapAccess<'de> for MapDe<'de, I> {
     }
 }
 
-/// Feeds [`Spanned`](crate::Spanned) its value and then its span (as five integers).
-struct SpannedDe<'a> {
-    node: &'a Node,
-    diags: &'a Diagnostics,
+/// Where a [`Spanned`](crate::Spanned) value is read from: the tree's node, or the stream.
+pub(crate) trait SpannedSource<'de> {
+    /// Reads the value.
+    fn value<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error>;
+    /// Where the value was (asked after it is read: the stream knows it only then).
+    fn value_span(&self) -> crate::Span;
+}
+
+/// Feeds [`Spanned`](crate::Spanned) its value and then its span (as five integers), from
+/// either reader.
+pub(crate) struct SpannedAccess<S> {
+    source: S,
     state: u8,
 }
 
-impl<'de> de::MapAccess<'de> for SpannedDe<'de> {
+impl<S> SpannedAccess<S> {
+    pub(crate) fn new(source: S) -> Self {
+        SpannedAccess { source, state: 0 }
+    }
+}
+
+impl<'de, S: SpannedSource<'de>> de::MapAccess<'de> for SpannedAccess<S> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -647,9 +660,9 @@ impl<'de> de::MapAccess<'de> for SpannedDe<'de> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         self.state += 1;
         if self.state == 1 {
-            seed.deserialize(NodeDe::new(self.node, self.diags))
+            self.source.value(seed)
         } else {
-            let s = self.node.span;
+            let s = self.source.value_span();
             let parts = [
                 s.file.0 as u64,
                 s.start as u64,
@@ -659,5 +672,21 @@ impl<'de> de::MapAccess<'de> for SpannedDe<'de> {
             ];
             seed.deserialize(de::value::SeqDeserializer::new(parts.into_iter()))
         }
+    }
+}
+
+/// The tree's side: the node and its span.
+struct SpannedNode<'a> {
+    node: &'a Node,
+    diags: &'a Diagnostics,
+}
+
+impl<'de> SpannedSource<'de> for SpannedNode<'de> {
+    fn value<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        seed.deserialize(NodeDe::new(self.node, self.diags))
+    }
+
+    fn value_span(&self) -> crate::Span {
+        self.node.span
     }
 }

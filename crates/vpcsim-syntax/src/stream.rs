@@ -29,7 +29,9 @@ use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, StrInput};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use crate::de::{Error, Scalar, article, not_a_variant, parse_bool, unknown_key};
+use crate::de::{
+    Error, Scalar, SpannedAccess, SpannedSource, article, not_a_variant, parse_bool, unknown_key,
+};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::pieces::Piece;
 use crate::source::{SourceFile, SourceId, Span, offset32};
@@ -976,10 +978,7 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         if name == crate::de::SPANNED {
-            let r = visitor.visit_map(SpannedAccess {
-                s: &mut *self,
-                state: 0,
-            });
+            let r = visitor.visit_map(SpannedAccess::new(&mut *self));
             return r.map_err(|e| self.locate(e, self.last_span));
         }
         if name == RAW_NODE {
@@ -1184,43 +1183,14 @@ fn skip_value(s: &mut Stream<'_, '_>) {
     }
 }
 
-/// Feeds [`Spanned`](crate::Spanned) its value and then its span (as five integers).
-struct SpannedAccess<'a, 'de, 'd> {
-    s: &'a mut Stream<'de, 'd>,
-    state: u8,
-}
-
-impl<'de> de::MapAccess<'de> for SpannedAccess<'_, 'de, '_> {
-    type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Error> {
-        let key = match self.state {
-            0 => crate::de::SPANNED_FIELDS[0],
-            1 => crate::de::SPANNED_FIELDS[1],
-            _ => return Ok(None),
-        };
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
-            .map(Some)
+/// The stream's side of [`SpannedAccess`]: the next value, and the span of the last node read.
+impl<'de> SpannedSource<'de> for &mut Stream<'de, '_> {
+    fn value<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        seed.deserialize(&mut **self)
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        self.state += 1;
-        if self.state == 1 {
-            seed.deserialize(&mut *self.s)
-        } else {
-            let s = self.s.last_span;
-            let parts = [
-                s.file.0 as u64,
-                s.start as u64,
-                s.end as u64,
-                s.line as u64,
-                s.col as u64,
-            ];
-            seed.deserialize(de::value::SeqDeserializer::new(parts.into_iter()))
-        }
+    fn value_span(&self) -> Span {
+        self.last_span
     }
 }
 
