@@ -55,13 +55,14 @@ use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 
 /// Condition keys of a request: case-insensitive names, each with one or more values.
 ///
-/// A request has a few dozen keys at most, so they are kept in a vector in the order set and found
-/// by comparing names case-insensitively. The values are copied into one buffer as they are set
-/// (a value of a few bytes costs a copy, not an allocation), so a context owns what it holds: it
-/// can be kept after the request ([`Context::into_static`]) without copying it again, and no
+/// A request has a few dozen keys at most, so they are kept in a vector in the order set, with a
+/// small hash index over their names' [`signature`]s: a lookup compares names (case-insensitively)
+/// only with the keys of its signature's bucket. The values are copied into one buffer as they are
+/// set (a value of a few bytes costs a copy, not an allocation), so a context owns what it holds:
+/// it can be kept after the request ([`Context::into_static`]) without copying it again, and no
 /// lookup allocates. `'a` is the lifetime of the values a caller sets (any: they are copied).
 /// [`Context::iter`] sorts for display.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Context<'a> {
     /// The values, one after another.
     text: String,
@@ -70,14 +71,35 @@ pub struct Context<'a> {
     keys: Vec<Entry>,
     /// The second and later values of multivalued keys.
     more: Vec<(u32, u32)>,
-    /// One bit per signature present ([`bit`]): a key whose bit is clear is absent, found so
-    /// without a scan (most lookups of policy conditions, and every new key set).
-    present: u64,
+    /// Per bucket of signatures ([`bucket`]), the last key set in it, as its index + 1 (0: none),
+    /// the keys of a bucket chained through [`Entry::next`]: a key whose bucket is empty is absent,
+    /// found so without a scan (most lookups of policy conditions, and every new key set), and one
+    /// present is found among the few of its bucket. Keys beyond [`INDEXED`] are not indexed:
+    /// [`Context::spilled`] then makes lookups scan.
+    heads: [u16; BUCKETS],
     values: std::marker::PhantomData<Cow<'a, str>>,
 }
 
+/// The number of buckets of a [`Context`]'s index.
+const BUCKETS: usize = 64;
+
+/// How many keys a [`Context`]'s index holds (its links are 16-bit, 0 meaning none).
+const INDEXED: usize = u16::MAX as usize - 1;
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        Context {
+            text: String::new(),
+            keys: Vec::new(),
+            more: Vec::new(),
+            heads: [0; BUCKETS],
+            values: std::marker::PhantomData,
+        }
+    }
+}
+
 /// One key of a [`Context`]: its signature, name and values (the first in `first`, the others
-/// from `more[more..]`).
+/// from `more[more..]`), and the key set before it in its bucket (index + 1, 0: none).
 #[derive(Clone, Debug)]
 struct Entry {
     sig: u32,
@@ -85,12 +107,13 @@ struct Entry {
     n: u32,
     first: (u32, u32),
     more: u32,
+    next: u16,
 }
 
-/// The bit of [`Context::present`] a signature sets.
+/// The bucket of [`Context::heads`] a signature falls in.
 #[inline]
-fn bit(sig: u32) -> u64 {
-    1 << (sig.wrapping_mul(0x9e37_79b1) >> 26)
+fn bucket(sig: u32) -> usize {
+    (sig.wrapping_mul(0x9e37_79b1) >> 26) as usize
 }
 
 /// Length, last and middle byte of a key name, lower-cased: equal for names equal up to ASCII case.
@@ -180,7 +203,7 @@ impl<'a> Context<'a> {
             text: String::with_capacity(512),
             keys: Vec::with_capacity(16),
             more: Vec::new(),
-            present: 0,
+            heads: [0; BUCKETS],
             values: std::marker::PhantomData,
         }
     }
@@ -191,7 +214,7 @@ impl<'a> Context<'a> {
             text: self.text,
             keys: self.keys,
             more: self.more,
-            present: self.present,
+            heads: self.heads,
             values: std::marker::PhantomData,
         }
     }
@@ -204,12 +227,25 @@ impl<'a> Context<'a> {
     /// [`Context::position`] with the key's signature worked out.
     #[inline]
     fn position_signed(&self, key: &str, sig: u32) -> Option<usize> {
-        if self.present & bit(sig) == 0 {
-            return None;
+        let same = |e: &Entry| e.sig == sig && (e.key == key || e.key.eq_ignore_ascii_case(key));
+        let mut at = self.heads[bucket(sig)] as usize;
+        while at != 0 {
+            let e = &self.keys[at - 1];
+            if same(e) {
+                return Some(at - 1);
+            }
+            at = e.next as usize;
         }
-        self.keys
-            .iter()
-            .position(|e| e.sig == sig && e.key.eq_ignore_ascii_case(key))
+        if self.spilled() {
+            return self.keys[INDEXED..].iter().position(same).map(|i| i + INDEXED);
+        }
+        None
+    }
+
+    /// Whether some keys are beyond the index (more than [`INDEXED`]).
+    #[inline]
+    fn spilled(&self) -> bool {
+        self.keys.len() > INDEXED
     }
 
     /// Appends a value to the buffer; its range.
@@ -223,19 +259,26 @@ impl<'a> Context<'a> {
     #[inline]
     fn put(&mut self, key: Cow<'static, str>, n: u32, first: (u32, u32), more: u32) {
         let sig = signature(&key);
-        let e = Entry {
+        let mut e = Entry {
             sig,
             key,
             n,
             first,
             more,
+            next: 0,
         };
         match self.position_signed(&e.key, sig) {
-            Some(i) => self.keys[i] = e,
-            None => {
-                self.present |= bit(sig);
-                self.keys.push(e);
+            Some(i) => {
+                e.next = self.keys[i].next;
+                self.keys[i] = e;
             }
+            None if self.keys.len() < INDEXED => {
+                let head = &mut self.heads[bucket(sig)];
+                e.next = *head;
+                self.keys.push(e);
+                *head = self.keys.len() as u16;
+            }
+            None => self.keys.push(e),
         }
     }
 

@@ -1451,3 +1451,29 @@ fn guards_need_an_allow_at_every_level_and_their_denies_win() {
     assert_eq!(o.decision, Decision::ExplicitDeny);
     assert_eq!(refs(&o), ["rcp no-delete statement NoDelete"]);
 }
+
+/// The context's index: keys found whatever their case, replaced in place (named as set last),
+/// and found beyond what the index holds (a context of 70,000 keys scans for the last ones).
+#[test]
+fn context_index_finds_every_key() {
+    let mut ctx = Context::new();
+    let n = 70_000;
+    for i in 0..n {
+        ctx.set(format!("k:Key{i}"), format!("v{i}"));
+    }
+    // Replaced, not added: in the first keys and among those beyond the index.
+    ctx.set("K:KEY3", "again");
+    ctx.set(format!("K:KEY{}", n - 2), "late");
+    assert_eq!(ctx.len(), n);
+    for i in [0, 1, 2, 4, 63, 64, 1000, 65_533, 65_534, 65_535, n - 1] {
+        let v = ctx.get(&format!("K:kEY{i}")).and_then(|v| v.first());
+        assert_eq!(v, Some(format!("v{i}").as_str()), "key {i}");
+    }
+    assert_eq!(ctx.get("k:key3").and_then(|v| v.first()), Some("again"));
+    let late = format!("k:key{}", n - 2);
+    assert_eq!(ctx.get(&late).and_then(|v| v.first()), Some("late"));
+    assert!(ctx.get("k:key70000").is_none());
+    assert!(ctx.get("k:other").is_none());
+    let order: Vec<&str> = ctx.entries().take(4).map(|(k, _)| k).collect();
+    assert_eq!(order, ["k:Key0", "k:Key1", "k:Key2", "K:KEY3"]);
+}
