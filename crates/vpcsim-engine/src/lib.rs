@@ -63,7 +63,8 @@ pub struct Hop {
     /// written by [`Engine::render`].
     pub at: String,
     /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`).
-    pub component: Option<String>,
+    /// Shared with the engine's other hops of that component (a reference count, not a copy).
+    pub component: Option<std::sync::Arc<str>>,
     /// What happened, naming the route or rule; written by [`Engine::render`].
     pub detail: String,
 }
@@ -267,6 +268,8 @@ pub struct Engine<'t> {
     pub(crate) callers: Vec<vpcsim_policy::Caller>,
     /// The labels policies are named by in verdicts.
     pub(crate) labels: service::Labels,
+    /// The names hops carry as their component.
+    pub(crate) names: render::Names,
 }
 
 /// The state of the network a walk sees: which links and tunnels are down. Cheap to make: the
@@ -319,6 +322,7 @@ impl<'t> Engine<'t> {
             access_points,
             callers,
             labels: service::Labels::new(topo),
+            names: render::Names::new(topo),
         }
     }
 

@@ -290,11 +290,13 @@ impl Finding {
 /// disposition, verdict, code and finding, as data.
 struct Step<'t> {
     topo: &'t vpcsim_topology::Topology,
+    names: &'t crate::render::Names,
 }
 
 impl Step<'_> {
     fn hop(&self, t: &mut Trace, event: ServiceEvent) {
-        t.forward.push(crate::render::service_hop(self.topo, event));
+        t.forward
+            .push(crate::render::service_hop(self.topo, self.names, event));
     }
 
     fn finish(&self, t: &mut Trace, finding: Finding) {
@@ -421,7 +423,10 @@ pub(crate) fn reach<'e>(
     s3host: Option<&S3Host>,
 ) {
     let topo = eng.topo;
-    let step = Step { topo };
+    let step = Step {
+        topo,
+        names: &eng.names,
+    };
     // How the request reached the service, and the context that follows from it.
     let mut ctx = transport_context(t);
     // A request the client makes itself: AWS always sets the key, false here
@@ -662,7 +667,10 @@ pub(crate) fn via_service(
     s3host: Option<&S3Host>,
     service: AwsCaller,
 ) {
-    let step = Step { topo: eng.topo };
+    let step = Step {
+        topo: eng.topo,
+        names: &eng.names,
+    };
     t.access = Some(Access::AwsService { service });
     step.hop(t, ServiceEvent::ViaService { service });
     let (Some(call), Some(host)) = (call, s3host) else {

@@ -237,7 +237,10 @@ impl<'a> Context<'a> {
             at = e.next as usize;
         }
         if self.spilled() {
-            return self.keys[INDEXED..].iter().position(same).map(|i| i + INDEXED);
+            return self.keys[INDEXED..]
+                .iter()
+                .position(same)
+                .map(|i| i + INDEXED);
         }
         None
     }
@@ -561,8 +564,9 @@ impl std::fmt::Display for Hit<'_> {
     }
 }
 
-/// Matched statements (most lists are empty: a vector allocates for its first statement only).
-type HitList<'a> = Vec<Hit<'a>>;
+/// Matched statements (most lists are empty or hold one or two: those are kept in place, without
+/// an allocation).
+type HitList<'a> = SmallVec<[Hit<'a>; 2]>;
 
 /// [`PolicyVerdict`], by reference (`via_role` is a flag of each of `allows`).
 #[derive(Default)]
