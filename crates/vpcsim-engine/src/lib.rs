@@ -270,6 +270,9 @@ pub struct Engine<'t> {
     pub(crate) labels: service::Labels,
     /// The names hops carry as their component.
     pub(crate) names: render::Names,
+    /// Per endpoint, the condition keys it sets on every request through it (`aws:SourceVpce`,
+    /// `aws:SourceVpc`, `aws:VpceAccount`), made the first time a request goes through it.
+    pub(crate) endpoint_keys: Box<[std::sync::OnceLock<vpcsim_policy::Context<'static>>]>,
 }
 
 /// The state of the network a walk sees: which links and tunnels are down. Cheap to make: the
@@ -323,6 +326,11 @@ impl<'t> Engine<'t> {
             callers,
             labels: service::Labels::new(topo),
             names: render::Names::new(topo),
+            endpoint_keys: topo
+                .endpoints
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
     }
 

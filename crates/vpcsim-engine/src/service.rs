@@ -478,7 +478,7 @@ pub(crate) fn reach<'e>(
                             );
                         }
                     }
-                    region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
+                    region = Some(endpoint_context(eng, &mut ctx, ep, client_ip));
                     endpoint = Some((
                         Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
                         end.policy.as_ref(),
@@ -599,7 +599,7 @@ pub(crate) fn reach<'e>(
                     },
                 );
             }
-            region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
+            region = Some(endpoint_context(eng, &mut ctx, ep, client_ip));
             endpoint = Some((
                 Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
                 end.policy.as_ref(),
@@ -763,23 +763,31 @@ fn resource<'e>(
 
 /// The condition keys AWS sets for a request through a VPC endpoint; returns the endpoint's Region.
 fn endpoint_context<'e>(
-    topo: &'e vpcsim_topology::Topology,
+    eng: &'e Engine<'_>,
     ctx: &mut Context<'e>,
-    end: &'e vpcsim_topology::model::Endpoint,
+    ep: EndpointId,
     client_ip: IpAddr,
 ) -> Cow<'e, str> {
+    let topo = eng.topo;
+    let end = &topo.endpoints[ep.index()];
     let vpc = &topo.vpcs[end.vpc.index()];
-    ctx.set("aws:SourceVpce", end.aws_id.as_str());
-    ctx.set("aws:SourceVpc", vpc.aws_id.as_str());
+    // The endpoint's own keys are the same for every request through it: set once.
+    let part = eng.endpoint_keys[ep.index()].get_or_init(|| {
+        let mut part = Context::default();
+        part.set("aws:SourceVpce", end.aws_id.as_str());
+        part.set("aws:SourceVpc", vpc.aws_id.as_str());
+        part.set(
+            "aws:VpceAccount",
+            topo.accounts
+                .get(vpc.account.index())
+                .map_or("", |a| a.id.as_str()),
+        );
+        part.into_static()
+    });
+    ctx.extend_from(part);
     ctx.set_with("aws:VpcSourceIp", |b| {
         vpcsim_topology::text::push_ip(b, client_ip)
     });
-    ctx.set(
-        "aws:VpceAccount",
-        topo.accounts
-            .get(vpc.account.index())
-            .map_or("", |a| a.id.as_str()),
-    );
     topo.regions
         .get(vpc.region.index())
         .map_or("", |r| r.name.as_str())

@@ -262,6 +262,19 @@ impl<'a> Context<'a> {
     #[inline]
     fn put(&mut self, key: Cow<'static, str>, n: u32, first: (u32, u32), more: u32) {
         let sig = signature(&key);
+        self.put_signed(key, sig, n, first, more);
+    }
+
+    /// [`Context::put`] with the key's signature worked out.
+    #[inline]
+    fn put_signed(
+        &mut self,
+        key: Cow<'static, str>,
+        sig: u32,
+        n: u32,
+        first: (u32, u32),
+        more: u32,
+    ) {
         let mut e = Entry {
             sig,
             key,
@@ -318,6 +331,26 @@ impl<'a> Context<'a> {
             n += 1;
         }
         self.put(key.into(), n, first, more);
+    }
+
+    /// Sets every key of `other`, in its order, as setting them one by one would (replacing
+    /// earlier values of the same names): its values are copied at once, and its keys' signatures
+    /// are not worked out again. For the parts of a context that are the same for many requests
+    /// (an endpoint's keys), made once.
+    pub fn extend_from(&mut self, other: &Context<'_>) {
+        let base = self.text.len() as u32;
+        self.text.push_str(&other.text);
+        let shift = |(a, b): (u32, u32)| (a + base, b + base);
+        for e in &other.keys {
+            let more = self.more.len() as u32;
+            if e.n > 1 {
+                let from = e.more as usize;
+                for &r in &other.more[from..from + e.n as usize - 1] {
+                    self.more.push(shift(r));
+                }
+            }
+            self.put_signed(e.key.clone(), e.sig, e.n, shift(e.first), more);
+        }
     }
 
     #[inline]

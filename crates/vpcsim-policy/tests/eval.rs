@@ -1477,3 +1477,42 @@ fn context_index_finds_every_key() {
     let order: Vec<&str> = ctx.entries().take(4).map(|(k, _)| k).collect();
     assert_eq!(order, ["k:Key0", "k:Key1", "k:Key2", "K:KEY3"]);
 }
+
+/// `extend_from` is setting the other context's keys one by one: values (multivalued and empty
+/// lists included) copied, earlier values of the same names replaced, whatever their case.
+#[test]
+fn context_extend_from_sets_each_key() {
+    let mut part = Context::new();
+    part.set("aws:SourceVpce", "vpce-1");
+    part.set_many(
+        "aws:CalledVia",
+        ["athena.amazonaws.com", "glue.amazonaws.com"],
+    );
+    part.set_many("aws:Empty", Vec::<&str>::new());
+    part.set("aws:SourceVpc", "vpc-1");
+    let mut one = Context::new();
+    one.set("AWS:SOURCEVPC", "vpc-0");
+    one.set("aws:SecureTransport", "true");
+    one.set_many("aws:CalledVia", ["x"]);
+    let mut both = one.clone();
+    both.extend_from(&part);
+    for (k, v) in part.entries() {
+        one.set_many(
+            k.to_string(),
+            v.iter().map(str::to_string).collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(both, one);
+    assert_eq!(both.len(), 5);
+    let via: Vec<&str> = both.get("aws:calledvia").unwrap().iter().collect();
+    assert_eq!(via, ["athena.amazonaws.com", "glue.amazonaws.com"]);
+    assert_eq!(
+        both.get("aws:sourcevpc").and_then(|v| v.first()),
+        Some("vpc-1")
+    );
+    assert!(both.get("aws:Empty").is_some_and(|v| v.is_empty()));
+    assert_eq!(
+        both.get("aws:SecureTransport").and_then(|v| v.first()),
+        Some("true")
+    );
+}
