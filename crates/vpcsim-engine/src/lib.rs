@@ -267,7 +267,7 @@ pub struct Engine<'t> {
     /// Each principal as a policy caller (ARN and account), by principal index.
     pub(crate) callers: Vec<vpcsim_policy::Caller>,
     /// The labels policies are named by in verdicts.
-    pub(crate) labels: service::Labels,
+    pub(crate) labels: service::Labels<'t>,
     /// The names hops carry as their component.
     pub(crate) names: render::Names,
     /// Per endpoint, the condition keys it sets on every request through it (`aws:SourceVpce`,

@@ -310,16 +310,17 @@ impl Step<'_> {
 /// The labels policies are named by in verdicts (`endpoint s3-interface`, `bucket B`,
 /// `access point A`, `identity apps/read`), made once per engine.
 #[derive(Clone, Debug)]
-pub(crate) struct Labels {
+pub(crate) struct Labels<'t> {
     endpoints: Vec<String>,
     buckets: Vec<String>,
     access_points: Vec<String>,
-    /// Per principal, per identity policy.
-    identity: Vec<Vec<String>>,
+    /// Per principal, its identity policies with their labels, as the policies' evaluation takes
+    /// them (lent to every request the principal signs).
+    identity: Vec<Vec<(Cow<'t, str>, &'t vpcsim_policy::Policy)>>,
 }
 
-impl Labels {
-    pub(crate) fn new(topo: &vpcsim_topology::Topology) -> Self {
+impl<'t> Labels<'t> {
+    pub(crate) fn new(topo: &'t vpcsim_topology::Topology) -> Self {
         Labels {
             endpoints: topo
                 .endpoints
@@ -342,7 +343,7 @@ impl Labels {
                 .map(|pr| {
                     pr.policies
                         .iter()
-                        .map(|(n, _)| format!("identity {}/{n}", pr.name))
+                        .map(|(n, p)| (Cow::Owned(format!("identity {}/{n}", pr.name)), p))
                         .collect()
                 })
                 .collect(),
@@ -966,24 +967,17 @@ fn authorize<'e>(
         }
     }
     // Policies.
-    let identity: Vec<(Cow<str>, &vpcsim_policy::Policy)> = t
-        .principal
-        .map(|p| {
-            let pr = &topo.principals[p.index()];
-            let labels = &eng.labels.identity[p.index()];
-            pr.policies
-                .iter()
-                .zip(labels)
-                .map(|((_, pol), label)| (Cow::Borrowed(label.as_str()), pol))
-                .collect()
-        })
-        .unwrap_or_default();
+    let identity: &[(Cow<str>, &vpcsim_policy::Policy)] =
+        t.principal.map_or(&[], |p| &eng.labels.identity[p.index()]);
     // Through an access point, the bucket policy is matched against the bucket or object ARN.
     let bucket_arn = bucket_name
         .as_ref()
         .filter(|_| ap.is_some() && !outposts)
         .map(|b| object_arn(b, &call.key));
-    let mut resource_policies: Vec<(Cow<str>, &vpcsim_policy::Policy, Option<&str>)> = Vec::new();
+    // At most two (the access point's and the bucket's): kept in place.
+    let mut resource_policies: smallvec::SmallVec<
+        [(Cow<str>, &vpcsim_policy::Policy, Option<&str>); 2],
+    > = smallvec::SmallVec::new();
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {
@@ -1006,8 +1000,8 @@ fn authorize<'e>(
     };
     let outcome = vpcsim_policy::authorize(&Authorization {
         request,
-        identity,
-        resource: resource_policies,
+        identity: Cow::Borrowed(identity),
+        resource: Cow::Borrowed(&resource_policies),
         resource_account: owner,
         endpoint,
         limits: limits(topo, t.principal, caller_org.as_ref(), owner_org.as_ref()),

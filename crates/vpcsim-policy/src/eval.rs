@@ -775,8 +775,9 @@ pub enum Decision {
 pub struct Authorization<'a> {
     /// The request.
     pub request: Request<'a>,
-    /// Identity policies of the caller (label, policy).
-    pub identity: Vec<(Cow<'a, str>, &'a Policy)>,
+    /// Identity policies of the caller (label, policy); borrowed when the caller keeps the list
+    /// (an engine keeps each principal's).
+    pub identity: Cow<'a, [(Cow<'a, str>, &'a Policy)]>,
     /// Resource policies that apply: the bucket policy, and for requests through an access point the
     /// access point policy too (label, policy, the ARN it is matched against — `None` for
     /// `request.resource`). Through an access point, the access point policy is matched against the
@@ -784,7 +785,7 @@ pub struct Authorization<'a> {
     /// several, each must be satisfied on its own (the access point's permissions are effective only
     /// if the bucket also allows): same account, by an identity allow or its own allow; across
     /// accounts, by its own allow.
-    pub resource: Vec<(Cow<'a, str>, &'a Policy, Option<&'a str>)>,
+    pub resource: Cow<'a, [(Cow<'a, str>, &'a Policy, Option<&'a str>)]>,
     /// The account that owns the resource (bucket owner).
     pub resource_account: &'a str,
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
@@ -952,7 +953,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     }
     let mut id_allows = HitList::new();
     if iam.is_some() {
-        for (l, p) in &a.identity {
+        for (l, p) in a.identity.iter() {
             let v = hits_for(p, l, &req, false);
             gather(&mut id_allows, v.allows);
             gather(&mut denies, v.denies);
@@ -987,7 +988,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let mut resource_delegates = resource_ok;
     let mut res_allows = HitList::new();
     let mut res_delegated = HitList::new();
-    for (l, p, arn) in &a.resource {
+    for (l, p, arn) in a.resource.iter() {
         let v = match arn {
             Some(arn) => hits_for(
                 p,

@@ -1404,8 +1404,8 @@ fn guards_need_an_allow_at_every_level_and_their_denies_win() {
                 caller: Some(&app),
                 context: &ctx,
             },
-            identity: vec![("identity app".into(), &id)],
-            resource: vec![],
+            identity: vec![("identity app".into(), &id)].into(),
+            resource: vec![].into(),
             resource_account: "111122223333",
             endpoint: None,
             limits: vpcsim_policy::Limits {
