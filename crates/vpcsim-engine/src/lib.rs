@@ -17,7 +17,8 @@
 //!
 //! Invariant: pure and deterministic; no I/O. The only state is the DNS [`Rotation`] a caller passes
 //! to spread repeated requests over ENIs and X-ENIs (what is derived lazily is derived from the
-//! topology alone, behind a `OnceLock` per VPC, hosted zone and route table: the same answers
+//! topology alone, behind a `OnceLock` per VPC, hosted zone and route table, and per component
+//! (the name a hop carries, shared) and endpoint (the condition keys it sets): the same answers
 //! whatever was asked before, and no lock shared by concurrent traces once derived).
 
 /// The hash maps of the trace path: keys are names and addresses from the topology, so a fast
