@@ -975,9 +975,8 @@ fn authorize<'e>(
         .filter(|_| ap.is_some() && !outposts)
         .map(|b| object_arn(b, &call.key));
     // At most two (the access point's and the bucket's): kept in place.
-    let mut resource_policies: smallvec::SmallVec<
-        [(Cow<str>, &vpcsim_policy::Policy, Option<&str>); 2],
-    > = smallvec::SmallVec::new();
+    let mut resource_policies: smallvec::SmallVec<[vpcsim_policy::ResourcePolicy; 2]> =
+        smallvec::SmallVec::new();
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {

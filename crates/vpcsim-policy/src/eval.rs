@@ -771,6 +771,10 @@ pub enum Decision {
     ImplicitDeny,
 }
 
+/// A resource policy of an [`Authorization`]: its label, the policy, and the ARN it is matched
+/// against (`None` for the request's resource).
+pub type ResourcePolicy<'a> = (Cow<'a, str>, &'a Policy, Option<&'a str>);
+
 /// Inputs to a full authorization as AWS combines them for S3.
 pub struct Authorization<'a> {
     /// The request.
@@ -785,7 +789,7 @@ pub struct Authorization<'a> {
     /// several, each must be satisfied on its own (the access point's permissions are effective only
     /// if the bucket also allows): same account, by an identity allow or its own allow; across
     /// accounts, by its own allow.
-    pub resource: Cow<'a, [(Cow<'a, str>, &'a Policy, Option<&'a str>)]>,
+    pub resource: Cow<'a, [ResourcePolicy<'a>]>,
     /// The account that owns the resource (bucket owner).
     pub resource_account: &'a str,
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
