@@ -138,8 +138,8 @@ pub fn policy(data: &[u8]) {
         let [quiet, explained] = [false, true].map(|explain| {
             vpcsim_policy::authorize(&Authorization {
                 request: request.clone(),
-                identity: vec![("identity".into(), &policy)],
-                resource: vec![("bucket".into(), &policy, None)],
+                identity: vec![("identity".into(), &policy)].into(),
+                resource: vec![("bucket".into(), &policy, None)].into(),
                 resource_account: "111122223333",
                 endpoint: Some(("endpoint".into(), Some(&policy))),
                 limits: Default::default(),

@@ -1,6 +1,7 @@
 //! Deriving every zone of every view from the topology.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
@@ -430,8 +431,8 @@ impl<'t> Dns<'t> {
                     let (ip, pl) = public_address(topo, service, r, family);
                     let origin = Origin::ServicePublic {
                         family,
-                        region: r.to_string(),
-                        prefix_list: pl,
+                        region: r.into(),
+                        prefix_list: pl.map(Into::into),
                     };
                     let name = name.render();
                     let zone = public_zone(&mut public, &name);
@@ -491,8 +492,8 @@ impl<'t> Dns<'t> {
                 let (ip, pl) = public_address(topo, "s3", r, "s3-control-dualstack");
                 let origin = Origin::ServicePublic {
                     family: "s3-control-dualstack",
-                    region: r.to_string(),
-                    prefix_list: pl,
+                    region: r.into(),
+                    prefix_list: pl.map(Into::into),
                 };
                 let zone = public_zone(&mut public, &name);
                 zone.add(a_set(format!("*.{name}"), &[ip], origin.clone()));
@@ -503,7 +504,7 @@ impl<'t> Dns<'t> {
                 let ip = public_address_v6(topo.seed, r, "s3-dualstack");
                 let origin = Origin::ServicePublicV6 {
                     family: "s3-dualstack",
-                    region: r.to_string(),
+                    region: r.into(),
                 };
                 let name = ServiceName::new(Family::DualStack, "s3", r).render();
                 let zone = public_zone(&mut public, &name);
@@ -518,7 +519,7 @@ impl<'t> Dns<'t> {
             let origin = Origin::ServicePublic {
                 family: "s3-global",
                 region: "global (us-east-1)".into(),
-                prefix_list: pl,
+                prefix_list: pl.map(Into::into),
             };
             let name = global.render();
             let zone = public_zone(&mut public, &name);
@@ -576,11 +577,13 @@ impl<'t> Dns<'t> {
                         .map(|n| (n, Some(az.as_str()), vec![*ip])),
                 );
             }
+            let vpce: Arc<str> = ep.aws_id.as_str().into();
             for (name, az, ips) in names {
+                let az: Option<Arc<str>> = az.map(Into::into);
                 let origin = |prefix: Option<EndpointPrefix>, wildcard| Origin::EndpointName {
                     endpoint: id,
-                    vpce: ep.aws_id.clone(),
-                    az: az.map(str::to_string),
+                    vpce: Arc::clone(&vpce),
+                    az: az.clone(),
                     prefix: prefix.map(EndpointPrefix::as_str),
                     wildcard,
                 };
@@ -970,7 +973,7 @@ impl<'t> Dns<'t> {
                 let mut zone = Zone::new(apex.clone(), ZoneKind::PrivateDns(info.id));
                 let origin = Origin::PrivateDns {
                     endpoint: info.id,
-                    vpce: info.vpce.clone(),
+                    vpce: info.vpce.as_str().into(),
                 };
                 zone.add(a_set(apex.clone(), &ips, origin.clone()));
                 if wildcard {

@@ -37,6 +37,7 @@ pub mod zone;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use vpcsim_topology::model::{EndpointId, HostedZoneId, InstanceId, OutpostId, SiteId, VpcId};
 
@@ -83,10 +84,10 @@ pub enum Origin {
     EndpointName {
         /// The endpoint.
         endpoint: EndpointId,
-        /// The endpoint's `vpce-` id.
-        vpce: String,
+        /// The endpoint's `vpce-` id (shared by its records: an answer copies a reference).
+        vpce: Arc<str>,
         /// The zone of a zonal name.
-        az: Option<String>,
+        az: Option<Arc<str>>,
         /// `bucket`, `accesspoint` or `control`.
         prefix: Option<&'static str>,
         /// A wildcard for virtual-hosted names under the prefix.
@@ -97,9 +98,9 @@ pub enum Origin {
         /// `s3`, `s3-fips`, `s3-website`, `dynamodb`…
         family: &'static str,
         /// Region (`us-east-1`, or `global` for the legacy endpoint).
-        region: String,
+        region: Arc<str>,
         /// The prefix list the address comes from, or `None` for a stand-in address.
-        prefix_list: Option<String>,
+        prefix_list: Option<Arc<str>>,
     },
     /// The IPv6 address of a public dual-stack name: a stand-in from 2001:db8::/32, as vpcsim has
     /// no published IPv6 ranges.
@@ -107,7 +108,7 @@ pub enum Origin {
         /// `s3-dualstack`.
         family: &'static str,
         /// Region.
-        region: String,
+        region: Arc<str>,
     },
     /// An S3 on Outposts access point name, load-balanced over the endpoint's X-ENIs.
     OutpostsAccessPoint {
@@ -121,7 +122,7 @@ pub enum Origin {
         /// The endpoint.
         endpoint: EndpointId,
         /// Its `vpce-` id.
-        vpce: String,
+        vpce: Arc<str>,
     },
     /// A record of a private hosted zone.
     HostedZone {

@@ -17,7 +17,8 @@
 //!
 //! Invariant: pure and deterministic; no I/O. The only state is the DNS [`Rotation`] a caller passes
 //! to spread repeated requests over ENIs and X-ENIs (what is derived lazily is derived from the
-//! topology alone, behind a `OnceLock` per VPC, hosted zone and route table: the same answers
+//! topology alone, behind a `OnceLock` per VPC, hosted zone and route table, and per component
+//! (the name a hop carries, shared) and endpoint (the condition keys it sets): the same answers
 //! whatever was asked before, and no lock shared by concurrent traces once derived).
 
 /// The hash maps of the trace path: keys are names and addresses from the topology, so a fast
@@ -63,7 +64,8 @@ pub struct Hop {
     /// written by [`Engine::render`].
     pub at: String,
     /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`).
-    pub component: Option<String>,
+    /// Shared with the engine's other hops of that component (a reference count, not a copy).
+    pub component: Option<std::sync::Arc<str>>,
     /// What happened, naming the route or rule; written by [`Engine::render`].
     pub detail: String,
 }
@@ -266,7 +268,12 @@ pub struct Engine<'t> {
     /// Each principal as a policy caller (ARN and account), by principal index.
     pub(crate) callers: Vec<vpcsim_policy::Caller>,
     /// The labels policies are named by in verdicts.
-    pub(crate) labels: service::Labels,
+    pub(crate) labels: service::Labels<'t>,
+    /// The names hops carry as their component.
+    pub(crate) names: render::Names,
+    /// Per endpoint, the condition keys it sets on every request through it (`aws:SourceVpce`,
+    /// `aws:SourceVpc`, `aws:VpceAccount`), made the first time a request goes through it.
+    pub(crate) endpoint_keys: Box<[std::sync::OnceLock<vpcsim_policy::Context<'static>>]>,
 }
 
 /// The state of the network a walk sees: which links and tunnels are down. Cheap to make: the
@@ -319,6 +326,12 @@ impl<'t> Engine<'t> {
             access_points,
             callers,
             labels: service::Labels::new(topo),
+            names: render::Names::new(topo),
+            endpoint_keys: topo
+                .endpoints
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! step and the resolver record data only; this is the one place their sentences are written.
 
 use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 
 use vpcsim_routing::filters::Direction;
 use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Step, describe_link};
@@ -85,10 +86,10 @@ fn reason_of(topo: &Topology, t: &Trace) -> String {
 
 /// A step as a hop: its data, code, component and span (its words are written by [`trace`]).
 #[inline]
-pub(crate) fn hop(topo: &Topology, step: Step) -> Hop {
+pub(crate) fn hop(topo: &Topology, names: &Names, step: Step) -> Hop {
     Hop {
         at: String::new(),
-        component: component(topo, &step),
+        component: component(topo, names, &step),
         detail: String::new(),
         event: HopEvent::Walk(step),
     }
@@ -99,8 +100,47 @@ pub(crate) fn reason(topo: &Topology, step: &Step) -> String {
     words(topo, step).1
 }
 
+/// The names hops carry as their component (`via:`), shared: each made once, the first time a
+/// trace passes its component (a cell per component, so an engine of a large topology makes only
+/// the names its questions pass), then cloned by reference count.
+#[derive(Clone, Debug)]
+pub(crate) struct Names {
+    endpoints: Box<[OnceLock<Arc<str>>]>,
+    outposts: Box<[OnceLock<Arc<str>>]>,
+    nat_gateways: Box<[OnceLock<Arc<str>>]>,
+    links: Box<[OnceLock<Arc<str>>]>,
+    dx_gateways: Box<[OnceLock<Arc<str>>]>,
+    peerings: Box<[OnceLock<Arc<str>>]>,
+    access_points: Box<[OnceLock<Arc<str>>]>,
+    igw: Arc<str>,
+    internet: Arc<str>,
+}
+
+impl Names {
+    pub(crate) fn new(topo: &Topology) -> Self {
+        let cells = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        Names {
+            endpoints: cells(topo.endpoints.len()),
+            outposts: cells(topo.outposts.len()),
+            nat_gateways: cells(topo.nat_gateways.len()),
+            links: cells(topo.links.len()),
+            dx_gateways: cells(topo.dx_gateways.len()),
+            peerings: cells(topo.peerings.len()),
+            access_points: cells(topo.access_points.len()),
+            igw: "igw".into(),
+            internet: "internet".into(),
+        }
+    }
+}
+
+/// The shared name in `cells[i]`, made from `name` the first time.
+#[inline]
+fn shared(cells: &[OnceLock<Arc<str>>], i: usize, name: &str) -> Arc<str> {
+    Arc::clone(cells[i].get_or_init(|| name.into()))
+}
+
 /// The named component a step passes, for `via:` (forward steps; replies name none).
-pub(crate) fn component(topo: &Topology, step: &Step) -> Option<String> {
+pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<Arc<str>> {
     if step.reply {
         return None;
     }
@@ -112,23 +152,49 @@ pub(crate) fn component(topo: &Topology, step: &Step) -> Option<String> {
             verdict,
             ..
         } if verdict.allowed => match topo.enis[eni.index()].owner {
-            EniOwner::Endpoint(ep) => Some(topo.endpoints[ep.index()].name.clone()),
-            EniOwner::OutpostXeni(o, _) => Some(topo.outposts[o.index()].name.clone()),
+            EniOwner::Endpoint(ep) => Some(shared(
+                &names.endpoints,
+                ep.index(),
+                &topo.endpoints[ep.index()].name,
+            )),
+            EniOwner::OutpostXeni(o, _) => Some(shared(
+                &names.outposts,
+                o.index(),
+                &topo.outposts[o.index()].name,
+            )),
             _ => None,
         },
-        Event::GatewayEndpoint { endpoint } => Some(topo.endpoints[endpoint.index()].name.clone()),
-        Event::InternetGateway { .. } | Event::NoPublicIp { .. } => Some("igw".into()),
-        Event::Nat { nat, .. } => Some(topo.nat_gateways[nat.index()].name.clone()),
-        Event::VpnGatewayLink { link } | Event::LinkInto { link, .. } => {
-            Some(topo.links[link.index()].name.clone())
-        }
+        Event::GatewayEndpoint { endpoint } => Some(shared(
+            &names.endpoints,
+            endpoint.index(),
+            &topo.endpoints[endpoint.index()].name,
+        )),
+        Event::InternetGateway { .. } | Event::NoPublicIp { .. } => Some(Arc::clone(&names.igw)),
+        Event::Nat { nat, .. } => Some(shared(
+            &names.nat_gateways,
+            nat.index(),
+            &topo.nat_gateways[nat.index()].name,
+        )),
+        Event::VpnGatewayLink { link } | Event::LinkInto { link, .. } => Some(shared(
+            &names.links,
+            link.index(),
+            &topo.links[link.index()].name,
+        )),
         Event::Tunnel { link, tunnel } => {
             let l = &topo.links[link.index()];
-            Some(format!("{}/{}", l.name, l.tunnels[*tunnel]))
+            Some(format!("{}/{}", l.name, l.tunnels[*tunnel]).into())
         }
-        Event::DxGateway { gateway, .. } => Some(topo.dx_gateways[gateway.index()].name.clone()),
-        Event::Peering { peering, .. } => Some(topo.peerings[peering.index()].name.clone()),
-        Event::SiteInternet { .. } => Some("internet".into()),
+        Event::DxGateway { gateway, .. } => Some(shared(
+            &names.dx_gateways,
+            gateway.index(),
+            &topo.dx_gateways[gateway.index()].name,
+        )),
+        Event::Peering { peering, .. } => Some(shared(
+            &names.peerings,
+            peering.index(),
+            &topo.peerings[peering.index()].name,
+        )),
+        Event::SiteInternet { .. } => Some(Arc::clone(&names.internet)),
         _ => None,
     }
 }
@@ -585,18 +651,26 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
 }
 
 /// A hop of the service step: its data, code and component (its words are written by [`trace`]).
-pub(crate) fn service_hop(topo: &Topology, event: ServiceEvent) -> Hop {
+pub(crate) fn service_hop(topo: &Topology, names: &Names, event: ServiceEvent) -> Hop {
     let component = match &event {
-        ServiceEvent::InterfaceEndpoint { endpoint, .. } => {
-            topo.endpoints[endpoint.index()].name.clone()
-        }
-        ServiceEvent::OutpostXeni { outpost, .. } => topo.outposts[outpost.index()].name.clone(),
+        ServiceEvent::InterfaceEndpoint { endpoint, .. } => shared(
+            &names.endpoints,
+            endpoint.index(),
+            &topo.endpoints[endpoint.index()].name,
+        ),
+        ServiceEvent::OutpostXeni { outpost, .. } => shared(
+            &names.outposts,
+            outpost.index(),
+            &topo.outposts[outpost.index()].name,
+        ),
         ServiceEvent::OutpostsAccessPoint { access_point }
-        | ServiceEvent::AccessPoint { access_point } => {
-            topo.access_points[access_point.index()].name.clone()
-        }
-        ServiceEvent::ViaService { service } => service.service_principal().to_string(),
-        ServiceEvent::Public { .. } => "internet".into(),
+        | ServiceEvent::AccessPoint { access_point } => shared(
+            &names.access_points,
+            access_point.index(),
+            &topo.access_points[access_point.index()].name,
+        ),
+        ServiceEvent::ViaService { service } => service.service_principal().into(),
+        ServiceEvent::Public { .. } => Arc::clone(&names.internet),
     };
     Hop {
         at: String::new(),

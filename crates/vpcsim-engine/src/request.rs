@@ -286,6 +286,13 @@ pub struct S3Call {
     pub action: &'static str,
 }
 
+/// Whether the query has the parameter `k` (with or without a value).
+fn has_param(query: &str, k: &str) -> bool {
+    query
+        .split('&')
+        .any(|p| p.split('=').next().unwrap_or("") == k)
+}
+
 /// The S3 action a method, key and query mean (AWS's "Actions, resources, and condition keys for S3";
 /// the multipart calls as "Multipart upload API and permissions" in the S3 User Guide lists them:
 /// CreateMultipartUpload, UploadPart and CompleteMultipartUpload are `s3:PutObject`). For S3
@@ -297,12 +304,8 @@ pub fn s3_action(
     query: &str,
     control: bool,
 ) -> &'static str {
-    let has = |k: &str| {
-        !query.is_empty()
-            && query
-                .split('&')
-                .any(|p| p.split('=').next().unwrap_or("") == k)
-    };
+    // Most requests have no query: then no parameter is looked for.
+    let has = |k: &str| !query.is_empty() && has_param(query, k);
     if control {
         let rest = key.strip_prefix("v20180820/").unwrap_or(key);
         match rest.split('/').collect::<Vec<_>>().as_slice() {

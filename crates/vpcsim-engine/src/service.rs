@@ -290,11 +290,13 @@ impl Finding {
 /// disposition, verdict, code and finding, as data.
 struct Step<'t> {
     topo: &'t vpcsim_topology::Topology,
+    names: &'t crate::render::Names,
 }
 
 impl Step<'_> {
     fn hop(&self, t: &mut Trace, event: ServiceEvent) {
-        t.forward.push(crate::render::service_hop(self.topo, event));
+        t.forward
+            .push(crate::render::service_hop(self.topo, self.names, event));
     }
 
     fn finish(&self, t: &mut Trace, finding: Finding) {
@@ -308,16 +310,17 @@ impl Step<'_> {
 /// The labels policies are named by in verdicts (`endpoint s3-interface`, `bucket B`,
 /// `access point A`, `identity apps/read`), made once per engine.
 #[derive(Clone, Debug)]
-pub(crate) struct Labels {
+pub(crate) struct Labels<'t> {
     endpoints: Vec<String>,
     buckets: Vec<String>,
     access_points: Vec<String>,
-    /// Per principal, per identity policy.
-    identity: Vec<Vec<String>>,
+    /// Per principal, its identity policies with their labels, as the policies' evaluation takes
+    /// them (lent to every request the principal signs).
+    identity: Vec<Vec<(Cow<'t, str>, &'t vpcsim_policy::Policy)>>,
 }
 
-impl Labels {
-    pub(crate) fn new(topo: &vpcsim_topology::Topology) -> Self {
+impl<'t> Labels<'t> {
+    pub(crate) fn new(topo: &'t vpcsim_topology::Topology) -> Self {
         Labels {
             endpoints: topo
                 .endpoints
@@ -340,7 +343,7 @@ impl Labels {
                 .map(|pr| {
                     pr.policies
                         .iter()
-                        .map(|(n, _)| format!("identity {}/{n}", pr.name))
+                        .map(|(n, p)| (Cow::Owned(format!("identity {}/{n}", pr.name)), p))
                         .collect()
                 })
                 .collect(),
@@ -421,7 +424,10 @@ pub(crate) fn reach<'e>(
     s3host: Option<&S3Host>,
 ) {
     let topo = eng.topo;
-    let step = Step { topo };
+    let step = Step {
+        topo,
+        names: &eng.names,
+    };
     // How the request reached the service, and the context that follows from it.
     let mut ctx = transport_context(t);
     // A request the client makes itself: AWS always sets the key, false here
@@ -473,7 +479,7 @@ pub(crate) fn reach<'e>(
                             );
                         }
                     }
-                    region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
+                    region = Some(endpoint_context(eng, &mut ctx, ep, client_ip));
                     endpoint = Some((
                         Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
                         end.policy.as_ref(),
@@ -594,7 +600,7 @@ pub(crate) fn reach<'e>(
                     },
                 );
             }
-            region = Some(endpoint_context(topo, &mut ctx, end, client_ip));
+            region = Some(endpoint_context(eng, &mut ctx, ep, client_ip));
             endpoint = Some((
                 Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
                 end.policy.as_ref(),
@@ -662,7 +668,10 @@ pub(crate) fn via_service(
     s3host: Option<&S3Host>,
     service: AwsCaller,
 ) {
-    let step = Step { topo: eng.topo };
+    let step = Step {
+        topo: eng.topo,
+        names: &eng.names,
+    };
     t.access = Some(Access::AwsService { service });
     step.hop(t, ServiceEvent::ViaService { service });
     let (Some(call), Some(host)) = (call, s3host) else {
@@ -755,23 +764,31 @@ fn resource<'e>(
 
 /// The condition keys AWS sets for a request through a VPC endpoint; returns the endpoint's Region.
 fn endpoint_context<'e>(
-    topo: &'e vpcsim_topology::Topology,
+    eng: &'e Engine<'_>,
     ctx: &mut Context<'e>,
-    end: &'e vpcsim_topology::model::Endpoint,
+    ep: EndpointId,
     client_ip: IpAddr,
 ) -> Cow<'e, str> {
+    let topo = eng.topo;
+    let end = &topo.endpoints[ep.index()];
     let vpc = &topo.vpcs[end.vpc.index()];
-    ctx.set("aws:SourceVpce", end.aws_id.as_str());
-    ctx.set("aws:SourceVpc", vpc.aws_id.as_str());
+    // The endpoint's own keys are the same for every request through it: set once.
+    let part = eng.endpoint_keys[ep.index()].get_or_init(|| {
+        let mut part = Context::default();
+        part.set("aws:SourceVpce", end.aws_id.as_str());
+        part.set("aws:SourceVpc", vpc.aws_id.as_str());
+        part.set(
+            "aws:VpceAccount",
+            topo.accounts
+                .get(vpc.account.index())
+                .map_or("", |a| a.id.as_str()),
+        );
+        part.into_static()
+    });
+    ctx.extend_from(part);
     ctx.set_with("aws:VpcSourceIp", |b| {
         vpcsim_topology::text::push_ip(b, client_ip)
     });
-    ctx.set(
-        "aws:VpceAccount",
-        topo.accounts
-            .get(vpc.account.index())
-            .map_or("", |a| a.id.as_str()),
-    );
     topo.regions
         .get(vpc.region.index())
         .map_or("", |r| r.name.as_str())
@@ -950,24 +967,16 @@ fn authorize<'e>(
         }
     }
     // Policies.
-    let identity: Vec<(Cow<str>, &vpcsim_policy::Policy)> = t
-        .principal
-        .map(|p| {
-            let pr = &topo.principals[p.index()];
-            let labels = &eng.labels.identity[p.index()];
-            pr.policies
-                .iter()
-                .zip(labels)
-                .map(|((_, pol), label)| (Cow::Borrowed(label.as_str()), pol))
-                .collect()
-        })
-        .unwrap_or_default();
+    let identity: &[(Cow<str>, &vpcsim_policy::Policy)] =
+        t.principal.map_or(&[], |p| &eng.labels.identity[p.index()]);
     // Through an access point, the bucket policy is matched against the bucket or object ARN.
     let bucket_arn = bucket_name
         .as_ref()
         .filter(|_| ap.is_some() && !outposts)
         .map(|b| object_arn(b, &call.key));
-    let mut resource_policies: Vec<(Cow<str>, &vpcsim_policy::Policy, Option<&str>)> = Vec::new();
+    // At most two (the access point's and the bucket's): kept in place.
+    let mut resource_policies: smallvec::SmallVec<[vpcsim_policy::ResourcePolicy; 2]> =
+        smallvec::SmallVec::new();
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {
@@ -990,8 +999,8 @@ fn authorize<'e>(
     };
     let outcome = vpcsim_policy::authorize(&Authorization {
         request,
-        identity,
-        resource: resource_policies,
+        identity: Cow::Borrowed(identity),
+        resource: Cow::Borrowed(&resource_policies),
         resource_account: owner,
         endpoint,
         limits: limits(topo, t.principal, caller_org.as_ref(), owner_org.as_ref()),

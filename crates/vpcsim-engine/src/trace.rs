@@ -104,7 +104,7 @@ pub(crate) fn run(
 
     // 2. There and back, on one walker, whose steps become the trace's hops as they are made.
     let pkt = Packet::request(src_ip, dst, Protocol::Tcp, t.request.port);
-    let mut w = Walk::recording(&eng.graph, &net.links, Hops::new(topo));
+    let mut w = Walk::recording(&eng.graph, &net.links, Hops::new(eng));
     let there = w.there(origin, pkt);
     t.forward = w.steps.take();
     let arrival = match there {
@@ -169,14 +169,14 @@ fn stopped(t: &mut Trace, s: vpcsim_routing::Stop, way: Way) {
 /// The walk's steps as the trace's hops, each made as the walker records it
 /// ([`crate::render::hop`]: data; words are written by [`Engine::render`]).
 struct Hops<'t> {
-    topo: &'t vpcsim_topology::Topology,
+    eng: &'t Engine<'t>,
     hops: Vec<Hop>,
 }
 
 impl<'t> Hops<'t> {
-    fn new(topo: &'t vpcsim_topology::Topology) -> Self {
+    fn new(eng: &'t Engine<'t>) -> Self {
         Hops {
-            topo,
+            eng,
             hops: Vec::new(),
         }
     }
@@ -196,7 +196,8 @@ impl Record for Hops<'_> {
             // bytes; glibc's cache takes up to 1,032).
             self.hops.reserve_exact(5);
         }
-        self.hops.push(crate::render::hop(self.topo, step));
+        self.hops
+            .push(crate::render::hop(self.eng.topo, &self.eng.names, step));
     }
 }
 
@@ -313,10 +314,10 @@ impl vpcsim_dns::Network for PathNet<'_> {
         if w.back(origin, arrival, pkt).is_err() {
             return Err(why(&w).unwrap_or_default());
         }
-        let via: Vec<String> = w
+        let via: Vec<std::sync::Arc<str>> = w
             .steps
             .iter()
-            .filter_map(|s| crate::render::component(topo, s))
+            .filter_map(|s| crate::render::component(topo, &self.engine.names, s))
             .collect();
         Ok((!via.is_empty()).then(|| format!("over {}", via.join(", "))))
     }

@@ -55,13 +55,14 @@ use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 
 /// Condition keys of a request: case-insensitive names, each with one or more values.
 ///
-/// A request has a few dozen keys at most, so they are kept in a vector in the order set and found
-/// by comparing names case-insensitively. The values are copied into one buffer as they are set
-/// (a value of a few bytes costs a copy, not an allocation), so a context owns what it holds: it
-/// can be kept after the request ([`Context::into_static`]) without copying it again, and no
+/// A request has a few dozen keys at most, so they are kept in a vector in the order set, with a
+/// small hash index over their names' [`signature`]s: a lookup compares names (case-insensitively)
+/// only with the keys of its signature's bucket. The values are copied into one buffer as they are
+/// set (a value of a few bytes costs a copy, not an allocation), so a context owns what it holds:
+/// it can be kept after the request ([`Context::into_static`]) without copying it again, and no
 /// lookup allocates. `'a` is the lifetime of the values a caller sets (any: they are copied).
 /// [`Context::iter`] sorts for display.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Context<'a> {
     /// The values, one after another.
     text: String,
@@ -70,14 +71,35 @@ pub struct Context<'a> {
     keys: Vec<Entry>,
     /// The second and later values of multivalued keys.
     more: Vec<(u32, u32)>,
-    /// One bit per signature present ([`bit`]): a key whose bit is clear is absent, found so
-    /// without a scan (most lookups of policy conditions, and every new key set).
-    present: u64,
+    /// Per bucket of signatures ([`bucket`]), the last key set in it, as its index + 1 (0: none),
+    /// the keys of a bucket chained through [`Entry::next`]: a key whose bucket is empty is absent,
+    /// found so without a scan (most lookups of policy conditions, and every new key set), and one
+    /// present is found among the few of its bucket. Keys beyond [`INDEXED`] are not indexed:
+    /// [`Context::spilled`] then makes lookups scan.
+    heads: [u16; BUCKETS],
     values: std::marker::PhantomData<Cow<'a, str>>,
 }
 
+/// The number of buckets of a [`Context`]'s index.
+const BUCKETS: usize = 64;
+
+/// How many keys a [`Context`]'s index holds (its links are 16-bit, 0 meaning none).
+const INDEXED: usize = u16::MAX as usize - 1;
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        Context {
+            text: String::new(),
+            keys: Vec::new(),
+            more: Vec::new(),
+            heads: [0; BUCKETS],
+            values: std::marker::PhantomData,
+        }
+    }
+}
+
 /// One key of a [`Context`]: its signature, name and values (the first in `first`, the others
-/// from `more[more..]`).
+/// from `more[more..]`), and the key set before it in its bucket (index + 1, 0: none).
 #[derive(Clone, Debug)]
 struct Entry {
     sig: u32,
@@ -85,12 +107,13 @@ struct Entry {
     n: u32,
     first: (u32, u32),
     more: u32,
+    next: u16,
 }
 
-/// The bit of [`Context::present`] a signature sets.
+/// The bucket of [`Context::heads`] a signature falls in.
 #[inline]
-fn bit(sig: u32) -> u64 {
-    1 << (sig.wrapping_mul(0x9e37_79b1) >> 26)
+fn bucket(sig: u32) -> usize {
+    (sig.wrapping_mul(0x9e37_79b1) >> 26) as usize
 }
 
 /// Length, last and middle byte of a key name, lower-cased: equal for names equal up to ASCII case.
@@ -180,7 +203,7 @@ impl<'a> Context<'a> {
             text: String::with_capacity(512),
             keys: Vec::with_capacity(16),
             more: Vec::new(),
-            present: 0,
+            heads: [0; BUCKETS],
             values: std::marker::PhantomData,
         }
     }
@@ -191,7 +214,7 @@ impl<'a> Context<'a> {
             text: self.text,
             keys: self.keys,
             more: self.more,
-            present: self.present,
+            heads: self.heads,
             values: std::marker::PhantomData,
         }
     }
@@ -204,12 +227,28 @@ impl<'a> Context<'a> {
     /// [`Context::position`] with the key's signature worked out.
     #[inline]
     fn position_signed(&self, key: &str, sig: u32) -> Option<usize> {
-        if self.present & bit(sig) == 0 {
-            return None;
+        let same = |e: &Entry| e.sig == sig && (e.key == key || e.key.eq_ignore_ascii_case(key));
+        let mut at = self.heads[bucket(sig)] as usize;
+        while at != 0 {
+            let e = &self.keys[at - 1];
+            if same(e) {
+                return Some(at - 1);
+            }
+            at = e.next as usize;
         }
-        self.keys
-            .iter()
-            .position(|e| e.sig == sig && e.key.eq_ignore_ascii_case(key))
+        if self.spilled() {
+            return self.keys[INDEXED..]
+                .iter()
+                .position(same)
+                .map(|i| i + INDEXED);
+        }
+        None
+    }
+
+    /// Whether some keys are beyond the index (more than [`INDEXED`]).
+    #[inline]
+    fn spilled(&self) -> bool {
+        self.keys.len() > INDEXED
     }
 
     /// Appends a value to the buffer; its range.
@@ -223,19 +262,39 @@ impl<'a> Context<'a> {
     #[inline]
     fn put(&mut self, key: Cow<'static, str>, n: u32, first: (u32, u32), more: u32) {
         let sig = signature(&key);
-        let e = Entry {
+        self.put_signed(key, sig, n, first, more);
+    }
+
+    /// [`Context::put`] with the key's signature worked out.
+    #[inline]
+    fn put_signed(
+        &mut self,
+        key: Cow<'static, str>,
+        sig: u32,
+        n: u32,
+        first: (u32, u32),
+        more: u32,
+    ) {
+        let mut e = Entry {
             sig,
             key,
             n,
             first,
             more,
+            next: 0,
         };
         match self.position_signed(&e.key, sig) {
-            Some(i) => self.keys[i] = e,
-            None => {
-                self.present |= bit(sig);
-                self.keys.push(e);
+            Some(i) => {
+                e.next = self.keys[i].next;
+                self.keys[i] = e;
             }
+            None if self.keys.len() < INDEXED => {
+                let head = &mut self.heads[bucket(sig)];
+                e.next = *head;
+                self.keys.push(e);
+                *head = self.keys.len() as u16;
+            }
+            None => self.keys.push(e),
         }
     }
 
@@ -272,6 +331,26 @@ impl<'a> Context<'a> {
             n += 1;
         }
         self.put(key.into(), n, first, more);
+    }
+
+    /// Sets every key of `other`, in its order, as setting them one by one would (replacing
+    /// earlier values of the same names): its values are copied at once, and its keys' signatures
+    /// are not worked out again. For the parts of a context that are the same for many requests
+    /// (an endpoint's keys), made once.
+    pub fn extend_from(&mut self, other: &Context<'_>) {
+        let base = self.text.len() as u32;
+        self.text.push_str(&other.text);
+        let shift = |(a, b): (u32, u32)| (a + base, b + base);
+        for e in &other.keys {
+            let more = self.more.len() as u32;
+            if e.n > 1 {
+                let from = e.more as usize;
+                for &r in &other.more[from..from + e.n as usize - 1] {
+                    self.more.push(shift(r));
+                }
+            }
+            self.put_signed(e.key.clone(), e.sig, e.n, shift(e.first), more);
+        }
     }
 
     #[inline]
@@ -518,8 +597,9 @@ impl std::fmt::Display for Hit<'_> {
     }
 }
 
-/// Matched statements (most lists are empty: a vector allocates for its first statement only).
-type HitList<'a> = Vec<Hit<'a>>;
+/// Matched statements (most lists are empty or hold one or two: those are kept in place, without
+/// an allocation).
+type HitList<'a> = SmallVec<[Hit<'a>; 2]>;
 
 /// [`PolicyVerdict`], by reference (`via_role` is a flag of each of `allows`).
 #[derive(Default)]
@@ -691,12 +771,17 @@ pub enum Decision {
     ImplicitDeny,
 }
 
+/// A resource policy of an [`Authorization`]: its label, the policy, and the ARN it is matched
+/// against (`None` for the request's resource).
+pub type ResourcePolicy<'a> = (Cow<'a, str>, &'a Policy, Option<&'a str>);
+
 /// Inputs to a full authorization as AWS combines them for S3.
 pub struct Authorization<'a> {
     /// The request.
     pub request: Request<'a>,
-    /// Identity policies of the caller (label, policy).
-    pub identity: Vec<(Cow<'a, str>, &'a Policy)>,
+    /// Identity policies of the caller (label, policy); borrowed when the caller keeps the list
+    /// (an engine keeps each principal's).
+    pub identity: Cow<'a, [(Cow<'a, str>, &'a Policy)]>,
     /// Resource policies that apply: the bucket policy, and for requests through an access point the
     /// access point policy too (label, policy, the ARN it is matched against — `None` for
     /// `request.resource`). Through an access point, the access point policy is matched against the
@@ -704,7 +789,7 @@ pub struct Authorization<'a> {
     /// several, each must be satisfied on its own (the access point's permissions are effective only
     /// if the bucket also allows): same account, by an identity allow or its own allow; across
     /// accounts, by its own allow.
-    pub resource: Vec<(Cow<'a, str>, &'a Policy, Option<&'a str>)>,
+    pub resource: Cow<'a, [ResourcePolicy<'a>]>,
     /// The account that owns the resource (bucket owner).
     pub resource_account: &'a str,
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
@@ -872,7 +957,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     }
     let mut id_allows = HitList::new();
     if iam.is_some() {
-        for (l, p) in &a.identity {
+        for (l, p) in a.identity.iter() {
             let v = hits_for(p, l, &req, false);
             gather(&mut id_allows, v.allows);
             gather(&mut denies, v.denies);
@@ -907,7 +992,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let mut resource_delegates = resource_ok;
     let mut res_allows = HitList::new();
     let mut res_delegated = HitList::new();
-    for (l, p, arn) in &a.resource {
+    for (l, p, arn) in a.resource.iter() {
         let v = match arn {
             Some(arn) => hits_for(
                 p,

@@ -29,7 +29,7 @@ mod parse;
 
 pub use eval::{
     Authorization, Caller, Context, Decision, Guard, Limits, Outcome, PolicyVerdict, Request,
-    StatementRef, Why, authorize, evaluate,
+    ResourcePolicy, StatementRef, Why, authorize, evaluate,
 };
 pub use lint::{Lint, LintKind, lint};
 pub use parse::{parse, read};

@@ -1404,8 +1404,8 @@ fn guards_need_an_allow_at_every_level_and_their_denies_win() {
                 caller: Some(&app),
                 context: &ctx,
             },
-            identity: vec![("identity app".into(), &id)],
-            resource: vec![],
+            identity: vec![("identity app".into(), &id)].into(),
+            resource: vec![].into(),
             resource_account: "111122223333",
             endpoint: None,
             limits: vpcsim_policy::Limits {
@@ -1450,4 +1450,69 @@ fn guards_need_an_allow_at_every_level_and_their_denies_win() {
     );
     assert_eq!(o.decision, Decision::ExplicitDeny);
     assert_eq!(refs(&o), ["rcp no-delete statement NoDelete"]);
+}
+
+/// The context's index: keys found whatever their case, replaced in place (named as set last),
+/// and found beyond what the index holds (a context of 70,000 keys scans for the last ones).
+#[test]
+fn context_index_finds_every_key() {
+    let mut ctx = Context::new();
+    let n = 70_000;
+    for i in 0..n {
+        ctx.set(format!("k:Key{i}"), format!("v{i}"));
+    }
+    // Replaced, not added: in the first keys and among those beyond the index.
+    ctx.set("K:KEY3", "again");
+    ctx.set(format!("K:KEY{}", n - 2), "late");
+    assert_eq!(ctx.len(), n);
+    for i in [0, 1, 2, 4, 63, 64, 1000, 65_533, 65_534, 65_535, n - 1] {
+        let v = ctx.get(&format!("K:kEY{i}")).and_then(|v| v.first());
+        assert_eq!(v, Some(format!("v{i}").as_str()), "key {i}");
+    }
+    assert_eq!(ctx.get("k:key3").and_then(|v| v.first()), Some("again"));
+    let late = format!("k:key{}", n - 2);
+    assert_eq!(ctx.get(&late).and_then(|v| v.first()), Some("late"));
+    assert!(ctx.get("k:key70000").is_none());
+    assert!(ctx.get("k:other").is_none());
+    let order: Vec<&str> = ctx.entries().take(4).map(|(k, _)| k).collect();
+    assert_eq!(order, ["k:Key0", "k:Key1", "k:Key2", "K:KEY3"]);
+}
+
+/// `extend_from` is setting the other context's keys one by one: values (multivalued and empty
+/// lists included) copied, earlier values of the same names replaced, whatever their case.
+#[test]
+fn context_extend_from_sets_each_key() {
+    let mut part = Context::new();
+    part.set("aws:SourceVpce", "vpce-1");
+    part.set_many(
+        "aws:CalledVia",
+        ["athena.amazonaws.com", "glue.amazonaws.com"],
+    );
+    part.set_many("aws:Empty", Vec::<&str>::new());
+    part.set("aws:SourceVpc", "vpc-1");
+    let mut one = Context::new();
+    one.set("AWS:SOURCEVPC", "vpc-0");
+    one.set("aws:SecureTransport", "true");
+    one.set_many("aws:CalledVia", ["x"]);
+    let mut both = one.clone();
+    both.extend_from(&part);
+    for (k, v) in part.entries() {
+        one.set_many(
+            k.to_string(),
+            v.iter().map(str::to_string).collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(both, one);
+    assert_eq!(both.len(), 5);
+    let via: Vec<&str> = both.get("aws:calledvia").unwrap().iter().collect();
+    assert_eq!(via, ["athena.amazonaws.com", "glue.amazonaws.com"]);
+    assert_eq!(
+        both.get("aws:sourcevpc").and_then(|v| v.first()),
+        Some("vpc-1")
+    );
+    assert!(both.get("aws:Empty").is_some_and(|v| v.is_empty()));
+    assert_eq!(
+        both.get("aws:SecureTransport").and_then(|v| v.first()),
+        Some("true")
+    );
 }

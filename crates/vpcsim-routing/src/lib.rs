@@ -25,8 +25,10 @@
 //! (ordered rules, on every subnet boundary, both directions).
 //!
 //! Invariant: pure; each part compiled at most once per topology (the route tables lazily, each
-//! behind its own `OnceLock`, from the topology alone) and then read-only; a walk depends only on
-//! the graph, the link state and the packet, never on what was compiled before it. Each decision names the route or rule that made it, with
+//! behind its own `OnceLock`, from the topology alone; within a table, each prefix's selection
+//! with all its routes available, the usual lookup, made once behind its own `OnceLock` and
+//! shared) and then read-only; a walk depends only on the graph, the link state and the packet,
+//! never on what was compiled before it. Each decision names the route or rule that made it, with
 //! its span in the topology file.
 
 pub mod filters;
@@ -44,6 +46,7 @@ pub use walk::{
 };
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 use prefix_trie::joint::map::JointPrefixMap;
@@ -123,6 +126,15 @@ pub struct Selected {
     pub rule: Option<&'static str>,
 }
 
+/// One prefix of a compiled route table: its candidate routes, best first, and the selection
+/// they make when all are available (the usual case), made the first time a lookup needs it and
+/// then shared by every lookup that makes it.
+#[derive(Clone, Debug, Default)]
+struct Prefix {
+    cands: Vec<Candidate>,
+    selected: std::sync::OnceLock<Arc<Selected>>,
+}
+
 /// Every route table of a topology, each compiled the first time a lookup needs it and then kept:
 /// all candidate routes per prefix, the propagated ones with the link they were learned over, so
 /// that a lookup can leave out the links that are down ([`LinkState`]) without compiling again.
@@ -140,7 +152,7 @@ pub struct Routes<'t> {
 #[derive(Clone, Debug)]
 struct Table {
     /// Every candidate route per prefix, best first.
-    map: JointPrefixMap<IpNet, Vec<Candidate>>,
+    map: JointPrefixMap<IpNet, Prefix>,
     /// The VPC's CIDRs (the local routes).
     local: Vec<IpNet>,
 }
@@ -183,8 +195,8 @@ impl<'t> Routes<'t> {
     fn compile(topo: &Topology, table: RouteTableId) -> Table {
         let rt = &topo.route_tables[table.index()];
         let vpc = &topo.vpcs[rt.vpc.index()];
-        let mut map: JointPrefixMap<IpNet, Vec<Candidate>> = JointPrefixMap::new();
-        let mut add = |c: Candidate| map.entry(c.prefix).or_default().push(c);
+        let mut map: JointPrefixMap<IpNet, Prefix> = JointPrefixMap::new();
+        let mut add = |c: Candidate| map.entry(c.prefix).or_default().cands.push(c);
         for cidr in vpc.all_cidrs() {
             add(Candidate {
                 prefix: cidr,
@@ -237,8 +249,8 @@ impl<'t> Routes<'t> {
                 }
             }
         }
-        for (_, cands) in map.iter_mut() {
-            cands.sort_by_key(|c| c.kind.rank());
+        for (_, p) in map.iter_mut() {
+            p.cands.sort_by_key(|c| c.kind.rank());
         }
         Table {
             map,
@@ -248,34 +260,41 @@ impl<'t> Routes<'t> {
 
     /// The candidates `table` holds for the longest prefix containing `dst` that has one
     /// available with `links` (a propagated route is withdrawn while its link is down, and the
-    /// next shorter prefix applies). Borrowed when none of them is withdrawn, the usual case.
-    fn candidates<'a>(
-        table: &'a Table,
-        dst: IpAddr,
-        links: &LinkState,
-    ) -> Option<std::borrow::Cow<'a, [Candidate]>> {
+    /// next shorter prefix applies). The prefix itself when none of them is withdrawn, the usual
+    /// case.
+    fn candidates<'a>(table: &'a Table, dst: IpAddr, links: &LinkState) -> Option<Candidates<'a>> {
         let map = &table.map;
         let available = |c: &Candidate| match c.kind {
             RouteKind::Propagated { link, .. } => links.link_up(link),
             _ => true,
         };
-        let (_, cands) = map.get_lpm(&IpNet::from(dst))?;
-        if cands.iter().all(available) {
-            return Some(std::borrow::Cow::Borrowed(cands.as_slice()));
+        let (_, p) = map.get_lpm(&IpNet::from(dst))?;
+        if p.cands.iter().all(available) {
+            return Some(Candidates::All(p));
         }
-        let mut covering: Vec<(IpNet, &Vec<Candidate>)> = map.cover(&IpNet::from(dst)).collect();
+        let mut covering: Vec<(IpNet, &Prefix)> = map.cover(&IpNet::from(dst)).collect();
         covering.sort_by_key(|(p, _)| std::cmp::Reverse(p.prefix_len()));
-        covering.into_iter().find_map(|(_, cands)| {
-            let up: Vec<Candidate> = cands.iter().filter(|c| available(c)).cloned().collect();
-            (!up.is_empty()).then_some(std::borrow::Cow::Owned(up))
+        covering.into_iter().find_map(|(_, p)| {
+            let up: Vec<Candidate> = p.cands.iter().filter(|c| available(c)).cloned().collect();
+            (!up.is_empty()).then_some(Candidates::Up(up))
         })
     }
 
-    /// The route `table` uses for `dst` with `links`, or `None` when no route matches.
-    pub fn lookup(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Selected> {
+    /// The route `table` uses for `dst` with `links`, or `None` when no route matches (shared:
+    /// the usual selection of a prefix is made once).
+    pub fn lookup(
+        &self,
+        table: RouteTableId,
+        dst: IpAddr,
+        links: &LinkState,
+    ) -> Option<Arc<Selected>> {
         let compiled = self.table(table)?;
         let map = &compiled.map;
-        let cands = Self::candidates(compiled, dst, links)?;
+        let found = Self::candidates(compiled, dst, links)?;
+        let cands = match &found {
+            Candidates::All(p) => p.cands.as_slice(),
+            Candidates::Up(up) => up.as_slice(),
+        };
         let best = cands.first()?;
         // The local route wins over a propagated route, even a more specific one.
         if matches!(best.kind, RouteKind::Propagated { .. })
@@ -283,27 +302,19 @@ impl<'t> Routes<'t> {
         {
             let local = map
                 .get(cidr)
-                .and_then(|c| c.iter().find(|c| c.kind == RouteKind::Local))
+                .and_then(|p| p.cands.iter().find(|c| c.kind == RouteKind::Local))
                 .cloned()?;
-            return Some(Selected {
+            return Some(Arc::new(Selected {
                 route: local,
                 beaten: cands.to_vec(),
                 rule: Some(
                     "the local route takes priority over propagated routes, even more specific ones",
                 ),
-            });
+            }));
         }
-        let rule = cands.get(1).map(|second| match (best.kind, second.kind) {
-            (RouteKind::Static, RouteKind::PrefixList(_)) => "a static route takes priority over a prefix-list route for the same prefix",
-            (RouteKind::Static | RouteKind::PrefixList(_), RouteKind::Propagated { .. }) => "a static or prefix-list route takes priority over a propagated route for the same prefix",
-            (RouteKind::Propagated { learned: a, .. }, RouteKind::Propagated { learned: b, .. }) if a != b => "for the same prefix, Direct Connect BGP routes beat VPN static routes, which beat VPN BGP routes",
-            (RouteKind::Propagated { .. }, RouteKind::Propagated { .. }) => "for the same prefix and origin, the shorter AS_PATH wins",
-            _ => "the first of equal routes",
-        });
-        Some(Selected {
-            route: best.clone(),
-            beaten: cands[1..].to_vec(),
-            rule,
+        Some(match found {
+            Candidates::All(p) => Arc::clone(p.selected.get_or_init(|| Arc::new(select(cands)))),
+            Candidates::Up(_) => Arc::new(select(cands)),
         })
     }
 
@@ -358,5 +369,30 @@ impl<'t> Routes<'t> {
                 .copied()
                 .find(|v| topo.vpcs[v.index()].contains_ip(dst)),
         }
+    }
+}
+
+/// The candidates of a lookup: a prefix's, all available, or those of the longest prefix with
+/// some available.
+enum Candidates<'a> {
+    All(&'a Prefix),
+    Up(Vec<Candidate>),
+}
+
+/// The selection candidates make, best first (not empty), by AWS's priority rules for routes of
+/// the same prefix.
+fn select(cands: &[Candidate]) -> Selected {
+    let best = &cands[0];
+    let rule = cands.get(1).map(|second| match (best.kind, second.kind) {
+        (RouteKind::Static, RouteKind::PrefixList(_)) => "a static route takes priority over a prefix-list route for the same prefix",
+        (RouteKind::Static | RouteKind::PrefixList(_), RouteKind::Propagated { .. }) => "a static or prefix-list route takes priority over a propagated route for the same prefix",
+        (RouteKind::Propagated { learned: a, .. }, RouteKind::Propagated { learned: b, .. }) if a != b => "for the same prefix, Direct Connect BGP routes beat VPN static routes, which beat VPN BGP routes",
+        (RouteKind::Propagated { .. }, RouteKind::Propagated { .. }) => "for the same prefix and origin, the shorter AS_PATH wins",
+        _ => "the first of equal routes",
+    });
+    Selected {
+        route: best.clone(),
+        beaten: cands[1..].to_vec(),
+        rule,
     }
 }

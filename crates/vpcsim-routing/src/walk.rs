@@ -208,7 +208,7 @@ pub enum Event {
         /// The destination looked up.
         dst: IpAddr,
         /// The route and the routes it beat.
-        selected: Box<Selected>,
+        selected: std::sync::Arc<Selected>,
     },
     /// A route table has no route for the destination.
     NoRoute {

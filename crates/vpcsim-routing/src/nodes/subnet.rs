@@ -50,7 +50,7 @@ pub(super) fn leave(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, subnet: Sub
             table,
             vpc,
             dst: pkt.dst,
-            selected: Box::new(sel),
+            selected: sel,
         },
         Some(span),
     );
