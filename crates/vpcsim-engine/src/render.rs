@@ -8,7 +8,10 @@ use std::sync::{Arc, OnceLock};
 
 use vpcsim_routing::filters::Direction;
 use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Step, describe_link};
-use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Target, VpcId};
+use vpcsim_topology::model::{
+    AccessPointId, DxGatewayId, EndpointId, EniId, EniOwner, LinkId, NatGatewayId, OutpostId,
+    PeeringId, RouteTableId, SubnetId, Target, VpcId,
+};
 use vpcsim_topology::{Topology, text};
 
 use crate::service::{Finding, ServiceEvent};
@@ -139,6 +142,53 @@ fn shared(cells: &[OnceLock<Arc<str>>], i: usize, name: &str) -> Arc<str> {
     Arc::clone(cells[i].get_or_init(|| name.into()))
 }
 
+/// A component's shared name, by its id (made the first time a trace passes it).
+impl Names {
+    pub(crate) fn endpoint(&self, topo: &Topology, id: EndpointId) -> Arc<str> {
+        shared(
+            &self.endpoints,
+            id.index(),
+            &topo.endpoints[id.index()].name,
+        )
+    }
+
+    pub(crate) fn outpost(&self, topo: &Topology, id: OutpostId) -> Arc<str> {
+        shared(&self.outposts, id.index(), &topo.outposts[id.index()].name)
+    }
+
+    pub(crate) fn nat_gateway(&self, topo: &Topology, id: NatGatewayId) -> Arc<str> {
+        shared(
+            &self.nat_gateways,
+            id.index(),
+            &topo.nat_gateways[id.index()].name,
+        )
+    }
+
+    pub(crate) fn link(&self, topo: &Topology, id: LinkId) -> Arc<str> {
+        shared(&self.links, id.index(), &topo.links[id.index()].name)
+    }
+
+    pub(crate) fn dx_gateway(&self, topo: &Topology, id: DxGatewayId) -> Arc<str> {
+        shared(
+            &self.dx_gateways,
+            id.index(),
+            &topo.dx_gateways[id.index()].name,
+        )
+    }
+
+    pub(crate) fn peering(&self, topo: &Topology, id: PeeringId) -> Arc<str> {
+        shared(&self.peerings, id.index(), &topo.peerings[id.index()].name)
+    }
+
+    pub(crate) fn access_point(&self, topo: &Topology, id: AccessPointId) -> Arc<str> {
+        shared(
+            &self.access_points,
+            id.index(),
+            &topo.access_points[id.index()].name,
+        )
+    }
+}
+
 /// The named component a step passes, for `via:` (forward steps; replies name none).
 pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<Arc<str>> {
     if step.reply {
@@ -152,48 +202,22 @@ pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<A
             verdict,
             ..
         } if verdict.allowed => match topo.enis[eni.index()].owner {
-            EniOwner::Endpoint(ep) => Some(shared(
-                &names.endpoints,
-                ep.index(),
-                &topo.endpoints[ep.index()].name,
-            )),
-            EniOwner::OutpostXeni(o, _) => Some(shared(
-                &names.outposts,
-                o.index(),
-                &topo.outposts[o.index()].name,
-            )),
+            EniOwner::Endpoint(ep) => Some(names.endpoint(topo, ep)),
+            EniOwner::OutpostXeni(o, _) => Some(names.outpost(topo, o)),
             _ => None,
         },
-        Event::GatewayEndpoint { endpoint } => Some(shared(
-            &names.endpoints,
-            endpoint.index(),
-            &topo.endpoints[endpoint.index()].name,
-        )),
+        Event::GatewayEndpoint { endpoint } => Some(names.endpoint(topo, *endpoint)),
         Event::InternetGateway { .. } | Event::NoPublicIp { .. } => Some(Arc::clone(&names.igw)),
-        Event::Nat { nat, .. } => Some(shared(
-            &names.nat_gateways,
-            nat.index(),
-            &topo.nat_gateways[nat.index()].name,
-        )),
-        Event::VpnGatewayLink { link } | Event::LinkInto { link, .. } => Some(shared(
-            &names.links,
-            link.index(),
-            &topo.links[link.index()].name,
-        )),
+        Event::Nat { nat, .. } => Some(names.nat_gateway(topo, *nat)),
+        Event::VpnGatewayLink { link } | Event::LinkInto { link, .. } => {
+            Some(names.link(topo, *link))
+        }
         Event::Tunnel { link, tunnel } => {
             let l = &topo.links[link.index()];
             Some(format!("{}/{}", l.name, l.tunnels[*tunnel]).into())
         }
-        Event::DxGateway { gateway, .. } => Some(shared(
-            &names.dx_gateways,
-            gateway.index(),
-            &topo.dx_gateways[gateway.index()].name,
-        )),
-        Event::Peering { peering, .. } => Some(shared(
-            &names.peerings,
-            peering.index(),
-            &topo.peerings[peering.index()].name,
-        )),
+        Event::DxGateway { gateway, .. } => Some(names.dx_gateway(topo, *gateway)),
+        Event::Peering { peering, .. } => Some(names.peering(topo, *peering)),
         Event::SiteInternet { .. } => Some(Arc::clone(&names.internet)),
         _ => None,
     }
@@ -653,22 +677,10 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
 /// A hop of the service step: its data, code and component (its words are written by [`trace`]).
 pub(crate) fn service_hop(topo: &Topology, names: &Names, event: ServiceEvent) -> Hop {
     let component = match &event {
-        ServiceEvent::InterfaceEndpoint { endpoint, .. } => shared(
-            &names.endpoints,
-            endpoint.index(),
-            &topo.endpoints[endpoint.index()].name,
-        ),
-        ServiceEvent::OutpostXeni { outpost, .. } => shared(
-            &names.outposts,
-            outpost.index(),
-            &topo.outposts[outpost.index()].name,
-        ),
+        ServiceEvent::InterfaceEndpoint { endpoint, .. } => names.endpoint(topo, *endpoint),
+        ServiceEvent::OutpostXeni { outpost, .. } => names.outpost(topo, *outpost),
         ServiceEvent::OutpostsAccessPoint { access_point }
-        | ServiceEvent::AccessPoint { access_point } => shared(
-            &names.access_points,
-            access_point.index(),
-            &topo.access_points[access_point.index()].name,
-        ),
+        | ServiceEvent::AccessPoint { access_point } => names.access_point(topo, *access_point),
         ServiceEvent::ViaService { service } => service.service_principal().into(),
         ServiceEvent::Public { .. } => Arc::clone(&names.internet),
     };
