@@ -426,12 +426,14 @@ impl<'t> Dns<'t> {
         }
         for r in &public_regions {
             let r = r.as_str();
+            // One name for the Region, shared by its records' origins.
+            let region: Arc<str> = r.into();
             let mut public_name =
                 |name: ServiceName, wildcard: bool, service: &str, family: &'static str| {
                     let (ip, pl) = public_address(topo, service, r, family);
                     let origin = Origin::ServicePublic {
                         family,
-                        region: r.into(),
+                        region: Arc::clone(&region),
                         prefix_list: pl.map(Into::into),
                     };
                     let name = name.render();
@@ -492,7 +494,7 @@ impl<'t> Dns<'t> {
                 let (ip, pl) = public_address(topo, "s3", r, "s3-control-dualstack");
                 let origin = Origin::ServicePublic {
                     family: "s3-control-dualstack",
-                    region: r.into(),
+                    region: Arc::clone(&region),
                     prefix_list: pl.map(Into::into),
                 };
                 let zone = public_zone(&mut public, &name);
@@ -504,7 +506,7 @@ impl<'t> Dns<'t> {
                 let ip = public_address_v6(topo.seed, r, "s3-dualstack");
                 let origin = Origin::ServicePublicV6 {
                     family: "s3-dualstack",
-                    region: r.into(),
+                    region: Arc::clone(&region),
                 };
                 let name = ServiceName::new(Family::DualStack, "s3", r).render();
                 let zone = public_zone(&mut public, &name);
