@@ -166,7 +166,7 @@ fn caller(arn: &str) -> Caller {
 pub fn request(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Ok(req) = vpcsim_engine::Request::parse(&text)
-        && let Some(host) = vpcsim_engine::S3Host::parse(&req.host)
+        && let Some(host) = vpcsim_engine::S3Host::parse(req.host())
     {
         let _ = vpcsim_engine::S3Call::new(&host, &req);
     }

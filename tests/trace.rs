@@ -409,7 +409,7 @@ fn no_trace_panics() {
                         let what = format!("{}: {r} from {source:?}", path.display());
                         // The trace is data: no words until it is rendered.
                         assert!(q.reason.is_empty(), "{what}: {}", q.reason);
-                        assert!(q.context.is_empty(), "{what}: context before rendering");
+                        assert!(q.context().is_empty(), "{what}: context before rendering");
                         assert!(
                             q.forward
                                 .iter()
@@ -451,7 +451,7 @@ fn no_trace_panics() {
                         let mut again = t.clone();
                         engine.render(&mut again);
                         assert_eq!(again.reason, t.reason, "{what}");
-                        assert_eq!(again.context, t.context, "{what}");
+                        assert_eq!(again.context(), t.context(), "{what}");
                         assert_eq!(again.forward, t.forward, "{what}");
                     }
                 }

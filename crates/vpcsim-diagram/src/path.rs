@@ -129,7 +129,7 @@ impl Path {
                 }
             }
         };
-        let title = format!("{} from {}", t.request.text, t.from);
+        let title = format!("{} from {}", t.request.text(), t.from);
         let verdict = if t.reason.is_empty() {
             format!("{} ({})", t.verdict.as_str(), t.code)
         } else {

@@ -263,7 +263,7 @@ fn the_path_of_every_expectation_is_marked() {
                     .filter(|h| h.element().is_some_and(|e| d.scene.node_of(e).is_some()))
                     .count();
                 assert_eq!(badges, named, "{what}: badges");
-                assert!(svg.contains(&format!(">{}", super_escape(&t.request.text))));
+                assert!(svg.contains(&format!(">{}", super_escape(t.request.text()))));
                 paths += 1;
             }
         }

@@ -189,9 +189,6 @@ pub struct Trace {
     pub access: Option<Access>,
     /// The S3 call, for S3 requests.
     pub s3: Option<S3Call>,
-    /// The request context the policies saw ([`vpcsim_policy::Context::iter`] lists it sorted);
-    /// shown by [`Engine::render`] (empty before).
-    pub context: vpcsim_policy::Context<'static>,
     /// The policy decision, when policies were evaluated.
     pub policy: Option<vpcsim_policy::Outcome>,
     /// How the service step ended (when the walk arrived), as data; `reason` puts it in words.
@@ -206,11 +203,26 @@ pub struct Trace {
     pub reason: String,
     /// The way whose walk stopped (its last hop decided), when one did.
     pub stopped: Option<Way>,
-    /// The request context the policies saw, as data (`context` shows it, once rendered).
+    /// The request context the policies saw, as data ([`Trace::context`] shows it once
+    /// rendered).
     pub(crate) kept: Option<vpcsim_policy::Context<'static>>,
+    /// Whether [`Engine::render`] has written the trace's words.
+    pub(crate) rendered: bool,
 }
 
 impl Trace {
+    /// The request context the policies saw ([`vpcsim_policy::Context::iter`] lists it sorted),
+    /// once [`Engine::render`] has put the trace in words (empty before, and when no policy was
+    /// evaluated).
+    pub fn context(&self) -> &vpcsim_policy::Context<'static> {
+        static EMPTY: std::sync::LazyLock<vpcsim_policy::Context<'static>> =
+            std::sync::LazyLock::new(vpcsim_policy::Context::default);
+        match &self.kept {
+            Some(k) if self.rendered => k,
+            _ => &EMPTY,
+        }
+    }
+
     /// The named components passed, in order (what `via:` is compared with).
     pub fn components(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self

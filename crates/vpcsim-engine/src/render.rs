@@ -38,9 +38,7 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
 
 /// The request context and the policy explanation, from what the service step kept as data.
 fn explain_service(t: &mut Trace) {
-    if let Some(k) = t.kept.take() {
-        t.context = k;
-    }
+    t.rendered = true;
     if let Some(p) = &mut t.policy {
         p.explanation = p.explain();
     }
@@ -79,7 +77,7 @@ fn reason_of(topo: &Topology, t: &Trace) -> String {
             let last = r.steps.last().map_or("", |s| s.detail.as_str());
             format!(
                 "{} does not resolve ({}): {last}",
-                t.request.host,
+                t.request.host(),
                 r.status()
             )
         }
@@ -776,12 +774,15 @@ pub(crate) fn finding(topo: &Topology, t: &Trace, f: &Finding) -> String {
             let e = &topo.endpoints[endpoint.index()];
             format!(
                 "{} is a name of {service}, but the address it resolved to is interface endpoint {} ({}), which serves {} only: the TLS handshake fails (its certificate names no {service} host)",
-                t.request.host, e.name, e.aws_id, e.service
+                t.request.host(),
+                e.name,
+                e.aws_id,
+                e.service
             )
         }
         Finding::UnsupportedName { endpoint, what } => format!(
             "AWS PrivateLink for S3 does not support {what}; {} reached the interface endpoint {}",
-            t.request.host,
+            t.request.host(),
             topo.endpoints[endpoint.index()].name
         ),
         Finding::NotAccessPoint { outpost, eni } => format!(

@@ -492,7 +492,7 @@ impl S3Call {
             }
         };
         let addressed = bucket.is_some() || access_point.is_some();
-        let action = s3_action(req.method, addressed, &key, &req.query, control);
+        let action = s3_action(req.method, addressed, &key, req.query(), control);
         S3Call {
             bucket,
             access_point,

@@ -460,7 +460,7 @@ pub(crate) fn reach<'e>(
                         None => {
                             // What is at the address decides: a name of another service that a
                             // record sends here is not served by this endpoint.
-                            if let Some(name) = vpcsim_aws::ServiceName::parse(&t.request.host)
+                            if let Some(name) = vpcsim_aws::ServiceName::parse(t.request.host())
                                 && name.service != end.service.as_str()
                             {
                                 return step.finish(
@@ -842,7 +842,7 @@ fn authorize<'e>(
     // else SigV4 in the Authorization header, as the aws CLI and SDKs sign — and the Region it was
     // sent to.
     if t.principal.is_some() {
-        let signing = Signing::of(&t.request.query, &t.headers);
+        let signing = Signing::of(t.request.query(), &t.headers);
         ctx.set("s3:authType", signing.auth_type());
         ctx.set("s3:signatureversion", signing.version());
     }
@@ -907,7 +907,7 @@ fn authorize<'e>(
             ("delimiter", "s3:delimiter"),
             ("max-keys", "s3:max-keys"),
         ] {
-            let value = t.request.query.split('&').find_map(|p| {
+            let value = t.request.query().split('&').find_map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
                 (k == param).then_some(v)
             });

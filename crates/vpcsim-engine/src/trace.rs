@@ -74,7 +74,7 @@ pub(crate) fn run(
             let paths = PathNet { engine: eng, net };
             let res = eng
                 .dns
-                .resolve_data(view, &t.request.host, RecordType::A, rot, &paths);
+                .resolve_data(view, t.request.host(), RecordType::A, rot, &paths);
             let first = res.first_address().map(IpAddr::V4);
             t.dns = Some(res);
             match first {
@@ -206,7 +206,7 @@ impl Record for Hops<'_> {
 /// in the bucket's Region, or the source's for a bucket the topology does not have.
 fn s3_uri(eng: &Engine, source: Source, req: &mut Request) {
     let topo = eng.topo;
-    let bucket = std::mem::take(&mut req.host);
+    let bucket = req.host().to_string();
     let region = eng
         .buckets
         .get(bucket.as_str())
@@ -218,10 +218,11 @@ fn s3_uri(eng: &Engine, source: Source, req: &mut Request) {
         .and_then(|r| topo.regions.get(r.index()))
         .map_or("us-east-1", |r| r.name.as_str());
     if bucket.contains('.') {
-        req.host = format!("s3.{region}.amazonaws.com");
-        req.set_path(format!("/{bucket}{}", req.path));
+        req.set_host(&format!("s3.{region}.amazonaws.com"));
+        let path = format!("/{bucket}{}", req.path());
+        req.set_path(&path);
     } else {
-        req.host = format!("{bucket}.s3.{region}.amazonaws.com");
+        req.set_host(&format!("{bucket}.s3.{region}.amazonaws.com"));
     }
     req.scheme = "https";
 }
@@ -232,7 +233,7 @@ pub(crate) fn s3_host(req: &Request) -> Option<S3Host> {
     if req.scheme.is_empty() {
         None
     } else {
-        S3Host::parse(&req.host)
+        S3Host::parse(req.host())
     }
 }
 
@@ -255,7 +256,6 @@ pub(crate) fn empty_trace(
         back: Vec::new(),
         access: None,
         s3: None,
-        context: vpcsim_policy::Context::default(),
         policy: None,
         finding: None,
         disposition: Disposition::Unsupported,
@@ -264,6 +264,7 @@ pub(crate) fn empty_trace(
         reason: String::new(),
         stopped: None,
         kept: None,
+        rendered: false,
     }
 }
 

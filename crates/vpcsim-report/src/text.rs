@@ -21,9 +21,9 @@ fn hop_table(hops: &[Hop]) -> String {
 pub fn trace(t: &Trace, fail: &[String]) -> String {
     // A request from an AWS service has no address in the topology.
     let mut out = if t.source_ip.is_unspecified() {
-        format!("{} from {}\n", t.request.text, t.from)
+        format!("{} from {}\n", t.request.text(), t.from)
     } else {
-        format!("{} from {} ({})\n", t.request.text, t.from, t.source_ip)
+        format!("{} from {} ({})\n", t.request.text(), t.from, t.source_ip)
     };
     if !fail.is_empty() {
         out.push_str(&format!("with down: {}\n", fail.join(", ")));
@@ -31,7 +31,7 @@ pub fn trace(t: &Trace, fail: &[String]) -> String {
     if let Some(dns) = &t.dns {
         out.push_str(&format!(
             "\nDNS  {} → {}\n",
-            t.request.host,
+            t.request.host(),
             if dns.addresses().is_empty() {
                 dns.status().to_string()
             } else {
@@ -61,9 +61,9 @@ pub fn trace(t: &Trace, fail: &[String]) -> String {
         out.push_str("\nback\n");
         out.push_str(&hop_table(&t.back));
     }
-    if !t.context.is_empty() {
+    if !t.context().is_empty() {
         out.push_str("\nrequest context\n");
-        for (k, v) in t.context.iter() {
+        for (k, v) in t.context().iter() {
             let v: Vec<&str> = v.iter().collect();
             out.push_str(&format!("  {k} = {}\n", v.join(", ")));
         }

@@ -15,28 +15,55 @@ pub struct RequestError {
     pub why: String,
 }
 
-/// A parsed request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parsed request. Its text is kept once, as written; the host, path and query are ranges of
+/// it (a part the parser or [`Request::set_host`]/[`Request::set_path`] rewrites is appended to
+/// the same buffer), so a parse copies the text once.
+#[derive(Clone, Debug)]
 pub struct Request {
-    /// As written.
-    pub text: String,
+    /// The text as written (trimmed), then any part rewritten.
+    buf: String,
+    /// Where the text as written ends in `buf`.
+    text_end: u32,
     /// `GET`, `PUT`… (`GET` when only a URL is given; empty for a bare `host:port`).
     pub method: &'static str,
     /// `https`, `http`, `s3`, or empty for `host:port`.
     pub scheme: &'static str,
-    /// Host, lowercase.
-    pub host: String,
+    /// The host, lowercase, without a trailing dot.
+    host: (u32, u32),
     /// Port (from the URL or the scheme).
     pub port: u16,
-    /// Path without the query, starting with `/` (empty for `host:port`). Change it with
-    /// [`Request::set_path`], which keeps the decoded path in step.
-    pub path: String,
+    /// The path without the query, starting with `/` (empty for `host:port`).
+    path: (u32, u32),
     /// The path decoded, when it has percent-escapes (decoded once, by the parser that checks
     /// them).
     decoded: Option<String>,
-    /// Query string without `?`.
-    pub query: String,
+    /// The query string without `?`.
+    query: (u32, u32),
 }
+
+impl PartialEq for Request {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.text(),
+            self.method,
+            self.scheme,
+            self.host(),
+            self.port,
+        ) == (
+            other.text(),
+            other.method,
+            other.scheme,
+            other.host(),
+            other.port,
+        ) && (self.path(), self.decoded_path(), self.query())
+            == (other.path(), other.decoded_path(), other.query())
+    }
+}
+
+impl Eq for Request {}
+
+/// The longest request text (its parts are kept as 32-bit ranges of it).
+const MAX_TEXT: usize = 1 << 30;
 
 const METHODS: &[&str] = &["GET", "HEAD", "PUT", "POST", "DELETE"];
 
@@ -51,6 +78,9 @@ impl Request {
             why: why.to_string(),
         };
         let t = text.trim();
+        if t.len() > MAX_TEXT {
+            return Err(err("it is longer than 1 GiB"));
+        }
         let (method, target) = match t.split_once(char::is_whitespace) {
             Some((m, rest)) => {
                 // Methods are matched without case and kept in capitals.
@@ -86,19 +116,10 @@ impl Request {
             }
             None => ("", target),
         };
-        // The authority ends at the first `/` or `?`; its colons are counted on the way.
-        let (mut end, mut colons) = (rest.len(), 0);
-        for (i, &b) in rest.as_bytes().iter().enumerate() {
-            match b {
-                b'/' | b'?' => {
-                    end = i;
-                    break;
-                }
-                b':' => colons += 1,
-                _ => {}
-            }
-        }
+        // The authority ends at the first `/` or `?`.
+        let end = memchr::memchr2(b'/', b'?', rest.as_bytes()).unwrap_or(rest.len());
         let (authority, path_query) = rest.split_at(end);
+        let colons = authority.bytes().filter(|&b| b == b':').count();
         let default_port = || match scheme {
             "https" | "s3" => Ok(443),
             "http" => Ok(80),
@@ -150,48 +171,105 @@ impl Request {
             Cow::Borrowed(_) => None,
             Cow::Owned(d) => Some(d),
         };
-        let path = if path.is_empty() && !scheme.is_empty() {
-            "/"
+        // One buffer: the text, then the host when it is not written lowercase without a
+        // trailing dot, then `/` for a URL without a path.
+        // Every part is a piece of `t` (an empty one may be a literal: it is kept as 0..0).
+        let range = |part: &str| {
+            if part.is_empty() {
+                return (0, 0);
+            }
+            let a = part.as_ptr() as usize - t.as_ptr() as usize;
+            (a as u32, (a + part.len()) as u32)
+        };
+        let mut buf = String::with_capacity(t.len());
+        buf.push_str(t);
+        let host_trimmed = host.trim_end_matches('.');
+        let host = if host_trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+            let a = buf.len() as u32;
+            buf.extend(host_trimmed.chars().map(|c| c.to_ascii_lowercase()));
+            (a, buf.len() as u32)
         } else {
-            path
+            range(host_trimmed)
+        };
+        let path = if path.is_empty() && !scheme.is_empty() {
+            let a = buf.len() as u32;
+            buf.push('/');
+            (a, a + 1)
+        } else {
+            range(path)
         };
         Ok(Request {
-            text: t.to_string(),
+            text_end: t.len() as u32,
             method: method.unwrap_or(if scheme.is_empty() { "" } else { "GET" }),
             scheme,
-            host: host.trim_end_matches('.').to_ascii_lowercase(),
+            host,
             port,
-            path: path.to_string(),
+            path,
             decoded,
-            query: query.to_string(),
+            query: range(query),
+            buf,
         })
+    }
+
+    fn part(&self, (a, b): (u32, u32)) -> &str {
+        &self.buf[a as usize..b as usize]
+    }
+
+    /// The request as written (trimmed).
+    pub fn text(&self) -> &str {
+        &self.buf[..self.text_end as usize]
+    }
+
+    /// The host, lowercase, without a trailing dot.
+    pub fn host(&self) -> &str {
+        self.part(self.host)
+    }
+
+    /// The path without the query, starting with `/` (empty for `host:port`).
+    pub fn path(&self) -> &str {
+        self.part(self.path)
+    }
+
+    /// The query string without `?`.
+    pub fn query(&self) -> &str {
+        self.part(self.query)
+    }
+
+    /// Replaces the host (the `s3://` rewrite); `host` is taken as given.
+    pub fn set_host(&mut self, host: &str) {
+        let a = self.buf.len() as u32;
+        self.buf.push_str(host);
+        self.host = (a, self.buf.len() as u32);
     }
 
     /// The path with its percent-escapes decoded (`/my%20bucket/a%2Fb` → `/my bucket/a/b`); the
     /// parser has checked that it decodes.
     pub fn decoded_path(&self) -> &str {
-        self.decoded.as_deref().unwrap_or(&self.path)
+        self.decoded.as_deref().unwrap_or(self.path())
     }
 
     /// Replaces the path (the `s3://` rewrite), decoding it again; a path whose escapes do not
     /// decode is kept as its own decoded form.
-    pub fn set_path(&mut self, path: String) {
-        self.decoded = match percent_decode(&path) {
+    pub fn set_path(&mut self, path: &str) {
+        self.decoded = match percent_decode(path) {
             Ok(Cow::Owned(d)) => Some(d),
             Ok(Cow::Borrowed(_)) | Err(_) => None,
         };
-        self.path = path;
+        let a = self.buf.len() as u32;
+        self.buf.push_str(path);
+        self.path = (a, self.buf.len() as u32);
     }
 
     /// The host as an address (IPv4, or IPv6 written in brackets), when it is one.
     pub fn host_ip(&self) -> Option<IpAddr> {
         // A name (most hosts) is told from an address by a byte or two: IPv6 has a colon, IPv4
         // only digits and dots.
-        let b = self.host.as_bytes();
+        let host = self.host();
+        let b = host.as_bytes();
         if b.contains(&b':') {
-            self.host.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6)
+            host.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6)
         } else if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
-            self.host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+            host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
         } else {
             None
         }
@@ -286,12 +364,12 @@ mod tests {
     fn parses_requests() {
         let r = Request::parse("GET https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/DOC-EXAMPLE-BUCKET1/report.csv").unwrap();
         assert_eq!(
-            (r.method, r.port, r.path.as_str()),
+            (r.method, r.port, r.path()),
             ("GET", 443, "/DOC-EXAMPLE-BUCKET1/report.csv")
         );
         let r = Request::parse("http://10.0.1.5:8080/x?y=1").unwrap();
         assert_eq!(
-            (r.port, r.query.as_str(), r.host_ip()),
+            (r.port, r.query(), r.host_ip()),
             (8080, "y=1", Some(IpAddr::from([10, 0, 1, 5])))
         );
         assert_eq!(Request::parse("db.internal:5432").unwrap().port, 5432);
@@ -303,7 +381,7 @@ mod tests {
         assert!(Request::parse("ftp://x/").is_err());
         let r = Request::parse("HTTPS://Host.Example./a?b").unwrap();
         assert_eq!(
-            (r.scheme, r.host.as_str(), r.path.as_str(), r.query.as_str()),
+            (r.scheme, r.host(), r.path(), r.query()),
             ("https", "host.example", "/a", "b")
         );
     }
@@ -332,10 +410,10 @@ mod tests {
     #[test]
     fn parses_ipv6_literals() {
         let r = Request::parse("GET https://[2606:4700::1111]/a?b").unwrap();
-        assert_eq!((r.host.as_str(), r.port), ("2606:4700::1111", 443));
+        assert_eq!((r.host(), r.port), ("2606:4700::1111", 443));
         assert_eq!(r.host_ip(), Some("2606:4700::1111".parse().unwrap()));
         let r = Request::parse("http://[2001:db8::1]:8080/").unwrap();
-        assert_eq!((r.host.as_str(), r.port), ("2001:db8::1", 8080));
+        assert_eq!((r.host(), r.port), ("2001:db8::1", 8080));
         let r = Request::parse("[2001:db8::1]:22").unwrap();
         assert_eq!((r.port, r.scheme), (22, ""));
         for bad in [
@@ -353,16 +431,53 @@ mod tests {
     fn decodes_paths_and_takes_s3_uris() {
         let r =
             Request::parse("GET https://b.s3.us-east-1.amazonaws.com/my%20file%2Fx.csv").unwrap();
-        assert_eq!(r.path, "/my%20file%2Fx.csv");
+        assert_eq!(r.path(), "/my%20file%2Fx.csv");
         assert_eq!(r.decoded_path(), "/my file/x.csv");
         assert!(Request::parse("GET https://h/a%zz").is_err());
         assert!(Request::parse("GET https://h/a%").is_err());
         assert!(Request::parse("GET https://h/a%ff").is_err(), "not UTF-8");
         let r = Request::parse("s3://reports/2024/a.csv").unwrap();
         assert_eq!(
-            (r.scheme, r.host.as_str(), r.port, r.path.as_str(), r.method),
+            (r.scheme, r.host(), r.port, r.path(), r.method),
             ("s3", "reports", 443, "/2024/a.csv", "GET")
         );
         assert!(Request::parse("s3://reports:443/a").is_err());
+    }
+
+    #[test]
+    fn keeps_its_parts_in_one_text() {
+        // A URL without a path gets `/`; a bare `host:port` has none; the text stays as written.
+        let r = Request::parse("  https://Bucket.S3.amazonaws.com.  ").unwrap();
+        assert_eq!(
+            (r.text(), r.host(), r.path(), r.query()),
+            (
+                "https://Bucket.S3.amazonaws.com.",
+                "bucket.s3.amazonaws.com",
+                "/",
+                ""
+            )
+        );
+        let r = Request::parse("db.internal:5432").unwrap();
+        assert_eq!((r.host(), r.path(), r.query()), ("db.internal", "", ""));
+        // Rewritten parts (the `s3://` rewrite) are read back; the text is unchanged.
+        let mut r = Request::parse("s3://my.bucket/a%20b?x=1").unwrap();
+        r.set_host("s3.us-east-1.amazonaws.com");
+        let path = format!("/my.bucket{}", r.path());
+        r.set_path(&path);
+        assert_eq!(
+            (r.text(), r.host(), r.path(), r.decoded_path(), r.query()),
+            (
+                "s3://my.bucket/a%20b?x=1",
+                "s3.us-east-1.amazonaws.com",
+                "/my.bucket/a%20b",
+                "/my.bucket/a b",
+                "x=1"
+            )
+        );
+        // Equal requests compare equal whatever their buffers hold.
+        let mut a = Request::parse("https://h/x").unwrap();
+        a.set_host("h");
+        assert_eq!(a, Request::parse("https://h/x").unwrap());
+        assert_ne!(a, Request::parse("https://h/y").unwrap());
     }
 }
