@@ -119,7 +119,10 @@ impl Request {
         // The authority ends at the first `/` or `?`.
         let end = memchr::memchr2(b'/', b'?', rest.as_bytes()).unwrap_or(rest.len());
         let (authority, path_query) = rest.split_at(end);
-        let colons = authority.bytes().filter(|&b| b == b':').count();
+        // Only whether there is more than one colon matters (an unbracketed IPv6 address).
+        let colons = memchr::memchr_iter(b':', authority.as_bytes())
+            .take(2)
+            .count();
         let default_port = || match scheme {
             "https" | "s3" => Ok(443),
             "http" => Ok(80),
@@ -184,7 +187,12 @@ impl Request {
         let mut buf = String::with_capacity(t.len());
         buf.push_str(t);
         let host_trimmed = host.trim_end_matches('.');
-        let host = if host_trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+        // Tested with a fold the compiler vectorises (hosts are usually lowercase, so an early
+        // exit would read every byte anyway, one at a time).
+        let upper = host_trimmed
+            .bytes()
+            .fold(false, |up, b| up | b.is_ascii_uppercase());
+        let host = if upper {
             let a = buf.len() as u32;
             buf.extend(host_trimmed.chars().map(|c| c.to_ascii_lowercase()));
             (a, buf.len() as u32)
