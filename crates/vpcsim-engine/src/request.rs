@@ -214,12 +214,7 @@ impl Signing {
     /// first), else the `Authorization` header's scheme, else SigV4 in the header. Query parameter
     /// names compare with case, as S3 reads them.
     pub fn of(query: &str, headers: &[(String, String)]) -> Signing {
-        let param = |name: &str| {
-            query.split('&').find_map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (k == name).then_some(v)
-            })
-        };
+        let param = |name: &str| vpcsim_topology::request::query_param(query, name);
         // Most requests have no query: no parameter to look for.
         if !query.is_empty() {
             if param("X-Amz-Algorithm") == Some("AWS4-HMAC-SHA256")
@@ -288,9 +283,7 @@ pub struct S3Call {
 
 /// Whether the query has the parameter `k` (with or without a value).
 fn has_param(query: &str, k: &str) -> bool {
-    query
-        .split('&')
-        .any(|p| p.split('=').next().unwrap_or("") == k)
+    vpcsim_topology::request::query_param(query, k).is_some()
 }
 
 /// The S3 action a method, key and query mean (AWS's "Actions, resources, and condition keys for S3";

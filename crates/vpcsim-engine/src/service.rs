@@ -907,10 +907,7 @@ fn authorize<'e>(
             ("delimiter", "s3:delimiter"),
             ("max-keys", "s3:max-keys"),
         ] {
-            let value = t.request.query().split('&').find_map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (k == param).then_some(v)
-            });
+            let value = vpcsim_topology::request::query_param(t.request.query(), param);
             if let Some(v) = value {
                 let plus = v.replace('+', " ");
                 let decoded = vpcsim_topology::request::percent_decode(&plus)

@@ -51,9 +51,10 @@ impl S3Route for Control {
             let body = match parts.as_slice() {
                 ["jobs"] => Some("<ListJobsResult xmlns=\"http://awss3control.amazonaws.com/doc/2018-08-20/\"><Jobs/></ListJobsResult>".to_string()),
                 ["accesspoint"] => {
-                    let bucket = req.uri.query().and_then(|q| {
-                        q.split('&').find_map(|p| p.strip_prefix("bucket="))
-                    });
+                    let bucket = req
+                        .uri
+                        .query()
+                        .and_then(|q| vpcsim_topology::request::query_param(q, "bucket"));
                     Some(list_access_points(&core, &account, bucket))
                 }
                 ["accesspoint", name] => Some(access_point(&core, &account, name, false)?),

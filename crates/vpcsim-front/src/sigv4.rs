@@ -76,12 +76,8 @@ pub fn canonical_request(
     headers: &HeaderMap,
     signed_headers: &str,
 ) -> Option<String> {
-    let mut q: Vec<(String, String)> = query
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+    let mut q: Vec<(String, String)> = vpcsim_topology::request::query_pairs(query.unwrap_or(""))
+        .map(|(k, v)| {
             let enc = |s: &str| {
                 let d = percent_encoding::percent_decode_str(s).decode_utf8_lossy();
                 percent_encoding::utf8_percent_encode(&d, UNRESERVED).to_string()

@@ -247,7 +247,7 @@ impl Api {
                 let n = req
                     .uri()
                     .query()
-                    .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("last=")))
+                    .and_then(|q| vpcsim_topology::request::query_param(q, "last"))
                     .and_then(|n| n.parse::<usize>().ok())
                     .unwrap_or(100);
                 Ok(Reply::Json(

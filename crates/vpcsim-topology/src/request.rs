@@ -332,6 +332,21 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The parameters of a query string (`a=1&b&c=`) as `(name, value)`, in order, as written (not
+/// decoded): a parameter without `=` has the value `""`; empty parts (`a=1&&b`) are skipped.
+pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// The value of the first parameter `name` of a query string, as written (`Some("")` for a
+/// parameter without `=`); names compare with case, as S3 reads them.
+pub fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query_pairs(query).find_map(|(k, v)| (k == name).then_some(v))
+}
+
 /// Decodes `%XX` escapes (RFC 3986 2.1); the result must be UTF-8.
 pub fn percent_decode(s: &str) -> Result<Cow<'_, str>, String> {
     if !s.contains('%') {
@@ -392,6 +407,25 @@ mod tests {
             (r.scheme, r.host(), r.path(), r.query()),
             ("https", "host.example", "/a", "b")
         );
+    }
+
+    #[test]
+    fn reads_query_parameters() {
+        let q = "prefix=a%2Fb&versions&max-keys=&prefix=second&&delimiter=/";
+        assert_eq!(
+            query_pairs(q).collect::<Vec<_>>(),
+            [
+                ("prefix", "a%2Fb"),
+                ("versions", ""),
+                ("max-keys", ""),
+                ("prefix", "second"),
+                ("delimiter", "/")
+            ]
+        );
+        assert_eq!(query_param(q, "prefix"), Some("a%2Fb"));
+        assert_eq!(query_param(q, "versions"), Some(""));
+        assert_eq!(query_param(q, "Prefix"), None);
+        assert_eq!(query_param("", "a"), None);
     }
 
     #[test]
