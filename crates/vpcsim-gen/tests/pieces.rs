@@ -101,56 +101,6 @@ fn generated_topologies() {
     }
 }
 
-/// The build's helper thread (used when a file is large enough to be read in pieces) reads route
-/// destinations and parses bucket policies ahead of their passes: with destinations it must leave
-/// to the pass (host bits, leading zeros, prefix lists, no prefix length, IPv6) and policies with
-/// errors and warnings, the model and every diagnostic, in order, are those of one thread.
-#[test]
-fn the_build_helper_gives_what_one_thread_gives() {
-    let text = generate(&Params {
-        seed: 5,
-        vpcs: 60,
-        buckets: Some(4),
-        ..Params::default()
-    });
-    let edits = [
-        ("destination: 10.0.4.0/22", "destination: 10.0.4.1/22"),
-        ("destination: 10.0.8.0/22", "destination: 010.0.8.0/22"),
-        ("destination: 10.0.12.0/22", "destination: 10.0.12.0"),
-        ("destination: 10.0.16.0/22", "destination: ' 10.0.16.0/22 '"),
-        ("destination: 10.0.20.0/22", "destination: 2600::/56"),
-        ("destination: 10.0.24.0/22", "destination: pl-nothing"),
-        ("destination: 10.0.28.0/22", "destination: 10.0.28.0/22x"),
-        ("Effect: Deny", "Effect: Maybe"),
-        ("Action: \"s3:*\"", "Action: \"s3:*\"\n          Nothing: 1"),
-        ("StringNotEquals", "ForAnyValue:StringEquals"),
-    ];
-    let mut broken = text.clone();
-    for (from, to) in edits {
-        assert!(broken.contains(from), "the generated text has {from}");
-        broken = broken.replacen(from, to, 1);
-    }
-    for text in [&text, &broken] {
-        let how = |threads| Parallel {
-            threads,
-            piece_bytes: 1000,
-        };
-        let one = read(Path::new("gen.yaml"), text, how(1));
-        let two = read(Path::new("gen.yaml"), text, how(2));
-        assert!(one == two, "the helper thread changed the result");
-    }
-    let (model, diags) = read(
-        Path::new("gen.yaml"),
-        &broken,
-        Parallel {
-            threads: 2,
-            piece_bytes: 1000,
-        },
-    );
-    assert_eq!(model, "None");
-    assert!(diags.len() >= 6, "{diags:#?}");
-}
-
 /// Every node's span, in document order.
 fn spans(node: &vpcsim_syntax::Node, out: &mut Vec<vpcsim_syntax::Span>) {
     out.push(node.span);

@@ -236,11 +236,6 @@ impl Diagnostics {
             .count()
     }
 
-    /// All findings, in the order they were recorded (to record them in another collector).
-    pub fn into_recorded(self) -> Vec<Diagnostic> {
-        self.items.into_inner()
-    }
-
     /// All findings, sorted by file and position (stable for equal positions).
     pub fn into_sorted(self) -> Vec<Diagnostic> {
         let mut v = self.items.into_inner();

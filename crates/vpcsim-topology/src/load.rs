@@ -311,9 +311,7 @@ pub fn load_str_with(
     // file in pieces on every core.
     let topology = pieces::from_str::<format::Topology>(id, &file, &diags, how).and_then(|raw| {
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        // The helper thread of the build, for a file large enough to be read in pieces.
-        let helper = how.threads > 1 && file.text.len() >= 2 * how.piece_bytes.max(1);
-        validate::build(raw, &base, fs, &mut sources, &diags, helper)
+        validate::build(raw, &base, fs, &mut sources, &diags)
     });
     let topology = if diags.has_errors() { None } else { topology };
     let diagnostics = diags.into_sorted();

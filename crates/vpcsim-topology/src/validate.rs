@@ -34,65 +34,13 @@ fn shed(raw: &mut f::Topology, free: impl Fn(&mut f::Vpc)) {
     vpcs.filter_map(|e| e.value.as_mut()).for_each(free);
 }
 
-/// What a helper thread works out from the file as written while the first passes run on the
-/// calling thread: work of later passes that depends on nothing else, the same work that pass
-/// would do (the passes do it themselves when it is absent: a small file, one core).
-#[derive(Default)]
-struct Prepared {
-    /// Each route's destination when it is written as a plain IPv4 CIDR without host bits
-    /// ([`plain_cidr4`]), in the order the routes pass reads them: every route of every route
-    /// table with a definition, VPC by VPC.
-    route_cidrs: Vec<Option<Ipv4Net>>,
-    /// Each bucket's inline policy, by the bucket's place under `buckets:`: the policy parsed and
-    /// the diagnostics parsing it recorded, in order.
-    bucket_policies: Vec<Option<(Option<Policy>, Vec<Diagnostic>)>>,
-}
-
-impl Prepared {
-    fn new(raw: &f::Topology) -> Self {
-        let tables = raw
-            .vpcs
-            .0
-            .iter()
-            .flat_map(|v| v.0.iter())
-            .filter_map(|e| e.value.as_ref())
-            .flat_map(|v| v.route_tables.iter())
-            .filter_map(|t| t.value.as_ref());
-        let route_cidrs = tables
-            .flat_map(|t| t.routes.iter())
-            .map(|r| match plain_cidr4(r.destination.as_str().trim()) {
-                Some(IpNet::V4(n)) if n.trunc() == n => Some(n),
-                _ => None,
-            })
-            .collect();
-        let buckets = raw.buckets.0.iter().flat_map(|b| b.iter());
-        let bucket_policies = buckets
-            .map(|e| {
-                let policy = e.value.as_ref()?.policy.as_ref()?;
-                let PolicyForm::Inline(node) = &policy.0.value else {
-                    return None;
-                };
-                let d = Diagnostics::new();
-                let parsed = vpcsim_policy::parse(node, PolicyKind::Resource, &d);
-                Some((parsed, d.into_recorded()))
-            })
-            .collect();
-        Prepared {
-            route_cidrs,
-            bucket_policies,
-        }
-    }
-}
-
-/// Builds the model. Returns `None` when an error was recorded. With `helper`, a second thread
-/// prepares what later passes need ([`Prepared`]) while the first passes run.
+/// Builds the model. Returns `None` when an error was recorded.
 pub(crate) fn build(
     mut raw: f::Topology,
     base: &Path,
     fs: &dyn FileSystem,
     sources: &mut SourceMap,
     diags: &Diagnostics,
-    helper: bool,
 ) -> Option<Topology> {
     let mut b = Builder {
         d: diags,
@@ -115,28 +63,11 @@ pub(crate) fn build(
         gateway_assoc: HashMap::default(),
         gateway_tables_written: HashSet::default(),
         peer_sg_refs: Vec::new(),
-        prepared: Prepared::default(),
     };
-    let first_passes = |b: &mut Builder| {
-        b.names(&raw);
-        b.regions_and_accounts(&raw);
-        b.register_globals(&raw);
-        b.vpcs(&raw);
-    };
-    if helper {
-        b.prepared = std::thread::scope(|scope| {
-            let prepare = std::thread::Builder::new().spawn_scoped(scope, || Prepared::new(&raw));
-            first_passes(&mut b);
-            match prepare {
-                // A panic there is the same panic as preparing on this thread.
-                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                // A thread the system will not start: the passes do the work themselves.
-                Err(_) => Prepared::default(),
-            }
-        });
-    } else {
-        first_passes(&mut b);
-    }
+    b.names(&raw);
+    b.regions_and_accounts(&raw);
+    b.register_globals(&raw);
+    b.vpcs(&raw);
     // What is written of a VPC is freed once the passes that read it are done: the model built
     // from it is about as large (docs/performance.md, "Scale").
     shed(&mut raw, |v| {
@@ -280,8 +211,6 @@ struct Builder<'a> {
     /// Security group rules naming a peered VPC's group (`sg/VPC/NAME`), resolved once every
     /// VPC's groups and the peerings are known.
     peer_sg_refs: Vec<PeerSgRef>,
-    /// What the helper thread worked out for later passes (empty without one).
-    prepared: Prepared,
 }
 
 /// A rule's reference to a group of another VPC, waiting for the peerings.

@@ -642,9 +642,7 @@ impl Builder<'_> {
             return;
         };
         let mut ap_names: HashMap<(AccountId, RegionId, String), Span> = HashMap::default();
-        // The inline policies the helper thread parsed, bucket by bucket (see `Prepared`).
-        let mut prepared = std::mem::take(&mut self.prepared.bucket_policies);
-        for (i, e) in buckets.iter().enumerate() {
+        for e in buckets.iter() {
             let Some(b) = &e.value else {
                 self.names.buckets.insert(e.key.value.clone(), None);
                 continue;
@@ -662,16 +660,10 @@ impl Builder<'_> {
                 &e.key,
                 region.map(|r| self.t.regions[r.index()].name.as_str()),
             );
-            let policy = match prepared.get_mut(i).and_then(Option::take) {
-                Some((policy, recorded)) => {
-                    recorded.into_iter().for_each(|d| self.d.push(d));
-                    policy
-                }
-                None => b
-                    .policy
-                    .as_ref()
-                    .and_then(|p| self.policy(p, PolicyKind::Resource)),
-            };
+            let policy = b
+                .policy
+                .as_ref()
+                .and_then(|p| self.policy(p, PolicyKind::Resource));
             let mut access_points = Vec::new();
             for ap in b.access_points.iter() {
                 let Some(def) = &ap.value else { continue };

@@ -8,9 +8,6 @@ impl Builder<'_> {
     /// freed VPC by VPC.
     pub(super) fn routes(&mut self, raw: &mut f::Topology) {
         let Some(vpcs) = &mut raw.vpcs.0 else { return };
-        // The destinations the helper thread read, route by route (see `Prepared`).
-        let prepared = std::mem::take(&mut self.prepared.route_cidrs);
-        let mut next_prepared = 0;
         for (n, v) in vpcs
             .0
             .iter_mut()
@@ -21,21 +18,15 @@ impl Builder<'_> {
             let tables = std::mem::take(&mut v.route_tables);
             for rt in tables.iter() {
                 let Some(def) = &rt.value else { continue };
-                let cidrs = prepared
-                    .get(next_prepared..next_prepared + def.routes.0.len())
-                    .unwrap_or_default();
-                next_prepared += def.routes.0.len();
                 let Found::Yes(rid) = lookup(self.names.route_tables.get(&vpc), &rt.key.value)
                 else {
                     continue;
                 };
                 let mut seen: HashMap<Destination, Span> = HashMap::default();
-                for (j, r) in def.routes.iter().enumerate() {
+                for r in def.routes.iter() {
                     let destination = if r.destination.as_str().starts_with("pl-") {
                         self.prefix_list(vpc, &r.destination)
                             .map(Destination::PrefixList)
-                    } else if let Some(Some(net)) = cidrs.get(j) {
-                        Some(Destination::Cidr(IpNet::V4(*net)))
                     } else {
                         self.cidr(&r.destination).map(Destination::Cidr)
                     };
