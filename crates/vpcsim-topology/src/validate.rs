@@ -284,7 +284,7 @@ fn hex_id(prefix: &str, hash: u64, digits: usize) -> String {
 /// same, and more (leading zeros, IPv6), several times slower: anything else is left to it.
 fn plain_cidr4(s: &str) -> Option<IpNet> {
     let slash = s.bytes().position(|b| b == b'/')?;
-    let len = match *s[slash + 1..].as_bytes() {
+    let len = match s.as_bytes()[slash + 1..] {
         [d] if d.is_ascii_digit() => d - b'0',
         [t, d] if t.is_ascii_digit() && d.is_ascii_digit() => (t - b'0') * 10 + (d - b'0'),
         _ => return None,
