@@ -34,6 +34,12 @@ fn same(path: &Path, text: &str) {
         },
     );
     for piece_bytes in [64, 1000, 16 * 1024] {
+        assert!(
+            pieces::plan(text, piece_bytes)
+                == pieces::plan_looking_at_every_line(text, piece_bytes),
+            "{}: the quick plan in pieces of {piece_bytes} bytes differs from the one looking at every line",
+            path.display()
+        );
         let how = Parallel {
             threads: 3,
             piece_bytes,

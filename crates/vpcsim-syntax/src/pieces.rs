@@ -20,7 +20,6 @@
 //! pieces") has the measurements.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::de;
 
@@ -187,41 +186,80 @@ where
     if how.threads < 2 {
         return None;
     }
-    let pieces = plan(&file.text, how.piece_bytes)?;
-    read_pieces(id, file, &pieces, how.threads)
+    let planner = Planner::new(&file.text, how.piece_bytes, true)?;
+    read_pieces(id, file, planner, how.threads)
 }
 
-/// Reads every piece on up to `threads` threads and joins them; `None` unless every piece read
-/// cleanly and they join.
+/// The pieces handed out so far, as the threads ask for them.
+struct Handout<'t> {
+    planner: Planner<'t>,
+    /// Pieces handed out.
+    given: usize,
+    /// A piece did not read cleanly, or the plan found a shape the cuts leave alone.
+    stop: bool,
+}
+
+/// Reads the pieces `planner` cuts, on up to `threads` threads, and joins them; `None` unless
+/// the file was cut, every piece read cleanly and they join.
+///
+/// The plan is made as the pieces are asked for, by whichever thread asks (under a lock; planning
+/// a piece takes about 1 % of reading it): the threads start reading at once, and the plan's
+/// walk over the lines is shared by them instead of coming before them on one.
 fn read_pieces<'de, T>(
     id: SourceId,
     file: &'de SourceFile,
-    pieces: &[Piece],
+    planner: Planner<'_>,
     threads: usize,
 ) -> Option<T>
 where
     T: de::Deserialize<'de> + Join + Send,
 {
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(piece) = pieces.get(i) else {
-                return done;
-            };
-            let read = stream::read_piece::<T>(id, file, piece);
-            let clean = read.value.is_some();
-            done.push((i, read));
-            if !clean {
-                // The file will be read whole: stop taking pieces.
-                next.fetch_add(pieces.len(), Ordering::Relaxed);
+    // At most one thread per piece the file can have.
+    let threads = threads.min(file.text.len() / planner.piece_bytes.max(1) + 1);
+    let handout = std::sync::Mutex::new(Handout {
+        planner,
+        given: 0,
+        stop: false,
+    });
+    let take = || {
+        let mut h = handout
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if h.stop {
+            return None;
+        }
+        match h.planner.next_piece() {
+            Next::Piece(piece) => {
+                h.given += 1;
+                Some((h.given - 1, piece))
+            }
+            Next::End => None,
+            Next::Refused => {
+                h.stop = true;
+                None
             }
         }
     };
-    let mut reads: Vec<(usize, PieceRead<T>)> = std::thread::scope(|scope| {
+    let work = || {
+        let mut done = Vec::new();
+        while let Some((i, piece)) = take() {
+            let read = stream::read_piece::<T>(id, file, &piece);
+            let clean = read.value.is_some();
+            done.push((i, piece, read));
+            if !clean {
+                // The file will be read whole: stop taking pieces.
+                let mut h = handout
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                h.stop = true;
+                break;
+            }
+        }
+        done
+    };
+    let mut reads: Vec<(usize, Piece, PieceRead<T>)> = std::thread::scope(|scope| {
         // A thread the system will not start leaves its pieces to the others.
-        let helpers: Vec<_> = (1..threads.min(pieces.len()))
+        let helpers: Vec<_> = (1..threads)
             .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
         let mut all = work();
@@ -231,14 +269,17 @@ where
         }
         all
     });
-    if reads.len() != pieces.len() {
+    let h = handout
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if h.stop || reads.len() != h.given {
         return None;
     }
-    reads.sort_unstable_by_key(|(i, _)| *i);
+    reads.sort_unstable_by_key(|(i, _, _)| *i);
     let mut seen = HashSet::new();
     let mut last_key = None;
     let mut values = Vec::with_capacity(reads.len());
-    for ((_, read), piece) in reads.into_iter().zip(pieces) {
+    for (_, piece, read) in reads {
         let keys = read.top_keys;
         match piece.wrap {
             // The piece continues the collection of the key the piece before ended in.
@@ -273,112 +314,210 @@ where
 /// piece has reached `piece_bytes`. A piece that starts at an entry ends at the next top-level
 /// key at the latest (its text is read as that one collection).
 pub fn plan(text: &str, piece_bytes: usize) -> Option<Vec<Piece>> {
-    if text.len() < 2 * piece_bytes.max(1) || text.starts_with('\u{feff}') {
-        return None;
-    }
+    plan_with(text, piece_bytes, true)
+}
+
+/// [`plan`] made looking at every line's indentation and first character, not passing over the
+/// lines inside an entry after their first columns: the same pieces, more slowly. For tests
+/// that hold the quick pass to it.
+#[doc(hidden)]
+pub fn plan_looking_at_every_line(text: &str, piece_bytes: usize) -> Option<Vec<Piece>> {
+    plan_with(text, piece_bytes, false)
+}
+
+/// [`plan`], with the lines inside an entry passed over after a look at their first columns
+/// when `quick` (and the text has no tab), else after their indentation is counted.
+fn plan_with(text: &str, piece_bytes: usize, quick: bool) -> Option<Vec<Piece>> {
+    let mut planner = Planner::new(text, piece_bytes, quick)?;
     let mut pieces = Vec::new();
-    let mut piece = Piece {
-        start: 0,
-        end: 0,
-        first_line: 1,
-        wrap: None,
-    };
-    // The top-level key being read, when it is a plain key alone on its line (its collection
-    // can then be cut): its byte range, and the column of its collection's entries and whether
-    // they are a list's, once the first entry is seen.
-    let mut key: Option<Key> = None;
-    let mut entries: Option<(usize, bool)> = None;
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    let mut first = true;
-    // Lines are found with `memchr`, and most of them (inside an entry) are passed over after
-    // their indentation and first character: the plan is serial work before any piece is read.
-    for n in 0.. {
-        if at == bytes.len() {
-            break;
+    loop {
+        match planner.next_piece() {
+            Next::Piece(piece) => pieces.push(piece),
+            Next::End => return Some(pieces),
+            Next::Refused => return None,
         }
-        let start = at;
-        at = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
-        let indent = bytes[start..at].iter().take_while(|&&c| c == b' ').count();
-        let b = bytes.get(start + indent).copied().unwrap_or(b'\n');
-        let rest = || text[start + indent..at].trim_end_matches(['\n', '\r']);
-        // A blank line (spaces, tabs, any Unicode space) or a comment.
-        if b == b'#' || (!b.is_ascii_graphic() && rest().trim().is_empty()) {
-            continue;
-        }
-        if b == b'\t' || (first && (indent > 0 || b"-{[\"'?&!*|>%".contains(&b))) {
+    }
+}
+
+/// What the plan gives next.
+enum Next {
+    /// The next piece.
+    Piece(Piece),
+    /// Every piece was given.
+    End,
+    /// The text is not to be cut (see [`plan`]): the pieces given so far are to be dropped.
+    Refused,
+}
+
+/// The plan of [`plan`], made piece by piece: the walk over the lines stops at each cut.
+struct Planner<'t> {
+    text: &'t str,
+    piece_bytes: usize,
+    /// Lines inside an entry are passed over after their first columns.
+    quick: bool,
+    /// The piece being planned.
+    piece: Piece,
+    /// The top-level key being read, when it is a plain key alone on its line (its collection
+    /// can then be cut): its byte range, and the column of its collection's entries and whether
+    /// they are a list's, once the first entry is seen.
+    key: Option<Key>,
+    entries: Option<(usize, bool)>,
+    /// The start of the next line, and its index (0-based).
+    at: usize,
+    line: usize,
+    /// No line but blank ones and comments seen yet.
+    first: bool,
+    /// Pieces given, and whether the last one was.
+    given: usize,
+    ended: bool,
+}
+
+impl<'t> Planner<'t> {
+    /// `None` when the text is too small to cut or starts with a byte order mark.
+    fn new(text: &'t str, piece_bytes: usize, quick: bool) -> Option<Self> {
+        if text.len() < 2 * piece_bytes.max(1) || text.starts_with('\u{feff}') {
             return None;
         }
-        let top = indent == 0;
-        // Inside an entry of a collection being cut, or of one that is not: nothing to see.
-        if !top && (key.is_none() || entries.is_some_and(|(column, _)| indent > column)) {
-            continue;
+        Some(Planner {
+            text,
+            piece_bytes,
+            // Without a tab, a line that starts with a space is passed over once its first
+            // columns show it is inside an entry (or in a collection not cut): what the full look
+            // would decide, without counting its indentation or looking at what follows.
+            quick: quick && memchr::memchr(b'\t', text.as_bytes()).is_none(),
+            piece: Piece {
+                start: 0,
+                end: 0,
+                first_line: 1,
+                wrap: None,
+            },
+            key: None,
+            entries: None,
+            at: 0,
+            line: 0,
+            first: true,
+            given: 0,
+            ended: false,
+        })
+    }
+
+    /// The next piece: lines are walked up to the next cut (or the end of the text).
+    fn next_piece(&mut self) -> Next {
+        if self.ended {
+            return Next::End;
         }
-        let rest = rest();
-        if top {
-            if rest.starts_with("---") || rest.starts_with("...") || b == b'%' {
-                return None;
-            }
-            if b == b'-' {
-                // An entry of a list written at column 0, or a key starting with `-`: not cut,
-                // nor what follows it.
-                key = None;
-                entries = None;
-                continue;
-            }
-            key = plain_key(rest).map(|(s, e)| Key {
-                start: start + s,
-                end: start + e,
-                line: n + 1,
-            });
-            entries = None;
-        } else if key.is_some() {
-            match entries {
-                None => {
-                    entries = Some((indent, rest.starts_with("- ") || rest == "-"));
+        let (text, piece_bytes) = (self.text, self.piece_bytes);
+        let bytes = text.as_bytes();
+        // Lines are found with `memchr`, and most of them (inside an entry) are passed over after
+        // their first columns: planning is work that reading waits for.
+        while self.at < bytes.len() {
+            let (start, n) = (self.at, self.line);
+            self.line += 1;
+            self.at = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+            let at = self.at;
+            if self.quick && !self.first && bytes[start] == b' ' {
+                let inside = match (self.key, self.entries) {
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                    // Spaces up to and including the entries' column: further in than they are.
+                    (Some(_), Some((column, _))) => bytes[start..at]
+                        .get(..=column)
+                        .is_some_and(|s| s.iter().all(|&c| c == b' ')),
+                };
+                if inside {
                     continue;
                 }
-                // A line left of the entries: not a collection this knows how to cut.
-                Some((column, _)) if indent < column => key = None,
-                Some((column, list)) => {
-                    let entry = indent == column
-                        && if list {
-                            rest.starts_with("- ")
-                        } else {
-                            b.is_ascii_alphanumeric() || b == b'_'
-                        };
-                    if !entry {
+            }
+            let indent = bytes[start..at].iter().take_while(|&&c| c == b' ').count();
+            let b = bytes.get(start + indent).copied().unwrap_or(b'\n');
+            let rest = || text[start + indent..at].trim_end_matches(['\n', '\r']);
+            // A blank line (spaces, tabs, any Unicode space) or a comment.
+            if b == b'#' || (!b.is_ascii_graphic() && rest().trim().is_empty()) {
+                continue;
+            }
+            if b == b'\t' || (self.first && (indent > 0 || b"-{[\"'?&!*|>%".contains(&b))) {
+                return Next::Refused;
+            }
+            let top = indent == 0;
+            // Inside an entry of a collection being cut, or of one that is not: nothing to see.
+            if !top
+                && (self.key.is_none() || self.entries.is_some_and(|(column, _)| indent > column))
+            {
+                continue;
+            }
+            let rest = rest();
+            if top {
+                if rest.starts_with("---") || rest.starts_with("...") || b == b'%' {
+                    return Next::Refused;
+                }
+                if b == b'-' {
+                    // An entry of a list written at column 0, or a key starting with `-`: not
+                    // cut, nor what follows it.
+                    self.key = None;
+                    self.entries = None;
+                    continue;
+                }
+                self.key = plain_key(rest).map(|(s, e)| Key {
+                    start: start + s,
+                    end: start + e,
+                    line: n + 1,
+                });
+                self.entries = None;
+            } else if self.key.is_some() {
+                match self.entries {
+                    None => {
+                        self.entries = Some((indent, rest.starts_with("- ") || rest == "-"));
                         continue;
+                    }
+                    // A line left of the entries: not a collection this knows how to cut.
+                    Some((column, _)) if indent < column => self.key = None,
+                    Some((column, list)) => {
+                        let entry = indent == column
+                            && if list {
+                                rest.starts_with("- ")
+                            } else {
+                                b.is_ascii_alphanumeric() || b == b'_'
+                            };
+                        if !entry {
+                            continue;
+                        }
                     }
                 }
             }
+            if self.first {
+                self.first = false;
+                continue;
+            }
+            if !top && self.key.is_none() {
+                continue;
+            }
+            // A piece that continues a collection ends where the collection does.
+            if (top && self.piece.wrap.is_some()) || start - self.piece.start >= piece_bytes {
+                let done = Piece {
+                    end: start,
+                    ..self.piece
+                };
+                self.piece = Piece {
+                    start,
+                    end: 0,
+                    first_line: n + 1,
+                    wrap: if top { None } else { self.key },
+                };
+                self.given += 1;
+                return Next::Piece(done);
+            }
         }
-        if first {
-            first = false;
-            continue;
+        self.ended = true;
+        if self.given == 0 {
+            // One piece: not cut.
+            return Next::Refused;
         }
-        if !top && key.is_none() {
-            continue;
-        }
-        // A piece that continues a collection ends where the collection does.
-        if (top && piece.wrap.is_some()) || start - piece.start >= piece_bytes {
-            pieces.push(Piece {
-                end: start,
-                ..piece
-            });
-            piece = Piece {
-                start,
-                end: 0,
-                first_line: n + 1,
-                wrap: if top { None } else { key },
-            };
-        }
+        self.given += 1;
+        Next::Piece(Piece {
+            end: text.len(),
+            ..self.piece
+        })
     }
-    pieces.push(Piece {
-        end: text.len(),
-        ..piece
-    });
-    (pieces.len() > 1).then_some(pieces)
 }
 
 /// The byte range of `key` in a line `key:` (optionally followed by spaces and a comment),
@@ -470,6 +609,11 @@ mod tests {
         let file = SourceFile::new("t.yaml", text);
         let mut cut = false;
         for piece_bytes in [1, 7, 16, 40, 100] {
+            assert_eq!(
+                plan(text, piece_bytes),
+                plan_looking_at_every_line(text, piece_bytes),
+                "the quick plan in pieces of {piece_bytes} bytes (left) differs from the slow one (right) for:\n{text}"
+            );
             for threads in 1..=3 {
                 let diags = Diagnostics::new();
                 let how = Parallel {
@@ -483,9 +627,7 @@ mod tests {
                     "pieces of {piece_bytes} bytes on {threads} threads (left) differ from the whole (right) for:\n{text}"
                 );
                 if threads > 1 {
-                    cut |= plan(text, piece_bytes)
-                        .and_then(|p| read_pieces::<Top>(SourceId(0), &file, &p, threads))
-                        .is_some();
+                    cut |= in_pieces::<Top>(SourceId(0), &file, how).is_some();
                 }
             }
         }

@@ -22,7 +22,7 @@ impl Builder<'_> {
         owner: EniOwner,
         security_groups: Vec<SecurityGroupId>,
         span: Span,
-        key: &str,
+        key: &[&str],
     ) -> Option<EniId> {
         let subnet = self.resolve_in_vpc(&self.names.subnets, vpc, subnet, "subnet")?;
         Some(self.queue_eni(subnet, ip, owner, security_groups, span, key, None))
@@ -36,17 +36,26 @@ impl Builder<'_> {
         owner: EniOwner,
         security_groups: Vec<SecurityGroupId>,
         span: Span,
-        key: &str,
+        key: &[&str],
         pool: Option<Ipv4Net>,
     ) -> EniId {
         let id = EniId(self.eni_requests.len() as u32);
+        // `SUBNET/` and the parts of `key` (`instance/NAME`, …): what the address is derived
+        // from, made without `format!` (one per interface, on the thread that builds the model).
+        let subnet_name = &self.t.subnets[subnet.index()].name;
+        let mut full = String::with_capacity(
+            subnet_name.len() + 1 + key.iter().map(|p| p.len()).sum::<usize>(),
+        );
+        full.push_str(subnet_name);
+        full.push('/');
+        key.iter().for_each(|p| full.push_str(p));
         self.eni_requests.push(EniRequest {
             subnet,
             ip,
             owner,
             security_groups,
             span,
-            key: format!("{}/{key}", self.t.subnets[subnet.index()].name),
+            key: full,
             pool,
             dual_stack: false,
             ipv6: None,

@@ -261,7 +261,7 @@ impl Builder<'_> {
                 EniOwner::Endpoint(id),
                 security_groups.to_vec(),
                 s.span,
-                &format!("endpoint/{}", key.value),
+                &["endpoint/", &key.value],
                 None,
             );
             enis.push(eni);

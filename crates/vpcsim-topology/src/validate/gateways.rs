@@ -21,7 +21,7 @@ impl Builder<'_> {
                 EniOwner::NatGateway(id),
                 Vec::new(),
                 e.key.span,
-                &format!("nat/{}", e.key.value),
+                &["nat/", &e.key.value],
             );
             self.t.nat_gateways.push(NatGateway {
                 name: e.key.value.clone(),

@@ -16,6 +16,15 @@ const SHOWN_MAX: usize = 80;
 /// Why `s` is not a valid name of our own: 1 to [`NAME_MAX`] ASCII letters, digits, `-`, `_`
 /// and `.`, starting with a letter or digit (so never `.`, `..` or a hidden file's name).
 pub(crate) fn name_problem(s: &str) -> Option<String> {
+    // The usual case, byte by byte (every name of a large file is checked on the thread that
+    // builds the model); the checks below find what is wrong.
+    let valid = s.len() <= NAME_MAX
+        && s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if valid {
+        return None;
+    }
     let Some(first) = s.chars().next() else {
         return Some("a name cannot be empty".into());
     };
@@ -126,6 +135,14 @@ pub(crate) fn confusable(s: &str) -> Option<String> {
     use icu_properties::{CodePointMapData, PropertyNamesLong};
     let scripts_of = CodePointMapData::<Script>::new();
     let script_name = PropertyNamesLong::<Script>::new();
+    // Only a label written in its ASCII form (`xn--…`) is looked at.
+    if !s
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"xn--"))
+    {
+        return None;
+    }
     for label in s.trim_end_matches('.').split('.') {
         let Some(encoded) = label
             .get(..4)

@@ -855,7 +855,7 @@ impl Builder<'_> {
                         EniOwner::OutpostXeni(id, k),
                         sgs.clone(),
                         o.s3_endpoint.span,
-                        &format!("outpost/{}/xeni{k}", e.key.value),
+                        &[&format!("outpost/{}/xeni{k}", e.key.value)],
                         coip_pool,
                     ));
                 }

@@ -46,7 +46,7 @@ impl Builder<'_> {
                     EniOwner::Resolver(id),
                     sgs.clone(),
                     s.span,
-                    &format!("resolver/{label}"),
+                    &["resolver/", label],
                 ) {
                     enis.push(eni);
                 }

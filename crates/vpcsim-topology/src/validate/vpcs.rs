@@ -172,12 +172,12 @@ impl Builder<'_> {
 
     /// A subnet's `ipv6_cidr`: inside one of its VPC's IPv6 blocks, /44 to /64 in steps of /4,
     /// not overlapping another subnet's.
-    fn subnet_ipv6_cidr(
+    fn subnet_ipv6_cidr<'a>(
         &self,
         vpc: VpcId,
-        name: &str,
+        name: &'a str,
         text: &Spanned<String>,
-        placed: &mut Vec<(Ipv6Net, Span, String)>,
+        placed: &mut Vec<(Ipv6Net, Span, &'a str)>,
     ) -> Option<Ipv6Net> {
         let net = self.cidr6(text)?;
         let len = net.prefix_len();
@@ -234,7 +234,7 @@ impl Builder<'_> {
             );
             return None;
         }
-        placed.push((net, text.span, name.to_string()));
+        placed.push((net, text.span, name));
         Some(net)
     }
 
@@ -378,8 +378,9 @@ impl Builder<'_> {
 
     fn subnets(&mut self, vpc: VpcId, v: &f::Vpc, region: Option<RegionId>) {
         let mut table = table_for(v.subnets.len());
-        let mut placed: Vec<(Ipv4Net, Span, String)> = Vec::new();
-        let mut placed6: Vec<(Ipv6Net, Span, String)> = Vec::new();
+        // The subnets placed so far, by the names written (borrowed: needed only for a message).
+        let mut placed: Vec<(Ipv4Net, Span, &str)> = Vec::new();
+        let mut placed6: Vec<(Ipv6Net, Span, &str)> = Vec::new();
         for e in v.subnets.iter() {
             let Some(s) = &e.value else {
                 table.insert(e.key.value.clone(), None);
@@ -463,7 +464,7 @@ impl Builder<'_> {
                         .with_help("subnets of a VPC must not overlap"),
                     );
                 } else {
-                    placed.push((net, s.cidr.span, e.key.value.clone()));
+                    placed.push((net, s.cidr.span, &e.key.value));
                 }
             }
             let route_table = match &s.route_table {
@@ -585,7 +586,7 @@ impl Builder<'_> {
             EniOwner::Instance(id),
             sgs,
             key.span,
-            &format!("instance/{}", key.value),
+            &["instance/", &key.value],
         );
         if let Some(e) = eni {
             let r = &mut self.eni_requests[e.index()];
