@@ -134,58 +134,31 @@ impl Names {
     }
 }
 
-/// The shared name in `cells[i]`, made from `name` the first time.
-#[inline]
-fn shared(cells: &[OnceLock<Arc<str>>], i: usize, name: &str) -> Arc<str> {
-    Arc::clone(cells[i].get_or_init(|| name.into()))
+/// A component's shared name, by its id (made the first time a trace passes it): one method per
+/// kind, each reading the cell and the topology's vector of the same field name, so a method
+/// cannot pair one kind's cells with another kind's names.
+macro_rules! shared_names {
+    ($($method:ident($field:ident, $id:ty)),* $(,)?) => {
+        impl Names {
+            $(
+                pub(crate) fn $method(&self, topo: &Topology, id: $id) -> Arc<str> {
+                    let i = id.index();
+                    Arc::clone(self.$field[i].get_or_init(|| topo.$field[i].name.as_str().into()))
+                }
+            )*
+        }
+    };
 }
 
-/// A component's shared name, by its id (made the first time a trace passes it).
-impl Names {
-    pub(crate) fn endpoint(&self, topo: &Topology, id: EndpointId) -> Arc<str> {
-        shared(
-            &self.endpoints,
-            id.index(),
-            &topo.endpoints[id.index()].name,
-        )
-    }
-
-    pub(crate) fn outpost(&self, topo: &Topology, id: OutpostId) -> Arc<str> {
-        shared(&self.outposts, id.index(), &topo.outposts[id.index()].name)
-    }
-
-    pub(crate) fn nat_gateway(&self, topo: &Topology, id: NatGatewayId) -> Arc<str> {
-        shared(
-            &self.nat_gateways,
-            id.index(),
-            &topo.nat_gateways[id.index()].name,
-        )
-    }
-
-    pub(crate) fn link(&self, topo: &Topology, id: LinkId) -> Arc<str> {
-        shared(&self.links, id.index(), &topo.links[id.index()].name)
-    }
-
-    pub(crate) fn dx_gateway(&self, topo: &Topology, id: DxGatewayId) -> Arc<str> {
-        shared(
-            &self.dx_gateways,
-            id.index(),
-            &topo.dx_gateways[id.index()].name,
-        )
-    }
-
-    pub(crate) fn peering(&self, topo: &Topology, id: PeeringId) -> Arc<str> {
-        shared(&self.peerings, id.index(), &topo.peerings[id.index()].name)
-    }
-
-    pub(crate) fn access_point(&self, topo: &Topology, id: AccessPointId) -> Arc<str> {
-        shared(
-            &self.access_points,
-            id.index(),
-            &topo.access_points[id.index()].name,
-        )
-    }
-}
+shared_names!(
+    endpoint(endpoints, EndpointId),
+    outpost(outposts, OutpostId),
+    nat_gateway(nat_gateways, NatGatewayId),
+    link(links, LinkId),
+    dx_gateway(dx_gateways, DxGatewayId),
+    peering(peerings, PeeringId),
+    access_point(access_points, AccessPointId),
+);
 
 /// The named component a step passes, for `via:` (forward steps; replies name none).
 pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<Arc<str>> {
