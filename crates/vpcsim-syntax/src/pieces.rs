@@ -221,10 +221,14 @@ where
         given: 0,
         stop: false,
     });
-    let take = || {
-        let mut h = handout
+    // A panic while planning is re-raised by the scope below: the state is still usable.
+    let lock = || {
+        handout
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let take = || {
+        let mut h = lock();
         if h.stop {
             return None;
         }
@@ -248,10 +252,7 @@ where
             done.push((i, piece, read));
             if !clean {
                 // The file will be read whole: stop taking pieces.
-                let mut h = handout
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                h.stop = true;
+                lock().stop = true;
                 break;
             }
         }
