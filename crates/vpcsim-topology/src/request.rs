@@ -79,7 +79,11 @@ impl Request {
         };
         let t = text.trim();
         if t.len() > MAX_TEXT {
-            return Err(err("it is longer than 1 GiB"));
+            // Quoted by its start only: the error is printed.
+            return Err(RequestError {
+                text: format!("{}…", t.chars().take(64).collect::<String>()),
+                why: "it is longer than 1 GiB: write METHOD URL or HOST:PORT".to_string(),
+            });
         }
         let (method, target) = match t.split_once(char::is_whitespace) {
             Some((m, rest)) => {
