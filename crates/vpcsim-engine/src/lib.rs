@@ -25,6 +25,7 @@
 /// hash with a fixed seed (lookups only; nothing iterates them into output).
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
+mod keys;
 mod render;
 pub mod request;
 mod service;
@@ -203,9 +204,11 @@ pub struct Trace {
     pub reason: String,
     /// The way whose walk stopped (its last hop decided), when one did.
     pub stopped: Option<Way>,
-    /// The request context the policies saw, as data ([`Trace::context`] shows it once
-    /// rendered).
-    pub(crate) kept: Option<vpcsim_policy::Context<'static>>,
+    /// What the request context the policies saw follows from (the keys are worked out as
+    /// policies read them), when policies were evaluated.
+    pub(crate) facts: Option<keys::Facts>,
+    /// The request context, every key of it, written by [`Engine::render`] ([`Trace::context`]).
+    pub(crate) kept: Option<Box<vpcsim_policy::Context<'static>>>,
     /// Whether [`Engine::render`] has written the trace's words.
     pub(crate) rendered: bool,
 }
@@ -218,7 +221,7 @@ impl Trace {
         static EMPTY: std::sync::LazyLock<vpcsim_policy::Context<'static>> =
             std::sync::LazyLock::new(vpcsim_policy::Context::default);
         match &self.kept {
-            Some(k) if self.rendered => k,
+            Some(k) if self.rendered => k.as_ref(),
             _ => &EMPTY,
         }
     }
@@ -283,9 +286,6 @@ pub struct Engine<'t> {
     pub(crate) labels: service::Labels<'t>,
     /// The names hops carry as their component.
     pub(crate) names: render::Names,
-    /// Per endpoint, the condition keys it sets on every request through it (`aws:SourceVpce`,
-    /// `aws:SourceVpc`, `aws:VpceAccount`), made the first time a request goes through it.
-    pub(crate) endpoint_keys: Box<[std::sync::OnceLock<vpcsim_policy::Context<'static>>]>,
 }
 
 /// The state of the network a walk sees: which links and tunnels are down. Cheap to make: the
@@ -339,11 +339,6 @@ impl<'t> Engine<'t> {
             callers,
             labels: service::Labels::new(topo),
             names: render::Names::new(topo),
-            endpoint_keys: topo
-                .endpoints
-                .iter()
-                .map(|_| std::sync::OnceLock::new())
-                .collect(),
         }
     }
 

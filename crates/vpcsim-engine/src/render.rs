@@ -32,13 +32,18 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
     {
         r.steps = eng.dns.render_steps(r);
     }
-    explain_service(t);
+    explain_service(eng, t);
     t.reason = reason_of(topo, t);
 }
 
 /// The request context and the policy explanation, from what the service step kept as data.
-fn explain_service(t: &mut Trace) {
+fn explain_service(eng: &Engine, t: &mut Trace) {
     t.rendered = true;
+    if let Some(f) = &t.facts {
+        let keys =
+            crate::keys::RequestKeys::new(eng, f, &t.request, &t.headers, t.principal, t.tls);
+        t.kept = Some(Box::new(keys.context()));
+    }
     if let Some(p) = &mut t.policy {
         p.explanation = p.explain();
     }

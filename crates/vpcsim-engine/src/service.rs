@@ -3,13 +3,14 @@
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 
-use vpcsim_policy::{Authorization, Caller, Context, Decision, Request as PolicyRequest};
+use vpcsim_policy::{Authorization, Caller, Decision, Keys, Request as PolicyRequest};
 use vpcsim_topology::model::{
     AccessPointId, AwsCaller, BucketId, EndpointId, EniId, EniOwner, NetworkOrigin, OutpostId,
-    PrincipalKind, VpcId,
+    VpcId,
 };
 
-use crate::{Access, Disposition, Engine, S3Call, S3Host, Signing, Trace, Verdict};
+use crate::keys::{Facts, Region, RequestKeys};
+use crate::{Access, Disposition, Engine, S3Call, S3Host, Trace, Verdict};
 use vpcsim_routing::{Arrival, Origin};
 
 /// What the service step passed, by reference into the topology (a hop of `there`; its words are
@@ -396,27 +397,9 @@ fn public_service(eng: &Engine, ip: IpAddr) -> Option<(String, String)> {
         })
 }
 
-/// The request context every S3 request starts with, from how it was sent: `aws:SecureTransport`
-/// and, over TLS, `s3:TlsVersion`.
-fn transport_context<'a>(t: &Trace) -> Context<'a> {
-    let mut ctx = Context::new();
-    ctx.set(
-        "aws:SecureTransport",
-        if t.request.scheme == "https" {
-            "true"
-        } else {
-            "false"
-        },
-    );
-    if let Some(v) = t.tls {
-        ctx.set("s3:TlsVersion", v.as_str());
-    }
-    ctx
-}
-
 /// `call` is the trace's S3 call (`t.s3`), passed apart so that `t` can be updated meanwhile.
-pub(crate) fn reach<'e>(
-    eng: &'e Engine<'_>,
+pub(crate) fn reach(
+    eng: &Engine<'_>,
     t: &mut Trace,
     call: Option<&S3Call>,
     arrival: Arrival,
@@ -428,13 +411,9 @@ pub(crate) fn reach<'e>(
         topo,
         names: &eng.names,
     };
-    // How the request reached the service, and the context that follows from it.
-    let mut ctx = transport_context(t);
-    // A request the client makes itself: AWS always sets the key, false here
-    // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice>).
-    ctx.set("aws:ViaAWSService", "false");
+    // How the request reached the service, what its condition keys follow from.
+    let mut facts = Facts::default();
     let mut endpoint = None;
-    let region: Option<Cow<'e, str>>;
     match arrival {
         Arrival::Eni { eni, client_ip } => {
             let e = &topo.enis[eni.index()];
@@ -479,7 +458,7 @@ pub(crate) fn reach<'e>(
                             );
                         }
                     }
-                    region = Some(endpoint_context(eng, &mut ctx, ep, client_ip));
+                    through_endpoint(eng, &mut facts, ep, client_ip);
                     endpoint = Some((
                         Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
                         end.policy.as_ref(),
@@ -552,24 +531,13 @@ pub(crate) fn reach<'e>(
                         return step.finish(t, Finding::AccessPointWrongVpc { access_point: ap });
                     }
                     step.hop(t, ServiceEvent::OutpostsAccessPoint { access_point: ap });
-                    region = topo
-                        .regions
-                        .get(topo.vpcs[outpost.vpc.index()].region.index())
-                        .map(|r| r.name.as_str().into());
+                    let r = topo.vpcs[outpost.vpc.index()].region;
+                    if topo.regions.get(r.index()).is_some() {
+                        facts.region = Region::Of(r);
+                    }
                     let call = call.expect("S3 request");
                     let bucket = Some(apv.bucket);
-                    return authorize(
-                        eng,
-                        &step,
-                        t,
-                        call,
-                        ctx,
-                        None,
-                        region,
-                        Some(ap),
-                        bucket,
-                        true,
-                    );
+                    return authorize(eng, &step, t, call, facts, None, Some(ap), bucket, true);
                 }
                 _ => {
                     let ip = IpAddr::V4(e.ip);
@@ -600,7 +568,7 @@ pub(crate) fn reach<'e>(
                     },
                 );
             }
-            region = Some(endpoint_context(eng, &mut ctx, ep, client_ip));
+            through_endpoint(eng, &mut facts, ep, client_ip);
             endpoint = Some((
                 Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
                 end.policy.as_ref(),
@@ -625,17 +593,13 @@ pub(crate) fn reach<'e>(
                     if s3host.is_none() {
                         return step.finish(t, Finding::OtherService { service });
                     }
-                    ctx.set_with("aws:SourceIp", |b| {
-                        vpcsim_topology::text::push_ip(b, public_ip)
-                    });
-                    region = Some(r)
+                    facts.client_ip = Some(public_ip);
+                    let named = Some(r)
                         .filter(|r| !r.is_empty())
-                        .map(Cow::Owned)
-                        .or_else(|| {
-                            s3host
-                                .and_then(|h| h.region())
-                                .map(|r| r.to_string().into())
-                        });
+                        .or_else(|| s3host.and_then(|h| h.region()).map(|r| r.to_string()));
+                    if let Some(r) = named {
+                        facts.region = Region::Named(r);
+                    }
                 }
                 None => {
                     return step.finish(t, Finding::Internet { dst });
@@ -651,7 +615,7 @@ pub(crate) fn reach<'e>(
     }
     // S3 through an endpoint or the internet: find the bucket or access point.
     let call = call.expect("S3 request");
-    resource(eng, &step, t, call, ctx, endpoint, region);
+    resource(eng, &step, t, call, facts, endpoint);
 }
 
 /// A request an AWS service makes to S3 for a principal, with the principal's credentials (a
@@ -680,14 +644,14 @@ pub(crate) fn via_service(
     if t.principal.is_none() {
         return step.finish(t, Finding::ServiceWithoutPrincipal { service });
     }
-    let mut ctx = transport_context(t);
-    let via = service.service_principal();
-    ctx.set_many("aws:CalledVia", [via]);
-    ctx.set("aws:CalledViaFirst", via);
-    ctx.set("aws:CalledViaLast", via);
-    ctx.set("aws:ViaAWSService", "true");
-    let region = host.region().map(|r| Cow::Owned(r.to_string()));
-    resource(eng, &step, t, call, ctx, None, region);
+    let facts = Facts {
+        via: Some(service),
+        region: host
+            .region()
+            .map_or(Region::Unknown, |r| Region::Named(r.to_string())),
+        ..Facts::default()
+    };
+    resource(eng, &step, t, call, facts, None);
 }
 
 /// Finds the bucket or access point an S3 request names, then authorizes it.
@@ -696,9 +660,8 @@ fn resource<'e>(
     step: &Step<'_>,
     t: &mut Trace,
     call: &S3Call,
-    ctx: Context<'e>,
+    facts: Facts,
     endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
-    region: Option<Cow<'e, str>>,
 ) {
     let topo = eng.topo;
     let mut ap_id = None;
@@ -745,7 +708,7 @@ fn resource<'e>(
             return step.finish(t, Finding::OutpostsBucket { bucket: b });
         }
         let brg = topo.regions.get(bk.region.index()).map(|r| r.name.as_str());
-        if let (Some(r), Some(br)) = (region.as_deref(), brg)
+        if let (Some(r), Some(br)) = (facts.region(eng), brg)
             && r != br
         {
             return step.finish(
@@ -757,42 +720,16 @@ fn resource<'e>(
             );
         }
     }
-    authorize(
-        eng, step, t, call, ctx, endpoint, region, ap_id, bucket, false,
-    )
+    authorize(eng, step, t, call, facts, endpoint, ap_id, bucket, false)
 }
 
-/// The condition keys AWS sets for a request through a VPC endpoint; returns the endpoint's Region.
-fn endpoint_context<'e>(
-    eng: &'e Engine<'_>,
-    ctx: &mut Context<'e>,
-    ep: EndpointId,
-    client_ip: IpAddr,
-) -> Cow<'e, str> {
+/// A request through a VPC endpoint: its keys (`aws:SourceVpce`, `aws:SourceVpc`,
+/// `aws:VpceAccount`, `aws:VpcSourceIp`) and Region are the endpoint's.
+fn through_endpoint(eng: &Engine<'_>, facts: &mut Facts, ep: EndpointId, client_ip: IpAddr) {
     let topo = eng.topo;
-    let end = &topo.endpoints[ep.index()];
-    let vpc = &topo.vpcs[end.vpc.index()];
-    // The endpoint's own keys are the same for every request through it: set once.
-    let part = eng.endpoint_keys[ep.index()].get_or_init(|| {
-        let mut part = Context::default();
-        part.set("aws:SourceVpce", end.aws_id.as_str());
-        part.set("aws:SourceVpc", vpc.aws_id.as_str());
-        part.set(
-            "aws:VpceAccount",
-            topo.accounts
-                .get(vpc.account.index())
-                .map_or("", |a| a.id.as_str()),
-        );
-        part.into_static()
-    });
-    ctx.extend_from(part);
-    ctx.set_with("aws:VpcSourceIp", |b| {
-        vpcsim_topology::text::push_ip(b, client_ip)
-    });
-    topo.regions
-        .get(vpc.region.index())
-        .map_or("", |r| r.name.as_str())
-        .into()
+    facts.endpoint = Some(ep);
+    facts.client_ip = Some(client_ip);
+    facts.region = Region::Of(topo.vpcs[topo.endpoints[ep.index()].vpc.index()].region);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -801,164 +738,46 @@ fn authorize<'e>(
     step: &Step<'_>,
     t: &mut Trace,
     call: &S3Call,
-    mut ctx: Context<'e>,
+    mut facts: Facts,
     endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
-    region: Option<Cow<'e, str>>,
     ap: Option<AccessPointId>,
     bucket: Option<BucketId>,
     outposts: bool,
 ) {
     let topo = eng.topo;
-    let region = region.unwrap_or_default();
+    facts.bucket = bucket;
+    facts.access_point = ap;
+    facts.outposts = outposts;
+    facts.action = call.action;
     // The caller.
     let caller: Option<&'e Caller> = t.principal.map(|p| &eng.callers[p.index()]);
-    if let (Some(c), Some(p)) = (caller, t.principal) {
-        ctx.set("aws:PrincipalArn", c.arn.as_str());
-        ctx.set("aws:PrincipalAccount", c.account.as_str());
-        let pr = &topo.principals[p.index()];
-        if pr.kind == PrincipalKind::User {
-            ctx.set("aws:username", pr.name.as_str());
-        }
-        for (k, v) in &pr.tags {
-            ctx.set(format!("aws:PrincipalTag/{k}"), v.as_str());
-        }
-    }
-    // The resource.
-    let (bucket_name, owner): (Option<&str>, &str) = match bucket {
-        Some(b) => {
-            let bk = &topo.buckets[b.index()];
-            (
-                Some(bk.name.as_str()),
-                topo.accounts
-                    .get(bk.account.index())
-                    .map_or("", |a| a.id.as_str()),
-            )
-        }
-        None => (None, caller.map_or("", |c| c.account.as_str())),
-    };
-    ctx.set("s3:ResourceAccount", owner);
-    ctx.set("aws:ResourceAccount", owner);
-    // How the request is signed — a presigned URL's query, the Authorization header's scheme,
-    // else SigV4 in the Authorization header, as the aws CLI and SDKs sign — and the Region it was
-    // sent to.
-    if t.principal.is_some() {
-        let signing = Signing::of(t.request.query(), &t.headers);
-        ctx.set("s3:authType", signing.auth_type());
-        ctx.set("s3:signatureversion", signing.version());
-    }
-    if !region.is_empty() {
-        ctx.set("aws:RequestedRegion", region.clone());
-    }
+    let bucket_name = bucket.map(|b| topo.buckets[b.index()].name.as_str());
     // AWS Organizations: the caller's and the owner's organizations, and the SCPs and RCPs that
     // apply (none for an organization's management account).
     let caller_account = t.principal.map(|p| topo.principals[p.index()].account);
     let owner_account = bucket.map(|b| topo.buckets[b.index()].account);
     let caller_org = caller_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
     let owner_org = owner_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
-    if let Some((_, (org, path))) = &caller_org {
-        ctx.set("aws:PrincipalOrgID", org.aws_id.as_str());
-        ctx.set_many(
-            "aws:PrincipalOrgPaths",
-            [vpcsim_topology::Topology::org_path(org, path)],
-        );
-    }
-    if let Some((_, (org, path))) = &owner_org {
-        ctx.set("aws:ResourceOrgID", org.aws_id.as_str());
-        ctx.set_many(
-            "aws:ResourceOrgPaths",
-            [vpcsim_topology::Topology::org_path(org, path)],
-        );
-    }
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
         call.action.into()
     };
-    // The keys S3 takes from the request's headers, for the actions that have them
-    // (`s3:x-amz-server-side-encryption` on s3:PutObject…); a header given twice is one value,
-    // its values joined with ", " as HTTP joins them.
-    if !t.headers.is_empty() {
-        for key in vpcsim_policy::catalog::header_keys(call.action) {
-            let name = &key[3..];
-            let mut value: Option<String> = None;
-            for (_, v) in t
-                .headers
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
-                match &mut value {
-                    Some(joined) => {
-                        joined.push_str(", ");
-                        joined.push_str(v);
-                    }
-                    None => value = Some(v.clone()),
-                }
-            }
-            if let Some(v) = value {
-                ctx.set(*key, v);
-            }
-        }
-    }
-    // A listing's parameters, as S3 sets its keys s3:prefix, s3:delimiter and s3:max-keys
-    // (present when the request gives the parameter, an empty `prefix=` included).
-    if matches!(call.action, "s3:ListBucket" | "s3:ListBucketVersions") {
-        for (param, key) in [
-            ("prefix", "s3:prefix"),
-            ("delimiter", "s3:delimiter"),
-            ("max-keys", "s3:max-keys"),
-        ] {
-            let value = vpcsim_topology::request::query_param(t.request.query(), param);
-            if let Some(v) = value {
-                let plus = v.replace('+', " ");
-                let decoded = vpcsim_topology::request::percent_decode(&plus)
-                    .map_or_else(|_| v.to_string(), |d| d.into_owned());
-                ctx.set(key, decoded);
-            }
-        }
-    }
-    let resource = match (ap, &bucket_name) {
-        (Some(a), _) => {
-            let apv = &topo.access_points[a.index()];
-            let acct = topo
-                .accounts
-                .get(apv.account.index())
-                .map_or("", |x| x.id.as_str());
-            let arn = if outposts {
-                let o = topo.buckets[apv.bucket.index()]
-                    .outpost
-                    .map_or("", |o| topo.outposts[o.index()].aws_id.as_str());
-                format!(
-                    "arn:aws:s3-outposts:{region}:{acct}:outpost/{o}/accesspoint/{}",
-                    apv.name
-                )
-            } else {
-                format!("arn:aws:s3:{region}:{acct}:accesspoint/{}", apv.name)
-            };
-            ctx.set_with("s3:DataAccessPointArn", |b| b.push_str(&arn));
-            ctx.set("s3:DataAccessPointAccount", acct);
-            ctx.set(
-                "s3:AccessPointNetworkOrigin",
-                match apv.network_origin {
-                    NetworkOrigin::Vpc => "VPC",
-                    NetworkOrigin::Internet => "Internet",
-                },
-            );
-            if call.key.is_empty() {
-                arn
-            } else {
-                format!("{arn}/object/{}", call.key)
-            }
-        }
+    let resource = match (facts.access_point_arn(eng), &bucket_name) {
+        (Some(arn), _) if call.key.is_empty() => arn,
+        (Some(arn), _) => format!("{arn}/object/{}", call.key),
         (None, Some(b)) => object_arn(b, &call.key),
         (None, None) => "*".to_string(),
     };
+    let owner = crate::keys::owner(eng, bucket, t.principal);
+    let keys = RequestKeys::new(eng, &facts, &t.request, &t.headers, t.principal, t.tls);
     // A VPC access point accepts requests from its VPC only.
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if apv.network_origin == NetworkOrigin::Vpc && !outposts {
             let want = apv.vpc.map_or("", |v| topo.vpcs[v.index()].aws_id.as_str());
-            if ctx.get("aws:SourceVpc").and_then(|v| v.first()) != Some(want) {
-                t.kept = Some(ctx.into_static());
+            if keys.get("aws:SourceVpc").and_then(|v| v.first()) != Some(want) {
+                t.facts = Some(facts);
                 return step.finish(t, Finding::NetworkOrigin { access_point: a });
             }
         }
@@ -992,7 +811,7 @@ fn authorize<'e>(
         action: &action,
         resource: &resource,
         caller,
-        context: &ctx,
+        context: &keys,
     };
     let outcome = vpcsim_policy::authorize(&Authorization {
         request,
@@ -1003,7 +822,7 @@ fn authorize<'e>(
         limits: limits(topo, t.principal, caller_org.as_ref(), owner_org.as_ref()),
         explain: false,
     });
-    t.kept = Some(ctx.into_static());
+    t.facts = Some(facts);
     let decision = outcome.decision;
     t.policy = Some(outcome);
     // Only the bucket owner's account may read, write or delete the bucket policy, whatever the

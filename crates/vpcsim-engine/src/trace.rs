@@ -263,6 +263,7 @@ pub(crate) fn empty_trace(
         code: "",
         reason: String::new(),
         stopped: None,
+        facts: None,
         kept: None,
         rendered: false,
     }

@@ -124,7 +124,21 @@ fn signature(key: &str) -> u32 {
     (b.len() as u32 & 0xffff) | (at(b.len().wrapping_sub(1)) << 16) | (at(b.len() / 2) << 24)
 }
 
-/// The values of one key of a [`Context`].
+/// Where a request's condition keys are looked up: a [`Context`] that holds them, or a source
+/// that works each key out when a condition reads it (a request has a few dozen keys and a policy
+/// reads one or two: the engine's request context is such a source).
+pub trait Keys: std::fmt::Debug {
+    /// The values of `key`, looked up case-insensitively; `None` when the request has no such key.
+    fn get(&self, key: &str) -> Option<Values<'_>>;
+}
+
+impl Keys for Context<'_> {
+    fn get(&self, key: &str) -> Option<Values<'_>> {
+        Context::get(self, key)
+    }
+}
+
+/// The values of one key of a [`Context`] (or of any [`Keys`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Values<'c> {
     text: &'c str,
@@ -134,6 +148,16 @@ pub struct Values<'c> {
 }
 
 impl<'c> Values<'c> {
+    /// One value.
+    pub fn one(value: &'c str) -> Values<'c> {
+        Values {
+            text: value,
+            n: 1,
+            first: (0, value.len() as u32),
+            more: &[],
+        }
+    }
+
     /// How many.
     pub fn len(&self) -> usize {
         self.n as usize
@@ -498,8 +522,9 @@ pub struct Request<'a> {
     pub resource: &'a str,
     /// Who signs; `None` for an anonymous request.
     pub caller: Option<&'a Caller>,
-    /// Condition keys of the request.
-    pub context: &'a Context<'a>,
+    /// Condition keys of the request: a [`Context`] that holds them, or any [`Keys`] that works
+    /// them out as conditions read them.
+    pub context: &'a dyn Keys,
 }
 
 /// What one policy says about a request.
@@ -653,7 +678,7 @@ enum Named {
 fn statement_matches(
     s: &Statement,
     req: &Request,
-    vars: Option<&Context<'_>>,
+    vars: Option<&dyn Keys>,
     bounded: bool,
 ) -> Option<Named> {
     let mut named = Named::Caller;
@@ -876,8 +901,11 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
         Some(user.rsplit('/').next().unwrap_or(user))
     });
     let service = req.caller.filter(|c| c.is_service());
-    // The keys AWS always supplies; the context is copied only when one of them is missing.
-    let mut ctx = Cow::Borrowed(req.context);
+    // The keys AWS always supplies, looked up after the request's own (none is copied).
+    let mut ctx = Supplied {
+        keys: req.context,
+        more: Context::default(),
+    };
     if let Some(c) = service {
         supply(&mut ctx, "aws:PrincipalIsAWSService", || "true".into());
         supply(&mut ctx, "aws:PrincipalServiceName", || {
@@ -1454,14 +1482,25 @@ fn mentions(a: &Authorization, key: &str) -> bool {
             .any(|g| g.policies.iter().any(|(_, p)| tests(p)))
 }
 
-/// Sets `key` to `value()` unless the context has it, copying a borrowed context only then.
-fn supply<'a>(
-    ctx: &mut Cow<'_, Context<'a>>,
-    key: &'static str,
-    value: impl FnOnce() -> Cow<'a, str>,
-) {
-    if ctx.get(key).is_none() {
-        ctx.to_mut().set(key, value());
+/// A request's keys with the ones AWS always supplies that it left out ([`authorize`]).
+#[derive(Debug)]
+struct Supplied<'k, 'a> {
+    /// The request's keys.
+    keys: &'k dyn Keys,
+    /// The keys supplied.
+    more: Context<'a>,
+}
+
+impl Keys for Supplied<'_, '_> {
+    fn get(&self, key: &str) -> Option<Values<'_>> {
+        self.keys.get(key).or_else(|| self.more.get(key))
+    }
+}
+
+/// Sets `key` to `value()` unless the request has it.
+fn supply<'a>(ctx: &mut Supplied<'_, 'a>, key: &'static str, value: impl FnOnce() -> Cow<'a, str>) {
+    if ctx.keys.get(key).is_none() {
+        ctx.more.set(key, value());
     }
 }
 

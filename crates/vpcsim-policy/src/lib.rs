@@ -28,8 +28,8 @@ mod lint;
 mod parse;
 
 pub use eval::{
-    Authorization, Caller, Context, Decision, Guard, Limits, Outcome, PolicyVerdict, Request,
-    ResourcePolicy, StatementRef, Why, authorize, evaluate,
+    Authorization, Caller, Context, Decision, Guard, Keys, Limits, Outcome, PolicyVerdict, Request,
+    ResourcePolicy, StatementRef, Values, Why, authorize, evaluate,
 };
 pub use lint::{Lint, LintKind, lint};
 pub use parse::{parse, read};

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::Context;
+use super::Keys;
 use super::pattern::{Expand, Tok, matches};
 use crate::{BaseOperator, Condition, SetQualifier};
 
@@ -27,7 +27,7 @@ use crate::{BaseOperator, Condition, SetQualifier};
 /// - No set qualifier: a positive operator holds when any request value matches; a negated operator
 ///   holds when no request value matches (NOT of the OR over every pair). For a single-valued key
 ///   both readings agree with IAM; for multivalued keys IAM asks for a qualifier.
-pub(crate) fn holds(cond: &Condition, ctx: &Context<'_>, vars: Option<&Context<'_>>) -> bool {
+pub(crate) fn holds(cond: &Condition, ctx: &dyn Keys, vars: Option<&dyn Keys>) -> bool {
     let op = cond.operator;
     let values = ctx.get(&cond.key).filter(|v| !v.is_empty());
     if op.base == BaseOperator::Null {

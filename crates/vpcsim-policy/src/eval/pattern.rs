@@ -1,6 +1,6 @@
 //! Wildcard patterns (`*`, `?`) and policy variables (`${aws:username}`, `${*}`, defaults).
 
-use super::Context;
+use super::Keys;
 
 /// One element of a pattern after variables are substituted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Shape {
 pub(crate) struct Expand<'c> {
     /// Variables are resolved from this context; `None` when the policy's `Version` is not
     /// `2012-10-17` (then `${…}` is literal text, as in IAM).
-    pub vars: Option<&'c Context<'c>>,
+    pub vars: Option<&'c dyn Keys>,
     /// `*` and `?` in the policy text are wildcards (Resource, Action, `…Like`, `Arn…`).
     pub wildcards: bool,
 }
@@ -154,7 +154,7 @@ fn same_ascii(p: &[u8], t: &[u8], fold: bool) -> bool {
 
 /// The value of `${name}` or `${name, 'default'}`: a single-valued key of the context (IAM does not
 /// allow multivalued keys as variables, so those count as unresolved), else the default.
-fn resolve(vars: &Context<'_>, inner: &str) -> Option<String> {
+fn resolve(vars: &dyn Keys, inner: &str) -> Option<String> {
     let (name, default) = match inner.split_once(',') {
         Some((name, d)) => {
             let d = d.trim();
@@ -245,6 +245,7 @@ pub(crate) fn literal(pat: &[Tok]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Context;
     use super::*;
 
     fn m(pat: &str, text: &str) -> bool {
@@ -300,7 +301,7 @@ mod tests {
             "s3:",
             "\u{212A}elvin",
         ];
-        for vars in [None, Some(&ctx)] {
+        for vars in [None, Some(&ctx as &dyn Keys)] {
             for wildcards in [false, true] {
                 let e = Expand { vars, wildcards };
                 for p in pats {

@@ -1,0 +1,392 @@
+//! A request's condition keys, worked out when a policy reads them.
+//!
+//! The service step does not fill a request context key by key: it keeps the few [`Facts`] every
+//! key follows from (how the request arrived, through which endpoint, from which address, to which
+//! bucket or access point, in which Region), and [`RequestKeys`] works out a key from them, and
+//! from the trace's request, headers and principal, when a condition asks for it. A request has
+//! some 20 keys and a policy reads one or two, so most are never made. The context a trace shows
+//! ([`crate::Trace::context`]) is every key made by the same function ([`RequestKeys::context`]),
+//! so the keys the policies saw and the keys a trace shows cannot differ.
+
+use std::cell::OnceCell;
+use std::net::IpAddr;
+
+use vpcsim_policy::{Context, Keys, Values};
+use vpcsim_topology::model::{
+    AccessPointId, AccountId, AwsCaller, BucketId, EndpointId, NetworkOrigin, PrincipalId,
+    PrincipalKind, RegionId,
+};
+
+use crate::{Engine, Request, Signing, TlsVersion};
+
+/// The Region a request was sent to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) enum Region {
+    /// Not known (no `aws:RequestedRegion`).
+    #[default]
+    Unknown,
+    /// A Region of the topology (an endpoint's or an Outpost's VPC's).
+    Of(RegionId),
+    /// Named by the service's address or the request's host.
+    Named(String),
+}
+
+/// What a request's condition keys follow from, besides the trace's request, headers, principal
+/// and TLS version: set by the service step, kept in the trace.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Facts {
+    /// The AWS service that made the request for the principal (`aws:CalledVia`).
+    pub(crate) via: Option<AwsCaller>,
+    /// The VPC endpoint the request went through (`aws:SourceVpce`…).
+    pub(crate) endpoint: Option<EndpointId>,
+    /// The client's address: its private address through an endpoint (`aws:VpcSourceIp`), its
+    /// public address over the internet (`aws:SourceIp`).
+    pub(crate) client_ip: Option<IpAddr>,
+    /// The Region the request was sent to.
+    pub(crate) region: Region,
+    /// The bucket.
+    pub(crate) bucket: Option<BucketId>,
+    /// The access point.
+    pub(crate) access_point: Option<AccessPointId>,
+    /// Through an S3 on Outposts access point.
+    pub(crate) outposts: bool,
+    /// The S3 action (`s3:GetObject`), as S3 names it outside Outposts.
+    pub(crate) action: &'static str,
+}
+
+impl Facts {
+    /// The Region's name (`None` when unknown; empty for a Region the topology does not name).
+    pub(crate) fn region<'s>(&'s self, eng: &'s Engine<'_>) -> Option<&'s str> {
+        match &self.region {
+            Region::Unknown => None,
+            Region::Of(r) => Some(eng.topo.regions.get(r.index()).map_or("", |r| &r.name)),
+            Region::Named(r) => Some(r),
+        }
+    }
+
+    /// The access point's ARN (`arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME`, or the Outposts
+    /// form), when the request names one.
+    pub(crate) fn access_point_arn(&self, eng: &Engine<'_>) -> Option<String> {
+        let topo = eng.topo;
+        let apv = &topo.access_points[self.access_point?.index()];
+        let region = self.region(eng).unwrap_or_default();
+        let acct = account_id(eng, apv.account);
+        Some(if self.outposts {
+            let o = topo.buckets[apv.bucket.index()]
+                .outpost
+                .map_or("", |o| topo.outposts[o.index()].aws_id.as_str());
+            format!(
+                "arn:aws:s3-outposts:{region}:{acct}:outpost/{o}/accesspoint/{}",
+                apv.name
+            )
+        } else {
+            format!("arn:aws:s3:{region}:{acct}:accesspoint/{}", apv.name)
+        })
+    }
+}
+
+/// An account's 12-digit id (empty for an account the topology does not have).
+fn account_id<'e>(eng: &Engine<'e>, a: AccountId) -> &'e str {
+    eng.topo
+        .accounts
+        .get(a.index())
+        .map_or("", |a| a.id.as_str())
+}
+
+/// The resource owner's account id: the bucket's account, else (a request that names no bucket)
+/// the caller's.
+pub(crate) fn owner<'a>(
+    eng: &'a Engine<'_>,
+    bucket: Option<BucketId>,
+    principal: Option<PrincipalId>,
+) -> &'a str {
+    match bucket {
+        Some(b) => account_id(eng, eng.topo.buckets[b.index()].account),
+        None => principal.map_or("", |p| eng.callers[p.index()].account.as_str()),
+    }
+}
+
+/// The keys with a fixed name, in the order AWS's documentation and the trace list them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    SecureTransport,
+    TlsVersion,
+    CalledVia,
+    CalledViaFirst,
+    CalledViaLast,
+    ViaAwsService,
+    SourceVpce,
+    SourceVpc,
+    VpceAccount,
+    VpcSourceIp,
+    SourceIp,
+    PrincipalArn,
+    PrincipalAccount,
+    Username,
+    S3ResourceAccount,
+    ResourceAccount,
+    AuthType,
+    SignatureVersion,
+    RequestedRegion,
+    PrincipalOrgId,
+    PrincipalOrgPaths,
+    ResourceOrgId,
+    ResourceOrgPaths,
+    DataAccessPointArn,
+    DataAccessPointAccount,
+    AccessPointNetworkOrigin,
+}
+
+/// Each fixed key's name.
+const KEYS: [(&str, Key); 26] = [
+    ("aws:SecureTransport", Key::SecureTransport),
+    ("s3:TlsVersion", Key::TlsVersion),
+    ("aws:CalledVia", Key::CalledVia),
+    ("aws:CalledViaFirst", Key::CalledViaFirst),
+    ("aws:CalledViaLast", Key::CalledViaLast),
+    ("aws:ViaAWSService", Key::ViaAwsService),
+    ("aws:SourceVpce", Key::SourceVpce),
+    ("aws:SourceVpc", Key::SourceVpc),
+    ("aws:VpceAccount", Key::VpceAccount),
+    ("aws:VpcSourceIp", Key::VpcSourceIp),
+    ("aws:SourceIp", Key::SourceIp),
+    ("aws:PrincipalArn", Key::PrincipalArn),
+    ("aws:PrincipalAccount", Key::PrincipalAccount),
+    ("aws:username", Key::Username),
+    ("s3:ResourceAccount", Key::S3ResourceAccount),
+    ("aws:ResourceAccount", Key::ResourceAccount),
+    ("s3:authType", Key::AuthType),
+    ("s3:signatureversion", Key::SignatureVersion),
+    ("aws:RequestedRegion", Key::RequestedRegion),
+    ("aws:PrincipalOrgID", Key::PrincipalOrgId),
+    ("aws:PrincipalOrgPaths", Key::PrincipalOrgPaths),
+    ("aws:ResourceOrgID", Key::ResourceOrgId),
+    ("aws:ResourceOrgPaths", Key::ResourceOrgPaths),
+    ("s3:DataAccessPointArn", Key::DataAccessPointArn),
+    ("s3:DataAccessPointAccount", Key::DataAccessPointAccount),
+    ("s3:AccessPointNetworkOrigin", Key::AccessPointNetworkOrigin),
+];
+
+/// An account's organization, as its keys give it: the organization's id and the path from the
+/// root (`o-…/r-…/ou-…/`).
+type Org<'e> = Option<(&'e str, String)>;
+
+/// A request's condition keys, each worked out from the [`Facts`] and the trace when it is read
+/// (the values that are written rather than borrowed are made once, on first reading).
+#[derive(Debug)]
+pub(crate) struct RequestKeys<'k, 'e> {
+    eng: &'k Engine<'e>,
+    facts: &'k Facts,
+    request: &'k Request,
+    headers: &'k [(String, String)],
+    principal: Option<PrincipalId>,
+    tls: Option<TlsVersion>,
+    /// The client's address, written.
+    client_ip: OnceCell<String>,
+    /// The access point's ARN.
+    access_point_arn: OnceCell<Option<String>>,
+    /// The caller's and the resource owner's organizations.
+    orgs: OnceCell<(Org<'e>, Org<'e>)>,
+    /// The keys named after the request's content: `aws:PrincipalTag/…`, the headers S3 reads
+    /// for the action, a listing's parameters.
+    named: OnceCell<Context<'static>>,
+}
+
+impl<'k, 'e> RequestKeys<'k, 'e> {
+    /// The keys of a request the service step has the facts of.
+    pub(crate) fn new(
+        eng: &'k Engine<'e>,
+        facts: &'k Facts,
+        request: &'k Request,
+        headers: &'k [(String, String)],
+        principal: Option<PrincipalId>,
+        tls: Option<TlsVersion>,
+    ) -> Self {
+        RequestKeys {
+            eng,
+            facts,
+            request,
+            headers,
+            principal,
+            tls,
+            client_ip: OnceCell::new(),
+            access_point_arn: OnceCell::new(),
+            orgs: OnceCell::new(),
+            named: OnceCell::new(),
+        }
+    }
+
+    /// The resource owner's account id ([`owner`]).
+    fn owner(&self) -> &'k str {
+        owner(self.eng, self.facts.bucket, self.principal)
+    }
+
+    /// The value of a fixed key, when the request has it.
+    fn value(&self, key: Key) -> Option<&str> {
+        let eng = self.eng;
+        let topo = eng.topo;
+        let f = self.facts;
+        let endpoint = f.endpoint.map(|e| &topo.endpoints[e.index()]);
+        let endpoint_vpc = endpoint.map(|e| &topo.vpcs[e.vpc.index()]);
+        let caller = self.principal.map(|p| &eng.callers[p.index()]);
+        let access_point = f.access_point.map(|a| &topo.access_points[a.index()]);
+        Some(match key {
+            Key::SecureTransport => match self.request.scheme == "https" {
+                true => "true",
+                false => "false",
+            },
+            Key::TlsVersion => self.tls?.as_str(),
+            Key::CalledVia | Key::CalledViaFirst | Key::CalledViaLast => f.via?.service_principal(),
+            // A request the client makes itself: AWS always sets the key, false then
+            // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice>).
+            Key::ViaAwsService => match f.via {
+                Some(_) => "true",
+                None => "false",
+            },
+            Key::SourceVpce => endpoint?.aws_id.as_str(),
+            Key::SourceVpc => endpoint_vpc?.aws_id.as_str(),
+            Key::VpceAccount => account_id(eng, endpoint_vpc?.account),
+            Key::VpcSourceIp | Key::SourceIp => {
+                if (key == Key::VpcSourceIp) != f.endpoint.is_some() {
+                    return None;
+                }
+                let ip = f.client_ip?;
+                self.client_ip.get_or_init(|| {
+                    let mut s = String::with_capacity(15);
+                    vpcsim_topology::text::push_ip(&mut s, ip);
+                    s
+                })
+            }
+            Key::PrincipalArn => caller?.arn.as_str(),
+            Key::PrincipalAccount => caller?.account.as_str(),
+            Key::Username => {
+                let pr = &topo.principals[self.principal?.index()];
+                if pr.kind != PrincipalKind::User {
+                    return None;
+                }
+                pr.name.as_str()
+            }
+            Key::S3ResourceAccount | Key::ResourceAccount => self.owner(),
+            // How the request is signed — a presigned URL's query, the Authorization header's
+            // scheme, else SigV4 in the Authorization header, as the aws CLI and SDKs sign.
+            Key::AuthType => {
+                self.principal?;
+                Signing::of(self.request.query(), self.headers).auth_type()
+            }
+            Key::SignatureVersion => {
+                self.principal?;
+                Signing::of(self.request.query(), self.headers).version()
+            }
+            Key::RequestedRegion => f.region(eng).filter(|r| !r.is_empty())?,
+            Key::PrincipalOrgId => self.orgs().0.as_ref()?.0,
+            Key::PrincipalOrgPaths => self.orgs().0.as_ref()?.1.as_str(),
+            Key::ResourceOrgId => self.orgs().1.as_ref()?.0,
+            Key::ResourceOrgPaths => self.orgs().1.as_ref()?.1.as_str(),
+            Key::DataAccessPointArn => self
+                .access_point_arn
+                .get_or_init(|| f.access_point_arn(eng))
+                .as_deref()?,
+            Key::DataAccessPointAccount => account_id(eng, access_point?.account),
+            Key::AccessPointNetworkOrigin => match access_point?.network_origin {
+                NetworkOrigin::Vpc => "VPC",
+                NetworkOrigin::Internet => "Internet",
+            },
+        })
+    }
+
+    /// The caller's and the resource owner's organizations (AWS Organizations).
+    fn orgs(&self) -> &(Org<'e>, Org<'e>) {
+        self.orgs.get_or_init(|| {
+            let topo = self.eng.topo;
+            let org = |a: Option<AccountId>| {
+                let (org, path) = topo.membership(a?)?;
+                Some((
+                    org.aws_id.as_str(),
+                    vpcsim_topology::Topology::org_path(org, &path),
+                ))
+            };
+            let caller = self.principal.map(|p| topo.principals[p.index()].account);
+            let owner = self.facts.bucket.map(|b| topo.buckets[b.index()].account);
+            (org(caller), org(owner))
+        })
+    }
+
+    /// The keys named after the request's content.
+    fn named(&self) -> &Context<'static> {
+        self.named.get_or_init(|| {
+            let topo = self.eng.topo;
+            let mut ctx = Context::default();
+            if let Some(p) = self.principal {
+                for (k, v) in &topo.principals[p.index()].tags {
+                    ctx.set(format!("aws:PrincipalTag/{k}"), v.clone());
+                }
+            }
+            let action = self.facts.action;
+            // The keys S3 takes from the request's headers, for the actions that have them
+            // (`s3:x-amz-server-side-encryption` on s3:PutObject…); a header given twice is one
+            // value, its values joined with ", " as HTTP joins them.
+            if !self.headers.is_empty() {
+                for key in vpcsim_policy::catalog::header_keys(action) {
+                    let name = &key[3..];
+                    let mut value: Option<String> = None;
+                    for (_, v) in self
+                        .headers
+                        .iter()
+                        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                    {
+                        match &mut value {
+                            Some(joined) => {
+                                joined.push_str(", ");
+                                joined.push_str(v);
+                            }
+                            None => value = Some(v.clone()),
+                        }
+                    }
+                    if let Some(v) = value {
+                        ctx.set(*key, v);
+                    }
+                }
+            }
+            // A listing's parameters, as S3 sets its keys s3:prefix, s3:delimiter and
+            // s3:max-keys (present when the request gives the parameter, an empty `prefix=`
+            // included).
+            if matches!(action, "s3:ListBucket" | "s3:ListBucketVersions") {
+                for (param, key) in [
+                    ("prefix", "s3:prefix"),
+                    ("delimiter", "s3:delimiter"),
+                    ("max-keys", "s3:max-keys"),
+                ] {
+                    let value = vpcsim_topology::request::query_param(self.request.query(), param);
+                    if let Some(v) = value {
+                        let plus = v.replace('+', " ");
+                        let decoded = vpcsim_topology::request::percent_decode(&plus)
+                            .map_or_else(|_| v.to_string(), |d| d.into_owned());
+                        ctx.set(key, decoded);
+                    }
+                }
+            }
+            ctx
+        })
+    }
+
+    /// Every key the request has, as a context (what a trace shows).
+    pub(crate) fn context(&self) -> Context<'static> {
+        let mut ctx = Context::new();
+        for (name, key) in KEYS {
+            if let Some(v) = self.value(key) {
+                ctx.set(name, v.to_string());
+            }
+        }
+        ctx.extend_from(self.named());
+        ctx
+    }
+}
+
+impl Keys for RequestKeys<'_, '_> {
+    fn get(&self, key: &str) -> Option<Values<'_>> {
+        match KEYS.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)) {
+            Some(&(_, k)) => self.value(k).map(Values::one),
+            None => self.named().get(key),
+        }
+    }
+}
