@@ -390,3 +390,98 @@ impl Keys for RequestKeys<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vpcsim_topology::model::{Check, HostId, InstanceId, Source};
+
+    /// What a condition reads is what the trace shows: for every trace of the shipped topologies'
+    /// and scenarios' expectations, from every host, instance and AWS service, each key of the
+    /// rendered context is found by name (in any case) with the same values, and every fixed key
+    /// it lacks is absent.
+    #[test]
+    fn conditions_read_the_keys_the_trace_shows() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files: Vec<_> = ["topologies", "tests/scenarios"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("a directory of topologies"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        files.sort();
+        let mut keys_seen = std::collections::BTreeSet::new();
+        let mut tags = 0;
+        for path in files {
+            let Some(topo) = vpcsim_topology::load(&path, &vpcsim_topology::StdFs)
+                .expect("readable")
+                .topology
+            else {
+                continue;
+            };
+            let eng = Engine::new(&topo);
+            let net = eng.network(&[]);
+            let mut requests: Vec<String> = topo
+                .expectations
+                .iter()
+                .chain(topo.scenarios.iter().flat_map(|s| &s.expectations))
+                .filter_map(|e| match &e.check {
+                    Check::Request { request, .. } => Some(request.clone()),
+                    _ => None,
+                })
+                .collect();
+            requests.sort();
+            requests.dedup();
+            let sources = (0..topo.instances.len())
+                .map(|i| Source::Instance(InstanceId(i as u32)))
+                .chain((0..topo.hosts.len()).map(|h| Source::Host(HostId(h as u32))))
+                .chain(AwsCaller::ALL.iter().map(|&c| Source::Service(c)));
+            for source in sources {
+                for r in &requests {
+                    // A service calls for a principal: the topology's first.
+                    let opts = crate::Options {
+                        principal: matches!(source, Source::Service(_))
+                            .then(|| (!topo.principals.is_empty()).then_some(PrincipalId(0))),
+                        ..crate::Options::default()
+                    };
+                    let mut rot = vpcsim_dns::Rotation::new();
+                    let Ok(mut t) = eng.trace(&net, source, "src", r, &opts, &mut rot) else {
+                        continue;
+                    };
+                    eng.render(&mut t);
+                    let Some(facts) = &t.facts else { continue };
+                    let keys =
+                        RequestKeys::new(&eng, facts, &t.request, &t.headers, t.principal, t.tls);
+                    let what = format!("{}: {r} from {source:?}", path.display());
+                    for (name, values) in t.context().iter() {
+                        keys_seen.insert(name.to_string());
+                        tags += usize::from(name.starts_with("aws:PrincipalTag/"));
+                        assert_eq!(Keys::get(&keys, name), Some(values), "{what}: {name}");
+                        let upper = name.to_ascii_uppercase();
+                        assert_eq!(Keys::get(&keys, &upper), Some(values), "{what}: {upper}");
+                    }
+                    for (name, _) in KEYS {
+                        if t.context().get(name).is_none() {
+                            assert_eq!(Keys::get(&keys, name), None, "{what}: {name}");
+                        }
+                    }
+                }
+            }
+        }
+        // Every kind of key is reached.
+        for name in [
+            "aws:SourceVpce",
+            "aws:VpcSourceIp",
+            "aws:SourceIp",
+            "aws:PrincipalArn",
+            "aws:CalledVia",
+            "aws:PrincipalOrgPaths",
+            "aws:ResourceOrgID",
+            "s3:DataAccessPointArn",
+            "s3:prefix",
+        ] {
+            assert!(keys_seen.contains(name), "no trace has {name}");
+        }
+        assert!(tags > 0, "no trace has a principal tag");
+    }
+}
