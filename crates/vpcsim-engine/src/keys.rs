@@ -167,6 +167,63 @@ const KEYS: [(&str, Key); 26] = [
     ("s3:AccessPointNetworkOrigin", Key::AccessPointNetworkOrigin),
 ];
 
+/// The slots of [`INDEX`].
+const SLOTS: usize = 64;
+
+/// The slot a name starts looking in: from its length and two of its bytes, lower-cased, so that
+/// names equal up to ASCII case start in the same slot.
+const fn slot(name: &[u8]) -> usize {
+    let n = name.len();
+    if n == 0 {
+        return 0;
+    }
+    let sig = (n as u32)
+        | ((name[n - 1].to_ascii_lowercase() as u32) << 8)
+        | ((name[n / 2].to_ascii_lowercase() as u32) << 16);
+    (sig.wrapping_mul(0x9e37_79b1) >> 26) as usize % SLOTS
+}
+
+/// The fixed keys by name: open addressing over [`slot`], each entry a position in [`KEYS`] + 1
+/// (0: empty), made at compile time. A lookup compares one or two names, not 26.
+const INDEX: [u8; SLOTS] = {
+    let mut index = [0u8; SLOTS];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let mut at = slot(KEYS[i].0.as_bytes());
+        while index[at] != 0 {
+            at = (at + 1) % SLOTS;
+        }
+        index[at] = i as u8 + 1;
+        i += 1;
+    }
+    index
+};
+
+// A free slot always ends a lookup.
+const _: () = assert!(KEYS.len() < SLOTS);
+
+/// Whether two key names are equal up to ASCII case: byte for byte, a letter matching its other
+/// case (policies mostly spell a key as AWS does, or differ in a letter or two: `aws:sourceVpce`).
+fn same_name(known: &str, name: &str) -> bool {
+    known.len() == name.len()
+        && known
+            .bytes()
+            .zip(name.bytes())
+            .all(|(k, n)| k == n || (k ^ n == 0x20 && k.is_ascii_alphabetic()))
+}
+
+/// The fixed key named `name` (case-insensitively).
+fn key_named(name: &str) -> Option<Key> {
+    let mut at = slot(name.as_bytes());
+    loop {
+        let (known, key) = *KEYS.get(usize::from(INDEX[at]).checked_sub(1)?)?;
+        if same_name(known, name) {
+            return Some(key);
+        }
+        at = (at + 1) % SLOTS;
+    }
+}
+
 /// An account's organization, as its keys give it: the organization's id and the path from the
 /// root (`o-…/r-…/ou-…/`).
 type Org<'e> = Option<(&'e str, String)>;
@@ -384,8 +441,8 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
 
 impl Keys for RequestKeys<'_, '_> {
     fn get(&self, key: &str) -> Option<Values<'_>> {
-        match KEYS.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)) {
-            Some(&(_, k)) => self.value(k).map(Values::one),
+        match key_named(key) {
+            Some(k) => self.value(k).map(Values::one),
             None => self.named().get(key),
         }
     }
@@ -395,6 +452,30 @@ impl Keys for RequestKeys<'_, '_> {
 mod tests {
     use super::*;
     use vpcsim_topology::model::{Check, HostId, InstanceId, Source};
+
+    /// Every fixed key is found by its name in any case, and no other name finds one.
+    #[test]
+    fn the_index_finds_every_key_by_name() {
+        for (name, key) in KEYS {
+            assert_eq!(key_named(name), Some(key), "{name}");
+            assert_eq!(key_named(&name.to_ascii_uppercase()), Some(key), "{name}");
+            assert_eq!(key_named(&name.to_ascii_lowercase()), Some(key), "{name}");
+            assert_eq!(key_named(&name[1..]), None, "{name}");
+            assert_eq!(key_named(&format!("{name}x")), None, "{name}");
+        }
+        for other in [
+            "",
+            "aws:",
+            "aws:PrincipalTag/team",
+            "s3:prefix",
+            "aws:SourceVpcX",
+            // Bytes 0x20 apart that are not letters of two cases.
+            "aws\x1aSourceVpce",
+            "s3\x1aauthType",
+        ] {
+            assert_eq!(key_named(other), None, "{other}");
+        }
+    }
 
     /// What a condition reads is what the trace shows: for every trace of the shipped topologies'
     /// and scenarios' expectations, from every host, instance and AWS service, each key of the

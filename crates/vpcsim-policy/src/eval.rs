@@ -892,43 +892,14 @@ const ROOT_BUCKET_POLICY_ACTIONS: [&str; 3] = [
 /// resources (resource, endpoint and Organizations denies still apply).
 pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let req = &a.request;
-    let user = req.caller.and_then(|c| {
-        let user = c
-            .arn
-            .strip_prefix("arn:aws:iam::")?
-            .strip_prefix(c.account.as_str())?
-            .strip_prefix(":user/")?;
-        Some(user.rsplit('/').next().unwrap_or(user))
-    });
     let service = req.caller.filter(|c| c.is_service());
-    // The keys AWS always supplies, looked up after the request's own (none is copied).
-    let mut ctx = Supplied {
+    // The keys AWS always supplies, worked out when a condition reads one the request lacks.
+    let ctx = Supplied {
         keys: req.context,
-        more: Context::default(),
+        caller: req.caller,
+        resource_account: a.resource_account,
+        arn: std::cell::OnceCell::new(),
     };
-    if let Some(c) = service {
-        supply(&mut ctx, "aws:PrincipalIsAWSService", || "true".into());
-        supply(&mut ctx, "aws:PrincipalServiceName", || {
-            c.arn.as_str().into()
-        });
-    } else if let Some(c) = req.caller {
-        supply(&mut ctx, "aws:PrincipalArn", || principal_arn(c));
-        supply(&mut ctx, "aws:PrincipalAccount", || {
-            c.account.as_str().into()
-        });
-        if let Some(user) = user {
-            supply(&mut ctx, "aws:username", || user.into());
-        }
-    }
-    // Supplied only when a policy asks for it: the engine's context has every other key, and
-    // copying it for this one would cost every trace an allocation.
-    if req.caller.is_some() && service.is_none() && mentions(a, "aws:PrincipalIsAWSService") {
-        supply(&mut ctx, "aws:PrincipalIsAWSService", || "false".into());
-    }
-    supply(&mut ctx, "s3:ResourceAccount", || a.resource_account.into());
-    supply(&mut ctx, "aws:ResourceAccount", || {
-        a.resource_account.into()
-    });
     let req = Request {
         context: &ctx,
         ..req.clone()
@@ -1463,44 +1434,65 @@ impl Outcome {
     }
 }
 
-/// Whether a condition of any policy of `a` tests `key`.
-fn mentions(a: &Authorization, key: &str) -> bool {
-    let tests = |p: &Policy| {
-        p.statements
-            .iter()
-            .any(|s| s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
-    };
-    let l = &a.limits;
-    a.identity.iter().any(|(_, p)| tests(p))
-        || a.resource.iter().any(|(_, p, _)| tests(p))
-        || a.endpoint.as_ref().and_then(|(_, p)| *p).is_some_and(tests)
-        || l.boundary.as_ref().is_some_and(|(_, p)| tests(p))
-        || l.session.iter().any(|(_, p)| tests(p))
-        || l.scps
-            .iter()
-            .chain(&l.rcps)
-            .any(|g| g.policies.iter().any(|(_, p)| tests(p)))
-}
-
-/// A request's keys with the ones AWS always supplies that it left out ([`authorize`]).
+/// A request's keys with the ones AWS always supplies that it left out ([`authorize`]): for an
+/// IAM caller `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalIsAWSService` (false) and,
+/// for a user, `aws:username`; for a service principal `aws:PrincipalIsAWSService` (true) and
+/// `aws:PrincipalServiceName`; always `s3:ResourceAccount` and `aws:ResourceAccount`. Each is
+/// worked out when a condition reads it and the request's own keys lack it.
 #[derive(Debug)]
-struct Supplied<'k, 'a> {
+struct Supplied<'k> {
     /// The request's keys.
     keys: &'k dyn Keys,
-    /// The keys supplied.
-    more: Context<'a>,
+    /// Who signs.
+    caller: Option<&'k Caller>,
+    /// The account that owns the resource.
+    resource_account: &'k str,
+    /// `aws:PrincipalArn`, once written.
+    arn: std::cell::OnceCell<Cow<'k, str>>,
 }
 
-impl Keys for Supplied<'_, '_> {
-    fn get(&self, key: &str) -> Option<Values<'_>> {
-        self.keys.get(key).or_else(|| self.more.get(key))
+impl<'k> Supplied<'k> {
+    /// The value AWS supplies for `key`, when it supplies one for this request.
+    fn supplied(&self, key: &str) -> Option<&str> {
+        const SUPPLIED: [&str; 7] = [
+            "aws:PrincipalIsAWSService",
+            "aws:PrincipalServiceName",
+            "aws:PrincipalArn",
+            "aws:PrincipalAccount",
+            "aws:username",
+            "s3:ResourceAccount",
+            "aws:ResourceAccount",
+        ];
+        let which = SUPPLIED.iter().position(|k| k.eq_ignore_ascii_case(key))?;
+        if which >= 5 {
+            return Some(self.resource_account);
+        }
+        let c = self.caller?;
+        let service = c.is_service();
+        Some(match which {
+            0 if service => "true",
+            0 => "false",
+            1 if service => &c.arn,
+            2 if !service => self.arn.get_or_init(|| principal_arn(c)),
+            3 if !service => &c.account,
+            4 if !service => {
+                let user = c
+                    .arn
+                    .strip_prefix("arn:aws:iam::")?
+                    .strip_prefix(c.account.as_str())?
+                    .strip_prefix(":user/")?;
+                user.rsplit('/').next().unwrap_or(user)
+            }
+            _ => return None,
+        })
     }
 }
 
-/// Sets `key` to `value()` unless the request has it.
-fn supply<'a>(ctx: &mut Supplied<'_, 'a>, key: &'static str, value: impl FnOnce() -> Cow<'a, str>) {
-    if ctx.keys.get(key).is_none() {
-        ctx.more.set(key, value());
+impl Keys for Supplied<'_> {
+    fn get(&self, key: &str) -> Option<Values<'_>> {
+        self.keys
+            .get(key)
+            .or_else(|| self.supplied(key).map(Values::one))
     }
 }
 
