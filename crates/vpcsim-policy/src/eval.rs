@@ -748,14 +748,26 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<
         Principal::Any => return Some(Named::Caller),
         Principal::Typed(entries) => entries,
     };
-    let aws = || {
-        entries
-            .iter()
-            .filter(|(t, _)| *t == PrincipalType::Aws)
-            .flat_map(|(_, v)| v.iter().map(String::as_str))
-    };
-    if aws().any(|v| v == "*") {
-        return Some(Named::Caller);
+    let aws = entries
+        .iter()
+        .filter(|(t, _)| *t == PrincipalType::Aws)
+        .flat_map(|(_, v)| v.iter().map(String::as_str));
+    // An IAM caller (not a service principal); the root user is named by its account only.
+    let iam = caller.filter(|c| !c.is_service());
+    let root = iam.is_some_and(Caller::is_root);
+    // One pass over the `"AWS"` values: `"*"` names everyone; else the caller's account, and the
+    // caller itself (by its own ARN, which wins over its role's).
+    let (mut account, mut itself) = (false, None);
+    for v in aws {
+        if v == "*" {
+            return Some(Named::Caller);
+        }
+        if let Some(c) = iam {
+            account |= c.account_named_by(v);
+            if !root && itself != Some(Named::Caller) {
+                itself = c.caller_named_by(v).or(itself);
+            }
+        }
     }
     let caller = caller?;
     if caller.is_service() {
@@ -768,15 +780,9 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<
             .any(|v| v.eq_ignore_ascii_case(&caller.arn));
         return named.then_some(Named::Caller);
     }
-    // The identities checked: the caller's ARN and its account; the root user is only its account.
-    let account = aws().any(|v| caller.account_named_by(v));
-    if caller.is_root() {
+    if root {
         return account.then_some(Named::Caller);
     }
-    // Named by its own ARN wins over its role's.
-    let itself = aws()
-        .filter_map(|v| caller.caller_named_by(v))
-        .min_by_key(|n| *n != Named::Caller);
     match (itself, account) {
         (Some(n), true) => Some(n),
         (Some(n), false) if !all => Some(n),
