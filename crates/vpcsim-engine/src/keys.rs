@@ -17,7 +17,7 @@ use vpcsim_topology::model::{
     PrincipalKind, RegionId,
 };
 
-use crate::{Engine, Request, Signing, TlsVersion};
+use crate::{Engine, Signing, Trace};
 
 /// The Region a request was sent to.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -234,10 +234,8 @@ type Org<'e> = Option<(&'e str, String)>;
 pub(crate) struct RequestKeys<'k, 'e> {
     eng: &'k Engine<'e>,
     facts: &'k Facts,
-    request: &'k Request,
-    headers: &'k [(String, String)],
-    principal: Option<PrincipalId>,
-    tls: Option<TlsVersion>,
+    /// The trace: its request, headers, principal and TLS version.
+    trace: &'k Trace,
     /// The client's address, written.
     client_ip: OnceCell<String>,
     /// The access point's ARN.
@@ -250,22 +248,12 @@ pub(crate) struct RequestKeys<'k, 'e> {
 }
 
 impl<'k, 'e> RequestKeys<'k, 'e> {
-    /// The keys of a request the service step has the facts of.
-    pub(crate) fn new(
-        eng: &'k Engine<'e>,
-        facts: &'k Facts,
-        request: &'k Request,
-        headers: &'k [(String, String)],
-        principal: Option<PrincipalId>,
-        tls: Option<TlsVersion>,
-    ) -> Self {
+    /// The keys of the trace's request, whose service step found `facts`.
+    pub(crate) fn new(eng: &'k Engine<'e>, facts: &'k Facts, trace: &'k Trace) -> Self {
         RequestKeys {
             eng,
             facts,
-            request,
-            headers,
-            principal,
-            tls,
+            trace,
             client_ip: OnceCell::new(),
             access_point_arn: OnceCell::new(),
             orgs: OnceCell::new(),
@@ -275,7 +263,7 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
 
     /// The resource owner's account id ([`owner`]).
     fn owner(&self) -> &'k str {
-        owner(self.eng, self.facts.bucket, self.principal)
+        owner(self.eng, self.facts.bucket, self.trace.principal)
     }
 
     /// The value of a fixed key, when the request has it.
@@ -285,14 +273,14 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
         let f = self.facts;
         let endpoint = f.endpoint.map(|e| &topo.endpoints[e.index()]);
         let endpoint_vpc = endpoint.map(|e| &topo.vpcs[e.vpc.index()]);
-        let caller = self.principal.map(|p| &eng.callers[p.index()]);
+        let caller = self.trace.principal.map(|p| &eng.callers[p.index()]);
         let access_point = f.access_point.map(|a| &topo.access_points[a.index()]);
         Some(match key {
-            Key::SecureTransport => match self.request.scheme == "https" {
+            Key::SecureTransport => match self.trace.request.scheme == "https" {
                 true => "true",
                 false => "false",
             },
-            Key::TlsVersion => self.tls?.as_str(),
+            Key::TlsVersion => self.trace.tls?.as_str(),
             Key::CalledVia | Key::CalledViaFirst | Key::CalledViaLast => f.via?.service_principal(),
             // A request the client makes itself: AWS always sets the key, false then
             // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice>).
@@ -317,7 +305,7 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
             Key::PrincipalArn => caller?.arn.as_str(),
             Key::PrincipalAccount => caller?.account.as_str(),
             Key::Username => {
-                let pr = &topo.principals[self.principal?.index()];
+                let pr = &topo.principals[self.trace.principal?.index()];
                 if pr.kind != PrincipalKind::User {
                     return None;
                 }
@@ -327,12 +315,12 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
             // How the request is signed — a presigned URL's query, the Authorization header's
             // scheme, else SigV4 in the Authorization header, as the aws CLI and SDKs sign.
             Key::AuthType => {
-                self.principal?;
-                Signing::of(self.request.query(), self.headers).auth_type()
+                self.trace.principal?;
+                Signing::of(self.trace.request.query(), &self.trace.headers).auth_type()
             }
             Key::SignatureVersion => {
-                self.principal?;
-                Signing::of(self.request.query(), self.headers).version()
+                self.trace.principal?;
+                Signing::of(self.trace.request.query(), &self.trace.headers).version()
             }
             Key::RequestedRegion => f.region(eng).filter(|r| !r.is_empty())?,
             Key::PrincipalOrgId => self.orgs().0.as_ref()?.0,
@@ -362,7 +350,10 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
                     vpcsim_topology::Topology::org_path(org, &path),
                 ))
             };
-            let caller = self.principal.map(|p| topo.principals[p.index()].account);
+            let caller = self
+                .trace
+                .principal
+                .map(|p| topo.principals[p.index()].account);
             let owner = self.facts.bucket.map(|b| topo.buckets[b.index()].account);
             (org(caller), org(owner))
         })
@@ -373,7 +364,7 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
         self.named.get_or_init(|| {
             let topo = self.eng.topo;
             let mut ctx = Context::default();
-            if let Some(p) = self.principal {
+            if let Some(p) = self.trace.principal {
                 for (k, v) in &topo.principals[p.index()].tags {
                     ctx.set(format!("aws:PrincipalTag/{k}"), v.clone());
                 }
@@ -382,11 +373,12 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
             // The keys S3 takes from the request's headers, for the actions that have them
             // (`s3:x-amz-server-side-encryption` on s3:PutObject…); a header given twice is one
             // value, its values joined with ", " as HTTP joins them.
-            if !self.headers.is_empty() {
+            if !self.trace.headers.is_empty() {
                 for key in vpcsim_policy::catalog::header_keys(action) {
                     let name = &key[3..];
                     let mut value: Option<String> = None;
                     for (_, v) in self
+                        .trace
                         .headers
                         .iter()
                         .filter(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -413,7 +405,8 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
                     ("delimiter", "s3:delimiter"),
                     ("max-keys", "s3:max-keys"),
                 ] {
-                    let value = vpcsim_topology::request::query_param(self.request.query(), param);
+                    let value =
+                        vpcsim_topology::request::query_param(self.trace.request.query(), param);
                     if let Some(v) = value {
                         let plus = v.replace('+', " ");
                         let decoded = vpcsim_topology::request::percent_decode(&plus)
@@ -531,8 +524,7 @@ mod tests {
                     };
                     eng.render(&mut t);
                     let Some(facts) = &t.facts else { continue };
-                    let keys =
-                        RequestKeys::new(&eng, facts, &t.request, &t.headers, t.principal, t.tls);
+                    let keys = RequestKeys::new(&eng, facts, &t);
                     let what = format!("{}: {r} from {source:?}", path.display());
                     for (name, values) in t.context().iter() {
                         keys_seen.insert(name.to_string());

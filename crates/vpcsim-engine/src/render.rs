@@ -40,9 +40,8 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
 fn explain_service(eng: &Engine, t: &mut Trace) {
     t.rendered = true;
     if let Some(f) = &t.facts {
-        let keys =
-            crate::keys::RequestKeys::new(eng, f, &t.request, &t.headers, t.principal, t.tls);
-        t.kept = Some(Box::new(keys.context()));
+        let context = crate::keys::RequestKeys::new(eng, f, t).context();
+        t.kept = Some(Box::new(context));
     }
     if let Some(p) = &mut t.policy {
         p.explanation = p.explain();

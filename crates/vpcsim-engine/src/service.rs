@@ -770,7 +770,7 @@ fn authorize<'e>(
         (None, None) => "*".to_string(),
     };
     let owner = crate::keys::owner(eng, bucket, t.principal);
-    let keys = RequestKeys::new(eng, &facts, &t.request, &t.headers, t.principal, t.tls);
+    let keys = RequestKeys::new(eng, &facts, t);
     // A VPC access point accepts requests from its VPC only.
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
