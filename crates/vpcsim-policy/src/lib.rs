@@ -7,7 +7,8 @@
 //! typed [`Policy`].
 //!
 //! [`evaluate`] then says which statements of one policy match a [`Request`] (action, resource,
-//! caller and the condition keys of its [`Context`]), and [`authorize`] combines the identity,
+//! caller and its condition keys, read through [`Keys`]: a [`Context`] that holds them, or a
+//! source that works each out when a condition reads it), and [`authorize`] combines the identity,
 //! resource (bucket, access point) and VPC endpoint policies of an [`Authorization`] the way AWS does
 //! for S3 — explicit deny wins, the endpoint policy is an extra gate, same account needs one allow
 //! and cross account needs both — into an [`Outcome`] naming the deciding statements.
@@ -17,7 +18,7 @@
 //! vocabulary of [`catalog`].
 //!
 //! Key types: [`Policy`], [`Statement`], [`Principal`], [`Condition`] with its parsed [`Operator`];
-//! for evaluation [`Context`], [`Caller`], [`Request`], [`PolicyVerdict`], [`Authorization`],
+//! for evaluation [`Keys`], [`Context`], [`Caller`], [`Request`], [`PolicyVerdict`], [`Authorization`],
 //! [`Outcome`].
 //!
 //! Invariant: pure; knows nothing of topologies. Element names are case-sensitive as in IAM.
