@@ -421,14 +421,15 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
 
     /// Every key the request has, as a context (what a trace shows).
     pub(crate) fn context(&self) -> Context<'static> {
+        // The values are copied into the context's one buffer as they are set.
         let mut ctx = Context::new();
         for (name, key) in KEYS {
             if let Some(v) = self.value(key) {
-                ctx.set(name, v.to_string());
+                ctx.set(name, v);
             }
         }
         ctx.extend_from(self.named());
-        ctx
+        ctx.into_static()
     }
 }
 
