@@ -132,11 +132,13 @@ impl Request {
             None => rest.len(),
         };
         let (authority, path_query) = rest.split_at(end);
-        let default_port = || match scheme {
-            "https" | "s3" => Ok(443),
-            "http" => Ok(80),
-            _ => Err(err("give a port: HOST:PORT")),
+        // The scheme's port is worked out here, once; the error only where a port is missing.
+        let scheme_port = match scheme {
+            "https" | "s3" => Some(443),
+            "http" => Some(80),
+            _ => None,
         };
+        let default_port = || scheme_port.ok_or_else(|| err("give a port: HOST:PORT"));
         // An IPv6 literal is bracketed (RFC 3986 3.2.2): `[2001:db8::1]` or `[2001:db8::1]:8443`.
         let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
             let Some((literal, after)) = inner.split_once(']') else {
