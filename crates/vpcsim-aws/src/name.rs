@@ -721,28 +721,37 @@ fn parse_common_s3<'a>(body: &'a str, suffix: &'static str) -> Option<ServiceNam
     if !(lead_text.is_empty() || lead_text.ends_with('.')) || !looks_like_region(region) {
         return None;
     }
-    let mut caps = Captures {
-        service: Some(&rest[lead_text.len()..]),
-        known: service::service_by_host("s3"),
-        region: Some(region),
-        ..Captures::default()
-    };
-    let def = if endpoint {
+    // The name is made here, as [`assemble`] makes a template's: the service S3, the Region
+    // written, which must be of the suffix's partition.
+    let s3 = service::service_by_host("s3")?;
+    if Partition::of_region(region).dns_suffix() != suffix {
+        return None;
+    }
+    let service = Some(&rest[lead_text.len()..]);
+    let (family, resource, endpoint) = if endpoint {
         // `vpce-ID-DNSID.` ends the lead text; what precedes it is the endpoint's lead.
         let (label_start, id, dns_id) = endpoint_label(lead_text.strip_suffix('.')?)?;
-        caps.vpce = Some(id);
-        caps.dns_id = Some(dns_id);
-        if !lead(ENDPOINT, &lead_text[..label_start], &mut caps) {
-            return None;
-        }
-        ENDPOINT
+        let lead = &lead_text[..label_start];
+        let (resource, prefix) = lead_parts(ENDPOINT.lead, service, Some(s3), lead)?;
+        let label = EndpointLabel {
+            id: Cow::Borrowed(id),
+            dns_id: Cow::Borrowed(dns_id),
+            zone: None,
+            prefix,
+        };
+        (ENDPOINT.family, resource, Some(label))
     } else {
-        if !lead(REGIONAL, lead_text, &mut caps) {
-            return None;
-        }
-        REGIONAL
+        let (resource, _) = lead_parts(REGIONAL.lead, service, Some(s3), lead_text)?;
+        (REGIONAL.family, resource, None)
     };
-    assemble(def, caps, suffix)
+    Some(ServiceName {
+        family,
+        service: Cow::Borrowed(s3.id),
+        region: Cow::Borrowed(region),
+        resource: resource.map(Cow::Borrowed),
+        endpoint,
+        outpost: None,
+    })
 }
 
 /// The endpoint label `vpce-HEX-DNSID` that ends `text` as a whole label (`text` starts with it or
@@ -1229,45 +1238,52 @@ fn rsplit_byte(text: &str, sep: u8) -> Option<(&str, &str)> {
     Some((&text[..i], &text[i + 1..]))
 }
 
-/// Checks what precedes a matched template (`text` is empty or ends with the dot before it).
+/// Checks what precedes a matched template (`text` is empty or ends with the dot before it), and
+/// captures its resource and endpoint prefix ([`lead_parts`]).
 fn lead<'a>(def: &FamilyDef, text: &'a str, caps: &mut Captures<'a>) -> bool {
-    if text.is_empty() {
-        caps.resource = None;
-        caps.prefix = None;
-        return def.lead != Lead::Required;
+    match lead_parts(def.lead, caps.service, caps.known, text) {
+        Some((resource, prefix)) => {
+            caps.resource = resource;
+            caps.prefix = prefix;
+            true
+        }
+        None => false,
     }
-    let Some(text) = text.strip_suffix('.') else {
-        return false;
-    };
+}
+
+/// What precedes a template (`text` is empty or ends with the dot before it) as a family's
+/// [`Lead`] admits it, for a name of the service whose labels are `service` (`known`, when vpcsim
+/// knows it): its resource and endpoint prefix, or `None` when the lead is not admitted.
+fn lead_parts<'a>(
+    lead: Lead,
+    service: Option<&str>,
+    known: Option<&service::Service>,
+    text: &'a str,
+) -> Option<(Option<&'a str>, Option<EndpointPrefix>)> {
+    if text.is_empty() {
+        return (lead != Lead::Required).then_some((None, None));
+    }
+    let text = text.strip_suffix('.')?;
     if text.is_empty()
         || text.starts_with('.')
         || text.ends_with('.')
         || text.as_bytes().windows(2).any(|w| w == b"..")
     {
-        return false;
+        return None;
     }
-    match def.lead {
-        Lead::None => false,
-        Lead::Wildcard if !caps.known.is_some_and(|s| s.wildcard) => false,
-        Lead::Optional | Lead::Required | Lead::Wildcard => {
-            caps.resource = Some(text);
-            caps.prefix = None;
-            true
-        }
+    match lead {
+        Lead::None => None,
+        Lead::Wildcard if !known.is_some_and(|s| s.wildcard) => None,
+        Lead::Optional | Lead::Required | Lead::Wildcard => Some((Some(text), None)),
         Lead::EndpointPrefix => {
-            if caps.service != Some("s3") {
-                return false;
+            if service != Some("s3") {
+                return None;
             }
             let (resource, label) = match rsplit_byte(text, b'.') {
                 Some((r, l)) => (Some(r), l),
                 None => (None, text),
             };
-            let Some(prefix) = EndpointPrefix::parse(label) else {
-                return false;
-            };
-            caps.resource = resource;
-            caps.prefix = Some(prefix);
-            true
+            Some((resource, Some(EndpointPrefix::parse(label)?)))
         }
     }
 }

@@ -76,9 +76,8 @@ impl S3Host {
         // Every S3 family's name carries `s3` (`s3.`, `s3-…`, `s3-outposts`): other hosts (most
         // of a trace's non-S3 requests) are ruled out without trying every template.
         // Read where it lies (a name is a few hundred bytes, not worth moving).
-        let Some(ref name) = ServiceName::parse_s3(host) else {
-            return None;
-        };
+        let parsed = ServiceName::parse_s3(host);
+        let name = parsed.as_ref()?;
         // Only the parts a variant carries are copied out of the host.
         let region = || name.region.to_string();
         let bucket = || name.resource.as_deref().map(str::to_string);
