@@ -571,6 +571,19 @@ impl<'a> ServiceName<'a> {
         parse_common_s3(body, suffix).or_else(|| parse_templates(body, suffix))
     }
 
+    /// What [`parse`](Self::parse) gives for a name that carries `s3` (as every name of S3 and of
+    /// S3 on Outposts does), and `None` for the others without trying the families' templates:
+    /// for callers that look for S3's names only.
+    pub fn parse_s3(name: &'a str) -> Option<ServiceName<'a>> {
+        let name = name.strip_suffix('.').unwrap_or(name);
+        let (body, suffix) = split_suffix(name)?;
+        let common = parse_common_s3(body, suffix);
+        if common.is_some() || !name.contains("s3") {
+            return common;
+        }
+        parse_templates(body, suffix)
+    }
+
     /// The same name owning its strings.
     pub fn into_owned(self) -> ServiceName<'static> {
         let own = |c: Cow<'a, str>| Cow::Owned(c.into_owned());
@@ -596,18 +609,17 @@ impl fmt::Display for ServiceName<'_> {
     }
 }
 
+/// The partitions' DNS suffixes, each once (GovCloud shares the commercial one), longest first: the
+/// first that ends a name is the longest that does (a test holds the list to [`Partition::ALL`]).
+const SUFFIXES: [&str; 2] = [Partition::AwsCn.dns_suffix(), Partition::Aws.dns_suffix()];
+
 /// `(body, suffix)` of a name: every family's name ends in a partition's suffix (the longest that
 /// fits) after a dot.
 fn split_suffix(name: &str) -> Option<(&str, &'static str)> {
-    let suffix = Partition::ALL
-        .iter()
-        .map(|p| p.dns_suffix())
-        .filter(|s| {
-            name.len() > s.len()
-                && name.ends_with(s)
-                && name.as_bytes()[name.len() - s.len() - 1] == b'.'
-        })
-        .max_by_key(|s| s.len())?;
+    let b = name.as_bytes();
+    let suffix = SUFFIXES.into_iter().find(|s| {
+        b.len() > s.len() && b[b.len() - s.len() - 1] == b'.' && b.ends_with(s.as_bytes())
+    })?;
     Some((&name[..name.len() - suffix.len()], suffix))
 }
 
@@ -709,44 +721,91 @@ fn parse_common_s3<'a>(body: &'a str, suffix: &'static str) -> Option<ServiceNam
     if !(lead_text.is_empty() || lead_text.ends_with('.')) || !looks_like_region(region) {
         return None;
     }
-    let mut caps = Captures {
-        service: Some(&rest[lead_text.len()..]),
-        known: service::service_by_host("s3"),
-        region: Some(region),
-        ..Captures::default()
-    };
-    let def = if endpoint {
+    // The name is made here, as [`assemble`] makes a template's: the service S3, the Region
+    // written, which must be of the suffix's partition.
+    let s3 = service::service_by_host("s3")?;
+    if Partition::of_region(region).dns_suffix() != suffix {
+        return None;
+    }
+    let service = Some(&rest[lead_text.len()..]);
+    let (family, resource, endpoint) = if endpoint {
         // `vpce-ID-DNSID.` ends the lead text; what precedes it is the endpoint's lead.
-        let before_dot = &lead_text[..lead_text.len().checked_sub(1)?];
-        let label_start = rsplit_byte(before_dot, b'.').map_or(0, |(l, _)| l.len() + 1);
-        let label = &before_dot[label_start..];
-        let (id, dns_id) = rsplit_byte(label, b'-')?;
-        let hex = id.strip_prefix("vpce-")?;
-        if hex.is_empty()
-            || !hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            || dns_id.is_empty()
-            || !dns_id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        {
-            return None;
-        }
-        caps.vpce = Some(id);
-        caps.dns_id = Some(dns_id);
-        if !lead(ENDPOINT, &lead_text[..label_start], &mut caps) {
-            return None;
-        }
-        ENDPOINT
+        let (label_start, id, dns_id) = endpoint_label(lead_text.strip_suffix('.')?)?;
+        let lead = &lead_text[..label_start];
+        let (resource, prefix) = lead_parts(ENDPOINT.lead, service, Some(s3), lead)?;
+        let label = EndpointLabel {
+            id: Cow::Borrowed(id),
+            dns_id: Cow::Borrowed(dns_id),
+            zone: None,
+            prefix,
+        };
+        (ENDPOINT.family, resource, Some(label))
     } else {
-        if !lead(REGIONAL, lead_text, &mut caps) {
-            return None;
-        }
-        REGIONAL
+        let (resource, _) = lead_parts(REGIONAL.lead, service, Some(s3), lead_text)?;
+        (REGIONAL.family, resource, None)
     };
-    assemble(def, caps, suffix)
+    Some(ServiceName {
+        family,
+        service: Cow::Borrowed(s3.id),
+        region: Cow::Borrowed(region),
+        resource: resource.map(Cow::Borrowed),
+        endpoint,
+        outpost: None,
+    })
 }
+
+/// The endpoint label `vpce-HEX-DNSID` that ends `text` as a whole label (`text` starts with it or
+/// has a dot before it): where it starts, its id (`vpce-HEX`) and its DNS id (lowercase letters
+/// and digits). Read once, right to left: the DNS id, a hyphen, the id's hexadecimal digits, then
+/// `vpce-`.
+fn endpoint_label(text: &str) -> Option<(usize, &str, &str)> {
+    // Where the run of bytes of `class` that ends `b` starts.
+    fn run(b: &[u8], class: u8) -> usize {
+        let mut i = b.len();
+        while i > 0 && LABEL_CLASS[b[i - 1] as usize] & class != 0 {
+            i -= 1;
+        }
+        i
+    }
+    let b = text.as_bytes();
+    let dns_start = run(b, LOWER_ALNUM);
+    let hyphen = dns_start.checked_sub(1)?;
+    if dns_start == b.len() || b[hyphen] != b'-' {
+        return None;
+    }
+    let hex_start = run(&b[..hyphen], LOWER_HEX);
+    let start = hex_start.checked_sub(5)?;
+    if hex_start == hyphen
+        || &b[start..hex_start] != b"vpce-"
+        || (start > 0 && b[start - 1] != b'.')
+    {
+        return None;
+    }
+    Some((start, &text[start..hyphen], &text[dns_start..]))
+}
+
+/// [`LABEL_CLASS`]: a digit or `a`…`f`.
+const LOWER_HEX: u8 = 1;
+/// [`LABEL_CLASS`]: a digit or a lowercase letter.
+const LOWER_ALNUM: u8 = 2;
+
+/// The classes of each byte, for the loops that read an endpoint label a byte at a time (a table
+/// lookup per byte, where the classes' ranges would take two comparisons each).
+static LABEL_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if matches!(b, b'0'..=b'9' | b'a'..=b'f') {
+            table[i] |= LOWER_HEX;
+        }
+        if matches!(b, b'0'..=b'9' | b'a'..=b'z') {
+            table[i] |= LOWER_ALNUM;
+        }
+        i += 1;
+    }
+    table
+};
 
 /// The label an S3 access point's names carry: `NAME-ACCOUNT` (`reports-111122223333`).
 pub fn access_point_label(name: &str, account: &str) -> String {
@@ -1172,51 +1231,59 @@ fn labels_ok(text: &str) -> bool {
 }
 
 /// `text` split at its last `sep` (an ASCII byte), like [`str::rsplit_once`] with a `char`: a
-/// byte search (`memrchr`), cheaper than the general searcher.
+/// byte loop from the end, which over the few bytes of a label is done before a call to
+/// `memrchr` (or the general searcher) has set up.
 fn rsplit_byte(text: &str, sep: u8) -> Option<(&str, &str)> {
-    let i = memchr::memrchr(sep, text.as_bytes())?;
+    let i = text.bytes().rposition(|b| b == sep)?;
     Some((&text[..i], &text[i + 1..]))
 }
 
-/// Checks what precedes a matched template (`text` is empty or ends with the dot before it).
+/// Checks what precedes a matched template (`text` is empty or ends with the dot before it), and
+/// captures its resource and endpoint prefix ([`lead_parts`]).
 fn lead<'a>(def: &FamilyDef, text: &'a str, caps: &mut Captures<'a>) -> bool {
-    if text.is_empty() {
-        caps.resource = None;
-        caps.prefix = None;
-        return def.lead != Lead::Required;
+    match lead_parts(def.lead, caps.service, caps.known, text) {
+        Some((resource, prefix)) => {
+            caps.resource = resource;
+            caps.prefix = prefix;
+            true
+        }
+        None => false,
     }
-    let Some(text) = text.strip_suffix('.') else {
-        return false;
-    };
+}
+
+/// What precedes a template (`text` is empty or ends with the dot before it) as a family's
+/// [`Lead`] admits it, for a name of the service whose labels are `service` (`known`, when vpcsim
+/// knows it): its resource and endpoint prefix, or `None` when the lead is not admitted.
+fn lead_parts<'a>(
+    lead: Lead,
+    service: Option<&str>,
+    known: Option<&service::Service>,
+    text: &'a str,
+) -> Option<(Option<&'a str>, Option<EndpointPrefix>)> {
+    if text.is_empty() {
+        return (lead != Lead::Required).then_some((None, None));
+    }
+    let text = text.strip_suffix('.')?;
     if text.is_empty()
         || text.starts_with('.')
         || text.ends_with('.')
         || text.as_bytes().windows(2).any(|w| w == b"..")
     {
-        return false;
+        return None;
     }
-    match def.lead {
-        Lead::None => false,
-        Lead::Wildcard if !caps.known.is_some_and(|s| s.wildcard) => false,
-        Lead::Optional | Lead::Required | Lead::Wildcard => {
-            caps.resource = Some(text);
-            caps.prefix = None;
-            true
-        }
+    match lead {
+        Lead::None => None,
+        Lead::Wildcard if !known.is_some_and(|s| s.wildcard) => None,
+        Lead::Optional | Lead::Required | Lead::Wildcard => Some((Some(text), None)),
         Lead::EndpointPrefix => {
-            if caps.service != Some("s3") {
-                return false;
+            if service != Some("s3") {
+                return None;
             }
             let (resource, label) = match rsplit_byte(text, b'.') {
                 Some((r, l)) => (Some(r), l),
                 None => (None, text),
             };
-            let Some(prefix) = EndpointPrefix::parse(label) else {
-                return false;
-            };
-            caps.resource = resource;
-            caps.prefix = Some(prefix);
-            true
+            Some((resource, Some(EndpointPrefix::parse(label)?)))
         }
     }
 }
@@ -1561,6 +1628,12 @@ mod tests {
         }
         let mut taken = 0;
         for name in &names {
+            // `parse_s3` is `parse` for the names that carry `s3`.
+            assert_eq!(
+                ServiceName::parse_s3(name),
+                ServiceName::parse(name).filter(|_| name.contains("s3")),
+                "{name}"
+            );
             let name = name.strip_suffix('.').unwrap_or(name);
             let Some((body, suffix)) = split_suffix(name) else {
                 continue;
@@ -1575,6 +1648,62 @@ mod tests {
             }
         }
         assert!(taken > 500, "{taken}");
+    }
+
+    /// [`endpoint_label`] reads what splitting the last label at its last hyphen and checking
+    /// both parts read before it (the reference below), on labels and their mutations.
+    #[test]
+    fn endpoint_labels_read_as_the_split_read() {
+        fn reference(text: &str) -> Option<(usize, &str, &str)> {
+            let label_start = text.rfind('.').map_or(0, |i| i + 1);
+            let label = &text[label_start..];
+            let (id, dns_id) = label.rsplit_once('-')?;
+            let hex = id.strip_prefix("vpce-")?;
+            let ok = !hex.is_empty()
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && !dns_id.is_empty()
+                && dns_id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            ok.then_some((label_start, id, dns_id))
+        }
+        let seeds = [
+            "vpce-1a2b3c4d-5e6f",
+            "bucket.vpce-bb575316000000000-nhyz809d",
+            "my.bucket.accesspoint.vpce-0e25b8cdd720f900e-argc85vg",
+            "vpce-1a2b3c4d-us-east-1a",
+            "x.vpce-",
+        ];
+        let mut read = 0;
+        for seed in seeds {
+            let mut texts = vec![seed.to_string()];
+            for i in 0..seed.len() {
+                let (head, tail) = (&seed[..i], &seed[i..]);
+                texts.push(format!("{head}{}", &tail[1..]));
+                for c in [".", "-", "a", "g", "1", "A", "vpce-", "é"] {
+                    texts.push(format!("{head}{c}{tail}"));
+                    texts.push(format!("{head}{c}{}", &tail[1..]));
+                }
+            }
+            for t in &texts {
+                assert_eq!(endpoint_label(t), reference(t), "{t}");
+                read += usize::from(reference(t).is_some());
+            }
+        }
+        assert!(read > 100, "{read}");
+    }
+
+    #[test]
+    fn suffixes_are_the_partitions_longest_first() {
+        for p in Partition::ALL {
+            assert!(SUFFIXES.contains(&p.dns_suffix()), "{p}");
+        }
+        for s in SUFFIXES {
+            assert!(Partition::ALL.iter().any(|p| p.dns_suffix() == s), "{s}");
+        }
+        assert!(SUFFIXES.windows(2).all(|w| w[0].len() > w[1].len()));
     }
 
     #[test]

@@ -28,7 +28,7 @@ impl Partition {
 
     /// The domain its service names end in: `amazonaws.com`, `amazonaws.com.cn` (GovCloud shares
     /// the commercial suffix).
-    pub fn dns_suffix(self) -> &'static str {
+    pub const fn dns_suffix(self) -> &'static str {
         match self {
             Partition::Aws | Partition::AwsUsGov => "amazonaws.com",
             Partition::AwsCn => "amazonaws.com.cn",
