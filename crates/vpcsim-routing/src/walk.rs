@@ -798,13 +798,17 @@ impl<'a, R: Record> Walk<'a, R> {
         pkt: &Packet,
     ) -> Result<(), Next> {
         let topo = self.g.topo;
-        let remote = remote(dir, pkt);
+        // A subnet without an ACL of its own uses the default ACL, which allows everything: no
+        // step (most subnets, on most packets), and nothing to evaluate.
+        if topo.subnets[subnet.index()].network_acl.is_none() {
+            return Ok(());
+        }
         let verdict = filters::network_acl(
             topo,
             subnet,
             dir,
             &filters::Packet {
-                remote,
+                remote: remote(dir, pkt),
                 remote_eni: None,
                 protocol: pkt.protocol,
                 port: pkt.dst_port,
@@ -819,9 +823,7 @@ impl<'a, R: Record> Walk<'a, R> {
         if !verdict.allowed {
             return Err(self.stop(Disposition::DeniedByNetworkAcl, event, span));
         }
-        if topo.subnets[subnet.index()].network_acl.is_some() {
-            self.note(event, span);
-        }
+        self.note(event, span);
         Ok(())
     }
 
