@@ -160,7 +160,9 @@ shared_names!(
     access_point(access_points, AccessPointId),
 );
 
-/// The named component a step passes, for `via:` (forward steps; replies name none).
+/// The named component a step passes, for `via:` (forward steps; replies name none). Inlined:
+/// every hop asks, and most name none.
+#[inline]
 pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<Arc<str>> {
     if step.reply {
         return None;
