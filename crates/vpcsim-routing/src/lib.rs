@@ -501,3 +501,56 @@ fn select(cands: &[Candidate]) -> Selected {
         rule,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::V4Index;
+    use ipnet::Ipv4Net;
+
+    /// The longest of `nets` containing `a`, by brute force.
+    fn brute(nets: &[Ipv4Net], a: std::net::Ipv4Addr) -> Option<usize> {
+        (0..nets.len())
+            .filter(|&i| nets[i].contains(&a))
+            .max_by_key(|&i| nets[i].prefix_len())
+    }
+
+    /// Both ways of finding the longest IPv4 match (a scan for a small table, a map per prefix
+    /// length for a large one) agree with brute force, the default route and host routes
+    /// included.
+    #[test]
+    fn longest_ipv4_match_scan_and_per_length() {
+        let mut nets: Vec<Ipv4Net> = ["0.0.0.0/0", "10.0.0.0/8", "10.0.4.0/22", "10.0.4.7/32"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let probes: Vec<std::net::Ipv4Addr> = [
+            "10.0.4.7",
+            "10.0.4.8",
+            "10.0.9.1",
+            "10.200.0.1",
+            "192.0.2.1",
+            "10.0.63.255",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        for size in [nets.len(), 60] {
+            // Spokes' /22s up to `size` prefixes: more than a scan takes.
+            let mut k = 2;
+            while nets.len() < size {
+                nets.push(Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 4 * k, 0), 22).unwrap());
+                k += 1;
+            }
+            let index = V4Index::new(nets.iter().copied().zip(0..));
+            assert_eq!(
+                matches!(index, V4Index::Scan(_)),
+                nets.len() <= super::SCAN,
+                "{} prefixes",
+                nets.len()
+            );
+            for &a in &probes {
+                assert_eq!(index.longest(u32::from(a)), brute(&nets, a), "{a}");
+            }
+        }
+    }
+}
