@@ -538,7 +538,14 @@ pub fn check_expectation(
 /// Normalises a query name: lowercase, no final dot (borrowed when it is so already, as names
 /// from a parsed request are).
 pub fn normalize(name: &str) -> std::borrow::Cow<'_, str> {
-    let trimmed = name.trim().trim_end_matches('.');
+    // A name that starts and ends with a letter or digit (nearly every name asked) has no
+    // whitespace or final dot to trim: the Unicode-aware trim is skipped.
+    let plain = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let trimmed = if plain(name.as_bytes().first()) && plain(name.as_bytes().last()) {
+        name
+    } else {
+        name.trim().trim_end_matches('.')
+    };
     // Every byte is looked at (a fold, not `any`): the loop has no early exit, so it is
     // vectorised; names are nearly always lowercase already, so `any` would scan them all too.
     if trimmed
