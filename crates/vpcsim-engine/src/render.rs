@@ -85,17 +85,6 @@ fn reason_of(topo: &Topology, t: &Trace) -> String {
     }
 }
 
-/// A step as a hop: its data, code, component and span (its words are written by [`trace`]).
-#[inline]
-pub(crate) fn hop(topo: &Topology, names: &Names, step: Step) -> Hop {
-    Hop {
-        at: String::new(),
-        component: component(topo, names, &step),
-        detail: String::new(),
-        event: HopEvent::Walk(step),
-    }
-}
-
 /// The reason a walk stopped: the deciding step's sentence.
 pub(crate) fn reason(topo: &Topology, step: &Step) -> String {
     words(topo, step).1
