@@ -201,7 +201,7 @@ pub(crate) fn public_address_v6(seed: u64, region: &str, family: &str) -> Ipv6Ad
 
 fn aaaa_set(name: String, ip: Ipv6Addr, origin: Origin) -> RrSet {
     RrSet {
-        name,
+        name: name.into(),
         rtype: RecordType::Aaaa,
         ttl: TTL,
         data: vec![RData::Aaaa(ip)],
@@ -212,7 +212,7 @@ fn aaaa_set(name: String, ip: Ipv6Addr, origin: Origin) -> RrSet {
 
 fn a_set(name: String, ips: &[Ipv4Addr], origin: Origin) -> RrSet {
     RrSet {
-        name,
+        name: name.into(),
         rtype: RecordType::A,
         ttl: TTL,
         data: ips.iter().map(|ip| RData::A(*ip)).collect(),
@@ -734,7 +734,7 @@ impl<'t> Dns<'t> {
                             Zone::new(z.domain.clone(), ZoneKind::Site(SiteId(s as u32)));
                         for r in &z.records {
                             zone.add(RrSet {
-                                name: r.name.clone(),
+                                name: r.name.as_str().into(),
                                 rtype: r.kind,
                                 ttl: r.ttl,
                                 data: r.values.iter().map(|v| record_data(r.kind, v)).collect(),
@@ -872,7 +872,7 @@ impl<'t> Dns<'t> {
             // An alias without data (AAAA to an IPv4-only endpoint) still makes the name exist:
             // queries for it get NODATA, as Route 53 answers.
             zone.add(RrSet {
-                name: r.name.clone(),
+                name: r.name.as_str().into(),
                 rtype,
                 ttl: r.ttl,
                 data,
@@ -945,7 +945,7 @@ impl<'t> Dns<'t> {
                         continue;
                     };
                     zone.add(RrSet {
-                        name,
+                        name: name.into(),
                         rtype: RecordType::Ptr,
                         ttl: TTL,
                         data: vec![RData::Other(format!("{host}."))],

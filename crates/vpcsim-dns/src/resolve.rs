@@ -1,6 +1,7 @@
 //! Answering a query in a view, following rules, forwarders and CNAMEs, and recording every step.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use vpcsim_topology::text;
 
@@ -652,9 +653,14 @@ impl Dns<'_> {
         match zone.lookup(name, qtype) {
             ZoneAnswer::Found(sets, synthesized) => {
                 for set in sets {
-                    // A wildcard's records answer with the query's name (not copied twice).
+                    // A wildcard's records answer with the query's name; other answers share
+                    // their zone's name (a reference count, not a copy).
+                    let owner: Arc<str> = match synthesized {
+                        Some(query) => query.into(),
+                        None => Arc::clone(&set.name),
+                    };
                     let mut set = RrSet {
-                        name: synthesized.unwrap_or(&set.name).to_string(),
+                        name: owner,
                         rtype: set.rtype,
                         ttl: set.ttl,
                         data: set.data.clone(),
@@ -665,9 +671,11 @@ impl Dns<'_> {
                         let n = set.data.len() as u64;
                         let k = self.advance(rot.rotation, view, name, n);
                         set.data.rotate_left(k as usize);
+                        // The name looked up is the answer's (found at it, or synthesized from
+                        // it): shared.
                         r.rotations.push(crate::Rotated {
                             view,
-                            name: name.to_string(),
+                            name: Arc::clone(&set.name),
                             records: n,
                             offset: k,
                         });

@@ -103,7 +103,7 @@ impl Zone {
             wildcards: FastMap::default(),
         };
         let infra = |rtype, value: String| RrSet {
-            name: apex.clone(),
+            name: apex.as_str().into(),
             rtype,
             ttl: APEX_TTL,
             data: vec![RData::Other(value)],
@@ -122,13 +122,13 @@ impl Zone {
     /// Adds a record set (merging data into an existing set of the same name and type; a set of
     /// the zone's own SOA/NS is replaced by one from the topology).
     pub fn add(&mut self, set: RrSet) {
-        let i = match self.exact.get(&set.name) {
+        let i = match self.exact.get(&*set.name) {
             Some(&i) => i,
             None => {
                 let i = self.sets.len();
                 self.sets.push(Vec::new());
                 self.order.take();
-                self.exact.insert(set.name.clone(), i);
+                self.exact.insert(set.name.to_string(), i);
                 self.index_new_name(&set.name, i);
                 i
             }
@@ -273,7 +273,7 @@ impl Zone {
         let _ = writeln!(out, "$ORIGIN {}.", self.apex);
         let _ = writeln!(out, "$TTL 60");
         // The SOA first (RFC 1035 wants it at the top), then everything else in canonical order.
-        let apex_soa = |s: &&RrSet| s.rtype == RecordType::Soa && s.name == self.apex;
+        let apex_soa = |s: &&RrSet| s.rtype == RecordType::Soa && *s.name == *self.apex;
         let sets = self
             .rrsets()
             .filter(apex_soa)
@@ -432,7 +432,7 @@ mod tests {
         // The SOA of a negative answer: TTL min(SOA TTL, minimum field) (RFC 2308).
         let soa = z.negative_soa().expect("every zone has an SOA");
         assert_eq!(
-            (soa.name.as_str(), soa.rtype, soa.ttl),
+            (&*soa.name, soa.rtype, soa.ttl),
             ("example.com", RecordType::Soa, 60)
         );
         let mut own = a("example.com", [0, 0, 0, 0]);

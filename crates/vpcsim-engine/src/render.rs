@@ -89,17 +89,6 @@ fn reason_of(topo: &Topology, t: &Trace) -> String {
     }
 }
 
-/// A step as a hop: its data, code, component and span (its words are written by [`trace`]).
-#[inline]
-pub(crate) fn hop(topo: &Topology, names: &Names, step: Step) -> Hop {
-    Hop {
-        at: String::new(),
-        component: component(topo, names, &step),
-        detail: String::new(),
-        event: HopEvent::Walk(step),
-    }
-}
-
 /// The reason a walk stopped: the deciding step's sentence.
 pub(crate) fn reason(topo: &Topology, step: &Step) -> String {
     words(topo, step).1
@@ -164,7 +153,9 @@ shared_names!(
     access_point(access_points, AccessPointId),
 );
 
-/// The named component a step passes, for `via:` (forward steps; replies name none).
+/// The named component a step passes, for `via:` (forward steps; replies name none). Inlined:
+/// every hop asks, and most name none.
+#[inline]
 pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<Arc<str>> {
     if step.reply {
         return None;

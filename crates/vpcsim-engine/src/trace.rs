@@ -166,8 +166,8 @@ fn stopped(t: &mut Trace, s: vpcsim_routing::Stop, way: Way) {
     t.stopped = Some(way);
 }
 
-/// The walk's steps as the trace's hops, each made as the walker records it
-/// ([`crate::render::hop`]: data; words are written by [`Engine::render`]).
+/// The walk's steps as the trace's hops, each made as the walker records it: the step as data
+/// and its component ([`crate::render::component`]); words are written by [`Engine::render`].
 struct Hops<'t> {
     eng: &'t Engine<'t>,
     hops: Vec<Hop>,
@@ -196,8 +196,15 @@ impl Record for Hops<'_> {
             // bytes; glibc's cache takes up to 1,032).
             self.hops.reserve_exact(5);
         }
-        self.hops
-            .push(crate::render::hop(self.eng.topo, &self.eng.names, step));
+        // The hop is made here, in one expression pushed (made by a helper and returned, it was
+        // copied once more: ~20 instructions a hop).
+        let component = crate::render::component(self.eng.topo, &self.eng.names, &step);
+        self.hops.push(Hop {
+            event: crate::HopEvent::Walk(step),
+            at: String::new(),
+            component,
+            detail: String::new(),
+        });
     }
 }
 

@@ -34,10 +34,10 @@ pub fn resolution(
         "rcode": res.rcode.as_str(),
         "authoritative": res.authoritative,
         "answers": res.answers.iter().flat_map(|s| s.data.iter().map(move |d| json!({
-            "name": s.name, "ttl": s.ttl, "type": s.rtype.as_str(), "data": d.to_string(), "origin": s.origin.to_string(),
+            "name": &*s.name, "ttl": s.ttl, "type": s.rtype.as_str(), "data": d.to_string(), "origin": s.origin.to_string(),
         }))).collect::<Vec<_>>(),
         "authority": res.authority.iter().flat_map(|s| s.data.iter().map(move |d| json!({
-            "name": s.name, "ttl": s.ttl, "type": s.rtype.as_str(), "data": d.to_string(), "origin": s.origin.to_string(),
+            "name": &*s.name, "ttl": s.ttl, "type": s.rtype.as_str(), "data": d.to_string(), "origin": s.origin.to_string(),
         }))).collect::<Vec<_>>(),
         "steps": res.steps.iter().map(|s| json!({ "at": s.at, "code": s.code, "detail": s.detail })).collect::<Vec<_>>(),
     })

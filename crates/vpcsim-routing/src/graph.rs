@@ -2,7 +2,7 @@
 //! indexes at once, each route table when a walk first needs it).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vpcsim_topology::Topology;
 use vpcsim_topology::model::{EniId, EniOwner, NatGatewayId, SiteId, VpcId};
@@ -35,7 +35,11 @@ pub struct Graph<'t> {
     pub topo: &'t Topology,
     /// Every route table.
     pub routes: Routes<'t>,
-    pub(crate) by_ip: FastMap<(VpcId, IpAddr), EniId>,
+    /// The interfaces of each VPC by IPv4 address, keyed by [`v4_key`]: one integer, which
+    /// hashes in a few instructions (the walk looks addresses up several times a path).
+    by_ipv4: FastMap<u64, EniId>,
+    /// The interfaces of each VPC by IPv6 address.
+    by_ipv6: FastMap<(VpcId, Ipv6Addr), EniId>,
     pub(crate) coip: FastMap<IpAddr, EniId>,
     pub(crate) public: FastMap<IpAddr, Public>,
 }
@@ -43,7 +47,8 @@ pub struct Graph<'t> {
 impl<'t> Graph<'t> {
     /// Compiles `topo`.
     pub fn compile(topo: &'t Topology) -> Self {
-        let mut by_ip = FastMap::default();
+        let mut by_ipv4 = FastMap::default();
+        let mut by_ipv6 = FastMap::default();
         let mut coip = FastMap::default();
         let mut public = FastMap::default();
         for (i, e) in topo.enis.iter().enumerate() {
@@ -55,9 +60,9 @@ impl<'t> Graph<'t> {
                 continue;
             }
             let vpc = topo.subnets[e.subnet.index()].vpc;
-            by_ip.insert((vpc, IpAddr::V4(e.ip)), id);
+            by_ipv4.insert(v4_key(vpc, e.ip), id);
             if let Some(v6) = e.ipv6 {
-                by_ip.insert((vpc, IpAddr::V6(v6)), id);
+                by_ipv6.insert((vpc, v6), id);
                 public.insert(IpAddr::V6(v6), Public::Interface(id));
             }
         }
@@ -79,7 +84,8 @@ impl<'t> Graph<'t> {
         Graph {
             topo,
             routes: Routes::build(topo),
-            by_ip,
+            by_ipv4,
+            by_ipv6,
             coip,
             public,
         }
@@ -87,11 +93,19 @@ impl<'t> Graph<'t> {
 
     /// The interface with address `ip` in `vpc`.
     pub fn interface(&self, vpc: VpcId, ip: IpAddr) -> Option<EniId> {
-        self.by_ip.get(&(vpc, ip)).copied()
+        match ip {
+            IpAddr::V4(v4) => self.by_ipv4.get(&v4_key(vpc, v4)).copied(),
+            IpAddr::V6(v6) => self.by_ipv6.get(&(vpc, v6)).copied(),
+        }
     }
 
     /// The Outpost X-ENI with customer-owned address `ip`.
     pub fn coip(&self, ip: IpAddr) -> Option<EniId> {
         self.coip.get(&ip).copied()
     }
+}
+
+/// The key of an IPv4 address in a VPC: the VPC's index above the address.
+fn v4_key(vpc: VpcId, ip: Ipv4Addr) -> u64 {
+    (u64::from(vpc.0) << 32) | u64::from(u32::from(ip))
 }

@@ -38,6 +38,8 @@ mod nodes;
 mod walk;
 
 pub use graph::Graph;
+
+use graph::FastMap;
 pub use links::LinkState;
 pub use nodes::is_private;
 pub use walk::{
@@ -151,10 +153,92 @@ pub struct Routes<'t> {
 /// One compiled route table.
 #[derive(Clone, Debug)]
 struct Table {
-    /// Every candidate route per prefix, best first.
-    map: JointPrefixMap<IpNet, Prefix>,
+    /// Every prefix (host bits cleared) with its candidate routes, best first.
+    prefixes: Vec<(IpNet, Prefix)>,
+    /// The index of each prefix in `prefixes`: the longest IPv6 match, the prefixes covering an
+    /// address, a prefix exactly.
+    map: JointPrefixMap<IpNet, usize>,
+    /// The longest IPv4 match, the lookup of every walk's every hop.
+    v4: V4Index,
     /// The VPC's CIDRs (the local routes).
     local: Vec<IpNet>,
+}
+
+/// How a table finds the longest IPv4 prefix containing an address, without the trie's walk down
+/// 32 bits (a few hundred instructions).
+#[derive(Clone, Debug)]
+enum V4Index {
+    /// A table of at most [`SCAN`] prefixes (a spoke's: its VPC, a few static routes, a gateway
+    /// endpoint's prefix list): (network, mask, index into `prefixes`), longest first, so the
+    /// first match is the longest prefix; a few masks and compares.
+    Scan(Box<[(u32, u32, usize)]>),
+    /// A larger table (a hub's route to each spoke): per prefix length present, longest first,
+    /// the length's mask and its prefixes by network; one hash lookup per length tried.
+    ByLength(Box<[(u32, FastMap<u32, usize>)]>),
+}
+
+/// The most prefixes a table may have to be scanned for its longest IPv4 match.
+const SCAN: usize = 16;
+
+impl V4Index {
+    /// The index of `prefixes`, the IPv4 prefixes of a table (with their index into it).
+    fn new(prefixes: impl Iterator<Item = (ipnet::Ipv4Net, usize)>) -> Self {
+        // (length, network, mask, index), longest first.
+        let mut v4: Vec<(u8, u32, u32, usize)> = prefixes
+            .map(|(n, i)| {
+                let (net, mask) = (u32::from(n.network()), u32::from(n.netmask()));
+                (n.prefix_len(), net, mask, i)
+            })
+            .collect();
+        v4.sort_by_key(|e| std::cmp::Reverse(e.0));
+        if v4.len() <= SCAN {
+            return V4Index::Scan(v4.iter().map(|&(_, net, mask, i)| (net, mask, i)).collect());
+        }
+        let mut by_length: Vec<(u8, u32, FastMap<u32, usize>)> = Vec::new();
+        for (len, net, mask, i) in v4 {
+            match by_length.last_mut() {
+                Some((l, _, nets)) if *l == len => {
+                    nets.insert(net, i);
+                }
+                _ => by_length.push((len, mask, [(net, i)].into_iter().collect())),
+            }
+        }
+        V4Index::ByLength(
+            by_length
+                .into_iter()
+                .map(|(_, mask, nets)| (mask, nets))
+                .collect(),
+        )
+    }
+
+    /// The index of the longest prefix containing `a`.
+    fn longest(&self, a: u32) -> Option<usize> {
+        match self {
+            V4Index::Scan(scan) => scan
+                .iter()
+                .find(|(net, mask, _)| a & mask == *net)
+                .map(|e| e.2),
+            V4Index::ByLength(lengths) => lengths
+                .iter()
+                .find_map(|(mask, nets)| nets.get(&(a & mask)).copied()),
+        }
+    }
+}
+
+impl Table {
+    /// The prefix of the longest match for `dst`, with all its candidates.
+    fn longest(&self, dst: IpAddr) -> Option<&Prefix> {
+        let i = match dst {
+            IpAddr::V4(v4) => self.v4.longest(u32::from(v4))?,
+            IpAddr::V6(_) => *self.map.get_lpm(&IpNet::from(dst))?.1,
+        };
+        Some(&self.prefixes[i].1)
+    }
+
+    /// The prefix `net`, exactly.
+    fn get(&self, net: &IpNet) -> Option<&Prefix> {
+        self.map.get(net).map(|&i| &self.prefixes[i].1)
+    }
 }
 
 /// A link's name and type, for messages.
@@ -195,8 +279,16 @@ impl<'t> Routes<'t> {
     fn compile(topo: &Topology, table: RouteTableId) -> Table {
         let rt = &topo.route_tables[table.index()];
         let vpc = &topo.vpcs[rt.vpc.index()];
-        let mut map: JointPrefixMap<IpNet, Prefix> = JointPrefixMap::new();
-        let mut add = |c: Candidate| map.entry(c.prefix).or_default().cands.push(c);
+        let mut prefixes: Vec<(IpNet, Prefix)> = Vec::new();
+        let mut map: JointPrefixMap<IpNet, usize> = JointPrefixMap::new();
+        let mut add = |c: Candidate| {
+            let net = c.prefix.trunc();
+            let i = *map.entry(net).or_insert_with(|| {
+                prefixes.push((net, Prefix::default()));
+                prefixes.len() - 1
+            });
+            prefixes[i].1.cands.push(c);
+        };
         for cidr in vpc.all_cidrs() {
             add(Candidate {
                 prefix: cidr,
@@ -249,11 +341,22 @@ impl<'t> Routes<'t> {
                 }
             }
         }
-        for (_, p) in map.iter_mut() {
+        for (_, p) in &mut prefixes {
             p.cands.sort_by_key(|c| c.kind.rank());
         }
+        let v4 = V4Index::new(
+            prefixes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (net, _))| match net {
+                    IpNet::V4(n) => Some((*n, i)),
+                    IpNet::V6(_) => None,
+                }),
+        );
         Table {
+            prefixes,
             map,
+            v4,
             local: vpc.all_cidrs().collect(),
         }
     }
@@ -263,16 +366,19 @@ impl<'t> Routes<'t> {
     /// next shorter prefix applies). The prefix itself when none of them is withdrawn, the usual
     /// case.
     fn candidates<'a>(table: &'a Table, dst: IpAddr, links: &LinkState) -> Option<Candidates<'a>> {
-        let map = &table.map;
         let available = |c: &Candidate| match c.kind {
             RouteKind::Propagated { link, .. } => links.link_up(link),
             _ => true,
         };
-        let (_, p) = map.get_lpm(&IpNet::from(dst))?;
+        let p = table.longest(dst)?;
         if p.cands.iter().all(available) {
             return Some(Candidates::All(p));
         }
-        let mut covering: Vec<(IpNet, &Prefix)> = map.cover(&IpNet::from(dst)).collect();
+        let mut covering: Vec<(IpNet, &Prefix)> = table
+            .map
+            .cover(&IpNet::from(dst))
+            .map(|(net, &i)| (net, &table.prefixes[i].1))
+            .collect();
         covering.sort_by_key(|(p, _)| std::cmp::Reverse(p.prefix_len()));
         covering.into_iter().find_map(|(_, p)| {
             let up: Vec<Candidate> = p.cands.iter().filter(|c| available(c)).cloned().collect();
@@ -289,7 +395,6 @@ impl<'t> Routes<'t> {
         links: &LinkState,
     ) -> Option<Arc<Selected>> {
         let compiled = self.table(table)?;
-        let map = &compiled.map;
         let found = Self::candidates(compiled, dst, links)?;
         let cands = match &found {
             Candidates::All(p) => p.cands.as_slice(),
@@ -300,7 +405,7 @@ impl<'t> Routes<'t> {
         if matches!(best.kind, RouteKind::Propagated { .. })
             && let Some(cidr) = compiled.local.iter().find(|c| c.contains(&dst))
         {
-            let local = map
+            let local = compiled
                 .get(cidr)
                 .and_then(|p| p.cands.iter().find(|c| c.kind == RouteKind::Local))
                 .cloned()?;
@@ -394,5 +499,58 @@ fn select(cands: &[Candidate]) -> Selected {
         route: best.clone(),
         beaten: cands[1..].to_vec(),
         rule,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::V4Index;
+    use ipnet::Ipv4Net;
+
+    /// The longest of `nets` containing `a`, by brute force.
+    fn brute(nets: &[Ipv4Net], a: std::net::Ipv4Addr) -> Option<usize> {
+        (0..nets.len())
+            .filter(|&i| nets[i].contains(&a))
+            .max_by_key(|&i| nets[i].prefix_len())
+    }
+
+    /// Both ways of finding the longest IPv4 match (a scan for a small table, a map per prefix
+    /// length for a large one) agree with brute force, the default route and host routes
+    /// included.
+    #[test]
+    fn longest_ipv4_match_scan_and_per_length() {
+        let mut nets: Vec<Ipv4Net> = ["0.0.0.0/0", "10.0.0.0/8", "10.0.4.0/22", "10.0.4.7/32"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let probes: Vec<std::net::Ipv4Addr> = [
+            "10.0.4.7",
+            "10.0.4.8",
+            "10.0.9.1",
+            "10.200.0.1",
+            "192.0.2.1",
+            "10.0.63.255",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        for size in [nets.len(), 60] {
+            // Spokes' /22s up to `size` prefixes: more than a scan takes.
+            let mut k = 2;
+            while nets.len() < size {
+                nets.push(Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 4 * k, 0), 22).unwrap());
+                k += 1;
+            }
+            let index = V4Index::new(nets.iter().copied().zip(0..));
+            assert_eq!(
+                matches!(index, V4Index::Scan(_)),
+                nets.len() <= super::SCAN,
+                "{} prefixes",
+                nets.len()
+            );
+            for &a in &probes {
+                assert_eq!(index.longest(u32::from(a)), brute(&nets, a), "{a}");
+            }
+        }
     }
 }

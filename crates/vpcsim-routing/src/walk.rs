@@ -791,20 +791,34 @@ impl<'a, R: Record> Walk<'a, R> {
 
     /// The network ACL of `subnet` on `pkt` in direction `dir` (stateless: replies are judged on
     /// their own). A step is recorded when the subnet has an ACL of its own or when it refuses.
+    /// Inlined: a subnet without an ACL of its own uses the default ACL, which allows everything
+    /// (most subnets, on most packets), so there is nothing to evaluate or record.
+    #[inline]
     pub(crate) fn network_acl(
         &mut self,
         subnet: SubnetId,
         dir: Direction,
         pkt: &Packet,
     ) -> Result<(), Next> {
-        let topo = self.g.topo;
-        let remote = remote(dir, pkt);
+        if self.g.topo.subnets[subnet.index()].network_acl.is_none() {
+            return Ok(());
+        }
+        self.own_network_acl(subnet, dir, pkt)
+    }
+
+    /// [`Walk::network_acl`] for a subnet with an ACL of its own.
+    fn own_network_acl(
+        &mut self,
+        subnet: SubnetId,
+        dir: Direction,
+        pkt: &Packet,
+    ) -> Result<(), Next> {
         let verdict = filters::network_acl(
-            topo,
+            self.g.topo,
             subnet,
             dir,
             &filters::Packet {
-                remote,
+                remote: remote(dir, pkt),
                 remote_eni: None,
                 protocol: pkt.protocol,
                 port: pkt.dst_port,
@@ -819,9 +833,7 @@ impl<'a, R: Record> Walk<'a, R> {
         if !verdict.allowed {
             return Err(self.stop(Disposition::DeniedByNetworkAcl, event, span));
         }
-        if topo.subnets[subnet.index()].network_acl.is_some() {
-            self.note(event, span);
-        }
+        self.note(event, span);
         Ok(())
     }
 

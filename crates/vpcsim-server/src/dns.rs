@@ -103,7 +103,8 @@ pub struct AnswerCache {
 struct Rotating {
     /// The counter the answer advances.
     view: View,
-    name: String,
+    /// The name, shared with the resolution's [`vpcsim_dns::Rotated`].
+    name: Arc<str>,
     records: u64,
     /// The response for each offset, as far as seen.
     responses: Vec<Option<Box<[u8]>>>,

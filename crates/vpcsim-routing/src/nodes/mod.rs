@@ -74,7 +74,9 @@ pub(crate) enum Node {
 }
 
 impl Node {
-    /// The node's decision for `pkt`, which it may rewrite (address translation).
+    /// The node's decision for `pkt`, which it may rewrite (address translation). Inlined into
+    /// the walker's loop, its one caller.
+    #[inline]
     pub(crate) fn step(self, w: &mut Walk<'_, impl Record>, pkt: &mut Packet) -> Next {
         match self {
             Node::InterfaceOut(eni) => interface::send(w, pkt, eni),

@@ -1,5 +1,7 @@
 //! Subnets: the network ACL at the boundary and the subnet's route table.
 
+use std::net::IpAddr;
+
 use vpcsim_topology::model::{EniId, SubnetId, Target};
 
 use super::{Next, Node};
@@ -24,8 +26,16 @@ pub(super) fn leave(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, subnet: Sub
         );
         return Next::Go(Node::InterfaceIn(xeni));
     }
-    let same_subnet =
-        w.g.interface(vpc, pkt.dst)
+    // An interface's address is inside its subnet's CIDR (validation sees to it), so only a
+    // destination inside the subnet's CIDRs is looked up.
+    let s = &topo.subnets[subnet.index()];
+    let in_cidr = match pkt.dst {
+        IpAddr::V4(a) => s.cidr.contains(&a),
+        IpAddr::V6(a) => s.ipv6_cidr.is_some_and(|n| n.contains(&a)),
+    };
+    let same_subnet = in_cidr
+        && w.g
+            .interface(vpc, pkt.dst)
             .is_some_and(|e| topo.enis[e.index()].subnet == subnet);
     if !same_subnet && let Err(n) = w.network_acl(subnet, Direction::Outbound, pkt) {
         return n;
