@@ -56,8 +56,8 @@ use crate::{Effect, Policy, Principal, PrincipalType, Statement};
 /// Condition keys of a request: case-insensitive names, each with one or more values.
 ///
 /// A request has a few dozen keys at most, so they are kept in a vector in the order set, with a
-/// small hash index over their names' [`signature`]s: a lookup compares names (case-insensitively)
-/// only with the keys of its signature's bucket. The values are copied into one buffer as they are
+/// small hash index over their names' signatures (length, last and middle byte): a lookup
+/// compares names (case-insensitively) only with the keys of its signature's bucket. The values are copied into one buffer as they are
 /// set (a value of a few bytes costs a copy, not an allocation), so a context owns what it holds:
 /// it can be kept after the request ([`Context::into_static`]) without copying it again, and no
 /// lookup allocates. `'a` is the lifetime of the values a caller sets (any: they are copied).
