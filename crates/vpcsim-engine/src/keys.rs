@@ -327,16 +327,20 @@ impl<'k, 'e> RequestKeys<'k, 'e> {
             Key::PrincipalOrgPaths => self.orgs().0.as_ref()?.1.as_str(),
             Key::ResourceOrgId => self.orgs().1.as_ref()?.0,
             Key::ResourceOrgPaths => self.orgs().1.as_ref()?.1.as_str(),
-            Key::DataAccessPointArn => self
-                .access_point_arn
-                .get_or_init(|| f.access_point_arn(eng))
-                .as_deref()?,
+            Key::DataAccessPointArn => self.access_point_arn()?,
             Key::DataAccessPointAccount => account_id(eng, access_point?.account),
             Key::AccessPointNetworkOrigin => match access_point?.network_origin {
                 NetworkOrigin::Vpc => "VPC",
                 NetworkOrigin::Internet => "Internet",
             },
         })
+    }
+
+    /// The access point's ARN, when the request names one (written once).
+    pub(crate) fn access_point_arn(&self) -> Option<&str> {
+        self.access_point_arn
+            .get_or_init(|| self.facts.access_point_arn(self.eng))
+            .as_deref()
     }
 
     /// The caller's and the resource owner's organizations (AWS Organizations).

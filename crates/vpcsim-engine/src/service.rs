@@ -531,10 +531,7 @@ pub(crate) fn reach(
                         return step.finish(t, Finding::AccessPointWrongVpc { access_point: ap });
                     }
                     step.hop(t, ServiceEvent::OutpostsAccessPoint { access_point: ap });
-                    let r = topo.vpcs[outpost.vpc.index()].region;
-                    if topo.regions.get(r.index()).is_some() {
-                        facts.region = Region::Of(r);
-                    }
+                    facts.region = Region::Of(topo.vpcs[outpost.vpc.index()].region);
                     let call = call.expect("S3 request");
                     let bucket = Some(apv.bucket);
                     return authorize(eng, &step, t, call, facts, None, Some(ap), bucket, true);
@@ -763,14 +760,15 @@ fn authorize<'e>(
     } else {
         call.action.into()
     };
-    let resource = match (facts.access_point_arn(eng), &bucket_name) {
-        (Some(arn), _) if call.key.is_empty() => arn,
+    let owner = crate::keys::owner(eng, bucket, t.principal);
+    let keys = RequestKeys::new(eng, &facts, t);
+    // Through an access point, its ARN (the one `s3:DataAccessPointArn` gives).
+    let resource = match (keys.access_point_arn(), &bucket_name) {
+        (Some(arn), _) if call.key.is_empty() => arn.to_string(),
         (Some(arn), _) => format!("{arn}/object/{}", call.key),
         (None, Some(b)) => object_arn(b, &call.key),
         (None, None) => "*".to_string(),
     };
-    let owner = crate::keys::owner(eng, bucket, t.principal);
-    let keys = RequestKeys::new(eng, &facts, t);
     // A VPC access point accepts requests from its VPC only.
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];

@@ -328,15 +328,6 @@ impl<'a> Context<'a> {
         self.put(key.into(), 1, first, 0);
     }
 
-    /// Sets a single-valued key to what `write` appends to the buffer it is given (a value
-    /// written in place, without a string of its own).
-    pub fn set_with(&mut self, key: impl Into<Cow<'static, str>>, write: impl FnOnce(&mut String)) {
-        let a = self.text.len() as u32;
-        write(&mut self.text);
-        let first = (a, self.text.len() as u32);
-        self.put(key.into(), 1, first, 0);
-    }
-
     /// Sets a multivalued key. An empty list counts as an absent key for every operator.
     pub fn set_many<V: Into<Cow<'a, str>>>(
         &mut self,
@@ -359,8 +350,7 @@ impl<'a> Context<'a> {
 
     /// Sets every key of `other`, in its order, as setting them one by one would (replacing
     /// earlier values of the same names): its values are copied at once, and its keys' signatures
-    /// are not worked out again. For the parts of a context that are the same for many requests
-    /// (an endpoint's keys), made once.
+    /// are not worked out again.
     pub fn extend_from(&mut self, other: &Context<'_>) {
         let base = self.text.len() as u32;
         self.text.push_str(&other.text);
@@ -1460,37 +1450,31 @@ struct Supplied<'k> {
 impl<'k> Supplied<'k> {
     /// The value AWS supplies for `key`, when it supplies one for this request.
     fn supplied(&self, key: &str) -> Option<&str> {
-        const SUPPLIED: [&str; 7] = [
-            "aws:PrincipalIsAWSService",
-            "aws:PrincipalServiceName",
-            "aws:PrincipalArn",
-            "aws:PrincipalAccount",
-            "aws:username",
-            "s3:ResourceAccount",
-            "aws:ResourceAccount",
-        ];
-        let which = SUPPLIED.iter().position(|k| k.eq_ignore_ascii_case(key))?;
-        if which >= 5 {
+        let is = |name: &str| name.eq_ignore_ascii_case(key);
+        if is("s3:ResourceAccount") || is("aws:ResourceAccount") {
             return Some(self.resource_account);
         }
         let c = self.caller?;
-        let service = c.is_service();
-        Some(match which {
-            0 if service => "true",
-            0 => "false",
-            1 if service => &c.arn,
-            2 if !service => self.arn.get_or_init(|| principal_arn(c)),
-            3 if !service => &c.account,
-            4 if !service => {
-                let user = c
-                    .arn
-                    .strip_prefix("arn:aws:iam::")?
-                    .strip_prefix(c.account.as_str())?
-                    .strip_prefix(":user/")?;
-                user.rsplit('/').next().unwrap_or(user)
-            }
-            _ => return None,
-        })
+        if is("aws:PrincipalIsAWSService") {
+            return Some(if c.is_service() { "true" } else { "false" });
+        }
+        if c.is_service() {
+            return is("aws:PrincipalServiceName").then_some(c.arn.as_str());
+        }
+        if is("aws:PrincipalArn") {
+            Some(self.arn.get_or_init(|| principal_arn(c)))
+        } else if is("aws:PrincipalAccount") {
+            Some(&c.account)
+        } else if is("aws:username") {
+            let user = c
+                .arn
+                .strip_prefix("arn:aws:iam::")?
+                .strip_prefix(c.account.as_str())?
+                .strip_prefix(":user/")?;
+            user.rsplit('/').next()
+        } else {
+            None
+        }
     }
 }
 
