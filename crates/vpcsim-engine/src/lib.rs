@@ -209,8 +209,6 @@ pub struct Trace {
     pub(crate) facts: Option<keys::Facts>,
     /// The request context, every key of it, written by [`Engine::render`] ([`Trace::context`]).
     pub(crate) kept: Option<Box<vpcsim_policy::Context<'static>>>,
-    /// Whether [`Engine::render`] has written the trace's words.
-    pub(crate) rendered: bool,
 }
 
 impl Trace {
@@ -221,7 +219,7 @@ impl Trace {
         static EMPTY: std::sync::LazyLock<vpcsim_policy::Context<'static>> =
             std::sync::LazyLock::new(vpcsim_policy::Context::default);
         match &self.kept {
-            Some(k) if self.rendered => k.as_ref(),
+            Some(k) => k.as_ref(),
             _ => &EMPTY,
         }
     }

@@ -38,7 +38,6 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
 
 /// The request context and the policy explanation, from what the service step kept as data.
 fn explain_service(eng: &Engine, t: &mut Trace) {
-    t.rendered = true;
     if let Some(f) = &t.facts {
         let context = crate::keys::RequestKeys::new(eng, f, t).context();
         t.kept = Some(Box::new(context));

@@ -272,7 +272,6 @@ pub(crate) fn empty_trace(
         stopped: None,
         facts: None,
         kept: None,
-        rendered: false,
     }
 }
 
