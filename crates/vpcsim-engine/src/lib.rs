@@ -13,7 +13,7 @@
 //! `sg.no-matching-rule`, `endpoint.gateway-not-extendable`…, documented in docs/trace.md) and names
 //! the route, rule, record or statement that decided it.
 //!
-//! [`check`] runs a topology's expectations and scenarios.
+//! [`check()`] runs a topology's expectations and scenarios.
 //!
 //! Invariant: pure and deterministic; no I/O. The only state is the DNS [`Rotation`] a caller passes
 //! to spread repeated requests over ENIs and X-ENIs (what is derived lazily is derived from the
