@@ -34,6 +34,9 @@ mod trace;
 
 use std::net::IpAddr;
 
+/// The short-string type of [`Trace::from`] and [`S3Call`]'s names (inline up to 24 bytes).
+pub use compact_str::CompactString;
+
 use vpcsim_dns::{Dns, RecordType, Resolution, Rotation, View};
 use vpcsim_routing::{Graph, LinkState};
 use vpcsim_topology::Topology;
@@ -169,7 +172,7 @@ pub struct Trace {
     /// The request.
     pub request: Request,
     /// Who sent it (as the user named it).
-    pub from: String,
+    pub from: CompactString,
     /// The source's address.
     pub source_ip: IpAddr,
     /// The principal that signed it (`None`: anonymous).

@@ -2,6 +2,7 @@
 //! access point, the key and the action. The request syntax itself is parsed by
 //! [`vpcsim_topology::request`].
 
+use compact_str::CompactString;
 use vpcsim_aws::{EndpointPrefix, Family, ServiceName};
 pub use vpcsim_topology::request::{Request, RequestError};
 
@@ -271,11 +272,12 @@ pub fn reads_header(name: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct S3Call {
     /// The bucket name (path-style or virtual-hosted), when a bucket is addressed.
-    pub bucket: Option<String>,
+    pub bucket: Option<CompactString>,
     /// `AP-ACCOUNT` of an access point host.
-    pub access_point: Option<String>,
-    /// Object key (empty for bucket-level calls).
-    pub key: String,
+    pub access_point: Option<CompactString>,
+    /// Object key (empty for bucket-level calls). Bucket names, access point labels and most keys
+    /// are short: a `CompactString` keeps up to 24 bytes inline, so a call allocates nothing.
+    pub key: CompactString,
     /// IAM action (`s3:GetObject`).
     pub action: &'static str,
 }
@@ -463,17 +465,18 @@ impl S3Call {
             | S3Host::Regional { bucket, .. }
             | S3Host::Global { bucket }
             | S3Host::Fips { bucket, .. }
-            | S3Host::Website { bucket, .. } => (bucket.clone(), None, false),
-            S3Host::EndpointAccessPoint { label } => (None, label.clone(), false),
+            | S3Host::Website { bucket, .. } => (bucket.as_deref(), None, false),
+            S3Host::EndpointAccessPoint { label } => (None, label.as_deref(), false),
             S3Host::AccessPoint { label, .. } | S3Host::Outposts { label, .. } => {
-                (None, Some(label.clone()), false)
+                (None, Some(label.as_str()), false)
             }
             S3Host::EndpointControl | S3Host::Control { .. } => (None, None, true),
         };
+        let access_point = access_point.map(CompactString::from);
         let (bucket, key) = if control || access_point.is_some() {
-            (None, path.to_string())
+            (None, CompactString::from(path))
         } else if let Some(b) = vh_bucket {
-            (Some(b), path.to_string())
+            (Some(CompactString::from(b)), CompactString::from(path))
         } else {
             // A byte loop: a bucket name is a few bytes, shorter than a search call is worth.
             match path
@@ -481,10 +484,13 @@ impl S3Call {
                 .position(|b| b == b'/')
                 .map(|i| (&path[..i], &path[i + 1..]))
             {
-                Some((b, k)) => (Some(b.to_string()).filter(|b| !b.is_empty()), k.to_string()),
+                Some((b, k)) => (
+                    (!b.is_empty()).then(|| CompactString::from(b)),
+                    CompactString::from(k),
+                ),
                 None => (
-                    Some(path.to_string()).filter(|b| !b.is_empty()),
-                    String::new(),
+                    (!path.is_empty()).then(|| CompactString::from(path)),
+                    CompactString::default(),
                 ),
             }
         };

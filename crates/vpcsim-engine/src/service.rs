@@ -673,7 +673,7 @@ fn resource<'e>(
                 return step.finish(
                     t,
                     Finding::NoSuchAccessPoint {
-                        label: label.clone(),
+                        label: label.to_string(),
                     },
                 );
             }
@@ -690,7 +690,7 @@ fn resource<'e>(
                     return step.finish(
                         t,
                         Finding::NoSuchBucket {
-                            name: name.clone(),
+                            name: name.to_string(),
                             case,
                         },
                     );

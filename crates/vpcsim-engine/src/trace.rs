@@ -3,6 +3,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use compact_str::CompactString;
+
 use vpcsim_dns::{RecordType, Rotation, View};
 use vpcsim_routing::{Origin, Packet, Record, Step, Walk};
 use vpcsim_topology::model::{AwsCaller, PrincipalId, Protocol, Source};
@@ -252,7 +254,7 @@ pub(crate) fn empty_trace(
 ) -> Trace {
     Trace {
         request,
-        from: from.to_string(),
+        from: CompactString::from(from),
         source_ip,
         principal,
         dns: None,

@@ -68,7 +68,7 @@ pub fn trace_named(t: &Trace, ids: &[Option<String>]) -> Value {
     let (forward, back) = (hops(&t.forward), hops(&t.back));
     json!({
         "request": t.request.text(),
-        "from": t.from,
+        "from": t.from.as_str(),
         "source_ip": t.source_ip.to_string(),
         "dns": t.dns.as_ref().map(|d| json!({
             "status": d.status(),
@@ -79,7 +79,7 @@ pub fn trace_named(t: &Trace, ids: &[Option<String>]) -> Value {
         "forward": forward,
         "back": back,
         "via": t.components(),
-        "s3": t.s3.as_ref().map(|c| json!({"bucket": c.bucket, "access_point": c.access_point, "key": c.key, "action": c.action})),
+        "s3": t.s3.as_ref().map(|c| json!({"bucket": c.bucket.as_deref(), "access_point": c.access_point.as_deref(), "key": c.key.as_str(), "action": c.action})),
         "context": t.context().iter().map(|(k, v)| (k.to_string(), json!(v.iter().collect::<Vec<_>>()))).collect::<serde_json::Map<_, _>>(),
         "decided_by": t.deciding(),
         "disposition": t.disposition.as_str(),
