@@ -199,12 +199,8 @@ impl Record for Hops<'_> {
         // The hop is made here, in one expression pushed (made by a helper and returned, it was
         // copied once more: ~20 instructions a hop).
         let component = crate::render::component(self.eng.topo, &self.eng.names, &step);
-        self.hops.push(Hop {
-            event: crate::HopEvent::Walk(step),
-            at: String::new(),
-            component,
-            detail: String::new(),
-        });
+        self.hops
+            .push(Hop::new(crate::HopEvent::Walk(step), component));
     }
 }
 
