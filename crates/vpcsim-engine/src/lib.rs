@@ -454,7 +454,11 @@ mod tests {
     #[test]
     fn hops_and_steps_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<crate::Hop>() <= 128, "{}", size_of::<crate::Hop>());
+        assert!(
+            size_of::<crate::Hop>() <= 128,
+            "{}",
+            size_of::<crate::Hop>()
+        );
         assert!(
             size_of::<vpcsim_routing::Step>() <= 88,
             "{}",

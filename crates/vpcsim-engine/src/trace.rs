@@ -192,7 +192,7 @@ impl Record for Hops<'_> {
     fn record(&mut self, step: Step) {
         if self.hops.capacity() == 0 {
             // Room for one way of a typical path (three to five hops, the service's included),
-            // in one allocation small enough for the allocator's per-thread cache (a hop is 200
+            // in one allocation small enough for the allocator's per-thread cache (a hop is 120
             // bytes; glibc's cache takes up to 1,032).
             self.hops.reserve_exact(5);
         }
