@@ -749,6 +749,9 @@ impl<'a, R: Record> Walk<'a, R> {
         let topo = self.g.topo;
         let remote_eni = match dir {
             Direction::Inbound => self.src_eni,
+            // The far interface matters only to a rule that names a security group: without
+            // one (most egress rules name CIDRs), it is not looked up.
+            Direction::Outbound if !names_group(topo, eni) => None,
             Direction::Outbound => {
                 let vpc = topo.eni_vpc(eni);
                 self.g.interface(vpc, pkt.dst).or_else(|| {
@@ -878,6 +881,17 @@ fn remote(dir: Direction, pkt: &Packet) -> IpAddr {
         Direction::Inbound => pkt.src,
         Direction::Outbound => pkt.dst,
     }
+}
+
+/// Whether an egress rule of the interface's groups names a security group.
+fn names_group(topo: &vpcsim_topology::Topology, eni: EniId) -> bool {
+    topo.enis[eni.index()].security_groups.iter().any(|g| {
+        topo.security_groups[g.index()].egress.iter().any(|r| {
+            r.peers
+                .iter()
+                .any(|p| matches!(p, vpcsim_topology::model::Peer::SecurityGroup(_)))
+        })
+    })
 }
 
 /// Whether an egress rule of the interface's groups names a group of another VPC.
