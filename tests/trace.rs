@@ -414,7 +414,7 @@ fn no_trace_panics() {
                             q.forward
                                 .iter()
                                 .chain(&q.back)
-                                .all(|h| h.at.is_empty() && h.detail.is_empty()),
+                                .all(|h| h.at().is_empty() && h.detail().is_empty()),
                             "{what}: text in a trace before rendering"
                         );
                         assert!(
@@ -432,7 +432,7 @@ fn no_trace_panics() {
                             t.forward
                                 .iter()
                                 .chain(&t.back)
-                                .all(|h| !h.detail.is_empty()),
+                                .all(|h| !h.detail().is_empty()),
                             "{what}: a hop without words"
                         );
                         assert_eq!(

@@ -77,10 +77,10 @@ impl Path {
                 } else {
                     format!("{}", i + 1)
                 };
-                let text = match (h.at.is_empty(), h.detail.is_empty()) {
+                let text = match (h.at().is_empty(), h.detail().is_empty()) {
                     (true, _) => String::new(),
-                    (false, true) => h.at.clone(),
-                    (false, false) => format!("{}: {}", h.at, h.detail),
+                    (false, true) => h.at().to_string(),
+                    (false, false) => format!("{}: {}", h.at(), h.detail()),
                 };
                 marks.push(Mark {
                     node: n,

@@ -59,22 +59,48 @@ pub use vpcsim_topology::model::Verdict;
 
 /// One step of the path: what happened as data (`event`; its code, span and element are read from
 /// it: [`Hop::code`], [`Hop::span`], [`Hop::element`]), the named component passed, and its words
-/// (`at`, `detail`), which [`Engine::render`] writes where the trace is shown (empty before).
+/// ([`Hop::at`], [`Hop::detail`]), which [`Engine::render`] writes where the trace is shown (empty
+/// before).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hop {
     /// What happened, by reference into the topology.
     pub event: HopEvent,
-    /// Where (`subnet app-a (VPC shared)`, `route table endpoints`, `Direct Connect dx-primary`);
-    /// written by [`Engine::render`].
-    pub at: String,
     /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`).
     /// Shared with the engine's other hops of that component (a reference count, not a copy).
     pub component: Option<std::sync::Arc<str>>,
-    /// What happened, naming the route or rule; written by [`Engine::render`].
-    pub detail: String,
+    /// The words, once [`Engine::render`] has written them: out of line, so that a hop the walk
+    /// makes (and moves, and drops) carries a pointer for them, not two strings.
+    pub(crate) words: Option<Box<Words>>,
+}
+
+/// A hop's words ([`Hop::at`], [`Hop::detail`]).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Words {
+    pub(crate) at: String,
+    pub(crate) detail: String,
 }
 
 impl Hop {
+    /// A hop of `event` passing `component`, without words yet.
+    pub(crate) fn new(event: HopEvent, component: Option<std::sync::Arc<str>>) -> Self {
+        Hop {
+            event,
+            component,
+            words: None,
+        }
+    }
+
+    /// Where (`subnet app-a (VPC shared)`, `route table endpoints`, `Direct Connect dx-primary`);
+    /// written by [`Engine::render`] (empty before).
+    pub fn at(&self) -> &str {
+        self.words.as_ref().map_or("", |w| w.at.as_str())
+    }
+
+    /// What happened, naming the route or rule; written by [`Engine::render`] (empty before).
+    pub fn detail(&self) -> &str {
+        self.words.as_ref().map_or("", |w| w.detail.as_str())
+    }
+
     /// A stable code.
     pub fn code(&self) -> &'static str {
         match &self.event {
@@ -420,5 +446,26 @@ impl<'t> Engine<'t> {
     ) -> Result<Trace, RequestError> {
         let req = Request::parse(request)?;
         Ok(trace::run(self, net, source, from, req, opts, rotation))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A hop is made and moved once per step of every walk, and a step once more: small enough
+    /// that moving one is a few vector moves, not a call to `memcpy` (which x86-64 code makes for
+    /// more than 128 bytes).
+    #[test]
+    fn hops_and_steps_stay_small() {
+        use std::mem::size_of;
+        assert!(
+            size_of::<crate::Hop>() <= 128,
+            "{}",
+            size_of::<crate::Hop>()
+        );
+        assert!(
+            size_of::<vpcsim_routing::Step>() <= 88,
+            "{}",
+            size_of::<vpcsim_routing::Step>()
+        );
     }
 }

@@ -22,10 +22,11 @@ use crate::{Engine, Hop, HopEvent, Trace, Way};
 pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
     let topo = eng.topo;
     for h in t.forward.iter_mut().chain(t.back.iter_mut()) {
-        (h.at, h.detail) = match &h.event {
+        let (at, detail) = match &h.event {
             HopEvent::Walk(step) => words(topo, step),
             HopEvent::Service(event) => service_words(topo, event),
         };
+        h.words = Some(Box::new(crate::Words { at, detail }));
     }
     if let Some(r) = &mut t.dns
         && !r.events.is_empty()
@@ -55,7 +56,10 @@ fn reason_of(topo: &Topology, t: &Trace) -> String {
             Way::There => &t.forward,
             Way::Back => &t.back,
         };
-        return hops.last().map(|h| h.detail.clone()).unwrap_or_default();
+        return hops
+            .last()
+            .map(|h| h.detail().to_string())
+            .unwrap_or_default();
     }
     if let Some(f) = &t.finding {
         return finding(topo, t, f);
@@ -164,9 +168,9 @@ pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<A
         Event::SecurityGroup {
             eni,
             dir: Direction::Inbound,
-            verdict,
+            allowed: true,
             ..
-        } if verdict.allowed => match topo.enis[eni.index()].owner {
+        } => match topo.enis[eni.index()].owner {
             EniOwner::Endpoint(ep) => Some(names.endpoint(topo, ep)),
             EniOwner::OutpostXeni(o, _) => Some(names.outpost(topo, o)),
             _ => None,
@@ -279,11 +283,8 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
     let what = if reply { "reply" } else { "request" };
     match &step.event {
         Event::SecurityGroup {
-            eni,
-            verdict,
-            remote,
-            ..
-        } => (interface(topo, *eni, *remote), verdict.describe(topo)),
+            eni, rule, remote, ..
+        } => (interface(topo, *eni, *remote), rule.describe(topo)),
         Event::Tracked { eni, dir, remote } => (
             interface(topo, *eni, *remote),
             match dir {
@@ -291,9 +292,7 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
                 Direction::Inbound => "the reply is let in: security groups are stateful, and this connection was let out".into(),
             },
         ),
-        Event::NetworkAcl {
-            subnet, verdict, ..
-        } => (subnet_label(topo, *subnet), verdict.describe(topo)),
+        Event::NetworkAcl { subnet, rule, .. } => (subnet_label(topo, *subnet), rule.describe(topo)),
         Event::Route {
             table,
             vpc,
@@ -649,12 +648,7 @@ pub(crate) fn service_hop(topo: &Topology, names: &Names, event: ServiceEvent) -
         ServiceEvent::ViaService { service } => service.service_principal().into(),
         ServiceEvent::Public { .. } => Arc::clone(&names.internet),
     };
-    Hop {
-        at: String::new(),
-        component: Some(component),
-        detail: String::new(),
-        event: HopEvent::Service(event),
-    }
+    Hop::new(HopEvent::Service(event), Some(component))
 }
 
 /// `(at, detail)` of a hop of the service step.

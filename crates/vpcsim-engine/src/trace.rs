@@ -194,19 +194,15 @@ impl Record for Hops<'_> {
     fn record(&mut self, step: Step) {
         if self.hops.capacity() == 0 {
             // Room for one way of a typical path (three to five hops, the service's included),
-            // in one allocation small enough for the allocator's per-thread cache (a hop is 200
+            // in one allocation small enough for the allocator's per-thread cache (a hop is 120
             // bytes; glibc's cache takes up to 1,032).
             self.hops.reserve_exact(5);
         }
         // The hop is made here, in one expression pushed (made by a helper and returned, it was
         // copied once more: ~20 instructions a hop).
         let component = crate::render::component(self.eng.topo, &self.eng.names, &step);
-        self.hops.push(Hop {
-            event: crate::HopEvent::Walk(step),
-            at: String::new(),
-            component,
-            detail: String::new(),
-        });
+        self.hops
+            .push(Hop::new(crate::HopEvent::Walk(step), component));
     }
 }
 

@@ -63,7 +63,7 @@ pub fn element_ids(topo: &Topology, t: &Trace) -> Vec<Option<String>> {
 pub fn trace_named(t: &Trace, ids: &[Option<String>]) -> Value {
     let mut ids = ids.iter();
     let mut hops = |hs: &[Hop]| {
-        hs.iter().map(|h| json!({"at": h.at, "component": h.component.as_deref(), "element": ids.next().cloned().flatten(), "code": h.code(), "detail": h.detail, "line": h.span().map(|s| s.line)})).collect::<Vec<_>>()
+        hs.iter().map(|h| json!({"at": h.at(), "component": h.component.as_deref(), "element": ids.next().cloned().flatten(), "code": h.code(), "detail": h.detail(), "line": h.span().map(|s| s.line)})).collect::<Vec<_>>()
     };
     let (forward, back) = (hops(&t.forward), hops(&t.back));
     json!({

@@ -6,13 +6,18 @@ use vpcsim_engine::{Hop, Trace};
 fn hop_table(hops: &[Hop]) -> String {
     let width = hops
         .iter()
-        .map(|h| h.at.chars().count())
+        .map(|h| h.at().chars().count())
         .max()
         .unwrap_or(0)
         .min(44);
     let mut out = String::new();
     for (i, h) in hops.iter().enumerate() {
-        out.push_str(&format!("  {:>2}. {:<width$}  {}\n", i + 1, h.at, h.detail));
+        out.push_str(&format!(
+            "  {:>2}. {:<width$}  {}\n",
+            i + 1,
+            h.at(),
+            h.detail()
+        ));
     }
     out
 }

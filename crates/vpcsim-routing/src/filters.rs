@@ -67,8 +67,12 @@ pub enum Rule {
         eni: EniId,
         /// Which side.
         dir: Direction,
-        /// The packet.
-        packet: Packet,
+        /// The packet's protocol.
+        protocol: Protocol,
+        /// The packet's port ([`Packet::port`]).
+        port: u16,
+        /// The far side's address ([`Packet::remote`]).
+        remote: IpAddr,
     },
     /// The subnet uses the default network ACL.
     DefaultAcl(SubnetId),
@@ -92,6 +96,14 @@ pub enum Rule {
 
 impl Verdict {
     /// The deciding rule in words (`security group endpoint-sg, inbound rule 2: tcp 443 from
+    /// 172.16.0.0/16`): [`Rule::describe`].
+    pub fn describe(&self, topo: &Topology) -> String {
+        self.rule.describe(topo)
+    }
+}
+
+impl Rule {
+    /// The rule in words (`security group endpoint-sg, inbound rule 2: tcp 443 from
     /// 172.16.0.0/16`).
     pub fn describe(&self, topo: &Topology) -> String {
         let dir_word = |d: Direction| match d {
@@ -102,7 +114,7 @@ impl Verdict {
             Direction::Inbound => "from",
             Direction::Outbound => "to",
         };
-        match self.rule {
+        match *self {
             Rule::DefaultGroupOutbound => {
                 "the default security group allows all outbound traffic".into()
             }
@@ -128,7 +140,13 @@ impl Verdict {
                 }
                 out
             }
-            Rule::NoGroupRule { eni, dir, packet } => {
+            Rule::NoGroupRule {
+                eni,
+                dir,
+                protocol,
+                port,
+                remote,
+            } => {
                 let names: Vec<&str> = topo.enis[eni.index()]
                     .security_groups
                     .iter()
@@ -138,15 +156,9 @@ impl Verdict {
                     "no {} rule of security group {} allows {} {} {}",
                     dir_word(dir),
                     names.join(", "),
-                    describe_ports(
-                        packet.protocol,
-                        PortRange {
-                            from: packet.port,
-                            to: packet.port
-                        }
-                    ),
+                    describe_ports(protocol, PortRange { from: port, to: port }),
                     side(dir),
-                    packet.remote
+                    remote
                 )
             }
             Rule::DefaultAcl(subnet) => format!(
@@ -275,7 +287,9 @@ pub fn security_groups(topo: &Topology, eni: EniId, dir: Direction, pkt: &Packet
         rule: Rule::NoGroupRule {
             eni,
             dir,
-            packet: *pkt,
+            protocol: pkt.protocol,
+            port: pkt.port,
+            remote: pkt.remote,
         },
         span: e
             .security_groups

@@ -15,7 +15,9 @@ use vpcsim_topology::model::{
     RouteTableId, SiteId, Span, SubnetId, VpcId,
 };
 
-use crate::filters::{self, Direction, Verdict};
+#[cfg(doc)]
+use crate::filters::Verdict;
+use crate::filters::{self, Direction, Rule};
 use crate::nodes::{Next, Node};
 use crate::{Graph, LinkState, Selected};
 
@@ -170,14 +172,17 @@ pub enum LocalGatewayFrom {
 /// What happened at one step, by reference into the topology.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
-    /// A security group decided.
+    /// A security group decided (the [`Verdict`]: whether it let the packet through and the rule
+    /// that decided; where the rule is written is the step's span).
     SecurityGroup {
         /// The interface.
         eni: EniId,
         /// Which side.
         dir: Direction,
-        /// The decision and its rule.
-        verdict: Verdict,
+        /// Let through.
+        allowed: bool,
+        /// The rule that decided.
+        rule: Rule,
         /// The far side's address.
         remote: IpAddr,
     },
@@ -190,14 +195,17 @@ pub enum Event {
         /// The far side's address.
         remote: IpAddr,
     },
-    /// A network ACL decided (shown when the subnet has one of its own, or when it refuses).
+    /// A network ACL decided (shown when the subnet has one of its own, or when it refuses), as
+    /// [`Event::SecurityGroup`] says a security group's [`Verdict`].
     NetworkAcl {
         /// The subnet.
         subnet: SubnetId,
         /// Which side.
         dir: Direction,
-        /// The decision and its rule.
-        verdict: Verdict,
+        /// Let through.
+        allowed: bool,
+        /// The rule that decided.
+        rule: Rule,
     },
     /// A route table chose a route.
     Route {
@@ -443,10 +451,10 @@ impl Step {
     /// The stable code (documented in docs/trace.md).
     pub fn code(&self) -> &'static str {
         match &self.event {
-            Event::SecurityGroup { verdict, .. } if verdict.allowed => "sg.allowed",
+            Event::SecurityGroup { allowed: true, .. } => "sg.allowed",
             Event::SecurityGroup { .. } => "sg.no-matching-rule",
             Event::Tracked { .. } => "sg.tracked",
-            Event::NetworkAcl { verdict, .. } if verdict.allowed => "acl.allowed",
+            Event::NetworkAcl { allowed: true, .. } => "acl.allowed",
             Event::NetworkAcl { .. } => "acl.denied",
             Event::Route { .. } => "route.selected",
             Event::NoRoute { .. } if self.reply => "route.no-return-route",
@@ -741,6 +749,9 @@ impl<'a, R: Record> Walk<'a, R> {
         let topo = self.g.topo;
         let remote_eni = match dir {
             Direction::Inbound => self.src_eni,
+            // The far interface matters only to a rule that names a security group: without
+            // one (most egress rules name CIDRs), it is not looked up.
+            Direction::Outbound if !names_group(topo, eni) => None,
             Direction::Outbound => {
                 let vpc = topo.eni_vpc(eni);
                 self.g.interface(vpc, pkt.dst).or_else(|| {
@@ -774,7 +785,8 @@ impl<'a, R: Record> Walk<'a, R> {
         let event = Event::SecurityGroup {
             eni,
             dir,
-            verdict,
+            allowed: verdict.allowed,
+            rule: verdict.rule,
             remote,
         };
         if verdict.allowed {
@@ -828,7 +840,8 @@ impl<'a, R: Record> Walk<'a, R> {
         let event = Event::NetworkAcl {
             subnet,
             dir,
-            verdict,
+            allowed: verdict.allowed,
+            rule: verdict.rule,
         };
         if !verdict.allowed {
             return Err(self.stop(Disposition::DeniedByNetworkAcl, event, span));
@@ -868,6 +881,17 @@ fn remote(dir: Direction, pkt: &Packet) -> IpAddr {
         Direction::Inbound => pkt.src,
         Direction::Outbound => pkt.dst,
     }
+}
+
+/// Whether an egress rule of the interface's groups names a security group.
+fn names_group(topo: &vpcsim_topology::Topology, eni: EniId) -> bool {
+    topo.enis[eni.index()].security_groups.iter().any(|g| {
+        topo.security_groups[g.index()].egress.iter().any(|r| {
+            r.peers
+                .iter()
+                .any(|p| matches!(p, vpcsim_topology::model::Peer::SecurityGroup(_)))
+        })
+    })
 }
 
 /// Whether an egress rule of the interface's groups names a group of another VPC.

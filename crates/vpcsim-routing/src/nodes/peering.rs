@@ -16,6 +16,15 @@ pub(super) fn cross(
     let p = &topo.peerings[peering.index()];
     let to = p.other(from).unwrap_or(from);
     w.note(Event::Peering { peering, to }, Some(p.span));
+    // The usual case: an interface of that VPC has the address (so it is inside its CIDRs), and
+    // its router delivers to it (what `Node::VpcRouter` would find, looked up once).
+    if let Some(eni) = w.g.interface(to, pkt.dst) {
+        return Next::Go(Node::SubnetIn {
+            subnet: topo.enis[eni.index()].subnet,
+            eni,
+            from: None,
+        });
+    }
     if topo.vpcs[to.index()].contains_ip(pkt.dst) {
         return Next::Go(Node::VpcRouter {
             vpc: to,
