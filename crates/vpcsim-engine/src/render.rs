@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
 use vpcsim_routing::filters::Direction;
-use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Step, describe_link};
+use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Routes, Step, describe_link};
 use vpcsim_topology::model::{
     AccessPointId, DxGatewayId, EndpointId, EniId, EniOwner, LinkId, NatGatewayId, OutpostId,
     PeeringId, RouteTableId, SubnetId, Target, VpcId,
@@ -23,7 +23,7 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
     let topo = eng.topo;
     for h in t.forward.iter_mut().chain(t.back.iter_mut()) {
         let (at, detail) = match &h.event {
-            HopEvent::Walk(step) => words(topo, step),
+            HopEvent::Walk(step) => words(topo, &eng.graph.routes, step),
             HopEvent::Service(event) => service_words(topo, event),
         };
         h.words = Some(Box::new(crate::Words { at, detail }));
@@ -93,8 +93,8 @@ fn reason_of(topo: &Topology, t: &Trace) -> String {
 }
 
 /// The reason a walk stopped: the deciding step's sentence.
-pub(crate) fn reason(topo: &Topology, step: &Step) -> String {
-    words(topo, step).1
+pub(crate) fn reason(topo: &Topology, routes: &Routes, step: &Step) -> String {
+    words(topo, routes, step).1
 }
 
 /// The names hops carry as their component (`via:`), shared: each made once, the first time a
@@ -278,7 +278,7 @@ fn push_target(out: &mut String, topo: &Topology, vpc: VpcId, t: &Target, kind: 
 }
 
 /// `(at, detail)` of a step.
-fn words(topo: &Topology, step: &Step) -> (String, String) {
+fn words(topo: &Topology, routes: &Routes, step: &Step) -> (String, String) {
     let reply = step.reply;
     let what = if reply { "reply" } else { "request" };
     match &step.event {
@@ -297,23 +297,18 @@ fn words(topo: &Topology, step: &Step) -> (String, String) {
             table,
             vpc,
             dst,
-            selected,
+            choice,
         } => {
+            let route = routes.route(*table, *choice);
             let mut d = String::with_capacity(96);
             text::push_ip(&mut d, *dst);
             d.push_str(" matches ");
-            text::push_net(&mut d, &selected.route.prefix);
+            text::push_net(&mut d, &route.prefix);
             d.push_str(" → ");
-            push_target(
-                &mut d,
-                topo,
-                *vpc,
-                &selected.route.target,
-                &selected.route.kind,
-            );
-            if let Some(r) = selected.rule {
+            push_target(&mut d, topo, *vpc, &route.target, &route.kind);
+            if let Some(r) = choice.rule() {
                 d.push_str(" (");
-                d.push_str(r);
+                d.push_str(r.text());
                 d.push(')');
             }
             (["route table ", table_name(topo, *table)].concat(), d)

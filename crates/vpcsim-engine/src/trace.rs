@@ -312,7 +312,11 @@ impl vpcsim_dns::Network for PathNet<'_> {
         };
         let pkt = Packet::request(IpAddr::V4(src_ip), to, Protocol::Udp, 53);
         let mut w = Walk::new(&self.engine.graph, &self.net.links);
-        let why = |w: &Walk| w.steps.last().map(|s| crate::render::reason(topo, s));
+        let why = |w: &Walk| {
+            w.steps
+                .last()
+                .map(|s| crate::render::reason(topo, &self.engine.graph.routes, s))
+        };
         let arrival = match w.there(origin, pkt) {
             Ok(a) => a,
             Err(_) => return Err(why(&w).unwrap_or_default()),

@@ -48,7 +48,6 @@ pub use walk::{
 };
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use ipnet::IpNet;
 use prefix_trie::joint::map::JointPrefixMap;
@@ -128,13 +127,87 @@ pub struct Selected {
     pub rule: Option<&'static str>,
 }
 
-/// One prefix of a compiled route table: its candidate routes, best first, and the selection
-/// they make when all are available (the usual case), made the first time a lookup needs it and
-/// then shared by every lookup that makes it.
+/// One prefix of a compiled route table: its candidate routes, best first.
 #[derive(Clone, Debug, Default)]
 struct Prefix {
     cands: Vec<Candidate>,
-    selected: std::sync::OnceLock<Arc<Selected>>,
+}
+
+/// The route a lookup chose, by its place in the compiled table (a few integers, so that a walk
+/// records it without copying or sharing a route): the prefix, the winning candidate among the
+/// prefix's, and the rule that decided when the prefix had more than one available.
+/// [`Routes::route`] gives the route, [`Choice::rule`] the rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// Index of the prefix in the table.
+    prefix: u32,
+    /// Index of the winner among the prefix's candidates.
+    route: u32,
+    rule: Option<Priority>,
+}
+
+/// Why a route won over the other available routes of its prefix (or, for the local route, over a
+/// more specific propagated one), by AWS's route priority ("Route priority", Amazon VPC User
+/// Guide).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priority {
+    /// The local route over propagated routes, even more specific ones.
+    LocalOverPropagated,
+    /// A static route over a prefix-list route.
+    StaticOverPrefixList,
+    /// A static or prefix-list route over a propagated route.
+    StaticOverPropagated,
+    /// Direct Connect BGP over VPN static over VPN BGP.
+    Origin,
+    /// The shorter AS_PATH.
+    AsPath,
+    /// The first of equal routes.
+    First,
+}
+
+impl Priority {
+    /// The rule in words.
+    pub fn text(self) -> &'static str {
+        match self {
+            Priority::LocalOverPropagated => {
+                "the local route takes priority over propagated routes, even more specific ones"
+            }
+            Priority::StaticOverPrefixList => {
+                "a static route takes priority over a prefix-list route for the same prefix"
+            }
+            Priority::StaticOverPropagated => {
+                "a static or prefix-list route takes priority over a propagated route for the same prefix"
+            }
+            Priority::Origin => {
+                "for the same prefix, Direct Connect BGP routes beat VPN static routes, which beat VPN BGP routes"
+            }
+            Priority::AsPath => "for the same prefix and origin, the shorter AS_PATH wins",
+            Priority::First => "the first of equal routes",
+        }
+    }
+
+    /// The rule that puts `best` before `second`, the next available route of the same prefix.
+    fn between(best: &Candidate, second: &Candidate) -> Priority {
+        match (best.kind, second.kind) {
+            (RouteKind::Static, RouteKind::PrefixList(_)) => Priority::StaticOverPrefixList,
+            (RouteKind::Static | RouteKind::PrefixList(_), RouteKind::Propagated { .. }) => {
+                Priority::StaticOverPropagated
+            }
+            (
+                RouteKind::Propagated { learned: a, .. },
+                RouteKind::Propagated { learned: b, .. },
+            ) if a != b => Priority::Origin,
+            (RouteKind::Propagated { .. }, RouteKind::Propagated { .. }) => Priority::AsPath,
+            _ => Priority::First,
+        }
+    }
+}
+
+impl Choice {
+    /// Why the route won, when a rule beyond "longest prefix" decided.
+    pub fn rule(self) -> Option<Priority> {
+        self.rule
+    }
 }
 
 /// Every route table of a topology, each compiled the first time a lookup needs it and then kept:
@@ -226,18 +299,12 @@ impl V4Index {
 }
 
 impl Table {
-    /// The prefix of the longest match for `dst`, with all its candidates.
-    fn longest(&self, dst: IpAddr) -> Option<&Prefix> {
-        let i = match dst {
-            IpAddr::V4(v4) => self.v4.longest(u32::from(v4))?,
-            IpAddr::V6(_) => *self.map.get_lpm(&IpNet::from(dst))?.1,
-        };
-        Some(&self.prefixes[i].1)
-    }
-
-    /// The prefix `net`, exactly.
-    fn get(&self, net: &IpNet) -> Option<&Prefix> {
-        self.map.get(net).map(|&i| &self.prefixes[i].1)
+    /// The index of the prefix of the longest match for `dst`.
+    fn longest(&self, dst: IpAddr) -> Option<usize> {
+        match dst {
+            IpAddr::V4(v4) => self.v4.longest(u32::from(v4)),
+            IpAddr::V6(_) => self.map.get_lpm(&IpNet::from(dst)).map(|(_, &i)| i),
+        }
     }
 }
 
@@ -365,61 +432,94 @@ impl<'t> Routes<'t> {
     /// available with `links` (a propagated route is withdrawn while its link is down, and the
     /// next shorter prefix applies). The prefix itself when none of them is withdrawn, the usual
     /// case.
-    fn candidates<'a>(table: &'a Table, dst: IpAddr, links: &LinkState) -> Option<Candidates<'a>> {
+    /// The prefix a lookup of `dst` with `links` uses and its available candidates (indices,
+    /// best first, not empty): the longest match when all its routes are available (the usual
+    /// case, nothing collected), else the longest covering prefix with a route whose link is up.
+    fn candidates(table: &Table, dst: IpAddr, links: &LinkState) -> Option<(usize, Available)> {
         let available = |c: &Candidate| match c.kind {
             RouteKind::Propagated { link, .. } => links.link_up(link),
             _ => true,
         };
-        let p = table.longest(dst)?;
-        if p.cands.iter().all(available) {
-            return Some(Candidates::All(p));
+        let i = table.longest(dst)?;
+        if table.prefixes[i].1.cands.iter().all(available) {
+            return Some((i, Available::All));
         }
-        let mut covering: Vec<(IpNet, &Prefix)> = table
+        let mut covering: Vec<(IpNet, usize)> = table
             .map
             .cover(&IpNet::from(dst))
-            .map(|(net, &i)| (net, &table.prefixes[i].1))
+            .map(|(net, &i)| (net, i))
             .collect();
         covering.sort_by_key(|(p, _)| std::cmp::Reverse(p.prefix_len()));
-        covering.into_iter().find_map(|(_, p)| {
-            let up: Vec<Candidate> = p.cands.iter().filter(|c| available(c)).cloned().collect();
-            (!up.is_empty()).then_some(Candidates::Up(up))
+        covering.into_iter().find_map(|(_, i)| {
+            let up: Vec<u32> = (0..table.prefixes[i].1.cands.len() as u32)
+                .filter(|&c| available(&table.prefixes[i].1.cands[c as usize]))
+                .collect();
+            (!up.is_empty()).then_some((i, Available::Some(up)))
         })
     }
 
-    /// The route `table` uses for `dst` with `links`, or `None` when no route matches (shared:
-    /// the usual selection of a prefix is made once).
-    pub fn lookup(
-        &self,
-        table: RouteTableId,
-        dst: IpAddr,
-        links: &LinkState,
-    ) -> Option<Arc<Selected>> {
+    /// The route `table` uses for `dst` with `links`, as its place in the table, or `None` when
+    /// no route matches. Nothing is allocated when every route of the prefix is available.
+    pub fn choose(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Choice> {
         let compiled = self.table(table)?;
-        let found = Self::candidates(compiled, dst, links)?;
-        let cands = match &found {
-            Candidates::All(p) => p.cands.as_slice(),
-            Candidates::Up(up) => up.as_slice(),
+        let (p, available) = Self::candidates(compiled, dst, links)?;
+        let cands = &compiled.prefixes[p].1.cands;
+        let (best, second) = match &available {
+            Available::All => (0, (cands.len() > 1).then_some(1)),
+            Available::Some(up) => (up[0], up.get(1).copied()),
         };
-        let best = cands.first()?;
+        let winner = &cands[best as usize];
         // The local route wins over a propagated route, even a more specific one.
-        if matches!(best.kind, RouteKind::Propagated { .. })
+        if matches!(winner.kind, RouteKind::Propagated { .. })
             && let Some(cidr) = compiled.local.iter().find(|c| c.contains(&dst))
         {
-            let local = compiled
-                .get(cidr)
-                .and_then(|p| p.cands.iter().find(|c| c.kind == RouteKind::Local))
-                .cloned()?;
-            return Some(Arc::new(Selected {
-                route: local,
-                beaten: cands.to_vec(),
-                rule: Some(
-                    "the local route takes priority over propagated routes, even more specific ones",
-                ),
-            }));
+            let local = compiled.map.get(cidr).copied()?;
+            let route = compiled.prefixes[local]
+                .1
+                .cands
+                .iter()
+                .position(|c| c.kind == RouteKind::Local)?;
+            return Some(Choice {
+                prefix: local as u32,
+                route: route as u32,
+                rule: Some(Priority::LocalOverPropagated),
+            });
         }
-        Some(match found {
-            Candidates::All(p) => Arc::clone(p.selected.get_or_init(|| Arc::new(select(cands)))),
-            Candidates::Up(_) => Arc::new(select(cands)),
+        Some(Choice {
+            prefix: p as u32,
+            route: best,
+            rule: second.map(|s| Priority::between(winner, &cands[s as usize])),
+        })
+    }
+
+    /// The route of `choice`, which [`Routes::choose`] made for `table`.
+    ///
+    /// # Panics
+    /// When `choice` was not made for `table` of these routes.
+    pub fn route(&self, table: RouteTableId, choice: Choice) -> &Candidate {
+        let compiled = self.table(table).expect("a chosen route's table");
+        &compiled.prefixes[choice.prefix as usize].1.cands[choice.route as usize]
+    }
+
+    /// The route `table` uses for `dst` with `links`, with the routes it beat on the same prefix
+    /// (the available routes of the longest match, the winner's own prefix unless the local route
+    /// won over them), or `None` when no route matches: [`Routes::choose`] and its route.
+    pub fn lookup(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Selected> {
+        let choice = self.choose(table, dst, links)?;
+        let compiled = self.table(table)?;
+        let (p, available) = Self::candidates(compiled, dst, links)?;
+        let cands = &compiled.prefixes[p].1.cands;
+        let mut up: Vec<&Candidate> = match &available {
+            Available::All => cands.iter().collect(),
+            Available::Some(up) => up.iter().map(|&c| &cands[c as usize]).collect(),
+        };
+        if choice.rule != Some(Priority::LocalOverPropagated) {
+            up.remove(0);
+        }
+        Some(Selected {
+            route: self.route(table, choice).clone(),
+            beaten: up.into_iter().cloned().collect(),
+            rule: choice.rule.map(Priority::text),
         })
     }
 
@@ -477,29 +577,12 @@ impl<'t> Routes<'t> {
     }
 }
 
-/// The candidates of a lookup: a prefix's, all available, or those of the longest prefix with
-/// some available.
-enum Candidates<'a> {
-    All(&'a Prefix),
-    Up(Vec<Candidate>),
-}
-
-/// The selection candidates make, best first (not empty), by AWS's priority rules for routes of
-/// the same prefix.
-fn select(cands: &[Candidate]) -> Selected {
-    let best = &cands[0];
-    let rule = cands.get(1).map(|second| match (best.kind, second.kind) {
-        (RouteKind::Static, RouteKind::PrefixList(_)) => "a static route takes priority over a prefix-list route for the same prefix",
-        (RouteKind::Static | RouteKind::PrefixList(_), RouteKind::Propagated { .. }) => "a static or prefix-list route takes priority over a propagated route for the same prefix",
-        (RouteKind::Propagated { learned: a, .. }, RouteKind::Propagated { learned: b, .. }) if a != b => "for the same prefix, Direct Connect BGP routes beat VPN static routes, which beat VPN BGP routes",
-        (RouteKind::Propagated { .. }, RouteKind::Propagated { .. }) => "for the same prefix and origin, the shorter AS_PATH wins",
-        _ => "the first of equal routes",
-    });
-    Selected {
-        route: best.clone(),
-        beaten: cands[1..].to_vec(),
-        rule,
-    }
+/// Which candidates of a prefix a lookup may use.
+enum Available {
+    /// All (no link of theirs is down).
+    All,
+    /// These, best first (indices into the prefix's candidates).
+    Some(Vec<u32>),
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use vpcsim_topology::model::{
 use crate::filters::Verdict;
 use crate::filters::{self, Direction, Rule};
 use crate::nodes::{Next, Node};
-use crate::{Graph, LinkState, Selected};
+use crate::{Graph, LinkState};
 
 /// The client port replies go to. Linux picks ephemeral ports from 32768–60999 and Windows from
 /// 49152–65535; vpcsim uses 49152, inside both (docs/decisions.md).
@@ -215,8 +215,8 @@ pub enum Event {
         vpc: VpcId,
         /// The destination looked up.
         dst: IpAddr,
-        /// The route and the routes it beat.
-        selected: std::sync::Arc<Selected>,
+        /// The route chosen ([`crate::Routes::route`] gives it) and why.
+        choice: crate::Choice,
     },
     /// A route table has no route for the destination.
     NoRoute {

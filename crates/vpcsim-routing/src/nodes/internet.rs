@@ -64,8 +64,13 @@ pub(super) fn nat_out(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, nat: NatG
     w.note(Event::Nat { nat, src: pkt.src }, Some(n.span));
     let nat_subnet = topo.enis[n.eni.index()].subnet;
     let table = topo.subnets[nat_subnet.index()].route_table;
-    match w.g.routes.lookup(table, pkt.dst, w.links) {
-        Some(s) if s.route.target == Target::InternetGateway => {
+    match w
+        .g
+        .routes
+        .choose(table, pkt.dst, w.links)
+        .map(|c| w.g.routes.route(table, c))
+    {
+        Some(route) if route.target == Target::InternetGateway => {
             let Some(public) = n.public_ip else {
                 return w.stop(Disposition::NoRoute, Event::NatNoPublicIp { nat }, None);
             };
@@ -74,7 +79,7 @@ pub(super) fn nat_out(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, nat: NatG
             pkt.src = IpAddr::V4(public);
             Next::Go(Node::InternetGatewayOut {
                 vpc: n.vpc,
-                span: Some(s.route.span),
+                span: Some(route.span),
             })
         }
         _ => w.stop(

@@ -41,7 +41,7 @@ pub(super) fn leave(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, subnet: Sub
         return n;
     }
     let table = topo.subnets[subnet.index()].route_table;
-    let Some(sel) = w.g.routes.lookup(table, pkt.dst, w.links) else {
+    let Some(choice) = w.g.routes.choose(table, pkt.dst, w.links) else {
         let unassociated = w.gateway_endpoint_for(vpc, pkt.dst);
         return w.stop(
             Disposition::NoRoute,
@@ -54,13 +54,14 @@ pub(super) fn leave(w: &mut Walk<'_, impl Record>, pkt: &mut Packet, subnet: Sub
             Some(topo.route_tables[table.index()].span),
         );
     };
-    let (target, kind, span) = (sel.route.target, sel.route.kind, sel.route.span);
+    let route = w.g.routes.route(table, choice);
+    let (target, kind, span) = (route.target, route.kind, route.span);
     w.note(
         Event::Route {
             table,
             vpc,
             dst: pkt.dst,
-            selected: sel,
+            choice,
         },
         Some(span),
     );
