@@ -440,7 +440,9 @@ fn no_trace_panics() {
                             (t.verdict, t.disposition, t.code),
                             "{what}"
                         );
-                        assert_eq!(q.components(), t.components(), "{what}");
+                        assert_eq!(q.components(&topo), t.components(&topo), "{what}");
+                        // The names render writes are the ones `via:` is compared with.
+                        assert_eq!(t.via(), t.components(&topo), "{what}");
                         assert_eq!(q.deciding(), t.deciding(), "{what}");
                         let codes = |h: &[vpcsim_engine::Hop]| -> Vec<&str> {
                             h.iter().map(|h| h.code()).collect()

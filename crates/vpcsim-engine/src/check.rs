@@ -82,7 +82,7 @@ pub fn check_expectation(
                             t.verdict.as_str()
                         ));
                     }
-                    let comps = t.components();
+                    let comps = t.components(topo);
                     let names: Vec<String> = comps.iter().map(|c| c.to_string()).collect();
                     if !is_subsequence(topo, via, &names) {
                         mismatches.push(format!(

@@ -65,9 +65,9 @@ pub use vpcsim_topology::model::Verdict;
 pub struct Hop {
     /// What happened, by reference into the topology.
     pub event: HopEvent,
-    /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`).
-    /// Shared with the engine's other hops of that component (a reference count, not a copy).
-    pub component: Option<std::sync::Arc<str>>,
+    /// The named component passed, for `via:` (`dx-primary`, `s3-interface`, `shared-analytics`),
+    /// by id: [`Component::name`] names it, [`Hop::component_name`] once rendered.
+    pub component: Option<Component>,
     /// The words, once [`Engine::render`] has written them: out of line, so that a hop the walk
     /// makes (and moves, and drops) carries a pointer for them, not two strings.
     pub(crate) words: Option<Box<Words>>,
@@ -78,11 +78,69 @@ pub struct Hop {
 pub(crate) struct Words {
     pub(crate) at: String,
     pub(crate) detail: String,
+    /// The component's name, shared with the engine's other hops of that component.
+    pub(crate) component: Option<std::sync::Arc<str>>,
+}
+
+/// A named component a hop passes (what an expectation's `via:` names), by id: a hop records
+/// it without naming it; [`Component::name`] gives the name the topology writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Component {
+    /// An interface or gateway endpoint.
+    Endpoint(EndpointId),
+    /// An Outpost, reached through its X-ENIs.
+    Outpost(OutpostId),
+    /// An S3 access point (of a bucket or on an Outpost).
+    AccessPoint(vpcsim_topology::model::AccessPointId),
+    /// A VPC's internet gateway (`igw`).
+    InternetGateway,
+    /// The internet, from a site's egress or to a public endpoint (`internet`).
+    Internet,
+    /// A NAT gateway.
+    NatGateway(vpcsim_topology::model::NatGatewayId),
+    /// A Direct Connect or VPN link.
+    Link(LinkId),
+    /// One tunnel of a VPN link (`LINK/TUNNEL`).
+    Tunnel {
+        /// The link.
+        link: LinkId,
+        /// The tunnel (0-based).
+        tunnel: usize,
+    },
+    /// A Direct Connect gateway.
+    DxGateway(vpcsim_topology::model::DxGatewayId),
+    /// A peering connection.
+    Peering(vpcsim_topology::model::PeeringId),
+    /// An AWS service that calls for a principal (its service principal).
+    Service(vpcsim_topology::model::AwsCaller),
+}
+
+impl Component {
+    /// The component's name, as the topology writes it (`via:` compares these).
+    pub fn name(self, topo: &Topology) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Component::Endpoint(e) => Cow::Borrowed(&topo.endpoints[e.index()].name),
+            Component::Outpost(o) => Cow::Borrowed(&topo.outposts[o.index()].name),
+            Component::AccessPoint(a) => Cow::Borrowed(&topo.access_points[a.index()].name),
+            Component::InternetGateway => Cow::Borrowed("igw"),
+            Component::Internet => Cow::Borrowed("internet"),
+            Component::NatGateway(n) => Cow::Borrowed(&topo.nat_gateways[n.index()].name),
+            Component::Link(l) => Cow::Borrowed(&topo.links[l.index()].name),
+            Component::Tunnel { link, tunnel } => {
+                let l = &topo.links[link.index()];
+                Cow::Owned([l.name.as_str(), "/", &l.tunnels[tunnel]].concat())
+            }
+            Component::DxGateway(g) => Cow::Borrowed(&topo.dx_gateways[g.index()].name),
+            Component::Peering(p) => Cow::Borrowed(&topo.peerings[p.index()].name),
+            Component::Service(s) => Cow::Borrowed(s.service_principal()),
+        }
+    }
 }
 
 impl Hop {
     /// A hop of `event` passing `component`, without words yet.
-    pub(crate) fn new(event: HopEvent, component: Option<std::sync::Arc<str>>) -> Self {
+    pub(crate) fn new(event: HopEvent, component: Option<Component>) -> Self {
         Hop {
             event,
             component,
@@ -99,6 +157,12 @@ impl Hop {
     /// What happened, naming the route or rule; written by [`Engine::render`] (empty before).
     pub fn detail(&self) -> &str {
         self.words.as_ref().map_or("", |w| w.detail.as_str())
+    }
+
+    /// The name of the component passed; written by [`Engine::render`] (`None` before, and for a
+    /// hop that passes none).
+    pub fn component_name(&self) -> Option<&str> {
+        self.words.as_ref().and_then(|w| w.component.as_deref())
     }
 
     /// A stable code.
@@ -253,12 +317,24 @@ impl Trace {
         }
     }
 
-    /// The named components passed, in order (what `via:` is compared with).
-    pub fn components(&self) -> Vec<&str> {
+    /// The names of the components passed, in order (what `via:` is compared with), from the
+    /// topology the trace was made in.
+    pub fn components<'t>(&self, topo: &'t Topology) -> Vec<std::borrow::Cow<'t, str>> {
+        let mut v: Vec<std::borrow::Cow<'t, str>> = self
+            .forward
+            .iter()
+            .filter_map(|h| h.component.map(|c| c.name(topo)))
+            .collect();
+        v.dedup();
+        v
+    }
+
+    /// [`Trace::components`] as [`Engine::render`] wrote them (empty before).
+    pub fn via(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self
             .forward
             .iter()
-            .filter_map(|h| h.component.as_deref())
+            .filter_map(Hop::component_name)
             .collect();
         v.dedup();
         v

@@ -128,7 +128,7 @@ pub fn cell(
         &mut Rotation::new(),
     ) {
         Ok(t) => {
-            let via: Vec<String> = t.components().into_iter().map(str::to_string).collect();
+            let via: Vec<String> = t.components(topo).into_iter().map(String::from).collect();
             let through = match d {
                 Destination::Endpoint(e) => {
                     Some(via.iter().any(|c| *c == topo.endpoints[e.index()].name))

@@ -8,14 +8,11 @@ use std::sync::{Arc, OnceLock};
 
 use vpcsim_routing::filters::Direction;
 use vpcsim_routing::{Arrival, Event, LocalGatewayFrom, RouteKind, Routes, Step, describe_link};
-use vpcsim_topology::model::{
-    AccessPointId, DxGatewayId, EndpointId, EniId, EniOwner, LinkId, NatGatewayId, OutpostId,
-    PeeringId, RouteTableId, SubnetId, Target, VpcId,
-};
+use vpcsim_topology::model::{EniId, EniOwner, LinkId, RouteTableId, SubnetId, Target, VpcId};
 use vpcsim_topology::{Topology, text};
 
 use crate::service::{Finding, ServiceEvent};
-use crate::{Engine, Hop, HopEvent, Trace, Way};
+use crate::{Component, Engine, Hop, HopEvent, Trace, Way};
 
 /// Writes the words of a trace: hops, DNS steps, the request context and the policy explanation,
 /// the reason.
@@ -26,7 +23,12 @@ pub(crate) fn trace(eng: &Engine, t: &mut Trace) {
             HopEvent::Walk(step) => words(topo, &eng.graph.routes, step),
             HopEvent::Service(event) => service_words(topo, event),
         };
-        h.words = Some(Box::new(crate::Words { at, detail }));
+        let component = h.component.map(|c| eng.names.of(topo, c));
+        h.words = Some(Box::new(crate::Words {
+            at,
+            detail,
+            component,
+        }));
     }
     if let Some(r) = &mut t.dns
         && !r.events.is_empty()
@@ -97,9 +99,9 @@ pub(crate) fn reason(topo: &Topology, routes: &Routes, step: &Step) -> String {
     words(topo, routes, step).1
 }
 
-/// The names hops carry as their component (`via:`), shared: each made once, the first time a
-/// trace passes its component (a cell per component, so an engine of a large topology makes only
-/// the names its questions pass), then cloned by reference count.
+/// The names rendered hops carry for their component (`via:`), shared: each made once, the first
+/// time a rendered trace passes its component (a cell per component, so an engine of a large
+/// topology makes only the names its traces show), then cloned by reference count.
 #[derive(Clone, Debug)]
 pub(crate) struct Names {
     endpoints: Box<[OnceLock<Arc<str>>]>,
@@ -128,38 +130,31 @@ impl Names {
             internet: "internet".into(),
         }
     }
-}
 
-/// A component's shared name, by its id (made the first time a trace passes it): one method per
-/// kind, each reading the cell and the topology's vector of the same field name, so a method
-/// cannot pair one kind's cells with another kind's names.
-macro_rules! shared_names {
-    ($($method:ident($field:ident, $id:ty)),* $(,)?) => {
-        impl Names {
-            $(
-                pub(crate) fn $method(&self, topo: &Topology, id: $id) -> Arc<str> {
-                    let i = id.index();
-                    Arc::clone(self.$field[i].get_or_init(|| topo.$field[i].name.as_str().into()))
-                }
-            )*
+    /// The shared name of `c` ([`Component::name`]).
+    pub(crate) fn of(&self, topo: &Topology, c: Component) -> Arc<str> {
+        let cell = |cells: &[OnceLock<Arc<str>>], i: usize| {
+            Arc::clone(cells[i].get_or_init(|| c.name(topo).into()))
+        };
+        match c {
+            Component::Endpoint(e) => cell(&self.endpoints, e.index()),
+            Component::Outpost(o) => cell(&self.outposts, o.index()),
+            Component::AccessPoint(a) => cell(&self.access_points, a.index()),
+            Component::NatGateway(n) => cell(&self.nat_gateways, n.index()),
+            Component::Link(l) => cell(&self.links, l.index()),
+            Component::DxGateway(g) => cell(&self.dx_gateways, g.index()),
+            Component::Peering(p) => cell(&self.peerings, p.index()),
+            Component::InternetGateway => Arc::clone(&self.igw),
+            Component::Internet => Arc::clone(&self.internet),
+            Component::Tunnel { .. } | Component::Service(_) => c.name(topo).into(),
         }
-    };
+    }
 }
-
-shared_names!(
-    endpoint(endpoints, EndpointId),
-    outpost(outposts, OutpostId),
-    nat_gateway(nat_gateways, NatGatewayId),
-    link(links, LinkId),
-    dx_gateway(dx_gateways, DxGatewayId),
-    peering(peerings, PeeringId),
-    access_point(access_points, AccessPointId),
-);
 
 /// The named component a step passes, for `via:` (forward steps; replies name none). Inlined:
 /// every hop asks, and most name none.
 #[inline]
-pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<Arc<str>> {
+pub(crate) fn component(topo: &Topology, step: &Step) -> Option<Component> {
     if step.reply {
         return None;
     }
@@ -171,23 +166,25 @@ pub(crate) fn component(topo: &Topology, names: &Names, step: &Step) -> Option<A
             allowed: true,
             ..
         } => match topo.enis[eni.index()].owner {
-            EniOwner::Endpoint(ep) => Some(names.endpoint(topo, ep)),
-            EniOwner::OutpostXeni(o, _) => Some(names.outpost(topo, o)),
+            EniOwner::Endpoint(ep) => Some(Component::Endpoint(ep)),
+            EniOwner::OutpostXeni(o, _) => Some(Component::Outpost(o)),
             _ => None,
         },
-        Event::GatewayEndpoint { endpoint } => Some(names.endpoint(topo, *endpoint)),
-        Event::InternetGateway { .. } | Event::NoPublicIp { .. } => Some(Arc::clone(&names.igw)),
-        Event::Nat { nat, .. } => Some(names.nat_gateway(topo, *nat)),
+        Event::GatewayEndpoint { endpoint } => Some(Component::Endpoint(*endpoint)),
+        Event::InternetGateway { .. } | Event::NoPublicIp { .. } => {
+            Some(Component::InternetGateway)
+        }
+        Event::Nat { nat, .. } => Some(Component::NatGateway(*nat)),
         Event::VpnGatewayLink { link } | Event::LinkInto { link, .. } => {
-            Some(names.link(topo, *link))
+            Some(Component::Link(*link))
         }
-        Event::Tunnel { link, tunnel } => {
-            let l = &topo.links[link.index()];
-            Some(format!("{}/{}", l.name, l.tunnels[*tunnel]).into())
-        }
-        Event::DxGateway { gateway, .. } => Some(names.dx_gateway(topo, *gateway)),
-        Event::Peering { peering, .. } => Some(names.peering(topo, *peering)),
-        Event::SiteInternet { .. } => Some(Arc::clone(&names.internet)),
+        Event::Tunnel { link, tunnel } => Some(Component::Tunnel {
+            link: *link,
+            tunnel: *tunnel,
+        }),
+        Event::DxGateway { gateway, .. } => Some(Component::DxGateway(*gateway)),
+        Event::Peering { peering, .. } => Some(Component::Peering(*peering)),
+        Event::SiteInternet { .. } => Some(Component::Internet),
         _ => None,
     }
 }
@@ -634,14 +631,14 @@ fn words(topo: &Topology, routes: &Routes, step: &Step) -> (String, String) {
 }
 
 /// A hop of the service step: its data, code and component (its words are written by [`trace`]).
-pub(crate) fn service_hop(topo: &Topology, names: &Names, event: ServiceEvent) -> Hop {
+pub(crate) fn service_hop(event: ServiceEvent) -> Hop {
     let component = match &event {
-        ServiceEvent::InterfaceEndpoint { endpoint, .. } => names.endpoint(topo, *endpoint),
-        ServiceEvent::OutpostXeni { outpost, .. } => names.outpost(topo, *outpost),
+        ServiceEvent::InterfaceEndpoint { endpoint, .. } => Component::Endpoint(*endpoint),
+        ServiceEvent::OutpostXeni { outpost, .. } => Component::Outpost(*outpost),
         ServiceEvent::OutpostsAccessPoint { access_point }
-        | ServiceEvent::AccessPoint { access_point } => names.access_point(topo, *access_point),
-        ServiceEvent::ViaService { service } => service.service_principal().into(),
-        ServiceEvent::Public { .. } => Arc::clone(&names.internet),
+        | ServiceEvent::AccessPoint { access_point } => Component::AccessPoint(*access_point),
+        ServiceEvent::ViaService { service } => Component::Service(*service),
+        ServiceEvent::Public { .. } => Component::Internet,
     };
     Hop::new(HopEvent::Service(event), Some(component))
 }

@@ -289,15 +289,11 @@ impl Finding {
 
 /// The service step's recorder: hops are appended to the trace's `there`, and its end sets the
 /// disposition, verdict, code and finding, as data.
-struct Step<'t> {
-    topo: &'t vpcsim_topology::Topology,
-    names: &'t crate::render::Names,
-}
+struct Step;
 
-impl Step<'_> {
+impl Step {
     fn hop(&self, t: &mut Trace, event: ServiceEvent) {
-        t.forward
-            .push(crate::render::service_hop(self.topo, self.names, event));
+        t.forward.push(crate::render::service_hop(event));
     }
 
     fn finish(&self, t: &mut Trace, finding: Finding) {
@@ -407,10 +403,7 @@ pub(crate) fn reach(
     s3host: Option<&S3Host>,
 ) {
     let topo = eng.topo;
-    let step = Step {
-        topo,
-        names: &eng.names,
-    };
+    let step = Step;
     // How the request reached the service, what its condition keys follow from.
     let mut facts = Facts::default();
     let mut endpoint = None;
@@ -629,10 +622,7 @@ pub(crate) fn via_service(
     s3host: Option<&S3Host>,
     service: AwsCaller,
 ) {
-    let step = Step {
-        topo: eng.topo,
-        names: &eng.names,
-    };
+    let step = Step;
     t.access = Some(Access::AwsService { service });
     step.hop(t, ServiceEvent::ViaService { service });
     let (Some(call), Some(host)) = (call, s3host) else {
@@ -654,7 +644,7 @@ pub(crate) fn via_service(
 /// Finds the bucket or access point an S3 request names, then authorizes it.
 fn resource<'e>(
     eng: &'e Engine<'_>,
-    step: &Step<'_>,
+    step: &Step,
     t: &mut Trace,
     call: &S3Call,
     facts: Facts,
@@ -732,7 +722,7 @@ fn through_endpoint(eng: &Engine<'_>, facts: &mut Facts, ep: EndpointId, client_
 #[allow(clippy::too_many_arguments)]
 fn authorize<'e>(
     eng: &'e Engine<'_>,
-    step: &Step<'_>,
+    step: &Step,
     t: &mut Trace,
     call: &S3Call,
     mut facts: Facts,

@@ -200,7 +200,7 @@ impl Record for Hops<'_> {
         }
         // The hop is made here, in one expression pushed (made by a helper and returned, it was
         // copied once more: ~20 instructions a hop).
-        let component = crate::render::component(self.eng.topo, &self.eng.names, &step);
+        let component = crate::render::component(self.eng.topo, &step);
         self.hops
             .push(Hop::new(crate::HopEvent::Walk(step), component));
     }
@@ -324,10 +324,10 @@ impl vpcsim_dns::Network for PathNet<'_> {
         if w.back(origin, arrival, pkt).is_err() {
             return Err(why(&w).unwrap_or_default());
         }
-        let via: Vec<std::sync::Arc<str>> = w
+        let via: Vec<std::borrow::Cow<str>> = w
             .steps
             .iter()
-            .filter_map(|s| crate::render::component(topo, &self.engine.names, s))
+            .filter_map(|s| crate::render::component(topo, s).map(|c| c.name(topo)))
             .collect();
         Ok((!via.is_empty()).then(|| format!("over {}", via.join(", "))))
     }

@@ -63,7 +63,7 @@ pub fn element_ids(topo: &Topology, t: &Trace) -> Vec<Option<String>> {
 pub fn trace_named(t: &Trace, ids: &[Option<String>]) -> Value {
     let mut ids = ids.iter();
     let mut hops = |hs: &[Hop]| {
-        hs.iter().map(|h| json!({"at": h.at(), "component": h.component.as_deref(), "element": ids.next().cloned().flatten(), "code": h.code(), "detail": h.detail(), "line": h.span().map(|s| s.line)})).collect::<Vec<_>>()
+        hs.iter().map(|h| json!({"at": h.at(), "component": h.component_name(), "element": ids.next().cloned().flatten(), "code": h.code(), "detail": h.detail(), "line": h.span().map(|s| s.line)})).collect::<Vec<_>>()
     };
     let (forward, back) = (hops(&t.forward), hops(&t.back));
     json!({
@@ -78,7 +78,7 @@ pub fn trace_named(t: &Trace, ids: &[Option<String>]) -> Value {
         "destination": t.destination.map(|d| d.to_string()),
         "forward": forward,
         "back": back,
-        "via": t.components(),
+        "via": t.via(),
         "s3": t.s3.as_ref().map(|c| json!({"bucket": c.bucket.as_deref(), "access_point": c.access_point.as_deref(), "key": c.key.as_str(), "action": c.action})),
         "context": t.context().iter().map(|(k, v)| (k.to_string(), json!(v.iter().collect::<Vec<_>>()))).collect::<serde_json::Map<_, _>>(),
         "decided_by": t.deciding(),
