@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use vpcsim_policy::{Authorization, Caller, Decision, Keys, Request as PolicyRequest};
 use vpcsim_topology::model::{
@@ -312,12 +313,12 @@ impl Step<'_> {
 /// `access point A`, `identity apps/read`), made once per engine.
 #[derive(Clone, Debug)]
 pub(crate) struct Labels<'t> {
-    endpoints: Vec<String>,
-    buckets: Vec<String>,
-    access_points: Vec<String>,
+    endpoints: Vec<Arc<str>>,
+    buckets: Vec<Arc<str>>,
+    access_points: Vec<Arc<str>>,
     /// Per principal, its identity policies with their labels, as the policies' evaluation takes
     /// them (lent to every request the principal signs).
-    identity: Vec<Vec<(Cow<'t, str>, &'t vpcsim_policy::Policy)>>,
+    identity: Vec<Vec<(Arc<str>, &'t vpcsim_policy::Policy)>>,
 }
 
 impl<'t> Labels<'t> {
@@ -326,17 +327,17 @@ impl<'t> Labels<'t> {
             endpoints: topo
                 .endpoints
                 .iter()
-                .map(|e| format!("endpoint {}", e.name))
+                .map(|e| format!("endpoint {}", e.name).into())
                 .collect(),
             buckets: topo
                 .buckets
                 .iter()
-                .map(|b| format!("bucket {}", b.name))
+                .map(|b| format!("bucket {}", b.name).into())
                 .collect(),
             access_points: topo
                 .access_points
                 .iter()
-                .map(|a| format!("access point {}", a.name))
+                .map(|a| format!("access point {}", a.name).into())
                 .collect(),
             identity: topo
                 .principals
@@ -344,7 +345,7 @@ impl<'t> Labels<'t> {
                 .map(|pr| {
                     pr.policies
                         .iter()
-                        .map(|(n, p)| (Cow::Owned(format!("identity {}/{n}", pr.name)), p))
+                        .map(|(n, p)| (format!("identity {}/{n}", pr.name).into(), p))
                         .collect()
                 })
                 .collect(),
@@ -460,7 +461,7 @@ pub(crate) fn reach(
                     }
                     through_endpoint(eng, &mut facts, ep, client_ip);
                     endpoint = Some((
-                        Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
+                        Arc::clone(&eng.labels.endpoints[ep.index()]),
                         end.policy.as_ref(),
                     ));
                 }
@@ -567,7 +568,7 @@ pub(crate) fn reach(
             }
             through_endpoint(eng, &mut facts, ep, client_ip);
             endpoint = Some((
-                Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
+                Arc::clone(&eng.labels.endpoints[ep.index()]),
                 end.policy.as_ref(),
             ));
         }
@@ -658,7 +659,7 @@ fn resource<'e>(
     t: &mut Trace,
     call: &S3Call,
     facts: Facts,
-    endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
+    endpoint: Option<(Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
 ) {
     let topo = eng.topo;
     let mut ap_id = None;
@@ -736,7 +737,7 @@ fn authorize<'e>(
     t: &mut Trace,
     call: &S3Call,
     mut facts: Facts,
-    endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
+    endpoint: Option<(Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
     ap: Option<AccessPointId>,
     bucket: Option<BucketId>,
     outposts: bool,
@@ -781,7 +782,7 @@ fn authorize<'e>(
         }
     }
     // Policies.
-    let identity: &[(Cow<str>, &vpcsim_policy::Policy)] =
+    let identity: &[(Arc<str>, &vpcsim_policy::Policy)] =
         t.principal.map_or(&[], |p| &eng.labels.identity[p.index()]);
     // Through an access point, the bucket policy is matched against the bucket or object ARN.
     let bucket_arn = bucket_name
@@ -794,15 +795,15 @@ fn authorize<'e>(
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {
-            let label = eng.labels.access_points[a.index()].as_str();
-            resource_policies.push((label.into(), p, None));
+            let label = Arc::clone(&eng.labels.access_points[a.index()]);
+            resource_policies.push((label, p, None));
         }
     }
     if let Some(b) = bucket {
         let bk = &topo.buckets[b.index()];
         if let Some(p) = &bk.policy {
-            let label = eng.labels.buckets[b.index()].as_str();
-            resource_policies.push((label.into(), p, bucket_arn.as_deref()));
+            let label = Arc::clone(&eng.labels.buckets[b.index()]);
+            resource_policies.push((label, p, bucket_arn.as_deref()));
         }
     }
     let request = PolicyRequest {
@@ -863,11 +864,11 @@ fn limits<'e>(
         out.boundary = pr
             .boundary
             .as_ref()
-            .map(|b| (Cow::Owned(format!("boundary {}", pr.name)), b));
+            .map(|b| (format!("boundary {}", pr.name).into(), b));
         out.session = pr
             .session_policies
             .iter()
-            .map(|(n, p)| (Cow::Owned(format!("session {}/{n}", pr.name)), p))
+            .map(|(n, p)| (format!("session {}/{n}", pr.name).into(), p))
             .collect();
     }
     let guards = |m: Option<&Membership<'e>>, scp: bool| -> Vec<vpcsim_policy::Guard<'e>> {
@@ -898,7 +899,7 @@ fn limits<'e>(
                     policies: attached
                         .iter()
                         .filter_map(|&j| defs.get(j))
-                        .map(|(n, p)| (Cow::Owned(format!("{kind} {n}")), p))
+                        .map(|(n, p)| (format!("{kind} {n}").into(), p))
                         .collect(),
                 }
             })

@@ -33,6 +33,7 @@ mod condition;
 mod pattern;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -539,13 +540,15 @@ pub struct PolicyVerdict {
 }
 
 /// A statement that matched: the policy's label (`bucket DOC-EXAMPLE-BUCKET1`,
-/// `endpoint s3-interface`, `identity s3-apps/read`) and the statement's `Sid` or `#n`.
+/// `endpoint s3-interface`, `identity s3-apps/read`) and the statement's `Sid` or `#n`. Both are
+/// shared, not copied: the label is the one the [`Authorization`] gave, the name the statement
+/// keeps once made, so naming a statement allocates nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementRef {
     /// The policy's label.
-    pub policy: String,
+    pub policy: Arc<str>,
     /// `Sid`, or `#n` (1-based) without one.
-    pub statement: String,
+    pub statement: Arc<str>,
 }
 
 impl std::fmt::Display for StatementRef {
@@ -563,7 +566,8 @@ impl std::fmt::Display for StatementRef {
 /// literal text. A variable without a value (and without a `${key, 'default'}`) makes that one value
 /// match nothing. The context is used as given: [`authorize`] adds the keys AWS always supplies.
 pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
-    let hits = hits_for(policy, label, req, false);
+    let label: Arc<str> = label.into();
+    let hits = hits_for(policy, &label, req, false);
     let refs = |v: &[Hit]| v.iter().map(Hit::statement_ref).collect();
     let via_role: Vec<Hit> = hits.allows.iter().filter(|h| h.via_role).copied().collect();
     PolicyVerdict {
@@ -580,7 +584,7 @@ pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
 #[derive(Clone, Copy, Debug)]
 struct Hit<'a> {
     /// The policy's label.
-    label: &'a str,
+    label: &'a Arc<str>,
     /// The policy.
     policy: &'a Policy,
     /// The statement's position in it.
@@ -590,15 +594,12 @@ struct Hit<'a> {
 }
 
 impl<'a> Hit<'a> {
-    /// `Sid`, or `#n` (1-based) without one.
-    fn statement(&self) -> String {
-        self.policy.statements[self.index as usize].name(self.index as usize)
-    }
-
+    /// The statement named, its label and name shared (no allocation).
     fn statement_ref(&self) -> StatementRef {
+        let i = self.index as usize;
         StatementRef {
-            policy: self.label.to_string(),
-            statement: self.statement(),
+            policy: Arc::clone(self.label),
+            statement: self.policy.statements[i].label(i),
         }
     }
 }
@@ -627,7 +628,7 @@ struct Hits<'a> {
 /// [`evaluate`], knowing whether the caller has a permissions boundary: then a `Deny` with
 /// `NotPrincipal` applies to it whatever the `NotPrincipal` lists, as IAM documents
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
-fn hits_for<'a>(policy: &'a Policy, label: &'a str, req: &Request, bounded: bool) -> Hits<'a> {
+fn hits_for<'a>(policy: &'a Policy, label: &'a Arc<str>, req: &Request, bounded: bool) -> Hits<'a> {
     let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
     let mut verdict = Hits::default();
     for (i, s) in policy.statements.iter().enumerate() {
@@ -794,7 +795,7 @@ pub enum Decision {
 
 /// A resource policy of an [`Authorization`]: its label, the policy, and the ARN it is matched
 /// against (`None` for the request's resource).
-pub type ResourcePolicy<'a> = (Cow<'a, str>, &'a Policy, Option<&'a str>);
+pub type ResourcePolicy<'a> = (Arc<str>, &'a Policy, Option<&'a str>);
 
 /// Inputs to a full authorization as AWS combines them for S3.
 pub struct Authorization<'a> {
@@ -802,7 +803,7 @@ pub struct Authorization<'a> {
     pub request: Request<'a>,
     /// Identity policies of the caller (label, policy); borrowed when the caller keeps the list
     /// (an engine keeps each principal's).
-    pub identity: Cow<'a, [(Cow<'a, str>, &'a Policy)]>,
+    pub identity: Cow<'a, [(Arc<str>, &'a Policy)]>,
     /// Resource policies that apply: the bucket policy, and for requests through an access point the
     /// access point policy too (label, policy, the ARN it is matched against — `None` for
     /// `request.resource`). Through an access point, the access point policy is matched against the
@@ -816,7 +817,7 @@ pub struct Authorization<'a> {
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
     /// `Some((label, None))` = endpoint with the default full-access policy;
     /// `Some((label, Some(p)))` = that policy.
-    pub endpoint: Option<(Cow<'a, str>, Option<&'a Policy>)>,
+    pub endpoint: Option<(Arc<str>, Option<&'a Policy>)>,
     /// The policies that limit what the others grant: permissions boundary, session policies,
     /// SCPs and RCPs (none by default).
     pub limits: Limits<'a>,
@@ -832,10 +833,10 @@ pub struct Limits<'a> {
     /// The caller's permissions boundary (label, policy): an identity policy's allow counts only
     /// where the boundary allows too; so does a resource policy's allow that names the caller
     /// through its role's ARN. One naming a user or a session directly is not limited.
-    pub boundary: Option<(Cow<'a, str>, &'a Policy)>,
+    pub boundary: Option<(Arc<str>, &'a Policy)>,
     /// The session policies of the caller's session (label, policy): like the boundary, one of
     /// them must allow what identity policies (and grants to the role's ARN) allow.
-    pub session: Vec<(Cow<'a, str>, &'a Policy)>,
+    pub session: Vec<(Arc<str>, &'a Policy)>,
     /// The SCPs that apply to the caller's account, one [`Guard`] per node from the organization
     /// root down to the account: each node must have an SCP that allows. Empty when no SCP
     /// applies (no organization, the management account). Not applied to anonymous callers and
@@ -853,7 +854,7 @@ pub struct Guard<'a> {
     /// The node, for explanations: `root r-a1b2`, `OU workloads`, `account 111122223333`.
     pub target: Cow<'a, str>,
     /// The policies attached to it (label, policy).
-    pub policies: Vec<(Cow<'a, str>, &'a Policy)>,
+    pub policies: Vec<(Arc<str>, &'a Policy)>,
 }
 
 /// Which statement(s) decided and a one-sentence explanation.
