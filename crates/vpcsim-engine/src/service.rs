@@ -865,11 +865,13 @@ fn limits<'e>(
             .boundary
             .as_ref()
             .map(|b| (format!("boundary {}", pr.name).into(), b));
-        out.session = pr
-            .session_policies
-            .iter()
-            .map(|(n, p)| (format!("session {}/{n}", pr.name).into(), p))
-            .collect();
+        if !pr.session_policies.is_empty() {
+            out.session = pr
+                .session_policies
+                .iter()
+                .map(|(n, p)| (format!("session {}/{n}", pr.name).into(), p))
+                .collect();
+        }
     }
     let guards = |m: Option<&Membership<'e>>, scp: bool| -> Vec<vpcsim_policy::Guard<'e>> {
         let Some((account, (org, path))) = m else {
