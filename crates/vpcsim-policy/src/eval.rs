@@ -448,14 +448,12 @@ impl Caller {
         is_root_of(&self.arn, &self.account)
     }
 
-    /// Whether this is an IAM role (`arn:aws:iam::ACCOUNT:role/…`) or a role's session.
-    fn is_role(&self) -> bool {
-        self.session_role().is_some()
-            || self
-                .arn
-                .strip_prefix("arn:aws:iam::")
-                .and_then(|r| r.strip_prefix(self.account.as_str()))
-                .is_some_and(|r| r.starts_with(":role/"))
+    /// Whether the ARN is an IAM role's (`arn:aws:iam::ACCOUNT:role/…`; not a session's).
+    fn is_iam_role(&self) -> bool {
+        self.arn
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|r| r.strip_prefix(self.account.as_str()))
+            .is_some_and(|r| r.starts_with(":role/"))
     }
 
     /// For an assumed-role session `arn:aws:sts::<account>:assumed-role/<role>/<session>`, the role
@@ -480,19 +478,17 @@ impl Caller {
     /// ([`Named::Role`]: a role, or a session by its role's ARN, any path).
     fn caller_named_by(&self, value: &str) -> Option<Named> {
         if value == self.arn {
-            let role = self.session_role().is_none() && self.is_role();
+            // A session's own ARN names the session, not its role.
+            let role = self.session_role().is_none() && self.is_iam_role();
             return Some(if role { Named::Role } else { Named::Caller });
         }
-        let role_path = value
+        // Only a session is named by another ARN than its own: its role's.
+        let role = self.session_role()?;
+        let path_and_name = value
             .strip_prefix("arn:aws:iam::")
             .and_then(|v| v.strip_prefix(self.account.as_str()))
-            .and_then(|v| v.strip_prefix(":role/"));
-        match (self.session_role(), role_path) {
-            (Some(role), Some(path_and_name)) if path_and_name.rsplit('/').next() == Some(role) => {
-                Some(Named::Role)
-            }
-            _ => None,
-        }
+            .and_then(|v| v.strip_prefix(":role/"))?;
+        (path_and_name.rsplit('/').next() == Some(role)).then_some(Named::Role)
     }
 }
 
@@ -754,14 +750,18 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<
             return Some(Named::Caller);
         }
         if let Some(c) = iam {
-            account |= c.account_named_by(v);
             if !root && itself != Some(Named::Caller) {
                 itself = c.caller_named_by(v).or(itself);
+            }
+            // Whether the account is named decides only for the root user, for `NotPrincipal`
+            // (`all`), and while the caller itself is not named.
+            if !account && (root || all || itself.is_none()) {
+                account = c.account_named_by(v);
             }
         }
     }
     let caller = caller?;
-    if caller.is_service() {
+    if iam.is_none() {
         // A service principal is named by `{"Service": NAME}` (case-insensitive: service names are
         // DNS names), and has no account.
         let named = entries
