@@ -754,8 +754,13 @@ fn authorize<'e>(
     // apply (none for an organization's management account).
     let caller_account = t.principal.map(|p| topo.principals[p.index()].account);
     let owner_account = bucket.map(|b| topo.buckets[b.index()].account);
-    let caller_org = caller_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
-    let owner_org = owner_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
+    // (Most topologies have no organization: nothing to look for.)
+    let member = |a: Option<_>| {
+        a.filter(|_| !topo.organizations.is_empty())
+            .and_then(|a| topo.membership(a).map(|m| (a, m)))
+    };
+    let caller_org = member(caller_account);
+    let owner_org = member(owner_account);
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
