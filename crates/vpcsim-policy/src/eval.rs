@@ -625,8 +625,39 @@ struct Hits<'a> {
 /// `NotPrincipal` applies to it whatever the `NotPrincipal` lists, as IAM documents
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
 fn hits_for<'a>(policy: &'a Policy, label: &'a Arc<str>, req: &Request, bounded: bool) -> Hits<'a> {
-    let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
     let mut verdict = Hits::default();
+    hits_into(policy, label, req, bounded, &mut verdict.borrow());
+    verdict
+}
+
+impl<'a> Hits<'a> {
+    /// Its lists, to add to.
+    fn borrow(&mut self) -> Sink<'a, '_> {
+        Sink {
+            allows: &mut self.allows,
+            delegated: &mut self.delegated,
+            denies: &mut self.denies,
+        }
+    }
+}
+
+/// Where [`hits_into`] adds the statements that match, as [`Hits`] sorts them: lists that
+/// gather several policies' (no verdict of each policy moved into them after).
+struct Sink<'a, 'o> {
+    allows: &'o mut HitList<'a>,
+    delegated: &'o mut HitList<'a>,
+    denies: &'o mut HitList<'a>,
+}
+
+/// [`hits_for`], adding to lists that may hold other policies' hits already.
+fn hits_into<'a>(
+    policy: &'a Policy,
+    label: &'a Arc<str>,
+    req: &Request,
+    bounded: bool,
+    verdict: &mut Sink<'a, '_>,
+) {
+    let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
     for (i, s) in policy.statements.iter().enumerate() {
         let Some(named) = statement_matches(s, req, vars, bounded) else {
             continue;
@@ -647,7 +678,6 @@ fn hits_for<'a>(policy: &'a Policy, label: &'a Arc<str>, req: &Request, bounded:
             (Effect::Deny, _) => verdict.denies.push(r),
         }
     }
-    verdict
 }
 
 /// How a statement's `Principal` names the caller.
@@ -906,14 +936,9 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     // and SCPs apply to it; not to the anonymous caller nor to a service principal.
     let iam = req.caller.filter(|c| !c.is_service());
     let bounded = iam.is_some() && limits.boundary.is_some();
-    // Gathered by moving each verdict's vectors (no copy when only one policy contributes).
-    let gather = |into: &mut HitList<'g>, from: HitList<'g>| {
-        if into.is_empty() {
-            *into = from;
-        } else {
-            into.extend(from);
-        }
-    };
+    // What no rule looks at (an identity policy's statements naming an account, a resource
+    // policy's denies under the root user's exception) goes here.
+    let mut ignored = HitList::new();
 
     // Per node of the organization: what it is, its allows, its denies.
     let guards = |levels: &'g [Guard]| -> Vec<(&'g str, HitList<'g>, HitList<'g>)> {
@@ -958,28 +983,38 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let mut id_allows = HitList::new();
     if iam.is_some() {
         for (l, p) in a.identity.iter() {
-            let v = hits_for(p, l, &req, false);
-            gather(&mut id_allows, v.allows);
-            gather(&mut denies, v.denies);
+            let mut sink = Sink {
+                allows: &mut id_allows,
+                delegated: &mut ignored,
+                denies: &mut denies,
+            };
+            hits_into(p, l, &req, false, &mut sink);
         }
     }
     let mut limit_allows = HitList::new();
     let mut boundary_ok = true;
     if let (Some(_), Some((l, p))) = (iam, &limits.boundary) {
-        let v = hits_for(p, l, &req, false);
-        boundary_ok = !v.allows.is_empty();
-        gather(&mut limit_allows, v.allows);
-        gather(&mut denies, v.denies);
+        let mut sink = Sink {
+            allows: &mut limit_allows,
+            delegated: &mut ignored,
+            denies: &mut denies,
+        };
+        hits_into(p, l, &req, false, &mut sink);
+        boundary_ok = !limit_allows.is_empty();
     }
     // One session policy that allows is enough.
     let mut session_ok = true;
     if iam.is_some() && !limits.session.is_empty() {
         session_ok = false;
         for (l, p) in &limits.session {
-            let v = hits_for(p, l, &req, false);
-            session_ok |= !v.allows.is_empty();
-            gather(&mut limit_allows, v.allows);
-            gather(&mut denies, v.denies);
+            let before = limit_allows.len();
+            let mut sink = Sink {
+                allows: &mut limit_allows,
+                delegated: &mut ignored,
+                denies: &mut denies,
+            };
+            hits_into(p, l, &req, false, &mut sink);
+            session_ok |= limit_allows.len() > before;
         }
     }
     // Every resource policy must allow (bucket and access point alike): on its own when it names
@@ -993,8 +1028,18 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let mut res_allows = HitList::new();
     let mut res_delegated = HitList::new();
     for (l, p, arn) in a.resource.iter() {
-        let v = match arn {
-            Some(arn) => hits_for(
+        let (allows_before, delegated_before) = (res_allows.len(), res_delegated.len());
+        let mut sink = Sink {
+            allows: &mut res_allows,
+            delegated: &mut res_delegated,
+            denies: if root_exception {
+                &mut ignored
+            } else {
+                &mut denies
+            },
+        };
+        match arn {
+            Some(arn) => hits_into(
                 p,
                 l,
                 &Request {
@@ -1002,26 +1047,31 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
                     ..req.clone()
                 },
                 bounded,
+                &mut sink,
             ),
-            None => hits_for(p, l, &req, bounded),
-        };
-        resource_ok &= !v.allows.is_empty();
-        resource_direct &= v.allows.iter().any(|r| !r.via_role);
-        resource_delegates &= !v.allows.is_empty() || !v.delegated.is_empty();
-        gather(&mut res_allows, v.allows);
-        gather(&mut res_delegated, v.delegated);
-        if !root_exception {
-            gather(&mut denies, v.denies);
+            None => hits_into(p, l, &req, bounded, &mut sink),
         }
+        let allows = &res_allows[allows_before..];
+        resource_ok &= !allows.is_empty();
+        resource_direct &= allows.iter().any(|r| !r.via_role);
+        resource_delegates &= !allows.is_empty() || res_delegated.len() > delegated_before;
     }
     resource_direct &= resource_ok;
-    let mut endpoint: Option<(&str, Option<Hits>)> = a
-        .endpoint
-        .as_ref()
-        .map(|(l, p)| (l.as_ref(), p.map(|p| hits_for(p, l, &req, false))));
-    if let Some((_, Some(v))) = &mut endpoint {
-        denies.append(&mut v.denies);
-    }
+    // The endpoint's allows (those naming the caller's account after the others), its label, and
+    // whether it has a policy (else the default one).
+    let mut gate = HitList::new();
+    let mut gate_delegated = HitList::new();
+    let endpoint: Option<(&str, bool)> = a.endpoint.as_ref().map(|(l, p)| {
+        if let Some(p) = p {
+            let mut sink = Sink {
+                allows: &mut gate,
+                delegated: &mut gate_delegated,
+                denies: &mut denies,
+            };
+            hits_into(p, l, &req, false, &mut sink);
+        }
+        (l.as_ref(), p.is_some())
+    });
     let done = |decision, deciding, why| {
         let mut o = Outcome {
             decision,
@@ -1071,24 +1121,22 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     }
 
     // 3. The endpoint gate.
-    let mut gate = HitList::new();
     // The endpoint's label, and whether its policy is the default one.
     let mut gate_note: Option<(&str, bool)> = None;
-    if let Some((label, verdict)) = &mut endpoint {
-        match verdict {
-            None => gate_note = Some((label, true)),
-            Some(v) if v.allows.is_empty() && v.delegated.is_empty() => {
+    if let Some((label, policy)) = endpoint {
+        match policy {
+            false => gate_note = Some((label, true)),
+            true if gate.is_empty() && gate_delegated.is_empty() => {
                 let mut why = opening(false);
                 why.lit(" is implicitly denied at ");
                 why.text(label);
                 why.lit(": no statement of its endpoint policy allows it.");
                 return implicit(why);
             }
-            Some(v) => {
+            true => {
                 // An endpoint policy naming the caller's account lets it through: the gate grants
                 // nothing, so there is nothing to delegate.
-                gate = std::mem::take(&mut v.allows);
-                gate.append(&mut v.delegated);
+                gate.append(&mut gate_delegated);
                 gate_note = Some((label, false));
             }
         }
