@@ -698,19 +698,6 @@ fn statement_matches(
     vars: Option<&dyn Keys>,
     bounded: bool,
 ) -> Option<Named> {
-    let mut named = Named::Caller;
-    if let Some(p) = &s.principal {
-        if p.negated {
-            // Everyone but those listed: a caller it applies to is named as everyone is. A Deny
-            // with NotPrincipal applies to every principal with a permissions boundary.
-            let exempt = !(bounded && s.effect == Effect::Deny);
-            if exempt && principal_names(&p.value, req.caller, true).is_some() {
-                return None;
-            }
-        } else {
-            named = principal_names(&p.value, req.caller, false)?;
-        }
-    }
     let action = Expand {
         vars: None,
         wildcards: true,
@@ -741,6 +728,21 @@ fn statement_matches(
         });
         if hit == r.negated {
             return None;
+        }
+    }
+    // The principal last of the elements: its ARNs cost more to compare than the action and
+    // resource patterns, which most statements that do not apply fail on.
+    let mut named = Named::Caller;
+    if let Some(p) = &s.principal {
+        if p.negated {
+            // Everyone but those listed: a caller it applies to is named as everyone is. A Deny
+            // with NotPrincipal applies to every principal with a permissions boundary.
+            let exempt = !(bounded && s.effect == Effect::Deny);
+            if exempt && principal_names(&p.value, req.caller, true).is_some() {
+                return None;
+            }
+        } else {
+            named = principal_names(&p.value, req.caller, false)?;
         }
     }
     s.conditions
@@ -1236,13 +1238,18 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
             why.who(req.caller);
         }
     };
-    let mut id_basis = id_allows.clone();
-    if !root_self {
-        id_basis.extend(limit_allows.iter().cloned());
-    }
+    // The identity allows, and those of the policies that limit them (but for the root user).
+    let mut joined = HitList::new();
+    let id_basis: &[Hit] = if root_self || limit_allows.is_empty() {
+        &id_allows
+    } else {
+        joined.extend_from_slice(&id_allows);
+        joined.extend_from_slice(&limit_allows);
+        &joined
+    };
     if caller.account == a.resource_account {
         if identity_ok {
-            return allowed(&id_basis, &|why, at| {
+            return allowed(id_basis, &|why, at| {
                 why.lit("same account, ");
                 id_reason(why, at);
                 if !limit_allows.is_empty() {
@@ -1302,8 +1309,8 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     // Across accounts a resource policy naming the caller or its account counts alike.
     res_allows.append(&mut res_delegated);
     if identity_ok && resource_delegates {
-        let mut basis = id_basis.clone();
-        basis.extend(res_allows.iter().cloned());
+        let mut basis = HitList::from_slice(id_basis);
+        basis.extend_from_slice(&res_allows);
         return allowed(&basis, &|why, at| {
             why.lit("cross account, ");
             id_reason(why, at);
