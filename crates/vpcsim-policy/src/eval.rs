@@ -895,8 +895,8 @@ pub struct Outcome {
     /// The decision.
     pub decision: Decision,
     /// The deny statements for an explicit deny; the allow statements relied on when allowed; empty
-    /// for an implicit deny.
-    pub deciding: Vec<StatementRef>,
+    /// for an implicit deny. One or two, most often: kept in place.
+    pub deciding: SmallVec<[StatementRef; 2]>,
     /// One sentence saying why: written when [`Authorization::explain`] asks for it, else
     /// empty ([`Outcome::explain`] writes it from `why`).
     pub explanation: String,
@@ -1086,7 +1086,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
         }
         o
     };
-    let implicit = |why| done(Decision::ImplicitDeny, Vec::new(), why);
+    let implicit = |why| done(Decision::ImplicitDeny, SmallVec::new(), why);
     // The sentence's opening: `ACTION on RESOURCE` (by WHO).
     let opening = |by: bool| {
         let caller = req.caller.map_or(0, |c| c.arn.len() + c.account.len());
@@ -1147,7 +1147,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     // why, given where `basis` starts among them.
     let allowed = |basis: &[Hit], reason: &dyn Fn(&mut Why, usize)| {
         // Sized at once, each part copied on its own (a chain of three walks slowly).
-        let mut deciding = Vec::with_capacity(gate.len() + guard_allows.len() + basis.len());
+        let mut deciding = SmallVec::with_capacity(gate.len() + guard_allows.len() + basis.len());
         for part in [&gate[..], &guard_allows, basis] {
             deciding.extend(part.iter().map(Hit::statement_ref));
         }
