@@ -769,11 +769,16 @@ fn authorize<'e>(
     let owner = crate::keys::owner(eng, bucket, t.principal);
     let keys = RequestKeys::new(eng, &facts, t);
     // Through an access point, its ARN (the one `s3:DataAccessPointArn` gives).
-    let resource = match (keys.access_point_arn(), &bucket_name) {
-        (Some(arn), _) if call.key.is_empty() => arn.to_string(),
-        (Some(arn), _) => format!("{arn}/object/{}", call.key),
-        (None, Some(b)) => object_arn(b, &call.key),
-        (None, None) => "*".to_string(),
+    // The resource's ARN: written on the stack when it fits (most do), else in `spill`.
+    let (mut buf, mut spill) = ([0u8; ARN_BUF], String::new());
+    let resource: &str = match (keys.access_point_arn(), &bucket_name) {
+        (Some(arn), _) if call.key.is_empty() => arn,
+        (Some(arn), _) => {
+            spill = format!("{arn}/object/{}", call.key);
+            &spill
+        }
+        (None, Some(b)) => object_arn_in(b, &call.key, &mut buf, &mut spill),
+        (None, None) => "*",
     };
     // A VPC access point accepts requests from its VPC only.
     if let Some(a) = ap {
@@ -813,7 +818,7 @@ fn authorize<'e>(
     }
     let request = PolicyRequest {
         action: &action,
-        resource: &resource,
+        resource,
         caller,
         context: &keys,
     };
@@ -917,6 +922,35 @@ fn limits<'e>(
     out
 }
 
+/// Room for an object's ARN on the stack ([`object_arn_in`]).
+const ARN_BUF: usize = 256;
+
+/// [`object_arn`] written into `buf` when it fits (no allocation), else into `spill`.
+fn object_arn_in<'b>(
+    bucket: &str,
+    key: &str,
+    buf: &'b mut [u8; ARN_BUF],
+    spill: &'b mut String,
+) -> &'b str {
+    const PREFIX: &str = "arn:aws:s3:::";
+    let slash = if key.is_empty() { "" } else { "/" };
+    let parts = [PREFIX, bucket, slash, key];
+    let n: usize = parts.iter().map(|p| p.len()).sum();
+    if n <= buf.len() {
+        let mut at = 0;
+        for p in parts {
+            buf[at..at + p.len()].copy_from_slice(p.as_bytes());
+            at += p.len();
+        }
+        // Always text (strs put together); checked all the same, as safe code must.
+        if let Ok(arn) = std::str::from_utf8(&buf[..n]) {
+            return arn;
+        }
+    }
+    *spill = object_arn(bucket, key);
+    spill
+}
+
 /// `arn:aws:s3:::BUCKET`, or `arn:aws:s3:::BUCKET/KEY` for a key (built without the formatting
 /// machinery: it is on every trace's path).
 fn object_arn(bucket: &str, key: &str) -> String {
@@ -939,5 +973,13 @@ mod tests {
     fn texts_without_formatting_agree_with_display() {
         assert_eq!(object_arn("b", ""), "arn:aws:s3:::b");
         assert_eq!(object_arn("b", "k/x.csv"), "arn:aws:s3:::b/k/x.csv");
+        let (mut buf, mut spill) = ([0u8; ARN_BUF], String::new());
+        for (b, k) in [
+            ("b", ""),
+            ("b", "k/x.csv"),
+            ("b", &"k".repeat(ARN_BUF) as &str),
+        ] {
+            assert_eq!(object_arn_in(b, k, &mut buf, &mut spill), object_arn(b, k));
+        }
     }
 }
