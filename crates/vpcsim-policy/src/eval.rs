@@ -658,8 +658,10 @@ fn hits_into<'a>(
     verdict: &mut Sink<'a, '_>,
 ) {
     let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
+    // Whether the action and the resource are ASCII, asked once for all the statements.
+    let ascii = (req.action.is_ascii(), req.resource.is_ascii());
     for (i, s) in policy.statements.iter().enumerate() {
-        let Some(named) = statement_matches(s, req, vars, bounded) else {
+        let Some(named) = statement_matches(s, req, ascii, vars, bounded) else {
             continue;
         };
         let r = Hit {
@@ -695,6 +697,7 @@ enum Named {
 fn statement_matches(
     s: &Statement,
     req: &Request,
+    (action_ascii, resource_ascii): (bool, bool),
     vars: Option<&dyn Keys>,
     bounded: bool,
 ) -> Option<Named> {
@@ -704,9 +707,14 @@ fn statement_matches(
     };
     // Shapes are position for position (patterns added after construction match as `General`).
     let shape = |shapes: &[Shape], i: usize| shapes.get(i).copied().unwrap_or(Shape::General);
-    let ascii = req.action.is_ascii();
     let hit = s.action.value.iter().enumerate().any(|(i, a)| {
-        action.matches_shaped(a, shape(&s.shapes.action, i), req.action, ascii, true)
+        action.matches_shaped(
+            a,
+            shape(&s.shapes.action, i),
+            req.action,
+            action_ascii,
+            true,
+        )
     });
     if hit == s.action.negated {
         return None;
@@ -716,13 +724,12 @@ fn statement_matches(
             vars,
             wildcards: true,
         };
-        let ascii = req.resource.is_ascii();
         let hit = r.value.iter().enumerate().any(|(i, pat)| {
             resource.matches_shaped(
                 pat,
                 shape(&s.shapes.resource, i),
                 req.resource,
-                ascii,
+                resource_ascii,
                 false,
             )
         });
