@@ -770,7 +770,7 @@ fn authorize<'e>(
     let keys = RequestKeys::new(eng, &facts, t);
     // Through an access point, its ARN (the one `s3:DataAccessPointArn` gives).
     // The resource's ARN: written on the stack when it fits (most do), else in `spill`.
-    let (mut buf, mut spill) = ([0u8; ARN_BUF], String::new());
+    let (mut buf, mut spill) = (ArnBuf([0; ARN_BUF]), String::new());
     let resource: &str = match (keys.access_point_arn(), &bucket_name) {
         (Some(arn), _) if call.key.is_empty() => arn,
         (Some(arn), _) => {
@@ -925,13 +925,18 @@ fn limits<'e>(
 /// Room for an object's ARN on the stack ([`object_arn_in`]).
 const ARN_BUF: usize = 256;
 
+/// [`ARN_BUF`] bytes, aligned so that checking them as UTF-8 goes a word at a time from the first.
+#[repr(align(16))]
+struct ArnBuf([u8; ARN_BUF]);
+
 /// [`object_arn`] written into `buf` when it fits (no allocation), else into `spill`.
 fn object_arn_in<'b>(
     bucket: &str,
     key: &str,
-    buf: &'b mut [u8; ARN_BUF],
+    buf: &'b mut ArnBuf,
     spill: &'b mut String,
 ) -> &'b str {
+    let buf = &mut buf.0;
     const PREFIX: &str = "arn:aws:s3:::";
     let slash = if key.is_empty() { "" } else { "/" };
     let parts = [PREFIX, bucket, slash, key];
@@ -942,8 +947,15 @@ fn object_arn_in<'b>(
             buf[at..at + p.len()].copy_from_slice(p.as_bytes());
             at += p.len();
         }
-        // Always text (strs put together); checked all the same, as safe code must.
-        if let Ok(arn) = std::str::from_utf8(&buf[..n]) {
+        // Always text (strs put together); checked all the same, as safe code must: up to a
+        // multiple of 16 bytes, which the check takes 16 at a time where it would take a short
+        // tail byte by byte. The bytes past the ARN are zeros in a fresh buffer (text too); should
+        // they not be text, the ARN is written in `spill` instead.
+        let checked = n.next_multiple_of(16).min(buf.len());
+        if let Some(arn) = std::str::from_utf8(&buf[..checked])
+            .ok()
+            .and_then(|t| t.get(..n))
+        {
             return arn;
         }
     }
@@ -973,13 +985,24 @@ mod tests {
     fn texts_without_formatting_agree_with_display() {
         assert_eq!(object_arn("b", ""), "arn:aws:s3:::b");
         assert_eq!(object_arn("b", "k/x.csv"), "arn:aws:s3:::b/k/x.csv");
-        let (mut buf, mut spill) = ([0u8; ARN_BUF], String::new());
+        // A fresh buffer each, and one for all: shorter ARNs after longer ones, multibyte text
+        // cut at 16 bytes.
+        let mut shared = ArnBuf([0; ARN_BUF]);
+        let long = "k".repeat(ARN_BUF);
         for (b, k) in [
-            ("b", ""),
             ("b", "k/x.csv"),
-            ("b", &"k".repeat(ARN_BUF) as &str),
+            ("b", ""),
+            ("b", "k/ééééééééééé"),
+            ("b", "k/"),
+            ("b", "k/x"),
+            ("b", "x"),
+            ("b", long.as_str()),
         ] {
+            let (mut buf, mut spill) = (ArnBuf([0; ARN_BUF]), String::new());
             assert_eq!(object_arn_in(b, k, &mut buf, &mut spill), object_arn(b, k));
+            let mut spill = String::new();
+            let reused = object_arn_in(b, k, &mut shared, &mut spill).to_string();
+            assert_eq!(reused, object_arn(b, k));
         }
     }
 }

@@ -1153,10 +1153,13 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     // The deciding statements of an allow: the gate's, the guards', then `basis`; `reason` says
     // why, given where `basis` starts among them.
     let allowed = |basis: &[Hit], reason: &dyn Fn(&mut Why, usize)| {
-        // Sized at once, each part copied on its own (a chain of three walks slowly).
+        // Sized at once, each part copied on its own (a chain of three walks slowly, and so does
+        // SmallVec's `extend`).
         let mut deciding = SmallVec::with_capacity(gate.len() + guard_allows.len() + basis.len());
         for part in [&gate[..], &guard_allows, basis] {
-            deciding.extend(part.iter().map(Hit::statement_ref));
+            for h in part {
+                deciding.push(h.statement_ref());
+            }
         }
         let mut why = opening(false);
         why.lit(" is allowed: ");
