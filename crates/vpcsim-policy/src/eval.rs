@@ -975,7 +975,9 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     };
     let rcps = guards(&limits.rcps);
 
-    let owner_root = iam.is_some_and(|c| c.is_root() && c.account == a.resource_account);
+    // Whether the caller is its account's root user (asked once).
+    let root_self = iam.is_some_and(Caller::is_root);
+    let owner_root = root_self && iam.is_some_and(|c| c.account == a.resource_account);
     let root_exception = owner_root
         && ROOT_BUCKET_POLICY_ACTIONS
             .iter()
@@ -1219,7 +1221,6 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
         );
         return implicit(why);
     };
-    let root_self = caller.is_root();
     // What limits identity policies (and grants to the role's ARN): the boundary and the session
     // policies must allow too.
     let limit_ok = boundary_ok && session_ok;
