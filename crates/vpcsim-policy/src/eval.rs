@@ -563,7 +563,7 @@ impl std::fmt::Display for StatementRef {
 /// match nothing. The context is used as given: [`authorize`] adds the keys AWS always supplies.
 pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
     let label: Arc<str> = label.into();
-    let hits = hits_for(policy, &label, req, false);
+    let hits = hits_for(policy, &label, req, Who::of(req.caller), false);
     let refs = |v: &[Hit]| v.iter().map(Hit::statement_ref).collect();
     let via_role: Vec<Hit> = hits.allows.iter().filter(|h| h.via_role).copied().collect();
     PolicyVerdict {
@@ -624,9 +624,15 @@ struct Hits<'a> {
 /// [`evaluate`], knowing whether the caller has a permissions boundary: then a `Deny` with
 /// `NotPrincipal` applies to it whatever the `NotPrincipal` lists, as IAM documents
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
-fn hits_for<'a>(policy: &'a Policy, label: &'a Arc<str>, req: &Request, bounded: bool) -> Hits<'a> {
+fn hits_for<'a>(
+    policy: &'a Policy,
+    label: &'a Arc<str>,
+    req: &Request,
+    who: Who,
+    bounded: bool,
+) -> Hits<'a> {
     let mut verdict = Hits::default();
-    hits_into(policy, label, req, bounded, &mut verdict.borrow());
+    hits_into(policy, label, req, who, bounded, &mut verdict.borrow());
     verdict
 }
 
@@ -654,6 +660,7 @@ fn hits_into<'a>(
     policy: &'a Policy,
     label: &'a Arc<str>,
     req: &Request,
+    who: Who,
     bounded: bool,
     verdict: &mut Sink<'a, '_>,
 ) {
@@ -661,7 +668,7 @@ fn hits_into<'a>(
     // Whether the action and the resource are ASCII, asked once for all the statements.
     let ascii = (req.action.is_ascii(), req.resource.is_ascii());
     for (i, s) in policy.statements.iter().enumerate() {
-        let Some(named) = statement_matches(s, req, ascii, vars, bounded) else {
+        let Some(named) = statement_matches(s, req, who, ascii, vars, bounded) else {
             continue;
         };
         let r = Hit {
@@ -682,6 +689,29 @@ fn hits_into<'a>(
     }
 }
 
+/// Who signs a request, as principals are matched against it (worked out once per request).
+#[derive(Clone, Copy, Debug)]
+struct Who<'c> {
+    /// Who signs; `None` for an anonymous request.
+    caller: Option<&'c Caller>,
+    /// The caller when it is an IAM principal (a role, user or root user), not a service
+    /// principal.
+    iam: Option<&'c Caller>,
+    /// Whether `iam` is its account's root user.
+    root: bool,
+}
+
+impl<'c> Who<'c> {
+    fn of(caller: Option<&'c Caller>) -> Self {
+        let iam = caller.filter(|c| !c.is_service());
+        Who {
+            caller,
+            iam,
+            root: iam.is_some_and(Caller::is_root),
+        }
+    }
+}
+
 /// How a statement's `Principal` names the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Named {
@@ -697,6 +727,7 @@ enum Named {
 fn statement_matches(
     s: &Statement,
     req: &Request,
+    who: Who,
     (action_ascii, resource_ascii): (bool, bool),
     vars: Option<&dyn Keys>,
     bounded: bool,
@@ -745,11 +776,11 @@ fn statement_matches(
             // Everyone but those listed: a caller it applies to is named as everyone is. A Deny
             // with NotPrincipal applies to every principal with a permissions boundary.
             let exempt = !(bounded && s.effect == Effect::Deny);
-            if exempt && principal_names(&p.value, req.caller, true).is_some() {
+            if exempt && principal_names(&p.value, who, true).is_some() {
                 return None;
             }
         } else {
-            named = principal_names(&p.value, req.caller, false)?;
+            named = principal_names(&p.value, who, false)?;
         }
     }
     s.conditions
@@ -769,7 +800,7 @@ fn statement_matches(
 /// With `all` (for `NotPrincipal`) both the caller (or, for a session, its role) and its account
 /// must be named: IAM checks the account first, so an exception in `NotPrincipal` that lists a user
 /// or role without its account does not exempt it (IAM's documented advice is to list both).
-fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<Named> {
+fn principal_names(p: &Principal, who: Who, all: bool) -> Option<Named> {
     let entries = match p {
         Principal::Any => return Some(Named::Caller),
         Principal::Typed(entries) => entries,
@@ -779,8 +810,7 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<
         .filter(|(t, _)| *t == PrincipalType::Aws)
         .flat_map(|(_, v)| v.iter().map(String::as_str));
     // An IAM caller (not a service principal); the root user is named by its account only.
-    let iam = caller.filter(|c| !c.is_service());
-    let root = iam.is_some_and(Caller::is_root);
+    let Who { caller, iam, root } = who;
     // One pass over the `"AWS"` values: `"*"` names everyone; else the caller's account, and the
     // caller itself (by its own ARN, which wins over its role's).
     let (mut account, mut itself) = (false, None);
@@ -943,7 +973,8 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let limits = &a.limits;
     // An IAM caller (a role, user or root user): identity policies, boundaries, session policies
     // and SCPs apply to it; not to the anonymous caller nor to a service principal.
-    let iam = req.caller.filter(|c| !c.is_service());
+    let who = Who::of(req.caller);
+    let iam = who.iam;
     let bounded = iam.is_some() && limits.boundary.is_some();
     // What no rule looks at (an identity policy's statements naming an account, a resource
     // policy's denies under the root user's exception) goes here.
@@ -960,7 +991,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
             .map(|g| {
                 let (mut allows, mut denies) = (HitList::new(), HitList::new());
                 for (l, p) in &g.policies {
-                    let v = hits_for(p, l, &req, false);
+                    let v = hits_for(p, l, &req, who, false);
                     allows.extend(v.allows);
                     allows.extend(v.delegated);
                     denies.extend(v.denies);
@@ -975,8 +1006,8 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     };
     let rcps = guards(&limits.rcps);
 
-    // Whether the caller is its account's root user (asked once).
-    let root_self = iam.is_some_and(Caller::is_root);
+    // Whether the caller is its account's root user.
+    let root_self = who.root;
     let owner_root = root_self && iam.is_some_and(|c| c.account == a.resource_account);
     let root_exception = owner_root
         && ROOT_BUCKET_POLICY_ACTIONS
@@ -999,7 +1030,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
                 delegated: &mut ignored,
                 denies: &mut denies,
             };
-            hits_into(p, l, &req, false, &mut sink);
+            hits_into(p, l, &req, who, false, &mut sink);
         }
     }
     let mut limit_allows = HitList::new();
@@ -1010,7 +1041,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
             delegated: &mut ignored,
             denies: &mut denies,
         };
-        hits_into(p, l, &req, false, &mut sink);
+        hits_into(p, l, &req, who, false, &mut sink);
         boundary_ok = !limit_allows.is_empty();
     }
     // One session policy that allows is enough.
@@ -1024,7 +1055,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
                 delegated: &mut ignored,
                 denies: &mut denies,
             };
-            hits_into(p, l, &req, false, &mut sink);
+            hits_into(p, l, &req, who, false, &mut sink);
             session_ok |= limit_allows.len() > before;
         }
     }
@@ -1057,10 +1088,11 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
                     resource: arn,
                     ..req.clone()
                 },
+                who,
                 bounded,
                 &mut sink,
             ),
-            None => hits_into(p, l, &req, bounded, &mut sink),
+            None => hits_into(p, l, &req, who, bounded, &mut sink),
         }
         let allows = &res_allows[allows_before..];
         resource_ok &= !allows.is_empty();
@@ -1079,7 +1111,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
                 delegated: &mut gate_delegated,
                 denies: &mut denies,
             };
-            hits_into(p, l, &req, false, &mut sink);
+            hits_into(p, l, &req, who, false, &mut sink);
         }
         (l.as_ref(), p.is_some())
     });
