@@ -563,7 +563,7 @@ impl std::fmt::Display for StatementRef {
 /// match nothing. The context is used as given: [`authorize`] adds the keys AWS always supplies.
 pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
     let label: Arc<str> = label.into();
-    let hits = hits_for(policy, &label, req, Who::of(req.caller), false);
+    let hits = hits_for(policy, &label, req, Who::of(req), false);
     let refs = |v: &[Hit]| v.iter().map(Hit::statement_ref).collect();
     let via_role: Vec<Hit> = hits.allows.iter().filter(|h| h.via_role).copied().collect();
     PolicyVerdict {
@@ -665,10 +665,8 @@ fn hits_into<'a>(
     verdict: &mut Sink<'a, '_>,
 ) {
     let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
-    // Whether the action and the resource are ASCII, asked once for all the statements.
-    let ascii = (req.action.is_ascii(), req.resource.is_ascii());
     for (i, s) in policy.statements.iter().enumerate() {
-        let Some(named) = statement_matches(s, req, who, ascii, vars, bounded) else {
+        let Some(named) = statement_matches(s, req, who, vars, bounded) else {
             continue;
         };
         let r = Hit {
@@ -689,7 +687,8 @@ fn hits_into<'a>(
     }
 }
 
-/// Who signs a request, as principals are matched against it (worked out once per request).
+/// Who signs a request, as principals are matched against it, and whether its action and
+/// resource are ASCII (as patterns are matched against them): worked out once per request.
 #[derive(Clone, Copy, Debug)]
 struct Who<'c> {
     /// Who signs; `None` for an anonymous request.
@@ -699,15 +698,21 @@ struct Who<'c> {
     iam: Option<&'c Caller>,
     /// Whether `iam` is its account's root user.
     root: bool,
+    /// Whether the request's action is ASCII.
+    action_ascii: bool,
+    /// Whether the request's resource is ASCII.
+    resource_ascii: bool,
 }
 
 impl<'c> Who<'c> {
-    fn of(caller: Option<&'c Caller>) -> Self {
-        let iam = caller.filter(|c| !c.is_service());
+    fn of(req: &Request<'c>) -> Self {
+        let iam = req.caller.filter(|c| !c.is_service());
         Who {
-            caller,
+            caller: req.caller,
             iam,
             root: iam.is_some_and(Caller::is_root),
+            action_ascii: req.action.is_ascii(),
+            resource_ascii: req.resource.is_ascii(),
         }
     }
 }
@@ -728,7 +733,6 @@ fn statement_matches(
     s: &Statement,
     req: &Request,
     who: Who,
-    (action_ascii, resource_ascii): (bool, bool),
     vars: Option<&dyn Keys>,
     bounded: bool,
 ) -> Option<Named> {
@@ -743,7 +747,7 @@ fn statement_matches(
             a,
             shape(&s.shapes.action, i),
             req.action,
-            action_ascii,
+            who.action_ascii,
             true,
         )
     });
@@ -760,7 +764,7 @@ fn statement_matches(
                 pat,
                 shape(&s.shapes.resource, i),
                 req.resource,
-                resource_ascii,
+                who.resource_ascii,
                 false,
             )
         });
@@ -810,7 +814,9 @@ fn principal_names(p: &Principal, who: Who, all: bool) -> Option<Named> {
         .filter(|(t, _)| *t == PrincipalType::Aws)
         .flat_map(|(_, v)| v.iter().map(String::as_str));
     // An IAM caller (not a service principal); the root user is named by its account only.
-    let Who { caller, iam, root } = who;
+    let Who {
+        caller, iam, root, ..
+    } = who;
     // One pass over the `"AWS"` values: `"*"` names everyone; else the caller's account, and the
     // caller itself (by its own ARN, which wins over its role's).
     let (mut account, mut itself) = (false, None);
@@ -973,7 +979,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let limits = &a.limits;
     // An IAM caller (a role, user or root user): identity policies, boundaries, session policies
     // and SCPs apply to it; not to the anonymous caller nor to a service principal.
-    let who = Who::of(req.caller);
+    let who = Who::of(&req);
     let iam = who.iam;
     let bounded = iam.is_some() && limits.boundary.is_some();
     // What no rule looks at (an identity policy's statements naming an account, a resource
@@ -1088,7 +1094,10 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
                     resource: arn,
                     ..req.clone()
                 },
-                who,
+                Who {
+                    resource_ascii: arn.is_ascii(),
+                    ..who
+                },
                 bounded,
                 &mut sink,
             ),
