@@ -204,12 +204,47 @@ const _: () = assert!(KEYS.len() < SLOTS);
 
 /// Whether two key names are equal up to ASCII case: byte for byte, a letter matching its other
 /// case (policies mostly spell a key as AWS does, or differ in a letter or two: `aws:sourceVpce`).
+/// Compared eight bytes at a time (the last eight overlapping), each word equal or equal once
+/// its capital letters are lower-cased ([`fold`]).
 fn same_name(known: &str, name: &str) -> bool {
-    known.len() == name.len()
-        && known
-            .bytes()
-            .zip(name.bytes())
-            .all(|(k, n)| k == n || (k ^ n == 0x20 && k.is_ascii_alphabetic()))
+    let (a, b) = (known.as_bytes(), name.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.eq_ignore_ascii_case(b);
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let same = |at: usize| {
+        let (x, y) = (word(a, at), word(b, at));
+        x == y || fold(x) == fold(y)
+    };
+    let mut at = 0;
+    while at + 8 < n {
+        if !same(at) {
+            return false;
+        }
+        at += 8;
+    }
+    same(n - 8)
+}
+
+/// Eight bytes with their ASCII capitals lower-cased (others unchanged), as
+/// `u8::to_ascii_lowercase` would each: no sum carries into the next byte.
+fn fold(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = w & !HIGH;
+    // High bit of each byte: at least `A`; above `Z` (of the low seven bits).
+    let at_least_a = low7 + (0x80 - u64::from(b'A')) * ONES;
+    let above_z = low7 + (0x80 - u64::from(b'Z') - 1) * ONES;
+    let capital = at_least_a & !above_z & !w & HIGH;
+    w | (capital >> 2)
 }
 
 /// The fixed key named `name` (case-insensitively).
@@ -450,6 +485,39 @@ impl Keys for RequestKeys<'_, '_> {
 mod tests {
     use super::*;
     use vpcsim_topology::model::{Check, HostId, InstanceId, Source};
+
+    /// Names compared a word at a time agree with a comparison byte by byte, for every pair of
+    /// bytes (in each position of names of several lengths).
+    #[test]
+    fn same_name_agrees_with_bytes() {
+        let slow = |a: &[u8], b: &[u8]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(k, n)| k == n || (k ^ n == 0x20 && k.is_ascii_alphabetic()))
+        };
+        for len in [1usize, 7, 8, 9, 14, 16, 17, 23] {
+            for at in [0, len / 2, len - 1] {
+                for x in 0..=255u8 {
+                    for y in [x, x ^ 0x20, x ^ 0x80, x.wrapping_add(1), b'a', b'Z', 0xc3] {
+                        let mut a = vec![b'k'; len];
+                        let mut b = vec![b'K'; len];
+                        a[at] = x;
+                        b[at] = y;
+                        if let (Ok(sa), Ok(sb)) = (std::str::from_utf8(&a), std::str::from_utf8(&b))
+                        {
+                            assert_eq!(same_name(sa, sb), slow(&a, &b), "{a:?} {b:?}");
+                        }
+                    }
+                }
+            }
+        }
+        for x in 0..=255u8 {
+            let w = u64::from_le_bytes([x, b'A', b'z', b'@', b'[', b'`', b'{', x ^ 0x20]);
+            let want = w.to_le_bytes().map(|c| c.to_ascii_lowercase());
+            assert_eq!(fold(w).to_le_bytes(), want, "{x}");
+        }
+    }
 
     /// Every fixed key is found by its name in any case, and no other name finds one.
     #[test]

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use vpcsim_policy::{Authorization, Caller, Decision, Keys, Request as PolicyRequest};
 use vpcsim_topology::model::{
@@ -308,12 +309,12 @@ impl Step {
 /// `access point A`, `identity apps/read`), made once per engine.
 #[derive(Clone, Debug)]
 pub(crate) struct Labels<'t> {
-    endpoints: Vec<String>,
-    buckets: Vec<String>,
-    access_points: Vec<String>,
+    endpoints: Vec<Arc<str>>,
+    buckets: Vec<Arc<str>>,
+    access_points: Vec<Arc<str>>,
     /// Per principal, its identity policies with their labels, as the policies' evaluation takes
     /// them (lent to every request the principal signs).
-    identity: Vec<Vec<(Cow<'t, str>, &'t vpcsim_policy::Policy)>>,
+    identity: Vec<Vec<(Arc<str>, &'t vpcsim_policy::Policy)>>,
 }
 
 impl<'t> Labels<'t> {
@@ -322,17 +323,17 @@ impl<'t> Labels<'t> {
             endpoints: topo
                 .endpoints
                 .iter()
-                .map(|e| format!("endpoint {}", e.name))
+                .map(|e| format!("endpoint {}", e.name).into())
                 .collect(),
             buckets: topo
                 .buckets
                 .iter()
-                .map(|b| format!("bucket {}", b.name))
+                .map(|b| format!("bucket {}", b.name).into())
                 .collect(),
             access_points: topo
                 .access_points
                 .iter()
-                .map(|a| format!("access point {}", a.name))
+                .map(|a| format!("access point {}", a.name).into())
                 .collect(),
             identity: topo
                 .principals
@@ -340,7 +341,7 @@ impl<'t> Labels<'t> {
                 .map(|pr| {
                     pr.policies
                         .iter()
-                        .map(|(n, p)| (Cow::Owned(format!("identity {}/{n}", pr.name)), p))
+                        .map(|(n, p)| (format!("identity {}/{n}", pr.name).into(), p))
                         .collect()
                 })
                 .collect(),
@@ -453,7 +454,7 @@ pub(crate) fn reach(
                     }
                     through_endpoint(eng, &mut facts, ep, client_ip);
                     endpoint = Some((
-                        Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
+                        Arc::clone(&eng.labels.endpoints[ep.index()]),
                         end.policy.as_ref(),
                     ));
                 }
@@ -560,7 +561,7 @@ pub(crate) fn reach(
             }
             through_endpoint(eng, &mut facts, ep, client_ip);
             endpoint = Some((
-                Cow::Borrowed(eng.labels.endpoints[ep.index()].as_str()),
+                Arc::clone(&eng.labels.endpoints[ep.index()]),
                 end.policy.as_ref(),
             ));
         }
@@ -648,7 +649,7 @@ fn resource<'e>(
     t: &mut Trace,
     call: &S3Call,
     facts: Facts,
-    endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
+    endpoint: Option<(Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
 ) {
     let topo = eng.topo;
     let mut ap_id = None;
@@ -726,7 +727,7 @@ fn authorize<'e>(
     t: &mut Trace,
     call: &S3Call,
     mut facts: Facts,
-    endpoint: Option<(Cow<'e, str>, Option<&'e vpcsim_policy::Policy>)>,
+    endpoint: Option<(Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
     ap: Option<AccessPointId>,
     bucket: Option<BucketId>,
     outposts: bool,
@@ -743,8 +744,13 @@ fn authorize<'e>(
     // apply (none for an organization's management account).
     let caller_account = t.principal.map(|p| topo.principals[p.index()].account);
     let owner_account = bucket.map(|b| topo.buckets[b.index()].account);
-    let caller_org = caller_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
-    let owner_org = owner_account.and_then(|a| topo.membership(a).map(|m| (a, m)));
+    // (Most topologies have no organization: nothing to look for.)
+    let member = |a: Option<_>| {
+        a.filter(|_| !topo.organizations.is_empty())
+            .and_then(|a| topo.membership(a).map(|m| (a, m)))
+    };
+    let caller_org = member(caller_account);
+    let owner_org = member(owner_account);
     let action: std::borrow::Cow<str> = if outposts {
         call.action.replacen("s3:", "s3-outposts:", 1).into()
     } else {
@@ -753,11 +759,16 @@ fn authorize<'e>(
     let owner = crate::keys::owner(eng, bucket, t.principal);
     let keys = RequestKeys::new(eng, &facts, t);
     // Through an access point, its ARN (the one `s3:DataAccessPointArn` gives).
-    let resource = match (keys.access_point_arn(), &bucket_name) {
-        (Some(arn), _) if call.key.is_empty() => arn.to_string(),
-        (Some(arn), _) => format!("{arn}/object/{}", call.key),
-        (None, Some(b)) => object_arn(b, &call.key),
-        (None, None) => "*".to_string(),
+    // The resource's ARN: written on the stack when it fits (most do), else in `spill`.
+    let (mut buf, mut spill) = (ArnBuf([0; ARN_BUF]), String::new());
+    let resource: &str = match (keys.access_point_arn(), &bucket_name) {
+        (Some(arn), _) if call.key.is_empty() => arn,
+        (Some(arn), _) => {
+            spill = format!("{arn}/object/{}", call.key);
+            &spill
+        }
+        (None, Some(b)) => object_arn_in(b, &call.key, &mut buf, &mut spill),
+        (None, None) => "*",
     };
     // A VPC access point accepts requests from its VPC only.
     if let Some(a) = ap {
@@ -771,7 +782,7 @@ fn authorize<'e>(
         }
     }
     // Policies.
-    let identity: &[(Cow<str>, &vpcsim_policy::Policy)] =
+    let identity: &[(Arc<str>, &vpcsim_policy::Policy)] =
         t.principal.map_or(&[], |p| &eng.labels.identity[p.index()]);
     // Through an access point, the bucket policy is matched against the bucket or object ARN.
     let bucket_arn = bucket_name
@@ -784,20 +795,20 @@ fn authorize<'e>(
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {
-            let label = eng.labels.access_points[a.index()].as_str();
-            resource_policies.push((label.into(), p, None));
+            let label = Arc::clone(&eng.labels.access_points[a.index()]);
+            resource_policies.push((label, p, None));
         }
     }
     if let Some(b) = bucket {
         let bk = &topo.buckets[b.index()];
         if let Some(p) = &bk.policy {
-            let label = eng.labels.buckets[b.index()].as_str();
-            resource_policies.push((label.into(), p, bucket_arn.as_deref()));
+            let label = Arc::clone(&eng.labels.buckets[b.index()]);
+            resource_policies.push((label, p, bucket_arn.as_deref()));
         }
     }
     let request = PolicyRequest {
         action: &action,
-        resource: &resource,
+        resource,
         caller,
         context: &keys,
     };
@@ -853,12 +864,14 @@ fn limits<'e>(
         out.boundary = pr
             .boundary
             .as_ref()
-            .map(|b| (Cow::Owned(format!("boundary {}", pr.name)), b));
-        out.session = pr
-            .session_policies
-            .iter()
-            .map(|(n, p)| (Cow::Owned(format!("session {}/{n}", pr.name)), p))
-            .collect();
+            .map(|b| (format!("boundary {}", pr.name).into(), b));
+        if !pr.session_policies.is_empty() {
+            out.session = pr
+                .session_policies
+                .iter()
+                .map(|(n, p)| (format!("session {}/{n}", pr.name).into(), p))
+                .collect();
+        }
     }
     let guards = |m: Option<&Membership<'e>>, scp: bool| -> Vec<vpcsim_policy::Guard<'e>> {
         let Some((account, (org, path))) = m else {
@@ -888,7 +901,7 @@ fn limits<'e>(
                     policies: attached
                         .iter()
                         .filter_map(|&j| defs.get(j))
-                        .map(|(n, p)| (Cow::Owned(format!("{kind} {n}")), p))
+                        .map(|(n, p)| (format!("{kind} {n}").into(), p))
                         .collect(),
                 }
             })
@@ -897,6 +910,47 @@ fn limits<'e>(
     out.scps = guards(caller_org, true);
     out.rcps = guards(owner_org, false);
     out
+}
+
+/// Room for an object's ARN on the stack ([`object_arn_in`]).
+const ARN_BUF: usize = 256;
+
+/// [`ARN_BUF`] bytes, aligned so that checking them as UTF-8 goes a word at a time from the first.
+#[repr(align(16))]
+struct ArnBuf([u8; ARN_BUF]);
+
+/// [`object_arn`] written into `buf` when it fits (no allocation), else into `spill`.
+fn object_arn_in<'b>(
+    bucket: &str,
+    key: &str,
+    buf: &'b mut ArnBuf,
+    spill: &'b mut String,
+) -> &'b str {
+    let buf = &mut buf.0;
+    const PREFIX: &str = "arn:aws:s3:::";
+    let slash = if key.is_empty() { "" } else { "/" };
+    let parts = [PREFIX, bucket, slash, key];
+    let n: usize = parts.iter().map(|p| p.len()).sum();
+    if n <= buf.len() {
+        let mut at = 0;
+        for p in parts {
+            buf[at..at + p.len()].copy_from_slice(p.as_bytes());
+            at += p.len();
+        }
+        // Always text (strs put together); checked all the same, as safe code must: up to a
+        // multiple of 16 bytes, which the check takes 16 at a time where it would take a short
+        // tail byte by byte. The bytes past the ARN are zeros in a fresh buffer (text too); should
+        // they not be text, the ARN is written in `spill` instead.
+        let checked = n.next_multiple_of(16).min(buf.len());
+        if let Some(arn) = std::str::from_utf8(&buf[..checked])
+            .ok()
+            .and_then(|t| t.get(..n))
+        {
+            return arn;
+        }
+    }
+    *spill = object_arn(bucket, key);
+    spill
 }
 
 /// `arn:aws:s3:::BUCKET`, or `arn:aws:s3:::BUCKET/KEY` for a key (built without the formatting
@@ -921,5 +975,24 @@ mod tests {
     fn texts_without_formatting_agree_with_display() {
         assert_eq!(object_arn("b", ""), "arn:aws:s3:::b");
         assert_eq!(object_arn("b", "k/x.csv"), "arn:aws:s3:::b/k/x.csv");
+        // A fresh buffer each, and one for all: shorter ARNs after longer ones, multibyte text
+        // cut at 16 bytes.
+        let mut shared = ArnBuf([0; ARN_BUF]);
+        let long = "k".repeat(ARN_BUF);
+        for (b, k) in [
+            ("b", "k/x.csv"),
+            ("b", ""),
+            ("b", "k/ééééééééééé"),
+            ("b", "k/"),
+            ("b", "k/x"),
+            ("b", "x"),
+            ("b", long.as_str()),
+        ] {
+            let (mut buf, mut spill) = (ArnBuf([0; ARN_BUF]), String::new());
+            assert_eq!(object_arn_in(b, k, &mut buf, &mut spill), object_arn(b, k));
+            let mut spill = String::new();
+            let reused = object_arn_in(b, k, &mut shared, &mut spill).to_string();
+            assert_eq!(reused, object_arn(b, k));
+        }
     }
 }

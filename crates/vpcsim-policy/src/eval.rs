@@ -33,6 +33,7 @@ mod condition;
 mod pattern;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -447,14 +448,12 @@ impl Caller {
         is_root_of(&self.arn, &self.account)
     }
 
-    /// Whether this is an IAM role (`arn:aws:iam::ACCOUNT:role/…`) or a role's session.
-    fn is_role(&self) -> bool {
-        self.session_role().is_some()
-            || self
-                .arn
-                .strip_prefix("arn:aws:iam::")
-                .and_then(|r| r.strip_prefix(self.account.as_str()))
-                .is_some_and(|r| r.starts_with(":role/"))
+    /// Whether the ARN is an IAM role's (`arn:aws:iam::ACCOUNT:role/…`; not a session's).
+    fn is_iam_role(&self) -> bool {
+        self.arn
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|r| r.strip_prefix(self.account.as_str()))
+            .is_some_and(|r| r.starts_with(":role/"))
     }
 
     /// For an assumed-role session `arn:aws:sts::<account>:assumed-role/<role>/<session>`, the role
@@ -479,19 +478,17 @@ impl Caller {
     /// ([`Named::Role`]: a role, or a session by its role's ARN, any path).
     fn caller_named_by(&self, value: &str) -> Option<Named> {
         if value == self.arn {
-            let role = self.session_role().is_none() && self.is_role();
+            // A session's own ARN names the session, not its role.
+            let role = self.session_role().is_none() && self.is_iam_role();
             return Some(if role { Named::Role } else { Named::Caller });
         }
-        let role_path = value
+        // Only a session is named by another ARN than its own: its role's.
+        let role = self.session_role()?;
+        let path_and_name = value
             .strip_prefix("arn:aws:iam::")
             .and_then(|v| v.strip_prefix(self.account.as_str()))
-            .and_then(|v| v.strip_prefix(":role/"));
-        match (self.session_role(), role_path) {
-            (Some(role), Some(path_and_name)) if path_and_name.rsplit('/').next() == Some(role) => {
-                Some(Named::Role)
-            }
-            _ => None,
-        }
+            .and_then(|v| v.strip_prefix(":role/"))?;
+        (path_and_name.rsplit('/').next() == Some(role)).then_some(Named::Role)
     }
 }
 
@@ -539,13 +536,15 @@ pub struct PolicyVerdict {
 }
 
 /// A statement that matched: the policy's label (`bucket DOC-EXAMPLE-BUCKET1`,
-/// `endpoint s3-interface`, `identity s3-apps/read`) and the statement's `Sid` or `#n`.
+/// `endpoint s3-interface`, `identity s3-apps/read`) and the statement's `Sid` or `#n`. Both are
+/// shared, not copied: the label is the one the [`Authorization`] gave, the name the statement
+/// keeps once made, so naming a statement allocates nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementRef {
     /// The policy's label.
-    pub policy: String,
+    pub policy: Arc<str>,
     /// `Sid`, or `#n` (1-based) without one.
-    pub statement: String,
+    pub statement: Arc<str>,
 }
 
 impl std::fmt::Display for StatementRef {
@@ -563,7 +562,8 @@ impl std::fmt::Display for StatementRef {
 /// literal text. A variable without a value (and without a `${key, 'default'}`) makes that one value
 /// match nothing. The context is used as given: [`authorize`] adds the keys AWS always supplies.
 pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
-    let hits = hits_for(policy, label, req, false);
+    let label: Arc<str> = label.into();
+    let hits = hits_for(policy, &label, req, Who::of(req), false);
     let refs = |v: &[Hit]| v.iter().map(Hit::statement_ref).collect();
     let via_role: Vec<Hit> = hits.allows.iter().filter(|h| h.via_role).copied().collect();
     PolicyVerdict {
@@ -580,7 +580,7 @@ pub fn evaluate(policy: &Policy, label: &str, req: &Request) -> PolicyVerdict {
 #[derive(Clone, Copy, Debug)]
 struct Hit<'a> {
     /// The policy's label.
-    label: &'a str,
+    label: &'a Arc<str>,
     /// The policy.
     policy: &'a Policy,
     /// The statement's position in it.
@@ -590,15 +590,12 @@ struct Hit<'a> {
 }
 
 impl<'a> Hit<'a> {
-    /// `Sid`, or `#n` (1-based) without one.
-    fn statement(&self) -> String {
-        self.policy.statements[self.index as usize].name(self.index as usize)
-    }
-
+    /// The statement named, its label and name shared (no allocation).
     fn statement_ref(&self) -> StatementRef {
+        let i = self.index as usize;
         StatementRef {
-            policy: self.label.to_string(),
-            statement: self.statement(),
+            policy: Arc::clone(self.label),
+            statement: self.policy.statements[i].label(i),
         }
     }
 }
@@ -627,11 +624,49 @@ struct Hits<'a> {
 /// [`evaluate`], knowing whether the caller has a permissions boundary: then a `Deny` with
 /// `NotPrincipal` applies to it whatever the `NotPrincipal` lists, as IAM documents
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
-fn hits_for<'a>(policy: &'a Policy, label: &'a str, req: &Request, bounded: bool) -> Hits<'a> {
-    let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
+fn hits_for<'a>(
+    policy: &'a Policy,
+    label: &'a Arc<str>,
+    req: &Request,
+    who: Who,
+    bounded: bool,
+) -> Hits<'a> {
     let mut verdict = Hits::default();
+    hits_into(policy, label, req, who, bounded, &mut verdict.borrow());
+    verdict
+}
+
+impl<'a> Hits<'a> {
+    /// Its lists, to add to.
+    fn borrow(&mut self) -> Sink<'a, '_> {
+        Sink {
+            allows: &mut self.allows,
+            delegated: &mut self.delegated,
+            denies: &mut self.denies,
+        }
+    }
+}
+
+/// Where [`hits_into`] adds the statements that match, as [`Hits`] sorts them: lists that
+/// gather several policies' (no verdict of each policy moved into them after).
+struct Sink<'a, 'o> {
+    allows: &'o mut HitList<'a>,
+    delegated: &'o mut HitList<'a>,
+    denies: &'o mut HitList<'a>,
+}
+
+/// [`hits_for`], adding to lists that may hold other policies' hits already.
+fn hits_into<'a>(
+    policy: &'a Policy,
+    label: &'a Arc<str>,
+    req: &Request,
+    who: Who,
+    bounded: bool,
+    verdict: &mut Sink<'a, '_>,
+) {
+    let vars = (policy.version.as_deref() == Some("2012-10-17")).then_some(req.context);
     for (i, s) in policy.statements.iter().enumerate() {
-        let Some(named) = statement_matches(s, req, vars, bounded) else {
+        let Some(named) = statement_matches(s, req, who, vars, bounded) else {
             continue;
         };
         let r = Hit {
@@ -650,7 +685,36 @@ fn hits_for<'a>(policy: &'a Policy, label: &'a str, req: &Request, bounded: bool
             (Effect::Deny, _) => verdict.denies.push(r),
         }
     }
-    verdict
+}
+
+/// Who signs a request, as principals are matched against it, and whether its action and
+/// resource are ASCII (as patterns are matched against them): worked out once per request.
+#[derive(Clone, Copy, Debug)]
+struct Who<'c> {
+    /// Who signs; `None` for an anonymous request.
+    caller: Option<&'c Caller>,
+    /// The caller when it is an IAM principal (a role, user or root user), not a service
+    /// principal.
+    iam: Option<&'c Caller>,
+    /// Whether `iam` is its account's root user.
+    root: bool,
+    /// Whether the request's action is ASCII.
+    action_ascii: bool,
+    /// Whether the request's resource is ASCII.
+    resource_ascii: bool,
+}
+
+impl<'c> Who<'c> {
+    fn of(req: &Request<'c>) -> Self {
+        let iam = req.caller.filter(|c| !c.is_service());
+        Who {
+            caller: req.caller,
+            iam,
+            root: iam.is_some_and(Caller::is_root),
+            action_ascii: req.action.is_ascii(),
+            resource_ascii: req.resource.is_ascii(),
+        }
+    }
 }
 
 /// How a statement's `Principal` names the caller.
@@ -668,31 +732,24 @@ enum Named {
 fn statement_matches(
     s: &Statement,
     req: &Request,
+    who: Who,
     vars: Option<&dyn Keys>,
     bounded: bool,
 ) -> Option<Named> {
-    let mut named = Named::Caller;
-    if let Some(p) = &s.principal {
-        if p.negated {
-            // Everyone but those listed: a caller it applies to is named as everyone is. A Deny
-            // with NotPrincipal applies to every principal with a permissions boundary.
-            let exempt = !(bounded && s.effect == Effect::Deny);
-            if exempt && principal_names(&p.value, req.caller, true).is_some() {
-                return None;
-            }
-        } else {
-            named = principal_names(&p.value, req.caller, false)?;
-        }
-    }
     let action = Expand {
         vars: None,
         wildcards: true,
     };
     // Shapes are position for position (patterns added after construction match as `General`).
     let shape = |shapes: &[Shape], i: usize| shapes.get(i).copied().unwrap_or(Shape::General);
-    let ascii = req.action.is_ascii();
     let hit = s.action.value.iter().enumerate().any(|(i, a)| {
-        action.matches_shaped(a, shape(&s.shapes.action, i), req.action, ascii, true)
+        action.matches_shaped(
+            a,
+            shape(&s.shapes.action, i),
+            req.action,
+            who.action_ascii,
+            true,
+        )
     });
     if hit == s.action.negated {
         return None;
@@ -702,18 +759,32 @@ fn statement_matches(
             vars,
             wildcards: true,
         };
-        let ascii = req.resource.is_ascii();
         let hit = r.value.iter().enumerate().any(|(i, pat)| {
             resource.matches_shaped(
                 pat,
                 shape(&s.shapes.resource, i),
                 req.resource,
-                ascii,
+                who.resource_ascii,
                 false,
             )
         });
         if hit == r.negated {
             return None;
+        }
+    }
+    // The principal last of the elements: its ARNs cost more to compare than the action and
+    // resource patterns, which most statements that do not apply fail on.
+    let mut named = Named::Caller;
+    if let Some(p) = &s.principal {
+        if p.negated {
+            // Everyone but those listed: a caller it applies to is named as everyone is. A Deny
+            // with NotPrincipal applies to every principal with a permissions boundary.
+            let exempt = !(bounded && s.effect == Effect::Deny);
+            if exempt && principal_names(&p.value, who, true).is_some() {
+                return None;
+            }
+        } else {
+            named = principal_names(&p.value, who, false)?;
         }
     }
     s.conditions
@@ -733,7 +804,7 @@ fn statement_matches(
 /// With `all` (for `NotPrincipal`) both the caller (or, for a session, its role) and its account
 /// must be named: IAM checks the account first, so an exception in `NotPrincipal` that lists a user
 /// or role without its account does not exempt it (IAM's documented advice is to list both).
-fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<Named> {
+fn principal_names(p: &Principal, who: Who, all: bool) -> Option<Named> {
     let entries = match p {
         Principal::Any => return Some(Named::Caller),
         Principal::Typed(entries) => entries,
@@ -743,8 +814,9 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<
         .filter(|(t, _)| *t == PrincipalType::Aws)
         .flat_map(|(_, v)| v.iter().map(String::as_str));
     // An IAM caller (not a service principal); the root user is named by its account only.
-    let iam = caller.filter(|c| !c.is_service());
-    let root = iam.is_some_and(Caller::is_root);
+    let Who {
+        caller, iam, root, ..
+    } = who;
     // One pass over the `"AWS"` values: `"*"` names everyone; else the caller's account, and the
     // caller itself (by its own ARN, which wins over its role's).
     let (mut account, mut itself) = (false, None);
@@ -753,14 +825,18 @@ fn principal_names(p: &Principal, caller: Option<&Caller>, all: bool) -> Option<
             return Some(Named::Caller);
         }
         if let Some(c) = iam {
-            account |= c.account_named_by(v);
             if !root && itself != Some(Named::Caller) {
                 itself = c.caller_named_by(v).or(itself);
+            }
+            // Whether the account is named decides only for the root user, for `NotPrincipal`
+            // (`all`), and while the caller itself is not named.
+            if !account && (root || all || itself.is_none()) {
+                account = c.account_named_by(v);
             }
         }
     }
     let caller = caller?;
-    if caller.is_service() {
+    if iam.is_none() {
         // A service principal is named by `{"Service": NAME}` (case-insensitive: service names are
         // DNS names), and has no account.
         let named = entries
@@ -794,7 +870,7 @@ pub enum Decision {
 
 /// A resource policy of an [`Authorization`]: its label, the policy, and the ARN it is matched
 /// against (`None` for the request's resource).
-pub type ResourcePolicy<'a> = (Cow<'a, str>, &'a Policy, Option<&'a str>);
+pub type ResourcePolicy<'a> = (Arc<str>, &'a Policy, Option<&'a str>);
 
 /// Inputs to a full authorization as AWS combines them for S3.
 pub struct Authorization<'a> {
@@ -802,7 +878,7 @@ pub struct Authorization<'a> {
     pub request: Request<'a>,
     /// Identity policies of the caller (label, policy); borrowed when the caller keeps the list
     /// (an engine keeps each principal's).
-    pub identity: Cow<'a, [(Cow<'a, str>, &'a Policy)]>,
+    pub identity: Cow<'a, [(Arc<str>, &'a Policy)]>,
     /// Resource policies that apply: the bucket policy, and for requests through an access point the
     /// access point policy too (label, policy, the ARN it is matched against — `None` for
     /// `request.resource`). Through an access point, the access point policy is matched against the
@@ -816,7 +892,7 @@ pub struct Authorization<'a> {
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
     /// `Some((label, None))` = endpoint with the default full-access policy;
     /// `Some((label, Some(p)))` = that policy.
-    pub endpoint: Option<(Cow<'a, str>, Option<&'a Policy>)>,
+    pub endpoint: Option<(Arc<str>, Option<&'a Policy>)>,
     /// The policies that limit what the others grant: permissions boundary, session policies,
     /// SCPs and RCPs (none by default).
     pub limits: Limits<'a>,
@@ -832,10 +908,10 @@ pub struct Limits<'a> {
     /// The caller's permissions boundary (label, policy): an identity policy's allow counts only
     /// where the boundary allows too; so does a resource policy's allow that names the caller
     /// through its role's ARN. One naming a user or a session directly is not limited.
-    pub boundary: Option<(Cow<'a, str>, &'a Policy)>,
+    pub boundary: Option<(Arc<str>, &'a Policy)>,
     /// The session policies of the caller's session (label, policy): like the boundary, one of
     /// them must allow what identity policies (and grants to the role's ARN) allow.
-    pub session: Vec<(Cow<'a, str>, &'a Policy)>,
+    pub session: Vec<(Arc<str>, &'a Policy)>,
     /// The SCPs that apply to the caller's account, one [`Guard`] per node from the organization
     /// root down to the account: each node must have an SCP that allows. Empty when no SCP
     /// applies (no organization, the management account). Not applied to anonymous callers and
@@ -853,7 +929,7 @@ pub struct Guard<'a> {
     /// The node, for explanations: `root r-a1b2`, `OU workloads`, `account 111122223333`.
     pub target: Cow<'a, str>,
     /// The policies attached to it (label, policy).
-    pub policies: Vec<(Cow<'a, str>, &'a Policy)>,
+    pub policies: Vec<(Arc<str>, &'a Policy)>,
 }
 
 /// Which statement(s) decided and a one-sentence explanation.
@@ -862,8 +938,8 @@ pub struct Outcome {
     /// The decision.
     pub decision: Decision,
     /// The deny statements for an explicit deny; the allow statements relied on when allowed; empty
-    /// for an implicit deny.
-    pub deciding: Vec<StatementRef>,
+    /// for an implicit deny. One or two, most often: kept in place.
+    pub deciding: SmallVec<[StatementRef; 2]>,
     /// One sentence saying why: written when [`Authorization::explain`] asks for it, else
     /// empty ([`Outcome::explain`] writes it from `why`).
     pub explanation: String,
@@ -903,25 +979,25 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let limits = &a.limits;
     // An IAM caller (a role, user or root user): identity policies, boundaries, session policies
     // and SCPs apply to it; not to the anonymous caller nor to a service principal.
-    let iam = req.caller.filter(|c| !c.is_service());
+    let who = Who::of(&req);
+    let iam = who.iam;
     let bounded = iam.is_some() && limits.boundary.is_some();
-    // Gathered by moving each verdict's vectors (no copy when only one policy contributes).
-    let gather = |into: &mut HitList<'g>, from: HitList<'g>| {
-        if into.is_empty() {
-            *into = from;
-        } else {
-            into.extend(from);
-        }
-    };
+    // What no rule looks at (an identity policy's statements naming an account, a resource
+    // policy's denies under the root user's exception) goes here.
+    let mut ignored = HitList::new();
 
     // Per node of the organization: what it is, its allows, its denies.
     let guards = |levels: &'g [Guard]| -> Vec<(&'g str, HitList<'g>, HitList<'g>)> {
+        if levels.is_empty() {
+            // Most callers are in no organization.
+            return Vec::new();
+        }
         levels
             .iter()
             .map(|g| {
                 let (mut allows, mut denies) = (HitList::new(), HitList::new());
                 for (l, p) in &g.policies {
-                    let v = hits_for(p, l, &req, false);
+                    let v = hits_for(p, l, &req, who, false);
                     allows.extend(v.allows);
                     allows.extend(v.delegated);
                     denies.extend(v.denies);
@@ -936,7 +1012,9 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     };
     let rcps = guards(&limits.rcps);
 
-    let owner_root = iam.is_some_and(|c| c.is_root() && c.account == a.resource_account);
+    // Whether the caller is its account's root user.
+    let root_self = who.root;
+    let owner_root = root_self && iam.is_some_and(|c| c.account == a.resource_account);
     let root_exception = owner_root
         && ROOT_BUCKET_POLICY_ACTIONS
             .iter()
@@ -953,28 +1031,38 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let mut id_allows = HitList::new();
     if iam.is_some() {
         for (l, p) in a.identity.iter() {
-            let v = hits_for(p, l, &req, false);
-            gather(&mut id_allows, v.allows);
-            gather(&mut denies, v.denies);
+            let mut sink = Sink {
+                allows: &mut id_allows,
+                delegated: &mut ignored,
+                denies: &mut denies,
+            };
+            hits_into(p, l, &req, who, false, &mut sink);
         }
     }
     let mut limit_allows = HitList::new();
     let mut boundary_ok = true;
     if let (Some(_), Some((l, p))) = (iam, &limits.boundary) {
-        let v = hits_for(p, l, &req, false);
-        boundary_ok = !v.allows.is_empty();
-        gather(&mut limit_allows, v.allows);
-        gather(&mut denies, v.denies);
+        let mut sink = Sink {
+            allows: &mut limit_allows,
+            delegated: &mut ignored,
+            denies: &mut denies,
+        };
+        hits_into(p, l, &req, who, false, &mut sink);
+        boundary_ok = !limit_allows.is_empty();
     }
     // One session policy that allows is enough.
     let mut session_ok = true;
     if iam.is_some() && !limits.session.is_empty() {
         session_ok = false;
         for (l, p) in &limits.session {
-            let v = hits_for(p, l, &req, false);
-            session_ok |= !v.allows.is_empty();
-            gather(&mut limit_allows, v.allows);
-            gather(&mut denies, v.denies);
+            let before = limit_allows.len();
+            let mut sink = Sink {
+                allows: &mut limit_allows,
+                delegated: &mut ignored,
+                denies: &mut denies,
+            };
+            hits_into(p, l, &req, who, false, &mut sink);
+            session_ok |= limit_allows.len() > before;
         }
     }
     // Every resource policy must allow (bucket and access point alike): on its own when it names
@@ -988,35 +1076,54 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     let mut res_allows = HitList::new();
     let mut res_delegated = HitList::new();
     for (l, p, arn) in a.resource.iter() {
-        let v = match arn {
-            Some(arn) => hits_for(
+        let (allows_before, delegated_before) = (res_allows.len(), res_delegated.len());
+        let mut sink = Sink {
+            allows: &mut res_allows,
+            delegated: &mut res_delegated,
+            denies: if root_exception {
+                &mut ignored
+            } else {
+                &mut denies
+            },
+        };
+        match arn {
+            Some(arn) => hits_into(
                 p,
                 l,
                 &Request {
                     resource: arn,
                     ..req.clone()
                 },
+                Who {
+                    resource_ascii: arn.is_ascii(),
+                    ..who
+                },
                 bounded,
+                &mut sink,
             ),
-            None => hits_for(p, l, &req, bounded),
-        };
-        resource_ok &= !v.allows.is_empty();
-        resource_direct &= v.allows.iter().any(|r| !r.via_role);
-        resource_delegates &= !v.allows.is_empty() || !v.delegated.is_empty();
-        gather(&mut res_allows, v.allows);
-        gather(&mut res_delegated, v.delegated);
-        if !root_exception {
-            gather(&mut denies, v.denies);
+            None => hits_into(p, l, &req, who, bounded, &mut sink),
         }
+        let allows = &res_allows[allows_before..];
+        resource_ok &= !allows.is_empty();
+        resource_direct &= allows.iter().any(|r| !r.via_role);
+        resource_delegates &= !allows.is_empty() || res_delegated.len() > delegated_before;
     }
     resource_direct &= resource_ok;
-    let mut endpoint: Option<(&str, Option<Hits>)> = a
-        .endpoint
-        .as_ref()
-        .map(|(l, p)| (l.as_ref(), p.map(|p| hits_for(p, l, &req, false))));
-    if let Some((_, Some(v))) = &mut endpoint {
-        denies.append(&mut v.denies);
-    }
+    // The endpoint's allows (those naming the caller's account after the others), its label, and
+    // whether it has a policy (else the default one).
+    let mut gate = HitList::new();
+    let mut gate_delegated = HitList::new();
+    let endpoint: Option<(&str, bool)> = a.endpoint.as_ref().map(|(l, p)| {
+        if let Some(p) = p {
+            let mut sink = Sink {
+                allows: &mut gate,
+                delegated: &mut gate_delegated,
+                denies: &mut denies,
+            };
+            hits_into(p, l, &req, who, false, &mut sink);
+        }
+        (l.as_ref(), p.is_some())
+    });
     let done = |decision, deciding, why| {
         let mut o = Outcome {
             decision,
@@ -1029,7 +1136,7 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
         }
         o
     };
-    let implicit = |why| done(Decision::ImplicitDeny, Vec::new(), why);
+    let implicit = |why| done(Decision::ImplicitDeny, SmallVec::new(), why);
     // The sentence's opening: `ACTION on RESOURCE` (by WHO).
     let opening = |by: bool| {
         let caller = req.caller.map_or(0, |c| c.arn.len() + c.account.len());
@@ -1066,24 +1173,22 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     }
 
     // 3. The endpoint gate.
-    let mut gate = HitList::new();
     // The endpoint's label, and whether its policy is the default one.
     let mut gate_note: Option<(&str, bool)> = None;
-    if let Some((label, verdict)) = &mut endpoint {
-        match verdict {
-            None => gate_note = Some((label, true)),
-            Some(v) if v.allows.is_empty() && v.delegated.is_empty() => {
+    if let Some((label, policy)) = endpoint {
+        match policy {
+            false => gate_note = Some((label, true)),
+            true if gate.is_empty() && gate_delegated.is_empty() => {
                 let mut why = opening(false);
                 why.lit(" is implicitly denied at ");
                 why.text(label);
                 why.lit(": no statement of its endpoint policy allows it.");
                 return implicit(why);
             }
-            Some(v) => {
+            true => {
                 // An endpoint policy naming the caller's account lets it through: the gate grants
                 // nothing, so there is nothing to delegate.
-                gate = std::mem::take(&mut v.allows);
-                gate.append(&mut v.delegated);
+                gate.append(&mut gate_delegated);
                 gate_note = Some((label, false));
             }
         }
@@ -1091,12 +1196,14 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     // The deciding statements of an allow: the gate's, the guards', then `basis`; `reason` says
     // why, given where `basis` starts among them.
     let allowed = |basis: &[Hit], reason: &dyn Fn(&mut Why, usize)| {
-        let deciding: Vec<StatementRef> = gate
-            .iter()
-            .chain(&guard_allows)
-            .chain(basis)
-            .map(Hit::statement_ref)
-            .collect();
+        // Sized at once, each part copied on its own (a chain of three walks slowly, and so does
+        // SmallVec's `extend`).
+        let mut deciding = SmallVec::with_capacity(gate.len() + guard_allows.len() + basis.len());
+        for part in [&gate[..], &guard_allows, basis] {
+            for h in part {
+                deciding.push(h.statement_ref());
+            }
+        }
         let mut why = opening(false);
         why.lit(" is allowed: ");
         reason(&mut why, gate.len() + guard_allows.len());
@@ -1155,7 +1262,6 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
         );
         return implicit(why);
     };
-    let root_self = caller.is_root();
     // What limits identity policies (and grants to the role's ARN): the boundary and the session
     // policies must allow too.
     let limit_ok = boundary_ok && session_ok;
@@ -1184,13 +1290,18 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
             why.who(req.caller);
         }
     };
-    let mut id_basis = id_allows.clone();
-    if !root_self {
-        id_basis.extend(limit_allows.iter().cloned());
-    }
+    // The identity allows, and those of the policies that limit them (but for the root user).
+    let mut joined = HitList::new();
+    let id_basis: &[Hit] = if root_self || limit_allows.is_empty() {
+        &id_allows
+    } else {
+        joined.extend_from_slice(&id_allows);
+        joined.extend_from_slice(&limit_allows);
+        &joined
+    };
     if caller.account == a.resource_account {
         if identity_ok {
-            return allowed(&id_basis, &|why, at| {
+            return allowed(id_basis, &|why, at| {
                 why.lit("same account, ");
                 id_reason(why, at);
                 if !limit_allows.is_empty() {
@@ -1250,8 +1361,8 @@ pub fn authorize<'g>(a: &'g Authorization) -> Outcome {
     // Across accounts a resource policy naming the caller or its account counts alike.
     res_allows.append(&mut res_delegated);
     if identity_ok && resource_delegates {
-        let mut basis = id_basis.clone();
-        basis.extend(res_allows.iter().cloned());
+        let mut basis = HitList::from_slice(id_basis);
+        basis.extend_from_slice(&res_allows);
         return allowed(&basis, &|why, at| {
             why.lit("cross account, ");
             id_reason(why, at);

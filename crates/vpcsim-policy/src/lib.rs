@@ -110,6 +110,27 @@ pub struct Statement {
     pub places: Places,
     /// The shape of each `Action` and `Resource` pattern, decided once when parsed.
     shapes: Shapes,
+    /// The statement's name ([`Statement::name`]), made when an outcome first names it and shared
+    /// by every outcome after.
+    label: Label,
+}
+
+/// A statement's name as outcomes share it: made once (with the position it was made for, which
+/// names a statement without a `Sid`), then lent to every outcome that names the statement.
+/// Never compared: two statements equal but for it are equal.
+#[derive(Clone, Default)]
+struct Label(std::sync::OnceLock<(usize, std::sync::Arc<str>)>);
+
+impl PartialEq for Label {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Label")
+    }
 }
 
 /// Where a statement's elements are written, for checks that point at one of them.
@@ -159,6 +180,7 @@ impl Statement {
             span,
             places: Places::default(),
             shapes,
+            label: Label::default(),
         }
     }
 
@@ -166,6 +188,20 @@ impl Statement {
     pub fn with_places(mut self, places: Places) -> Self {
         self.places = places;
         self
+    }
+
+    /// [`Statement::name`], shared: made once, then lent (a statement named at another position
+    /// than the first time, which only a statement without a `Sid` could notice, is named anew).
+    pub(crate) fn label(&self, index: usize) -> std::sync::Arc<str> {
+        let (at, name) = self
+            .label
+            .0
+            .get_or_init(|| (index, self.name(index).into()));
+        if *at == index || self.sid.is_some() {
+            name.clone()
+        } else {
+            self.name(index).into()
+        }
     }
 
     /// `Sid` or `#n` (1-based position) to name the statement in explanations.

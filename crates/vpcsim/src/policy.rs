@@ -336,13 +336,22 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
     };
     let outcome = vpcsim_policy::authorize(&Authorization {
         request: request.clone(),
-        identity: identity.iter().map(|(l, p)| (l.into(), p)).collect(),
-        resource: resource.iter().map(|(l, p)| (l.into(), p, None)).collect(),
+        identity: identity
+            .iter()
+            .map(|(l, p)| (l.as_str().into(), p))
+            .collect(),
+        resource: resource
+            .iter()
+            .map(|(l, p)| (l.as_str().into(), p, None))
+            .collect(),
         resource_account: &owner,
         endpoint: endpoint_gate,
         limits: Limits {
-            boundary: boundary.as_ref().map(|(l, p)| (l.into(), p)),
-            session: session.iter().map(|(l, p)| (l.into(), p)).collect(),
+            boundary: boundary.as_ref().map(|(l, p)| (l.as_str().into(), p)),
+            session: session
+                .iter()
+                .map(|(l, p)| (l.as_str().into(), p))
+                .collect(),
             scps: guards(&scps),
             rcps: guards(&rcps),
         },
@@ -384,7 +393,7 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
             for (l, v) in &per_policy {
                 let names = |refs: &[vpcsim_policy::StatementRef]| {
                     refs.iter()
-                        .map(|s| s.statement.as_str())
+                        .map(|s| &*s.statement)
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
@@ -414,9 +423,9 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 "notes": scope_note(a.action).into_iter().collect::<Vec<_>>(),
                 "policies": per_policy.iter().map(|(l, v)| serde_json::json!({
                     "policy": l,
-                    "allows": v.allows.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
-                    "delegated": v.delegated.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
-                    "denies": v.denies.iter().map(|s| s.statement.clone()).collect::<Vec<_>>(),
+                    "allows": v.allows.iter().map(|s| s.statement.to_string()).collect::<Vec<_>>(),
+                    "delegated": v.delegated.iter().map(|s| s.statement.to_string()).collect::<Vec<_>>(),
+                    "denies": v.denies.iter().map(|s| s.statement.to_string()).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());

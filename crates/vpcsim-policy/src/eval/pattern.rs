@@ -147,6 +147,7 @@ impl Expand<'_> {
 }
 
 /// Equal bytes, or equal up to ASCII case with `fold`.
+#[inline(always)]
 fn same_ascii(p: &[u8], t: &[u8], fold: bool) -> bool {
     // Most texts are written as policies write them: equal bytes answer without folding.
     p.len() == t.len() && (p == t || (fold && p.eq_ignore_ascii_case(t)))
