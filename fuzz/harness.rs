@@ -135,13 +135,15 @@ pub fn policy(data: &[u8]) {
         };
         let _ = vpcsim_policy::evaluate(&policy, "p", &request);
         // A quiet decision is the explained one without its sentence.
+        let (bucket, endpoint): (std::sync::Arc<str>, std::sync::Arc<str>) =
+            ("bucket".into(), "endpoint".into());
         let [quiet, explained] = [false, true].map(|explain| {
             vpcsim_policy::authorize(&Authorization {
                 request: request.clone(),
                 identity: vec![("identity".into(), &policy)].into(),
-                resource: vec![("bucket".into(), &policy, None)].into(),
+                resource: vec![(&bucket, &policy, None)].into(),
                 resource_account: "111122223333",
-                endpoint: Some(("endpoint".into(), Some(&policy))),
+                endpoint: Some((&endpoint, Some(&policy))),
                 limits: Default::default(),
                 explain,
             })

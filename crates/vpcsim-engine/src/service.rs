@@ -453,10 +453,7 @@ pub(crate) fn reach(
                         }
                     }
                     through_endpoint(eng, &mut facts, ep, client_ip);
-                    endpoint = Some((
-                        Arc::clone(&eng.labels.endpoints[ep.index()]),
-                        end.policy.as_ref(),
-                    ));
+                    endpoint = Some((&eng.labels.endpoints[ep.index()], end.policy.as_ref()));
                 }
                 EniOwner::OutpostXeni(o, k) => {
                     let outpost = &topo.outposts[o.index()];
@@ -560,10 +557,7 @@ pub(crate) fn reach(
                 );
             }
             through_endpoint(eng, &mut facts, ep, client_ip);
-            endpoint = Some((
-                Arc::clone(&eng.labels.endpoints[ep.index()]),
-                end.policy.as_ref(),
-            ));
+            endpoint = Some((&eng.labels.endpoints[ep.index()], end.policy.as_ref()));
         }
         Arrival::Internet { public_ip, .. } => {
             let dst = t.destination.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
@@ -649,7 +643,7 @@ fn resource<'e>(
     t: &mut Trace,
     call: &S3Call,
     facts: Facts,
-    endpoint: Option<(Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
+    endpoint: Option<(&'e Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
 ) {
     let topo = eng.topo;
     let mut ap_id = None;
@@ -727,7 +721,7 @@ fn authorize<'e>(
     t: &mut Trace,
     call: &S3Call,
     mut facts: Facts,
-    endpoint: Option<(Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
+    endpoint: Option<(&'e Arc<str>, Option<&'e vpcsim_policy::Policy>)>,
     ap: Option<AccessPointId>,
     bucket: Option<BucketId>,
     outposts: bool,
@@ -795,14 +789,14 @@ fn authorize<'e>(
     if let Some(a) = ap {
         let apv = &topo.access_points[a.index()];
         if let Some(p) = &apv.policy {
-            let label = Arc::clone(&eng.labels.access_points[a.index()]);
+            let label = &eng.labels.access_points[a.index()];
             resource_policies.push((label, p, None));
         }
     }
     if let Some(b) = bucket {
         let bk = &topo.buckets[b.index()];
         if let Some(p) = &bk.policy {
-            let label = Arc::clone(&eng.labels.buckets[b.index()]);
+            let label = &eng.labels.buckets[b.index()];
             resource_policies.push((label, p, bucket_arn.as_deref()));
         }
     }

@@ -868,9 +868,10 @@ pub enum Decision {
     ImplicitDeny,
 }
 
-/// A resource policy of an [`Authorization`]: its label, the policy, and the ARN it is matched
-/// against (`None` for the request's resource).
-pub type ResourcePolicy<'a> = (Arc<str>, &'a Policy, Option<&'a str>);
+/// A resource policy of an [`Authorization`]: its label (borrowed: the caller keeps it, and only
+/// a deciding statement shares it), the policy, and the ARN it is matched against (`None` for the
+/// request's resource).
+pub type ResourcePolicy<'a> = (&'a Arc<str>, &'a Policy, Option<&'a str>);
 
 /// Inputs to a full authorization as AWS combines them for S3.
 pub struct Authorization<'a> {
@@ -892,7 +893,7 @@ pub struct Authorization<'a> {
     /// The VPC endpoint policy when the request goes through an endpoint: `None` = no endpoint;
     /// `Some((label, None))` = endpoint with the default full-access policy;
     /// `Some((label, Some(p)))` = that policy.
-    pub endpoint: Option<(Arc<str>, Option<&'a Policy>)>,
+    pub endpoint: Option<(&'a Arc<str>, Option<&'a Policy>)>,
     /// The policies that limit what the others grant: permissions boundary, session policies,
     /// SCPs and RCPs (none by default).
     pub limits: Limits<'a>,

@@ -620,6 +620,18 @@ fn run(case: &Case) -> Outcome {
         .map(|p| p.map(|t| policy(t, PolicyKind::Endpoint)));
     let ctx = context(case.keys);
     let c = case.caller.map(caller);
+    // The labels, kept here for the authorization to borrow.
+    let resource_labels: Vec<std::sync::Arc<str>> = (0..bucket.len())
+        .map(|i| {
+            let bucket = case.resource.trim_start_matches("arn:aws:s3:::");
+            if i == 0 {
+                format!("bucket {}", bucket.split('/').next().unwrap()).into()
+            } else {
+                format!("access point ap{i}").into()
+            }
+        })
+        .collect();
+    let endpoint_label: std::sync::Arc<str> = "endpoint s3-interface".into();
     let mut a = Authorization {
         request: Request {
             action: case.action,
@@ -634,21 +646,11 @@ fn run(case: &Case) -> Outcome {
             .collect(),
         resource: bucket
             .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let bucket = case.resource.trim_start_matches("arn:aws:s3:::");
-                let label = if i == 0 {
-                    format!("bucket {}", bucket.split('/').next().unwrap())
-                } else {
-                    format!("access point ap{i}")
-                };
-                (label.into(), p, None)
-            })
+            .zip(&resource_labels)
+            .map(|(p, label)| (label, p, None))
             .collect(),
         resource_account: case.owner,
-        endpoint: endpoint
-            .as_ref()
-            .map(|p| ("endpoint s3-interface".into(), p.as_ref())),
+        endpoint: endpoint.as_ref().map(|p| (&endpoint_label, p.as_ref())),
         limits: Default::default(),
         explain: false,
     };

@@ -329,8 +329,12 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
         caller: caller.as_ref(),
         context: &ctx,
     };
+    // The labels the authorization borrows.
+    let endpoint_label: std::sync::Arc<str> = "endpoint".into();
+    let resource_labels: Vec<std::sync::Arc<str>> =
+        resource.iter().map(|(l, _)| l.as_str().into()).collect();
     let endpoint_gate = if a.through_endpoint || endpoint.is_some() {
-        Some(("endpoint".into(), endpoint.as_ref()))
+        Some((&endpoint_label, endpoint.as_ref()))
     } else {
         None
     };
@@ -342,7 +346,8 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
             .collect(),
         resource: resource
             .iter()
-            .map(|(l, p)| (l.as_str().into(), p, None))
+            .zip(&resource_labels)
+            .map(|((_, p), l)| (l, p, None))
             .collect(),
         resource_account: &owner,
         endpoint: endpoint_gate,

@@ -512,6 +512,12 @@ impl Batch {
             }
         }
 
+        // The labels the authorization borrows.
+        let resource_labels: Vec<std::sync::Arc<str>> = resources
+            .iter()
+            .map(|(n, _)| n.label.as_str().into())
+            .collect();
+        let endpoint_label: std::sync::Arc<str> = "endpoint".into();
         let outcome = authorize(&Authorization {
             request: Request {
                 action: &action,
@@ -525,12 +531,13 @@ impl Batch {
                 .collect(),
             resource: resources
                 .iter()
-                .map(|(n, arn)| (n.label.as_str().into(), n.policy.as_ref(), arn.as_deref()))
+                .zip(&resource_labels)
+                .map(|((n, arn), l)| (l, n.policy.as_ref(), arn.as_deref()))
                 .collect(),
             resource_account: &owner,
             endpoint: endpoint
                 .as_ref()
-                .map(|e| ("endpoint".into(), e.as_ref().map(|n| n.policy.as_ref()))),
+                .map(|e| (&endpoint_label, e.as_ref().map(|n| n.policy.as_ref()))),
             limits: Limits {
                 boundary: boundary
                     .as_ref()
