@@ -357,8 +357,8 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
                 .iter()
                 .map(|(l, p)| (l.as_str().into(), p))
                 .collect(),
-            scps: guards(&scps),
-            rcps: guards(&rcps),
+            scps: guards(&scps, |(l, p)| (l, p)),
+            rcps: guards(&rcps, |(l, p)| (l, p)),
         },
         explain: true,
     });
@@ -443,7 +443,6 @@ pub(crate) fn eval(a: EvalArgs) -> ExitCode {
 /// labelled policies.
 type Node = (String, Vec<(String, Policy)>);
 
-/// The nodes of `--scp`/`--rcp` as the evaluation takes them.
 /// The name of level `i` of `count` in an organization given on the command line or in a batch
 /// case: the root first, the account last, OUs between.
 pub(crate) fn level_name(i: usize, count: usize) -> String {
@@ -454,14 +453,23 @@ pub(crate) fn level_name(i: usize, count: usize) -> String {
     }
 }
 
-fn guards(nodes: &[Node]) -> Vec<Guard<'_>> {
+/// The organization nodes of `--scp`/`--rcp`, or of a batch case's `scp`/`rcp`, as the evaluation
+/// takes them: each node's name and its attached policies, `labelled` giving each one's label and
+/// policy.
+pub(crate) fn guards<'a, A>(
+    nodes: &'a [(String, Vec<A>)],
+    labelled: impl Fn(&'a A) -> (&'a str, &'a vpcsim_policy::Policy),
+) -> Vec<Guard<'a>> {
     nodes
         .iter()
         .map(|(target, attached)| Guard {
             target: target.as_str().into(),
             policies: attached
                 .iter()
-                .map(|(l, p)| (l.as_str().into(), p))
+                .map(|a| {
+                    let (label, policy) = labelled(a);
+                    (label.into(), policy)
+                })
                 .collect(),
         })
         .collect()

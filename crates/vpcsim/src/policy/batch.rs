@@ -19,7 +19,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use vpcsim_policy::{
-    Authorization, Caller, Decision, Guard, Limits, Policy, PolicyKind, Request, authorize,
+    Authorization, Caller, Decision, Limits, Policy, PolicyKind, Request, authorize,
 };
 use vpcsim_syntax::{Diagnostics, Node, NodeKind, SourceFile, SourceId, SourceMap, Span};
 use vpcsim_topology::{FileSystem, Limit, StdFs, not_a_policy};
@@ -546,8 +546,8 @@ impl Batch {
                     .iter()
                     .map(|n| (n.label.as_str().into(), n.policy.as_ref()))
                     .collect(),
-                scps: guards(&scps),
-                rcps: guards(&rcps),
+                scps: super::guards(&scps, |n| (&n.label, &n.policy)),
+                rcps: super::guards(&rcps, |n| (&n.label, &n.policy)),
             },
             explain: true,
         });
@@ -882,18 +882,4 @@ pub(crate) fn is_service_name(name: &str) -> bool {
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
     })
-}
-
-/// The levels of an `scp` or `rcp` field as the evaluation takes them.
-fn guards(levels: &[(String, Vec<Named>)]) -> Vec<Guard<'_>> {
-    levels
-        .iter()
-        .map(|(target, attached)| Guard {
-            target: target.as_str().into(),
-            policies: attached
-                .iter()
-                .map(|n| (n.label.as_str().into(), n.policy.as_ref()))
-                .collect(),
-        })
-        .collect()
 }
