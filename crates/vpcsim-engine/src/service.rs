@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
+use arrayvec::ArrayString;
+
 use vpcsim_policy::{Authorization, Caller, Decision, Keys, Request as PolicyRequest};
 use vpcsim_topology::model::{
     AccessPointId, AwsCaller, BucketId, EndpointId, EniId, EniOwner, NetworkOrigin, OutpostId,
@@ -754,7 +756,7 @@ fn authorize<'e>(
     let keys = RequestKeys::new(eng, &facts, t);
     // Through an access point, its ARN (the one `s3:DataAccessPointArn` gives).
     // The resource's ARN: written on the stack when it fits (most do), else in `spill`.
-    let (mut buf, mut spill) = (ArnBuf([0; ARN_BUF]), String::new());
+    let (mut buf, mut spill) = (ArrayString::new(), String::new());
     let resource: &str = match (keys.access_point_arn(), &bucket_name) {
         (Some(arn), _) if call.key.is_empty() => arn,
         (Some(arn), _) => {
@@ -909,39 +911,21 @@ fn limits<'e>(
 /// Room for an object's ARN on the stack ([`object_arn_in`]).
 const ARN_BUF: usize = 256;
 
-/// [`ARN_BUF`] bytes, aligned so that checking them as UTF-8 goes a word at a time from the first.
-#[repr(align(16))]
-struct ArnBuf([u8; ARN_BUF]);
-
-/// [`object_arn`] written into `buf` when it fits (no allocation), else into `spill`.
+/// [`object_arn`] written into `buf` when it fits (no allocation: most ARNs do), else into
+/// `spill`.
 fn object_arn_in<'b>(
     bucket: &str,
     key: &str,
-    buf: &'b mut ArnBuf,
+    buf: &'b mut ArrayString<ARN_BUF>,
     spill: &'b mut String,
 ) -> &'b str {
-    let buf = &mut buf.0;
-    const PREFIX: &str = "arn:aws:s3:::";
+    buf.clear();
     let slash = if key.is_empty() { "" } else { "/" };
-    let parts = [PREFIX, bucket, slash, key];
-    let n: usize = parts.iter().map(|p| p.len()).sum();
-    if n <= buf.len() {
-        let mut at = 0;
-        for p in parts {
-            buf[at..at + p.len()].copy_from_slice(p.as_bytes());
-            at += p.len();
-        }
-        // Always text (strs put together); checked all the same, as safe code must: up to a
-        // multiple of 16 bytes, which the check takes 16 at a time where it would take a short
-        // tail byte by byte. The bytes past the ARN are zeros in a fresh buffer (text too); should
-        // they not be text, the ARN is written in `spill` instead.
-        let checked = n.next_multiple_of(16).min(buf.len());
-        if let Some(arn) = std::str::from_utf8(&buf[..checked])
-            .ok()
-            .and_then(|t| t.get(..n))
-        {
-            return arn;
-        }
+    if ["arn:aws:s3:::", bucket, slash, key]
+        .iter()
+        .all(|p| buf.try_push_str(p).is_ok())
+    {
+        return buf.as_str();
     }
     *spill = object_arn(bucket, key);
     spill
@@ -969,9 +953,9 @@ mod tests {
     fn texts_without_formatting_agree_with_display() {
         assert_eq!(object_arn("b", ""), "arn:aws:s3:::b");
         assert_eq!(object_arn("b", "k/x.csv"), "arn:aws:s3:::b/k/x.csv");
-        // A fresh buffer each, and one for all: shorter ARNs after longer ones, multibyte text
-        // cut at 16 bytes.
-        let mut shared = ArnBuf([0; ARN_BUF]);
+        // A fresh buffer each, and one for all: shorter ARNs after longer ones, multibyte text,
+        // one too long for the buffer.
+        let mut shared = ArrayString::new();
         let long = "k".repeat(ARN_BUF);
         for (b, k) in [
             ("b", "k/x.csv"),
@@ -982,7 +966,7 @@ mod tests {
             ("b", "x"),
             ("b", long.as_str()),
         ] {
-            let (mut buf, mut spill) = (ArnBuf([0; ARN_BUF]), String::new());
+            let (mut buf, mut spill) = (ArrayString::new(), String::new());
             assert_eq!(object_arn_in(b, k, &mut buf, &mut spill), object_arn(b, k));
             let mut spill = String::new();
             let reused = object_arn_in(b, k, &mut shared, &mut spill).to_string();
