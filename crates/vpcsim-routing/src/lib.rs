@@ -461,6 +461,19 @@ impl<'t> Routes<'t> {
     /// The route `table` uses for `dst` with `links`, as its place in the table, or `None` when
     /// no route matches. Nothing is allocated when every route of the prefix is available.
     pub fn choose(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Choice> {
+        self.pick(table, dst, links).map(|(choice, ..)| choice)
+    }
+
+    /// [`Routes::choose`], with the table, the prefix of the longest match and its available
+    /// candidates (what [`Routes::lookup`] lists as beaten). Inlined into `choose`, which drops
+    /// all but the choice.
+    #[inline]
+    fn pick(
+        &self,
+        table: RouteTableId,
+        dst: IpAddr,
+        links: &LinkState,
+    ) -> Option<(Choice, &Table, usize, Available)> {
         let compiled = self.table(table)?;
         let (p, available) = Self::candidates(compiled, dst, links)?;
         let cands = &compiled.prefixes[p].1.cands;
@@ -470,7 +483,7 @@ impl<'t> Routes<'t> {
         };
         let winner = &cands[best as usize];
         // The local route wins over a propagated route, even a more specific one.
-        if matches!(winner.kind, RouteKind::Propagated { .. })
+        let choice = if matches!(winner.kind, RouteKind::Propagated { .. })
             && let Some(cidr) = compiled.local.iter().find(|c| c.contains(&dst))
         {
             let local = compiled.map.get(cidr).copied()?;
@@ -479,17 +492,19 @@ impl<'t> Routes<'t> {
                 .cands
                 .iter()
                 .position(|c| c.kind == RouteKind::Local)?;
-            return Some(Choice {
+            Choice {
                 prefix: local as u32,
                 route: route as u32,
                 rule: Some(Priority::LocalOverPropagated),
-            });
-        }
-        Some(Choice {
-            prefix: p as u32,
-            route: best,
-            rule: second.map(|s| Priority::between(winner, &cands[s as usize])),
-        })
+            }
+        } else {
+            Choice {
+                prefix: p as u32,
+                route: best,
+                rule: second.map(|s| Priority::between(winner, &cands[s as usize])),
+            }
+        };
+        Some((choice, compiled, p, available))
     }
 
     /// The route of `choice`, which [`Routes::choose`] made for `table`.
@@ -505,9 +520,7 @@ impl<'t> Routes<'t> {
     /// (the available routes of the longest match, the winner's own prefix unless the local route
     /// won over them), or `None` when no route matches: [`Routes::choose`] and its route.
     pub fn lookup(&self, table: RouteTableId, dst: IpAddr, links: &LinkState) -> Option<Selected> {
-        let choice = self.choose(table, dst, links)?;
-        let compiled = self.table(table)?;
-        let (p, available) = Self::candidates(compiled, dst, links)?;
+        let (choice, compiled, p, available) = self.pick(table, dst, links)?;
         let cands = &compiled.prefixes[p].1.cands;
         let mut up: Vec<&Candidate> = match &available {
             Available::All => cands.iter().collect(),

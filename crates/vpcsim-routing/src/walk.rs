@@ -883,24 +883,27 @@ fn remote(dir: Direction, pkt: &Packet) -> IpAddr {
     }
 }
 
-/// Whether an egress rule of the interface's groups names a security group.
-fn names_group(topo: &vpcsim_topology::Topology, eni: EniId) -> bool {
+/// Whether an egress rule of the interface's groups names a security group that `which` takes.
+fn egress_names(
+    topo: &vpcsim_topology::Topology,
+    eni: EniId,
+    which: impl Fn(vpcsim_topology::model::SecurityGroupId) -> bool,
+) -> bool {
     topo.enis[eni.index()].security_groups.iter().any(|g| {
         topo.security_groups[g.index()].egress.iter().any(|r| {
             r.peers
                 .iter()
-                .any(|p| matches!(p, vpcsim_topology::model::Peer::SecurityGroup(_)))
+                .any(|p| matches!(p, vpcsim_topology::model::Peer::SecurityGroup(x) if which(*x)))
         })
     })
 }
 
+/// Whether an egress rule of the interface's groups names a security group.
+fn names_group(topo: &vpcsim_topology::Topology, eni: EniId) -> bool {
+    egress_names(topo, eni, |_| true)
+}
+
 /// Whether an egress rule of the interface's groups names a group of another VPC.
 fn names_peer_group(topo: &vpcsim_topology::Topology, eni: EniId, vpc: VpcId) -> bool {
-    topo.enis[eni.index()].security_groups.iter().any(|g| {
-        topo.security_groups[g.index()].egress.iter().any(|r| {
-            r.peers.iter().any(|p| {
-                matches!(p, vpcsim_topology::model::Peer::SecurityGroup(x) if topo.security_groups[x.index()].vpc != vpc)
-            })
-        })
-    })
+    egress_names(topo, eni, |x| topo.security_groups[x.index()].vpc != vpc)
 }

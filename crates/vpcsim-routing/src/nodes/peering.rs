@@ -19,11 +19,7 @@ pub(super) fn cross(
     // The usual case: an interface of that VPC has the address (so it is inside its CIDRs), and
     // its router delivers to it (what `Node::VpcRouter` would find, looked up once).
     if let Some(eni) = w.g.interface(to, pkt.dst) {
-        return Next::Go(Node::SubnetIn {
-            subnet: topo.enis[eni.index()].subnet,
-            eni,
-            from: None,
-        });
+        return super::vpc::to_interface(w, eni, None);
     }
     if topo.vpcs[to.index()].contains_ip(pkt.dst) {
         return Next::Go(Node::VpcRouter {

@@ -1,6 +1,6 @@
 //! The VPC router: local delivery to the interface that has the destination address.
 
-use vpcsim_topology::model::{SubnetId, VpcId};
+use vpcsim_topology::model::{EniId, SubnetId, VpcId};
 
 use super::{Next, Node};
 use crate::walk::{Disposition, Event, Packet, Record, Walk};
@@ -19,6 +19,11 @@ pub(super) fn deliver(
             None,
         );
     };
+    to_interface(w, eni, from)
+}
+
+/// On to the interface `eni` that has the destination address, entering its subnet from `from`.
+pub(super) fn to_interface(w: &Walk<'_, impl Record>, eni: EniId, from: Option<SubnetId>) -> Next {
     let subnet = w.g.topo.enis[eni.index()].subnet;
     Next::Go(Node::SubnetIn { subnet, eni, from })
 }
