@@ -35,6 +35,10 @@ cleanup() {
 trap cleanup EXIT
 
 file=${1:-}
+if [ -n "$file" ] && [ ! -f "$file" ]; then
+    echo "no such topology file: $file (give a topology, or no argument to generate 10,000 VPCs)" >&2
+    exit 2
+fi
 if [ -z "$file" ]; then
     file="$work/gen-10000.yaml"
     "$VPCSIM" gen --vpcs 10000 --seed 1 --gateway-endpoints --sites 10 --outposts 5 -o "$file"
